@@ -1,0 +1,222 @@
+"""All terminal output of mcctl goes through `Console`: tables, JSON, progress, errors and prompts.
+
+Cron-friendly by construction: no colour, no spinner and no progress bar when stdout is not a TTY or
+`--no-color` / `NO_COLOR` is set; `--output json` prints exactly one JSON document on stdout, and
+messages for humans go to stderr so that a pipe only ever sees data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import ConfirmationDeclined
+
+if TYPE_CHECKING:
+    from rich.console import Console as RichConsole
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn our dataclasses, datetimes, Decimals and Paths into plain JSON values."""
+    if hasattr(value, "model_dump"):
+        return to_jsonable(value.model_dump(mode="json"))
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: to_jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Serialize to stable, indented JSON."""
+    return json.dumps(to_jsonable(value), indent=2, sort_keys=False, ensure_ascii=False)
+
+
+@dataclass
+class Console:
+    """The one object that writes to the terminal."""
+
+    output: str = "table"
+    no_color: bool = False
+    quiet: bool = False
+    verbosity: int = 0
+    stdout_is_tty: bool = field(default_factory=lambda: sys.stdout.isatty())
+    stdin_is_tty: bool = field(default_factory=lambda: sys.stdin.isatty())
+    _out: RichConsole | None = field(default=None, repr=False)
+    _err: RichConsole | None = field(default=None, repr=False)
+
+    @property
+    def color(self) -> bool:
+        return self.stdout_is_tty and not self.no_color and "NO_COLOR" not in os.environ
+
+    @property
+    def json_mode(self) -> bool:
+        return self.output == "json"
+
+    @property
+    def interactive(self) -> bool:
+        return self.stdout_is_tty and self.stdin_is_tty
+
+    def _rich(self, err: bool = False) -> RichConsole:
+        from rich.console import Console as RichConsole
+
+        if err:
+            if self._err is None:
+                self._err = RichConsole(
+                    stderr=True, no_color=not self.color, highlight=False, soft_wrap=True,
+                    force_terminal=None if self.color else False,
+                )
+            return self._err
+        if self._out is None:
+            self._out = RichConsole(
+                no_color=not self.color, highlight=False, soft_wrap=not self.stdout_is_tty,
+                force_terminal=None if self.color else False, width=None if self.stdout_is_tty else 200,
+            )
+        return self._out
+
+    # ---- data --------------------------------------------------------------------------------------
+    def print_json(self, data: Any) -> None:
+        """Print one JSON document on stdout (machine output)."""
+        sys.stdout.write(dumps(data) + "\n")
+        sys.stdout.flush()
+
+    def print(self, renderable: Any = "", *, style: str | None = None) -> None:
+        """Print a line or a Rich renderable on stdout (human output; nothing in JSON mode)."""
+        if self.json_mode:
+            return
+        self._rich().print(renderable, style=style)
+
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        title: str | None = None,
+    ) -> None:
+        """Print a table for humans."""
+        from rich.table import Table
+
+        table = Table(title=title, box=None if not self.color else None, header_style="bold" if self.color else "")
+        for col in columns:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*("" if v is None else str(to_jsonable(v)) for v in row))
+        self._rich().print(table)
+
+    def emit(self, data: Any, *, columns: Sequence[str] = (), rows: Sequence[Sequence[Any]] = (),
+             title: str | None = None) -> None:
+        """Print `data` as JSON in JSON mode, otherwise as the given table."""
+        if self.json_mode:
+            self.print_json(data)
+        elif columns:
+            self.table(columns, rows, title=title)
+        else:
+            self._rich().print(data)
+
+    # ---- messages (stderr) -------------------------------------------------------------------------
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self._rich(err=True).print(message, markup=False)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity > 0:
+            self._rich(err=True).print(message, markup=False, style="dim")
+
+    def success(self, message: str) -> None:
+        if not self.quiet:
+            self._rich(err=True).print(message, markup=False, style="green")
+
+    def warn(self, message: str) -> None:
+        self._rich(err=True).print(f"warning: {message}", markup=False, style="yellow")
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        """One line for the error, one for the hint: never a traceback."""
+        self._rich(err=True).print(f"error: {message}", markup=False, style="bold red")
+        if hint:
+            self._rich(err=True).print(f"hint: {hint}", markup=False, style="yellow")
+
+    def traceback(self) -> None:
+        from rich.console import Console as RichConsole
+        from rich.traceback import Traceback
+
+        RichConsole(stderr=True, no_color=not self.color).print(Traceback(show_locals=False))
+
+    # ---- interaction -------------------------------------------------------------------------------
+    def confirm(self, question: str, *, assume_yes: bool, typed: str | None = None) -> None:
+        """Ask before a mutating run; raise `ConfirmationDeclined` unless the operator agrees.
+
+        `typed` asks the operator to type a word (destroy); off a TTY only `--yes` proceeds.
+        """
+        if assume_yes:
+            return
+        if not self.interactive:
+            raise ConfirmationDeclined(
+                f"{question} needs confirmation, and this is not a terminal",
+                hint="rerun with --yes to confirm non-interactively, or --dry-run to see the plan",
+            )
+        from rich.prompt import Confirm, Prompt
+
+        if typed is not None:
+            answer = Prompt.ask(f"{question} Type [bold]{typed}[/bold] to confirm", console=self._rich(err=True))
+            if answer.strip() != typed:
+                raise ConfirmationDeclined("confirmation did not match; nothing was changed")
+            return
+        if not Confirm.ask(question, console=self._rich(err=True), default=False):
+            raise ConfirmationDeclined("not confirmed; nothing was changed")
+
+    @contextmanager
+    def progress(self, description: str, total: float | None = None) -> Iterator[Any]:
+        """A progress bar on a TTY; a silent counter otherwise. Yields an object with `advance(n)`."""
+        if not (self.stdout_is_tty and self.color) or self.quiet or self.json_mode:
+            yield _SilentProgress()
+            return
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                      console=self._rich(err=True), transient=True) as prog:
+            task = prog.add_task(description, total=total)
+            yield _RichProgress(prog, task)
+
+
+class _SilentProgress:
+    def __init__(self) -> None:
+        self.completed = 0.0
+
+    def advance(self, amount: float = 1) -> None:
+        self.completed += amount
+
+    def update(self, **_: Any) -> None:
+        return None
+
+
+class _RichProgress:
+    def __init__(self, progress: Any, task: Any) -> None:
+        self._p = progress
+        self._t = task
+
+    def advance(self, amount: float = 1) -> None:
+        self._p.advance(self._t, amount)
+
+    def update(self, **kwargs: Any) -> None:
+        self._p.update(self._t, **kwargs)

@@ -1,0 +1,7 @@
+"""`mcctl dashboard`: not implemented yet (issue #9)."""
+
+from __future__ import annotations
+
+from multicloud_ctl.cli.unfilled import unfilled_app
+
+app = unfilled_app("dashboard", 9, "dashboard")

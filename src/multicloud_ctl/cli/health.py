@@ -1,0 +1,7 @@
+"""`mcctl health`: not implemented yet (issue #7)."""
+
+from __future__ import annotations
+
+from multicloud_ctl.cli.unfilled import unfilled_app
+
+app = unfilled_app("health", 7, "health")

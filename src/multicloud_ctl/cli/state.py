@@ -1,0 +1,57 @@
+"""The global options of one mcctl invocation, carried in the Typer context (`ctx.obj`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from multicloud_ctl.cli.console import Console
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.engine.runtime import Runtime
+
+
+@dataclass
+class CliState:
+    """Global options after precedence (flag > MCCTL_* variable > config file > default) is applied."""
+
+    env: str = "local"
+    config_dir: Path = Path("config")
+    output: str = "table"
+    yes: bool = False
+    verbosity: int = 0
+    no_color: bool = False
+    debug: bool = False
+    console: Console = field(default_factory=Console)
+    _environment: Environment | None = field(default=None, repr=False)
+    _runtime: Runtime | None = field(default=None, repr=False)
+
+    def environment(self) -> Environment:
+        """Load and validate `config/<env>.yaml` once per invocation."""
+        if self._environment is None:
+            from multicloud_ctl.config.loader import load_environment
+
+            self._environment = load_environment(self.env, self.config_dir)
+        return self._environment
+
+    def runtime(self) -> Runtime:
+        """The environment plus its provider clients, state directory and clock."""
+        if self._runtime is None:
+            from multicloud_ctl.engine.runtime import Runtime
+
+            self._runtime = Runtime(environment=self.environment())
+        return self._runtime
+
+
+def get_state(ctx: typer.Context) -> CliState:
+    """The `CliState` of this invocation (a default one when a subcommand is invoked on its own in tests)."""
+    root = ctx.find_root()
+    obj: Any = root.obj
+    if not isinstance(obj, CliState):
+        obj = CliState()
+        root.obj = obj
+    return obj

@@ -1,0 +1,199 @@
+"""The environment model: what `config/<env>.yaml` may say (pydantic v2, unknown keys refused).
+
+One file per environment: `local` (the sandbox on loopback, the default), `staging`, `prod`. Endpoints are
+only set for `local` (or for a test double); in the cloud every SDK uses its real endpoint. Secrets appear
+only as references (see `config.secrets`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from multicloud_ctl.config.secrets import SecretRef
+
+
+class Model(BaseModel):
+    """Base of every config model: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Regions(Model):
+    primary: str
+    secondary: str
+
+
+class AwsTables(Model):
+    products: str = "Products"
+    users: str = "Users"
+    inventory: str = "Inventory"
+    orders: str = "Orders"
+    idempotency: str = "Idempotency"
+    locks: str = "mcctl-locks"
+
+
+class AwsBuckets(Model):
+    product_images: str = "product-images"
+    static_assets: str = "static-assets"
+    artifacts: str = "mcctl-artifacts"
+
+
+class AwsQueues(Model):
+    orders: str = "orders"
+    notifications: str = "notifications"
+    payments: str = "payments"
+    analytics: str = "analytics"
+
+
+class AwsConfig(Model):
+    account_id: str = Field(pattern=r"^\d{12}$")
+    regions: Regions
+    profile: str | None = None
+    endpoint_url: str | None = Field(default=None, description="Override every AWS endpoint (the sandbox's moto)")
+    access_key_id: SecretRef | None = None
+    secret_access_key: SecretRef | None = None
+    global_tables: bool = False
+    s3_replication: bool = False
+    tables: AwsTables = AwsTables()
+    buckets: AwsBuckets = AwsBuckets()
+    queues: AwsQueues = AwsQueues()
+    user_pool: str = "mcctl-users"
+    functions: list[str] = ["product-service", "inventory-service", "order-service", "user-service"]
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+
+
+class AzureSql(Model):
+    url: str | SecretRef = Field(description="SQLAlchemy URL, or a secret reference to one (passwords)")
+    server: str = "mcctl-sql"
+    database: str = "mcctl"
+    geo_replica: bool = False
+
+
+class AzureServiceBus(Model):
+    namespace: str = "mcctl-bus"
+    connection: SecretRef | None = None
+    queues: list[str] = ["orders", "payments", "notifications", "analytics"]
+
+
+class AzureStorage(Model):
+    account: str
+    blob_endpoint: str | None = None
+    connection: SecretRef | None = None
+    backups_container: str = "backups"
+
+
+class AzureConfig(Model):
+    subscription_id: str
+    tenant_id: str
+    regions: Regions
+    resource_group: str
+    arm_endpoint: str | None = Field(default=None, description="Azure Resource Manager endpoint override")
+    storage: AzureStorage
+    sql: AzureSql
+    service_bus: AzureServiceBus = AzureServiceBus()
+    function_apps: list[str] = ["payment-processor", "notification-service", "analytics-processor",
+                                "backup-service"]
+    client_id: str | None = None
+    client_secret: SecretRef | None = None
+
+
+class CloudflareConfig(Model):
+    account_id: str
+    zone_id: str
+    zone_name: str
+    api_token: SecretRef
+    base_url: str | None = None
+    load_balancer: str = "api"
+    pools: dict[str, list[str]] = Field(
+        default_factory=lambda: {"aws": [], "azure": []},
+        description="pool name -> origin addresses (host:port or hostname)",
+    )
+
+
+class LocalPorts(Model):
+    moto: int = 5000
+    azurite_blob: int = 10000
+    arm: int = 5100
+    edge_api: int = 5200
+    edge_proxy: int = 5280
+    functions_aws: int = 7071
+    functions_azure: int = 7072
+    smtp: int = 2525
+
+
+class LocalConfig(Model):
+    ports: LocalPorts = LocalPorts()
+    host: Literal["127.0.0.1"] = "127.0.0.1"
+
+
+class LeaseConfig(Model):
+    ttl_seconds: int = Field(default=900, ge=30)
+
+
+class Endpoints(Model):
+    """Where each API answers; None means the SDK's real cloud endpoint."""
+
+    aws: str | None
+    arm: str | None
+    blob: str | None
+    cloudflare: str | None
+    edge: str | None
+    functions_aws: str | None
+    functions_azure: str | None
+
+
+class Environment(Model):
+    """One environment: where every cloud resource is and how to reach it."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")
+    kind: Literal["local", "cloud"] = "cloud"
+    state_dir: Path = Field(default=Path(".mcctl"), description="journals, locks and checkpoints")
+    aws: AwsConfig
+    azure: AzureConfig
+    cloudflare: CloudflareConfig
+    local: LocalConfig | None = None
+    lease: LeaseConfig = LeaseConfig()
+    tags: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _local_needs_ports(self) -> Environment:
+        if self.kind == "local" and self.local is None:
+            raise ValueError("a local environment needs a `local:` section (ports)")
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind == "local"
+
+    @property
+    def env_state_dir(self) -> Path:
+        """The per-environment state directory (journals, locks, sandbox pids)."""
+        return self.state_dir / self.name
+
+    def endpoints(self) -> Endpoints:
+        """Effective endpoints: explicit overrides first, then (for `local`) the sandbox ports on 127.0.0.1."""
+        ports = self.local.ports if self.local else None
+        host = self.local.host if self.local else "127.0.0.1"
+
+        def loop(port: int | None, path: str = "") -> str | None:
+            return f"http://{host}:{port}{path}" if port is not None else None
+
+        return Endpoints(
+            aws=self.aws.endpoint_url or (loop(ports.moto) if ports else None),
+            arm=self.azure.arm_endpoint or (loop(ports.arm) if ports else None),
+            blob=self.azure.storage.blob_endpoint
+            or (loop(ports.azurite_blob, f"/{self.azure.storage.account}") if ports else None),
+            cloudflare=self.cloudflare.base_url or (loop(ports.edge_api, "/client/v4") if ports else None),
+            edge=loop(ports.edge_proxy) if ports else None,
+            functions_aws=loop(ports.functions_aws) if ports else None,
+            functions_azure=loop(ports.functions_azure) if ports else None,
+        )
+
+    def resource_tags(self) -> dict[str, str]:
+        """The tags every managed resource carries."""
+        return {"managed-by": "mcctl", "environment": self.name, **self.tags}

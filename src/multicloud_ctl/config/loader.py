@@ -1,0 +1,66 @@
+"""Load and validate environments and playbooks into typed models, with file:line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from multicloud_ctl.config.yamlsource import LineMap, format_loc, load_yaml
+from multicloud_ctl.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "required field is missing",
+}
+
+
+def validation_messages(exc: ValidationError, path: Path, lines: LineMap, prefix: tuple = ()) -> list[str]:
+    """One `file:line field.path: message` per pydantic error."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = (*prefix, *(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))))
+        line = lines.line_for(loc)
+        where = f"{path}:{line}" if line else str(path)
+        msg = _MESSAGES.get(err["type"], err["msg"])
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        msg = msg[0].lower() + msg[1:] if msg else msg
+        out.append(f"{where} {format_loc(loc)}: {msg}")
+    return out
+
+
+def validate_model(model: type[M], data: Any, path: Path, lines: LineMap, prefix: tuple = ()) -> M:
+    """Validate `data` into `model`; raise one ConfigError naming the first error (and how many more)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        messages = validation_messages(exc, path, lines, prefix)
+        more = f" (and {len(messages) - 1} more; `mcctl playbook validate` lists all)" if len(messages) > 1 else ""
+        err = ConfigError(messages[0] + more, hint="fix the field named above")
+        err.all_messages = messages  # type: ignore[attr-defined]
+        raise err from exc
+
+
+def environment_path(name: str, config_dir: Path) -> Path:
+    return config_dir / f"{name}.yaml"
+
+
+def load_environment(name: str, config_dir: Path) -> Any:
+    """Load `config_dir/<name>.yaml` as an `Environment`."""
+    from multicloud_ctl.config.environment import Environment
+
+    path = environment_path(name, config_dir)
+    if not path.exists():
+        known = sorted(p.stem for p in config_dir.glob("*.yaml")) if config_dir.is_dir() else []
+        raise ConfigError(
+            f"environment {name!r} not found: {path} does not exist",
+            hint=f"known environments: {', '.join(known) or 'none'}; use --env or --config-dir",
+        )
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: an environment file must be a mapping")
+    return validate_model(Environment, data, path, lines)

@@ -1,0 +1,1 @@
+"""One module per playbook kind; each holds that kind's spec model (extra="forbid")."""

@@ -1,0 +1,9 @@
+"""Spec of the Health playbook kind (filled in by its verb's issue)."""
+
+from __future__ import annotations
+
+from multicloud_ctl.config.specs.base import Spec
+
+
+class HealthSpec(Spec):
+    """Placeholder: the verb's issue defines the fields."""

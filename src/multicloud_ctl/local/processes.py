@@ -1,0 +1,134 @@
+"""Start and stop the sandbox's emulator processes on 127.0.0.1 (used by `mcctl local up` and the tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from multicloud_ctl.errors import OperationFailed, UsageError
+
+LOOPBACK = "127.0.0.1"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+AZURITE_DIR = REPO_ROOT / "tools" / "azurite"
+
+
+def free_port() -> int:
+    """A port that is free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((LOOPBACK, port)) == 0
+
+
+def wait_http(url: str, *, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until `url` answers any HTTP status; fail early if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise OperationFailed(f"process for {url} exited with code {proc.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise OperationFailed(f"{url} did not answer within {timeout:.0f}s")
+
+
+@dataclass
+class Emulator:
+    """One running emulator process."""
+
+    name: str
+    port: int
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def stop(self, timeout: float = 5.0) -> None:
+        stop_process(self.proc, timeout)
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout)
+
+
+def _spawn(cmd: list[str], log: Path | None) -> subprocess.Popen[bytes]:
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
+    try:
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    finally:
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def moto_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)]
+
+
+def start_moto(port: int, log: Path | None = None) -> Emulator:
+    """moto server on 127.0.0.1:port, ready when this returns."""
+    if port_in_use(port):
+        raise UsageError(f"port {port} on {LOOPBACK} is already taken (moto)",
+                         hint="stop what holds it, or change local.ports.moto in config/local.yaml")
+    proc = _spawn(moto_command(port), log)
+    wait_http(f"http://{LOOPBACK}:{port}/moto-api/", proc=proc)
+    return Emulator("moto", port, proc)
+
+
+def azurite_binary() -> Path:
+    """The project's pinned Azurite (installed by `make setup` into tools/azurite)."""
+    path = AZURITE_DIR / "node_modules" / ".bin" / "azurite-blob"
+    if not path.exists():
+        raise UsageError("Azurite is not installed in tools/azurite",
+                         hint="run `make setup` (npm install of the pinned azurite 3.35.x)")
+    return path
+
+
+def azurite_command(port: int, location: Path) -> list[str]:
+    return [str(azurite_binary()), "--blobHost", LOOPBACK, "--blobPort", str(port), "--location", str(location),
+            "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent"]
+
+
+def start_azurite(port: int, location: Path, log: Path | None = None) -> Emulator:
+    """Azurite blob on 127.0.0.1:port with a fresh data directory, ready when this returns."""
+    if port_in_use(port):
+        raise UsageError(f"port {port} on {LOOPBACK} is already taken (azurite)",
+                         hint="stop what holds it, or change local.ports.azurite_blob in config/local.yaml")
+    if shutil.which("node") is None:
+        raise UsageError("node is not installed; Azurite needs Node.js 20", hint="apt-get install nodejs npm")
+    location.mkdir(parents=True, exist_ok=True)
+    proc = _spawn(azurite_command(port, location), log)
+    wait_http(f"http://{LOOPBACK}:{port}/devstoreaccount1?comp=list", proc=proc)
+    return Emulator("azurite", port, proc)

@@ -1,0 +1,140 @@
+"""Shared fixtures: real emulators started once per session on free loopback ports.
+
+- `moto_server`: moto server over HTTP; `aws` resets it before each test that uses it.
+- `azurite`: Azurite blob with a temp data directory.
+- `postgres_url`: a fresh database on the machine's PostgreSQL (skips only if none is reachable and not in CI).
+- `local_env`: an `Environment` for the sandbox whose ports point at the session's emulators.
+- `cli`: runs `mcctl` in-process through Typer's runner with catch_exceptions=False.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from multicloud_ctl.local.processes import Emulator, free_port, start_azurite, start_moto
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    emu = start_moto(free_port(), log=tmp_path_factory.mktemp("moto") / "moto.log")
+    yield emu
+    emu.stop()
+
+
+def reset_moto(url: str) -> None:
+    req = urllib.request.Request(f"{url}/moto-api/reset", method="POST", data=b"")
+    urllib.request.urlopen(req, timeout=10).close()
+
+
+@pytest.fixture
+def aws(moto_server: Emulator) -> str:
+    """The moto endpoint URL, with all AWS state reset for this test."""
+    reset_moto(moto_server.url)
+    return moto_server.url
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    loc = tmp_path_factory.mktemp("azurite")
+    emu = start_azurite(free_port(), loc, log=loc / "azurite.log")
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test, dropped afterwards."""
+    import psycopg
+
+    name = f"mcctl_test_{uuid.uuid4().hex[:10]}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class SandboxPorts:
+    moto: int
+    azurite_blob: int
+
+
+@pytest.fixture
+def local_env(tmp_path: Path, aws: str, request: pytest.FixtureRequest) -> Any:
+    """The `local` environment with its state dir in tmp_path and moto on the session's port.
+
+    Azurite is wired in only when the test also asks for the `azurite` fixture.
+    """
+    from multicloud_ctl.config.loader import load_environment
+
+    base = load_environment("local", REPO / "config")
+    moto_port = int(aws.rsplit(":", 1)[1])
+    ports = base.local.ports.model_copy(update={"moto": moto_port})
+    if "azurite" in request.fixturenames:
+        emu = request.getfixturevalue("azurite")
+        ports = ports.model_copy(update={"azurite_blob": emu.port})
+    sql_url = f"sqlite:///{tmp_path / 'azure-sql.db'}"
+    return base.model_copy(update={
+        "state_dir": tmp_path / "state",
+        "local": base.local.model_copy(update={"ports": ports}),
+        "azure": base.azure.model_copy(update={"sql": base.azure.sql.model_copy(update={"url": sql_url})}),
+    })
+
+
+def write_env_dir(env: Any, directory: Path) -> Path:
+    """Write `env` as `directory/<name>.yaml` so the CLI can load it with --config-dir."""
+    import yaml
+
+    directory.mkdir(parents=True, exist_ok=True)
+    data = env.model_dump(mode="json", exclude_none=True)
+    (directory / f"{env.name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return directory
+
+
+@pytest.fixture
+def config_dir(local_env: Any, tmp_path: Path) -> Path:
+    """A config directory holding `local.yaml` for `local_env` (for CLI tests: --config-dir)."""
+    return write_env_dir(local_env, tmp_path / "config")
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli() -> Any:
+    """Run mcctl in-process: `cli("health", "--output", "json")` -> CliResult(exit_code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from multicloud_ctl.cli.app import app
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+        runner = CliRunner()
+        result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
