@@ -127,3 +127,7 @@ class ConfirmationDeclined(SafetyRefused):
 
 class PreflightFailed(SafetyRefused):
     pass
+
+
+class DryRunViolation(SafetyRefused):
+    """Raised by the provider-level guard when code tries a mutating call during --dry-run."""

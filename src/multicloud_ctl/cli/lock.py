@@ -1,0 +1,51 @@
+"""`mcctl lock status|break`: the local file locks and the environment-wide leases."""
+
+from __future__ import annotations
+
+import typer
+
+from multicloud_ctl.cli.state import get_state
+
+app = typer.Typer(help="Show or break the run locks.", no_args_is_help=True)
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Local locks held on this machine and environment leases held anywhere."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.engine.lock import CloudLease, LocalLock
+
+    state = get_state(ctx)
+    runtime = make_runtime(state, dry_run=True)
+    rows = []
+    lock_dir = runtime.state_dir / "locks"
+    for info in sorted(lock_dir.glob("*.json")) if lock_dir.is_dir() else []:
+        holder = LocalLock(info.with_suffix(".lock")).holder()
+        if holder:
+            rows.append({"scope": "local", "name": holder["name"], "owner": holder["owner"],
+                         "since": holder["since"], "expires": "", "expired": False})
+    for lease in CloudLease(runtime).status():
+        rows.append({"scope": "environment", **lease})
+    state.console.emit(rows, columns=["scope", "name", "owner", "since", "expires", "expired"],
+                       rows=[(r["scope"], r["name"], r["owner"], r["since"], r["expires"],
+                              "yes" if r["expired"] else "") for r in rows])
+    if not rows:
+        state.console.info("no locks held")
+
+
+@app.command("break")
+def break_lock(ctx: typer.Context, name: str = typer.Argument(..., help="Lock name (e.g. failover).")) -> None:
+    """Remove an environment lease left by a dead run (asks first unless --yes)."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.engine.lock import CloudLease
+
+    state = get_state(ctx)
+    runtime = make_runtime(state)
+    lease = CloudLease(runtime)
+    held = lease.status(name)
+    if held is None:
+        state.console.info(f"no lease named {name!r}")
+        return
+    state.console.confirm(f"Break lease {name!r} held by {held['owner']}?", assume_yes=state.yes)
+    lease.break_lease(name)
+    state.console.success(f"lease {name!r} broken")

@@ -1,0 +1,54 @@
+"""`mcctl playbook validate FILE...` and `mcctl playbook schema`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from multicloud_ctl.cli.state import get_state
+
+app = typer.Typer(help="Validate playbooks and print their JSON Schema.", no_args_is_help=True)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Playbook files to validate."),
+) -> None:
+    """Validate playbooks: structure, envelope, then the kind's spec. Lists every error with file:line."""
+    from multicloud_ctl.config.playbook import load_playbook
+    from multicloud_ctl.errors import ConfigError
+
+    state = get_state(ctx)
+    console = state.console
+    results = []
+    failed = 0
+    for path in files:
+        try:
+            pb = load_playbook(path)
+            results.append({"file": str(path), "valid": True, "kind": pb.kind, "name": pb.metadata.name,
+                            "errors": []})
+        except ConfigError as exc:
+            failed += 1
+            messages = getattr(exc, "all_messages", [exc.message])
+            results.append({"file": str(path), "valid": False, "kind": None, "name": None, "errors": messages})
+    if console.json_mode:
+        console.print_json(results)
+    else:
+        for res in results:
+            if res["valid"]:
+                console.print(f"ok       {res['file']} ({res['kind']} {res['name']})")
+            else:
+                for message in res["errors"]:
+                    console.print(f"invalid  {message}")
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema(ctx: typer.Context) -> None:
+    """Print the JSON Schema of playbooks (every kind), for editors and CI."""
+    from multicloud_ctl.config.playbook import playbook_json_schema
+
+    get_state(ctx).console.print_json(playbook_json_schema())

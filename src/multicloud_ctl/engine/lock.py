@@ -1,0 +1,225 @@
+"""Two locks for every mutating run: a local file lock and an environment-wide lease in DynamoDB.
+
+The file lock stops cron from overlapping runs on one machine; the lease (a conditional write with an
+expiry) stops two operators on two machines. The lease table lives in the primary AWS region and falls back
+to the secondary when the primary does not answer (a failover is exactly when the primary may be down).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import EndpointUnreachable, LockHeld, NotFound, ProviderError
+
+if TYPE_CHECKING:
+    from multicloud_ctl.engine.runtime import Runtime
+
+
+def owner_id() -> str:
+    return f"{os.environ.get('USER', 'unknown')}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class LocalLock:
+    """An exclusive, non-blocking file lock with a JSON note saying who holds it."""
+
+    path: Path
+
+    @property
+    def info_path(self) -> Path:
+        return self.path.with_suffix(".json")
+
+    def holder(self) -> dict[str, Any] | None:
+        try:
+            return dict(json.loads(self.info_path.read_text()))
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    @contextmanager
+    def hold(self, name: str, owner: str, now: datetime) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.path), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            who = self.holder() or {}
+            raise LockHeld(
+                f"another `{who.get('name', name)}` run holds the local lock "
+                f"(owner {who.get('owner', '?')}, since {who.get('since', '?')})",
+                hint="wait for it to finish; `mcctl lock status` shows it",
+            ) from None
+        try:
+            self.info_path.write_text(json.dumps({"name": name, "owner": owner, "since": now.isoformat()}))
+            yield
+        finally:
+            self.info_path.unlink(missing_ok=True)
+            lock.release()
+
+
+@dataclass
+class CloudLease:
+    """An environment-wide lease: one DynamoDB item per lock name, taken with a conditional write."""
+
+    runtime: Runtime
+
+    @property
+    def table(self) -> str:
+        return self.runtime.environment.aws.tables.locks
+
+    def _regions(self) -> list[str]:
+        aws = self.runtime.environment.aws
+        return [aws.regions.primary, aws.regions.secondary]
+
+    def _call(self, fn: Any) -> Any:
+        """Run `fn(client)` in the first region that answers."""
+        last: Exception | None = None
+        for region in self._regions():
+            try:
+                return fn(self.runtime.aws.client("dynamodb", region))
+            except EndpointUnreachable as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    def ensure_table(self) -> None:
+        from multicloud_ctl.providers.aws.errors import aws_errors
+
+        def make(ddb: Any) -> None:
+            with aws_errors("DescribeTable", self.table):
+                try:
+                    ddb.describe_table(TableName=self.table)
+                    return
+                except ddb.exceptions.ResourceNotFoundException:
+                    pass
+            with aws_errors("CreateTable", self.table):
+                ddb.create_table(
+                    TableName=self.table, BillingMode="PAY_PER_REQUEST",
+                    KeySchema=[{"AttributeName": "lock", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "lock", "AttributeType": "S"}],
+                    Tags=[{"Key": k, "Value": v} for k, v in self.runtime.environment.resource_tags().items()],
+                )
+                ddb.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1})
+
+        self._call(make)
+
+    def acquire(self, name: str, owner: str, ttl: timedelta) -> None:
+        from multicloud_ctl.providers.aws.errors import aws_errors
+
+        now = self.runtime.clock()
+        self.ensure_table()
+
+        def put(ddb: Any) -> None:
+            try:
+                with aws_errors("PutItem", self.table):
+                    ddb.put_item(
+                        TableName=self.table,
+                        Item={"lock": {"S": name}, "owner": {"S": owner}, "since": {"S": now.isoformat()},
+                              "expires": {"N": str(int((now + ttl).timestamp()))}},
+                        ConditionExpression="attribute_not_exists(#l) OR #e < :now",
+                        ExpressionAttributeNames={"#l": "lock", "#e": "expires"},
+                        ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+                    )
+            except ProviderError as exc:
+                if "ConditionalCheckFailed" not in str(exc):
+                    raise
+                held = self.status(name) or {}
+                raise LockHeld(
+                    f"the {self.runtime.environment.name} environment lease {name!r} is held by "
+                    f"{held.get('owner', '?')} since {held.get('since', '?')} (expires {held.get('expires', '?')})",
+                    hint="another operator is running; wait, or `mcctl lock break` if that run is dead",
+                ) from None
+
+        self._call(put)
+
+    def release(self, name: str, owner: str) -> None:
+        from multicloud_ctl.providers.aws.errors import aws_errors
+
+        def delete(ddb: Any) -> None:
+            try:
+                with aws_errors("DeleteItem", self.table):
+                    ddb.delete_item(TableName=self.table, Key={"lock": {"S": name}},
+                                    ConditionExpression="#o = :me", ExpressionAttributeNames={"#o": "owner"},
+                                    ExpressionAttributeValues={":me": {"S": owner}})
+            except ProviderError as exc:
+                if "ConditionalCheckFailed" not in str(exc):
+                    raise
+
+        self._call(delete)
+
+    def status(self, name: str | None = None) -> Any:
+        """One lease (by name) or all of them; expired leases are marked."""
+        from multicloud_ctl.providers.aws.errors import aws_errors
+
+        now = int(self.runtime.clock().timestamp())
+
+        def read(ddb: Any) -> Any:
+            with aws_errors("Scan", self.table):
+                try:
+                    items = ddb.scan(TableName=self.table, ConsistentRead=True).get("Items", [])
+                except ddb.exceptions.ResourceNotFoundException:
+                    items = []
+            return items
+
+        try:
+            items = self._call(read)
+        except NotFound:
+            items = []
+        leases = [{"name": i["lock"]["S"], "owner": i["owner"]["S"], "since": i["since"]["S"],
+                   "expires": datetime.fromtimestamp(int(i["expires"]["N"]), tz=self.runtime.clock().tzinfo)
+                   .isoformat(), "expired": int(i["expires"]["N"]) < now} for i in items]
+        if name is None:
+            return leases
+        return next((lease for lease in leases if lease["name"] == name), None)
+
+    def break_lease(self, name: str) -> bool:
+        from multicloud_ctl.providers.aws.errors import aws_errors
+
+        existed = self.status(name) is not None
+
+        def delete(ddb: Any) -> None:
+            with aws_errors("DeleteItem", self.table):
+                ddb.delete_item(TableName=self.table, Key={"lock": {"S": name}})
+
+        self._call(delete)
+        return existed
+
+
+@contextmanager
+def run_lock(runtime: Runtime, name: str, *, lease: bool = True) -> Iterator[str]:
+    """Hold the local lock and (unless `lease=False`) the environment lease for `name`.
+
+    Yields the owner id. Under dry run nothing is taken: a dry run makes no mutating call.
+    """
+    owner = owner_id()
+    if runtime.dry_run:
+        yield owner
+        return
+    local = LocalLock(runtime.state_dir / "locks" / f"{name}.lock")
+    with local.hold(name, owner, runtime.clock()):
+        if not lease:
+            yield owner
+            return
+        cloud = CloudLease(runtime)
+        ttl = timedelta(seconds=runtime.environment.lease.ttl_seconds)
+        cloud.acquire(name, owner, ttl)
+        try:
+            yield owner
+        finally:
+            for _ in range(3):
+                try:
+                    cloud.release(name, owner)
+                    break
+                except ProviderError:
+                    time.sleep(0.5)

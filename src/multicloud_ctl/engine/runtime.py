@@ -1,0 +1,76 @@
+"""The runtime of one operation: the environment, its provider clients, secrets, clock and state directory.
+
+Clients are built lazily (importing an SDK only when first used) and all carry the dry-run guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.config.secrets import SecretResolver
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.engine.journal import Journal
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Everything an operation needs; pass it in, never reach for globals."""
+
+    environment: Environment
+    dry_run: bool = False
+    clock: Callable[[], datetime] = utc_now
+    secrets: SecretResolver = field(default_factory=SecretResolver)
+
+    def __post_init__(self) -> None:
+        if self.secrets.aws_fetch is None:
+            self.secrets.aws_fetch = self._fetch_aws_secret
+
+    @property
+    def state_dir(self) -> Path:
+        path = self.environment.env_state_dir
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @cached_property
+    def aws(self) -> AwsClients:
+        from multicloud_ctl.providers.aws.session import AwsClients
+
+        return AwsClients(self.environment, self.secrets, dry_run=self.dry_run)
+
+    @cached_property
+    def azure(self) -> Any:
+        from multicloud_ctl.providers.azure.clients import AzureClients
+
+        return AzureClients(self.environment, self.secrets, dry_run=self.dry_run)
+
+    @cached_property
+    def cloudflare(self) -> Any:
+        from multicloud_ctl.providers.cloudflare.client import CloudflareClient
+
+        return CloudflareClient(self.environment, self.secrets, dry_run=self.dry_run)
+
+    def journal(self, verb: str, inputs: dict[str, Any] | None = None) -> Journal:
+        from multicloud_ctl.engine.journal import Journal, journal_dir
+
+        return Journal(journal_dir(self.state_dir), verb, self.environment.name, inputs=inputs or {},
+                       dry_run=self.dry_run, redactor=self.secrets.redactor, clock=self.clock)
+
+    def _fetch_aws_secret(self, arn: str) -> str:
+        from multicloud_ctl.providers.aws.errors import aws_errors
+
+        client = self.aws.client("secretsmanager")
+        with aws_errors("GetSecretValue", arn):
+            value = client.get_secret_value(SecretId=arn)
+        return str(value.get("SecretString") or value.get("SecretBinary", b"").decode())

@@ -1,0 +1,116 @@
+"""One boto3 session per environment, with endpoint overrides, adaptive retries and the dry-run guard.
+
+The guard is central: every client made here refuses any API operation that is not read-only while
+`dry_run` is set, whatever the calling code does, and counts calls so tests can prove zero mutating requests.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import DryRunViolation
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.config.secrets import SecretResolver
+
+READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Scan", "Query", "Head", "BatchGet", "Select", "Search",
+                      "Lookup", "Check", "Validate", "Estimate", "Simulate", "AdminGet", "AdminList")
+READ_ONLY_EXTRA = {"TransactGetItems", "ExecuteStatement:select"}
+
+
+def is_read_only(operation: str) -> bool:
+    """True for API operations that change nothing (by AWS naming convention)."""
+    return operation.startswith(READ_ONLY_PREFIXES) or operation in READ_ONLY_EXTRA
+
+
+@dataclass
+class CallCounter:
+    """Counts API calls per kind; `blocked` are mutating calls refused under dry run."""
+
+    total: int = 0
+    mutating: int = 0
+    blocked: int = 0
+    operations: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, operation: str, mutating: bool, blocked: bool) -> None:
+        with self._lock:
+            self.total += 1
+            self.mutating += int(mutating and not blocked)
+            self.blocked += int(blocked)
+            self.operations.append(operation)
+
+
+@dataclass
+class AwsClients:
+    """Cached boto3 clients for one environment; `client("s3", region=...)`."""
+
+    environment: Environment
+    secrets: SecretResolver
+    dry_run: bool = False
+    counter: CallCounter = field(default_factory=CallCounter)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _session: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def primary_region(self) -> str:
+        return self.environment.aws.regions.primary
+
+    @property
+    def secondary_region(self) -> str:
+        return self.environment.aws.regions.secondary
+
+    def session(self) -> Any:
+        if self._session is None:
+            import boto3
+
+            aws = self.environment.aws
+            kwargs: dict[str, Any] = {"region_name": aws.regions.primary}
+            if aws.profile:
+                kwargs["profile_name"] = aws.profile
+            if aws.access_key_id and aws.secret_access_key:
+                kwargs["aws_access_key_id"] = self.secrets.resolve(aws.access_key_id)
+                kwargs["aws_secret_access_key"] = self.secrets.resolve(aws.secret_access_key)
+            self._session = boto3.session.Session(**kwargs)
+        return self._session
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client for `service` in `region` (default: primary), guarded and counted."""
+        region = region or self.primary_region
+        key = (service, region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._make(service, region)
+            return self._clients[key]
+
+    def _make(self, service: str, region: str) -> Any:
+        from botocore.config import Config
+
+        aws = self.environment.aws
+        config = Config(
+            region_name=region,
+            retries={"mode": "adaptive", "max_attempts": aws.max_attempts},
+            connect_timeout=aws.connect_timeout,
+            read_timeout=aws.read_timeout,
+            user_agent_extra="mcctl/0.1",
+            s3={"addressing_style": "path"} if self.environment.endpoints().aws else None,
+        )
+        endpoint = self.environment.endpoints().aws
+        client = self.session().client(service, region_name=region, endpoint_url=endpoint, config=config)
+        client.meta.events.register("before-call.*.*", self._guard)
+        return client
+
+    def _guard(self, model: Any, **_: Any) -> None:
+        name = model.name
+        mutating = not is_read_only(name)
+        blocked = mutating and self.dry_run
+        self.counter.add(name, mutating, blocked)
+        if blocked:
+            raise DryRunViolation(
+                f"refused {model.service_model.service_name}:{name} under --dry-run (a mutating call)",
+                hint="this is a bug in the operation's plan: dry-run must make no mutating call",
+            )
