@@ -1,0 +1,188 @@
+"""The in-memory state of the fake Azure Resource Manager: resource groups and generic resources.
+
+Resource ids are matched case-insensitively (as ARM does) but echoed with the casing of the first PUT.
+A resource is stored as the JSON ARM returns for it: `id`, `name`, `type`, `location`, `tags`,
+`properties` (with `provisioningState`), plus any other top-level keys the client sent (`kind`, `sku`,
+`identity`...). Long-running operations are recorded so the operation-status endpoint can answer the
+SDK pollers. Other fakes (Cost Management, zip deploy) read and write through this object.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+RG_TYPE = "Microsoft.Resources/resourceGroups"
+_RESERVED = {"id", "name", "type"}
+
+
+def canonical(resource_id: str) -> str:
+    """The lookup key for a resource id: lower-case, no trailing slash, `resourcegroups` spelled one way."""
+    return resource_id.rstrip("/").lower()
+
+
+def resource_type(provider_segments: list[str]) -> str:
+    """`Microsoft.Web/sites/slots` from [Microsoft.Web, sites, app, slots, staging]."""
+    ns, rest = provider_segments[0], provider_segments[1:]
+    return "/".join([ns, *rest[0::2]])
+
+
+@dataclass
+class Operation:
+    """A long-running operation the SDK poller asks about."""
+
+    op_id: str
+    resource_id: str
+    polls_left: int
+    status: str = "Succeeded"
+
+
+@dataclass
+class ArmStore:
+    """Thread-safe resource groups, resources and operations of one fake ARM."""
+
+    lro_polls: int = 1
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    operations: dict[str, Operation] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.groups.clear()
+            self.resources.clear()
+            self.operations.clear()
+
+    # ---- resource groups -------------------------------------------------------------------------
+    def put_group(self, sub: str, name: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Create or replace a resource group; returns (group, created)."""
+        rid = f"/subscriptions/{sub}/resourceGroups/{name}"
+        with self.lock:
+            existing = self.groups.get(canonical(rid))
+            group = {
+                "id": existing["id"] if existing else rid,
+                "name": existing["name"] if existing else name,
+                "type": RG_TYPE,
+                "location": body.get("location") or (existing or {}).get("location") or "eastus",
+                "tags": body.get("tags") or {},
+                "properties": {"provisioningState": "Succeeded"},
+            }
+            if body.get("managedBy"):
+                group["managedBy"] = body["managedBy"]
+            self.groups[canonical(rid)] = group
+            return copy.deepcopy(group), existing is None
+
+    def get_group(self, sub: str, name: str) -> dict[str, Any] | None:
+        with self.lock:
+            group = self.groups.get(canonical(f"/subscriptions/{sub}/resourceGroups/{name}"))
+            return copy.deepcopy(group) if group else None
+
+    def patch_group(self, sub: str, name: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        with self.lock:
+            group = self.groups.get(canonical(f"/subscriptions/{sub}/resourceGroups/{name}"))
+            if group is None:
+                return None
+            if "tags" in body:
+                group["tags"] = body["tags"] or {}
+            return copy.deepcopy(group)
+
+    def delete_group(self, sub: str, name: str) -> bool:
+        """Delete a group and every resource in it; False when it did not exist."""
+        key = canonical(f"/subscriptions/{sub}/resourceGroups/{name}")
+        with self.lock:
+            if self.groups.pop(key, None) is None:
+                return False
+            for rid in [r for r in self.resources if r.startswith(key + "/")]:
+                del self.resources[rid]
+            return True
+
+    def list_groups(self, sub: str) -> list[dict[str, Any]]:
+        prefix = canonical(f"/subscriptions/{sub}/")
+        with self.lock:
+            return [copy.deepcopy(g) for k, g in self.groups.items() if k.startswith(prefix)]
+
+    # ---- generic resources -----------------------------------------------------------------------
+    def put_resource(self, rid: str, rtype: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Create or replace the resource at `rid`; returns (resource, created)."""
+        with self.lock:
+            existing = self.resources.get(canonical(rid))
+            resource: dict[str, Any] = {k: v for k, v in body.items() if k not in _RESERVED}
+            resource["id"] = existing["id"] if existing else rid
+            resource["name"] = rid.rstrip("/").rsplit("/", 1)[1]
+            resource["type"] = rtype
+            props = dict(body.get("properties") or {})
+            props["provisioningState"] = "Succeeded"
+            resource["properties"] = props
+            resource.setdefault("tags", {})
+            if existing and "location" not in body and "location" in existing:
+                resource["location"] = existing["location"]
+            self.resources[canonical(rid)] = resource
+            return copy.deepcopy(resource), existing is None
+
+    def get_resource(self, rid: str) -> dict[str, Any] | None:
+        with self.lock:
+            res = self.resources.get(canonical(rid))
+            return copy.deepcopy(res) if res else None
+
+    def patch_resource(self, rid: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Merge `tags` (replace), `properties` (shallow merge) and other top-level keys."""
+        with self.lock:
+            res = self.resources.get(canonical(rid))
+            if res is None:
+                return None
+            for key, value in body.items():
+                if key == "properties" and isinstance(value, dict):
+                    res["properties"] = {
+                        **res.get("properties", {}),
+                        **value,
+                        "provisioningState": "Succeeded",
+                    }
+                elif key not in _RESERVED:
+                    res[key] = value
+            return copy.deepcopy(res)
+
+    def delete_resource(self, rid: str) -> bool:
+        """Delete a resource and its children; False when it did not exist."""
+        key = canonical(rid)
+        with self.lock:
+            if self.resources.pop(key, None) is None:
+                return False
+            for child in [r for r in self.resources if r.startswith(key + "/")]:
+                del self.resources[child]
+            return True
+
+    def list_resources(
+        self, prefix: str, rtype: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Resources whose id starts with `prefix/`, optionally only those of type `rtype`."""
+        key = canonical(prefix) + "/"
+        with self.lock:
+            out = []
+            for rid, res in self.resources.items():
+                if not rid.startswith(key):
+                    continue
+                if rtype is not None and res["type"].lower() != rtype.lower():
+                    continue
+                out.append(copy.deepcopy(res))
+            return sorted(out, key=lambda r: r["id"].lower())
+
+    # ---- long-running operations -----------------------------------------------------------------
+    def new_operation(self, resource_id: str) -> Operation:
+        op = Operation(uuid.uuid4().hex, resource_id, self.lro_polls)
+        with self.lock:
+            self.operations[op.op_id] = op
+        return op
+
+    def poll_operation(self, op_id: str) -> Operation | None:
+        """One poll: InProgress while polls are left, then the final status."""
+        with self.lock:
+            op = self.operations.get(op_id)
+            if op is None:
+                return None
+            if op.polls_left > 0:
+                op.polls_left -= 1
+                return Operation(op.op_id, op.resource_id, op.polls_left + 1, "InProgress")
+            return op

@@ -1,0 +1,203 @@
+"""A small JSON-over-HTTP server base shared by the sandbox's fake cloud APIs (`local/arm`, `local/edge`).
+
+stdlib only (`http.server.ThreadingHTTPServer`), bound to 127.0.0.1, HTTP/1.1 with keep-alive so the real
+SDKs (requests, httpx) reuse connections as they do against the cloud. A subclass implements
+`route(request) -> Response`; this base adds what every fake needs: the admin endpoints
+(`/_admin/health`, `/_admin/faults`, `/_admin/reset`), fault injection, a request id header on every
+answer, and quiet logging.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from multicloud_ctl.local.faults import FaultInjector, FaultRule
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class Request:
+    """One parsed request."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any = None
+    raw_body: bytes = b""
+
+
+@dataclass
+class Response:
+    """What a route answers: a status, a JSON-able body (None for no content) and extra headers."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class JsonServer(ThreadingHTTPServer):
+    """A threading HTTP server carrying the fake's name, its fault injector and a reset hook."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        port: int,
+        handler: type[JsonHandler],
+        *,
+        service: str,
+        reset: Callable[[], None] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        super().__init__((LOOPBACK, port), handler)
+        self.service = service
+        self.faults = FaultInjector()
+        self.reset_state = reset or (lambda: None)
+        self.verbose = verbose
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.server_address[1]}"
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """Dispatches to `route`; subclasses set `request_id_header` and `error_response`."""
+
+    protocol_version = "HTTP/1.1"
+    server: JsonServer
+    request_id_header = "x-request-id"
+
+    # ---- subclass interface --------------------------------------------------------------------
+    def route(self, request: Request) -> Response:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def error_response(self, status: int, code: str, message: str) -> Response:
+        return Response(status, {"error": {"code": code, "message": message}})
+
+    # ---- plumbing ------------------------------------------------------------------------------
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            sys.stderr.write(f"{self.server.service} {self.address_string()} {format % args}\n")
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _read(self) -> tuple[bytes, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return raw, None
+        try:
+            return raw, json.loads(raw)
+        except ValueError:
+            return raw, None
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        raw, body = self._read()
+        req = Request(method, parts.path, query, {k.lower(): v for k, v in self.headers.items()}, body, raw)
+        try:
+            if parts.path.startswith("/_admin/"):
+                resp = self._admin(req)
+            else:
+                rule = self.server.faults.take(method, parts.path)
+                resp = self._fault(rule) if rule else self.route(req)
+        except Exception as exc:  # a bug in the fake must answer 500, not hang the client
+            resp = self.error_response(500, "InternalServerError", f"{type(exc).__name__}: {exc}")
+        self._send(method, resp)
+
+    def _fault(self, rule: FaultRule) -> Response:
+        code = "TooManyRequests" if rule.status == 429 else "InternalServerError"
+        resp = self.error_response(rule.status, code, rule.message)
+        if rule.retry_after is not None:
+            resp.headers["Retry-After"] = f"{rule.retry_after:g}"
+        return resp
+
+    def _admin(self, req: Request) -> Response:
+        if req.path == "/_admin/health":
+            return Response(200, {"service": self.server.service, "status": "ok"})
+        if req.path == "/_admin/reset" and req.method == "POST":
+            self.server.reset_state()
+            self.server.faults.clear()
+            return Response(200, {"reset": True})
+        if req.path == "/_admin/faults":
+            if req.method == "GET":
+                return Response(200, {"faults": self.server.faults.describe()})
+            if req.method == "DELETE":
+                self.server.faults.clear()
+                return Response(200, {"faults": []})
+            if req.method == "POST":
+                try:
+                    rule = self.server.faults.arm_from_json(dict(req.body or {}))
+                except (TypeError, ValueError) as exc:
+                    return Response(400, {"error": {"code": "InvalidFault", "message": str(exc)}})
+                return Response(201, {"armed": rule.path, "count": rule.count})
+        return Response(404, {"error": {"code": "NotFound", "message": f"no admin endpoint {req.path}"}})
+
+    def _send(self, method: str, resp: Response) -> None:
+        data = b"" if resp.body is None else json.dumps(resp.body).encode()
+        self.send_response(resp.status)
+        headers = {self.request_id_header: str(uuid.uuid4()), **resp.headers}
+        if data:
+            headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if data and method != "HEAD":
+            self.wfile.write(data)
+
+
+@dataclass
+class ServerHandle:
+    """A fake server running in a background thread of this process (tests, `python -m`)."""
+
+    server: JsonServer
+    thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def start_in_thread(server: JsonServer) -> ServerHandle:
+    """Serve `server` on a daemon thread and return a handle that stops it."""
+    thread = threading.Thread(target=server.serve_forever, name=f"{server.service}-http", daemon=True)
+    thread.start()
+    return ServerHandle(server, thread)

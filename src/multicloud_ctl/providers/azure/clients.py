@@ -1,0 +1,173 @@
+"""One factory for every Azure SDK client mcctl uses, built from the Environment.
+
+    azure = AzureClients(environment, dry_run=True)
+    with azure_errors("list resource groups"):
+        groups = list(azure.resources.resource_groups.list())
+    assert azure.guard.blocked_count == 0
+
+On `local` the management clients talk to the sandbox's fake ARM (`env.endpoints().arm`) with a static
+token (http allowed for loopback only, see `credential.py`) and blob talks to Azurite with the published
+development account. In the cloud, management clients use `DefaultAzureCredential` (or the service
+principal named in the environment) and blob uses the connection secret reference or the same credential.
+Every client carries the dry-run guard (`guard.py`) and the SDK's own retry policy, tuned here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.providers.azure.dryrun import MutationGuard
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+    from azure.mgmt.costmanagement import CostManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+    from azure.mgmt.servicebus import ServiceBusManagementClient
+    from azure.mgmt.sql import SqlManagementClient
+    from azure.mgmt.web import WebSiteManagementClient
+    from azure.storage.blob import BlobServiceClient
+
+    from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.config.secrets import SecretResolver
+
+# Microsoft's published Azurite/Storage Emulator account: public, documented, not a secret.
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def retry_settings(local: bool) -> dict[str, Any]:
+    """Keyword arguments for azure-core's RetryPolicy: exponential backoff, Retry-After honoured."""
+    return {
+        "retry_total": 4,
+        "retry_backoff_factor": 0.1 if local else 0.8,
+        "retry_backoff_max": 2 if local else 60,
+        "retry_on_status_codes": [408, 429, 500, 502, 503, 504],
+    }
+
+
+@dataclass
+class AzureClients:
+    """Lazily built Azure clients for one environment; `guard` counts (under dry run: refuses) mutations."""
+
+    environment: Environment
+    dry_run: bool = False
+    secrets: SecretResolver | None = None
+    credential_override: TokenCredential | None = None
+    guard: MutationGuard = field(init=False)
+
+    def __post_init__(self) -> None:
+        from multicloud_ctl.providers.azure.guard import azure_guard
+
+        self.guard = azure_guard(self.dry_run)
+
+    # ---- credentials ------------------------------------------------------------------------------
+    @cached_property
+    def credential(self) -> TokenCredential:
+        """Static token on the sandbox; a service principal or DefaultAzureCredential in the cloud."""
+        if self.credential_override is not None:
+            return self.credential_override
+        if self.environment.is_local:
+            from multicloud_ctl.providers.azure.credential import StaticTokenCredential
+
+            return StaticTokenCredential()
+        az = self.environment.azure
+        if az.client_id and az.client_secret:
+            from azure.identity import ClientSecretCredential
+
+            secret = self._resolver().resolve(az.client_secret)
+            return ClientSecretCredential(az.tenant_id, az.client_id, secret)
+        from azure.identity import DefaultAzureCredential
+
+        return DefaultAzureCredential()
+
+    def _resolver(self) -> SecretResolver:
+        if self.secrets is None:
+            from multicloud_ctl.config.secrets import SecretResolver
+
+            self.secrets = SecretResolver()
+        return self.secrets
+
+    def mgmt_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments shared by every azure-mgmt client (endpoint, auth, guard, retries)."""
+        from multicloud_ctl.providers.azure.credential import authentication_policy
+        from multicloud_ctl.providers.azure.guard import DryRunPolicy
+
+        local = self.environment.is_local
+        kwargs: dict[str, Any] = {
+            "authentication_policy": authentication_policy(self.credential),
+            "custom_hook_policy": DryRunPolicy(self.guard),
+            **retry_settings(local),
+        }
+        arm = self.environment.endpoints().arm
+        if arm:
+            kwargs["base_url"] = arm
+        if local:
+            kwargs["polling_interval"] = 0.2
+        return kwargs
+
+    @property
+    def subscription_id(self) -> str:
+        return self.environment.azure.subscription_id
+
+    # ---- management clients -----------------------------------------------------------------------
+    @cached_property
+    def resources(self) -> ResourceManagementClient:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        return ResourceManagementClient(self.credential, self.subscription_id, **self.mgmt_kwargs())
+
+    @cached_property
+    def web(self) -> WebSiteManagementClient:
+        from azure.mgmt.web import WebSiteManagementClient
+
+        return WebSiteManagementClient(self.credential, self.subscription_id, **self.mgmt_kwargs())
+
+    @cached_property
+    def sql(self) -> SqlManagementClient:
+        from azure.mgmt.sql import SqlManagementClient
+
+        return SqlManagementClient(self.credential, self.subscription_id, **self.mgmt_kwargs())
+
+    @cached_property
+    def servicebus(self) -> ServiceBusManagementClient:
+        from azure.mgmt.servicebus import ServiceBusManagementClient
+
+        return ServiceBusManagementClient(self.credential, self.subscription_id, **self.mgmt_kwargs())
+
+    @cached_property
+    def cost(self) -> CostManagementClient:
+        from azure.mgmt.costmanagement import CostManagementClient
+
+        return CostManagementClient(self.credential, **self.mgmt_kwargs())
+
+    # ---- data plane -------------------------------------------------------------------------------
+    @cached_property
+    def blob(self) -> BlobServiceClient:
+        """Blob: Azurite's dev account on `local`; the connection secret or the credential in the cloud."""
+        from azure.storage.blob import BlobServiceClient
+
+        from multicloud_ctl.providers.azure.guard import DryRunPolicy
+
+        storage = self.environment.azure.storage
+        extra: dict[str, Any] = {
+            "_additional_pipeline_policies": [DryRunPolicy(self.guard)],
+            "retry_total": 4,
+        }
+        endpoint = self.environment.endpoints().blob
+        if self.environment.is_local and storage.connection is None:
+            url = endpoint or f"http://127.0.0.1:10000/{AZURITE_ACCOUNT}"
+            return BlobServiceClient(
+                url, credential={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY}, **extra
+            )
+        if storage.connection is not None:
+            conn = self._resolver().resolve(storage.connection)
+            return BlobServiceClient.from_connection_string(conn, **extra)
+        url = endpoint or f"https://{storage.account}.blob.core.windows.net"
+        return BlobServiceClient(url, credential=self.credential, **extra)
+
+
+def azure_clients(environment: Environment, dry_run: bool = False, **kwargs: Any) -> AzureClients:
+    """The Azure client factory for `environment` (a Runtime will hold one per run)."""
+    return AzureClients(environment, dry_run=dry_run, **kwargs)

@@ -1,0 +1,73 @@
+"""The provider-neutral half of the dry-run guard: decide whether a call mutates, refuse it, count it.
+
+Under `--dry-run` no mutating call may leave the process. The Azure pipeline policy (`guard.py`) and the
+Cloudflare httpx hook (`providers/cloudflare/client.py`) both delegate to one `MutationGuard`, which
+refuses every method other than GET/HEAD/OPTIONS unless the (method, path) is on an explicit allow-list
+of read-only POSTs (Cost Management `query`, `.../list` actions). It counts what it refused and what it
+let through, so tests assert "zero mutating calls" on real numbers. This module imports no SDK.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from multicloud_ctl.errors import SafetyRefused
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class DryRunRefused(SafetyRefused):
+    """A mutating cloud call was attempted during a dry run (a bug in the planner: it must only read)."""
+
+
+@dataclass
+class MutationGuard:
+    """Refuses mutating calls when `dry_run` is on; counts refused and sent mutating calls."""
+
+    provider: str
+    dry_run: bool = False
+    read_only_posts: tuple[str, ...] = ()
+    blocked: list[str] = field(default_factory=list)
+    mutating_sent: int = 0
+    _patterns: list[re.Pattern[str]] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self._patterns = [re.compile(p, re.IGNORECASE) for p in self.read_only_posts]
+
+    def allow(self, patterns: Iterable[str]) -> None:
+        """Add read-only POST path patterns (searched against the URL path)."""
+        self._patterns.extend(re.compile(p, re.IGNORECASE) for p in patterns)
+
+    def is_mutating(self, method: str, url: str) -> bool:
+        method = method.upper()
+        if method in READ_METHODS:
+            return False
+        if method == "POST":
+            path = urlsplit(url).path
+            return not any(p.search(path) for p in self._patterns)
+        return True
+
+    def check(self, method: str, url: str) -> None:
+        """Raise `DryRunRefused` for a mutating call under dry run; otherwise count it and let it pass."""
+        if not self.is_mutating(method, url):
+            return
+        with self._lock:
+            if self.dry_run:
+                self.blocked.append(f"{method.upper()} {urlsplit(url).path}")
+            else:
+                self.mutating_sent += 1
+        if self.dry_run:
+            raise DryRunRefused(
+                f"refused a mutating {self.provider} call during --dry-run: "
+                f"{method.upper()} {urlsplit(url).path}",
+                hint="this is a bug: planning must only read; rerun without --dry-run to apply",
+            )
+
+    @property
+    def blocked_count(self) -> int:
+        return len(self.blocked)
