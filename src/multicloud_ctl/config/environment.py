@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from multicloud_ctl.config.secrets import SecretRef
 
@@ -68,10 +68,19 @@ class AwsConfig(Model):
 
 
 class AzureSql(Model):
-    url: str | SecretRef = Field(description="SQLAlchemy URL, or a secret reference to one (passwords)")
+    url: str = Field(description="SQLAlchemy URL without a password, or a secret reference to one")
     server: str = "mcctl-sql"
     database: str = "mcctl"
     geo_replica: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, value: str) -> str:
+        import re
+
+        if re.match(r"^[a-z0-9+]+://[^/@:]+:[^/@]+@", value):
+            raise ValueError("the URL carries a password: use a secret reference (env:NAME, azure-keyvault:URI)")
+        return value
 
 
 class AzureServiceBus(Model):
@@ -159,6 +168,11 @@ class Environment(Model):
     local: LocalConfig | None = None
     lease: LeaseConfig = LeaseConfig()
     tags: dict[str, str] = {}
+
+    @field_validator("state_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
 
     @model_validator(mode="after")
     def _local_needs_ports(self) -> Environment:

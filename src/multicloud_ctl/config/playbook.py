@@ -44,7 +44,7 @@ class Metadata(BaseModel):
 class Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    apiVersion: Literal["mcctl/v1"]  # noqa: N815 - the YAML key
+    apiVersion: Literal["mcctl/v1"]
     kind: str
     metadata: Metadata
     spec: dict[str, Any] = {}

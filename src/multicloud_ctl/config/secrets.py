@@ -37,6 +37,11 @@ SecretRef = Annotated[str, AfterValidator(_check_ref)]
 """A pydantic field type for a reference to a secret (never the secret itself)."""
 
 
+def is_reference(value: str) -> bool:
+    """True when `value` is a secret reference rather than a plain value."""
+    return bool(_REF.match(value))
+
+
 def is_secret_key(key: str) -> bool:
     """True when a mapping key names something secret (its value is masked in output)."""
     return bool(_SECRET_KEY.search(key))

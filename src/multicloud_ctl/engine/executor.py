@@ -90,16 +90,21 @@ class Executor:
         try:
             with sigterm_as_interrupt():
                 for step in plan.steps:
-                    res = self._run_step("steps", step)
+                    try:
+                        res = self._run_step("steps", step)
+                    except _StepFailed as failed:
+                        result.steps.append(failed.result)
+                        raise
                     result.steps.append(res)
-                    if res.status != "ok":
-                        raise _StepFailed(res)
                     done.append(step)
                 for check in plan.verify:
-                    res = self._run_step("verification", check)
+                    try:
+                        res = self._run_step("verification", check)
+                    except _StepFailed as failed:
+                        result.verification.append(failed.result)
+                        failed.verification = True
+                        raise
                     result.verification.append(res)
-                    if res.status != "ok":
-                        raise _StepFailed(res, verification=True)
         except _StepFailed as failed:
             result.rollback = self._rollback(done)
             what = "verification" if failed.verification else "step"

@@ -61,6 +61,13 @@ class Runtime:
 
         return CloudflareClient(self.environment, self.secrets, dry_run=self.dry_run)
 
+    def sql_url(self) -> str:
+        """The Azure SQL URL (resolved when the environment gives a secret reference)."""
+        from multicloud_ctl.config.secrets import is_reference
+
+        url = self.environment.azure.sql.url
+        return self.secrets.resolve(url) if is_reference(url) else url
+
     def journal(self, verb: str, inputs: dict[str, Any] | None = None) -> Journal:
         from multicloud_ctl.engine.journal import Journal, journal_dir
 

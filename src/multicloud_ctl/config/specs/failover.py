@@ -1,13 +1,150 @@
-"""Specs of the Failover and Drill playbook kinds (filled in by the failover issue)."""
+"""Specs of the Failover and Drill playbook kinds.
+
+A Failover playbook says what the load balancer should look like when `to` serves: the pool order
+(`default_pools`), the fallback pool, which pools are enabled, origin weights, whether automatic failback is
+turned off for the duration, the preflight limits (RPO, backup age), how verification works, and the optional
+"enhanced AWS capacity" (Lambda reserved/provisioned concurrency) for an Azure failure. A Drill playbook names
+the two failover playbooks it exercises, the fault to inject, the background traffic and the objectives.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
 from multicloud_ctl.config.specs.base import Spec
+
+Cloud = Literal["aws", "azure"]
+
+
+class PoolState(Spec):
+    """What one pool should look like after the switch (unset fields are left as they are)."""
+
+    enabled: bool | None = None
+    origin_weights: dict[str, float] = Field(
+        default={}, description="origin name or address -> weight 0..1 (0 drains the origin)")
+
+    @model_validator(mode="after")
+    def _weights(self) -> PoolState:
+        bad = [k for k, w in self.origin_weights.items() if not 0 <= w <= 1]
+        if bad:
+            raise ValueError(f"origin weights must be within 0..1: {', '.join(bad)}")
+        return self
+
+
+class LoadBalancerTarget(Spec):
+    """The load balancer after the switch."""
+
+    order: list[str] = Field(min_length=1, description="default_pools, by pool name, first serves")
+    fallback: str | None = Field(default=None, description="fallback pool name [default: last of order]")
+    pools: dict[str, PoolState] = {}
+    disable_failback: bool = Field(
+        default=True, description="pin traffic to the new pool: zero_downtime_failover=sticky for the duration")
+
+
+class Preflight(Spec):
+    """Refuse the switch (exit 4) unless these hold; --force overrides with a recorded reason."""
+
+    target_healthy: bool = True
+    health_path: str = "/health"
+    health_conditions: list[str] = ["[STATUS] == 200", "[BODY].status == ok"]
+    rpo_seconds: float | None = Field(default=300, ge=0, description="max sync lag at cutover")
+    max_backup_age_seconds: float | None = Field(default=26 * 3600, ge=0)
+    backup_kind: Literal["daily", "weekly"] = "daily"
+    require_known: bool = Field(default=False, description="refuse when lag/backup age cannot be measured")
+    timeout_seconds: float = Field(default=5, gt=0, le=60)
+
+
+class Verify(Spec):
+    """Verify through the edge until responses carry the target's origin header."""
+
+    path: str = "/health"
+    origin_header: str = "cf-origin"
+    deadline_seconds: float = Field(default=30, gt=0, le=900)
+    interval_seconds: float = Field(default=0.1, gt=0, le=30)
+    consecutive: int = Field(default=3, ge=1, le=100, description="successive target answers needed")
+    request_timeout_seconds: float = Field(default=2, gt=0, le=60)
+
+
+class LambdaCapacity(Spec):
+    """Raise one function's concurrency while AWS carries everything."""
+
+    function: str
+    reserved_concurrency: int | None = Field(default=None, ge=0)
+    provisioned_concurrency: int | None = Field(default=None, ge=0)
+    qualifier: str = Field(default="live", description="alias or version for provisioned concurrency")
+
+
+class EnhancedCapacity(Spec):
+    """"Enhanced AWS capacity" (the seed's Azure failure scenario)."""
+
+    lambda_functions: list[LambdaCapacity] = Field(default=[], alias="lambda")
 
 
 class FailoverSpec(Spec):
-    """Placeholder: the failover issue defines the fields."""
+    """`mcctl failover --to <to>` with this playbook."""
+
+    to: Cloud
+    load_balancer: LoadBalancerTarget
+    preflight: Preflight = Preflight()
+    verify: Verify = Verify()
+    enhanced_capacity: EnhancedCapacity = EnhancedCapacity()
+
+    @model_validator(mode="after")
+    def _target_first(self) -> FailoverSpec:
+        if self.load_balancer.order[0] != self.to:
+            raise ValueError(f"load_balancer.order must start with the target pool {self.to!r}")
+        if self.enhanced_capacity.lambda_functions and self.to != "aws":
+            raise ValueError("enhanced_capacity applies to a failover to aws only")
+        return self
+
+
+class Objectives(Spec):
+    """What a drill must achieve to pass."""
+
+    rto_seconds: float = Field(default=30, gt=0)
+    rpo_seconds: float | None = Field(default=300, ge=0)
+    max_error_rate: float = Field(default=0.05, ge=0, le=1)
+
+
+class Injection(Spec):
+    """How `--inject outage` stops the side we leave: the sandbox supervisor, or an origin's admin URL."""
+
+    method: Literal["supervisor", "http"] = "supervisor"
+    component: str | None = Field(default=None, description="supervisor component [default functions_<from>]")
+    stop_url: str | None = None
+    start_url: str | None = None
+
+    @model_validator(mode="after")
+    def _urls(self) -> Injection:
+        if self.method == "http" and not (self.stop_url and self.start_url):
+            raise ValueError("method http needs stop_url and start_url")
+        for url in (self.stop_url, self.start_url):
+            if url and not url.startswith("http://127.0.0.1:"):
+                raise ValueError("injection URLs must be on http://127.0.0.1 (the sandbox only)")
+        return self
+
+
+class Traffic(Spec):
+    """The background traffic generator through the edge."""
+
+    path: str = "/health"
+    rate_per_second: float = Field(default=20, gt=0, le=1000)
+    workers: int = Field(default=2, ge=1, le=32)
+    timeout_seconds: float = Field(default=2, gt=0, le=30)
 
 
 class DrillSpec(Spec):
-    """Placeholder: the failover issue defines the fields."""
+    """`mcctl failover drill --to <to>`: failover, verify, fail back, measured."""
+
+    to: Cloud = "azure"
+    failover: dict[str, Path] = Field(
+        default={"azure": Path("playbooks/failover-azure.yaml"), "aws": Path("playbooks/failover-aws.yaml")},
+        description="direction -> Failover playbook (the fail-back uses the other direction's saved state)")
+    inject: Injection = Injection()
+    traffic: Traffic = Traffic()
+    objectives: Objectives = Objectives()
+    steady_state_seconds: float = Field(default=1.0, ge=0, le=600)
+    recovery_timeout_seconds: float = Field(default=30, gt=0, le=900)

@@ -1,9 +1,92 @@
-"""Spec of the Sync playbook kind (filled in by its verb's issue)."""
+"""Spec of the Sync playbook kind: which DynamoDB tables stream into which SQL tables, and how.
+
+    spec:
+      tables:
+        - source: Orders            # DynamoDB table (its stream must include new images)
+          target: orders            # SQL table (default: source in lower case)
+          keys: [{attribute: order_id, type: S, length: 64}]
+          columns:                  # projected columns, besides the full typed JSON document
+            - {attribute: status, length: 32}
+            - {attribute: total_cents, type: number}
+          delete_mode: remove       # remove (tombstone row, data cleared) | mark (row kept, _deleted set)
+      batch_size: 500               # GetRecords limit and rows per SQL transaction
+      segments: 4                   # parallel Scan segments in backfill
+      retention_hours: 24           # checkpoints older than this are refused: backfill again
+      dead_letter: {table: sync_dead_letters, max_attempts: 5}
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
 from multicloud_ctl.config.specs.base import Spec
+
+IDENT = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"
+RESERVED = {"_seq", "_doc", "_hash", "_deleted", "_source_time"}
+
+
+class SyncKey(Spec):
+    """A key attribute (partition key, then optional sort key) and its primary-key column."""
+
+    attribute: str = Field(min_length=1)
+    type: Literal["S", "N", "B"] = "S"
+    column: str | None = Field(default=None, pattern=IDENT)
+    length: int = Field(default=256, ge=1, le=2048, description="max characters (S) or bytes (B)")
+
+
+class SyncColumn(Spec):
+    """A projected top-level attribute with its own column."""
+
+    attribute: str = Field(min_length=1)
+    column: str | None = Field(default=None, pattern=IDENT)
+    type: Literal["string", "number", "boolean", "json"] = "string"
+    length: int | None = Field(default=None, ge=1, le=8000, description="max characters (string)")
+
+
+class SyncTable(Spec):
+    source: str = Field(min_length=3, max_length=255)
+    target: str | None = Field(default=None, pattern=IDENT)
+    keys: list[SyncKey] = Field(min_length=1, max_length=2)
+    columns: list[SyncColumn] = []
+    delete_mode: Literal["remove", "mark"] = "remove"
+
+    @model_validator(mode="after")
+    def _unique_columns(self) -> SyncTable:
+        names = [k.column or k.attribute for k in self.keys] + [c.column or c.attribute for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"column names used twice: {', '.join(dupes)}")
+        clash = sorted(set(names) & RESERVED)
+        if clash:
+            raise ValueError(f"column names reserved for the sync bookkeeping: {', '.join(clash)}")
+        return self
+
+
+class DeadLetter(Spec):
+    table: str = Field(default="sync_dead_letters", pattern=IDENT)
+    max_attempts: int = Field(default=5, ge=1, le=100)
 
 
 class SyncSpec(Spec):
-    """Placeholder: the verb's issue defines the fields."""
+    """CDC from DynamoDB Streams to Azure SQL (SQLite/PostgreSQL in the sandbox)."""
+
+    tables: list[SyncTable] = Field(min_length=1)
+    batch_size: int = Field(default=500, ge=1, le=1000)
+    segments: int = Field(default=4, ge=1, le=64)
+    retention_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    checkpoint_table: str = Field(default="sync_checkpoints", pattern=IDENT)
+    dead_letter: DeadLetter = DeadLetter()
+
+    @field_validator("tables")
+    @classmethod
+    def _unique_tables(cls, tables: list[SyncTable]) -> list[SyncTable]:
+        sources = [t.source for t in tables]
+        targets = [(t.target or t.source.lower()) for t in tables]
+        for what, names in (("source", sources), ("target", targets)):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{what} tables listed twice: {', '.join(dupes)}")
+        return tables

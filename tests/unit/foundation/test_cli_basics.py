@@ -1,0 +1,75 @@
+"""The CLI skeleton: help, exit codes, lazy imports, unfilled verbs, error lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from multicloud_ctl.cli.app import VERBS
+from multicloud_ctl.cli.unfilled import unfilled_app
+from multicloud_ctl.errors import ExitCode
+
+SDK_PREFIXES = ("boto3", "botocore", "azure", "cloudflare", "sqlalchemy", "pydantic", "httpx", "moto")
+
+
+def test_help_lists_every_verb_and_the_exit_codes(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("--help")
+    assert result.exit_code == 0
+    for verb in ("provision", "deploy", "sync", "backup", "failover", "health", "cost", "playbook", "local",
+                 "journal", "lock", "config"):
+        assert f"\n  {verb} " in result.stdout
+    assert "Exit codes: 0 ok; 1 operation failed; 2 usage or config error; 3 degraded" in result.stdout.replace(
+        "\n  ", " ")
+
+
+def test_help_imports_no_cloud_sdk() -> None:
+    code = ("import sys, runpy; sys.argv=['mcctl','--help']\n"
+            "try:\n    runpy.run_module('multicloud_ctl', run_name='__main__')\n"
+            "except SystemExit: pass\n"
+            "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    modules = json.loads(proc.stderr.strip().splitlines()[-1])
+    loaded = [m for m in modules if m.split(".")[0] in SDK_PREFIXES]
+    assert loaded == []
+    assert "Usage: mcctl" in proc.stdout
+
+
+def test_every_verb_module_exposes_a_typer_app() -> None:
+    import importlib
+
+    for verb, (module, _) in VERBS.items():
+        app = importlib.import_module(module).app
+        assert isinstance(app, typer.Typer), verb
+
+
+def test_unfilled_verb_says_so_and_exits_2() -> None:
+    app = unfilled_app("frobnicate", 99, "Frobnicate things")
+    result = CliRunner().invoke(app, ["anything", "--flag"], catch_exceptions=True)
+    assert result.exit_code != 0
+    assert "not implemented yet (issue #99)" in str(result.exception)
+
+
+@pytest.mark.parametrize("args", [["--output", "xml", "config", "show"], ["no-such-verb"], ["config", "--bogus"]])
+def test_usage_errors_exit_2(cli, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    result = cli(*args)
+    assert result.exit_code == ExitCode.USAGE
+
+
+def test_expected_error_is_one_line_plus_hint_without_traceback(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("--config-dir", str(tmp_path), "--env", "nowhere", "config", "show")
+    assert result.exit_code == ExitCode.USAGE
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == f"error: environment 'nowhere' not found: {tmp_path}/nowhere.yaml does not exist"
+    assert lines[1].startswith("hint: known environments: none")
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("--debug", "--config-dir", str(tmp_path), "--env", "nowhere", "config", "show")
+    assert result.exit_code == ExitCode.USAGE
+    assert "Traceback" in result.stderr
