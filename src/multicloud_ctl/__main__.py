@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from multicloud_ctl.cli.app import main
+from multicloud_ctl.cli.entry import main
 
 if __name__ == "__main__":
     main()
