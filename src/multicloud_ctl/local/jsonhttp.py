@@ -85,6 +85,9 @@ class JsonHandler(BaseHTTPRequestHandler):
     def error_response(self, status: int, code: str, message: str) -> Response:
         return Response(status, {"error": {"code": code, "message": message}})
 
+    def new_request_id(self) -> str:
+        return str(uuid.uuid4())
+
     # ---- plumbing ------------------------------------------------------------------------------
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -164,7 +167,7 @@ class JsonHandler(BaseHTTPRequestHandler):
     def _send(self, method: str, resp: Response) -> None:
         data = b"" if resp.body is None else json.dumps(resp.body).encode()
         self.send_response(resp.status)
-        headers = {self.request_id_header: str(uuid.uuid4()), **resp.headers}
+        headers = {self.request_id_header: self.new_request_id(), **resp.headers}
         if data:
             headers.setdefault("Content-Type", "application/json; charset=utf-8")
         for key, value in headers.items():

@@ -1,9 +1,9 @@
 """One factory for every Azure SDK client mcctl uses, built from the Environment.
 
-    azure = AzureClients(environment, dry_run=True)
+    azure = AzureClients(environment, secrets, dry_run=True)     # runtime.azure builds this one
     with azure_errors("list resource groups"):
         groups = list(azure.resources.resource_groups.list())
-    assert azure.guard.blocked_count == 0
+    assert azure.guard.mutating == 0 and azure.guard.blocked == 0
 
 On `local` the management clients talk to the sandbox's fake ARM (`env.endpoints().arm`) with a static
 token (http allowed for loopback only, see `credential.py`) and blob talks to Azurite with the published
@@ -52,8 +52,8 @@ class AzureClients:
     """Lazily built Azure clients for one environment; `guard` counts (under dry run: refuses) mutations."""
 
     environment: Environment
-    dry_run: bool = False
     secrets: SecretResolver | None = None
+    dry_run: bool = False
     credential_override: TokenCredential | None = None
     guard: MutationGuard = field(init=False)
 
@@ -61,6 +61,11 @@ class AzureClients:
         from multicloud_ctl.providers.azure.guard import azure_guard
 
         self.guard = azure_guard(self.dry_run)
+
+    @property
+    def counter(self) -> MutationGuard:
+        """The guard's call counts (`total`, `mutating`, `blocked`), named like `AwsClients.counter`."""
+        return self.guard
 
     # ---- credentials ------------------------------------------------------------------------------
     @cached_property

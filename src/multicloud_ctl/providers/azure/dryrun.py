@@ -15,24 +15,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from multicloud_ctl.errors import SafetyRefused
+from multicloud_ctl.errors import DryRunViolation
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-
-class DryRunRefused(SafetyRefused):
-    """A mutating cloud call was attempted during a dry run (a bug in the planner: it must only read)."""
+DryRunRefused = DryRunViolation
+"""A mutating cloud call was attempted during a dry run (a bug in the planner: it must only read)."""
 
 
 @dataclass
 class MutationGuard:
-    """Refuses mutating calls when `dry_run` is on; counts refused and sent mutating calls."""
+    """Refuses mutating calls when `dry_run` is on; counts calls like the AWS `CallCounter` does.
+
+    `total` every call seen, `mutating` mutating calls that were sent, `blocked` mutating calls refused
+    under dry run, `operations` "METHOD /path" of each call in order.
+    """
 
     provider: str
     dry_run: bool = False
     read_only_posts: tuple[str, ...] = ()
-    blocked: list[str] = field(default_factory=list)
-    mutating_sent: int = 0
+    total: int = 0
+    mutating: int = 0
+    blocked: int = 0
+    operations: list[str] = field(default_factory=list)
     _patterns: list[re.Pattern[str]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -53,21 +58,17 @@ class MutationGuard:
         return True
 
     def check(self, method: str, url: str) -> None:
-        """Raise `DryRunRefused` for a mutating call under dry run; otherwise count it and let it pass."""
-        if not self.is_mutating(method, url):
-            return
+        """Raise `DryRunViolation` for a mutating call under dry run; otherwise count it and let it pass."""
+        call = f"{method.upper()} {urlsplit(url).path}"
+        mutating = self.is_mutating(method, url)
+        blocked = mutating and self.dry_run
         with self._lock:
-            if self.dry_run:
-                self.blocked.append(f"{method.upper()} {urlsplit(url).path}")
-            else:
-                self.mutating_sent += 1
-        if self.dry_run:
-            raise DryRunRefused(
-                f"refused a mutating {self.provider} call during --dry-run: "
-                f"{method.upper()} {urlsplit(url).path}",
-                hint="this is a bug: planning must only read; rerun without --dry-run to apply",
+            self.total += 1
+            self.mutating += int(mutating and not blocked)
+            self.blocked += int(blocked)
+            self.operations.append(call)
+        if blocked:
+            raise DryRunViolation(
+                f"refused a mutating {self.provider} call under --dry-run: {call}",
+                hint="this is a bug in the operation's plan: dry-run must make no mutating call",
             )
-
-    @property
-    def blocked_count(self) -> int:
-        return len(self.blocked)

@@ -1,0 +1,167 @@
+"""The fake Cloudflare API (`/client/v4`): the subset of load balancing and DNS that mcctl uses.
+
+Routes (what the official cloudflare SDK calls):
+
+    /accounts/{account}/load_balancers/monitors[/{id}]          GET POST | GET PUT PATCH DELETE
+    /accounts/{account}/load_balancers/pools[/{id}]             GET POST | GET PUT PATCH DELETE
+    /accounts/{account}/load_balancers/pools/{id}/health        GET
+    /zones/{zone}/load_balancers[/{id}]                         GET POST | GET PUT PATCH DELETE
+    /zones/{zone}/dns_records[/{id}]                            GET POST | GET PUT PATCH DELETE
+    /user/tokens/verify                                         GET
+
+Answers use Cloudflare's envelope `{"success", "errors": [{"code", "message"}], "messages", "result",
+"result_info"}`; every answer carries a `cf-ray` id. Requests need `Authorization: Bearer <token>`
+equal to the configured token: missing -> 401, wrong -> 403 (code 10000).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from multicloud_ctl.local.edge.store import EdgeError, EdgeStore
+from multicloud_ctl.local.jsonhttp import JsonHandler, JsonServer, Request, Response
+
+PREFIX = "/client/v4"
+_ROUTES = [
+    re.compile(r"/accounts/([^/]+)/load_balancers/(monitors|pools)(?:/([^/]+))?"),
+    re.compile(r"/zones/([^/]+)/(load_balancers|dns_records)(?:/([^/]+))?"),
+]
+_HEALTH = re.compile(r"/accounts/([^/]+)/load_balancers/pools/([^/]+)/health")
+_LIST_FILTERS = {"dns_records": ("name", "type", "content"), "pools": ("monitor",)}
+
+
+def envelope(result: Any, *, result_info: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"success": True, "errors": [], "messages": [], "result": result}
+    if result_info is not None:
+        body["result_info"] = result_info
+    return body
+
+
+def cf_error(status: int, code: int, message: str) -> Response:
+    return Response(
+        status,
+        {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None},
+    )
+
+
+class EdgeApiHandler(JsonHandler):
+    """Serves the Cloudflare API subset from the server's `EdgeStore`."""
+
+    request_id_header = "cf-ray"
+    server: EdgeApiServer
+
+    def new_request_id(self) -> str:
+        return f"{uuid.uuid4().hex[:16]}-LCL"
+
+    def error_response(self, status: int, code: str, message: str) -> Response:
+        return cf_error(status, 10000 if status in (401, 403) else 10001 if status == 429 else 10002, message)
+
+    def route(self, req: Request) -> Response:
+        if not req.path.startswith(PREFIX + "/"):
+            return cf_error(404, 7000, "No route for that URI")
+        auth = req.headers.get("authorization", "")
+        if not auth.lower().startswith("bearer "):
+            return cf_error(401, 10000, "Authentication error")
+        if auth[7:].strip() != self.server.token:
+            return cf_error(403, 10000, "Authentication error")
+        path = req.path[len(PREFIX) :].rstrip("/")
+        try:
+            return self._route(req, path)
+        except EdgeError as exc:
+            return cf_error(exc.status, exc.code, exc.message)
+
+    def _route(self, req: Request, path: str) -> Response:
+        store = self.server.store
+        if path == "/user/tokens/verify" and req.method == "GET":
+            return Response(200, envelope({"id": "sandbox", "status": "active"}))
+        health = _HEALTH.fullmatch(path)
+        if health and req.method == "GET":
+            return Response(200, envelope(pool_health(store, health.group(1), health.group(2))))
+        for pattern in _ROUTES:
+            match = pattern.fullmatch(path)
+            if match:
+                scope, kind, item_id = match.groups()
+                return self._crud(req, kind, scope, item_id)
+        return cf_error(404, 7000, "No route for that URI")
+
+    def _crud(self, req: Request, kind: str, scope: str, item_id: str | None) -> Response:
+        store = self.server.store
+        body = req.body if isinstance(req.body, dict) else {}
+        if item_id is None:
+            if req.method == "GET":
+                return self._list(req, kind, scope)
+            if req.method == "POST":
+                return Response(200, envelope(store.create(kind, scope, body)))
+            return cf_error(405, 10000, f"{req.method} not allowed on a collection")
+        if req.method == "GET":
+            return Response(200, envelope(store.get(kind, scope, item_id)))
+        if req.method in ("PUT", "PATCH"):
+            return Response(
+                200, envelope(store.update(kind, scope, item_id, body, partial=req.method == "PATCH"))
+            )
+        if req.method == "DELETE":
+            return Response(200, envelope(store.delete(kind, scope, item_id)))
+        return cf_error(405, 10000, f"{req.method} not allowed")
+
+    def _list(self, req: Request, kind: str, scope: str) -> Response:
+        filters = {}
+        for key in _LIST_FILTERS.get(kind, ()):
+            value = req.query.get(key) or req.query.get(f"{key}.exact")  # the SDK sends name.exact=...
+            if value:
+                filters[key] = value
+        items = self.server.store.find(kind, scope, filters)
+        if kind != "dns_records":
+            return Response(200, envelope(items))
+        page, per_page = (
+            max(int(req.query.get("page") or 1), 1),
+            max(int(req.query.get("per_page") or 100), 1),
+        )
+        chunk = items[(page - 1) * per_page : page * per_page]
+        pages = max((len(items) + per_page - 1) // per_page, 1)
+        return Response(
+            200,
+            envelope(
+                chunk,
+                result_info={
+                    "page": page,
+                    "per_page": per_page,
+                    "count": len(chunk),
+                    "total_count": len(items),
+                    "total_pages": pages,
+                },
+            ),
+        )
+
+
+def pool_health(store: EdgeStore, account: str, pool_id: str) -> dict[str, Any]:
+    """The pool health document (one local 'POP'): overall health plus each origin's."""
+    pool = store.get("pools", account, pool_id)
+    origins = [
+        {
+            o["address"]: {
+                "healthy": store.origin_healthy(pool_id, o) and o.get("enabled", True),
+                "rtt": "1ms",
+                "failure_reason": "No failures",
+                "response_code": 200,
+            }
+        }
+        for o in pool["origins"]
+    ]
+    return {"pool_id": pool_id, "pop_health": {"healthy": store.pool_healthy(pool_id), "origins": origins}}
+
+
+class EdgeApiServer(JsonServer):
+    """The fake Cloudflare API server; `store` is the object the request proxy shares."""
+
+    def __init__(
+        self, port: int, *, token: str, store: EdgeStore | None = None, verbose: bool = False
+    ) -> None:
+        if not token:
+            raise ValueError("the edge API needs a token (Authorization: Bearer ...)")
+        self.store = store or EdgeStore()
+        self.token = token
+        super().__init__(
+            port, EdgeApiHandler, service="mcctl-edge-api", reset=self.store.reset, verbose=verbose
+        )

@@ -1,0 +1,354 @@
+"""A thin typed Cloudflare client: the load-balancing and DNS calls mcctl uses, errors mapped, guarded.
+
+    cf = CloudflareClient(environment, secrets, dry_run=False)   # runtime.cloudflare builds this one
+    pool = cf.edit_pool(pool_id, enabled=False)
+
+Built on the official SDK with `base_url` from the environment (the sandbox's `local/edge` on `local`)
+the dry-run guard: under `--dry-run` any non-GET request is refused before it leaves the process and
+counted (`cf.guard.blocked`). The guard runs in the SDK's pre-send hook (outside its retry loop, so a
+refusal is not retried) and again, as a seatbelt, in the `httpx.Client` request event hook. SDK
+exceptions become `errors.NotFound/AuthError/Throttled/EndpointUnreachable/ProviderError` with the
+`cf-ray` as request id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl import errors
+from multicloud_ctl.providers.azure.dryrun import MutationGuard
+from multicloud_ctl.providers.cloudflare.models import (
+    DnsRecord,
+    LoadBalancer,
+    Monitor,
+    Origin,
+    Pool,
+    PoolHealth,
+)
+
+if TYPE_CHECKING:
+    import httpx
+    from cloudflare import Cloudflare
+
+    from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.config.secrets import SecretResolver
+
+
+def _ray(exc: Any) -> str | None:
+    response = getattr(exc, "response", None)
+    return response.headers.get("cf-ray") if response is not None else None
+
+
+def _message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and body.get("errors"):
+        first = body["errors"][0]
+        return f"{first.get('message', '')} (code {first.get('code')})"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@contextmanager
+def cloudflare_errors(operation: str) -> Iterator[None]:
+    """Re-raise cloudflare SDK exceptions as mcctl errors carrying the cf-ray id."""
+    import cloudflare
+
+    try:
+        yield
+    except errors.McctlError:
+        raise
+    except cloudflare.APIStatusError as exc:
+        kw: dict[str, Any] = {
+            "provider": "cloudflare",
+            "operation": operation,
+            "request_id": _ray(exc),
+            "status": exc.status_code,
+        }
+        text = f"cloudflare: {operation} failed: {_message(exc)}"
+        if isinstance(exc, cloudflare.NotFoundError):
+            raise errors.NotFound(text, **kw) from exc
+        if isinstance(exc, cloudflare.AuthenticationError | cloudflare.PermissionDeniedError):
+            raise errors.AuthError(
+                text,
+                hint="check the API token the environment's cloudflare.api_token "
+                "refers to (it needs Load Balancing and DNS edit rights)",
+                **kw,
+            ) from exc
+        if isinstance(exc, cloudflare.RateLimitError):
+            raise errors.Throttled(text, **kw) from exc
+        raise errors.ProviderError(text, **kw) from exc
+    except cloudflare.APIConnectionError as exc:
+        if isinstance(exc.__cause__, errors.McctlError):  # our guard, raised inside the http client
+            raise exc.__cause__ from None
+        raise errors.EndpointUnreachable(
+            f"cloudflare: {operation} failed: cannot reach the API ({exc})",
+            hint="on the sandbox run `mcctl local up`",
+            provider="cloudflare",
+            operation=operation,
+        ) from exc
+
+
+class CloudflareClient:
+    """The Cloudflare calls mcctl makes, returning our dataclasses."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        secrets: SecretResolver | None = None,
+        *,
+        dry_run: bool = False,
+        max_retries: int | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self.environment = environment
+        self.dry_run = dry_run
+        self.guard = MutationGuard("cloudflare", dry_run=dry_run)
+        self._secrets = secrets
+        self._max_retries = max_retries if max_retries is not None else (1 if environment.is_local else 4)
+        self._http_client = http_client
+
+    @property
+    def counter(self) -> MutationGuard:
+        return self.guard
+
+    @property
+    def account_id(self) -> str:
+        return self.environment.cloudflare.account_id
+
+    @property
+    def zone_id(self) -> str:
+        return self.environment.cloudflare.zone_id
+
+    def _guard_hook(self, request: httpx.Request) -> None:
+        """Seatbelt on the httpx client: refuses (without counting again) what slipped past the SDK hook."""
+        if self.guard.dry_run and self.guard.is_mutating(request.method, str(request.url)):
+            self.guard.check(request.method, str(request.url))
+
+    @cached_property
+    def sdk(self) -> Cloudflare:
+        """The official SDK client (guarded http client, base_url from the environment)."""
+        import httpx
+        from cloudflare import Cloudflare
+
+        if self._secrets is None:
+            from multicloud_ctl.config.secrets import SecretResolver
+
+            self._secrets = SecretResolver()
+        token = self._secrets.resolve(self.environment.cloudflare.api_token)
+        http = self._http_client or httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
+        http.event_hooks.setdefault("request", []).append(self._guard_hook)
+        kwargs: dict[str, Any] = {"api_token": token, "max_retries": self._max_retries, "http_client": http}
+        base_url = self.environment.endpoints().cloudflare
+        if base_url:
+            kwargs["base_url"] = base_url
+        guard = self.guard
+
+        class GuardedCloudflare(Cloudflare):
+            # The SDK's pre-send hook runs outside its retry loop: a refusal is raised once, unwrapped.
+            def _prepare_request(self, request: httpx.Request) -> None:
+                super()._prepare_request(request)
+                guard.check(request.method, str(request.url))
+
+        return GuardedCloudflare(**kwargs)
+
+    # ---- monitors ---------------------------------------------------------------------------------
+    def list_monitors(self) -> list[Monitor]:
+        with cloudflare_errors("list monitors"):
+            return [
+                Monitor.from_api(m) for m in self.sdk.load_balancers.monitors.list(account_id=self.account_id)
+            ]
+
+    def get_monitor(self, monitor_id: str) -> Monitor:
+        with cloudflare_errors(f"get monitor {monitor_id}"):
+            return Monitor.from_api(
+                self.sdk.load_balancers.monitors.get(monitor_id, account_id=self.account_id)
+            )
+
+    def create_monitor(self, **fields: Any) -> Monitor:
+        with cloudflare_errors("create monitor"):
+            return Monitor.from_api(
+                self.sdk.load_balancers.monitors.create(account_id=self.account_id, **fields)
+            )
+
+    def update_monitor(self, monitor_id: str, **fields: Any) -> Monitor:
+        with cloudflare_errors(f"update monitor {monitor_id}"):
+            mon = self.sdk.load_balancers.monitors.update(monitor_id, account_id=self.account_id, **fields)
+            return Monitor.from_api(mon)
+
+    def edit_monitor(self, monitor_id: str, **fields: Any) -> Monitor:
+        with cloudflare_errors(f"edit monitor {monitor_id}"):
+            mon = self.sdk.load_balancers.monitors.edit(monitor_id, account_id=self.account_id, **fields)
+            return Monitor.from_api(mon)
+
+    def delete_monitor(self, monitor_id: str) -> None:
+        with cloudflare_errors(f"delete monitor {monitor_id}"):
+            self.sdk.load_balancers.monitors.delete(monitor_id, account_id=self.account_id)
+
+    # ---- pools ------------------------------------------------------------------------------------
+    def list_pools(self) -> list[Pool]:
+        with cloudflare_errors("list pools"):
+            return [Pool.from_api(p) for p in self.sdk.load_balancers.pools.list(account_id=self.account_id)]
+
+    def get_pool(self, pool_id: str) -> Pool:
+        with cloudflare_errors(f"get pool {pool_id}"):
+            return Pool.from_api(self.sdk.load_balancers.pools.get(pool_id, account_id=self.account_id))
+
+    def find_pool(self, name: str) -> Pool | None:
+        """The pool called `name`, if any."""
+        return next((p for p in self.list_pools() if p.name == name), None)
+
+    def create_pool(self, name: str, origins: list[Origin], **fields: Any) -> Pool:
+        with cloudflare_errors(f"create pool {name}"):
+            pool = self.sdk.load_balancers.pools.create(
+                account_id=self.account_id, name=name, origins=[o.to_api() for o in origins], **fields
+            )
+            return Pool.from_api(pool)
+
+    def update_pool(self, pool_id: str, name: str, origins: list[Origin], **fields: Any) -> Pool:
+        """Replace the pool (PUT): fields left out return to their defaults."""
+        with cloudflare_errors(f"update pool {pool_id}"):
+            pool = self.sdk.load_balancers.pools.update(
+                pool_id,
+                account_id=self.account_id,
+                name=name,
+                origins=[o.to_api() for o in origins],
+                **fields,
+            )
+            return Pool.from_api(pool)
+
+    def edit_pool(self, pool_id: str, **fields: Any) -> Pool:
+        """Change some fields (PATCH), e.g. `enabled=False`; `origins` replaces the whole list."""
+        if "origins" in fields:
+            fields["origins"] = [o.to_api() if isinstance(o, Origin) else o for o in fields["origins"]]
+        with cloudflare_errors(f"edit pool {pool_id}"):
+            return Pool.from_api(
+                self.sdk.load_balancers.pools.edit(pool_id, account_id=self.account_id, **fields)
+            )
+
+    def delete_pool(self, pool_id: str) -> None:
+        with cloudflare_errors(f"delete pool {pool_id}"):
+            self.sdk.load_balancers.pools.delete(pool_id, account_id=self.account_id)
+
+    def pool_health(self, pool_id: str) -> PoolHealth:
+        with cloudflare_errors(f"get pool health {pool_id}"):
+            raw = self.sdk.load_balancers.pools.health.get(pool_id, account_id=self.account_id)
+            health = PoolHealth.from_api(raw)
+            return health if health.pool_id else PoolHealth(pool_id, health.healthy, health.origins)
+
+    # ---- load balancers (zone) --------------------------------------------------------------------
+    def list_load_balancers(self) -> list[LoadBalancer]:
+        with cloudflare_errors("list load balancers"):
+            return [LoadBalancer.from_api(lb) for lb in self.sdk.load_balancers.list(zone_id=self.zone_id)]
+
+    def get_load_balancer(self, lb_id: str) -> LoadBalancer:
+        with cloudflare_errors(f"get load balancer {lb_id}"):
+            return LoadBalancer.from_api(self.sdk.load_balancers.get(lb_id, zone_id=self.zone_id))
+
+    def find_load_balancer(self, name: str) -> LoadBalancer | None:
+        """The load balancer whose hostname is `name` (or starts with `name.`), if any."""
+        for lb in self.list_load_balancers():
+            if lb.name == name or lb.name.startswith(f"{name}."):
+                return lb
+        return None
+
+    def create_load_balancer(
+        self, name: str, default_pools: list[str], fallback_pool: str, **fields: Any
+    ) -> LoadBalancer:
+        with cloudflare_errors(f"create load balancer {name}"):
+            lb = self.sdk.load_balancers.create(
+                zone_id=self.zone_id,
+                name=name,
+                default_pools=default_pools,
+                fallback_pool=fallback_pool,
+                **fields,
+            )
+            return LoadBalancer.from_api(lb)
+
+    def update_load_balancer(
+        self, lb_id: str, name: str, default_pools: list[str], fallback_pool: str, **fields: Any
+    ) -> LoadBalancer:
+        with cloudflare_errors(f"update load balancer {lb_id}"):
+            lb = self.sdk.load_balancers.update(
+                lb_id,
+                zone_id=self.zone_id,
+                name=name,
+                default_pools=default_pools,
+                fallback_pool=fallback_pool,
+                **fields,
+            )
+            return LoadBalancer.from_api(lb)
+
+    def edit_load_balancer(self, lb_id: str, **fields: Any) -> LoadBalancer:
+        """Change some fields (PATCH): `default_pools`, `fallback_pool`, `steering_policy`, `enabled`..."""
+        with cloudflare_errors(f"edit load balancer {lb_id}"):
+            return LoadBalancer.from_api(self.sdk.load_balancers.edit(lb_id, zone_id=self.zone_id, **fields))
+
+    def delete_load_balancer(self, lb_id: str) -> None:
+        with cloudflare_errors(f"delete load balancer {lb_id}"):
+            self.sdk.load_balancers.delete(lb_id, zone_id=self.zone_id)
+
+    # ---- DNS records (zone) -----------------------------------------------------------------------
+    def list_dns_records(self, *, name: str | None = None, type: str | None = None) -> list[DnsRecord]:
+        params: dict[str, Any] = {}
+        if name:
+            params["name"] = {"exact": name}
+        if type:
+            params["type"] = type
+        with cloudflare_errors("list DNS records"):
+            return [DnsRecord.from_api(r) for r in self.sdk.dns.records.list(zone_id=self.zone_id, **params)]
+
+    def get_dns_record(self, record_id: str) -> DnsRecord:
+        with cloudflare_errors(f"get DNS record {record_id}"):
+            return DnsRecord.from_api(self.sdk.dns.records.get(record_id, zone_id=self.zone_id))
+
+    def create_dns_record(
+        self, type: str, name: str, content: str, *, ttl: int = 1, proxied: bool = False, **fields: Any
+    ) -> DnsRecord:
+        with cloudflare_errors(f"create DNS record {name}"):
+            rec = self.sdk.dns.records.create(
+                zone_id=self.zone_id,
+                type=type,
+                name=name,  # type: ignore[call-overload]
+                content=content,
+                ttl=ttl,
+                proxied=proxied,
+                **fields,
+            )
+            return DnsRecord.from_api(rec)
+
+    def update_dns_record(
+        self,
+        record_id: str,
+        type: str,
+        name: str,
+        content: str,
+        *,
+        ttl: int = 1,
+        proxied: bool = False,
+        **fields: Any,
+    ) -> DnsRecord:
+        with cloudflare_errors(f"update DNS record {record_id}"):
+            rec = self.sdk.dns.records.update(
+                record_id,
+                zone_id=self.zone_id,
+                type=type,  # type: ignore[call-overload]
+                name=name,
+                content=content,
+                ttl=ttl,
+                proxied=proxied,
+                **fields,
+            )
+            return DnsRecord.from_api(rec)
+
+    def edit_dns_record(self, record_id: str, **fields: Any) -> DnsRecord:
+        current = self.get_dns_record(record_id)
+        merged = {"type": current.type, "name": current.name, "ttl": current.ttl, **fields}
+        with cloudflare_errors(f"edit DNS record {record_id}"):
+            rec = self.sdk.dns.records.edit(record_id, zone_id=self.zone_id, **merged)  # type: ignore[call-overload]
+            return DnsRecord.from_api(rec)
+
+    def delete_dns_record(self, record_id: str) -> None:
+        with cloudflare_errors(f"delete DNS record {record_id}"):
+            self.sdk.dns.records.delete(record_id, zone_id=self.zone_id)

@@ -1,0 +1,153 @@
+"""Our own small, frozen views of Cloudflare objects (what the rest of mcctl sees, not the SDK's models)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+def _d(obj: Any) -> dict[str, Any]:
+    """A plain dict from an SDK model or a dict."""
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return obj
+    return dict(obj.to_dict()) if hasattr(obj, "to_dict") else dict(obj)
+
+
+@dataclass(frozen=True)
+class Origin:
+    name: str
+    address: str
+    enabled: bool = True
+    weight: float = 1.0
+
+    @classmethod
+    def from_api(cls, raw: Any) -> Origin:
+        d = _d(raw)
+        return cls(
+            d.get("name") or d.get("address", ""),
+            d.get("address", ""),
+            bool(d.get("enabled", True)),
+            float(d.get("weight", 1) if d.get("weight") is not None else 1),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        return {"name": self.name, "address": self.address, "enabled": self.enabled, "weight": self.weight}
+
+
+@dataclass(frozen=True)
+class Pool:
+    id: str
+    name: str
+    enabled: bool
+    origins: tuple[Origin, ...]
+    monitor: str | None = None
+    minimum_origins: int = 1
+    description: str = ""
+
+    @classmethod
+    def from_api(cls, raw: Any) -> Pool:
+        d = _d(raw)
+        return cls(
+            d["id"],
+            d.get("name", ""),
+            bool(d.get("enabled", True)),
+            tuple(Origin.from_api(o) for o in d.get("origins") or []),
+            d.get("monitor"),
+            int(d.get("minimum_origins") or 1),
+            d.get("description") or "",
+        )
+
+
+@dataclass(frozen=True)
+class Monitor:
+    id: str
+    type: str
+    method: str
+    path: str
+    expected_codes: str
+    interval: int
+    timeout: int
+    retries: int
+    description: str = ""
+
+    @classmethod
+    def from_api(cls, raw: Any) -> Monitor:
+        d = _d(raw)
+        return cls(
+            d["id"],
+            d.get("type") or "http",
+            d.get("method") or "GET",
+            d.get("path") or "/",
+            str(d.get("expected_codes") or "200"),
+            int(d.get("interval") or 60),
+            int(d.get("timeout") or 5),
+            int(d.get("retries") or 0),
+            d.get("description") or "",
+        )
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    id: str
+    name: str
+    default_pools: tuple[str, ...]
+    fallback_pool: str
+    steering_policy: str = "off"
+    proxied: bool = False
+    enabled: bool = True
+
+    @classmethod
+    def from_api(cls, raw: Any) -> LoadBalancer:
+        d = _d(raw)
+        return cls(
+            d["id"],
+            d.get("name", ""),
+            tuple(d.get("default_pools") or ()),
+            d.get("fallback_pool", ""),
+            d.get("steering_policy") or "off",
+            bool(d.get("proxied", False)),
+            bool(d.get("enabled", True)),
+        )
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    id: str
+    name: str
+    type: str
+    content: str
+    proxied: bool = False
+    ttl: int = 1
+
+    @classmethod
+    def from_api(cls, raw: Any) -> DnsRecord:
+        d = _d(raw)
+        return cls(
+            d["id"],
+            d.get("name", ""),
+            d.get("type", ""),
+            d.get("content") or "",
+            bool(d.get("proxied", False)),
+            int(d.get("ttl") or 1),
+        )
+
+
+@dataclass(frozen=True)
+class PoolHealth:
+    """A pool's health as the edge sees it: overall, and per origin address."""
+
+    pool_id: str
+    healthy: bool
+    origins: dict[str, bool]
+
+    @classmethod
+    def from_api(cls, raw: Any) -> PoolHealth:
+        d = _d(raw)
+        pop = d.get("pop_health") or {}
+        origins: dict[str, bool] = {}
+        for entry in pop.get("origins") or []:
+            for address, info in dict(entry).items():
+                origins[address] = bool((info or {}).get("healthy", False))
+        return cls(d.get("pool_id") or "", bool(pop.get("healthy", False)), origins)
