@@ -1,0 +1,201 @@
+"""A thin typed client over Azure Cost Management `query.usage` (azure-mgmt-costmanagement), paginated.
+
+`query.usage` returns one page (`columns`, `rows`, `nextLink`); further pages are fetched by posting the
+same definition again with the `$skiptoken` taken from `nextLink`. 429 answers are retried by azure-core's
+retry policy, which honours `Retry-After`; when retries run out the 429 becomes `Throttled`. 401/403 become
+`AuthError` with the role to grant.
+
+`cost_management_client(env)` is the one place the SDK client is built: on the sandbox it uses a static token
+and an auth policy that sends the bearer token over http only to 127.0.0.1 (https everywhere else). It moves
+to `providers/azure/clients.py` when that lands.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import AuthError, EndpointUnreachable, ProviderError, Throttled
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.environment import Environment
+
+ARM_SCOPE = "https://management.azure.com/.default"
+MAX_PAGES = 1000
+LOOPBACK_HOSTS = {"127.0.0.1"}
+
+
+class StaticTokenCredential:
+    """A TokenCredential that always returns the same token (the sandbox's ARM accepts any)."""
+
+    def __init__(self, token: str = "sandbox-token") -> None:
+        self._token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+
+def loopback_bearer_policy(credential: Any, scope: str = ARM_SCOPE) -> Any:
+    """An auth policy that sets the bearer token; plain http is allowed for 127.0.0.1 only."""
+    from azure.core.exceptions import ServiceRequestError
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    class LoopbackBearerPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+        def on_request(self, request: Any) -> None:
+            parsed = urllib.parse.urlparse(request.http_request.url)
+            if parsed.scheme != "https" and parsed.hostname not in LOOPBACK_HOSTS:
+                raise ServiceRequestError(f"refusing to send a bearer token over http to {parsed.hostname}")
+            token = credential.get_token(scope)
+            request.http_request.headers["Authorization"] = f"Bearer {token.token}"
+
+    return LoopbackBearerPolicy()
+
+
+def cost_management_client(env: Environment, *, retry_total: int = 3) -> Any:
+    """The azure-mgmt-costmanagement client for `env` (ARM endpoint override on the sandbox)."""
+    from azure.mgmt.costmanagement import CostManagementClient
+
+    endpoint = env.endpoints().arm
+    if env.is_local:
+        credential: Any = StaticTokenCredential()
+        return CostManagementClient(
+            credential,
+            base_url=endpoint,
+            authentication_policy=loopback_bearer_policy(credential),
+            retry_total=retry_total,
+            retry_backoff_max=30,
+        )
+    from azure.identity import DefaultAzureCredential
+
+    credential = DefaultAzureCredential()
+    kwargs: dict[str, Any] = {"base_url": endpoint} if endpoint else {}
+    return CostManagementClient(credential, retry_total=retry_total, **kwargs)
+
+
+def map_error(exc: Exception, operation: str) -> Exception:
+    """Our error for an azure-core exception."""
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError
+
+    if isinstance(exc, HttpResponseError):
+        status = exc.status_code
+        response = exc.response
+        request_id = None
+        if response is not None:
+            request_id = response.headers.get("x-ms-request-id") or response.headers.get(
+                "x-ms-correlation-request-id"
+            )
+        code = getattr(exc.error, "code", None) if exc.error else None
+        text = f"Cost Management {operation}: HTTP {status}" + (f" {code}" if code else "")
+        if status in (401, 403):
+            return AuthError(
+                text,
+                hint="assign the 'Cost Management Reader' role on the subscription to this identity",
+                provider="azure",
+                operation=operation,
+                request_id=request_id,
+                status=status,
+            )
+        if status == 429:
+            return Throttled(
+                text + " (still throttled after honouring Retry-After)",
+                hint="Cost Management limits queries per scope; retry in a minute",
+                provider="azure",
+                operation=operation,
+                request_id=request_id,
+                status=status,
+            )
+        return ProviderError(
+            text, provider="azure", operation=operation, request_id=request_id, status=status
+        )
+    if isinstance(exc, ServiceRequestError):
+        return EndpointUnreachable(
+            f"Cost Management {operation}: {exc}", provider="azure", operation=operation
+        )
+    return exc
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    """One page of a Cost Management query: column names and rows."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class CostManagement:
+    """The Cost Management calls mcctl uses, over one SDK client."""
+
+    client: Any
+
+    def query(
+        self,
+        scope: str,
+        start: date,
+        end: date,
+        *,
+        cost_type: str = "ActualCost",
+        granularity: str = "Daily",
+        grouping: tuple[tuple[str, str], ...] = (
+            ("Dimension", "ServiceName"),
+            ("Dimension", "ResourceLocation"),
+        ),
+    ) -> Iterator[QueryPage]:
+        """Every page of `query.usage` for [start, end) (end exclusive; the API's `to` is inclusive)."""
+        from datetime import timedelta
+
+        definition = {
+            "type": cost_type,
+            "timeframe": "Custom",
+            "timePeriod": {
+                "from": f"{start.isoformat()}T00:00:00Z",
+                "to": f"{(end - timedelta(days=1)).isoformat()}T23:59:59Z",
+            },
+            "dataset": {
+                "granularity": granularity,
+                "aggregation": {
+                    "totalCost": {"name": "Cost", "function": "Sum"},
+                    "totalQuantity": {"name": "UsageQuantity", "function": "Sum"},
+                },
+                "grouping": [{"type": t, "name": n} for t, n in grouping],
+            },
+        }
+        skiptoken: str | None = None
+        for _ in range(MAX_PAGES):
+            params = {"$skiptoken": skiptoken} if skiptoken else {}
+            try:
+                result = self.client.query.usage(scope.lstrip("/"), definition, params=params)
+            except Exception as exc:
+                raise map_error(exc, "query.usage") from exc
+            if result is None:
+                return
+            yield QueryPage([c.name for c in (result.columns or [])], [list(r) for r in (result.rows or [])])
+            skiptoken = _skiptoken(result.next_link)
+            if not skiptoken:
+                return
+        raise ProviderError(
+            f"Cost Management returned more than {MAX_PAGES} pages", provider="azure", operation="query.usage"
+        )
+
+    def benefit_recommendations(self, scope: str) -> list[Any]:
+        """Savings plan / reservation purchase recommendations for the scope."""
+        try:
+            return list(
+                self.client.benefit_recommendations.list(scope.lstrip("/"), expand="properties/usage")
+            )
+        except Exception as exc:
+            raise map_error(exc, "benefitRecommendations.list") from exc
+
+
+def _skiptoken(next_link: str | None) -> str | None:
+    if not next_link:
+        return None
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(next_link).query)
+    values = query.get("$skiptoken") or query.get("$skipToken")
+    return values[0] if values else None
