@@ -1,9 +1,95 @@
-"""Spec of the Provision playbook kind (filled in by its verb's issue)."""
+"""Spec of the Provision playbook kind: which resource kinds, per-environment toggles, intended drift.
+
+`kinds` is assembled from the resource-kind registry (`operations/provision/registry.py`): every kind
+contributes its `Settings` model, so a new kind appears in `mcctl playbook schema` with no edit here.
+
+    spec:
+      features: {secondary_region: true, geo_steering: false, service_routing: false, sql_schema: true}
+      kinds:
+        s3_bucket: {infrequent_access_days: 30}
+        cloudfront_distribution: {enabled: false}
+      environments:
+        prod: {features: {geo_steering: true}}
+        local: {disable: [vpn_gateway]}
+      allow_drift: ["cf_load_balancer/api:default_pools"]
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, create_model
 
 from multicloud_ctl.config.specs.base import Spec
 
 
+class Features(Spec):
+    """Switches that change which resources exist."""
+
+    secondary_region: bool = Field(default=True, description="Provision the secondary AWS and Azure regions too")
+    geo_steering: bool = Field(default=False, description="Cloudflare geographic steering with region pools")
+    service_routing: bool = Field(default=False, description="One Cloudflare load balancer per service hostname")
+    sql_schema: bool = Field(default=True, description="Apply the SQL migrations as part of provision")
+
+
+class FeatureOverrides(Spec):
+    secondary_region: bool | None = None
+    geo_steering: bool | None = None
+    service_routing: bool | None = None
+    sql_schema: bool | None = None
+
+
+class EnvironmentOverrides(Spec):
+    """What one environment changes: feature switches and resources left out (`KIND` or `KIND/NAME` globs)."""
+
+    features: FeatureOverrides = FeatureOverrides()
+    disable: list[str] = []
+
+
+class ServiceRoute(Spec):
+    """A service hostname with its own load balancer (service-based routing)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")
+    hostname: str = Field(description="Host name relative to the zone (e.g. `orders`) or fully qualified")
+    pools: list[str] = ["aws", "azure"]
+
+
+def _kinds_model() -> type[Spec]:
+    from multicloud_ctl.operations.provision.registry import KINDS
+
+    fields: dict[str, Any] = {name: (kind.settings, kind.settings()) for name, kind in KINDS.items()}
+    model: type[Spec] = create_model("ProvisionKinds", __base__=Spec, **fields)
+    return model
+
+
+ProvisionKinds = _kinds_model()
+
+
 class ProvisionSpec(Spec):
-    """Placeholder: the verb's issue defines the fields."""
+    """The Provision playbook: everything `mcctl provision` stands up, per environment."""
+
+    features: Features = Features()
+    kinds: ProvisionKinds = ProvisionKinds()  # type: ignore[valid-type]
+    environments: dict[str, EnvironmentOverrides] = {}
+    allow_drift: list[str] = Field(default=[], description="`KIND/NAME[:attr.path]` globs of intended drift")
+    services: list[ServiceRoute] = []
+    geo_regions: dict[str, list[str]] = Field(
+        default_factory=lambda: {"ENAM": ["aws", "azure"], "WNAM": ["aws", "azure"], "WEU": ["azure", "aws"],
+                                 "EEU": ["azure", "aws"]},
+        description="Cloudflare region code -> pool order, used when geo_steering is on")
+    api_hostname: str = Field(default="api", description="The API host name relative to the zone")
+
+    def kind_settings(self, kind: str) -> Any:
+        return getattr(self.kinds, kind)
+
+    def features_for(self, env_name: str) -> Features:
+        over = self.environments.get(env_name)
+        if over is None:
+            return self.features
+        changes = {k: v for k, v in over.features.model_dump().items() if v is not None}
+        return self.features.model_copy(update=changes)
+
+    def disabled_for(self, env_name: str) -> list[str]:
+        disabled = [name for name in type(self.kinds).model_fields if not self.kind_settings(name).enabled]
+        over = self.environments.get(env_name)
+        return disabled + (list(over.disable) if over else [])

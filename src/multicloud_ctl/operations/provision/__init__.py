@@ -1,0 +1,80 @@
+"""`mcctl provision`: plan / apply / drift / destroy over every resource of the system, on both clouds.
+
+Terraform's promise without its state file: live state is read with read-only calls every time, diffed
+against the desired state built from the environment + the Provision playbook, and turned into engine
+steps. Resource kinds are a registry (`registry.py`), one module each under `kinds/`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.specs.provision import ProvisionSpec
+    from multicloud_ctl.engine.plan import Plan
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.provision.drift import DriftItem
+    from multicloud_ctl.operations.provision.model import ResourcePlan
+
+DEFAULT_PLAYBOOK = Path("playbooks/provision.yaml")
+
+
+def load_spec(path: Path | None) -> ProvisionSpec:
+    """The Provision spec from `path`; the defaults when no file is given and the default one is absent."""
+    from multicloud_ctl.config.playbook import load_playbook
+    from multicloud_ctl.config.specs.provision import ProvisionSpec
+
+    if path is None:
+        if not DEFAULT_PLAYBOOK.is_file():
+            return ProvisionSpec()
+        path = DEFAULT_PLAYBOOK
+    spec: ProvisionSpec = load_playbook(path, "Provision").spec
+    return spec
+
+
+def plan_resources(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> list[ResourcePlan]:
+    """Per resource: create / update (with changes) / noop. Read-only."""
+    from multicloud_ctl.operations.provision.planner import Provisioner
+
+    return Provisioner(runtime, spec, list(only or [])).plan()
+
+
+def apply_plan(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> Plan:
+    """The engine plan that converges live state (read-only to build)."""
+    import multicloud_ctl.operations.provision.actions  # noqa: F401  (registers the step actions)
+    from multicloud_ctl.operations.provision.planner import engine_plan
+
+    return engine_plan("provision apply", plan_resources(runtime, spec, only))
+
+
+def destroy_plan(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> Plan:
+    """The engine plan that deletes our tagged resources in reverse order (read-only to build)."""
+    import multicloud_ctl.operations.provision.actions  # noqa: F401
+    from multicloud_ctl.operations.provision.destroy import destroy_plans
+    from multicloud_ctl.operations.provision.planner import Provisioner, engine_plan
+
+    return engine_plan("provision destroy", destroy_plans(Provisioner(runtime, spec, list(only or []))))
+
+
+def drift(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> list[DriftItem]:
+    """Every difference between live state and config, each marked allowed or not. Read-only."""
+    from multicloud_ctl.operations.provision.drift import drift_items
+
+    return drift_items(plan_resources(runtime, spec, only), list(spec.allow_drift))
+
+
+def apply(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> Any:
+    """Plan and apply without a CLI (used by `mcctl local demo` and tests): lock, journal, executor."""
+    from multicloud_ctl.engine.executor import executor_for
+    from multicloud_ctl.engine.lock import run_lock
+
+    plan = apply_plan(runtime, spec, only)
+    journal = runtime.journal("provision apply", {"only": list(only or [])})
+    if runtime.dry_run:
+        return executor_for(runtime, journal).run(plan)
+    with run_lock(runtime, "provision"):
+        result = executor_for(runtime, journal).run(plan)
+    if result.error is not None:
+        raise result.error
+    return result

@@ -1,0 +1,1 @@
+"""One module per resource kind; `registry.py` lists them."""

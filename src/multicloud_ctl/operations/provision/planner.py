@@ -1,0 +1,149 @@
+"""Desired state from config, live state from read-only calls, and the diff between them.
+
+`Provisioner(runtime, spec, only=...)` is shared by plan, apply, drift and destroy:
+`desired()` lists the resources in dependency order; `plan()` reads each one (in parallel, read-only)
+and decides create / update (with the attribute diff) / no-op; `engine_plan()` turns that into the
+engine's frozen steps (`provision.create|update|delete`), so `--dry-run` shows exactly what apply runs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.engine.plan import Plan, Step
+from multicloud_ctl.errors import UsageError
+from multicloud_ctl.operations.provision.kind import DesiredContext
+from multicloud_ctl.operations.provision.model import Resource, ResourcePlan, diff
+from multicloud_ctl.operations.provision.registry import KINDS
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.specs.provision import ProvisionSpec
+    from multicloud_ctl.engine.runtime import Runtime
+
+READ_WORKERS = 6
+
+
+def matches(address: str, patterns: list[str]) -> bool:
+    """`KIND`, `KIND/NAME`, `KIND/NAME` without its `@region`, or a glob of any of those."""
+    kind = address.split("/", 1)[0]
+    base = address.split("@", 1)[0]
+    return any(p in (kind, address, base) or fnmatch.fnmatchcase(address, p) for p in patterns)
+
+
+def order(resources: list[Resource]) -> list[Resource]:
+    """Topological order: registry order first, then `depends_on` edges (stable)."""
+    by_addr = {r.address: r for r in resources}
+    done: set[str] = set()
+    out: list[Resource] = []
+    visiting: set[str] = set()
+
+    def visit(res: Resource) -> None:
+        if res.address in done:
+            return
+        if res.address in visiting:
+            raise UsageError(f"dependency cycle at {res.address}")
+        visiting.add(res.address)
+        for dep in res.depends_on:
+            if dep in by_addr:
+                visit(by_addr[dep])
+        visiting.discard(res.address)
+        done.add(res.address)
+        out.append(res)
+
+    for res in resources:
+        visit(res)
+    return out
+
+
+def load_intended(runtime: Runtime) -> dict[str, Any]:
+    """`<state_dir>/failover/intended.json` (the failover verb's record of the pool order it set), or {}."""
+    path = runtime.environment.env_state_dir / "failover" / "intended.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass
+class Provisioner:
+    """Plan/apply/drift/destroy over the resources a Provision spec describes."""
+
+    runtime: Runtime
+    spec: ProvisionSpec
+    only: list[str] = field(default_factory=list)
+
+    def context(self) -> DesiredContext:
+        env = self.runtime.environment
+        return DesiredContext(env=env, spec=self.spec, features=self.spec.features_for(env.name),
+                              intended=load_intended(self.runtime))
+
+    def desired(self) -> list[Resource]:
+        ctx = self.context()
+        disabled = self.spec.disabled_for(ctx.env.name)
+        resources = []
+        for kind in KINDS.values():
+            for res in kind.desired(ctx):
+                if matches(res.address, disabled):
+                    continue
+                resources.append(res)
+        ordered = order(resources)
+        if self.only:
+            unknown = [p for p in self.only if not any(matches(r.address, [p]) for r in ordered)]
+            if unknown:
+                raise UsageError(f"--only {unknown[0]!r} matches no resource",
+                                 hint="use KIND or KIND/NAME as shown by `mcctl provision plan`")
+            ordered = [r for r in ordered if matches(r.address, self.only)]
+        return ordered
+
+    def read_all(self, resources: list[Resource]) -> list[dict[str, Any] | None]:
+        """Live state of each resource, read in parallel with read-only calls."""
+        def read(res: Resource) -> dict[str, Any] | None:
+            return KINDS[res.kind].read(self.runtime, res)
+
+        with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+            return list(pool.map(read, resources))
+
+    def plan(self) -> list[ResourcePlan]:
+        """create / update (with changes) / noop for every desired resource."""
+        resources = self.desired()
+        out = []
+        for res, live in zip(resources, self.read_all(resources), strict=True):
+            if live is None:
+                out.append(ResourcePlan(res, "create"))
+                continue
+            changes = tuple(diff(res.attrs, live))
+            out.append(ResourcePlan(res, "update" if changes else "noop", changes))
+        return out
+
+
+def engine_plan(verb: str, plans: list[ResourcePlan]) -> Plan:
+    """The engine's frozen steps for the resources that need a change."""
+    steps = []
+    for rp in plans:
+        res = rp.resource
+        if rp.action == "create":
+            steps.append(Step(id=f"create:{res.address}", action="provision.create", provider=KINDS[res.kind].provider,
+                              description=f"create {res.address}", resource=res.address,
+                              params={"resource": res.to_dict()}))
+        elif rp.action == "update":
+            changed = sorted({c.top for c in rp.changes})
+            steps.append(Step(id=f"update:{res.address}", action="provision.update",
+                              provider=KINDS[res.kind].provider, resource=res.address,
+                              description=f"update {res.address}: " + "; ".join(str(c) for c in rp.changes),
+                              params={"resource": res.to_dict(), "changed": changed}))
+        elif rp.action == "delete":
+            steps.append(Step(id=f"delete:{res.address}", action="provision.delete",
+                              provider=KINDS[res.kind].provider, resource=res.address,
+                              description=f"delete {res.address}", params={"resource": res.to_dict()}))
+    counts: dict[str, int] = {}
+    for rp in plans:
+        counts[rp.action] = counts.get(rp.action, 0) + 1
+    return Plan(verb=verb, steps=tuple(steps), summary={"counts": counts,
+                                                        "resources": [rp.to_dict() for rp in plans]})
