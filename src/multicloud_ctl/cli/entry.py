@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-_HELP_FORMS = ([], ["--help"], ["-h"])
+_HELP_FORMS: tuple[list[str], ...] = ([], ["--help"], ["-h"])
 
 
 def main() -> None:

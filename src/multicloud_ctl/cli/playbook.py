@@ -31,7 +31,8 @@ def validate(
                             "errors": []})
         except ConfigError as exc:
             failed += 1
-            messages = getattr(exc, "all_messages", [exc.message])
+            raw = getattr(exc, "all_messages", None)
+            messages = [str(m) for m in raw] if isinstance(raw, list) else [exc.message]
             results.append({"file": str(path), "valid": False, "kind": None, "name": None, "errors": messages})
     if console.json_mode:
         console.print_json(results)

@@ -119,7 +119,7 @@ class CloudflareConfig(Model):
     base_url: str | None = None
     load_balancer: str = "api"
     pools: dict[str, list[str]] = Field(
-        default_factory=lambda: {"aws": [], "azure": []},
+        default_factory=lambda: {"aws": list[str](), "azure": list[str]()},
         description="pool name -> origin addresses (host:port or hostname)",
     )
 
