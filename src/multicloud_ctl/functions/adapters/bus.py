@@ -1,0 +1,108 @@
+"""One bus interface over SQS (AWS, and the sandbox on moto) and Azure Service Bus.
+
+send, receive with a lock (visibility timeout / peek-lock), complete, abandon, dead-letter. `process_batch`
+is the consumer loop every host uses: the handler raising means "not done": the message is abandoned
+(redelivered) until its Nth delivery fails, then dead-lettered with the failure as its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+class BusError(RuntimeError):
+    """The bus could not be reached or refused the operation."""
+
+
+@dataclass
+class Received:
+    """A locked message: settle it with complete, abandon or dead_letter."""
+
+    queue: str
+    body: dict[str, Any]
+    message_id: str
+    delivery_count: int
+    handle: Any = field(repr=False, default=None)
+
+
+class Bus(Protocol):
+    def send(self, queue: str, body: Mapping[str, Any], *, message_id: str | None = None) -> None: ...
+    def receive(
+        self, queue: str, *, max_messages: int = 10, wait_seconds: int = 1, lock_seconds: int = 30
+    ) -> list[Received]: ...
+    def complete(self, msg: Received) -> None: ...
+    def abandon(self, msg: Received) -> None: ...
+    def dead_letter(self, msg: Received, reason: str) -> None: ...
+
+
+def decode_body(raw: str | bytes) -> dict[str, Any]:
+    """A message body as a dict; anything that is not a JSON object becomes {"_raw": text} (a poison pill)."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"_raw": text}
+    return value if isinstance(value, dict) else {"_raw": text}
+
+
+@dataclass
+class Outcome:
+    completed: int = 0
+    abandoned: int = 0
+    dead_lettered: int = 0
+
+
+def process_batch(
+    bus: Bus,
+    queue: str,
+    handler: Callable[[dict[str, Any]], object],
+    *,
+    max_deliveries: int,
+    max_messages: int = 10,
+    wait_seconds: int = 1,
+    lock_seconds: int = 30,
+) -> Outcome:
+    """Receive one batch from `queue` and settle every message according to `handler`'s outcome."""
+    out = Outcome()
+    for msg in bus.receive(
+        queue, max_messages=max_messages, wait_seconds=wait_seconds, lock_seconds=lock_seconds
+    ):
+        try:
+            handler(msg.body)
+        except Exception as exc:  # the handler's failure is data: the reason travels with the message
+            reason = f"{type(exc).__name__}: {exc}"[:1000]
+            if msg.delivery_count >= max_deliveries:
+                log.warning(
+                    "dead-lettering %s from %s after %d deliveries: %s",
+                    msg.message_id,
+                    queue,
+                    msg.delivery_count,
+                    reason,
+                )
+                bus.dead_letter(msg, reason)
+                out.dead_lettered += 1
+            else:
+                bus.abandon(msg)
+                out.abandoned += 1
+            continue
+        bus.complete(msg)
+        out.completed += 1
+    return out
+
+
+def make_bus(cfg: Any) -> Bus:
+    """The bus that `cfg.bus_kind` names."""
+    if cfg.bus_kind == "servicebus":
+        from multicloud_ctl.functions.adapters.bus_servicebus import ServiceBusBus
+        from multicloud_ctl.functions.adapters.secrets import resolve
+
+        return ServiceBusBus(resolve(cfg.servicebus_connection), cfg.queue_name)
+    from multicloud_ctl.functions.adapters.bus_sqs import SqsBus
+
+    return SqsBus(cfg)

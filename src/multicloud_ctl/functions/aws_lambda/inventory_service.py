@@ -1,0 +1,7 @@
+"""The inventory-service Lambda: API Gateway REST v1 proxy events for /inventory (and /health)."""
+
+from __future__ import annotations
+
+from multicloud_ctl.functions.aws_lambda.apigw import service_handler
+
+handler = service_handler("/inventory")

@@ -1,0 +1,86 @@
+"""Cloud-neutral HTTP request and response, plus the JSON and error conventions of the API."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from multicloud_ctl.functions.domain.errors import DomainError, Invalid, Unauthorized
+
+log = logging.getLogger(__name__)
+JSON = {"content-type": "application/json"}
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: str = ""
+
+    @classmethod
+    def build(
+        cls,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        body: str | bytes | None = None,
+    ) -> HttpRequest:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+        return cls(
+            method.upper(),
+            "/" + path.strip("/"),
+            {k.lower(): v for k, v in (headers or {}).items()},
+            dict(query or {}),
+            text,
+        )
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def json(self) -> dict[str, Any]:
+        """The body as a JSON object (400 otherwise); an empty body is {}."""
+        if not self.body.strip():
+            return {}
+        try:
+            value = json.loads(self.body)
+        except ValueError:
+            raise Invalid("body: not valid JSON") from None
+        if not isinstance(value, dict):
+            raise Invalid("body: must be a JSON object")
+        return value
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str] = field(default_factory=lambda: dict(JSON))
+    body: str = ""
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def ok(data: Any, status: int = 200, **headers: str) -> HttpResponse:
+    return HttpResponse(
+        status,
+        {**JSON, **{k.replace("_", "-"): v for k, v in headers.items()}},
+        json.dumps(data, sort_keys=True, default=str),
+    )
+
+
+def error_response(exc: BaseException) -> HttpResponse:
+    """The response for a failure: domain errors show their message, except 401 and anything unexpected."""
+    if isinstance(exc, Unauthorized):
+        return ok({"error": "unauthorized"}, 401, www_authenticate="Bearer")
+    if isinstance(exc, DomainError):
+        if exc.status >= 500:
+            log.warning("request failed: %s", exc)
+        return ok({"error": str(exc)}, exc.status)
+    log.exception("unhandled error", exc_info=exc)
+    return ok({"error": "internal error"}, 500)
