@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,7 +23,7 @@ def validate(
 
     state = get_state(ctx)
     console = state.console
-    results = []
+    results: list[dict[str, Any]] = []
     failed = 0
     for path in files:
         try:
