@@ -24,7 +24,8 @@ class PoolState(Spec):
 
     enabled: bool | None = None
     origin_weights: dict[str, float] = Field(
-        default={}, description="origin name or address -> weight 0..1 (0 drains the origin)")
+        default={}, description="origin name or address -> weight 0..1 (0 drains the origin)"
+    )
 
     @model_validator(mode="after")
     def _weights(self) -> PoolState:
@@ -41,7 +42,9 @@ class LoadBalancerTarget(Spec):
     fallback: str | None = Field(default=None, description="fallback pool name [default: last of order]")
     pools: dict[str, PoolState] = {}
     disable_failback: bool = Field(
-        default=True, description="pin traffic to the new pool: zero_downtime_failover=sticky for the duration")
+        default=True,
+        description="pin traffic to the new pool: zero_downtime_failover=sticky for the duration",
+    )
 
 
 class Preflight(Spec):
@@ -78,7 +81,7 @@ class LambdaCapacity(Spec):
 
 
 class EnhancedCapacity(Spec):
-    """"Enhanced AWS capacity" (the seed's Azure failure scenario)."""
+    """ "Enhanced AWS capacity" (the seed's Azure failure scenario)."""
 
     lambda_functions: list[LambdaCapacity] = Field(default=[], alias="lambda")
 
@@ -142,7 +145,8 @@ class DrillSpec(Spec):
     to: Cloud = "azure"
     failover: dict[str, Path] = Field(
         default={"azure": Path("playbooks/failover-azure.yaml"), "aws": Path("playbooks/failover-aws.yaml")},
-        description="direction -> Failover playbook (the fail-back uses the other direction's saved state)")
+        description="direction -> Failover playbook (the fail-back uses the other direction's saved state)",
+    )
     inject: Injection = Injection()
     traffic: Traffic = Traffic()
     objectives: Objectives = Objectives()

@@ -1,0 +1,116 @@
+"""The plan actions of a failover (registered in the engine's closed action registry).
+
+cloudflare.set_pool            enabled flag and origins (weights) of one pool
+cloudflare.set_load_balancer   default_pools order, fallback pool, zero_downtime_failover
+lambda.set_concurrency         reserved and/or provisioned concurrency of one function
+failover.record_intended       write (or remove) <state_dir>/failover/intended.json
+failover.verify_edge           poll the edge until the target pool serves (the plan's verification)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.engine.actions import ACTIONS
+
+if TYPE_CHECKING:
+    from multicloud_ctl.engine.runtime import Runtime
+
+
+def _register(name: str) -> Any:
+    """Register once even if this module is imported under two names (tests, reloads)."""
+
+    def decorate(fn: Any) -> Any:
+        if name not in ACTIONS:
+            ACTIONS.register(name)(fn)
+        return fn
+
+    return decorate
+
+
+@_register("cloudflare.set_pool")
+def set_pool(runtime: Runtime, params: Mapping[str, Any]) -> Any:
+    fields: dict[str, Any] = {"enabled": bool(params["enabled"])}
+    if params.get("origins") is not None:
+        fields["origins"] = [dict(o) for o in params["origins"]]
+    pool = runtime.cloudflare.edit_pool(params["pool_id"], **fields)
+    return {"pool": pool.name, "enabled": pool.enabled, "weights": {o.name: o.weight for o in pool.origins}}
+
+
+@_register("cloudflare.set_load_balancer")
+def set_load_balancer(runtime: Runtime, params: Mapping[str, Any]) -> Any:
+    fields: dict[str, Any] = {
+        "default_pools": list(params["default_pools"]),
+        "fallback_pool": params["fallback_pool"],
+    }
+    if params.get("zero_downtime_failover"):
+        fields["session_affinity_attributes"] = {"zero_downtime_failover": params["zero_downtime_failover"]}
+    lb = runtime.cloudflare.edit_load_balancer(params["lb_id"], **fields)
+    return {
+        "load_balancer": lb.name,
+        "default_pools": list(lb.default_pools),
+        "fallback_pool": lb.fallback_pool,
+        "zero_downtime_failover": params.get("zero_downtime_failover"),
+    }
+
+
+@_register("lambda.set_concurrency")
+def set_concurrency(runtime: Runtime, params: Mapping[str, Any]) -> Any:
+    from multicloud_ctl.providers.aws.errors import aws_errors
+
+    client = runtime.aws.client("lambda")
+    name = params["function"]
+    reserved = params.get("reserved_concurrency")
+    if reserved is not None:
+        with aws_errors("PutFunctionConcurrency", name):
+            if reserved < 0:
+                client.delete_function_concurrency(FunctionName=name)
+            else:
+                client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=int(reserved))
+    provisioned = params.get("provisioned_concurrency")
+    if provisioned is not None:
+        qualifier = params.get("qualifier") or "live"
+        with aws_errors("PutProvisionedConcurrencyConfig", name):
+            if provisioned <= 0:
+                client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+            else:
+                client.put_provisioned_concurrency_config(
+                    FunctionName=name, Qualifier=qualifier, ProvisionedConcurrentExecutions=int(provisioned)
+                )
+    return {"function": name, "reserved": reserved, "provisioned": provisioned}
+
+
+def current_concurrency(runtime: Runtime, name: str) -> int:
+    """Reserved concurrency of a function now (-1: none set)."""
+    from multicloud_ctl.providers.aws.errors import aws_errors
+
+    with aws_errors("GetFunctionConcurrency", name):
+        got = runtime.aws.client("lambda").get_function_concurrency(FunctionName=name)
+    value = got.get("ReservedConcurrentExecutions")
+    return -1 if value is None else int(value)
+
+
+@_register("failover.record_intended")
+def record_intended(runtime: Runtime, params: Mapping[str, Any]) -> Any:
+    from multicloud_ctl.operations.failover.lbstate import intended_path, write_intended
+
+    data = params.get("intended")
+    write_intended(runtime.state_dir, dict(data) if data is not None else None)
+    return {"path": str(intended_path(runtime.state_dir)), "removed": data is None}
+
+
+@_register("failover.verify_edge")
+def verify_edge(runtime: Runtime, params: Mapping[str, Any]) -> Any:
+    from multicloud_ctl.operations.failover.verify import verify_serving
+
+    return verify_serving(
+        url=params["url"],
+        host=params.get("host"),
+        header=params["header"],
+        expect=set(params["expect"]),
+        deadline_s=float(params["deadline_seconds"]),
+        interval_s=float(params["interval_seconds"]),
+        consecutive=int(params["consecutive"]),
+        timeout_s=float(params["request_timeout_seconds"]),
+    )
