@@ -1,0 +1,92 @@
+"""The `MCCTL_FN_*` settings a function gets in an environment (Lambda env vars, Azure app settings, the
+local host's env file), derived from the Environment with read-only calls only.
+
+Queue URLs follow from the account, region and endpoint; only the Cognito pool id has to be looked up
+(`list_user_pools` by the environment's pool name). Secret values never appear here: secret settings carry
+references (`env:`, `aws-secretsmanager:`, `literal-dev:` for the sandbox) that the functions resolve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from multicloud_ctl.providers.aws.errors import aws_errors
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+SANDBOX_SERVICE_KEY = "literal-dev:sandbox-service-key"  # the sandbox's shared service key: not a secret
+
+
+@dataclass(frozen=True)
+class CognitoPool:
+    pool_id: str
+    client_id: str
+
+
+def queue_url(env: Environment, name: str) -> str:
+    """The SQS URL of queue `name` in the primary region (moto's form on the sandbox)."""
+    endpoint = env.endpoints().aws
+    base = endpoint.rstrip("/") if endpoint else f"https://sqs.{env.aws.regions.primary}.amazonaws.com"
+    return f"{base}/{env.aws.account_id}/{name}"
+
+
+def find_pool(aws: AwsClients, name: str) -> CognitoPool | None:
+    """The user pool called `name` and its first app client, or None."""
+    idp = aws.client("cognito-idp")
+    with aws_errors("ListUserPools", name):
+        pools = idp.list_user_pools(MaxResults=60).get("UserPools", [])
+    for pool in pools:
+        if pool.get("Name") == name:
+            with aws_errors("ListUserPoolClients", pool["Id"]):
+                clients = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60).get(
+                    "UserPoolClients", []
+                )
+            return CognitoPool(pool["Id"], clients[0]["ClientId"] if clients else "")
+    return None
+
+
+def function_env(env: Environment, cloud: str, pool: CognitoPool | None) -> dict[str, str]:
+    """Every `MCCTL_FN_*` setting for a function running on `cloud` (aws | azure) in `env`."""
+    aws = env.aws
+    region = aws.regions.primary
+    out: dict[str, str] = {
+        "MCCTL_FN_CLOUD": cloud,
+        "MCCTL_FN_STORE": "dynamodb" if cloud == "aws" else "sql",
+        "MCCTL_FN_REGION": region,
+        "MCCTL_FN_TABLE_PRODUCTS": aws.tables.products,
+        "MCCTL_FN_TABLE_INVENTORY": aws.tables.inventory,
+        "MCCTL_FN_TABLE_ORDERS": aws.tables.orders,
+        "MCCTL_FN_TABLE_USERS": aws.tables.users,
+        "MCCTL_FN_TABLE_IDEMPOTENCY": aws.tables.idempotency,
+        "MCCTL_FN_BUCKET_IMAGES": aws.buckets.product_images,
+        "MCCTL_FN_SQL_URL": str(env.azure.sql.url),
+        "MCCTL_FN_BUS_KIND": "sqs" if env.is_local or cloud == "aws" else "servicebus",
+        "MCCTL_FN_PAYMENT_PROVIDER": "sandbox" if env.is_local else "stripe",
+    }
+    endpoint = env.endpoints().aws
+    if endpoint:
+        out["MCCTL_FN_AWS_ENDPOINT"] = endpoint
+    for logical in ("orders", "payments", "notifications", "analytics"):
+        name = getattr(aws.queues, logical)
+        out[f"MCCTL_FN_QUEUE_URL_{logical.upper()}"] = queue_url(env, name)
+        out[f"MCCTL_FN_QUEUE_{logical.upper()}"] = name
+    if not env.is_local and env.azure.service_bus.connection:
+        out["MCCTL_FN_SERVICEBUS_CONNECTION"] = str(env.azure.service_bus.connection)
+    if pool is not None:
+        issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool.pool_id}"
+        jwks_base = f"{endpoint.rstrip('/')}/{pool.pool_id}" if endpoint else issuer
+        out["MCCTL_FN_COGNITO_ISSUER"] = issuer
+        out["MCCTL_FN_COGNITO_JWKS_URL"] = f"{jwks_base}/.well-known/jwks.json"
+        if pool.client_id:
+            out["MCCTL_FN_COGNITO_CLIENT_ID"] = pool.client_id
+    if env.is_local:
+        out["MCCTL_FN_SERVICE_API_KEYS"] = SANDBOX_SERVICE_KEY
+        out["MCCTL_FN_REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        ports = env.local.ports if env.local else None
+        if ports is not None:
+            peer = ports.functions_azure if cloud == "aws" else ports.functions_aws
+            out["MCCTL_FN_PEER_API_URL"] = f"http://127.0.0.1:{peer}"
+    return out

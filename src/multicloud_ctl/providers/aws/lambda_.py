@@ -1,0 +1,248 @@
+"""A thin typed client over the Lambda control plane (functions, versions, the `live` alias) and artifacts.
+
+Only the calls `mcctl deploy` needs. Never `invoke`: in the sandbox moto's Lambda needs Docker to run code, so
+handlers run in our own functions host instead. Weighted alias routing (canary/linear) goes through
+`RoutingConfig.AdditionalVersionWeights`. Errors come out mapped by `aws_errors` with the request id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import NotFound
+from multicloud_ctl.providers.aws.errors import aws_errors
+
+if TYPE_CHECKING:
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """What we read back about one function ($LATEST)."""
+
+    name: str
+    code_sha256: str
+    handler: str
+    runtime: str
+    memory: int
+    timeout: int
+    last_modified: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AliasInfo:
+    """An alias: its main version and the extra weighted versions (canary traffic)."""
+
+    name: str
+    version: str
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: str
+    code_sha256: str
+    description: str = ""
+
+
+def _info(conf: Mapping[str, Any]) -> FunctionInfo:
+    return FunctionInfo(
+        name=conf["FunctionName"],
+        code_sha256=conf.get("CodeSha256", ""),
+        handler=conf.get("Handler", ""),
+        runtime=conf.get("Runtime", ""),
+        memory=int(conf.get("MemorySize", 128)),
+        timeout=int(conf.get("Timeout", 3)),
+        last_modified=conf.get("LastModified", ""),
+        env=dict(conf.get("Environment", {}).get("Variables", {})),
+    )
+
+
+class LambdaClient:
+    """Lambda functions, versions and aliases in one region."""
+
+    def __init__(self, clients: AwsClients, region: str | None = None) -> None:
+        self._client = clients.client("lambda", region)
+
+    def get_function(self, name: str) -> FunctionInfo | None:
+        try:
+            with aws_errors("GetFunction", name):
+                conf = self._client.get_function(FunctionName=name)["Configuration"]
+        except NotFound:
+            return None
+        return _info(conf)
+
+    def create_function(
+        self,
+        name: str,
+        *,
+        role_arn: str,
+        handler: str,
+        runtime: str,
+        bucket: str,
+        key: str,
+        memory: int,
+        timeout: int,
+        env: Mapping[str, str],
+        tags: Mapping[str, str],
+    ) -> FunctionInfo:
+        with aws_errors("CreateFunction", name):
+            conf = self._client.create_function(
+                FunctionName=name,
+                Runtime=runtime,
+                Role=role_arn,
+                Handler=handler,
+                Code={"S3Bucket": bucket, "S3Key": key},
+                MemorySize=memory,
+                Timeout=timeout,
+                Environment={"Variables": dict(env)},
+                Tags=dict(tags),
+                Publish=False,
+            )
+        return _info(conf)
+
+    def update_code(self, name: str, *, bucket: str, key: str) -> FunctionInfo:
+        with aws_errors("UpdateFunctionCode", name):
+            conf = self._client.update_function_code(FunctionName=name, S3Bucket=bucket, S3Key=key)
+        return _info(conf)
+
+    def update_configuration(
+        self, name: str, *, handler: str, memory: int, timeout: int, env: Mapping[str, str]
+    ) -> FunctionInfo:
+        with aws_errors("UpdateFunctionConfiguration", name):
+            conf = self._client.update_function_configuration(
+                FunctionName=name,
+                Handler=handler,
+                MemorySize=memory,
+                Timeout=timeout,
+                Environment={"Variables": dict(env)},
+            )
+        return _info(conf)
+
+    def wait_updated(self, name: str, *, delay: int = 1, attempts: int = 120) -> None:
+        """Block until the last code/config update has finished (AWS refuses the next one meanwhile)."""
+        with aws_errors("GetFunction (wait for update)", name):
+            self._client.get_waiter("function_updated_v2").wait(
+                FunctionName=name, WaiterConfig={"Delay": delay, "MaxAttempts": attempts}
+            )
+
+    def publish_version(self, name: str, *, code_sha256: str, description: str = "") -> str:
+        """Publish $LATEST; `code_sha256` makes AWS refuse if the code changed under us."""
+        with aws_errors("PublishVersion", name):
+            out = self._client.publish_version(
+                FunctionName=name, CodeSha256=code_sha256, Description=description
+            )
+        return str(out["Version"])
+
+    def list_versions(self, name: str) -> list[VersionInfo]:
+        """Published versions (not $LATEST), oldest first."""
+        found: list[VersionInfo] = []
+        paginator = self._client.get_paginator("list_versions_by_function")
+        with aws_errors("ListVersionsByFunction", name):
+            for page in paginator.paginate(FunctionName=name):
+                for v in page.get("Versions", []):
+                    if v["Version"] != "$LATEST":
+                        found.append(
+                            VersionInfo(v["Version"], v.get("CodeSha256", ""), v.get("Description", ""))
+                        )
+        return sorted(found, key=lambda v: int(v.version))
+
+    def get_alias(self, name: str, alias: str) -> AliasInfo | None:
+        try:
+            with aws_errors("GetAlias", f"{name}:{alias}"):
+                out = self._client.get_alias(FunctionName=name, Name=alias)
+        except NotFound:
+            return None
+        weights = out.get("RoutingConfig", {}).get("AdditionalVersionWeights", {}) or {}
+        return AliasInfo(alias, str(out["FunctionVersion"]), {k: float(v) for k, v in weights.items()})
+
+    def create_alias(self, name: str, alias: str, version: str) -> AliasInfo:
+        with aws_errors("CreateAlias", f"{name}:{alias}"):
+            self._client.create_alias(FunctionName=name, Name=alias, FunctionVersion=version)
+        return AliasInfo(alias, version)
+
+    def route_alias(
+        self, name: str, alias: str, version: str, weights: Mapping[str, float] | None = None
+    ) -> AliasInfo:
+        """Point `alias` at `version`, sending `weights` (version -> 0..1) of the traffic elsewhere."""
+        extra = {k: round(float(v), 4) for k, v in (weights or {}).items() if v > 0}
+        with aws_errors("UpdateAlias", f"{name}:{alias}"):
+            self._client.update_alias(
+                FunctionName=name,
+                Name=alias,
+                FunctionVersion=version,
+                RoutingConfig={"AdditionalVersionWeights": extra},
+            )
+        return AliasInfo(alias, version, extra)
+
+
+class ArtifactBucket:
+    """The S3 bucket that holds hash-named deployment packages (an existing key is never re-uploaded)."""
+
+    def __init__(self, clients: AwsClients, bucket: str) -> None:
+        self._s3 = clients.client("s3")
+        self.bucket = bucket
+
+    def bucket_exists(self) -> bool:
+        try:
+            with aws_errors("HeadBucket", self.bucket):
+                self._s3.head_bucket(Bucket=self.bucket)
+        except NotFound:
+            return False
+        return True
+
+    def create_bucket(self, region: str) -> None:
+        kwargs: dict[str, Any] = {"Bucket": self.bucket}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        with aws_errors("CreateBucket", self.bucket):
+            self._s3.create_bucket(**kwargs)
+
+    def has(self, key: str) -> bool:
+        try:
+            with aws_errors("HeadObject", f"{self.bucket}/{key}"):
+                self._s3.head_object(Bucket=self.bucket, Key=key)
+        except NotFound:
+            return False
+        return True
+
+    def upload(self, key: str, data: bytes, sha256_hex: str) -> None:
+        with aws_errors("PutObject", f"{self.bucket}/{key}"):
+            self._s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType="application/zip",
+                Metadata={"sha256": sha256_hex},
+            )
+
+
+class LambdaRole:
+    """The execution role deploy assigns to new functions (created when missing)."""
+
+    TRUST = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+        '{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    )
+
+    def __init__(self, clients: AwsClients) -> None:
+        self._iam = clients.client("iam")
+
+    def arn(self, name: str) -> str | None:
+        try:
+            with aws_errors("GetRole", name):
+                return str(self._iam.get_role(RoleName=name)["Role"]["Arn"])
+        except NotFound:
+            return None
+
+    def create(self, name: str, tags: Mapping[str, str]) -> str:
+        with aws_errors("CreateRole", name):
+            role = self._iam.create_role(
+                RoleName=name,
+                AssumeRolePolicyDocument=self.TRUST,
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            )
+        return str(role["Role"]["Arn"])

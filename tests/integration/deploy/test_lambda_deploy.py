@@ -1,0 +1,180 @@
+"""`mcctl deploy` against moto: create, publish, alias shifts, canary rollback on an error metric, dry run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SERVICE = "order-service"
+
+
+def deploy(cli: Any, config_dir: Path, *args: str) -> Any:
+    return cli("--config-dir", str(config_dir), "--yes", "deploy", "--cloud", "aws", *args)
+
+
+def test_first_deploy_creates_functions_and_live_alias(
+    cli: Any, config_dir: Path, playbook: Any, boto: Any
+) -> None:
+    res = deploy(cli, config_dir, "--playbook", str(playbook()))
+    assert res.exit_code == 0, res.stderr
+    lam = boto("lambda")
+    names = {f["FunctionName"] for f in lam.list_functions()["Functions"]}
+    assert {"product-service", "inventory-service", "order-service", "user-service"} <= names
+    alias = lam.get_alias(FunctionName=SERVICE, Name="live")
+    assert alias["FunctionVersion"] == "1"
+    conf = lam.get_function(FunctionName=SERVICE)["Configuration"]
+    assert conf["Handler"] == "multicloud_ctl.functions.aws_lambda.order_service.handler"
+    assert conf["Environment"]["Variables"]["MCCTL_FN_CLOUD"] == "aws"
+    keys = [o["Key"] for o in boto("s3").list_objects_v2(Bucket="mcctl-artifacts").get("Contents", [])]
+    assert len(keys) == 1 and keys[0].startswith("lambda/lambda-") and keys[0].endswith(".zip")
+
+
+def test_unchanged_package_is_not_uploaded_again(
+    cli: Any, config_dir: Path, playbook: Any, boto: Any
+) -> None:
+    pb = str(playbook())
+    assert deploy(cli, config_dir, SERVICE, "--playbook", pb).exit_code == 0
+    s3 = boto("s3")
+    first = s3.list_objects_v2(Bucket="mcctl-artifacts")["Contents"]
+    again = deploy(cli, config_dir, SERVICE, "--playbook", pb, "--dry-run")
+    assert again.exit_code == 0
+    assert "nothing to do" in again.stderr
+    res = cli(
+        "--config-dir",
+        str(config_dir),
+        "--yes",
+        "--output",
+        "json",
+        "deploy",
+        "--cloud",
+        "aws",
+        SERVICE,
+        "--playbook",
+        pb,
+    )
+    assert res.exit_code == 0, res.stderr
+    assert '"steps": []' in res.stdout  # no upload, no update, no publish, no shift
+    assert s3.list_objects_v2(Bucket="mcctl-artifacts")["Contents"] == first
+    assert [
+        v["Version"] for v in boto("lambda").list_versions_by_function(FunctionName=SERVICE)["Versions"]
+    ] == ["$LATEST", "1"]
+
+
+def test_dry_run_makes_zero_mutating_calls(local_env: Any, tmp_path: Path) -> None:
+    from multicloud_ctl.config.specs.deploy import DeploySpec
+    from multicloud_ctl.engine.executor import DisplayExecutor
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.deploy.rollout import build_packages, plan_deploy, select
+
+    runtime = Runtime(local_env, dry_run=True)
+    spec = DeploySpec(vendor=False)
+    selection = select(local_env, spec, [], "aws")
+    plan = plan_deploy(runtime, spec, selection, "canary10", build_packages(runtime, selection.clouds, False))
+    result = DisplayExecutor(runtime, runtime.journal("deploy")).run(plan)
+    assert result.status == "planned"
+    assert {s.action for s in plan.mutating_steps} >= {
+        "deploy.s3_create_bucket",
+        "deploy.upload_artifact",
+        "deploy.create_role",
+        "deploy.lambda_create",
+        "deploy.lambda_publish",
+        "deploy.lambda_shift",
+    }
+    counter = runtime.aws.counter
+    assert counter.total > 0 and counter.mutating == 0 and counter.blocked == 0
+
+
+def test_cli_dry_run_changes_nothing(cli: Any, config_dir: Path, playbook: Any, boto: Any) -> None:
+    res = deploy(cli, config_dir, "--playbook", str(playbook()), "--dry-run")
+    assert res.exit_code == 0, res.stderr
+    assert "lambda_create" not in res.stderr and "dry run:" in res.stderr
+    assert boto("lambda").list_functions()["Functions"] == []
+    assert "mcctl-artifacts" not in [b["Name"] for b in boto("s3").list_buckets()["Buckets"]]
+
+
+def inject_errors(boto: Any, function: str, version: str, count: float) -> None:
+    boto("cloudwatch").put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {
+                "MetricName": "Errors",
+                "Value": count,
+                "Timestamp": datetime.now(UTC),
+                "Dimensions": [
+                    {"Name": "FunctionName", "Value": function},
+                    {"Name": "ExecutedVersion", "Value": version},
+                ],
+            }
+        ],
+    )
+
+
+def test_canary_rolls_back_on_error_metric_and_exits_1(
+    cli: Any, config_dir: Path, playbook: Any, boto: Any
+) -> None:
+    assert deploy(cli, config_dir, SERVICE, "--playbook", str(playbook())).exit_code == 0
+    inject_errors(boto, SERVICE, "2", 3)  # the version the next deploy will publish
+    changed = playbook(strategy="canary10", aws={"memory_mb": 512}, bake={"seconds": 1, "poll_seconds": 0.2})
+    res = deploy(cli, config_dir, SERVICE, "--playbook", str(changed))
+    assert res.exit_code == 1, res.stderr
+    assert "rolled back to version 1" in res.stderr
+    alias = boto("lambda").get_alias(FunctionName=SERVICE, Name="live")
+    assert alias["FunctionVersion"] == "1"
+    assert not alias.get("RoutingConfig", {}).get("AdditionalVersionWeights")
+
+
+def test_canary_without_errors_promotes_and_rollback_command_goes_back(
+    cli: Any, config_dir: Path, playbook: Any, boto: Any
+) -> None:
+    assert deploy(cli, config_dir, SERVICE, "--playbook", str(playbook())).exit_code == 0
+    inject_errors(boto, SERVICE, "1", 5)  # errors of the OLD version must not abort the rollout
+    changed = playbook(strategy="linear10", aws={"memory_mb": 512}, bake={"seconds": 0, "poll_seconds": 0.1})
+    res = cli(
+        "--config-dir",
+        str(config_dir),
+        "--yes",
+        "--output",
+        "json",
+        "deploy",
+        "--cloud",
+        "aws",
+        SERVICE,
+        "--playbook",
+        str(changed),
+    )
+    assert res.exit_code == 0, res.stderr
+    shift = next(s for s in __import__("json").loads(res.stdout)["steps"] if s["id"].endswith(".shift"))
+    weights = [h["weights"] for h in shift["output"]["history"] if "route" in h]
+    assert weights[0] == {"2": 0.1} and weights[-2] == {"2": 0.9} and weights[-1] == {}
+    assert boto("lambda").get_alias(FunctionName=SERVICE, Name="live")["FunctionVersion"] == "2"
+    status = cli(
+        "--config-dir",
+        str(config_dir),
+        "--output",
+        "json",
+        "deploy",
+        "status",
+        "--cloud",
+        "aws",
+        "--playbook",
+        str(changed),
+    )
+    assert status.exit_code == 0, status.stderr
+    row = next(r for r in __import__("json").loads(status.stdout) if r["service"] == SERVICE)
+    assert row["version"] == "2" and row["state"] == "live"
+    back = cli(
+        "--config-dir", str(config_dir), "--yes", "deploy", "rollback", SERVICE, "--playbook", str(changed)
+    )
+    assert back.exit_code == 0, back.stderr
+    assert boto("lambda").get_alias(FunctionName=SERVICE, Name="live")["FunctionVersion"] == "1"
+
+
+def test_unknown_service_is_a_usage_error(cli: Any, config_dir: Path, playbook: Any) -> None:
+    res = deploy(cli, config_dir, "no-such-service", "--playbook", str(playbook()))
+    assert res.exit_code == 2
+    assert "unknown service" in res.stderr and "order-service" in res.stderr
