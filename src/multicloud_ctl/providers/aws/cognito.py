@@ -1,0 +1,78 @@
+"""Cognito user pool + app client administration for provision (found by name; ids are generated)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import NotFound
+from multicloud_ctl.providers.aws.errors import aws_errors
+
+if TYPE_CHECKING:
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+
+@dataclass
+class CognitoAdmin:
+    clients: AwsClients
+    region: str
+
+    @property
+    def _c(self) -> Any:
+        return self.clients.client("cognito-idp", self.region)
+
+    def find_pool(self, name: str) -> dict[str, Any] | None:
+        """The pool named `name` (described), or None."""
+        with aws_errors("ListUserPools", name):
+            pages = self._c.get_paginator("list_user_pools").paginate(MaxResults=60)
+            for page in pages:
+                for pool in page.get("UserPools", []):
+                    if pool["Name"] == name:
+                        return dict(self._c.describe_user_pool(UserPoolId=pool["Id"])["UserPool"])
+        return None
+
+    def create_pool(self, name: str, schema: list[dict[str, Any]], policies: dict[str, Any],
+                    tags: dict[str, str]) -> str:
+        with aws_errors("CreateUserPool", name):
+            out = self._c.create_user_pool(PoolName=name, Schema=schema, Policies=policies, UserPoolTags=tags,
+                                           AutoVerifiedAttributes=["email"], UsernameAttributes=["email"])
+        return str(out["UserPool"]["Id"])
+
+    def update_pool(self, pool_id: str, policies: dict[str, Any], tags: dict[str, str]) -> None:
+        with aws_errors("UpdateUserPool", pool_id):
+            self._c.update_user_pool(UserPoolId=pool_id, Policies=policies, UserPoolTags=tags,
+                                     AutoVerifiedAttributes=["email"])
+
+    def add_attributes(self, pool_id: str, schema: list[dict[str, Any]]) -> None:
+        with aws_errors("AddCustomAttributes", pool_id):
+            self._c.add_custom_attributes(UserPoolId=pool_id, CustomAttributes=schema)
+
+    def delete_pool(self, pool_id: str) -> None:
+        with aws_errors("DeleteUserPool", pool_id):
+            self._c.delete_user_pool(UserPoolId=pool_id)
+
+    def find_client(self, pool_id: str, name: str) -> dict[str, Any] | None:
+        with aws_errors("ListUserPoolClients", pool_id):
+            pages = self._c.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id, MaxResults=60)
+            for page in pages:
+                for client in page.get("UserPoolClients", []):
+                    if client["ClientName"] == name:
+                        return dict(self._c.describe_user_pool_client(
+                            UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"])
+        return None
+
+    def create_client(self, pool_id: str, name: str, config: dict[str, Any]) -> str:
+        with aws_errors("CreateUserPoolClient", name):
+            out = self._c.create_user_pool_client(UserPoolId=pool_id, ClientName=name, **config)
+        return str(out["UserPoolClient"]["ClientId"])
+
+    def update_client(self, pool_id: str, client_id: str, name: str, config: dict[str, Any]) -> None:
+        with aws_errors("UpdateUserPoolClient", name):
+            self._c.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, ClientName=name, **config)
+
+    def delete_client(self, pool_id: str, client_id: str) -> None:
+        try:
+            with aws_errors("DeleteUserPoolClient", client_id):
+                self._c.delete_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+        except NotFound:
+            return

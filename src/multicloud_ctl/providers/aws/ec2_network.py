@@ -1,0 +1,98 @@
+"""The VPC side of the cross-cloud link: VPC, subnets and the VPN gateway, found by their `Name` tag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.providers.aws.errors import aws_errors
+
+if TYPE_CHECKING:
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+
+def _tags(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in tags or []}
+
+
+@dataclass
+class Ec2Network:
+    clients: AwsClients
+    region: str
+
+    @property
+    def _c(self) -> Any:
+        return self.clients.client("ec2", self.region)
+
+    def _one(self, operation: str, key: str, name: str, **filters: Any) -> dict[str, Any] | None:
+        with aws_errors(operation, name):
+            found = getattr(self._c, _snake(operation))(
+                Filters=[{"Name": "tag:Name", "Values": [name]}, *filters.get("extra", [])])[key]
+        found = [f for f in found if f.get("State") not in ("deleted", "deleting")]
+        if not found:
+            return None
+        item = dict(found[0])
+        item["TagMap"] = _tags(item.get("Tags"))
+        return item
+
+    def vpc(self, name: str) -> dict[str, Any] | None:
+        return self._one("DescribeVpcs", "Vpcs", name)
+
+    def subnet(self, name: str) -> dict[str, Any] | None:
+        return self._one("DescribeSubnets", "Subnets", name)
+
+    def vpn_gateway(self, name: str) -> dict[str, Any] | None:
+        return self._one("DescribeVpnGateways", "VpnGateways", name)
+
+    def create_vpc(self, cidr: str, tags: list[dict[str, str]]) -> str:
+        with aws_errors("CreateVpc", cidr):
+            vpc = self._c.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])
+        vpc_id = str(vpc["Vpc"]["VpcId"])
+        with aws_errors("ModifyVpcAttribute", vpc_id):
+            self._c.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+        return vpc_id
+
+    def dns_hostnames(self, vpc_id: str) -> bool:
+        with aws_errors("DescribeVpcAttribute", vpc_id):
+            out = self._c.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")
+        return bool(out["EnableDnsHostnames"]["Value"])
+
+    def set_dns_hostnames(self, vpc_id: str, value: bool) -> None:
+        with aws_errors("ModifyVpcAttribute", vpc_id):
+            self._c.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": value})
+
+    def create_subnet(self, vpc_id: str, cidr: str, zone: str, tags: list[dict[str, str]]) -> str:
+        with aws_errors("CreateSubnet", cidr):
+            out = self._c.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone,
+                                        TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])
+        return str(out["Subnet"]["SubnetId"])
+
+    def create_vpn_gateway(self, asn: int, tags: list[dict[str, str]]) -> str:
+        with aws_errors("CreateVpnGateway", str(asn)):
+            out = self._c.create_vpn_gateway(Type="ipsec.1", AmazonSideAsn=asn,
+                                             TagSpecifications=[{"ResourceType": "vpn-gateway", "Tags": tags}])
+        return str(out["VpnGateway"]["VpnGatewayId"])
+
+    def attach_vpn_gateway(self, vgw_id: str, vpc_id: str) -> None:
+        with aws_errors("AttachVpnGateway", vgw_id):
+            self._c.attach_vpn_gateway(VpnGatewayId=vgw_id, VpcId=vpc_id)
+
+    def detach_vpn_gateway(self, vgw_id: str, vpc_id: str) -> None:
+        with aws_errors("DetachVpnGateway", vgw_id):
+            self._c.detach_vpn_gateway(VpnGatewayId=vgw_id, VpcId=vpc_id)
+
+    def tag(self, resource_id: str, tags: list[dict[str, str]]) -> None:
+        with aws_errors("CreateTags", resource_id):
+            self._c.create_tags(Resources=[resource_id], Tags=tags)
+
+    def delete(self, resource_id: str) -> None:
+        """Delete a vpc-, subnet- or vgw- resource by id."""
+        operation = {"vpc": "DeleteVpc", "subnet": "DeleteSubnet", "vgw": "DeleteVpnGateway"}[
+            resource_id.split("-", 1)[0]]
+        arg = {"DeleteVpc": "VpcId", "DeleteSubnet": "SubnetId", "DeleteVpnGateway": "VpnGatewayId"}[operation]
+        with aws_errors(operation, resource_id):
+            getattr(self._c, _snake(operation))(**{arg: resource_id})
+
+
+def _snake(operation: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
