@@ -25,7 +25,7 @@ def route(event: Mapping[str, Any]) -> dict[str, Any]:
     """The {statusCode, headers, body} answer for any API Gateway REST v1 proxy event."""
     first = str(event.get("path") or "/").strip("/").split("/", 1)[0]
     handler = SERVICES.get(first)
-    return handler(event, None) if handler else serve(event, ())
+    return handler(event, None) if handler else serve(event, None)
 
 
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
