@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from multicloud_ctl.functions.azure.blueprints import consumers, http_api
-from multicloud_ctl.functions.azure.blueprints.backup import make_blueprint
+from multicloud_ctl.functions.azure.blueprints import backup, consumers, http_api
 from multicloud_ctl.functions.domain.backup import BackupCore
 
 
 def create_app(backup_core: BackupCore | None = None) -> func.FunctionApp:
+    """A FunctionApp with the HTTP API, the four queue triggers and the backup timer bound to `backup_core`."""
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-    app.register_functions(http_api.bp)
-    app.register_functions(consumers.bp)
-    app.register_functions(make_blueprint(backup_core))
+    app.register_functions(http_api.make_blueprint())
+    app.register_functions(consumers.make_blueprint())
+    app.register_functions(backup.make_blueprint(backup_core))
     return app
 
 
