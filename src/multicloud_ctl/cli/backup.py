@@ -1,7 +1,303 @@
-"""`mcctl backup`: not implemented yet (issue #6)."""
+"""`mcctl backup daily|weekly|list|verify|restore|prune`: parse options, call operations.backup, print."""
 
 from __future__ import annotations
 
-from multicloud_ctl.cli.unfilled import unfilled_app
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-app = unfilled_app("backup", 6, "backup")
+import typer
+
+from multicloud_ctl.cli.state import CliState, get_state
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.specs.backup import BackupSpec
+    from multicloud_ctl.operations.backup.store import BackupStore
+
+app = typer.Typer(
+    help="Daily S3-to-Blob backups, weekly snapshots, verify, restore, prune.", no_args_is_help=True
+)
+
+DAILY = Path("playbooks/backup-daily.yaml")
+WEEKLY = Path("playbooks/backup-weekly.yaml")
+PLAYBOOK_HELP = "Backup playbook (buckets, tables, container, layout, retention)."
+
+
+def _spec(path: Path, *, required: bool) -> BackupSpec:
+    from multicloud_ctl.config.playbook import load_playbook
+    from multicloud_ctl.config.specs.backup import BackupSpec
+
+    if not path.exists() and not required:
+        return BackupSpec()
+    if not path.exists():
+        from multicloud_ctl.errors import UsageError
+
+        raise UsageError(f"playbook {path} not found", hint="pass --playbook FILE")
+    return load_playbook(path, "Backup").spec  # type: ignore[no-any-return]
+
+
+def _rate(value: str | None) -> int | None:
+    from multicloud_ctl.config.specs.backup import parse_size
+    from multicloud_ctl.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise UsageError(f"--bwlimit: {exc}") from None
+
+
+def _names(value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _store(state: CliState, spec: BackupSpec, *, dry_run: bool = False) -> BackupStore:
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.operations.backup.store import open_store
+
+    return open_store(make_runtime(state, dry_run=dry_run), spec)
+
+
+def _confirm(state: CliState, question: str) -> Any:
+    return lambda summary: state.console.confirm(question.format(**summary), assume_yes=state.yes)
+
+
+def _progress(state: CliState, label: str) -> Any:
+    return lambda objects, _bytes: state.console.progress(label, total=objects)
+
+
+def _print_summary(state: CliState, summary: dict[str, Any], title: str) -> None:
+    console = state.console
+    if console.json_mode or not console.stdout_is_tty:
+        console.print_json(summary)
+        return
+    rows = [(k, v) for k, v in summary.items() if not isinstance(v, dict | list)]
+    console.table(["", "value"], rows, title=title)
+
+
+def _run_backup(state: CliState, kind: str, summary_fn: Any) -> None:
+    from multicloud_ctl.operations.backup.run import BackupIncomplete
+
+    try:
+        summary = summary_fn()
+    except BackupIncomplete as exc:
+        _print_summary(state, exc.summary, f"backup {kind} (incomplete)")
+        raise
+    _print_summary(state, summary, f"backup {kind}")
+    if not summary.get("dry_run"):
+        state.console.success(f"backup {kind} {summary['id']} committed (journal {summary['journal']})")
+
+
+@app.command()
+def daily(
+    ctx: typer.Context,
+    playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be copied; change nothing."),
+    transfer: str = typer.Option(
+        None, "--transfer", help="auto | server | stream (default: the playbook's)."
+    ),
+    bwlimit: str = typer.Option(None, "--bwlimit", help="Cap streamed bytes per second, e.g. 20MiB."),
+    mirror_deletes: bool = typer.Option(
+        False, "--mirror-deletes", help="Delete blobs whose source object is gone (default: keep them)."
+    ),
+) -> None:
+    """Copy new and changed S3 objects to the backup container; skip unchanged ones (size + ETag)."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.errors import UsageError
+    from multicloud_ctl.operations.backup.daily import DailyOptions
+    from multicloud_ctl.operations.backup.run import run_daily
+
+    if transfer not in (None, "auto", "server", "stream"):
+        raise UsageError(f"--transfer must be auto, server or stream, not {transfer!r}")
+    state = get_state(ctx)
+    spec = _spec(playbook, required=True)
+    options = DailyOptions(transfer=transfer, bwlimit=_rate(bwlimit), mirror_deletes=mirror_deletes)
+    runtime = make_runtime(state, dry_run=dry_run)
+    _run_backup(
+        state,
+        "daily",
+        lambda: run_daily(
+            runtime,
+            spec,
+            options,
+            progress=_progress(state, "backup daily"),
+            confirm=_confirm(
+                state, "Copy {to_copy} object(s) ({bytes_to_copy} bytes) to the backup container?"
+            ),
+        ),
+    )
+
+
+@app.command()
+def weekly(
+    ctx: typer.Context,
+    playbook: Path = typer.Option(WEEKLY, "--playbook", "-p", help=PLAYBOOK_HELP),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="List what the snapshot would hold; change nothing."
+    ),
+    transfer: str = typer.Option(
+        None, "--transfer", help="auto | server | stream (default: the playbook's)."
+    ),
+    bwlimit: str = typer.Option(None, "--bwlimit", help="Cap streamed bytes per second, e.g. 20MiB."),
+) -> None:
+    """Full snapshot (S3 objects, DynamoDB and SQL tables, config) under one id; manifest written last."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.operations.backup.run import run_weekly
+
+    state = get_state(ctx)
+    spec = _spec(playbook, required=True)
+    runtime = make_runtime(state, dry_run=dry_run)
+    _run_backup(
+        state,
+        "weekly",
+        lambda: run_weekly(
+            runtime,
+            spec,
+            transfer=transfer,
+            bwlimit=_rate(bwlimit),
+            progress=_progress(state, "backup weekly"),
+            confirm=_confirm(state, "Write snapshot {id} ({objects} object(s), {bytes} bytes)?"),
+        ),
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context, playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP)
+) -> None:
+    """Committed backups, newest first: id, kind, time, objects, bytes, verified."""
+    from multicloud_ctl.operations.backup.status import list_backups
+
+    state = get_state(ctx)
+    rows = list_backups(_store(state, _spec(playbook, required=False)))
+    state.console.emit(
+        rows,
+        columns=["id", "kind", "time", "objects", "bytes", "verified"],
+        rows=[
+            (
+                r["id"],
+                r["kind"],
+                r["time"],
+                r["objects"],
+                r["bytes"],
+                f"{r['verify_status']} {r['verified']}" if r["verified"] else "never",
+            )
+            for r in rows
+        ],
+    )
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    backup_id: str = typer.Argument(None, help="Backup id or prefix, latest, latest-daily, latest-weekly."),
+    sample: float = typer.Option(
+        100.0, "--sample", min=0.01, max=100.0, help="Percent of objects to re-read."
+    ),
+    playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
+) -> None:
+    """Re-read and hash a backup's objects; exit 3 naming missing or corrupt ones."""
+    from multicloud_ctl.errors import Degraded
+    from multicloud_ctl.operations.backup.verify import verify_backup
+
+    state = get_state(ctx)
+    report = verify_backup(_store(state, _spec(playbook, required=False)), backup_id, sample_pct=sample)
+    data = report.to_dict()
+    console = state.console
+    if console.json_mode:
+        console.print_json(data)
+    else:
+        console.table(
+            ["", "value"],
+            [(k, v) for k, v in data.items() if not isinstance(v, list)],
+            title=f"verify {report.id}",
+        )
+        for key in report.missing:
+            console.print(f"missing  {key}")
+        for key in report.corrupt:
+            console.print(f"corrupt  {key}")
+    if not report.ok:
+        bad = [f"missing {k}" for k in report.missing] + [f"corrupt {k}" for k in report.corrupt]
+        raise Degraded(
+            f"backup {report.id}: {len(bad)} problem(s): {'; '.join(bad[:10])}",
+            hint="run `mcctl backup daily` to recopy, or restore from an older verified backup",
+        )
+    console.success(f"backup {report.id}: {report.checked} object(s) verified")
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    backup_id: str = typer.Argument(..., help="Backup id or prefix, latest, latest-daily, latest-weekly."),
+    tables: str = typer.Option(None, "--tables", help="Only these tables (comma-separated)."),
+    buckets: str = typer.Option(None, "--buckets", help="Only these buckets (comma-separated)."),
+    to_env: str = typer.Option(None, "--to-env", help="Restore into this environment (e.g. a scratch one)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be restored; change nothing."),
+    playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
+) -> None:
+    """Restore into the same or another environment, then compare counts and hashes (exit 3 on mismatch)."""
+    from multicloud_ctl.config.loader import load_environment
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.backup.run import run_restore
+
+    state = get_state(ctx)
+    store = _store(state, _spec(playbook, required=False), dry_run=dry_run)
+    target = store.runtime
+    if to_env and to_env != state.env:
+        target = Runtime(environment=load_environment(to_env, state.config_dir), dry_run=dry_run)
+    result = run_restore(
+        store,
+        backup_id,
+        target,
+        buckets=_names(buckets),
+        tables=_names(tables),
+        confirm=_confirm(state, f"Restore {{id}} into {target.environment.name}?"),
+    )
+    if state.console.json_mode:
+        state.console.print_json(result)
+    else:
+        b = result["buckets"]
+        state.console.table(
+            ["what", "count"],
+            [(f"s3:{k}", v["objects"]) for k, v in b.items()] + list(result["tables"].items()),
+            title=f"restore {result['id']}",
+        )
+        if not result["dry_run"]:
+            state.console.success(
+                f"restored {result['id']} into {result['target_env']}: counts and hashes match"
+            )
+
+
+@app.command()
+def prune(
+    ctx: typer.Context,
+    keep_daily: int = typer.Option(
+        None, "--keep-daily", min=0, help="Newest daily backup of each of N days."
+    ),
+    keep_weekly: int = typer.Option(None, "--keep-weekly", min=0, help="Newest snapshot of each of N weeks."),
+    keep_monthly: int = typer.Option(
+        None, "--keep-monthly", min=0, help="Newest snapshot of each of N months."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be removed; change nothing."),
+    playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
+) -> None:
+    """Remove backups beyond the retention; never the newest verified one."""
+    from multicloud_ctl.operations.backup.run import run_prune
+
+    state = get_state(ctx)
+    spec = _spec(playbook, required=False)
+    r = spec.retention
+    result = run_prune(
+        _store(state, spec, dry_run=dry_run),
+        keep_daily=r.keep_daily if keep_daily is None else keep_daily,
+        keep_weekly=r.keep_weekly if keep_weekly is None else keep_weekly,
+        keep_monthly=r.keep_monthly if keep_monthly is None else keep_monthly,
+        confirm=_confirm(state, "Remove {remove} and their data?"),
+    )
+    if state.console.json_mode:
+        state.console.print_json(result)
+        return
+    rows = [(k["id"], "keep", ", ".join(k["reasons"])) for k in result["keep"]]
+    rows += [(i, "remove" if not result["dry_run"] else "would remove", "") for i in result["remove"]]
+    rows += [(i, "remove uncommitted", "") for i in result["orphan_snapshots"]]
+    state.console.table(["backup", "action", "why"], rows, title="backup prune")

@@ -1,7 +1,71 @@
-"""`mcctl schedule`: not implemented yet (issue #6)."""
+"""`mcctl schedule export --format cron|systemd|github-actions`: entries for the scheduled playbooks."""
 
 from __future__ import annotations
 
-from multicloud_ctl.cli.unfilled import unfilled_app
+from pathlib import Path
 
-app = unfilled_app("schedule", 6, "schedule")
+import typer
+
+from multicloud_ctl.cli.state import get_state
+
+app = typer.Typer(help="Export cron, systemd or CI entries for scheduled playbooks.", no_args_is_help=True)
+
+
+@app.callback()
+def schedule() -> None:
+    """Export cron, systemd or CI entries for scheduled playbooks."""
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: str = typer.Option("cron", "--format", "-f", help="cron | systemd | github-actions"),
+    playbooks: Path = typer.Option(Path("playbooks"), "--playbooks", help="Directory of playbooks."),
+    workdir: str = typer.Option(None, "--workdir", help="Directory the jobs run in. [default: current]"),
+    program: str = typer.Option("mcctl", "--program", help="How to invoke mcctl on the target machine."),
+    out_dir: Path = typer.Option(None, "--out-dir", help="Write the file(s) here instead of printing."),
+) -> None:
+    """Entries for every playbook with a `spec.schedule` (cron lines, systemd units, or a workflow)."""
+    from multicloud_ctl.errors import UsageError
+    from multicloud_ctl.operations.backup.schedule import (
+        export_cron,
+        export_github_actions,
+        export_systemd,
+        scheduled_playbooks,
+    )
+
+    state = get_state(ctx)
+    if format not in ("cron", "systemd", "github-actions"):
+        raise UsageError(f"--format must be cron, systemd or github-actions, not {format!r}")
+    if not playbooks.is_dir():
+        raise UsageError(f"no playbook directory {playbooks}", hint="pass --playbooks DIR")
+    entries = scheduled_playbooks(playbooks, base=playbooks.parent)
+    if not entries:
+        raise UsageError(f"no playbook in {playbooks} has a spec.schedule")
+    wd = workdir or str(Path.cwd())
+    if format == "cron":
+        files = {"mcctl.cron": export_cron(entries, state.env, wd, program)}
+    elif format == "systemd":
+        files = export_systemd(entries, state.env, wd, program)
+    else:
+        files = {"mcctl-schedule.yml": export_github_actions(entries, state.env, program)}
+    console = state.console
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out_dir / name).write_text(text)
+        console.emit(
+            {"written": sorted(str(out_dir / n) for n in files)},
+            columns=["file"],
+            rows=[(str(out_dir / n),) for n in sorted(files)],
+        )
+        return
+    if console.json_mode:
+        console.print_json({"format": format, "entries": [e.__dict__ for e in entries], "files": files})
+        return
+    from rich.text import Text
+
+    for name, text in files.items():
+        if len(files) > 1:
+            console.print(Text(f"# ---- {name}"))
+        console.print(Text(text.rstrip("\n")))

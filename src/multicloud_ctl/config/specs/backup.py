@@ -1,9 +1,114 @@
-"""Spec of the Backup playbook kind (filled in by its verb's issue)."""
+"""Spec of the Backup playbook kind: what to back up, where the blobs go, how fast, how long to keep them.
+
+spec:
+  mode: daily                # daily (incremental S3 -> Blob) or weekly (full snapshot)
+  schedule: "30 2 * * *"     # cron, used by `mcctl schedule export`
+  buckets: [product-images, static-assets]
+  tables: [Products, Users]  # DynamoDB (weekly)
+  sql_tables: [Transactions] # Azure SQL (weekly)
+  retention: {keep_daily: 7, keep_weekly: 4, keep_monthly: 6}
+  transfer: auto             # auto | server | stream
+  parallelism: 8
+  block_size: 8MiB
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
 from multicloud_ctl.config.specs.base import Spec
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)?(/s)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+_CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
+
+
+def parse_size(value: str | int | float) -> int:
+    """Bytes from `4194304`, `4MiB`, `512K`, `1.5G` (binary units; `/s` allowed for rates)."""
+    if isinstance(value, int | float):
+        return int(value)
+    match = _SIZE.match(value)
+    if not match:
+        raise ValueError(f"not a size: {value!r} (use bytes or a unit: 512K, 8MiB, 1G)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def check_cron(expr: str) -> str:
+    """Accept a 5-field cron expression (numbers, *, ranges, lists, steps)."""
+    fields = expr.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+        raise ValueError(f"not a 5-field cron expression: {expr!r} (e.g. '30 2 * * *')")
+    return expr
+
+
+class Retention(Spec):
+    """How many backups `backup prune` keeps (restic-style: the newest of each day/week/month)."""
+
+    keep_daily: int = Field(default=7, ge=0)
+    keep_weekly: int = Field(default=4, ge=0)
+    keep_monthly: int = Field(default=6, ge=0)
+
+
+class Layout(Spec):
+    """Where things go inside the backup container (all under `prefix`)."""
+
+    prefix: str = Field(default="", description="root prefix inside the container, e.g. 'shop/'")
+    daily: str = "daily"
+    snapshots: str = "snapshots"
+    manifests: str = "manifests"
+
+    @field_validator("prefix")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        value = value.strip("/")
+        return f"{value}/" if value else ""
 
 
 class BackupSpec(Spec):
-    """Placeholder: the verb's issue defines the fields."""
+    """One backup playbook (backup-daily.yaml, backup-weekly.yaml)."""
+
+    mode: Literal["daily", "weekly"] = "daily"
+    schedule: str | None = Field(default=None, description="5-field cron, for `mcctl schedule export`")
+    buckets: list[str] = Field(default_factory=list, description="S3 buckets to back up")
+    tables: list[str] = Field(default_factory=list, description="DynamoDB tables (weekly snapshot)")
+    sql_tables: list[str] = Field(default_factory=list, description="Azure SQL tables (weekly snapshot)")
+    container: str | None = Field(
+        default=None, description="blob container; default azure.storage.backups_container of the environment"
+    )
+    layout: Layout = Layout()
+    retention: Retention = Retention()
+    transfer: Literal["auto", "server", "stream"] = "auto"
+    parallelism: int = Field(default=8, ge=1, le=64)
+    block_size: int = Field(
+        default=8 * 1024**2, description="bytes per block; smaller objects go in one request"
+    )
+    bwlimit: int | None = Field(default=None, description="bytes/s cap on streamed bytes (e.g. 50MiB)")
+    scan_segments: int = Field(default=4, ge=1, le=64, description="DynamoDB parallel scan segments")
+    presign_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
+    max_age_hours: float = Field(default=26.0, gt=0, description="health: the newest backup must be younger")
+
+    @field_validator("block_size", mode="before")
+    @classmethod
+    def _block_size(cls, value: str | int) -> int:
+        size = parse_size(value)
+        if not 64 * 1024 <= size <= 64 * 1024**2:
+            raise ValueError("must be between 64KiB and 64MiB")
+        return size
+
+    @field_validator("bwlimit", mode="before")
+    @classmethod
+    def _bwlimit(cls, value: str | int | None) -> int | None:
+        if value is None:
+            return None
+        rate = parse_size(value)
+        if rate <= 0:
+            raise ValueError("must be > 0")
+        return rate
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        return None if value is None else check_cron(value)

@@ -1,0 +1,114 @@
+"""`backup prune`: keep the newest backup of each of the last N days / weeks / months, remove the rest.
+
+Daily backups are subject to `keep_daily`; weekly snapshots to `keep_weekly` and `keep_monthly` (the
+newest snapshot of each ISO week / calendar month, UTC). The newest *verified* backup of each kind is never
+removed, whatever the numbers say. Removing a backup deletes its manifest first (so it stops existing as a
+backup at once), then its data: a weekly's `snapshots/<id>/` prefix; for dailies, the mirror's blob
+snapshots that no remaining daily manifest refers to (the mirror's current blobs always stay). Uncommitted
+weekly prefixes (a crashed run: no manifest) are removed too; the backup lock guarantees none is running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.operations.backup.layout import META_SHA256
+from multicloud_ctl.operations.backup.manifest import ManifestSummary, list_manifests, read_manifest
+
+if TYPE_CHECKING:
+    from multicloud_ctl.operations.backup.store import BackupStore
+
+
+def _newest_per(
+    backups: list[ManifestSummary],
+    period: Callable[[datetime], Any],
+    n: int,
+    reason: str,
+    keep: dict[str, list[str]],
+) -> None:
+    seen: list[Any] = []
+    for b in sorted(backups, key=lambda s: s.created, reverse=True):
+        p = period(b.created)
+        if p in seen:
+            continue
+        if len(seen) >= n:
+            return
+        seen.append(p)
+        keep.setdefault(b.id, []).append(reason)
+
+
+def select_keep(
+    backups: list[ManifestSummary], *, keep_daily: int, keep_weekly: int, keep_monthly: int
+) -> dict[str, list[str]]:
+    """id -> reasons to keep it; every backup not in the result is to be removed."""
+    keep: dict[str, list[str]] = {}
+    dailies = [b for b in backups if b.kind == "daily"]
+    weeklies = [b for b in backups if b.kind == "weekly"]
+    _newest_per(dailies, lambda t: t.date(), keep_daily, "daily", keep)
+    _newest_per(weeklies, lambda t: t.isocalendar()[:2], keep_weekly, "weekly", keep)
+    _newest_per(weeklies, lambda t: (t.year, t.month), keep_monthly, "monthly", keep)
+    for kind in ("daily", "weekly"):
+        verified = [b for b in backups if b.kind == kind and b.verify_status == "ok"]
+        if verified:
+            keep.setdefault(max(verified, key=lambda s: s.created).id, []).append("newest verified")
+    return keep
+
+
+@dataclass
+class PrunePlan:
+    keep: dict[str, list[str]]
+    remove: list[ManifestSummary]
+    orphan_snapshots: list[str] = field(default_factory=list)  # snapshot ids without a manifest
+    stale_versions: list[tuple[str, str]] = field(default_factory=list)  # (mirror blob, snapshot id)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "keep": [{"id": i, "reasons": r} for i, r in sorted(self.keep.items())],
+            "remove": [b.id for b in self.remove],
+            "orphan_snapshots": self.orphan_snapshots,
+            "stale_mirror_versions": len(self.stale_versions),
+        }
+
+
+def plan_prune(store: BackupStore, *, keep_daily: int, keep_weekly: int, keep_monthly: int) -> PrunePlan:
+    """Decide what goes (read-only calls only)."""
+    blobs, layout = store.blobs, store.layout
+    backups = list_manifests(blobs, layout)
+    keep = select_keep(backups, keep_daily=keep_daily, keep_weekly=keep_weekly, keep_monthly=keep_monthly)
+    plan = PrunePlan(keep, [b for b in backups if b.id not in keep])
+    committed = {b.id for b in backups}
+    root = layout.snapshots_root()
+    ids = {b.name[len(root) :].split("/", 1)[0] for b in blobs.list(root, metadata=False)}
+    plan.orphan_snapshots = sorted(ids - committed)
+    referenced: set[tuple[str, str]] = set()
+    buckets: set[str] = set(store.spec.buckets)
+    for bid in keep:
+        if bid.startswith("daily-"):
+            manifest = read_manifest(blobs, layout, bid)
+            buckets |= set(manifest.buckets)
+            referenced |= {(e.blob, e.sha256) for e in manifest.entries}
+    for bucket in sorted(buckets):
+        for b in blobs.list(layout.mirror_prefix(bucket), snapshots=True):
+            if b.snapshot and (b.name, b.metadata.get(META_SHA256, "")) not in referenced:
+                plan.stale_versions.append((b.name, b.snapshot))
+    return plan
+
+
+def apply_prune(store: BackupStore, plan: PrunePlan) -> dict[str, int]:
+    """Delete manifests first, then their data; returns counts."""
+    blobs, layout = store.blobs, store.layout
+    deleted = {"manifests": 0, "snapshot_blobs": 0, "mirror_versions": 0}
+    for b in plan.remove:
+        blobs.delete(layout.manifest_blob(b.id))
+        deleted["manifests"] += 1
+    for bid in [b.id for b in plan.remove if b.kind == "weekly"] + plan.orphan_snapshots:
+        for blob in list(blobs.list(layout.snapshot_prefix(bid), metadata=False)):
+            blobs.delete(blob.name)
+            deleted["snapshot_blobs"] += 1
+    for name, snapshot in plan.stale_versions:
+        blobs.delete(name, snapshot=snapshot)
+        deleted["mirror_versions"] += 1
+    return deleted

@@ -1,0 +1,44 @@
+"""The backup store of one environment and playbook: the guarded container, its layout, the S3 client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from multicloud_ctl.config.specs.backup import BackupSpec
+from multicloud_ctl.operations.backup.layout import BackupLayout
+
+if TYPE_CHECKING:
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.providers.aws.s3 import S3Client
+    from multicloud_ctl.providers.azure.blob import BlobContainer
+
+
+@dataclass
+class BackupStore:
+    runtime: Runtime
+    spec: BackupSpec
+    layout: BackupLayout
+    blobs: BlobContainer
+
+    def s3(self) -> S3Client:
+        from multicloud_ctl.providers.aws.s3 import S3Client
+
+        return S3Client(self.runtime.aws.client("s3"))
+
+    def now(self) -> datetime:
+        return self.runtime.clock()
+
+
+def container_name(runtime: Runtime, spec: BackupSpec) -> str:
+    return spec.container or runtime.environment.azure.storage.backups_container
+
+
+def open_store(runtime: Runtime, spec: BackupSpec | None = None) -> BackupStore:
+    """The store for `spec` (default spec when None) in the runtime's environment; dry-run guarded."""
+    from multicloud_ctl.providers.azure.blob import backup_container
+
+    spec = spec or BackupSpec()
+    blobs = backup_container(runtime, container_name(runtime, spec))
+    return BackupStore(runtime, spec, BackupLayout(spec.layout), blobs)

@@ -1,0 +1,181 @@
+"""`backup weekly`: one full snapshot under one id: S3 objects, DynamoDB tables, SQL tables, the config.
+
+Every part is written under `snapshots/<id>/`; the manifest (every object's key, size and SHA-256, and
+each table's item count and digest) is written last, as the commit marker. A crashed weekly leaves an
+uncommitted prefix that nothing reads and `backup prune` removes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import ProviderError
+from multicloud_ctl.operations.backup.dynamo import dump_table
+from multicloud_ctl.operations.backup.manifest import (
+    BackupManifest,
+    ManifestEntry,
+    TableRecord,
+    write_manifest,
+)
+from multicloud_ctl.operations.backup.parallel import for_each
+from multicloud_ctl.operations.backup.ratelimit import RateLimiter
+from multicloud_ctl.operations.backup.sqltables import dump_sql_table, reflect, sql_engine
+from multicloud_ctl.operations.backup.transfer import Copied, choose_mode, make_transfer
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from multicloud_ctl.operations.backup.store import BackupStore
+    from multicloud_ctl.providers.aws.s3 import S3Object
+
+
+@dataclass
+class WeeklyPlan:
+    id: str
+    created: datetime
+    mode: str
+    objects: list[tuple[str, S3Object]] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    sql_tables: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": "weekly",
+            "transfer": self.mode,
+            "objects": len(self.objects),
+            "bytes": sum(o.size for _, o in self.objects),
+            "tables": self.tables,
+            "sql_tables": self.sql_tables,
+        }
+
+
+def plan_weekly(store: BackupStore, transfer: str | None = None) -> WeeklyPlan:
+    """List what the snapshot will hold (read-only); fails early on a missing bucket or table."""
+    from multicloud_ctl.operations.backup.layout import new_backup_id
+    from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient
+
+    now = store.now()
+    plan = WeeklyPlan(
+        new_backup_id("weekly", now),
+        now,
+        choose_mode(transfer or store.spec.transfer, store.runtime.environment),
+    )
+    s3 = store.s3()
+    for bucket in store.spec.buckets:
+        plan.objects += [(bucket, o) for o in s3.list(bucket)]
+    ddb = DynamoDbClient(store.runtime.aws.client("dynamodb"))
+    for table in store.spec.tables:
+        plan.tables[table] = ddb.describe(table).item_count
+    if store.spec.sql_tables:
+        engine = sql_engine(store.runtime)
+        for name in store.spec.sql_tables:
+            reflect(engine, name)
+        plan.sql_tables = list(store.spec.sql_tables)
+    return plan
+
+
+def effective_config(store: BackupStore) -> bytes:
+    """The environment and the playbook spec as JSON, secrets redacted (references stay references)."""
+    runtime = store.runtime
+    data = {
+        "environment": runtime.environment.model_dump(mode="json"),
+        "playbook": store.spec.model_dump(mode="json"),
+    }
+    return json.dumps(runtime.secrets.redactor.data(data), indent=2, sort_keys=True).encode()
+
+
+def execute_weekly(
+    store: BackupStore, plan: WeeklyPlan, *, bwlimit: int | None = None, advance: Any = None
+) -> tuple[BackupManifest | None, list[dict[str, str]]]:
+    """Write every part of the snapshot, then the manifest; (None, failures) when an object failed."""
+    from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient
+
+    spec, blobs, layout = store.spec, store.blobs, store.layout
+    blobs.ensure()
+    transfer = make_transfer(
+        plan.mode,
+        store.s3(),
+        blobs,
+        block_size=spec.block_size,
+        limiter=RateLimiter(float(bwlimit or spec.bwlimit or 0) or None),
+        presign_seconds=spec.presign_seconds,
+    )
+    entries: list[ManifestEntry] = []
+    failures: list[dict[str, str]] = []
+
+    def copy(task: tuple[str, S3Object]) -> Copied:
+        bucket, obj = task
+        return transfer.copy(bucket, obj, layout.snapshot_blob(plan.id, f"s3/{bucket}/{obj.key}"))
+
+    def done(task: tuple[str, S3Object], result: Copied | None, error: BaseException | None) -> None:
+        if error is not None:
+            if not isinstance(error, ProviderError):
+                raise error
+            failures.append({"bucket": task[0], "key": task[1].key, "error": str(error)})
+        elif result is not None:
+            entries.append(
+                ManifestEntry(
+                    f"s3/{result.bucket}/{result.key}", result.blob, result.size, result.sha256, result.etag
+                )
+            )
+        if advance is not None:
+            advance(1, task[1].size)
+
+    for_each(plan.objects, copy, workers=spec.parallelism, on_done=done)
+    if failures:
+        return None, failures
+    tables: list[TableRecord] = []
+    ddb = DynamoDbClient(store.runtime.aws.client("dynamodb"))
+    for table in plan.tables:
+        key = f"dynamodb/{table}.jsonl"
+        record, size, sha = dump_table(
+            ddb,
+            blobs,
+            table,
+            layout.snapshot_blob(plan.id, key),
+            key,
+            segments=spec.scan_segments,
+            block_size=spec.block_size,
+        )
+        tables.append(record)
+        entries.append(ManifestEntry(key, layout.snapshot_blob(plan.id, key), size, sha))
+    if plan.sql_tables:
+        engine = sql_engine(store.runtime)
+        try:
+            for name in plan.sql_tables:
+                key = f"sql/{name}.jsonl"
+                record, size, sha = dump_sql_table(
+                    engine, blobs, name, layout.snapshot_blob(plan.id, key), key, block_size=spec.block_size
+                )
+                tables.append(record)
+                entries.append(ManifestEntry(key, layout.snapshot_blob(plan.id, key), size, sha))
+        finally:
+            engine.dispose()
+    import hashlib
+
+    config = effective_config(store)
+    blobs.upload(layout.snapshot_blob(plan.id, "config.json"), config, {})
+    entries.append(
+        ManifestEntry(
+            "config.json",
+            layout.snapshot_blob(plan.id, "config.json"),
+            len(config),
+            hashlib.sha256(config).hexdigest(),
+        )
+    )
+    manifest = BackupManifest(
+        plan.id,
+        "weekly",
+        store.runtime.environment.name,
+        plan.created,
+        store.now(),
+        sorted(entries, key=lambda e: e.key),
+        tables,
+        list(spec.buckets),
+        getattr(transfer, "mode", plan.mode),
+    )
+    write_manifest(blobs, layout, manifest)
+    return manifest, []
