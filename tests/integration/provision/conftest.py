@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,5 +28,38 @@ def aws_spec() -> Any:
     def make(*kinds: str, **extra: Any) -> ProvisionSpec:
         toggles = {name: {"enabled": name in kinds} for name in KINDS}
         return ProvisionSpec.model_validate({"kinds": toggles, **extra})
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def arm_server() -> Iterator[Any]:
+    from multicloud_ctl.local.arm.server import run_arm
+
+    handle = run_arm(0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def arm(arm_server: Any) -> Any:
+    """The fake ARM with no resources and no armed faults."""
+    arm_server.server.store.reset()
+    arm_server.server.faults.clear()
+    return arm_server
+
+
+@pytest.fixture
+def cloud_env(local_env: Any, arm: Any) -> Any:
+    """`local_env` with the fake ARM wired in."""
+    return local_env.model_copy(update={"azure": local_env.azure.model_copy(update={"arm_endpoint": arm.url})})
+
+
+@pytest.fixture
+def cloud_runtime(cloud_env: Any) -> Any:
+    from multicloud_ctl.engine.runtime import Runtime
+
+    def make(*, dry_run: bool = False) -> Runtime:
+        return Runtime(environment=cloud_env, dry_run=dry_run)
 
     return make

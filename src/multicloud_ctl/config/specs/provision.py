@@ -26,9 +26,13 @@ from multicloud_ctl.config.specs.base import Spec
 class Features(Spec):
     """Switches that change which resources exist."""
 
-    secondary_region: bool = Field(default=True, description="Provision the secondary AWS and Azure regions too")
+    secondary_region: bool = Field(
+        default=True, description="Provision the secondary AWS and Azure regions too"
+    )
     geo_steering: bool = Field(default=False, description="Cloudflare geographic steering with region pools")
-    service_routing: bool = Field(default=False, description="One Cloudflare load balancer per service hostname")
+    service_routing: bool = Field(
+        default=False, description="One Cloudflare load balancer per service hostname"
+    )
     sql_schema: bool = Field(default=True, description="Apply the SQL migrations as part of provision")
 
 
@@ -74,9 +78,14 @@ class ProvisionSpec(Spec):
     allow_drift: list[str] = Field(default=[], description="`KIND/NAME[:attr.path]` globs of intended drift")
     services: list[ServiceRoute] = []
     geo_regions: dict[str, list[str]] = Field(
-        default_factory=lambda: {"ENAM": ["aws", "azure"], "WNAM": ["aws", "azure"], "WEU": ["azure", "aws"],
-                                 "EEU": ["azure", "aws"]},
-        description="Cloudflare region code -> pool order, used when geo_steering is on")
+        default_factory=lambda: {
+            "ENAM": ["aws", "azure"],
+            "WNAM": ["aws", "azure"],
+            "WEU": ["azure", "aws"],
+            "EEU": ["azure", "aws"],
+        },
+        description="Cloudflare region code -> pool order, used when geo_steering is on",
+    )
     api_hostname: str = Field(default="api", description="The API host name relative to the zone")
 
     def kind_settings(self, kind: str) -> Any:

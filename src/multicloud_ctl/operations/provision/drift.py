@@ -24,16 +24,22 @@ class DriftItem:
     allowed: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"address": self.address, "path": self.path, "live": self.live, "desired": self.desired,
-                "allowed": self.allowed}
+        return {
+            "address": self.address,
+            "path": self.path,
+            "live": self.live,
+            "desired": self.desired,
+            "allowed": self.allowed,
+        }
 
 
 def allowed(address: str, path: str, patterns: list[str]) -> bool:
     for pattern in patterns:
         if ":" in pattern:
             where, _, attr = pattern.partition(":")
-            if matches(address, [where]) and (fnmatch.fnmatchcase(path, attr) or path.startswith(attr + ".")
-                                               or path.startswith(attr + "[")):
+            if matches(address, [where]) and (
+                fnmatch.fnmatchcase(path, attr) or path.startswith(attr + ".") or path.startswith(attr + "[")
+            ):
                 return True
         elif matches(address, [pattern]):
             return True
@@ -45,9 +51,19 @@ def drift_items(plans: list[ResourcePlan], allow: list[str]) -> list[DriftItem]:
     out = []
     for rp in plans:
         if rp.action == "create":
-            out.append(DriftItem(rp.address, "(resource)", "missing", "present",
-                                 allowed(rp.address, "(resource)", allow)))
+            out.append(
+                DriftItem(
+                    rp.address, "(resource)", "missing", "present", allowed(rp.address, "(resource)", allow)
+                )
+            )
         for change in rp.changes:
-            out.append(DriftItem(rp.address, change.path, change.live, change.desired,
-                                 allowed(rp.address, change.path, allow)))
+            out.append(
+                DriftItem(
+                    rp.address,
+                    change.path,
+                    change.live,
+                    change.desired,
+                    allowed(rp.address, change.path, allow),
+                )
+            )
     return out

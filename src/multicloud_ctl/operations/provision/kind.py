@@ -100,11 +100,25 @@ class ResourceKind(ABC):
         live = self.read(runtime, res)
         return None if live is None else dict(live.get("tags") or {})
 
-    def make(self, ctx: DesiredContext, name: str, attrs: dict[str, Any], *, region: str = "",
-             inputs: dict[str, Any] | None = None, depends_on: tuple[str, ...] | list[str] = ()) -> Resource:
+    def make(
+        self,
+        ctx: DesiredContext,
+        name: str,
+        attrs: dict[str, Any],
+        *,
+        region: str = "",
+        inputs: dict[str, Any] | None = None,
+        depends_on: tuple[str, ...] | list[str] = (),
+    ) -> Resource:
         """A `Resource` of this kind."""
-        return Resource(kind=self.name, name=name, attrs=attrs, region=region, inputs=dict(inputs or {}),
-                        depends_on=tuple(depends_on))
+        return Resource(
+            kind=self.name,
+            name=name,
+            attrs=attrs,
+            region=region,
+            inputs=dict(inputs or {}),
+            depends_on=tuple(depends_on),
+        )
 
 
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:

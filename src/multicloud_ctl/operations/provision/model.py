@@ -33,13 +33,25 @@ class Resource:
         return dict(self.attrs.get("tags") or {})
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "region": self.region, "attrs": self.attrs,
-                "inputs": self.inputs, "depends_on": list(self.depends_on)}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "region": self.region,
+            "attrs": self.attrs,
+            "inputs": self.inputs,
+            "depends_on": list(self.depends_on),
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> Resource:
-        return cls(kind=data["kind"], name=data["name"], attrs=_thaw(data["attrs"]), region=data.get("region", ""),
-                   inputs=_thaw(data.get("inputs") or {}), depends_on=tuple(data.get("depends_on") or ()))
+        return cls(
+            kind=data["kind"],
+            name=data["name"],
+            attrs=_thaw(data["attrs"]),
+            region=data.get("region", ""),
+            inputs=_thaw(data.get("inputs") or {}),
+            depends_on=tuple(data.get("depends_on") or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -75,9 +87,14 @@ class ResourcePlan:
         return self.resource.address
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"address": self.address, "kind": self.resource.kind, "name": self.resource.name,
-                               "region": self.resource.region, "action": self.action,
-                               "changes": [c.to_dict() for c in self.changes]}
+        out: dict[str, Any] = {
+            "address": self.address,
+            "kind": self.resource.kind,
+            "name": self.resource.name,
+            "region": self.resource.region,
+            "action": self.action,
+            "changes": [c.to_dict() for c in self.changes],
+        }
         if self.reason:
             out["reason"] = self.reason
         return out

@@ -81,8 +81,12 @@ class Provisioner:
 
     def context(self) -> DesiredContext:
         env = self.runtime.environment
-        return DesiredContext(env=env, spec=self.spec, features=self.spec.features_for(env.name),
-                              intended=load_intended(self.runtime))
+        return DesiredContext(
+            env=env,
+            spec=self.spec,
+            features=self.spec.features_for(env.name),
+            intended=load_intended(self.runtime),
+        )
 
     def desired(self) -> list[Resource]:
         ctx = self.context()
@@ -97,13 +101,16 @@ class Provisioner:
         if self.only:
             unknown = [p for p in self.only if not any(matches(r.address, [p]) for r in ordered)]
             if unknown:
-                raise UsageError(f"--only {unknown[0]!r} matches no resource",
-                                 hint="use KIND or KIND/NAME as shown by `mcctl provision plan`")
+                raise UsageError(
+                    f"--only {unknown[0]!r} matches no resource",
+                    hint="use KIND or KIND/NAME as shown by `mcctl provision plan`",
+                )
             ordered = [r for r in ordered if matches(r.address, self.only)]
         return ordered
 
     def read_all(self, resources: list[Resource]) -> list[dict[str, Any] | None]:
         """Live state of each resource, read in parallel with read-only calls."""
+
         def read(res: Resource) -> dict[str, Any] | None:
             return KINDS[res.kind].read(self.runtime, res)
 
@@ -129,21 +136,42 @@ def engine_plan(verb: str, plans: list[ResourcePlan]) -> Plan:
     for rp in plans:
         res = rp.resource
         if rp.action == "create":
-            steps.append(Step(id=f"create:{res.address}", action="provision.create", provider=KINDS[res.kind].provider,
-                              description=f"create {res.address}", resource=res.address,
-                              params={"resource": res.to_dict()}))
+            steps.append(
+                Step(
+                    id=f"create:{res.address}",
+                    action="provision.create",
+                    provider=KINDS[res.kind].provider,
+                    description=f"create {res.address}",
+                    resource=res.address,
+                    params={"resource": res.to_dict()},
+                )
+            )
         elif rp.action == "update":
             changed = sorted({c.top for c in rp.changes})
-            steps.append(Step(id=f"update:{res.address}", action="provision.update",
-                              provider=KINDS[res.kind].provider, resource=res.address,
-                              description=f"update {res.address}: " + "; ".join(str(c) for c in rp.changes),
-                              params={"resource": res.to_dict(), "changed": changed}))
+            steps.append(
+                Step(
+                    id=f"update:{res.address}",
+                    action="provision.update",
+                    provider=KINDS[res.kind].provider,
+                    resource=res.address,
+                    description=f"update {res.address}: " + "; ".join(str(c) for c in rp.changes),
+                    params={"resource": res.to_dict(), "changed": changed},
+                )
+            )
         elif rp.action == "delete":
-            steps.append(Step(id=f"delete:{res.address}", action="provision.delete",
-                              provider=KINDS[res.kind].provider, resource=res.address,
-                              description=f"delete {res.address}", params={"resource": res.to_dict()}))
+            steps.append(
+                Step(
+                    id=f"delete:{res.address}",
+                    action="provision.delete",
+                    provider=KINDS[res.kind].provider,
+                    resource=res.address,
+                    description=f"delete {res.address}",
+                    params={"resource": res.to_dict()},
+                )
+            )
     counts: dict[str, int] = {}
     for rp in plans:
         counts[rp.action] = counts.get(rp.action, 0) + 1
-    return Plan(verb=verb, steps=tuple(steps), summary={"counts": counts,
-                                                        "resources": [rp.to_dict() for rp in plans]})
+    return Plan(
+        verb=verb, steps=tuple(steps), summary={"counts": counts, "resources": [rp.to_dict() for rp in plans]}
+    )

@@ -7,6 +7,23 @@ in reverse. Kind modules import no cloud SDK at import time, so the playbook sch
 from __future__ import annotations
 
 from multicloud_ctl.operations.provision.kind import ResourceKind
+from multicloud_ctl.operations.provision.kinds.azure_blob_container import AzureBlobContainer
+from multicloud_ctl.operations.provision.kinds.azure_frontdoor import AzureFrontDoor
+from multicloud_ctl.operations.provision.kinds.azure_function_app import AzureFunctionApp
+from multicloud_ctl.operations.provision.kinds.azure_function_plan import AzureFunctionPlan
+from multicloud_ctl.operations.provision.kinds.azure_resource_group import AzureResourceGroup
+from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import AzureServiceBusNamespace
+from multicloud_ctl.operations.provision.kinds.azure_servicebus_queue import AzureServiceBusQueue
+from multicloud_ctl.operations.provision.kinds.azure_servicebus_subscription import (
+    AzureServiceBusSubscription,
+)
+from multicloud_ctl.operations.provision.kinds.azure_servicebus_topic import AzureServiceBusTopic
+from multicloud_ctl.operations.provision.kinds.azure_sql_database import AzureSqlDatabase
+from multicloud_ctl.operations.provision.kinds.azure_sql_failover_group import AzureSqlFailoverGroup
+from multicloud_ctl.operations.provision.kinds.azure_sql_server import AzureSqlServer
+from multicloud_ctl.operations.provision.kinds.azure_storage_account import AzureStorageAccount
+from multicloud_ctl.operations.provision.kinds.azure_storage_lifecycle import AzureStorageLifecycle
+from multicloud_ctl.operations.provision.kinds.azure_vnet import AzureVnet
 from multicloud_ctl.operations.provision.kinds.cloudfront_distribution import CloudFrontDistribution
 from multicloud_ctl.operations.provision.kinds.cloudwatch_alarm import CloudWatchAlarm
 from multicloud_ctl.operations.provision.kinds.cognito_app_client import CognitoAppClient
@@ -32,6 +49,22 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     Subnet,
     VpnGateway,
     CloudFrontDistribution,
+    # Azure
+    AzureResourceGroup,
+    AzureStorageAccount,
+    AzureBlobContainer,
+    AzureStorageLifecycle,
+    AzureSqlServer,
+    AzureSqlDatabase,
+    AzureSqlFailoverGroup,
+    AzureServiceBusNamespace,
+    AzureServiceBusQueue,
+    AzureServiceBusTopic,
+    AzureServiceBusSubscription,
+    AzureFunctionPlan,
+    AzureFunctionApp,
+    AzureVnet,
+    AzureFrontDoor,
 ]
 
 KINDS: dict[str, ResourceKind] = {cls.name: cls() for cls in KIND_CLASSES}

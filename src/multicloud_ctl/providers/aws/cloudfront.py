@@ -29,9 +29,14 @@ class CloudFrontAdmin:
 
     def create_oac(self, name: str) -> str:
         with aws_errors("CreateOriginAccessControl", name):
-            out = self._c.create_origin_access_control(OriginAccessControlConfig={
-                "Name": name, "SigningProtocol": "sigv4", "SigningBehavior": "always",
-                "OriginAccessControlOriginType": "s3"})
+            out = self._c.create_origin_access_control(
+                OriginAccessControlConfig={
+                    "Name": name,
+                    "SigningProtocol": "sigv4",
+                    "SigningBehavior": "always",
+                    "OriginAccessControlOriginType": "s3",
+                }
+            )
         return str(out["OriginAccessControl"]["Id"])
 
     def delete_oac(self, oac_id: str) -> None:
@@ -47,14 +52,20 @@ class CloudFrontAdmin:
             for item in items:
                 if item.get("Comment") == comment:
                     out = self._c.get_distribution_config(Id=item["Id"])
-                    return {"Id": item["Id"], "ARN": item["ARN"], "DomainName": item.get("DomainName"),
-                            "Config": out["DistributionConfig"], "ETag": out["ETag"]}
+                    return {
+                        "Id": item["Id"],
+                        "ARN": item["ARN"],
+                        "DomainName": item.get("DomainName"),
+                        "Config": out["DistributionConfig"],
+                        "ETag": out["ETag"],
+                    }
         return None
 
     def create(self, config: dict[str, Any], tags: list[dict[str, str]]) -> dict[str, Any]:
         with aws_errors("CreateDistributionWithTags", config.get("Comment", "")):
             out = self._c.create_distribution_with_tags(
-                DistributionConfigWithTags={"DistributionConfig": config, "Tags": {"Items": tags}})
+                DistributionConfigWithTags={"DistributionConfig": config, "Tags": {"Items": tags}}
+            )
         return {"id": out["Distribution"]["Id"], "domain": out["Distribution"].get("DomainName")}
 
     def update(self, dist_id: str, etag: str, config: dict[str, Any]) -> None:
@@ -78,6 +89,8 @@ class CloudFrontAdmin:
         if config.get("Enabled"):
             config["Enabled"] = False
             with aws_errors("UpdateDistribution", dist_id):
-                etag = self._c.update_distribution(Id=dist_id, IfMatch=etag, DistributionConfig=config)["ETag"]
+                etag = self._c.update_distribution(Id=dist_id, IfMatch=etag, DistributionConfig=config)[
+                    "ETag"
+                ]
         with aws_errors("DeleteDistribution", dist_id):
             self._c.delete_distribution(Id=dist_id, IfMatch=etag)

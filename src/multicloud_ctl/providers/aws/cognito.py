@@ -31,17 +31,25 @@ class CognitoAdmin:
                         return dict(self._c.describe_user_pool(UserPoolId=pool["Id"])["UserPool"])
         return None
 
-    def create_pool(self, name: str, schema: list[dict[str, Any]], policies: dict[str, Any],
-                    tags: dict[str, str]) -> str:
+    def create_pool(
+        self, name: str, schema: list[dict[str, Any]], policies: dict[str, Any], tags: dict[str, str]
+    ) -> str:
         with aws_errors("CreateUserPool", name):
-            out = self._c.create_user_pool(PoolName=name, Schema=schema, Policies=policies, UserPoolTags=tags,
-                                           AutoVerifiedAttributes=["email"], UsernameAttributes=["email"])
+            out = self._c.create_user_pool(
+                PoolName=name,
+                Schema=schema,
+                Policies=policies,
+                UserPoolTags=tags,
+                AutoVerifiedAttributes=["email"],
+                UsernameAttributes=["email"],
+            )
         return str(out["UserPool"]["Id"])
 
     def update_pool(self, pool_id: str, policies: dict[str, Any], tags: dict[str, str]) -> None:
         with aws_errors("UpdateUserPool", pool_id):
-            self._c.update_user_pool(UserPoolId=pool_id, Policies=policies, UserPoolTags=tags,
-                                     AutoVerifiedAttributes=["email"])
+            self._c.update_user_pool(
+                UserPoolId=pool_id, Policies=policies, UserPoolTags=tags, AutoVerifiedAttributes=["email"]
+            )
 
     def add_attributes(self, pool_id: str, schema: list[dict[str, Any]]) -> None:
         with aws_errors("AddCustomAttributes", pool_id):
@@ -53,12 +61,17 @@ class CognitoAdmin:
 
     def find_client(self, pool_id: str, name: str) -> dict[str, Any] | None:
         with aws_errors("ListUserPoolClients", pool_id):
-            pages = self._c.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id, MaxResults=60)
+            pages = self._c.get_paginator("list_user_pool_clients").paginate(
+                UserPoolId=pool_id, MaxResults=60
+            )
             for page in pages:
                 for client in page.get("UserPoolClients", []):
                     if client["ClientName"] == name:
-                        return dict(self._c.describe_user_pool_client(
-                            UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"])
+                        return dict(
+                            self._c.describe_user_pool_client(
+                                UserPoolId=pool_id, ClientId=client["ClientId"]
+                            )["UserPoolClient"]
+                        )
         return None
 
     def create_client(self, pool_id: str, name: str, config: dict[str, Any]) -> str:

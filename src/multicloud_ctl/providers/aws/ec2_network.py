@@ -27,7 +27,8 @@ class Ec2Network:
     def _one(self, operation: str, key: str, name: str, **filters: Any) -> dict[str, Any] | None:
         with aws_errors(operation, name):
             found = getattr(self._c, _snake(operation))(
-                Filters=[{"Name": "tag:Name", "Values": [name]}, *filters.get("extra", [])])[key]
+                Filters=[{"Name": "tag:Name", "Values": [name]}, *filters.get("extra", [])]
+            )[key]
         found = [f for f in found if f.get("State") not in ("deleted", "deleting")]
         if not found:
             return None
@@ -46,7 +47,9 @@ class Ec2Network:
 
     def create_vpc(self, cidr: str, tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateVpc", cidr):
-            vpc = self._c.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])
+            vpc = self._c.create_vpc(
+                CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}]
+            )
         vpc_id = str(vpc["Vpc"]["VpcId"])
         with aws_errors("ModifyVpcAttribute", vpc_id):
             self._c.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
@@ -63,14 +66,21 @@ class Ec2Network:
 
     def create_subnet(self, vpc_id: str, cidr: str, zone: str, tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateSubnet", cidr):
-            out = self._c.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone,
-                                        TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])
+            out = self._c.create_subnet(
+                VpcId=vpc_id,
+                CidrBlock=cidr,
+                AvailabilityZone=zone,
+                TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}],
+            )
         return str(out["Subnet"]["SubnetId"])
 
     def create_vpn_gateway(self, asn: int, tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateVpnGateway", str(asn)):
-            out = self._c.create_vpn_gateway(Type="ipsec.1", AmazonSideAsn=asn,
-                                             TagSpecifications=[{"ResourceType": "vpn-gateway", "Tags": tags}])
+            out = self._c.create_vpn_gateway(
+                Type="ipsec.1",
+                AmazonSideAsn=asn,
+                TagSpecifications=[{"ResourceType": "vpn-gateway", "Tags": tags}],
+            )
         return str(out["VpnGateway"]["VpnGatewayId"])
 
     def attach_vpn_gateway(self, vgw_id: str, vpc_id: str) -> None:
@@ -88,8 +98,11 @@ class Ec2Network:
     def delete(self, resource_id: str) -> None:
         """Delete a vpc-, subnet- or vgw- resource by id."""
         operation = {"vpc": "DeleteVpc", "subnet": "DeleteSubnet", "vgw": "DeleteVpnGateway"}[
-            resource_id.split("-", 1)[0]]
-        arg = {"DeleteVpc": "VpcId", "DeleteSubnet": "SubnetId", "DeleteVpnGateway": "VpnGatewayId"}[operation]
+            resource_id.split("-", 1)[0]
+        ]
+        arg = {"DeleteVpc": "VpcId", "DeleteSubnet": "SubnetId", "DeleteVpnGateway": "VpnGatewayId"}[
+            operation
+        ]
         with aws_errors(operation, resource_id):
             getattr(self._c, _snake(operation))(**{arg: resource_id})
 

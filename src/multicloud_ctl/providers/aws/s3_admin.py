@@ -15,8 +15,14 @@ from multicloud_ctl.providers.aws.errors import aws_errors
 if TYPE_CHECKING:
     from multicloud_ctl.providers.aws.session import AwsClients
 
-ABSENT = {"NoSuchBucket", "ServerSideEncryptionConfigurationNotFoundError", "NoSuchLifecycleConfiguration",
-          "NoSuchPublicAccessBlockConfiguration", "NoSuchTagSet", "ReplicationConfigurationNotFoundError"}
+ABSENT = {
+    "NoSuchBucket",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchLifecycleConfiguration",
+    "NoSuchPublicAccessBlockConfiguration",
+    "NoSuchTagSet",
+    "ReplicationConfigurationNotFoundError",
+}
 
 
 @dataclass
@@ -71,8 +77,12 @@ class S3Admin:
 
     def set_encryption(self, bucket: str, algorithm: str) -> None:
         with aws_errors("PutBucketEncryption", bucket):
-            self._c.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]})
+            self._c.put_bucket_encryption(
+                Bucket=bucket,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]
+                },
+            )
 
     def public_access_block(self, bucket: str) -> dict[str, bool] | None:
         out = self._get("GetPublicAccessBlock", bucket, self._c.get_public_access_block)
@@ -111,8 +121,10 @@ class S3Admin:
         with aws_errors("DeleteBucket", bucket):
             pages = self._c.get_paginator("list_object_versions").paginate(Bucket=bucket)
             for page in pages:
-                keys = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+                keys = [
+                    {"Key": v["Key"], "VersionId": v["VersionId"]}
+                    for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+                ]
                 if keys:
                     self._c.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
             self._c.delete_bucket(Bucket=bucket)

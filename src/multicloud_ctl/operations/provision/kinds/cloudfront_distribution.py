@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings, ResourceKind, only_keys, tag_list
+from multicloud_ctl.operations.provision.kind import (
+    DesiredContext,
+    KindSettings,
+    ResourceKind,
+    only_keys,
+    tag_list,
+)
 from multicloud_ctl.operations.provision.kinds.s3_bucket import S3Bucket
 from multicloud_ctl.operations.provision.model import Resource
 
@@ -31,11 +37,27 @@ class CloudFrontDistribution(ResourceKind):
         s: Settings = ctx.settings(self.name)
         b, region = ctx.env.aws.buckets, ctx.regions[0]
         name = f"mcctl-{ctx.env.name}-cdn"
-        origins = sorted(f"{bucket}.s3.{region}.amazonaws.com" for bucket in (b.static_assets, b.product_images))
-        attrs = {"enabled": True, "viewer_protocol_policy": s.viewer_protocol_policy, "origins": origins,
-                 "price_class": s.price_class, "origin_access_control": True, "tags": ctx.tags}
-        return [self.make(ctx, name, attrs, region="us-east-1", inputs={"comment": name, "oac": f"{name}-oac"},
-                          depends_on=[f"{S3Bucket.name}/{b.static_assets}", f"{S3Bucket.name}/{b.product_images}"])]
+        origins = sorted(
+            f"{bucket}.s3.{region}.amazonaws.com" for bucket in (b.static_assets, b.product_images)
+        )
+        attrs = {
+            "enabled": True,
+            "viewer_protocol_policy": s.viewer_protocol_policy,
+            "origins": origins,
+            "price_class": s.price_class,
+            "origin_access_control": True,
+            "tags": ctx.tags,
+        }
+        return [
+            self.make(
+                ctx,
+                name,
+                attrs,
+                region="us-east-1",
+                inputs={"comment": name, "oac": f"{name}-oac"},
+                depends_on=[f"{S3Bucket.name}/{b.static_assets}", f"{S3Bucket.name}/{b.product_images}"],
+            )
+        ]
 
     def _admin(self, runtime: Any) -> Any:
         from multicloud_ctl.providers.aws.cloudfront import CloudFrontAdmin
@@ -44,15 +66,29 @@ class CloudFrontDistribution(ResourceKind):
 
     def _config(self, res: Resource, oac_id: str, base: dict[str, Any] | None = None) -> dict[str, Any]:
         a = res.attrs
-        items = [{"Id": d.split(".", 1)[0], "DomainName": d, "S3OriginConfig": {"OriginAccessIdentity": ""},
-                  "OriginAccessControlId": oac_id} for d in a["origins"]]
+        items = [
+            {
+                "Id": d.split(".", 1)[0],
+                "DomainName": d,
+                "S3OriginConfig": {"OriginAccessIdentity": ""},
+                "OriginAccessControlId": oac_id,
+            }
+            for d in a["origins"]
+        ]
         config = dict(base or {"CallerReference": res.inputs["comment"]})
-        config.update({
-            "Comment": res.inputs["comment"], "Enabled": a["enabled"], "PriceClass": a["price_class"],
-            "Origins": {"Quantity": len(items), "Items": items},
-            "DefaultCacheBehavior": {"TargetOriginId": items[0]["Id"], "CachePolicyId": CACHING_OPTIMIZED,
-                                     "ViewerProtocolPolicy": a["viewer_protocol_policy"]},
-        })
+        config.update(
+            {
+                "Comment": res.inputs["comment"],
+                "Enabled": a["enabled"],
+                "PriceClass": a["price_class"],
+                "Origins": {"Quantity": len(items), "Items": items},
+                "DefaultCacheBehavior": {
+                    "TargetOriginId": items[0]["Id"],
+                    "CachePolicyId": CACHING_OPTIMIZED,
+                    "ViewerProtocolPolicy": a["viewer_protocol_policy"],
+                },
+            }
+        )
         return config
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
@@ -63,12 +99,19 @@ class CloudFrontDistribution(ResourceKind):
         config = dist["Config"]
         origins = config.get("Origins", {}).get("Items", []) or []
         oac = cf.find_oac(res.inputs["oac"])
-        signed = oac is not None and all(o.get("OriginAccessControlId", oac["Id"]) == oac["Id"] for o in origins)
-        return {"enabled": config.get("Enabled"),
-                "viewer_protocol_policy": config.get("DefaultCacheBehavior", {}).get("ViewerProtocolPolicy"),
-                "origins": sorted(o["DomainName"] for o in origins), "price_class": config.get("PriceClass"),
-                "origin_access_control": signed, "tags": only_keys(cf.tags(dist["ARN"]), res.tags),
-                "id": dist["Id"], "domain": dist.get("DomainName")}
+        signed = oac is not None and all(
+            o.get("OriginAccessControlId", oac["Id"]) == oac["Id"] for o in origins
+        )
+        return {
+            "enabled": config.get("Enabled"),
+            "viewer_protocol_policy": config.get("DefaultCacheBehavior", {}).get("ViewerProtocolPolicy"),
+            "origins": sorted(o["DomainName"] for o in origins),
+            "price_class": config.get("PriceClass"),
+            "origin_access_control": signed,
+            "tags": only_keys(cf.tags(dist["ARN"]), res.tags),
+            "id": dist["Id"],
+            "domain": dist.get("DomainName"),
+        }
 
     def _oac(self, cf: Any, res: Resource) -> str:
         oac = cf.find_oac(res.inputs["oac"])

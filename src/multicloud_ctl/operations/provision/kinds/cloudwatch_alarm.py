@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings, ResourceKind, only_keys, tag_list
+from multicloud_ctl.operations.provision.kind import (
+    DesiredContext,
+    KindSettings,
+    ResourceKind,
+    only_keys,
+    tag_list,
+)
 from multicloud_ctl.operations.provision.model import Resource
 
 
@@ -28,12 +34,19 @@ class CloudWatchAlarm(ResourceKind):
         for fn in ctx.env.aws.functions:
             for metric, threshold in (("Errors", s.errors_threshold), ("Throttles", s.throttles_threshold)):
                 alarm = f"mcctl-{ctx.env.name}-{fn}-{metric.lower()}"
-                attrs = {"Namespace": "AWS/Lambda", "MetricName": metric,
-                         "Dimensions": [{"Name": "FunctionName", "Value": fn}], "Statistic": "Sum",
-                         "Period": s.period_seconds, "EvaluationPeriods": s.evaluation_periods,
-                         "Threshold": threshold, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-                         "TreatMissingData": "notBreaching",
-                         "AlarmActions": [s.alarm_topic_arn] if s.alarm_topic_arn else [], "tags": ctx.tags}
+                attrs = {
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "FunctionName", "Value": fn}],
+                    "Statistic": "Sum",
+                    "Period": s.period_seconds,
+                    "EvaluationPeriods": s.evaluation_periods,
+                    "Threshold": threshold,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                    "TreatMissingData": "notBreaching",
+                    "AlarmActions": [s.alarm_topic_arn] if s.alarm_topic_arn else [],
+                    "tags": ctx.tags,
+                }
                 out.append(self.make(ctx, alarm, attrs, region=ctx.regions[0], inputs={"alarm": alarm}))
         return out
 

@@ -29,11 +29,21 @@ class CognitoAppClient(ResourceKind):
         s: Settings = ctx.settings(self.name)
         claims = ctx.settings(CognitoUserPool.name).custom_claims
         pool = ctx.env.aws.user_pool
-        attrs = {"explicit_auth_flows": FLOWS, "read_attributes": sorted(["email", *(f"custom:{c}" for c in claims)]),
-                 "id_token_validity": s.id_token_validity_minutes}
-        return [self.make(ctx, s.client_name, attrs, region=ctx.regions[0],
-                          inputs={"pool": pool, "client": s.client_name},
-                          depends_on=[f"{CognitoUserPool.name}/{pool}"])]
+        attrs = {
+            "explicit_auth_flows": FLOWS,
+            "read_attributes": sorted(["email", *(f"custom:{c}" for c in claims)]),
+            "id_token_validity": s.id_token_validity_minutes,
+        }
+        return [
+            self.make(
+                ctx,
+                s.client_name,
+                attrs,
+                region=ctx.regions[0],
+                inputs={"pool": pool, "client": s.client_name},
+                depends_on=[f"{CognitoUserPool.name}/{pool}"],
+            )
+        ]
 
     def _admin(self, runtime: Any, res: Resource) -> Any:
         from multicloud_ctl.providers.aws.cognito import CognitoAdmin
@@ -42,8 +52,12 @@ class CognitoAppClient(ResourceKind):
 
     def _config(self, res: Resource) -> dict[str, Any]:
         a = res.attrs
-        return {"ExplicitAuthFlows": a["explicit_auth_flows"], "ReadAttributes": a["read_attributes"],
-                "IdTokenValidity": a["id_token_validity"], "TokenValidityUnits": {"IdToken": "minutes"}}
+        return {
+            "ExplicitAuthFlows": a["explicit_auth_flows"],
+            "ReadAttributes": a["read_attributes"],
+            "IdTokenValidity": a["id_token_validity"],
+            "TokenValidityUnits": {"IdToken": "minutes"},
+        }
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
         admin = self._admin(runtime, res)
@@ -51,9 +65,12 @@ class CognitoAppClient(ResourceKind):
         client = admin.find_client(pool["Id"], res.inputs["client"]) if pool else None
         if client is None:
             return None
-        return {"explicit_auth_flows": sorted(client.get("ExplicitAuthFlows", [])),
-                "read_attributes": sorted(client.get("ReadAttributes", [])),
-                "id_token_validity": client.get("IdTokenValidity"), "id": client["ClientId"]}
+        return {
+            "explicit_auth_flows": sorted(client.get("ExplicitAuthFlows", [])),
+            "read_attributes": sorted(client.get("ReadAttributes", [])),
+            "id_token_validity": client.get("IdTokenValidity"),
+            "id": client["ClientId"],
+        }
 
     def live_tags(self, runtime: Any, res: Resource) -> dict[str, str] | None:
         admin = self._admin(runtime, res)

@@ -20,13 +20,27 @@ class Settings(KindSettings):
 
 
 def schema(claims: list[str]) -> list[dict[str, Any]]:
-    return [{"Name": c, "AttributeDataType": "String", "Mutable": True,
-             "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "256"}} for c in claims]
+    return [
+        {
+            "Name": c,
+            "AttributeDataType": "String",
+            "Mutable": True,
+            "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "256"},
+        }
+        for c in claims
+    ]
 
 
 def policies(min_length: int) -> dict[str, Any]:
-    return {"PasswordPolicy": {"MinimumLength": min_length, "RequireUppercase": True, "RequireLowercase": True,
-                               "RequireNumbers": True, "RequireSymbols": False}}
+    return {
+        "PasswordPolicy": {
+            "MinimumLength": min_length,
+            "RequireUppercase": True,
+            "RequireLowercase": True,
+            "RequireNumbers": True,
+            "RequireSymbols": False,
+        }
+    }
 
 
 class CognitoUserPool(ResourceKind):
@@ -38,10 +52,20 @@ class CognitoUserPool(ResourceKind):
     def desired(self, ctx: DesiredContext) -> list[Resource]:
         s: Settings = ctx.settings(self.name)
         region = ctx.regions[0]
-        attrs = {"custom_attributes": sorted(f"custom:{c}" for c in s.custom_claims),
-                 "password_min_length": s.password_min_length, "tags": ctx.tags}
-        return [self.make(ctx, ctx.env.aws.user_pool, attrs, region=region,
-                          inputs={"pool": ctx.env.aws.user_pool, "claims": list(s.custom_claims)})]
+        attrs = {
+            "custom_attributes": sorted(f"custom:{c}" for c in s.custom_claims),
+            "password_min_length": s.password_min_length,
+            "tags": ctx.tags,
+        }
+        return [
+            self.make(
+                ctx,
+                ctx.env.aws.user_pool,
+                attrs,
+                region=region,
+                inputs={"pool": ctx.env.aws.user_pool, "claims": list(s.custom_claims)},
+            )
+        ]
 
     def _admin(self, runtime: Any, res: Resource) -> Any:
         from multicloud_ctl.providers.aws.cognito import CognitoAdmin
@@ -54,13 +78,20 @@ class CognitoUserPool(ResourceKind):
             return None
         names = sorted(a["Name"] for a in pool.get("SchemaAttributes", []) if a["Name"].startswith("custom:"))
         wanted = set(res.attrs["custom_attributes"])
-        return {"custom_attributes": [n for n in names if n in wanted],
-                "password_min_length": pool.get("Policies", {}).get("PasswordPolicy", {}).get("MinimumLength"),
-                "tags": only_keys(pool.get("UserPoolTags") or {}, res.tags), "id": pool["Id"]}
+        return {
+            "custom_attributes": [n for n in names if n in wanted],
+            "password_min_length": pool.get("Policies", {}).get("PasswordPolicy", {}).get("MinimumLength"),
+            "tags": only_keys(pool.get("UserPoolTags") or {}, res.tags),
+            "id": pool["Id"],
+        }
 
     def create(self, runtime: Any, res: Resource) -> Any:
         pool_id = self._admin(runtime, res).create_pool(
-            res.inputs["pool"], schema(res.inputs["claims"]), policies(res.attrs["password_min_length"]), res.tags)
+            res.inputs["pool"],
+            schema(res.inputs["claims"]),
+            policies(res.attrs["password_min_length"]),
+            res.tags,
+        )
         return {"id": pool_id}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:

@@ -28,15 +28,22 @@ class Settings(KindSettings):
 
 
 def key_spec(key: str, *, category_index: bool = False) -> dict[str, Any]:
-    spec: dict[str, Any] = {"KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
-                            "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}]}
+    spec: dict[str, Any] = {
+        "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
+    }
     if category_index:
         spec["AttributeDefinitions"].append({"AttributeName": "category", "AttributeType": "S"})
-        spec["GlobalSecondaryIndexes"] = [{
-            "IndexName": CATEGORY_INDEX,
-            "KeySchema": [{"AttributeName": "category", "KeyType": "HASH"},
-                          {"AttributeName": key, "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"}}]
+        spec["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": CATEGORY_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "category", "KeyType": "HASH"},
+                    {"AttributeName": key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ]
     return spec
 
 
@@ -49,19 +56,31 @@ class DynamoDbTable(ResourceKind):
     def desired(self, ctx: DesiredContext) -> list[Resource]:
         s: Settings = ctx.settings(self.name)
         t = ctx.env.aws.tables
-        tables = [(t.products, key_spec("product_id", category_index=True)), (t.users, key_spec("user_id")),
-                  (t.inventory, key_spec("product_id")), (t.orders, key_spec("order_id")),
-                  (t.idempotency, key_spec("key"))]
+        tables = [
+            (t.products, key_spec("product_id", category_index=True)),
+            (t.users, key_spec("user_id")),
+            (t.inventory, key_spec("product_id")),
+            (t.orders, key_spec("order_id")),
+            (t.idempotency, key_spec("key")),
+        ]
         regions = ctx.regions[:1] if ctx.env.aws.global_tables else ctx.regions
         out = []
         for region in regions:
             for table, spec in tables:
-                attrs: dict[str, Any] = {"billing_mode": s.billing_mode, "stream": s.stream_view_type,
-                                         "pitr": s.point_in_time_recovery, "sse": True, "tags": ctx.tags}
+                attrs: dict[str, Any] = {
+                    "billing_mode": s.billing_mode,
+                    "stream": s.stream_view_type,
+                    "pitr": s.point_in_time_recovery,
+                    "sse": True,
+                    "tags": ctx.tags,
+                }
                 if ctx.env.aws.global_tables and len(ctx.regions) > 1:
                     attrs["replicas"] = ctx.regions[1:]
-                out.append(self.make(ctx, f"{table}@{region}", attrs, region=region,
-                                     inputs={"table": table, "spec": spec}))
+                out.append(
+                    self.make(
+                        ctx, f"{table}@{region}", attrs, region=region, inputs={"table": table, "spec": spec}
+                    )
+                )
         return out
 
     def _admin(self, runtime: Any, res: Resource) -> Any:
@@ -88,8 +107,11 @@ class DynamoDbTable(ResourceKind):
 
     def create(self, runtime: Any, res: Resource) -> Any:
         a = res.attrs
-        spec = {**res.inputs["spec"], "BillingMode": a["billing_mode"],
-                "SSESpecification": {"Enabled": bool(a["sse"]), "SSEType": "KMS"}}
+        spec = {
+            **res.inputs["spec"],
+            "BillingMode": a["billing_mode"],
+            "SSESpecification": {"Enabled": bool(a["sse"]), "SSEType": "KMS"},
+        }
         if a.get("stream"):
             spec["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": a["stream"]}
         out = self._admin(runtime, res).create(res.inputs["table"], spec, tag_list(res.tags))

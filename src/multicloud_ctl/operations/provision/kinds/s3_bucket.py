@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings, ResourceKind, only_keys, tag_list
+from multicloud_ctl.operations.provision.kind import (
+    DesiredContext,
+    KindSettings,
+    ResourceKind,
+    only_keys,
+    tag_list,
+)
 from multicloud_ctl.operations.provision.model import Resource
 
-BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-             "RestrictPublicBuckets": True}
+BLOCK_ALL = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
 
 
 class Settings(KindSettings):
@@ -36,17 +46,28 @@ class S3Bucket(ResourceKind):
     def desired(self, ctx: DesiredContext) -> list[Resource]:
         s: Settings = ctx.settings(self.name)
         b = ctx.env.aws.buckets
-        lifecycle = [{
-            "ID": "mcctl-tiering", "Status": "Enabled", "Filter": {"Prefix": ""},
-            "Transitions": [{"Days": s.infrequent_access_days, "StorageClass": "STANDARD_IA"},
-                            {"Days": s.intelligent_tiering_days, "StorageClass": "INTELLIGENT_TIERING"}],
-            "NoncurrentVersionExpiration": {"NoncurrentDays": s.noncurrent_expire_days},
-        }]
+        lifecycle = [
+            {
+                "ID": "mcctl-tiering",
+                "Status": "Enabled",
+                "Filter": {"Prefix": ""},
+                "Transitions": [
+                    {"Days": s.infrequent_access_days, "StorageClass": "STANDARD_IA"},
+                    {"Days": s.intelligent_tiering_days, "StorageClass": "INTELLIGENT_TIERING"},
+                ],
+                "NoncurrentVersionExpiration": {"NoncurrentDays": s.noncurrent_expire_days},
+            }
+        ]
         out = []
         primary, secondary = ctx.regions[0], (ctx.regions[1] if len(ctx.regions) > 1 else None)
         for bucket in (b.product_images, b.static_assets, b.artifacts):
-            base = {"versioning": "Enabled", "encryption": "AES256", "public_access_block": BLOCK_ALL,
-                    "lifecycle": lifecycle, "tags": ctx.tags}
+            base = {
+                "versioning": "Enabled",
+                "encryption": "AES256",
+                "public_access_block": BLOCK_ALL,
+                "lifecycle": lifecycle,
+                "tags": ctx.tags,
+            }
             attrs = dict(base)
             deps: list[str] = []
             if secondary:
@@ -54,12 +75,23 @@ class S3Bucket(ResourceKind):
                 out.append(self.make(ctx, copy, dict(base), region=secondary, inputs={"bucket": copy}))
                 if ctx.env.aws.s3_replication:
                     role = f"arn:aws:iam::{ctx.env.aws.account_id}:role/{s.replication_role}"
-                    attrs["replication"] = {"Role": role, "Rules": [{
-                        "ID": "mcctl-to-secondary", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": ""},
-                        "Destination": {"Bucket": f"arn:aws:s3:::{copy}"},
-                        "DeleteMarkerReplication": {"Status": "Disabled"}}]}
+                    attrs["replication"] = {
+                        "Role": role,
+                        "Rules": [
+                            {
+                                "ID": "mcctl-to-secondary",
+                                "Priority": 1,
+                                "Status": "Enabled",
+                                "Filter": {"Prefix": ""},
+                                "Destination": {"Bucket": f"arn:aws:s3:::{copy}"},
+                                "DeleteMarkerReplication": {"Status": "Disabled"},
+                            }
+                        ],
+                    }
                     deps.append(f"{self.name}/{copy}")
-            out.append(self.make(ctx, bucket, attrs, region=primary, inputs={"bucket": bucket}, depends_on=deps))
+            out.append(
+                self.make(ctx, bucket, attrs, region=primary, inputs={"bucket": bucket}, depends_on=deps)
+            )
         return out
 
     def _admin(self, runtime: Any, res: Resource) -> Any:

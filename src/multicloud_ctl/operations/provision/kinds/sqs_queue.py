@@ -32,16 +32,36 @@ class SqsQueue(ResourceKind):
         for region in ctx.regions:
             for queue in (q.orders, q.notifications, q.payments, q.analytics):
                 dlq = f"{queue}-dlq"
-                out.append(self.make(ctx, f"{dlq}@{region}", {
-                    "attributes": {"MessageRetentionPeriod": str(s.dlq_retention_seconds)}, "tags": ctx.tags,
-                }, region=region, inputs={"queue": dlq}))
+                out.append(
+                    self.make(
+                        ctx,
+                        f"{dlq}@{region}",
+                        {
+                            "attributes": {"MessageRetentionPeriod": str(s.dlq_retention_seconds)},
+                            "tags": ctx.tags,
+                        },
+                        region=region,
+                        inputs={"queue": dlq},
+                    )
+                )
                 arn = f"arn:aws:sqs:{region}:{ctx.env.aws.account_id}:{dlq}"
-                out.append(self.make(ctx, f"{queue}@{region}", {
-                    "attributes": {"MessageRetentionPeriod": str(s.retention_seconds),
-                                   "VisibilityTimeout": str(s.visibility_timeout)},
-                    "redrive": {"deadLetterTargetArn": arn, "maxReceiveCount": s.max_receive_count},
-                    "tags": ctx.tags,
-                }, region=region, inputs={"queue": queue}, depends_on=[f"{self.name}/{dlq}@{region}"]))
+                out.append(
+                    self.make(
+                        ctx,
+                        f"{queue}@{region}",
+                        {
+                            "attributes": {
+                                "MessageRetentionPeriod": str(s.retention_seconds),
+                                "VisibilityTimeout": str(s.visibility_timeout),
+                            },
+                            "redrive": {"deadLetterTargetArn": arn, "maxReceiveCount": s.max_receive_count},
+                            "tags": ctx.tags,
+                        },
+                        region=region,
+                        inputs={"queue": queue},
+                        depends_on=[f"{self.name}/{dlq}@{region}"],
+                    )
+                )
         return out
 
     def _admin(self, runtime: Any, res: Resource) -> Any:
@@ -55,12 +75,16 @@ class SqsQueue(ResourceKind):
         if url is None:
             return None
         attrs = sqs.attributes(url)
-        live: dict[str, Any] = {"attributes": only_keys(attrs, res.attrs["attributes"]),
-                                "tags": only_keys(sqs.tags(url), res.tags)}
+        live: dict[str, Any] = {
+            "attributes": only_keys(attrs, res.attrs["attributes"]),
+            "tags": only_keys(sqs.tags(url), res.tags),
+        }
         if "RedrivePolicy" in attrs:
             policy = json.loads(attrs["RedrivePolicy"])
-            live["redrive"] = {"deadLetterTargetArn": policy.get("deadLetterTargetArn"),
-                               "maxReceiveCount": int(policy.get("maxReceiveCount", 0))}
+            live["redrive"] = {
+                "deadLetterTargetArn": policy.get("deadLetterTargetArn"),
+                "maxReceiveCount": int(policy.get("maxReceiveCount", 0)),
+            }
         return live
 
     def _attributes(self, res: Resource) -> dict[str, str]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings, ResourceKind, only_keys, tag_list
+from multicloud_ctl.operations.provision.kind import (
+    DesiredContext,
+    KindSettings,
+    ResourceKind,
+    only_keys,
+    tag_list,
+)
 from multicloud_ctl.operations.provision.model import Resource
 
 
@@ -33,9 +39,15 @@ class Vpc(ResourceKind):
         out = []
         for i, region in enumerate(ctx.regions):
             cidr = s.cidrs["primary" if i == 0 else "secondary"]
-            out.append(self.make(ctx, f"{vpc_name(ctx)}@{region}", {
-                "cidr": cidr, "dns_hostnames": True, "tags": {"Name": vpc_name(ctx), **ctx.tags}},
-                region=region, inputs={"vpc": vpc_name(ctx)}))
+            out.append(
+                self.make(
+                    ctx,
+                    f"{vpc_name(ctx)}@{region}",
+                    {"cidr": cidr, "dns_hostnames": True, "tags": {"Name": vpc_name(ctx), **ctx.tags}},
+                    region=region,
+                    inputs={"vpc": vpc_name(ctx)},
+                )
+            )
         return out
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
@@ -43,8 +55,12 @@ class Vpc(ResourceKind):
         vpc = ec2.vpc(res.inputs["vpc"])
         if vpc is None:
             return None
-        return {"cidr": vpc["CidrBlock"], "dns_hostnames": ec2.dns_hostnames(vpc["VpcId"]),
-                "tags": only_keys(vpc["TagMap"], res.tags), "id": vpc["VpcId"]}
+        return {
+            "cidr": vpc["CidrBlock"],
+            "dns_hostnames": ec2.dns_hostnames(vpc["VpcId"]),
+            "tags": only_keys(vpc["TagMap"], res.tags),
+            "id": vpc["VpcId"],
+        }
 
     def create(self, runtime: Any, res: Resource) -> Any:
         return {"id": network(runtime, res.region).create_vpc(res.attrs["cidr"], tag_list(res.tags))}
@@ -59,8 +75,10 @@ class Vpc(ResourceKind):
         if "cidr" in changed:
             from multicloud_ctl.errors import OperationFailed
 
-            raise OperationFailed(f"the CIDR of VPC {res.inputs['vpc']} cannot change in place",
-                                  hint="destroy and re-create the network, or put the old CIDR back in the playbook")
+            raise OperationFailed(
+                f"the CIDR of VPC {res.inputs['vpc']} cannot change in place",
+                hint="destroy and re-create the network, or put the old CIDR back in the playbook",
+            )
         return {"updated": changed}
 
     def delete(self, runtime: Any, res: Resource) -> Any:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings, ResourceKind, only_keys, tag_list
+from multicloud_ctl.operations.provision.kind import (
+    DesiredContext,
+    KindSettings,
+    ResourceKind,
+    only_keys,
+    tag_list,
+)
 from multicloud_ctl.operations.provision.kinds.vpc import Vpc, network, vpc_name
 from multicloud_ctl.operations.provision.model import Resource
 
@@ -22,10 +28,17 @@ class VpnGateway(ResourceKind):
     def desired(self, ctx: DesiredContext) -> list[Resource]:
         s: Settings = ctx.settings(self.name)
         name = f"{vpc_name(ctx)}-vgw"
-        return [self.make(ctx, f"{name}@{region}", {
-            "asn": s.amazon_side_asn, "attached_vpc": vpc_name(ctx), "tags": {"Name": name, **ctx.tags}},
-            region=region, inputs={"vgw": name, "vpc": vpc_name(ctx)},
-            depends_on=[f"{Vpc.name}/{vpc_name(ctx)}@{region}"]) for region in ctx.regions]
+        return [
+            self.make(
+                ctx,
+                f"{name}@{region}",
+                {"asn": s.amazon_side_asn, "attached_vpc": vpc_name(ctx), "tags": {"Name": name, **ctx.tags}},
+                region=region,
+                inputs={"vgw": name, "vpc": vpc_name(ctx)},
+                depends_on=[f"{Vpc.name}/{vpc_name(ctx)}@{region}"],
+            )
+            for region in ctx.regions
+        ]
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
         ec2 = network(runtime, res.region)
@@ -33,10 +46,15 @@ class VpnGateway(ResourceKind):
         if vgw is None:
             return None
         vpc = ec2.vpc(res.inputs["vpc"])
-        attached = {a["VpcId"] for a in vgw.get("VpcAttachments", []) if a.get("State") in ("attached", "attaching")}
-        return {"asn": int(vgw.get("AmazonSideAsn") or 0) or res.attrs["asn"],
-                "attached_vpc": res.inputs["vpc"] if vpc and vpc["VpcId"] in attached else None,
-                "tags": only_keys(vgw["TagMap"], res.tags), "id": vgw["VpnGatewayId"]}
+        attached = {
+            a["VpcId"] for a in vgw.get("VpcAttachments", []) if a.get("State") in ("attached", "attaching")
+        }
+        return {
+            "asn": int(vgw.get("AmazonSideAsn") or 0) or res.attrs["asn"],
+            "attached_vpc": res.inputs["vpc"] if vpc and vpc["VpcId"] in attached else None,
+            "tags": only_keys(vgw["TagMap"], res.tags),
+            "id": vgw["VpnGatewayId"],
+        }
 
     def create(self, runtime: Any, res: Resource) -> Any:
         ec2 = network(runtime, res.region)
