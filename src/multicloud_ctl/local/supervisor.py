@@ -61,7 +61,9 @@ def probe(url: str, timeout: float = 1.0) -> Probe | None:
 def process_cmdline(pid: int) -> list[str] | None:
     """The argv of a live (non-zombie) process, or None when there is no such process."""
     proc = Path(f"/proc/{pid}")
-    if proc.exists():
+    if Path("/proc/self").exists():
+        if not proc.exists():
+            return None
         try:
             stat = (proc / "stat").read_text()
             if stat.rsplit(")", 1)[1].split()[0] == "Z":
@@ -236,7 +238,7 @@ class Supervisor:
         self.stop_component(comp)
         tail = ""
         with contextlib.suppress(OSError):
-            tail = self.log_file(comp).read_text(errors="replace").strip().splitlines()[-1][:200]
+            tail = (self.log_file(comp).read_text(errors="replace").strip().splitlines() or [""])[-1][:200]
         raise OperationFailed(
             f"sandbox component {comp.name} did not become healthy on port "
             f"{self.port_of(comp)}" + (f": {tail}" if tail else ""),
