@@ -13,14 +13,15 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import API_KEY, Shop, apigw_event
 from sqlalchemy import func, select
 
+from conftest import API_KEY, Shop, apigw_event
 from multicloud_ctl.functions.adapters import sql_schema as t
 from multicloud_ctl.functions.adapters.bus import Outcome, process_batch
 from multicloud_ctl.functions.adapters.sql_ledger import SqlAnalytics
@@ -38,7 +39,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], str]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
         return "250 Message accepted for delivery"
 
@@ -58,8 +59,13 @@ class _Peer(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         url = urllib.parse.urlsplit(self.path)
         size = int(self.headers.get("content-length") or 0)
-        status, headers, body = handle_http(self.command, url.path, dict(self.headers.items()),
-                                            dict(urllib.parse.parse_qsl(url.query)), self.rfile.read(size))
+        status, headers, body = handle_http(
+            self.command,
+            url.path,
+            dict(self.headers.items()),
+            dict(urllib.parse.parse_qsl(url.query)),
+            self.rfile.read(size),
+        )
         data = body.encode()
         self.send_response(status)
         for k, v in headers.items():
@@ -68,7 +74,7 @@ class _Peer(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server API
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -91,8 +97,13 @@ def drain(shop: Shop, rounds: int = 10) -> dict[str, Outcome]:
     for _ in range(rounds):
         busy = False
         for q in QUEUES:
-            out = process_batch(svc.bus, q, lambda body, q=q: consume(svc, q, body),
-                                max_deliveries=svc.cfg.max_deliveries, wait_seconds=0)
+            out = process_batch(
+                svc.bus,
+                q,
+                lambda body, q=q: consume(svc, q, body),
+                max_deliveries=svc.cfg.max_deliveries,
+                wait_seconds=0,
+            )
             busy |= bool(out.completed + out.abandoned + out.dead_lettered)
             for k in ("completed", "abandoned", "dead_lettered"):
                 setattr(total[q], k, getattr(total[q], k) + getattr(out, k))
@@ -102,12 +113,21 @@ def drain(shop: Shop, rounds: int = 10) -> dict[str, Outcome]:
 
 
 def place(shop: Shop, price: int, qty: int, user: str = "alice") -> dict[str, Any]:
-    made = route(apigw_event("POST", "/products", headers=SVC,
-                             body={"name": "Lamp", "category": "home", "price_cents": price}))
+    made = route(
+        apigw_event(
+            "POST", "/products", headers=SVC, body={"name": "Lamp", "category": "home", "price_cents": price}
+        )
+    )
     pid = json.loads(made["body"])["product_id"]
     route(apigw_event("PUT", f"/inventory/{pid}", headers=SVC, body={"available": 10}))
-    resp = route(apigw_event("POST", "/orders", headers=shop.bearer(user),
-                             body={"lines": [{"product_id": pid, "quantity": qty}], "email": f"{user}@example.com"}))
+    resp = route(
+        apigw_event(
+            "POST",
+            "/orders",
+            headers=shop.bearer(user),
+            body={"lines": [{"product_id": pid, "quantity": qty}], "email": f"{user}@example.com"},
+        )
+    )
     assert resp["statusCode"] == 201, resp["body"]
     return dict(json.loads(resp["body"]))
 
@@ -124,7 +144,10 @@ def test_order_flows_through_payment_notification_and_analytics(shop: Shop, smtp
     assert tx is not None and tx.status == "succeeded" and tx.amount_cents == 3998
     assert order_status(order["order_id"]) == "paid"
     subjects = sorted(str(email.message_from_string(m[1])["Subject"]) for m in smtp.messages)
-    assert subjects == [f"Order {order['order_id']} received", f"Payment for order {order['order_id']} confirmed"]
+    assert subjects == [
+        f"Order {order['order_id']} received",
+        f"Payment for order {order['order_id']} confirmed",
+    ]
     assert all(m[0] == ["alice@example.com"] for m in smtp.messages)
     assert "39.98 USD" in smtp.messages[0][1]
     day = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -132,22 +155,31 @@ def test_order_flows_through_payment_notification_and_analytics(shop: Shop, smtp
     assert analytics.read("revenue_cents") == {("usd", day): 3998}
     assert analytics.read("units") == {(order["lines"][0]["product_id"], day): 2}
     assert analytics.read("orders") == {("*", day): 1}
-    outbox = [json.loads(x) for x in (shop.cfg.outbox_dir and open(f"{shop.cfg.outbox_dir}/outbox.jsonl"))]
+    outbox = [json.loads(x) for x in (Path(shop.cfg.outbox_dir) / "outbox.jsonl").read_text().splitlines()]
     assert len(outbox) == 2 and all(e["via"].startswith("smtp://127.0.0.1:") for e in outbox)
 
 
-def test_the_payment_is_read_synchronously_from_the_peer_api(shop: Shop, peer: str,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_payment_is_read_synchronously_from_the_peer_api(
+    shop: Shop, peer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     order = place(shop, price=700, qty=1)
     mine = shop.bearer("alice")
-    assert route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))["statusCode"] == 503
+    assert (
+        route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))["statusCode"] == 503
+    )
     monkeypatch.setenv("MCCTL_FN_PEER_API_URL", peer)
-    assert route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))["statusCode"] == 404
+    assert (
+        route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))["statusCode"] == 404
+    )
     drain(shop)
     resp = route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))
     assert resp["statusCode"] == 200 and json.loads(resp["body"])["status"] == "succeeded"
-    assert route(apigw_event("GET", f"/orders/{order['order_id']}/payment",
-                             headers=shop.bearer("bob")))["statusCode"] == 404
+    assert (
+        route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=shop.bearer("bob")))[
+            "statusCode"
+        ]
+        == 404
+    )
     # the peer refuses callers without the service key
     with pytest.raises(urllib.error.HTTPError) as denied:
         urllib.request.urlopen(f"{peer}/payments/{order['order_id']}", timeout=5)
@@ -165,7 +197,9 @@ def test_a_declined_payment_fails_the_order(shop: Shop, smtp: Inbox) -> None:
 
 def test_a_poison_message_is_dead_lettered_after_n_deliveries_with_its_reason(shop: Shop) -> None:
     sqs = boto3.client("sqs", endpoint_url=shop.url, region_name="us-east-1")
-    sqs.send_message(QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MessageBody=json.dumps({"hello": "world"}))
+    sqs.send_message(
+        QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MessageBody=json.dumps({"hello": "world"})
+    )
     outcome = drain(shop)
     assert outcome["orders"].abandoned == 2 and outcome["orders"].dead_lettered == 1  # N = 3
     dlq = sqs.get_queue_url(QueueName="orders-dlq")["QueueUrl"]
@@ -174,9 +208,12 @@ def test_a_poison_message_is_dead_lettered_after_n_deliveries_with_its_reason(sh
     attrs = got[0]["MessageAttributes"]
     assert attrs["DeadLetterReason"]["StringValue"].startswith("Invalid: malformed event envelope")
     assert attrs["DeliveryCount"]["StringValue"] == "3" and attrs["SourceQueue"]["StringValue"] == "orders"
-    assert sqs.get_queue_attributes(QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"],
-                                    AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
-        "ApproximateNumberOfMessages"] == "0"
+    assert (
+        sqs.get_queue_attributes(
+            QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        == "0"
+    )
 
 
 def test_a_redelivered_payment_message_charges_once(shop: Shop) -> None:
@@ -196,5 +233,7 @@ def test_a_redelivered_payment_message_charges_once(shop: Shop) -> None:
         assert conn.execute(select(func.count()).select_from(t.transactions)).scalar() == 1
     drain(shop)
     day = datetime.now(UTC).strftime("%Y-%m-%d")
-    assert SqlAnalytics(svc.engine).read("revenue_cents") == {("usd", day): 500}  # re-announcements deduplicated
+    assert SqlAnalytics(svc.engine).read("revenue_cents") == {
+        ("usd", day): 500
+    }  # re-announcements deduplicated
     assert order_status(order["order_id"]) == "paid"

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import API_KEY, Shop, apigw_event, make_shop
 
+from conftest import API_KEY, Shop, apigw_event, make_shop
 from multicloud_ctl.functions.aws_lambda.router import route
 from multicloud_ctl.functions.azure.api import handle_http
 
@@ -34,7 +34,9 @@ def azure_call(method: str, path: str, headers: dict[str, str], body: Any = None
 
 
 def race(shop: Shop, call: Any) -> None:
-    status, product = call("POST", "/products", SVC, {"name": "Last ones", "category": "sale", "price_cents": 100})
+    status, product = call(
+        "POST", "/products", SVC, {"name": "Last ones", "category": "sale", "price_cents": 100}
+    )
     assert status == 201
     pid = product["product_id"]
     assert call("PUT", f"/inventory/{pid}", SVC, {"available": K})[0] == 200
@@ -65,6 +67,7 @@ def test_last_units_on_sqlite_standby(aws: str, tmp_path: Path, monkeypatch: pyt
     race(make_shop(aws, tmp_path, monkeypatch, cloud="azure"), azure_call)
 
 
-def test_last_units_on_postgresql_standby(aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          postgres_url: str) -> None:
+def test_last_units_on_postgresql_standby(
+    aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
     race(make_shop(aws, tmp_path, monkeypatch, cloud="azure", sql_url=postgres_url), azure_call)

@@ -9,10 +9,10 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import Shop, apigw_event
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from conftest import Shop, apigw_event
 from multicloud_ctl.functions.adapters.auth import CognitoVerifier, JwksCache
 from multicloud_ctl.functions.aws_lambda.router import route
 from multicloud_ctl.functions.domain.errors import Unauthorized
@@ -37,8 +37,9 @@ def test_real_cognito_id_and_access_tokens_are_accepted(shop: Shop, monkeypatch:
     assert status == 200 and body["display_name"] == "alice"
 
 
-def test_tampered_wrong_audience_wrong_issuer_and_no_token_are_401(shop: Shop,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tampered_wrong_audience_wrong_issuer_and_no_token_are_401(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = shop.user("alice")["IdToken"]
     head, payload, sig = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
@@ -50,25 +51,32 @@ def test_tampered_wrong_audience_wrong_issuer_and_no_token_are_401(shop: Shop,
     monkeypatch.setenv("MCCTL_FN_COGNITO_CLIENT_ID", "some-other-client")
     assert me(token) == (401, UNAUTHORIZED)
     monkeypatch.setenv("MCCTL_FN_COGNITO_CLIENT_ID", shop.client_id)
-    monkeypatch.setenv("MCCTL_FN_COGNITO_ISSUER", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other")
+    monkeypatch.setenv(
+        "MCCTL_FN_COGNITO_ISSUER", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"
+    )
     assert me(token) == (401, UNAUTHORIZED)
     monkeypatch.setenv("MCCTL_FN_COGNITO_ISSUER", shop.env["MCCTL_FN_COGNITO_ISSUER"])
     monkeypatch.setenv("MCCTL_FN_COGNITO_TOKEN_USE", "access")
     assert me(token) == (401, UNAUTHORIZED)  # an ID token where access tokens are required
 
 
-def test_a_token_without_the_cross_cloud_claim_for_this_cloud_is_401(shop: Shop,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_token_without_the_cross_cloud_claim_for_this_cloud_is_401(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = shop.user("alice")["IdToken"]  # custom:clouds = "aws azure"
     monkeypatch.setenv("MCCTL_FN_CLOUD", "azure")
     monkeypatch.setenv("MCCTL_FN_STORE", "dynamodb")
     assert me(token)[0] == 200
-    shop.idp.admin_update_user_attributes(UserPoolId=shop.pool_id, Username="alice",
-                                          UserAttributes=[{"Name": "custom:clouds", "Value": "aws"}])
+    shop.idp.admin_update_user_attributes(
+        UserPoolId=shop.pool_id, Username="alice", UserAttributes=[{"Name": "custom:clouds", "Value": "aws"}]
+    )
     shop.tokens.pop("alice")
-    fresh = shop.idp.admin_initiate_auth(UserPoolId=shop.pool_id, ClientId=shop.client_id,
-                                         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                         AuthParameters={"USERNAME": "alice", "PASSWORD": "Passw0rd!x"})
+    fresh = shop.idp.admin_initiate_auth(
+        UserPoolId=shop.pool_id,
+        ClientId=shop.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": "Passw0rd!x"},
+    )
     assert me(fresh["AuthenticationResult"]["IdToken"]) == (401, UNAUTHORIZED)
 
 
@@ -87,13 +95,22 @@ ISS = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local"
 
 def claims(**over: Any) -> dict[str, Any]:
     now = int(time.time())
-    base = {"sub": "u-1", "iss": ISS, "aud": "client-1", "token_use": "id", "iat": now, "exp": now + 600,
-            "cognito:username": "u1", "custom:clouds": "aws"}
+    base = {
+        "sub": "u-1",
+        "iss": ISS,
+        "aud": "client-1",
+        "token_use": "id",
+        "iat": now,
+        "exp": now + 600,
+        "cognito:username": "u1",
+        "custom:clouds": "aws",
+    }
     return {**base, **over}
 
 
-def test_crafted_tokens_expired_unknown_kid_and_alg_none(jwks_server: Any, keypair: Any, shop: Shop,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crafted_tokens_expired_unknown_kid_and_alg_none(
+    jwks_server: Any, keypair: Any, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     jwks_server.jwks = {"keys": [jwk_of(keypair, "k1")]}
     monkeypatch.setenv("MCCTL_FN_COGNITO_JWKS_URL", jwks_server.url)
     monkeypatch.setenv("MCCTL_FN_COGNITO_ISSUER", ISS)
@@ -110,13 +127,18 @@ def test_crafted_tokens_expired_unknown_kid_and_alg_none(jwks_server: Any, keypa
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     assert me(sign(claims(), other, "k-unknown")) == (401, UNAUTHORIZED)
     assert me(sign(claims(), other, "k1")) == (401, UNAUTHORIZED)  # right kid, wrong key
-    none = f"{b64(json.dumps({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'}).encode())}." \
-           f"{b64(json.dumps(claims()).encode())}."
+    none = (
+        f"{b64(json.dumps({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'}).encode())}."
+        f"{b64(json.dumps(claims()).encode())}."
+    )
     assert me(none) == (401, UNAUTHORIZED)
-    pem = keypair.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-    confused = f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', 'kid': 'k1'}).encode())}." \
-               f"{b64(json.dumps(claims()).encode())}"
+    pem = keypair.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    confused = (
+        f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', 'kid': 'k1'}).encode())}."
+        f"{b64(json.dumps(claims()).encode())}"
+    )
     import hashlib
     import hmac
 

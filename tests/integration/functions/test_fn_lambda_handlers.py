@@ -8,9 +8,14 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import API_KEY, OLD_API_KEY, Shop, apigw_event
 
-from multicloud_ctl.functions.aws_lambda import inventory_service, order_service, product_service, user_service
+from conftest import API_KEY, OLD_API_KEY, Shop, apigw_event
+from multicloud_ctl.functions.aws_lambda import (
+    inventory_service,
+    order_service,
+    product_service,
+    user_service,
+)
 from multicloud_ctl.functions.aws_lambda.router import route
 
 pytestmark = pytest.mark.integration
@@ -23,18 +28,27 @@ def call(event: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
     return resp["statusCode"], json.loads(resp["body"]) if resp["body"] else None, resp["headers"]
 
 
-def new_product(name: str = "Mug", category: str = "kitchen", price: int = 1250, stock: int | None = 10) -> str:
-    status, body, _ = call(apigw_event("POST", "/products", headers=SVC,
-                                       body={"name": name, "category": category, "price_cents": price}))
+def new_product(
+    name: str = "Mug", category: str = "kitchen", price: int = 1250, stock: int | None = 10
+) -> str:
+    status, body, _ = call(
+        apigw_event(
+            "POST", "/products", headers=SVC, body={"name": name, "category": category, "price_cents": price}
+        )
+    )
     assert status == 201, body
     if stock is not None:
-        assert call(apigw_event("PUT", f"/inventory/{body['product_id']}", headers=SVC,
-                                body={"available": stock}))[0] == 200
+        assert (
+            call(
+                apigw_event("PUT", f"/inventory/{body['product_id']}", headers=SVC, body={"available": stock})
+            )[0]
+            == 200
+        )
     return str(body["product_id"])
 
 
 def test_health_says_which_cloud(shop: Shop) -> None:
-    assert call(apigw_event("GET", "/health")) [:2] == (200, {"status": "ok", "cloud": "aws"})
+    assert call(apigw_event("GET", "/health"))[:2] == (200, {"status": "ok", "cloud": "aws"})
     resp = product_service.handler(apigw_event("GET", "/health"), None)
     assert json.loads(resp["body"])["cloud"] == "aws"
 
@@ -42,7 +56,8 @@ def test_health_says_which_cloud(shop: Shop) -> None:
 def test_product_crud_is_persisted_in_dynamodb(shop: Shop) -> None:
     pid = new_product(stock=None)
     item = boto3.client("dynamodb", endpoint_url=shop.url, region_name="us-east-1").get_item(
-        TableName="Products", Key={"product_id": {"S": pid}})["Item"]
+        TableName="Products", Key={"product_id": {"S": pid}}
+    )["Item"]
     assert item["name"]["S"] == "Mug" and item["price_cents"]["N"] == "1250"
     status, body, _ = call(apigw_event("PUT", f"/products/{pid}", headers=SVC, body={"price_cents": 999}))
     assert status == 200 and body["price_cents"] == 999 and body["name"] == "Mug"
@@ -53,17 +68,33 @@ def test_product_crud_is_persisted_in_dynamodb(shop: Shop) -> None:
 
 
 def test_product_validation_and_writes_need_the_service_key(shop: Shop) -> None:
-    status, body, _ = call(apigw_event("POST", "/products", headers=SVC, body={"name": "x", "category": "Bad Cat",
-                                                                              "price_cents": 1}))
+    status, body, _ = call(
+        apigw_event(
+            "POST", "/products", headers=SVC, body={"name": "x", "category": "Bad Cat", "price_cents": 1}
+        )
+    )
     assert status == 400 and "category" in body["error"]
     assert call(apigw_event("POST", "/products", headers=SVC, body="{not json"))[0] == 400
-    assert call(apigw_event("POST", "/products", body={"name": "x", "category": "a", "price_cents": 1}))[0] == 401
+    assert (
+        call(apigw_event("POST", "/products", body={"name": "x", "category": "a", "price_cents": 1}))[0]
+        == 401
+    )
     bad = {"X-Api-Key": "nope"}
-    assert call(apigw_event("POST", "/products", headers=bad, body={"name": "x", "category": "a",
-                                                                    "price_cents": 1}))[1] == {"error": "unauthorized"}
+    assert call(
+        apigw_event("POST", "/products", headers=bad, body={"name": "x", "category": "a", "price_cents": 1})
+    )[1] == {"error": "unauthorized"}
     # the previous key still works during a rotation
-    assert call(apigw_event("POST", "/products", headers={"X-Api-Key": OLD_API_KEY},
-                            body={"name": "x", "category": "a", "price_cents": 1}))[0] == 201
+    assert (
+        call(
+            apigw_event(
+                "POST",
+                "/products",
+                headers={"X-Api-Key": OLD_API_KEY},
+                body={"name": "x", "category": "a", "price_cents": 1},
+            )
+        )[0]
+        == 201
+    )
 
 
 def test_listing_by_category_pages_with_a_cursor(shop: Shop) -> None:
@@ -89,11 +120,15 @@ def test_listing_by_category_pages_with_a_cursor(shop: Shop) -> None:
 def test_image_upload_and_download_through_presigned_urls(shop: Shop) -> None:
     pid = new_product(stock=None)
     assert call(apigw_event("GET", f"/products/{pid}/image-url"))[0] == 404
-    status, up, _ = call(apigw_event("POST", f"/products/{pid}/image-upload-url", headers=SVC,
-                                     body={"content_type": "image/png"}))
+    status, up, _ = call(
+        apigw_event(
+            "POST", f"/products/{pid}/image-upload-url", headers=SVC, body={"content_type": "image/png"}
+        )
+    )
     assert status == 200 and up["method"] == "PUT"
-    put = urllib.request.Request(up["url"], data=b"\x89PNG fake", method="PUT",
-                                 headers={"Content-Type": "image/png"})
+    put = urllib.request.Request(
+        up["url"], data=b"\x89PNG fake", method="PUT", headers={"Content-Type": "image/png"}
+    )
     urllib.request.urlopen(put, timeout=5).close()
     status, down, _ = call(apigw_event("GET", f"/products/{pid}/image-url"))
     assert status == 200
@@ -110,8 +145,12 @@ def test_inventory_reserve_and_release_never_go_negative(shop: Shop) -> None:
     assert out["statusCode"] == 409
     back = handler(apigw_event("POST", f"/inventory/{pid}/release", headers=SVC, body={"quantity": 1}), None)
     assert json.loads(back["body"])["available"] == 1
-    assert handler(apigw_event("POST", f"/inventory/{pid}/reserve", headers=SVC, body={"quantity": -1}),
-                   None)["statusCode"] == 400
+    assert (
+        handler(apigw_event("POST", f"/inventory/{pid}/reserve", headers=SVC, body={"quantity": -1}), None)[
+            "statusCode"
+        ]
+        == 400
+    )
     assert handler(apigw_event("GET", "/inventory/nope"), None)["statusCode"] == 404
     # a service handler only serves its own prefix
     assert handler(apigw_event("GET", f"/products/{pid}"), None)["statusCode"] == 404
@@ -131,7 +170,9 @@ def test_place_order_reserves_persists_publishes_and_is_idempotent(shop: Shop) -
     assert again["headers"]["idempotent-replayed"] == "true"
     assert call(apigw_event("GET", f"/inventory/{a}"))[1]["available"] == 3  # not reserved twice
     sqs = boto3.client("sqs", endpoint_url=shop.url, region_name="us-east-1")
-    msgs = sqs.receive_message(QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MaxNumberOfMessages=10)["Messages"]
+    msgs = sqs.receive_message(QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MaxNumberOfMessages=10)[
+        "Messages"
+    ]
     assert len(msgs) == 1 and json.loads(msgs[0]["Body"])["data"]["order_id"] == order["order_id"]
     # an out-of-stock line releases what the earlier lines reserved
     fail = {"lines": [{"product_id": a, "quantity": 1}, {"product_id": b, "quantity": 1}]}
@@ -142,8 +183,14 @@ def test_place_order_reserves_persists_publishes_and_is_idempotent(shop: Shop) -
 
 def test_orders_belong_to_their_user_and_follow_valid_transitions(shop: Shop) -> None:
     pid = new_product(stock=3)
-    status, order, _ = call(apigw_event("POST", "/orders", headers=shop.bearer("alice"),
-                                        body={"lines": [{"product_id": pid, "quantity": 1}]}))
+    _, order, _ = call(
+        apigw_event(
+            "POST",
+            "/orders",
+            headers=shop.bearer("alice"),
+            body={"lines": [{"product_id": pid, "quantity": 1}]},
+        )
+    )
     oid = order["order_id"]
     assert call(apigw_event("GET", f"/orders/{oid}", headers=shop.bearer("alice")))[0] == 200
     assert call(apigw_event("GET", f"/orders/{oid}", headers=shop.bearer("bob")))[0] == 404
@@ -161,15 +208,26 @@ def test_user_profile_is_tied_to_the_cognito_sub(shop: Shop) -> None:
     h = user_service.handler
     me = json.loads(h(apigw_event("GET", "/users/me", headers=shop.bearer("carol")), None)["body"])
     assert me["display_name"] == "carol" and me["user_id"]
-    upd = h(apigw_event("PUT", "/users/me", headers=shop.bearer("carol"),
-                        body={"phone": "+14155550100", "display_name": "Carol C"}), None)
+    upd = h(
+        apigw_event(
+            "PUT",
+            "/users/me",
+            headers=shop.bearer("carol"),
+            body={"phone": "+14155550100", "display_name": "Carol C"},
+        ),
+        None,
+    )
     assert upd["statusCode"] == 200
     again = json.loads(h(apigw_event("GET", "/users/me", headers=shop.bearer("carol")), None)["body"])
     assert again["user_id"] == me["user_id"] and again["display_name"] == "Carol C"
     other = json.loads(h(apigw_event("GET", "/users/me", headers=shop.bearer("dave")), None)["body"])
     assert other["user_id"] != me["user_id"]
-    assert h(apigw_event("PUT", "/users/me", headers=shop.bearer("carol"), body={"phone": "123"}),
-             None)["statusCode"] == 400
+    assert (
+        h(apigw_event("PUT", "/users/me", headers=shop.bearer("carol"), body={"phone": "123"}), None)[
+            "statusCode"
+        ]
+        == 400
+    )
     assert h(apigw_event("GET", "/users/me"), None)["statusCode"] == 401
 
 

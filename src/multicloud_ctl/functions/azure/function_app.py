@@ -13,7 +13,7 @@ from multicloud_ctl.functions.domain.backup import BackupCore
 
 
 def create_app(backup_core: BackupCore | None = None) -> func.FunctionApp:
-    """A FunctionApp with the HTTP API, the four queue triggers and the backup timer bound to `backup_core`."""
+    """A FunctionApp: the HTTP API, the four queue triggers, the backup timer bound to `backup_core`."""
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app.register_functions(http_api.make_blueprint())
     app.register_functions(consumers.make_blueprint())
