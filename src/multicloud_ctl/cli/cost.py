@@ -1,7 +1,448 @@
-"""`mcctl cost`: not implemented yet (issue #8)."""
+"""`mcctl cost`: one FOCUS 1.2 cost report for AWS and Azure, budgets, forecast, anomalies, recommendations.
+
+Every command here only reads the clouds (`seed` writes sandbox data and refuses any non-local
+environment). Exit 3 when a budget is forecast to be exceeded by month end (report, forecast), so CI can gate.
+"""
 
 from __future__ import annotations
 
-from multicloud_ctl.cli.unfilled import unfilled_app
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-app = unfilled_app("cost", 8, "cost")
+import typer
+
+from multicloud_ctl.cli.state import get_state
+
+if TYPE_CHECKING:
+    from multicloud_ctl.cli.console import Console
+    from multicloud_ctl.cli.state import CliState
+    from multicloud_ctl.operations.cost.budgets import BudgetStatus
+    from multicloud_ctl.operations.cost.fetch import CostSources
+
+app = typer.Typer(
+    help="One FOCUS cost report for AWS and Azure, budgets, forecast, anomalies.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Cost playbook. [default: playbooks/cost.yaml]")
+PROVIDER = typer.Option("all", "--provider", help="all, aws or azure.")
+FORMATS = ("table", "json", "csv", "focus", "html")
+
+
+def _clouds(provider: str) -> tuple[str, ...]:
+    from multicloud_ctl.errors import UsageError
+
+    if provider not in ("all", "aws", "azure"):
+        raise UsageError(f"--provider {provider!r} is not one of all, aws, azure")
+    return ("aws", "azure") if provider == "all" else (provider,)
+
+
+def _sources(state: CliState, provider: str) -> CostSources:
+    from multicloud_ctl.operations.cost.fetch import CostSources
+
+    return CostSources.for_environment(state.environment(), _clouds(provider))
+
+
+def _today() -> Any:
+    from multicloud_ctl.operations.cost.period import today_utc
+
+    return today_utc()
+
+
+def _budget_rows(budgets: list[BudgetStatus]) -> list[list[Any]]:
+    from multicloud_ctl.operations.cost.render import money
+
+    return [
+        [
+            b.name,
+            b.scope,
+            b.currency,
+            money(b.amount),
+            money(b.spent),
+            f"{b.percent_spent:.0f}%",
+            money(b.forecast),
+            f"{money(b.forecast_low)} .. {money(b.forecast_high)}",
+            b.status,
+        ]
+        for b in budgets
+    ]
+
+
+BUDGET_COLUMNS = ["Budget", "Scope", "Currency", "Monthly", "Spent", "Used", "Forecast", "80% band", "Status"]
+
+
+def _budget_json(budgets: list[BudgetStatus]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": b.name,
+            "scope": b.scope,
+            "currency": b.currency,
+            "amount": b.amount,
+            "spent": round(b.spent, 2),
+            "percent_spent": round(b.percent_spent, 1),
+            "forecast": round(b.forecast, 2),
+            "forecast_low": round(b.forecast_low, 2),
+            "forecast_high": round(b.forecast_high, 2),
+            "percent_forecast": round(b.percent_forecast, 1),
+            "thresholds_crossed": b.thresholds_crossed,
+            "status": b.status,
+            "method": b.method,
+            "notes": b.notes,
+        }
+        for b in budgets
+    ]
+
+
+def _gate_budgets(console: Console, budgets: list[BudgetStatus]) -> None:
+    from multicloud_ctl.errors import Degraded
+
+    for b in budgets:
+        for note in b.notes:
+            console.warn(f"budget {b.name}: {note}")
+    over = [b for b in budgets if b.exceeded_by_forecast]
+    if over:
+        names = ", ".join(
+            f"{b.name} ({b.percent_forecast:.0f}% of {b.amount:,.0f} {b.currency})" for b in over
+        )
+        raise Degraded(
+            f"forecast to exceed budget by month end: {names}",
+            hint="see the budget table; --no-budgets skips the gate",
+        )
+
+
+def _write(console: Console, text: str, out: Path | None) -> None:
+    import sys
+
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    console.success(f"wrote {out} ({len(text.encode()):,} bytes)")
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    last: str = typer.Option(None, "--last", help="Trailing window ending today (UTC): 30d, 4w, 3m."),
+    since: str = typer.Option(None, "--since", help="First day (YYYY-MM-DD, UTC)."),
+    until: str = typer.Option(
+        None, "--until", help="Last day, inclusive (YYYY-MM-DD, UTC). [default: today]"
+    ),
+    granularity: str = typer.Option("daily", "--granularity", help="daily or monthly."),
+    group_by: str = typer.Option("service", "--group-by", help="provider, service, region or tag:KEY."),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", help="table, json, csv, focus (FOCUS 1.2 CSV) or html."
+    ),
+    out: Path = typer.Option(None, "--out", help="Write to this file instead of stdout."),
+    provider: str = PROVIDER,
+    playbook: Path = PLAYBOOK,
+    no_budgets: bool = typer.Option(False, "--no-budgets", help="Skip the budgets (and their exit-3 gate)."),
+) -> None:
+    """Cost of both clouds over a period, normalized to FOCUS 1.2 (default: last 30 days, by service)."""
+    from multicloud_ctl.errors import UsageError
+    from multicloud_ctl.operations.cost import render
+    from multicloud_ctl.operations.cost.period import resolve_period
+    from multicloud_ctl.operations.cost.report import group_key
+    from multicloud_ctl.operations.cost.views import load_spec, report_view
+
+    state = get_state(ctx)
+    console = state.console
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    if granularity not in ("daily", "monthly"):
+        raise UsageError(f"--granularity {granularity!r} is not daily or monthly")
+    group_key(group_by)  # validates --group-by
+    if fmt == "table" and console.json_mode:
+        fmt = "json"
+    if out is not None and fmt == "table":
+        raise UsageError("--out needs --format json, csv, focus or html")
+    today = _today()
+    period = resolve_period(last=last, since=since, until=until, today=today)
+    spec, _origin = load_spec(playbook)
+    result = report_view(
+        _sources(state, provider),
+        spec,
+        period,
+        today=today,
+        group_by=group_by,
+        granularity=granularity,
+        with_budgets=not no_budgets,
+    )
+    for warning in result.report.warnings:
+        console.warn(warning)
+    if result.empty:
+        console.info(
+            f"no cost data for {period} ({', '.join(f'{k}: {v}' for k, v in result.dataset.sources.items())})"
+        )
+        if state.environment().is_local:
+            console.info("hint: on the sandbox, `mcctl cost seed` loads 90 days of data")
+    if fmt == "table":
+        for view in render.report_tables(result.report):
+            if view.rows:
+                console.table(view.columns, view.rows, title=view.title)
+        if result.budgets:
+            console.table(BUDGET_COLUMNS, _budget_rows(result.budgets), title="Budgets (this month, UTC)")
+    elif fmt == "json":
+        from multicloud_ctl.cli.console import dumps
+
+        _write(
+            console,
+            dumps({**render.report_json(result.report), "budgets": _budget_json(result.budgets)}),
+            out,
+        )
+    elif fmt == "csv":
+        _write(console, render.report_csv(result.dataset.records, result.report), out)
+    elif fmt == "focus":
+        rows = render.focus_rows(result.dataset.records, period, granularity)
+        _write(console, render.focus_csv(rows), out)
+    else:
+        from multicloud_ctl.operations.cost.render_html import render_html
+
+        _write(console, render_html(result.report, result.budgets), out)
+    _gate_budgets(console, result.budgets)
+
+
+@app.command()
+def forecast(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLAYBOOK) -> None:
+    """Forecast this month's cost to month end per provider, and each budget's outlook (exit 3 if over)."""
+    from multicloud_ctl.operations.cost.render import money
+    from multicloud_ctl.operations.cost.views import forecast_view, load_spec
+
+    state = get_state(ctx)
+    console = state.console
+    spec, _ = load_spec(playbook)
+    sources = _sources(state, provider)
+    probe = None
+    if sources.aws is not None:
+        from multicloud_ctl.providers.aws.cost_explorer import CostExplorer, ce_client
+
+        probe = CostExplorer(ce_client(state.environment(), max_attempts=1)).cost_forecast
+    result = forecast_view(sources, spec, today=_today(), ce_forecast=probe)
+    for note in result.notes:
+        console.warn(note)
+    data = {
+        "today": result.today,
+        "month_end": result.month_end,
+        "providers": [
+            {
+                "provider": p.provider,
+                "currency": p.currency,
+                "month_to_date": round(p.month_to_date, 2),
+                "forecast_remaining": round(p.remaining, 2),
+                "month_end_total": round(p.month_end_total, 2),
+                "low": round(p.month_to_date + p.low, 2),
+                "high": round(p.month_to_date + p.high, 2),
+                "method": p.method,
+            }
+            for p in result.providers
+        ],
+        "budgets": _budget_json(result.budgets),
+    }
+    console.emit(
+        data,
+        columns=["Provider", "Currency", "Month to date", "Rest of month", "Month end", "80% band", "Method"],
+        rows=[
+            [
+                p.provider,
+                p.currency,
+                money(p.month_to_date),
+                money(p.remaining),
+                money(p.month_end_total),
+                f"{money(p.month_to_date + p.low)} .. {money(p.month_to_date + p.high)}",
+                p.method,
+            ]
+            for p in result.providers
+        ],
+        title=f"Forecast to {result.month_end} (UTC)",
+    )
+    if result.budgets and not console.json_mode:
+        console.table(BUDGET_COLUMNS, _budget_rows(result.budgets), title="Budgets (this month, UTC)")
+    _gate_budgets(console, result.budgets)
+
+
+@app.command()
+def anomalies(
+    ctx: typer.Context,
+    provider: str = PROVIDER,
+    playbook: Path = PLAYBOOK,
+    sensitivity: float = typer.Option(
+        None, "--sensitivity", min=0.5, help="Robust z threshold (playbook default)."
+    ),
+    fail: bool = typer.Option(False, "--fail", help="Exit 3 when anything is flagged."),
+) -> None:
+    """Days on which a service's cost left its normal range (median / MAD per service)."""
+    from multicloud_ctl.errors import Degraded
+    from multicloud_ctl.operations.cost.anomalies import METHOD
+    from multicloud_ctl.operations.cost.render import money
+    from multicloud_ctl.operations.cost.views import anomalies_view, load_spec
+
+    state = get_state(ctx)
+    console = state.console
+    spec, _ = load_spec(playbook)
+    found, data, policy = anomalies_view(
+        _sources(state, provider), spec, today=_today(), sensitivity=sensitivity
+    )
+    for warning in data.warnings:
+        console.warn(warning)
+    console.info(
+        f"method: {METHOD}; lookback {policy.lookback_days} days, last {policy.evaluate_days} complete "
+        f"days checked, |z| > {policy.sensitivity:g} and |delta| >= {policy.min_daily_delta:g}"
+    )
+    console.emit(
+        {
+            "method": METHOD,
+            "policy": policy,
+            "anomalies": [
+                {
+                    "day": a.day,
+                    "provider": a.provider,
+                    "service": a.service,
+                    "currency": a.currency,
+                    "actual": round(a.actual, 2),
+                    "expected": round(a.expected, 2),
+                    "expected_low": round(a.low, 2),
+                    "expected_high": round(a.high, 2),
+                    "z": round(a.z, 1),
+                    "delta": round(a.delta, 2),
+                    "direction": a.direction,
+                }
+                for a in found
+            ],
+        },
+        columns=[
+            "Day",
+            "Provider",
+            "Service",
+            "Currency",
+            "Actual",
+            "Expected",
+            "Expected range",
+            "z",
+            "Delta",
+        ],
+        rows=[
+            [
+                a.day,
+                a.provider,
+                a.service,
+                a.currency,
+                money(a.actual),
+                money(a.expected),
+                f"{money(a.low)} .. {money(a.high)}",
+                f"{a.z:+.1f}",
+                f"{a.delta:+,.2f}",
+            ]
+            for a in found
+        ],
+        title=f"Cost anomalies ({len(found)} flagged)",
+    )
+    if not found:
+        console.info("no anomalies: every service stayed inside its expected range")
+    elif fail:
+        raise Degraded(
+            f"{len(found)} cost anomalies flagged", hint="see the table; drop --fail to only report"
+        )
+
+
+@app.command()
+def recommend(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLAYBOOK) -> None:
+    """Savings: storage tiering, Lambda memory, DynamoDB mode, commitments, transfer, idle standby."""
+    from multicloud_ctl.operations.cost.recommend import recommend as build
+    from multicloud_ctl.operations.cost.views import load_spec
+
+    state = get_state(ctx)
+    console = state.console
+    spec, _ = load_spec(playbook)
+    env = state.environment()
+    recs = build(env, spec, _sources(state, provider), today=_today(), clouds=_clouds(provider))
+    console.emit(
+        {"recommendations": recs},
+        columns=["Area", "Provider", "Finding", "Monthly saving", "Status"],
+        rows=[[r.area, r.provider, r.finding, r.saving_text, r.status] for r in recs],
+        title="Cost recommendations",
+    )
+
+
+@app.command()
+def seed(
+    ctx: typer.Context,
+    days: int = typer.Option(90, "--days", help="Days of data ending today (UTC)."),
+    seed_value: int = typer.Option(7, "--seed", help="Random seed (same seed + same day = same data)."),
+    provider: str = PROVIDER,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be seeded; change nothing."),
+) -> None:
+    """Load deterministic cost data into the sandbox (moto Cost Explorer + the fake ARM). Sandbox only."""
+    from multicloud_ctl.errors import UsageError
+    from multicloud_ctl.operations.cost.seeding import primed_periods, seed_cost
+
+    state = get_state(ctx)
+    env = state.environment()
+    if not env.is_local:
+        raise UsageError(
+            f"`mcctl cost seed` only writes to the sandbox; environment {env.name!r} is a cloud one",
+            hint="use --env local",
+        )
+    clouds = _clouds(provider)
+    today = _today()
+    endpoints = env.endpoints()
+    if dry_run:
+        periods = primed_periods(today, days)
+        state.console.emit(
+            {
+                "dry_run": True,
+                "days": days,
+                "clouds": clouds,
+                "aws": endpoints.aws,
+                "arm": endpoints.arm,
+                "primed_periods": [str(p) for p in periods],
+            },
+            columns=["Cloud", "Endpoint", "What"],
+            rows=[
+                [
+                    c,
+                    endpoints.aws if c == "aws" else endpoints.arm,
+                    f"{days} days; {len(periods) * 3} primed queries"
+                    if c == "aws"
+                    else f"{days} days of records",
+                ]
+                for c in clouds
+            ],
+            title="cost seed plan (dry run: nothing changed)",
+        )
+        return
+    sources = _sources(state, provider)
+    metrics = None
+    if "aws" in clouds:
+        from multicloud_ctl.config.secrets import SecretResolver
+        from multicloud_ctl.providers.aws.cloudwatch_metrics import CloudWatchMetrics
+        from multicloud_ctl.providers.aws.session import AwsClients
+
+        metrics = (CloudWatchMetrics(AwsClients(env, SecretResolver()).client("cloudwatch")), env)
+    summary = seed_cost(
+        moto_url=endpoints.aws if "aws" in clouds else None,
+        arm_url=endpoints.arm if "azure" in clouds else None,
+        ce=sources.aws,
+        aws_account=env.aws.account_id,
+        azure_subscription=env.azure.subscription_id,
+        today=today,
+        days=days,
+        seed=seed_value,
+        metrics=metrics,
+    )
+    state.console.emit(
+        summary,
+        columns=["From", "To", "AWS rows", "Azure rows", "CE queries primed", "already"],
+        rows=[
+            [
+                summary.first_day,
+                summary.last_day,
+                summary.aws_rows if "aws" in clouds else 0,
+                summary.azure_rows if "azure" in clouds else 0,
+                summary.primed_queries,
+                summary.skipped_queries,
+            ]
+        ],
+        title="cost data seeded",
+    )

@@ -3,15 +3,17 @@
 `POST /subscriptions/{id}/providers/Microsoft.CostManagement/query?api-version=...` takes a QueryDefinition
 (type ActualCost | AmortizedCost, timeframe Custom + timePeriod, dataset granularity Daily | Monthly | None,
 aggregation Sum, grouping by Dimension ServiceName / ResourceLocation / SubscriptionId / ResourceGroupName or
-TagKey) and answers `properties: {columns, rows, nextLink}` with `$skiptoken` paging, as ARM does. Faults can
-be injected: N answers of 429 with Retry-After, or 403 AuthorizationFailed.
+TagKey) and answers `properties: {columns, rows, nextLink}` with `$skiptoken` paging, as ARM does. 429 with
+Retry-After comes from the fake ARM's generic fault injection (`/_admin/faults`); 403 AuthorizationFailed
+is switched on here (`deny`).
 
 Sandbox control routes (not Azure APIs; used by `mcctl cost seed` and the tests):
 `POST /_mcctl/costmanagement/records` {"records": [...], "replace": bool} and
-`POST /_mcctl/costmanagement/faults` {"throttle": n, "retry_after": s, "deny": bool, "page_size": n}.
+`POST /_mcctl/costmanagement/faults` {"deny": bool, "page_size": n}. Through the fake ARM they need a
+bearer token and an api-version like every ARM call.
 
-The handler is a plain function `(method, path, query, body) -> (status, headers, body)` on a `CostStore`,
-so any HTTP server (the generic ARM server's extension registry, or a test server) can serve it.
+The handler is a plain function `(method, path, query, body) -> (status, headers, body)` on a `CostStore`;
+the fake ARM serves it through its action registry (one `CostStore` per ARM store, made on first use).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-Response = tuple[int, dict[str, str], bytes]
+Response = tuple[int, dict[str, str], Any]
 
 QUERY_PATH = re.compile(
     r"^/(?P<scope>subscriptions/[^/]+(?:/resourcegroups/[^/]+)?)"
@@ -50,8 +52,6 @@ class CostStore:
     base_url: str = "http://127.0.0.1"
     page_size: int = 1000
     records: list[dict[str, Any]] = field(default_factory=list)
-    throttle_remaining: int = 0
-    retry_after: float = 1.0
     deny: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -65,15 +65,7 @@ class CostStore:
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
-    return (
-        status,
-        {
-            "Content-Type": "application/json; charset=utf-8",
-            "x-ms-request-id": str(uuid.uuid4()),
-            **(headers or {}),
-        },
-        json.dumps(payload).encode(),
-    )
+    return status, dict(headers or {}), payload
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -90,7 +82,7 @@ def _first(query: Mapping[str, Any], key: str) -> str | None:
 def handle(
     store: CostStore, method: str, path: str, query: Mapping[str, Any] | str, body: bytes | str | None
 ) -> Response:
-    """Serve one request (query string or parsed mapping; raw body)."""
+    """Serve one request (query string or parsed mapping; raw body); the body answered is JSON-able."""
     if isinstance(query, str):
         query = urllib.parse.parse_qs(query)
     path = urllib.parse.unquote(path.split("?", 1)[0])
@@ -99,6 +91,8 @@ def handle(
         payload = json.loads(raw) if raw.strip() else {}
     except ValueError:
         return _error(400, "InvalidRequestContent", "the request body is not valid JSON")
+    if not isinstance(payload, dict):
+        return _error(400, "InvalidRequestContent", "the request body must be a JSON object")
     if path.startswith(CONTROL_PREFIX) and method == "POST":
         return _control(store, path[len(CONTROL_PREFIX) :], payload)
     match = QUERY_PATH.match(path)
@@ -117,11 +111,6 @@ def handle(
                 "The client does not have authorization to perform action "
                 "'Microsoft.CostManagement/query/action' over scope '/" + match["scope"] + "'.",
             )
-        if store.throttle_remaining > 0:
-            store.throttle_remaining -= 1
-            return _error(
-                429, "429", "Too many requests. Please retry.", {"Retry-After": f"{store.retry_after:g}"}
-            )
         records = list(store.records)
     return _query(store, match["scope"], path, api_version, payload, records, _first(query, "$skiptoken"))
 
@@ -132,8 +121,6 @@ def _control(store: CostStore, action: str, payload: dict[str, Any]) -> Response
         return _json(200, {"records": count})
     if action == "faults":
         with store.lock:
-            store.throttle_remaining = int(payload.get("throttle", store.throttle_remaining))
-            store.retry_after = float(payload.get("retry_after", store.retry_after))
             store.deny = bool(payload.get("deny", store.deny))
             store.page_size = int(payload.get("page_size", store.page_size))
         return _json(200, {"ok": True})
@@ -238,3 +225,36 @@ def _query(
             "properties": {"nextLink": next_link, "columns": columns, "rows": page},
         },
     )
+
+
+# ---- wiring into the fake ARM (local/arm/actions.py registry) ---------------------------------------
+_STORES_LOCK = threading.Lock()
+
+
+def store_for(arm_store: Any) -> CostStore:
+    """The CostStore that lives next to one fake ARM's resource store (created on first use)."""
+    with _STORES_LOCK:
+        cost = getattr(arm_store, "cost_management", None)
+        if cost is None:
+            cost = CostStore()
+            arm_store.cost_management = cost
+        return cost
+
+
+def _register() -> None:
+    from multicloud_ctl.local.arm.actions import ActionContext, action
+    from multicloud_ctl.local.jsonhttp import Response as HttpResponse
+
+    def serve(ctx: ActionContext) -> HttpResponse:
+        store = store_for(ctx.store)
+        store.base_url = ctx.base_url
+        req = ctx.request
+        status, headers, payload = handle(store, req.method, req.path, req.query, req.raw_body)
+        return HttpResponse(status, payload, headers)
+
+    scope = r"/subscriptions/[^/]+(?:/resourcegroups/[^/]+)?"
+    action("POST", scope + r"/providers/Microsoft\.CostManagement/query")(serve)
+    action("POST", r"/_mcctl/costmanagement/(?:records|faults)")(serve)
+
+
+_register()

@@ -78,14 +78,14 @@ def resolve_period(
         stop = _parse_date(until, "--until") if until else today
         if start is None:
             start = stop - timedelta(days=default_days - 1)
-        if stop < start:
-            raise UsageError(
-                f"the range is reversed: --since {start} is after --until {stop}", hint="swap the two dates"
-            )
         if start > today:
             raise UsageError(
                 f"the range starts in the future: {start} is after today ({today}, UTC)",
                 hint="cost data exists only up to today; use --forecast views for the future",
+            )
+        if stop < start:
+            raise UsageError(
+                f"the range is reversed: --since {start} is after --until {stop}", hint="swap the two dates"
             )
         if stop > today:
             raise UsageError(

@@ -10,11 +10,18 @@ already bound (seeded earlier the same day) is detected and skipped, so seeding 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from multicloud_ctl.errors import UsageError
-from multicloud_ctl.local.cost_seed import arm_records, ce_pages, generate_rows, inject_ce, post_json
+from multicloud_ctl.local.cost_seed import (
+    arm_records,
+    ce_pages,
+    generate_rows,
+    inject_ce,
+    load_arm_cost,
+    usage_metrics,
+)
 from multicloud_ctl.operations.cost.period import Period, month_bounds
 from multicloud_ctl.operations.cost.sources import Grouping
 
@@ -29,6 +36,7 @@ class SeedSummary:
     days: int
     aws_rows: int
     azure_rows: int
+    metric_points: int
     primed_queries: int
     skipped_queries: int
     first_day: date
@@ -59,8 +67,13 @@ def seed_cost(
     today: date,
     days: int = 90,
     seed: int = 7,
+    metrics: tuple[Any, Any] | None = None,
+    now: datetime | None = None,
 ) -> SeedSummary:
-    """Seed both sandbox cost stores (either may be skipped by passing None)."""
+    """Seed both sandbox cost stores (either may be skipped by passing None).
+
+    `metrics` = (CloudWatchMetrics, Environment) also publishes the usage metrics `cost recommend` reads.
+    """
     if days < 14 or days > 366:
         raise UsageError(f"--days {days} is out of range", hint="seed between 14 and 366 days")
     rows = generate_rows(today, days=days, seed=seed)
@@ -79,11 +92,18 @@ def seed_cost(
                 primed += 1
     azure = arm_records(rows, azure_subscription)
     if arm_url:
-        post_json(f"{arm_url.rstrip('/')}/_mcctl/costmanagement/records", {"records": azure, "replace": True})
+        load_arm_cost(arm_url, azure)
+    points = 0
+    if metrics is not None:
+        cw, env = metrics
+        stamp = now or datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=12)
+        for namespace, data in usage_metrics(env, stamp, seed=seed).items():
+            points += cw.put(namespace, data)
     return SeedSummary(
         days,
         sum(r.cloud == "aws" for r in rows),
         len(azure),
+        points,
         primed,
         skipped,
         today - timedelta(days=days - 1),

@@ -4,12 +4,12 @@ Only the calls `mcctl cost` uses. Pagination (`NextPageToken`) is followed here;
 with the request id: AccessDenied -> AuthError (with the IAM permission to grant), throttling -> Throttled,
 an unreachable endpoint -> EndpointUnreachable. Cost Explorer is a global API served from us-east-1.
 
-`ce_client(env)` is the one place a boto3 client is built; it moves to the provider session factory when
-that lands.
+`ce_client(env)` gets the client from the provider session factory (`providers/aws/session.py`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,11 +26,16 @@ MAX_PAGES = 1000
 
 
 def ce_client(env: Environment, *, max_attempts: int | None = None) -> Any:
-    """A boto3 Cost Explorer client for `env` (endpoint override and static keys in the sandbox)."""
+    """A boto3 Cost Explorer client for `env`: the shared session factory's, or (with `max_attempts`) a
+    separate one with its own retry budget (the forecast probe must not retry an emulator's HTTP 500)."""
+    from multicloud_ctl.config.secrets import SecretResolver
+
+    if max_attempts is None:
+        from multicloud_ctl.providers.aws.session import AwsClients
+
+        return AwsClients(env, SecretResolver()).client("ce", region="us-east-1")
     import boto3
     from botocore.config import Config
-
-    from multicloud_ctl.config.secrets import SecretResolver
 
     resolver = SecretResolver()
     kwargs: dict[str, Any] = {}
@@ -39,7 +44,7 @@ def ce_client(env: Environment, *, max_attempts: int | None = None) -> Any:
         kwargs["aws_secret_access_key"] = resolver.resolve(env.aws.secret_access_key)
     session = boto3.session.Session(profile_name=env.aws.profile, **kwargs)
     config = Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts or env.aws.max_attempts},
+        retries={"mode": "standard", "max_attempts": max_attempts},
         connect_timeout=env.aws.connect_timeout,
         read_timeout=env.aws.read_timeout,
     )
@@ -54,22 +59,15 @@ def mapped_errors(operation: str) -> Iterator[None]:
     try:
         yield
     except ClientError as exc:
-        err = exc.response.get("Error", {})
-        code = str(err.get("Code", ""))
-        message = str(err.get("Message", "")) or code
+        code, message = _code_and_message(exc.response.get("Error", {}))
         request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         text = f"Cost Explorer {operation}: {code}: {message}"
-        if code in (
-            "AccessDeniedException",
-            "AccessDenied",
-            "UnrecognizedClientException",
-            "InvalidClientTokenId",
-        ):
+        if code in AUTH_CODES or status == 403:
             raise AuthError(
                 text,
-                hint=f"grant ce:{operation[0].upper()}{_camel(operation)[1:]} to this "
-                "identity (and enable Cost Explorer in the payer account)",
+                hint=f"grant ce:{_camel(operation)} to this identity "
+                "(and enable Cost Explorer in the payer account)",
                 provider="aws",
                 operation=operation,
                 request_id=request_id,
@@ -91,6 +89,19 @@ def mapped_errors(operation: str) -> Iterator[None]:
         raise EndpointUnreachable(
             f"Cost Explorer {operation}: {exc}", provider="aws", operation=operation
         ) from exc
+
+
+AUTH_CODES = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidClientTokenId"}
+_XML_FIELD = re.compile(r"<(Code|Message)>(.*?)</\1>", re.DOTALL)
+
+
+def _code_and_message(err: dict[str, Any]) -> tuple[str, str]:
+    """The error code and message, also when an emulator put an XML error document into a JSON API's body."""
+    code, message = str(err.get("Code", "")), str(err.get("Message", ""))
+    fields = dict(_XML_FIELD.findall(message))
+    if fields:
+        code, message = fields.get("Code", code), fields.get("Message", message)
+    return code, message or code
 
 
 def _camel(snake: str) -> str:

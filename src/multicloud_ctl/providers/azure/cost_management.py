@@ -5,14 +5,11 @@ same definition again with the `$skiptoken` taken from `nextLink`. 429 answers a
 retry policy, which honours `Retry-After`; when retries run out the 429 becomes `Throttled`. 401/403 become
 `AuthError` with the role to grant.
 
-`cost_management_client(env)` is the one place the SDK client is built: on the sandbox it uses a static token
-and an auth policy that sends the bearer token over http only to 127.0.0.1 (https everywhere else). It moves
-to `providers/azure/clients.py` when that lands.
+`cost_management_client(env)` takes the SDK client from the shared factory (`providers/azure/clients.py`).
 """
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,58 +21,17 @@ from multicloud_ctl.errors import AuthError, EndpointUnreachable, ProviderError,
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
 
-ARM_SCOPE = "https://management.azure.com/.default"
 MAX_PAGES = 1000
-LOOPBACK_HOSTS = {"127.0.0.1"}
 
 
-class StaticTokenCredential:
-    """A TokenCredential that always returns the same token (the sandbox's ARM accepts any)."""
+def cost_management_client(env: Environment) -> Any:
+    """The azure-mgmt-costmanagement client from the shared factory (`providers/azure/clients.py`): the
+    sandbox's fake ARM with a static token on `local`, the real ARM with the environment's credential
+    otherwise; azure-core's retry policy honours Retry-After."""
+    from multicloud_ctl.config.secrets import SecretResolver
+    from multicloud_ctl.providers.azure.clients import AzureClients
 
-    def __init__(self, token: str = "sandbox-token") -> None:
-        self._token = token
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        return AccessToken(self._token, int(time.time()) + 3600)
-
-
-def loopback_bearer_policy(credential: Any, scope: str = ARM_SCOPE) -> Any:
-    """An auth policy that sets the bearer token; plain http is allowed for 127.0.0.1 only."""
-    from azure.core.exceptions import ServiceRequestError
-    from azure.core.pipeline.policies import SansIOHTTPPolicy
-
-    class LoopbackBearerPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
-        def on_request(self, request: Any) -> None:
-            parsed = urllib.parse.urlparse(request.http_request.url)
-            if parsed.scheme != "https" and parsed.hostname not in LOOPBACK_HOSTS:
-                raise ServiceRequestError(f"refusing to send a bearer token over http to {parsed.hostname}")
-            token = credential.get_token(scope)
-            request.http_request.headers["Authorization"] = f"Bearer {token.token}"
-
-    return LoopbackBearerPolicy()
-
-
-def cost_management_client(env: Environment, *, retry_total: int = 3) -> Any:
-    """The azure-mgmt-costmanagement client for `env` (ARM endpoint override on the sandbox)."""
-    from azure.mgmt.costmanagement import CostManagementClient
-
-    endpoint = env.endpoints().arm
-    if env.is_local:
-        credential: Any = StaticTokenCredential()
-        return CostManagementClient(
-            credential,
-            base_url=endpoint,
-            authentication_policy=loopback_bearer_policy(credential),
-            retry_total=retry_total,
-            retry_backoff_max=30,
-        )
-    from azure.identity import DefaultAzureCredential
-
-    credential = DefaultAzureCredential()
-    kwargs: dict[str, Any] = {"base_url": endpoint} if endpoint else {}
-    return CostManagementClient(credential, retry_total=retry_total, **kwargs)
+    return AzureClients(env, SecretResolver()).cost
 
 
 def map_error(exc: Exception, operation: str) -> Exception:
