@@ -1,7 +1,230 @@
-"""`mcctl failover`: not implemented yet (issue #7)."""
+"""`mcctl failover --to azure|aws`, `mcctl failover status`, `mcctl failover drill`.
+
+Exit codes: 0 switched (or drill passed); 1 failed (verification failed and rolled back); 3 drill ran but
+missed its objectives; 4 refused (preflight, lock held, not confirmed, steady state not met).
+"""
 
 from __future__ import annotations
 
-from multicloud_ctl.cli.unfilled import unfilled_app
+import time
+from pathlib import Path
+from typing import Any
 
-app = unfilled_app("failover", 7, "failover")
+import typer
+
+from multicloud_ctl.cli.state import get_state
+from multicloud_ctl.errors import UsageError
+
+app = typer.Typer(
+    help="Switch traffic between clouds, run failover drills.",
+    invoke_without_command=True,
+    add_completion=False,
+)
+
+CLOUDS = ("azure", "aws")
+
+
+def _cloud(value: str | None) -> str | None:
+    if value is not None and value not in CLOUDS:
+        raise UsageError(f"--to must be azure or aws, not {value!r}")
+    return value
+
+
+def _load_failover(path: Path | None, to: str) -> Any:
+    from multicloud_ctl.config.playbook import load_playbook
+
+    playbook = load_playbook(path or Path(f"playbooks/failover-{to}.yaml"), "Failover")
+    if playbook.spec.to != to:
+        raise UsageError(
+            f"{playbook.path} fails over to {playbook.spec.to}, not {to}",
+            hint=f"use playbooks/failover-{to}.yaml",
+        )
+    return playbook
+
+
+@app.callback(invoke_without_command=True)
+def failover(
+    ctx: typer.Context,
+    to: str = typer.Option(None, "--to", help="azure or aws: the cloud that should serve."),
+    playbook: Path = typer.Option(None, "--playbook", "-p", help="[default: playbooks/failover-<to>.yaml]"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Preflight and show the plan; change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    force: bool = typer.Option(False, "--force", help="Override a failed preflight (needs --reason)."),
+    reason: str = typer.Option(None, "--reason", help="Why the preflight is overridden (journaled)."),
+) -> None:
+    """Fail traffic over to one cloud: preflight, switch the Cloudflare load balancer, verify, measure."""
+    if ctx.invoked_subcommand is not None:
+        return
+    started = time.time()
+    to = _cloud(to) or ""
+    if not to:
+        raise UsageError(
+            "say where traffic should go: --to azure or --to aws",
+            hint="`mcctl failover status` shows which pool serves now",
+        )
+    if force and not (reason or "").strip():
+        raise UsageError("--force needs --reason TEXT (it is recorded in the journal)")
+    from multicloud_ctl.cli.runner import make_runtime, show_plan
+    from multicloud_ctl.operations.failover.switch import failover as run_failover
+
+    state = get_state(ctx)
+    console = state.console
+    book = _load_failover(playbook, to)
+    runtime = make_runtime(state, dry_run=dry_run)
+    inputs = {"to": to, "playbook": str(book.path), "force": force, "reason": reason if force else None}
+
+    def confirm(plan: Any) -> None:
+        show_plan(state, plan, title=f"failover to {to}")
+        console.confirm(f"Fail {runtime.environment.name} over to {to}?", assume_yes=state.yes or yes)
+
+    outcome = run_failover(
+        runtime,
+        book.spec,
+        started=started,
+        force_reason=reason if force else None,
+        confirm=confirm,
+        inputs=inputs,
+    )
+    rows = [
+        (c.name, {True: "ok", False: "FAILED", None: "unknown"}[c.ok], c.detail) for c in outcome.preflight
+    ]
+    if outcome.status == "planned":
+        show_plan(state, outcome.plan, title=f"failover to {to} (dry run)")
+        console.emit(
+            {"dry_run": True, **outcome.to_dict()}, columns=["preflight", "result", "detail"], rows=rows
+        )
+        console.info(
+            f"dry run: {len(outcome.plan.mutating_steps)} change(s) planned, none made "
+            f"(journal {outcome.journal})"
+        )
+        return
+    console.emit(outcome.to_dict(), columns=["preflight", "result", "detail"], rows=rows)
+    if outcome.forced:
+        console.warn(f"preflight overridden: {outcome.forced}")
+    rpo = "unknown" if outcome.rpo_s is None else f"{outcome.rpo_s:.1f}s"
+    console.success(f"{to} serves: RTO {outcome.rto_s}s, RPO {rpo} (journal {outcome.journal})")
+
+
+@app.command("status")
+def status(ctx: typer.Context, limit: int = typer.Option(5, "--limit", help="How many past runs.")) -> None:
+    """Which pool serves now, the pools, the intended state and the last failover runs."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.operations.failover.status import failover_status
+
+    state = get_state(ctx)
+    doc = failover_status(make_runtime(state), limit)
+    console = state.console
+    if console.json_mode:
+        console.print_json(doc)
+        return
+    lb = doc["load_balancer"]
+    if lb is None:
+        console.warn(f"load balancer unreadable: {doc.get('error')}")
+    else:
+        console.print(
+            f"serving: {doc['serving']}   (pools {' > '.join(lb['default_pools'])}, fallback "
+            f"{lb['fallback_pool']}, zero_downtime_failover {lb['zero_downtime_failover']})"
+        )
+        console.table(
+            ["pool", "enabled", "healthy", "origins (weight)"],
+            [(p["name"], p["enabled"], p["healthy"], p["origins"]) for p in doc["pools"]],
+        )
+    if doc["intended"]:
+        i = doc["intended"]
+        console.print(
+            f"intended: {i['serving']} since {i['since']} (journal {i['journal']}, automatic failback "
+            f"{'on' if i['automatic_failback'] else 'off'})"
+        )
+    console.table(
+        ["run", "verb", "to", "status", "RTO s", "RPO s"],
+        [
+            (
+                r["id"],
+                r["verb"],
+                r["to"],
+                r["status"] + (" (dry run)" if r["dry_run"] else ""),
+                r["rto_seconds"],
+                r["rpo_seconds"],
+            )
+            for r in doc["last_runs"]
+        ],
+        title="last runs",
+    )
+
+
+@app.command("drill")
+def drill(
+    ctx: typer.Context,
+    to: str = typer.Option("azure", "--to", help="azure or aws: the cloud to fail over to and back from."),
+    inject: str = typer.Option(
+        None, "--inject", help="outage: stop the serving cloud's functions host first."
+    ),
+    playbook: Path = typer.Option(Path("playbooks/drill.yaml"), "--playbook", "-p", help="Drill playbook."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Failover drill: steady state, [inject], fail over, verify, fail back, steady state; RTO, RPO, errors."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.config.playbook import load_playbook
+    from multicloud_ctl.errors import Degraded
+    from multicloud_ctl.operations.failover.drill import run_drill
+    from multicloud_ctl.operations.failover.inject import outage_for
+
+    to = _cloud(to) or "azure"
+    if inject not in (None, "outage"):
+        raise UsageError(f"--inject knows only 'outage', not {inject!r}")
+    state = get_state(ctx)
+    console = state.console
+    spec = load_playbook(playbook, "Drill").spec
+    fo_path = spec.failover.get(to)
+    book = _load_failover(fo_path, to)
+    runtime = make_runtime(state)
+    source = "aws" if to == "azure" else "azure"
+    outage = outage_for(runtime, source, spec.inject, state.config_dir) if inject else None
+    console.confirm(
+        f"Run a failover drill on {runtime.environment.name} (to {to} and back"
+        f"{', stopping ' + source if outage else ''})?",
+        assume_yes=state.yes or yes,
+    )
+    report = run_drill(
+        runtime,
+        spec,
+        book.spec,
+        outage=outage,
+        on_phase=console.info,
+        inputs={"to": to, "inject": inject, "playbook": str(playbook)},
+    )
+    obj = spec.objectives
+    t = report.traffic
+    rows = [
+        ("RTO", f"{report.rto_s}s", f"<= {obj.rto_seconds:g}s", _verdict(report.verdicts.get("rto"))),
+        (
+            "RPO",
+            "unknown" if report.rpo_s is None else f"{report.rpo_s:.1f}s",
+            "-" if obj.rpo_seconds is None else f"<= {obj.rpo_seconds:g}s",
+            _verdict(report.verdicts.get("rpo")),
+        ),
+        (
+            "error rate",
+            f"{report.error_rate:.2%} ({t.get('errors')}/{t.get('requests')})",
+            f"<= {obj.max_error_rate:.0%}",
+            _verdict(report.verdicts.get("error_rate")),
+        ),
+        ("longest error run", f"{t.get('longest_error_run_s')}s", "", ""),
+        ("served by", ", ".join(f"{k}={v}" for k, v in (t.get("served_by") or {}).items()), "", ""),
+    ]
+    console.emit(
+        report.to_dict(),
+        columns=["measure", "value", "objective", "verdict"],
+        rows=rows,
+        title=f"drill {report.source} -> {report.to} -> {report.source}: {report.status.upper()}",
+    )
+    if report.status != "passed":
+        raise Degraded(
+            f"drill missed its objectives (journal {report.journal})",
+            hint="see the table above; the load balancer was failed back",
+        )
+    console.success(f"drill passed (journal {report.journal})")
+
+
+def _verdict(value: bool | None) -> str:
+    return {True: "pass", False: "FAIL", None: "unknown"}[value]

@@ -65,12 +65,28 @@ def check_target(
     )
 
 
+def _measure(fn: Any, *args: Any) -> float | None | str:
+    """A figure, None, or the reason it cannot be measured (module missing, or its call failed)."""
+    from multicloud_ctl.errors import McctlError
+
+    try:
+        return fn(*args)  # type: ignore[no-any-return]
+    except McctlError as exc:
+        return f"cannot measure: {exc.message}"
+
+
 def check_lag(runtime: Runtime, spec: Preflight) -> PreflightCheck:
     from multicloud_ctl.operations.health.checks import sync_lag_figure
 
-    lag = sync_lag_figure(runtime)
+    lag = _measure(sync_lag_figure, runtime)
     if isinstance(lag, str) or lag is None:
         return PreflightCheck("sync-lag", None, lag if isinstance(lag, str) else "sync lag unknown")
+    if lag == float("inf"):
+        return PreflightCheck(
+            "sync-lag",
+            False if spec.rpo_seconds is not None else None,
+            "the sync was never backfilled (lag unbounded)",
+        )
     if spec.rpo_seconds is None:
         return PreflightCheck("sync-lag", True, f"{lag:.1f}s (no RPO limit)", lag)
     ok = lag <= spec.rpo_seconds
@@ -80,13 +96,13 @@ def check_lag(runtime: Runtime, spec: Preflight) -> PreflightCheck:
 def check_backup(runtime: Runtime, spec: Preflight) -> PreflightCheck:
     from multicloud_ctl.operations.health.checks import backup_age_figure
 
-    age = backup_age_figure(runtime, spec.backup_kind)
+    if spec.max_backup_age_seconds is None:
+        return PreflightCheck("backup-age", True, "not checked (no max_backup_age_seconds)")
+    age = _measure(backup_age_figure, runtime, spec.backup_kind)
     if isinstance(age, str):
         return PreflightCheck("backup-age", None, age)
     if age is None:
         return PreflightCheck("backup-age", False, f"no {spec.backup_kind} backup found")
-    if spec.max_backup_age_seconds is None:
-        return PreflightCheck("backup-age", True, f"{age / 3600:.1f}h (no limit)", age)
     ok = age <= spec.max_backup_age_seconds
     return PreflightCheck(
         "backup-age",
@@ -101,15 +117,18 @@ def run_preflight(
     runtime: Runtime, snapshot: LbSnapshot | None, target: str, spec: Preflight
 ) -> list[PreflightCheck]:
     """All preflight checks (concurrently; each guards its own errors)."""
-    jobs = [lambda: check_lag(runtime, spec), lambda: check_backup(runtime, spec)]
+    jobs: list[tuple[str, Any]] = [
+        ("sync-lag", lambda: check_lag(runtime, spec)),
+        ("backup-age", lambda: check_backup(runtime, spec)),
+    ]
     if spec.target_healthy:
-        jobs.insert(0, lambda: check_target(runtime, snapshot, target, spec))
+        jobs.insert(0, ("target-healthy", lambda: check_target(runtime, snapshot, target, spec)))
 
-    def guarded(job: Any) -> PreflightCheck:
+    def guarded(job: tuple[str, Any]) -> PreflightCheck:
         try:
-            return job()  # type: ignore[no-any-return]
+            return job[1]()  # type: ignore[no-any-return]
         except Exception as exc:
-            return PreflightCheck(getattr(job, "__name__", "check"), False, f"{type(exc).__name__}: {exc}")
+            return PreflightCheck(job[0], False, f"{type(exc).__name__}: {exc}")
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         return list(pool.map(guarded, jobs))

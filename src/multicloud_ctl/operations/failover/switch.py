@@ -258,7 +258,6 @@ def failover(
     from multicloud_ctl.engine.executor import DisplayExecutor, Executor
     from multicloud_ctl.engine.lock import run_lock
     from multicloud_ctl.errors import SafetyRefused
-    from multicloud_ctl.operations.health.checks import sync_lag_figure
 
     journal = journal or runtime.journal("failover", inputs or {"to": spec.to})
     try:
@@ -280,8 +279,8 @@ def failover(
             return outcome
         confirm(plan)
         with run_lock(runtime, "failover") if lock else _nolock():
-            lag = sync_lag_figure(runtime)
-            outcome.rpo_s = lag if isinstance(lag, float) else None
+            lag = _rpo(runtime)
+            outcome.rpo_s = lag
             result = Executor(runtime, journal).run(plan)
     except BaseException as exc:
         if journal.record["status"] == "running":
@@ -305,6 +304,18 @@ def failover(
     outcome.status = "ok"
     journal.set("result", {"serving": spec.to, "rto_seconds": outcome.rto_s, "rpo_seconds": outcome.rpo_s})
     return outcome
+
+
+def _rpo(runtime: Runtime) -> float | None:
+    """The sync lag at cutover, None when it cannot be measured (or is unbounded)."""
+    from multicloud_ctl.errors import McctlError
+    from multicloud_ctl.operations.health.checks import sync_lag_figure
+
+    try:
+        lag = sync_lag_figure(runtime)
+    except McctlError:
+        return None
+    return lag if isinstance(lag, float) and lag != float("inf") else None
 
 
 class _nolock:

@@ -63,6 +63,8 @@ def check_sync_lag(runtime: Runtime, spec: DataCheck) -> CheckResult:
         return CheckResult(spec.label, spec.kind, Status.SKIPPED, lag)
     if lag is None:
         return CheckResult(spec.label, spec.kind, Status.UNKNOWN, "sync lag unknown (no checkpoint yet)")
+    if lag == float("inf"):
+        return CheckResult(spec.label, spec.kind, Status.CRITICAL, "never backfilled: sync lag unbounded")
     return _figure(spec, lag, "s", f"sync lag {lag:.1f}s")
 
 

@@ -1,0 +1,78 @@
+"""`mcctl failover status`: which pool serves now, each pool's state, the intended state, the last runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import McctlError
+
+if TYPE_CHECKING:
+    from multicloud_ctl.engine.runtime import Runtime
+
+
+def last_runs(runtime: Runtime, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest failover and drill journals with their measured RTO/RPO."""
+    from multicloud_ctl.engine.journal import list_journals, load_journal
+
+    runs = []
+    for summary in list_journals(runtime.state_dir, verb="failover", limit=limit):
+        try:
+            rec = load_journal(runtime.state_dir, str(summary["id"]))
+        except McctlError:
+            continue
+        m = rec.get("measurements") or {}
+        inputs = rec.get("inputs") or {}
+        runs.append(
+            {
+                "id": rec["id"],
+                "verb": rec["verb"],
+                "to": inputs.get("to"),
+                "status": rec["status"],
+                "dry_run": rec.get("dry_run"),
+                "started": rec["started"],
+                "rto_seconds": m.get("rto_seconds"),
+                "rpo_seconds": m.get("rpo_seconds"),
+                "forced": (rec.get("forced") or {}).get("reason"),
+            }
+        )
+    return runs
+
+
+def failover_status(runtime: Runtime, limit: int = 5) -> dict[str, Any]:
+    """The status document (JSON-able); the load balancer part says why when it cannot be read."""
+    from multicloud_ctl.operations.failover.lbstate import read_intended, read_state
+
+    out: dict[str, Any] = {"environment": runtime.environment.name}
+    try:
+        snap = read_state(runtime)
+    except McctlError as exc:
+        out.update({"serving": None, "load_balancer": None, "pools": [], "error": exc.message})
+    else:
+        out.update(
+            {
+                "serving": snap.serving_pool(),
+                "load_balancer": {
+                    "name": snap.lb_name,
+                    "default_pools": snap.default_pools,
+                    "fallback_pool": snap.fallback_pool,
+                    "zero_downtime_failover": snap.zero_downtime_failover,
+                },
+                "pools": [
+                    {
+                        "name": p.name,
+                        "enabled": p.enabled,
+                        "healthy": p.healthy,
+                        "origins": ", ".join(f"{o['name']}={o['weight']:g}" for o in p.origins),
+                    }
+                    for p in snap.pools.values()
+                ],
+            }
+        )
+    intended = read_intended(runtime.state_dir)
+    out["intended"] = (
+        None
+        if intended is None
+        else {k: intended.get(k) for k in ("serving", "since", "journal", "automatic_failback")}
+    )
+    out["last_runs"] = last_runs(runtime, limit)
+    return out
