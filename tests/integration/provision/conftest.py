@@ -63,3 +63,39 @@ def cloud_runtime(cloud_env: Any) -> Any:
         return Runtime(environment=cloud_env, dry_run=dry_run)
 
     return make
+
+
+EDGE_TOKEN = "sandbox-token"  # config/local.yaml: literal-dev:sandbox-token
+
+
+@pytest.fixture(scope="module")
+def edge_server() -> Iterator[Any]:
+    from multicloud_ctl.local.edge.server import run_edge_api
+
+    handle = run_edge_api(0, token=EDGE_TOKEN)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def edge(edge_server: Any) -> Any:
+    edge_server.server.store.reset()
+    edge_server.server.faults.clear()
+    return edge_server
+
+
+@pytest.fixture
+def full_env(cloud_env: Any, edge: Any) -> Any:
+    """AWS (moto) + Azure (fake ARM) + Cloudflare (fake edge API)."""
+    cf = cloud_env.cloudflare.model_copy(update={"base_url": f"{edge.url}/client/v4"})
+    return cloud_env.model_copy(update={"cloudflare": cf})
+
+
+@pytest.fixture
+def full_runtime(full_env: Any) -> Any:
+    from multicloud_ctl.engine.runtime import Runtime
+
+    def make(*, dry_run: bool = False, env: Any = None) -> Runtime:
+        return Runtime(environment=env or full_env, dry_run=dry_run)
+
+    return make

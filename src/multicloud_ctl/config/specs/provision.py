@@ -86,7 +86,6 @@ class ProvisionSpec(Spec):
         },
         description="Cloudflare region code -> pool order, used when geo_steering is on",
     )
-    api_hostname: str = Field(default="api", description="The API host name relative to the zone")
 
     def kind_settings(self, kind: str) -> Any:
         return getattr(self.kinds, kind)

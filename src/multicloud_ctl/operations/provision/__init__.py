@@ -59,7 +59,7 @@ def destroy_plan(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None =
     return engine_plan("provision destroy", destroy_plans(Provisioner(runtime, spec, list(only or []))))
 
 
-def drift(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> list[DriftItem]:
+def find_drift(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> list[DriftItem]:
     """Every difference between live state and config, each marked allowed or not. Read-only."""
     from multicloud_ctl.operations.provision.drift import drift_items
 

@@ -38,7 +38,7 @@ class KindSettings(BaseModel):
 
 @dataclass(frozen=True)
 class DesiredContext:
-    """What `desired()` may look at: the environment, the playbook spec, resolved features, failover intent."""
+    """What `desired()` may see: the environment, the playbook spec, resolved features, failover intent."""
 
     env: Environment
     spec: ProvisionSpec

@@ -24,6 +24,11 @@ from multicloud_ctl.operations.provision.kinds.azure_sql_server import AzureSqlS
 from multicloud_ctl.operations.provision.kinds.azure_storage_account import AzureStorageAccount
 from multicloud_ctl.operations.provision.kinds.azure_storage_lifecycle import AzureStorageLifecycle
 from multicloud_ctl.operations.provision.kinds.azure_vnet import AzureVnet
+from multicloud_ctl.operations.provision.kinds.cf_dns_record import CfDnsRecord
+from multicloud_ctl.operations.provision.kinds.cf_load_balancer import CfLoadBalancer
+from multicloud_ctl.operations.provision.kinds.cf_monitor import CfMonitor
+from multicloud_ctl.operations.provision.kinds.cf_pool import CfPool
+from multicloud_ctl.operations.provision.kinds.cf_ratelimit_rule import CfRatelimitRule
 from multicloud_ctl.operations.provision.kinds.cloudfront_distribution import CloudFrontDistribution
 from multicloud_ctl.operations.provision.kinds.cloudwatch_alarm import CloudWatchAlarm
 from multicloud_ctl.operations.provision.kinds.cognito_app_client import CognitoAppClient
@@ -65,6 +70,12 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureFunctionApp,
     AzureVnet,
     AzureFrontDoor,
+    # Cloudflare
+    CfMonitor,
+    CfPool,
+    CfLoadBalancer,
+    CfDnsRecord,
+    CfRatelimitRule,
 ]
 
 KINDS: dict[str, ResourceKind] = {cls.name: cls() for cls in KIND_CLASSES}

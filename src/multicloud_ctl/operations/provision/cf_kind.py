@@ -1,0 +1,60 @@
+"""Shared helpers of the Cloudflare kinds: ownership marker and name <-> id translation.
+
+Cloudflare load-balancing objects carry no tags, so ownership is written into their `description`
+(DNS records: `comment`) as `<logical name> | managed-by=mcctl environment=<env>`; destroy parses it back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from multicloud_ctl.operations.provision.kind import DesiredContext, ResourceKind
+
+
+def marker(ctx: DesiredContext, logical: str) -> str:
+    return f"{logical} | managed-by=mcctl environment={ctx.env.name}"
+
+
+def marker_tags(text: str | None) -> dict[str, str]:
+    """The `k=v` tags after the `|` of a marker (empty when there is none)."""
+    if not text or "|" not in text:
+        return {}
+    pairs = (p.split("=", 1) for p in text.split("|", 1)[1].split() if "=" in p)
+    return {k: v for k, v in pairs}
+
+
+def lb_hostname(ctx: DesiredContext, host: str) -> str:
+    zone = ctx.env.cloudflare.zone_name
+    return host if host.endswith(zone) else f"{host}.{zone}"
+
+
+class CfKind(ResourceKind):
+    """Base of the Cloudflare kinds."""
+
+    provider = "cloudflare"
+    collection: str = ""
+    marker_field = "description"
+
+    def cf(self, runtime: Any) -> Any:
+        from multicloud_ctl.providers.cloudflare.resources import CloudflareResources
+
+        return CloudflareResources(runtime.cloudflare)
+
+    def find(self, runtime: Any, res: Any) -> dict[str, Any] | None:
+        """The live object this resource is (matched by `match_key` in inputs)."""
+        key, value = res.inputs["match"]
+        return next((o for o in self.cf(runtime).list(self.collection) if o.get(key) == value), None)
+
+    def live_tags(self, runtime: Any, res: Any) -> dict[str, str] | None:
+        live = self.find(runtime, res)
+        return None if live is None else marker_tags(live.get(self.marker_field))
+
+    def delete(self, runtime: Any, res: Any) -> Any:
+        live = self.find(runtime, res)
+        if live:
+            self.cf(runtime).delete(self.collection, live["id"])
+        return {"deleted": res.address}
+
+
+def pick(live: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    return {k: live.get(k) for k in wanted}

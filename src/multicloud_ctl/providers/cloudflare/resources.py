@@ -1,0 +1,85 @@
+"""Cloudflare objects as plain JSON for provision: monitors, pools, load balancers, DNS records, and the
+zone's rate-limiting ruleset. Uses the guarded SDK of `client.CloudflareClient` (same dry-run guard,
+retries and error mapping); provision needs every field (descriptions, region pools, comments), so it
+reads and writes the API's JSON rather than the typed models the failover code uses.
+
+Rulesets: `rulesets.phases.get|update("http_ratelimit", zone_id=...)` is the real API call; the sandbox
+edge (`local/edge`) does not serve `/rulesets`, so there it answers 404 and reads as "no rules".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import NotFound
+from multicloud_ctl.providers.cloudflare.client import cloudflare_errors
+
+if TYPE_CHECKING:
+    from multicloud_ctl.providers.cloudflare.client import CloudflareClient
+
+RATELIMIT_PHASE = "http_ratelimit"
+
+
+def _json(obj: Any) -> dict[str, Any]:
+    if hasattr(obj, "to_dict"):
+        return dict(obj.to_dict())
+    if hasattr(obj, "model_dump"):
+        return dict(obj.model_dump(exclude_none=True))
+    return dict(obj)
+
+
+@dataclass
+class CloudflareResources:
+    """List/create/update/delete of the load-balancing and DNS objects, as JSON."""
+
+    client: CloudflareClient
+
+    def _api(self, kind: str) -> tuple[Any, dict[str, str]]:
+        sdk = self.client.sdk
+        account = {"account_id": self.client.account_id}
+        zone = {"zone_id": self.client.zone_id}
+        return {
+            "monitors": (sdk.load_balancers.monitors, account),
+            "pools": (sdk.load_balancers.pools, account),
+            "load_balancers": (sdk.load_balancers, zone),
+            "dns_records": (sdk.dns.records, zone),
+        }[kind]
+
+    def list(self, kind: str) -> list[dict[str, Any]]:
+        api, scope = self._api(kind)
+        with cloudflare_errors(f"list {kind}"):
+            return [_json(item) for item in api.list(**scope)]
+
+    def create(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        api, scope = self._api(kind)
+        with cloudflare_errors(f"create {kind[:-1]} {body.get('name') or body.get('description', '')}"):
+            return _json(api.create(**scope, **body))
+
+    def update(self, kind: str, item_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        api, scope = self._api(kind)
+        with cloudflare_errors(f"update {kind[:-1]} {item_id}"):
+            return _json(api.update(item_id, **scope, **body))
+
+    def delete(self, kind: str, item_id: str) -> None:
+        api, scope = self._api(kind)
+        try:
+            with cloudflare_errors(f"delete {kind[:-1]} {item_id}"):
+                api.delete(item_id, **scope)
+        except NotFound:
+            return
+
+    # ---- the zone's rate-limiting phase ruleset ---------------------------------------------------
+    def ratelimit_rules(self) -> list[dict[str, Any]] | None:
+        """The rules of the zone's `http_ratelimit` entrypoint ruleset; None when it does not exist."""
+        try:
+            with cloudflare_errors("get http_ratelimit ruleset"):
+                ruleset = self.client.sdk.rulesets.phases.get(RATELIMIT_PHASE, zone_id=self.client.zone_id)
+        except NotFound:
+            return None
+        return [_json(r) for r in (getattr(ruleset, "rules", None) or [])]
+
+    def put_ratelimit_rules(self, rules: list[dict[str, Any]]) -> None:
+        """Replace the rules of the zone's `http_ratelimit` entrypoint ruleset."""
+        with cloudflare_errors("update http_ratelimit ruleset"):
+            self.client.sdk.rulesets.phases.update(RATELIMIT_PHASE, zone_id=self.client.zone_id, rules=rules)

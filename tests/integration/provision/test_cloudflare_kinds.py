@@ -1,0 +1,69 @@
+"""Cloudflare kinds against the sandbox edge API through the official SDK: pools, LB order, drift, repair."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from multicloud_ctl.operations import provision
+from multicloud_ctl.operations.provision.registry import KINDS
+
+pytestmark = pytest.mark.integration
+CF_KINDS = [n for n, k in KINDS.items() if k.provider == "cloudflare" and n != "cf_ratelimit_rule"]
+
+
+def pending(plans: list[Any]) -> dict[str, Any]:
+    return {p.address: [str(c) for c in p.changes] or p.action for p in plans if p.action != "noop"}
+
+
+def lb(edge: Any) -> dict[str, Any]:
+    return edge.server.store.load_balancer_by_name("api.shop.local")
+
+
+def test_pools_and_lb_converge_and_reordered_pools_are_drift(full_runtime: Any, aws_spec: Any, edge: Any) -> None:
+    spec = aws_spec(*CF_KINDS)
+    provision.apply(full_runtime(), spec)
+    assert pending(provision.plan_resources(full_runtime(dry_run=True), spec)) == {}
+    store = edge.server.store
+    names = {p["id"]: p["name"] for p in store.find("pools", full_runtime().environment.cloudflare.account_id)}
+    balancer = lb(edge)
+    assert [names[i] for i in balancer["default_pools"]] == ["aws", "azure"]
+    assert balancer["steering_policy"] == "off"
+
+    # behind the tool's back: reorder the pools with the SDK
+    rt = full_runtime()
+    cf = rt.cloudflare
+    cf.edit_load_balancer(balancer["id"], default_pools=list(reversed(balancer["default_pools"])))
+    items = provision.find_drift(full_runtime(dry_run=True), spec)
+    assert [(i.address, i.path) for i in items] == [("cf_load_balancer/api.shop.local", "default_pools")]
+    assert items[0].live == ["azure", "aws"] and not items[0].allowed
+
+    # allow_drift silences it
+    allowed = aws_spec(*CF_KINDS, allow_drift=["cf_load_balancer/api.shop.local:default_pools"])
+    assert all(i.allowed for i in provision.find_drift(full_runtime(dry_run=True), allowed))
+
+    # the failover's intended order makes it the desired state
+    intended = rt.environment.env_state_dir / "failover" / "intended.json"
+    intended.parent.mkdir(parents=True, exist_ok=True)
+    intended.write_text(json.dumps({"version": 1, "load_balancer": {
+        "name": "api.shop.local", "default_pools": ["azure", "aws"], "fallback_pool": "aws"}}))
+    items = provision.find_drift(full_runtime(dry_run=True), spec)
+    assert [(i.address, i.path) for i in items] == [("cf_load_balancer/api.shop.local", "fallback_pool")]
+    intended.unlink()
+
+    # apply repairs
+    provision.apply(full_runtime(), spec)
+    assert provision.find_drift(full_runtime(dry_run=True), spec) == []
+    assert [names[i] for i in lb(edge)["default_pools"]] == ["aws", "azure"]
+
+
+def test_geo_steering_and_service_routing(full_runtime: Any, aws_spec: Any, edge: Any) -> None:
+    spec = aws_spec(*CF_KINDS, features={"geo_steering": True, "service_routing": True},
+                    services=[{"name": "orders", "hostname": "orders", "pools": ["azure", "aws"]}])
+    provision.apply(full_runtime(), spec)
+    assert pending(provision.plan_resources(full_runtime(dry_run=True), spec)) == {}
+    assert lb(edge)["steering_policy"] == "geo"
+    assert set(lb(edge)["region_pools"]) == {"ENAM", "WNAM", "WEU", "EEU"}
+    assert edge.server.store.load_balancer_by_name("orders.shop.local") is not None
