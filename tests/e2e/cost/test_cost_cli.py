@@ -30,8 +30,18 @@ def _seed(cli: Any, cfg: Path) -> None:
 def test_report_json_covers_both_clouds(cli: Any, cost_config_dir: Path, playbook: Any) -> None:
     _seed(cli, cost_config_dir)
     pb = playbook(BIG_BUDGETS)
-    r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--last", "30d", "--format", "json",
-            "--playbook", str(pb))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "cost",
+        "report",
+        "--last",
+        "30d",
+        "--format",
+        "json",
+        "--playbook",
+        str(pb),
+    )
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["period"]["days"] == 30
@@ -48,19 +58,40 @@ def test_report_table_and_seed_is_idempotent(cli: Any, cost_config_dir: Path, pl
     _seed(cli, cost_config_dir)
     again = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "seed")
     assert again.exit_code == 0 and json.loads(again.stdout)["primed_queries"] == 0
-    r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--group-by", "provider",
-            "--playbook", str(playbook(BIG_BUDGETS)))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "cost",
+        "report",
+        "--group-by",
+        "provider",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
     assert r.exit_code == 0, r.stderr
     assert "Cost by provider" in r.stdout and "TOTAL" in r.stdout and "Budgets" in r.stdout
     assert any(ch in r.stdout for ch in "▁▂▃▄▅▆▇█")  # the daily sparkline
 
 
-def test_focus_export_validates_column_by_column(cli: Any, cost_config_dir: Path, tmp_path: Path,
-                                                 playbook: Any) -> None:
+def test_focus_export_validates_column_by_column(
+    cli: Any, cost_config_dir: Path, tmp_path: Path, playbook: Any
+) -> None:
     _seed(cli, cost_config_dir)
     out = tmp_path / "focus.csv"
-    r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--last", "7d", "--format", "focus",
-            "--out", str(out), "--playbook", str(playbook(BIG_BUDGETS)))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "cost",
+        "report",
+        "--last",
+        "7d",
+        "--format",
+        "focus",
+        "--out",
+        str(out),
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
     assert r.exit_code == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert rows and tuple(rows[0].keys()) == FOCUS_COLUMN_NAMES
@@ -72,8 +103,18 @@ def test_focus_export_validates_column_by_column(cli: Any, cost_config_dir: Path
 def test_html_is_self_contained(cli: Any, cost_config_dir: Path, tmp_path: Path, playbook: Any) -> None:
     _seed(cli, cost_config_dir)
     out = tmp_path / "cost.html"
-    r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--format", "html", "--out", str(out),
-            "--playbook", str(playbook(BIG_BUDGETS)))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "cost",
+        "report",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
     assert r.exit_code == 0, r.stderr
     html = out.read_text()
     assert html.startswith("<!DOCTYPE html>") and html.count("<svg") >= 3
@@ -94,8 +135,16 @@ def test_budget_forecast_over_exits_3(cli: Any, cost_config_dir: Path, playbook:
 
 def test_forecast_falls_back_and_states_method(cli: Any, cost_config_dir: Path, playbook: Any) -> None:
     _seed(cli, cost_config_dir)
-    r = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "forecast",
-            "--playbook", str(playbook(BIG_BUDGETS)))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "--output",
+        "json",
+        "cost",
+        "forecast",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     assert {p["provider"] for p in data["providers"]} == {"AWS", "Azure"}
@@ -107,37 +156,71 @@ def test_forecast_falls_back_and_states_method(cli: Any, cost_config_dir: Path, 
 
 def test_anomalies_find_the_planted_spikes(cli: Any, cost_config_dir: Path, playbook: Any) -> None:
     _seed(cli, cost_config_dir)
-    r = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "anomalies",
-            "--playbook", str(playbook(BIG_BUDGETS)))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "--output",
+        "json",
+        "cost",
+        "anomalies",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
     assert r.exit_code == 0, r.stderr
     found = {(a["provider"], a["service"]) for a in json.loads(r.stdout)["anomalies"]}
     assert ("AWS", "AWS Lambda") in found and ("Azure", "Bandwidth") in found
-    failing = cli("--config-dir", str(cost_config_dir), "cost", "anomalies", "--fail",
-                  "--playbook", str(playbook(BIG_BUDGETS)))
+    failing = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "cost",
+        "anomalies",
+        "--fail",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
     assert failing.exit_code == 3
 
 
 def test_recommend_lists_every_area(cli: Any, cost_config_dir: Path, playbook: Any) -> None:
     _seed(cli, cost_config_dir)
-    r = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "recommend",
-            "--playbook", str(playbook(BIG_BUDGETS)))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "--output",
+        "json",
+        "cost",
+        "recommend",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
     assert r.exit_code == 0, r.stderr
     recs = json.loads(r.stdout)["recommendations"]
     areas = {x["area"] for x in recs}
-    assert {"storage tiering", "lambda memory", "dynamodb capacity", "commitments", "data transfer",
-            "idle standby"} <= areas
+    assert {
+        "storage tiering",
+        "lambda memory",
+        "dynamodb capacity",
+        "commitments",
+        "data transfer",
+        "idle standby",
+    } <= areas
     unavailable = [x for x in recs if x["status"] == "unavailable"]
     assert any(x["provider"] == "AWS" and x["area"] == "commitments" for x in unavailable)
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["--since", "2026-13-01"], "is not a date"),
-    (["--since", "2025-02-10", "--until", "2025-02-01"], "reversed"),
-    (["--since", "2999-01-01"], "future"),
-    (["--until", "2999-01-01", "--since", "2025-01-01"], "future"),
-    (["--last", "30x"], "not a duration"),
-])
-def test_bad_ranges_exit_2_with_one_line(cli: Any, cost_config_dir: Path, args: list[str], needle: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--since", "2026-13-01"], "is not a date"),
+        (["--since", "2025-02-10", "--until", "2025-02-01"], "reversed"),
+        (["--since", "2999-01-01"], "future"),
+        (["--until", "2999-01-01", "--since", "2025-01-01"], "future"),
+        (["--last", "30x"], "not a duration"),
+    ],
+)
+def test_bad_ranges_exit_2_with_one_line(
+    cli: Any, cost_config_dir: Path, args: list[str], needle: str
+) -> None:
     r = cli("--config-dir", str(cost_config_dir), "cost", "report", *args)
     assert r.exit_code == 2
     assert needle in r.stderr
@@ -145,7 +228,15 @@ def test_bad_ranges_exit_2_with_one_line(cli: Any, cost_config_dir: Path, args: 
 
 
 def test_empty_range_says_so(cli: Any, cost_config_dir: Path, playbook: Any) -> None:
-    r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--last", "7d",
-            "--playbook", str(playbook("  budgets: []\n")))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "cost",
+        "report",
+        "--last",
+        "7d",
+        "--playbook",
+        str(playbook("  budgets: []\n")),
+    )
     assert r.exit_code == 0, r.stderr
     assert "no cost data for" in r.stderr and "mcctl cost seed" in r.stderr

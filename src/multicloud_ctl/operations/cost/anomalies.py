@@ -2,7 +2,9 @@
 
 For every (provider, service, currency) series of *effective* (amortized) cost - so a reservation bought on
 the 1st is not an anomaly - each of the last `evaluate_days` complete days is compared with the
-`lookback_days` before it: expected = median, sigma = 1.4826 x MAD, robust z = (actual - median) / sigma.
+`lookback_days` before it, adjusted for the work week: weekdays and weekend days each get a factor (their
+median over the window divided by the window's median); on the de-seasonalized values, expected = median,
+sigma = 1.4826 x MAD, both scaled back by the day's weekday factor; robust z = (actual - expected) / sigma.
 A day is flagged when |z| exceeds the playbook's sensitivity AND the deviation is at least
 `min_daily_delta` (so pennies never page anyone). The expected range printed is median +/- sensitivity sigma.
 """
@@ -19,7 +21,7 @@ from multicloud_ctl.operations.cost.records import CostRecord
 from multicloud_ctl.operations.cost.report import PROVIDER_LABEL
 
 MAD_TO_SIGMA = 1.4826
-METHOD = "median / MAD over the trailing window, on effective (amortized) daily cost"
+METHOD = "weekday-adjusted median / MAD over the trailing window, on effective (amortized) daily cost"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,23 @@ def _series(records: Sequence[CostRecord], start: date, days: int) -> dict[tuple
     return out
 
 
+def _weekday_factors(window: Sequence[float], first: date) -> dict[int, float]:
+    """Per weekday, the median of its class (Mon-Fri or Sat-Sun) over the window's median.
+
+    Two classes, not seven: with four weeks of data a per-weekday median would absorb the noise and shrink
+    the MAD; the work week / weekend split is the pattern cloud bills actually show.
+    """
+    overall = statistics.median(window)
+    classes: dict[bool, list[float]] = {True: [], False: []}
+    for k, v in enumerate(window):
+        classes[(first + timedelta(days=k)).weekday() >= 5].append(v)
+    factor = {}
+    for weekend, values in classes.items():
+        level = statistics.median(values) if values else 0.0
+        factor[weekend] = level / overall if overall > 0 and level > 0 else 1.0
+    return {wd: factor[wd >= 5] for wd in range(7)}
+
+
 def detect_anomalies(
     records: Sequence[CostRecord], *, start: date, today: date, policy: AnomalyPolicy
 ) -> list[Anomaly]:
@@ -66,12 +85,17 @@ def detect_anomalies(
             window = series[i - policy.lookback_days : i]
             if len(window) < 7:
                 continue
-            median = statistics.median(window)
-            sigma = MAD_TO_SIGMA * statistics.median(abs(v - median) for v in window)
+            first = start + timedelta(days=i - policy.lookback_days)
+            factors = _weekday_factors(window, first)
+            normal = [v / factors[(first + timedelta(days=k)).weekday()] for k, v in enumerate(window)]
+            median = statistics.median(normal)
+            sigma = MAD_TO_SIGMA * statistics.median(abs(v - median) for v in normal)
             sigma = max(sigma, 0.01 * abs(median), 1e-9)
+            factor = factors[(start + timedelta(days=i)).weekday()]
+            expected, sigma = median * factor, sigma * factor
             actual = series[i]
-            z = (actual - median) / sigma
-            if abs(z) > policy.sensitivity and abs(actual - median) >= policy.min_daily_delta:
+            z = (actual - expected) / sigma
+            if abs(z) > policy.sensitivity and abs(actual - expected) >= policy.min_daily_delta:
                 span = policy.sensitivity * sigma
                 found.append(
                     Anomaly(
@@ -80,9 +104,9 @@ def detect_anomalies(
                         service,
                         currency,
                         actual,
-                        median,
-                        max(0.0, median - span),
-                        median + span,
+                        expected,
+                        max(0.0, expected - span),
+                        expected + span,
                         z,
                     )
                 )

@@ -81,7 +81,7 @@ def resolve_period(
         if start > today:
             raise UsageError(
                 f"the range starts in the future: {start} is after today ({today}, UTC)",
-                hint="cost data exists only up to today; use --forecast views for the future",
+                hint="cost data exists only up to today; `mcctl cost forecast` covers the rest of the month",
             )
         if stop < start:
             raise UsageError(

@@ -1,0 +1,142 @@
+"""Pure logic of `mcctl cost`: periods, currency policy, sparklines, movers, forecast, budgets, anomalies."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from multicloud_ctl.config.specs.cost import AnomalyPolicy, Budget, CostSpec, CurrencyPolicy
+from multicloud_ctl.errors import UsageError
+from multicloud_ctl.local.cost_seed import generate_rows
+from multicloud_ctl.operations.cost.anomalies import detect_anomalies
+from multicloud_ctl.operations.cost.budgets import evaluate_budget
+from multicloud_ctl.operations.cost.currency import apply_currency_policy
+from multicloud_ctl.operations.cost.forecast import forecast_days, remaining_days
+from multicloud_ctl.operations.cost.period import Period, parse_last, resolve_period
+from multicloud_ctl.operations.cost.records import CostRecord
+from multicloud_ctl.operations.cost.report import build_report, sparkline
+
+TODAY = date(2026, 11, 25)
+
+
+def _records(today: date = TODAY, days: int = 60) -> list[CostRecord]:
+    return [
+        CostRecord(
+            r.cloud,
+            r.day,
+            r.day + timedelta(days=1),
+            r.service,
+            r.region,
+            "acct",
+            r.billed,
+            r.effective,
+            r.currency,
+            dict(r.tags),
+        )
+        for r in generate_rows(today, days=days)
+    ]
+
+
+def test_periods() -> None:
+    p = resolve_period(last="30d", today=TODAY)
+    assert (p.start, p.end, p.days) == (date(2026, 10, 27), date(2026, 11, 26), 30)
+    assert resolve_period(since="2026-11-01", until="2026-11-10", today=TODAY) == Period(
+        date(2026, 11, 1), date(2026, 11, 11)
+    )
+    assert resolve_period(today=TODAY).days == 30
+    assert parse_last("2w") == 14 and parse_last("3m") == 90
+    for kwargs, text in [
+        ({"last": "0d"}, "not a duration"),
+        ({"since": "yesterday"}, "not a date"),
+        ({"last": "7d", "since": "2026-01-01"}, "cannot be combined"),
+        ({"since": "2025-01-01"}, "at most"),
+        ({"since": "2026-11-20", "until": "2026-11-26"}, "ends in the future"),
+    ]:
+        with pytest.raises(UsageError, match=text):
+            resolve_period(today=TODAY, **kwargs)
+
+
+def test_currency_policy_separate_convert_and_missing_rate() -> None:
+    recs = [
+        CostRecord("aws", TODAY, TODAY, "S", None, "a", 10.0, 10.0, "USD"),
+        CostRecord("azure", TODAY, TODAY, "S", None, "b", 10.0, 8.0, "EUR"),
+        CostRecord("azure", TODAY, TODAY, "S", None, "b", 10.0, 10.0, "GBP"),
+    ]
+    same, warn = apply_currency_policy(recs, CurrencyPolicy())
+    assert same == recs and "never summed" in warn[0]
+    out, notes = apply_currency_policy(recs, CurrencyPolicy(mode="convert", rates={"EUR": 1.5}))
+    assert [(r.currency, r.billed, r.effective) for r in out] == [
+        ("USD", 10.0, 10.0),
+        ("USD", 15.0, 12.0),
+        ("GBP", 10.0, 10.0),
+    ]
+    assert any("no rate for GBP" in n for n in notes)
+    with pytest.raises(ValueError, match="explicit rates"):
+        CurrencyPolicy(mode="convert")
+
+
+def test_sparkline_and_report_totals_per_currency() -> None:
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert sparkline([3, 3]) == "▁▁"
+    recs = _records()
+    period = Period(TODAY - timedelta(days=29), TODAY + timedelta(days=1))
+    report = build_report([r for r in recs if period.start <= r.start], period, group_by="provider")
+    assert [line.group for line in report.lines] == ["AWS", "Azure"]
+    assert report.movers[0].service == "AWS Lambda" and report.movers[0].change > 0
+
+
+def test_forecast_uses_the_weekly_pattern() -> None:
+    start = date(2026, 1, 5)  # a Monday
+    history = [100.0 if (start + timedelta(days=i)).weekday() < 5 else 20.0 for i in range(56)]
+    weekday, weekend = date(2026, 3, 2), date(2026, 3, 7)
+    assert forecast_days(history, start, [weekday]).total == 100.0
+    assert forecast_days(history, start, [weekend]).total == 20.0
+    f = forecast_days(history, start, [weekday, weekend])
+    assert f.low == f.high == 120.0  # no residual spread on a perfect pattern
+    assert len(remaining_days(date(2026, 2, 26))) == 2 and remaining_days(date(2026, 2, 28)) == []
+
+
+def test_budget_status_and_forecast_gate() -> None:
+    recs = _records()
+    ok = evaluate_budget(
+        Budget(name="big", provider="aws", monthly=1e6), recs, TODAY, TODAY - timedelta(days=59)
+    )
+    assert ok.status == "ok" and not ok.exceeded_by_forecast and ok.spent > 0
+    assert ok.forecast_low <= ok.forecast <= ok.forecast_high
+    month_spent = sum(r.billed for r in recs if r.cloud == "aws" and r.start >= TODAY.replace(day=1))
+    assert ok.spent == pytest.approx(month_spent)
+    tight = evaluate_budget(
+        Budget(name="tight", provider="aws", monthly=month_spent * 1.01),
+        recs,
+        TODAY,
+        TODAY - timedelta(days=59),
+    )
+    assert tight.exceeded_by_forecast and tight.status == "forecast over"
+    assert tight.thresholds_crossed == [50, 80]  # 99 % spent: 100 not reached yet
+    eur = evaluate_budget(
+        Budget(name="eur", monthly=10, currency="EUR"), recs, TODAY, TODAY - timedelta(days=59)
+    )
+    assert eur.spent == 0 and "not counted" in eur.notes[0]
+
+
+def test_anomalies_flag_the_planted_spikes_only() -> None:
+    recs = _records()
+    found = detect_anomalies(recs, start=TODAY - timedelta(days=59), today=TODAY, policy=AnomalyPolicy())
+    flagged = {(a.provider, a.service, a.day) for a in found}
+    assert ("AWS", "AWS Lambda", TODAY - timedelta(days=3)) in flagged
+    assert ("Azure", "Bandwidth", TODAY - timedelta(days=10)) in flagged
+    assert len(found) <= 4  # weekday seasonality and noise are not anomalies
+    spike = next(a for a in found if a.service == "AWS Lambda")
+    assert spike.low <= spike.expected <= spike.high < spike.actual and spike.direction == "spike"
+
+
+def test_cost_playbook_in_repo_validates() -> None:
+    from pathlib import Path
+
+    from multicloud_ctl.config.playbook import load_playbook
+
+    pb = load_playbook(Path(__file__).resolve().parents[3] / "playbooks" / "cost.yaml", "Cost")
+    assert isinstance(pb.spec, CostSpec) and len(pb.spec.budgets) == 4
+    with pytest.raises(ValueError, match="unique"):
+        CostSpec(budgets=[Budget(name="a", monthly=1), Budget(name="a", monthly=2)])
