@@ -1,0 +1,125 @@
+"""The health runner: concurrency, per-check timeouts, errors as results, debouncing, Nagios output."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from multicloud_ctl.operations.health.endpoints import Check
+from multicloud_ctl.operations.health.model import CheckResult, HealthReport, Status
+from multicloud_ctl.operations.health.nagios import render
+from multicloud_ctl.operations.health.runner import Debouncer, run_checks
+
+
+def sleeper(name: str, seconds: float, status: Status = Status.OK, timeout: float = 5.0) -> Check:
+    def run() -> CheckResult:
+        time.sleep(seconds)
+        return CheckResult(name, "test", status, f"slept {seconds}")
+
+    return Check(name, "test", timeout, run)
+
+
+def test_checks_run_concurrently_and_keep_order() -> None:
+    checks = [sleeper(f"c{i}", 0.2) for i in range(20)]
+    report = run_checks(checks)
+    assert [r.name for r in report.results] == [f"c{i}" for i in range(20)]
+    assert all(r.status is Status.OK for r in report.results)
+    assert report.elapsed_ms < 20 * 200 / 4  # far below running them one after another
+
+
+def test_a_slow_check_times_out_without_holding_the_round() -> None:
+    gate = threading.Event()
+
+    def hang() -> CheckResult:
+        gate.wait(10)
+        return CheckResult("hang", "test", Status.OK, "late")
+
+    report = run_checks([Check("hang", "test", 0.2, hang), sleeper("quick", 0.01)])
+    gate.set()
+    assert report.results[0].status is Status.CRITICAL and "timed out after 0.2s" in report.results[0].message
+    assert report.results[1].status is Status.OK
+    assert report.elapsed_ms < 2000
+
+
+def test_a_raising_check_is_unknown() -> None:
+    def boom() -> CheckResult:
+        raise RuntimeError("kaput")
+
+    report = run_checks([Check("boom", "test", 1, boom)])
+    assert report.results[0].status is Status.UNKNOWN and "kaput" in report.results[0].message
+    assert report.status is Status.UNKNOWN
+
+
+def test_skipped_does_not_degrade() -> None:
+    report = HealthReport(
+        [CheckResult("a", "t", Status.OK, ""), CheckResult("b", "t", Status.SKIPPED, "")], "", 0
+    )
+    assert report.status is Status.OK
+
+
+def _round(status: Status) -> HealthReport:
+    return HealthReport([CheckResult("x", "t", status, "m")], "", 0)
+
+
+def test_debouncer_needs_consecutive_failures_and_successes() -> None:
+    d = Debouncer(failure_threshold=3, success_threshold=2)
+    seen = [
+        d.update(_round(s)).results[0].status
+        for s in [
+            Status.OK,
+            Status.CRITICAL,
+            Status.OK,
+            Status.CRITICAL,
+            Status.CRITICAL,
+            Status.CRITICAL,
+            Status.OK,
+            Status.CRITICAL,
+            Status.OK,
+            Status.OK,
+        ]
+    ]
+    assert seen == [
+        Status.OK,
+        Status.OK,
+        Status.OK,
+        Status.OK,
+        Status.OK,
+        Status.CRITICAL,
+        Status.CRITICAL,
+        Status.CRITICAL,
+        Status.CRITICAL,
+        Status.OK,
+    ]
+
+
+def test_debouncer_shows_raw_status() -> None:
+    d = Debouncer(2, 2)
+    d.update(_round(Status.OK))
+    res = d.update(_round(Status.WARNING)).results[0]
+    assert res.status is Status.OK and res.raw_status is Status.WARNING and "1/2" in res.message
+
+
+def test_nagios_status_line_perfdata_and_code() -> None:
+    report = HealthReport(
+        [
+            CheckResult("edge", "endpoint", Status.OK, "HTTP 200", value=4.25, unit="ms"),
+            CheckResult(
+                "sync-lag", "sync_lag", Status.WARNING, "lag 90s", value=90, unit="s", warn=60, critical=300
+            ),
+            CheckResult("sql", "sql", Status.SKIPPED, "n/a"),
+        ],
+        "",
+        1,
+    )
+    lines, code = render(report)
+    assert code == 1
+    assert lines[0] == (
+        "MCCTL HEALTH WARNING - 0 critical, 1 warning, 0 unknown, 1 ok | "
+        "'edge_ms'=4.25ms;;;0; 'sync-lag'=90s;60;300;0;"
+    )
+    assert lines[1:] == ["WARNING sync-lag: lag 90s"]
+    crit = HealthReport(
+        [CheckResult("a", "t", Status.CRITICAL, "down"), CheckResult("b", "t", Status.UNKNOWN, "?")], "", 0
+    )
+    assert render(crit)[1] == 2
+    assert render(HealthReport([CheckResult("b", "t", Status.UNKNOWN, "?")], "", 0))[1] == 3
