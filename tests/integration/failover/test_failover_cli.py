@@ -225,5 +225,5 @@ def test_two_failovers_at_once_one_refused(
         assert second.exit_code == 4
         assert "lock" in second.stderr
     finally:
-        out, err = first.communicate(timeout=60)
+        _out, err = first.communicate(timeout=60)
     assert first.returncode == 1, err  # its own verification fails and it rolls back

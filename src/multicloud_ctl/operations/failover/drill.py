@@ -115,8 +115,8 @@ def restore(
 
 
 def _wait_answers(runtime: Runtime, snapshot: LbSnapshot, pool: str, timeout: float) -> None:
-    from multicloud_ctl.operations.failover.preflight import check_target
     from multicloud_ctl.config.specs.failover import Preflight
+    from multicloud_ctl.operations.failover.preflight import check_target
 
     deadline = time.monotonic() + timeout
     while True:

@@ -65,7 +65,7 @@ def check_target(
     )
 
 
-def _measure(fn: Any, *args: Any) -> float | None | str:
+def _measure(fn: Any, *args: Any) -> float | str | None:
     """A figure, None, or the reason it cannot be measured (module missing, or its call failed)."""
     from multicloud_ctl.errors import McctlError
 
