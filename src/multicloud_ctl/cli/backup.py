@@ -58,8 +58,8 @@ def _store(state: CliState, spec: BackupSpec, *, dry_run: bool = False) -> Backu
     return open_store(make_runtime(state, dry_run=dry_run), spec)
 
 
-def _confirm(state: CliState, question: str) -> Any:
-    return lambda summary: state.console.confirm(question.format(**summary), assume_yes=state.yes)
+def _confirm(state: CliState, question: str, yes: bool) -> Any:
+    return lambda summary: state.console.confirm(question.format(**summary), assume_yes=state.yes or yes)
 
 
 def _progress(state: CliState, label: str) -> Any:
@@ -91,6 +91,7 @@ def _run_backup(state: CliState, kind: str, summary_fn: Any) -> None:
 @app.command()
 def daily(
     ctx: typer.Context,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be copied; change nothing."),
     transfer: str = typer.Option(
@@ -122,7 +123,7 @@ def daily(
             options,
             progress=_progress(state, "backup daily"),
             confirm=_confirm(
-                state, "Copy {to_copy} object(s) ({bytes_to_copy} bytes) to the backup container?"
+                state, "Copy {to_copy} object(s) ({bytes_to_copy} bytes) to the backup container?", yes
             ),
         ),
     )
@@ -131,6 +132,7 @@ def daily(
 @app.command()
 def weekly(
     ctx: typer.Context,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     playbook: Path = typer.Option(WEEKLY, "--playbook", "-p", help=PLAYBOOK_HELP),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="List what the snapshot would hold; change nothing."
@@ -156,7 +158,7 @@ def weekly(
             transfer=transfer,
             bwlimit=_rate(bwlimit),
             progress=_progress(state, "backup weekly"),
-            confirm=_confirm(state, "Write snapshot {id} ({objects} object(s), {bytes} bytes)?"),
+            confirm=_confirm(state, "Write snapshot {id} ({objects} object(s), {bytes} bytes)?", yes),
         ),
     )
 
@@ -228,6 +230,7 @@ def verify(
 @app.command()
 def restore(
     ctx: typer.Context,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     backup_id: str = typer.Argument(..., help="Backup id or prefix, latest, latest-daily, latest-weekly."),
     tables: str = typer.Option(None, "--tables", help="Only these tables (comma-separated)."),
     buckets: str = typer.Option(None, "--buckets", help="Only these buckets (comma-separated)."),
@@ -251,7 +254,7 @@ def restore(
         target,
         buckets=_names(buckets),
         tables=_names(tables),
-        confirm=_confirm(state, f"Restore {{id}} into {target.environment.name}?"),
+        confirm=_confirm(state, f"Restore {{id}} into {target.environment.name}?", yes),
     )
     if state.console.json_mode:
         state.console.print_json(result)
@@ -271,6 +274,7 @@ def restore(
 @app.command()
 def prune(
     ctx: typer.Context,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     keep_daily: int = typer.Option(
         None, "--keep-daily", min=0, help="Newest daily backup of each of N days."
     ),
@@ -292,7 +296,7 @@ def prune(
         keep_daily=r.keep_daily if keep_daily is None else keep_daily,
         keep_weekly=r.keep_weekly if keep_weekly is None else keep_weekly,
         keep_monthly=r.keep_monthly if keep_monthly is None else keep_monthly,
-        confirm=_confirm(state, "Remove {remove} and their data?"),
+        confirm=_confirm(state, "Remove {remove} and their data?", yes),
     )
     if state.console.json_mode:
         state.console.print_json(result)

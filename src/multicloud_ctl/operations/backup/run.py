@@ -52,8 +52,12 @@ def journaled(runtime: Runtime, verb: str, inputs: dict[str, Any], *, lease: boo
     """Journal + `run_lock(runtime, "backup")`; a failure, refusal or interrupt is recorded and re-raised."""
     from multicloud_ctl.engine.lock import run_lock
 
+    from multicloud_ctl.operations.backup.reclaim import reclaim_dead_lease
+
     journal = runtime.journal(verb, inputs)
     try:
+        if lease and (dead := reclaim_dead_lease(runtime)):
+            journal.set("reclaimed_lease", {"name": "backup", "dead_owner": dead})
         with run_lock(runtime, "backup", lease=lease):
             yield journal
     except BaseException as exc:
