@@ -1,0 +1,92 @@
+"""Make sure the sandbox has what the functions use: tables, the images bucket, queues with dead-letter
+queues, and a Cognito user pool with an app client (the JWKS the handlers verify against).
+
+Idempotent and sandbox-only (it refuses a cloud environment: there `mcctl provision` owns these). Each
+queue's redrive policy sends a message to `<name>-dlq` after `max_deliveries` receives.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from multicloud_ctl.errors import UsageError
+from multicloud_ctl.operations.deploy.fnenv import CognitoPool, find_pool, function_env
+from multicloud_ctl.providers.aws.errors import aws_errors
+
+if TYPE_CHECKING:
+    from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+APP_CLIENT = "mcctl-shop"
+AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def ensure_queues(aws: AwsClients, env: Environment, max_deliveries: int) -> dict[str, str]:
+    """Queue name -> URL for every bus queue, each with its dead-letter queue and redrive policy."""
+    sqs = aws.client("sqs")
+    urls = {}
+    for logical in ("orders", "payments", "notifications", "analytics"):
+        name = getattr(env.aws.queues, logical)
+        with aws_errors("CreateQueue", f"{name}-dlq"):
+            dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+        policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_deliveries)})
+        with aws_errors("CreateQueue", name):
+            try:
+                url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+                sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy})
+            except sqs.exceptions.QueueDoesNotExist:
+                url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": policy})["QueueUrl"]
+        urls[name] = url
+    return urls
+
+
+def ensure_pool(aws: AwsClients, env: Environment) -> CognitoPool:
+    """The environment's user pool and app client, created when missing."""
+    found = find_pool(aws, env.aws.user_pool)
+    idp = aws.client("cognito-idp")
+    if found is None:
+        with aws_errors("CreateUserPool", env.aws.user_pool):
+            pool_id = idp.create_user_pool(
+                PoolName=env.aws.user_pool,
+                UsernameAttributes=["email"],
+                AutoVerifiedAttributes=["email"],
+                UserPoolTags=env.resource_tags(),
+            )["UserPool"]["Id"]
+        found = CognitoPool(pool_id, "")
+    if not found.client_id:
+        with aws_errors("CreateUserPoolClient", found.pool_id):
+            client = idp.create_user_pool_client(
+                UserPoolId=found.pool_id,
+                ClientName=APP_CLIENT,
+                GenerateSecret=False,
+                ExplicitAuthFlows=AUTH_FLOWS,
+            )
+        found = CognitoPool(found.pool_id, client["UserPoolClient"]["ClientId"])
+    return found
+
+
+def ensure_sandbox(aws: AwsClients, env: Environment, max_deliveries: int = 5) -> CognitoPool:
+    """Create whatever the functions need on the sandbox's moto; returns the user pool."""
+    if not env.is_local:
+        raise UsageError(
+            f"environment {env.name!r} is not local: the functions host only serves the sandbox",
+            hint="in the cloud, `mcctl provision` creates these resources",
+        )
+    from multicloud_ctl.functions.adapters.dynamo_schema import create_tables
+    from multicloud_ctl.functions.config import FunctionConfig
+
+    cfg = FunctionConfig.from_env(function_env(env, "aws", None))
+    with aws_errors("CreateTable", "functions tables"):
+        create_tables(aws.client("dynamodb"), cfg)
+    s3 = aws.client("s3")
+    for bucket in (env.aws.buckets.product_images,):
+        with aws_errors("CreateBucket", bucket):
+            existing: list[Any] = s3.list_buckets().get("Buckets", [])
+            if bucket not in {b["Name"] for b in existing}:
+                s3.create_bucket(Bucket=bucket)
+    ensure_queues(aws, env, max_deliveries)
+    return ensure_pool(aws, env)

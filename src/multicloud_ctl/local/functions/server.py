@@ -1,0 +1,113 @@
+"""The functions host's HTTP front: one threading server per cloud on 127.0.0.1.
+
+AWS: each request becomes an API Gateway REST v1 proxy event for `aws_lambda.router.route` (one Lambda per
+path prefix, as the API's resources map them). Azure: each request is a plain call of
+`azure.api.handle_http`, as the Functions HTTP trigger hands it over. The host answers one path itself,
+`GET /_admin/health` (identity + trigger statistics for `mcctl local status`), and
+`POST /admin/functions/NAME` fires a non-HTTP function now, as the Functions host's admin API does.
+Everything else goes to the handlers, `GET /health` included.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from multicloud_ctl.local.functions.events import proxy_event, proxy_response
+
+log = logging.getLogger(__name__)
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+def aws_app() -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answer]:
+    """The AWS side: HTTP -> proxy event -> router.route -> proxy result -> HTTP."""
+    from multicloud_ctl.functions.aws_lambda.router import route
+
+    def call(method: str, target: str, headers: list[tuple[str, str]], body: bytes, client: str) -> Answer:
+        return proxy_response(route(proxy_event(method, target, headers, body, source_ip=client)))
+
+    return call
+
+
+def azure_app() -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answer]:
+    """The Azure side: HTTP -> handle_http(method, path, headers, query, body) -> HTTP."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from multicloud_ctl.functions.azure.api import handle_http
+
+    def call(method: str, target: str, headers: list[tuple[str, str]], body: bytes, client: str) -> Answer:
+        parts = urlsplit(target)
+        status, out_headers, text = handle_http(
+            method,
+            parts.path or "/",
+            dict(headers),
+            dict(parse_qsl(parts.query, keep_blank_values=True)),
+            body,
+        )
+        return status, list(out_headers.items()), text.encode("utf-8")
+
+    return call
+
+
+class FunctionsServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, port: int, cloud: str, app: Callable[..., Answer], admin: Callable[[str, str], tuple[int, Any]]
+    ) -> None:
+        super().__init__(("127.0.0.1", port), FunctionsHandler)
+        self.cloud, self.app, self.admin = cloud, app, admin
+
+
+class FunctionsHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients expect of API Gateway / Functions
+    server: FunctionsServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = self.path.split("?", 1)[0]
+        if path == "/_admin/health" or (path.startswith("/admin/functions/") and self.command == "POST"):
+            status, data = self.server.admin(self.command, path)
+            self._send(status, [("Content-Type", "application/json")], json.dumps(data).encode())
+            return
+        try:
+            status, headers, out = self.server.app(
+                self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+            )
+        except Exception:  # an unhandled handler crash is a 502 on API Gateway and a 500 on Functions
+            log.exception("handler crashed on %s %s", self.command, path)
+            status = 502 if self.server.cloud == "aws" else 500
+            headers, out = [("Content-Type", "application/json")], b'{"message": "Internal server error"}'
+        self._send(status, headers, out)
+
+    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+
+def serve_in_thread(server: FunctionsServer) -> threading.Thread:
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.2},
+        daemon=True,
+        name=f"functions-{server.cloud}-http",
+    )
+    thread.start()
+    return thread

@@ -1,0 +1,126 @@
+"""The functions hosts serve real requests end to end (HTTP -> proxy event / plain call -> handler ->
+moto/SQLite), and the bus-triggered functions run from the local bus (SQS on moto)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from .conftest import API_KEY, Hosts, call, sign_up
+
+pytestmark = pytest.mark.integration
+KEY = {"x-api-key": API_KEY}
+
+
+def eventually(check: Any, timeout: float = 30.0, every: float = 0.2) -> Any:
+    """Poll `check()` until it returns something truthy (waits for async work; not a timing test)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+def test_health_on_both_clouds(hosts: Hosts) -> None:
+    assert call(f"{hosts.aws_url}/health") == (200, {"status": "ok", "cloud": "aws"})
+    assert call(f"{hosts.azure_url}/health") == (200, {"status": "ok", "cloud": "azure"})
+    status, admin = call(f"{hosts.aws_url}/_admin/health")
+    assert status == 200 and admin["service"] == "mcctl-functions-aws" and "payments" in admin["queues"]
+
+
+def test_products_api_goes_through_proxy_events_to_dynamodb(hosts: Hosts, boto: Any) -> None:
+    status, product = call(
+        f"{hosts.aws_url}/products", "POST", {"name": "Lamp", "category": "home", "price_cents": 2500}, KEY
+    )
+    assert status == 201, product
+    item = boto("dynamodb").get_item(TableName="Products", Key={"product_id": {"S": product["product_id"]}})
+    assert item["Item"]["name"]["S"] == "Lamp"
+    status, listed = call(f"{hosts.aws_url}/products?category=home&limit=5")
+    assert status == 200 and product["product_id"] in [p["product_id"] for p in listed["items"]]
+    assert call(f"{hosts.aws_url}/products", "POST", {"name": "x"})[0] == 401  # no key
+    assert call(f"{hosts.aws_url}/nowhere")[0] == 404
+
+
+def test_order_flow_across_both_hosts(hosts: Hosts, boto: Any) -> None:
+    status, product = call(
+        f"{hosts.aws_url}/products", "POST", {"name": "Mug", "category": "kitchen", "price_cents": 1200}, KEY
+    )
+    assert status == 201
+    pid = product["product_id"]
+    assert call(f"{hosts.aws_url}/inventory/{pid}", "PUT", {"available": 5}, KEY)[0] == 200
+    token = sign_up(boto, hosts, f"buyer-{uuid.uuid4().hex[:6]}@example.com")
+    auth = {"authorization": f"Bearer {token}", "idempotency-key": uuid.uuid4().hex}
+    status, order = call(
+        f"{hosts.aws_url}/orders",
+        "POST",
+        {"lines": [{"product_id": pid, "quantity": 2}], "email": "buyer@example.com"},
+        auth,
+    )
+    assert status == 201, order
+    assert order["status"] == "pending" and order["total_cents"] == 2400
+    assert call(f"{hosts.aws_url}/inventory/{pid}")[1]["available"] == 3
+    # payment-processor (Azure host, orders queue) charges; order-service (AWS, payments queue) marks paid
+    paid = eventually(
+        lambda: (lambda r: r[1] if r[1].get("status") == "paid" else None)(
+            call(f"{hosts.aws_url}/orders/{order['order_id']}", headers={"authorization": f"Bearer {token}"})
+        )
+    )
+    assert paid["order_id"] == order["order_id"]
+    status, payment = call(f"{hosts.azure_url}/payments/{order['order_id']}", headers=KEY)
+    assert status == 200 and payment["amount_cents"] == 2400
+    status, via_peer = call(
+        f"{hosts.aws_url}/orders/{order['order_id']}/payment", headers={"authorization": f"Bearer {token}"}
+    )
+    assert status == 200 and via_peer["order_id"] == order["order_id"]  # Lambda -> Azure with the service key
+    mail = eventually(lambda: sorted((hosts.outbox / "smtp").glob("*.eml")))
+    assert any(order["order_id"] in p.read_text(errors="replace") for p in mail)
+
+
+def test_poison_message_is_dead_lettered_after_n_deliveries(hosts: Hosts, boto: Any) -> None:
+    sqs = boto("sqs")
+    url = sqs.get_queue_url(QueueName="orders")["QueueUrl"]
+    dlq = sqs.get_queue_url(QueueName="orders-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="this is not an event")
+
+    def dead() -> Any:
+        got = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"], WaitTimeSeconds=1)
+        return got.get("Messages")
+
+    msgs = eventually(dead)
+    assert msgs[0]["Body"] == "this is not an event"
+    attrs = msgs[0]["MessageAttributes"]
+    assert attrs["DeliveryCount"]["StringValue"] == "2" and attrs["DeadLetterReason"]["StringValue"]
+    stats = eventually(
+        lambda: (lambda q: q if q["dead_lettered"] else None)(
+            call(f"{hosts.azure_url}/_admin/health")[1]["queues"]["orders"]
+        )
+    )
+    assert stats["dead_lettered"] >= 1 and stats["retried"] >= 1
+
+
+def test_stopping_a_host_makes_its_port_refuse(hosts: Hosts) -> None:
+    hosts.stop("aws")
+    port = int(hosts.aws_url.rsplit(":", 1)[1])
+    with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
+        sock.connect(("127.0.0.1", port))
+    assert call(f"{hosts.azure_url}/health")[0] == 200  # the other cloud keeps serving
+
+
+def test_backup_timer_fires_on_demand(hosts: Hosts) -> None:
+    status, result = call(f"{hosts.azure_url}/admin/functions/backup_service", "POST")
+    assert status == 200 and result["status"] in ("ok", "skipped")
+    assert call(f"{hosts.aws_url}/admin/functions/backup_service", "POST")[0] == 404
+
+
+def test_handler_json_is_passed_through_unchanged(hosts: Hosts) -> None:
+    status, body = call(f"{hosts.azure_url}/products?limit=1")
+    assert status == 200 and "items" in body
+    assert json.dumps(body)
