@@ -30,12 +30,14 @@ def from_message(queue: str, msg: Any) -> Received:
 
 
 class ServiceBusBus:
-    def __init__(self, connection_string: str, queue_name: Callable[[str], str] = lambda q: q) -> None:
+    def __init__(
+        self, connection_string: str, queue_name: Callable[[str], str] = lambda q: q, *, retry_total: int = 2
+    ) -> None:
         from azure.servicebus import ServiceBusClient
 
         if not connection_string:
             raise BusError("MCCTL_FN_SERVICEBUS_CONNECTION is not set")
-        self.client = ServiceBusClient.from_connection_string(connection_string, retry_total=2)
+        self.client = ServiceBusClient.from_connection_string(connection_string, retry_total=retry_total)
         self.queue_name = queue_name
         self._receivers: dict[str, Any] = {}
         self._lock = threading.Lock()

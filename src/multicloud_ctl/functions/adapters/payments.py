@@ -42,10 +42,12 @@ class StripeProvider:
 
     name = "stripe"
 
-    def __init__(self, api_key: str, *, api_base: str = "", payment_method: str = "pm_card_visa") -> None:
+    def __init__(
+        self, api_key: str, *, api_base: str = "", payment_method: str = "pm_card_visa", retries: int = 2
+    ) -> None:
         import stripe
 
-        kwargs: dict[str, object] = {"max_network_retries": 2}
+        kwargs: dict[str, object] = {"max_network_retries": retries}
         if api_base:
             kwargs["base_addresses"] = {"api": api_base}
         self.client = stripe.StripeClient(api_key, **kwargs)  # type: ignore[arg-type]
@@ -69,11 +71,8 @@ class StripeProvider:
                 options={"idempotency_key": f"order-{idempotency_key}"},
             )
         except stripe.CardError as exc:
-            return Charge(
-                False,
-                str((getattr(exc.error, "payment_intent", None) and exc.error.payment_intent.id) or ""),
-                exc.code or "card_declined",
-            )
+            intent_id = getattr(getattr(exc.error, "payment_intent", None), "id", "")
+            return Charge(False, str(intent_id or ""), exc.code or "card_declined")
         if intent.status == "succeeded":
             return Charge(True, intent.id)
         return Charge(False, intent.id, f"status {intent.status}")

@@ -58,7 +58,7 @@ class SqlProducts:
                 .mappings()
                 .first()
             )
-        return Product.from_dict(row) if row else None
+        return Product.from_dict(dict(row)) if row else None
 
     def put(self, product: Product) -> None:
         values = product.to_dict()
@@ -83,7 +83,7 @@ class SqlProducts:
         if after is not None:
             query = query.where(t.products.c.product_id > after)
         with self.engine.connect() as conn:
-            rows = [Product.from_dict(r) for r in conn.execute(query).mappings()]
+            rows = [Product.from_dict(dict(r)) for r in conn.execute(query).mappings()]
         more = len(rows) > limit
         rows = rows[:limit]
         return Page(rows, _cursor_out(rows[-1].product_id) if more and rows else None)
@@ -170,7 +170,7 @@ class SqlUsers:
     def get(self, user_id: str) -> UserProfile | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(t.users).where(t.users.c.user_id == user_id)).mappings().first()
-        return UserProfile.from_dict(row) if row else None
+        return UserProfile.from_dict(dict(row)) if row else None
 
     def put(self, profile: UserProfile) -> None:
         values = profile.to_dict()

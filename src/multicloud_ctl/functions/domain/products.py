@@ -162,7 +162,9 @@ class ProductService:
             raise NotFound("images are not configured")
         if not re.match(r"^image/[a-z0-9.+-]+$", content_type):
             raise Invalid("content_type: must be an image/* type")
-        product = self.get(product_id)
+        product = self.store.get(product_id)  # not the cache: we write this record back
+        if product is None:
+            raise NotFound(f"product {product_id} not found")
         key = f"products/{product_id}/image"
         if product.image_key != key:
             self.store.put(replace(product, image_key=key, updated_at=iso(self.env.now())))
