@@ -130,6 +130,8 @@ def _edge(ctx: SandboxContext, port: int) -> LaunchSpec:
         "--state-file",
         str(ctx.directory / "edge-state.json"),
     ]
+    if ctx.environment.local is not None:  # the request proxy + monitors share the API's store (issue 7)
+        argv += ["--proxy-port", str(ctx.environment.local.ports.edge_proxy)]
     return LaunchSpec(argv, {TOKEN_ENV: token})
 
 
