@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from multicloud_ctl.operations.cost.catalog import region_name, service_category
@@ -72,10 +73,6 @@ class CostDataset:
         return sorted({r.currency for r in self.records})
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
@@ -88,50 +85,71 @@ def _money(value: float) -> str:
     return f"{value:.10f}".rstrip("0").rstrip(".") if value else "0"
 
 
-def to_focus_row(record: CostRecord, *, account_names: dict[str, str] | None = None) -> dict[str, Any]:
-    """The FOCUS 1.2 row for one record (every column present; nulls as None)."""
-    fixed = PROVIDERS[record.cloud]
-    category, subcategory = service_category(record.cloud, record.service)
-    is_tax = record.service == "Tax"
-    billing_start = _month_start(record.start)
-    name = (account_names or {}).get(record.account_id)
-    billed = _money(record.billed)
-    row: dict[str, Any] = dict.fromkeys(FOCUS_COLUMN_NAMES)
+_TEMPLATE: dict[str, Any] = dict.fromkeys(FOCUS_COLUMN_NAMES)
+
+
+@lru_cache(maxsize=8192)
+def _static_part(
+    cloud: str, service: str, region: str | None, account_id: str, account_name: str | None
+) -> dict[str, Any]:
+    """Everything in a row that depends only on who and where (cached: rows repeat these every day)."""
+    fixed = PROVIDERS[cloud]
+    category, subcategory = service_category(cloud, service)
+    is_tax = service == "Tax"
+    row = dict(_TEMPLATE)
     row.update(
         {
-            "BilledCost": billed,
-            "BillingAccountId": record.account_id,
-            "BillingAccountName": name,
+            "BillingAccountId": account_id,
+            "BillingAccountName": account_name,
             "BillingAccountType": fixed["BillingAccountType"],
-            "BillingCurrency": record.currency,
-            "BillingPeriodEnd": _iso(_next_month(billing_start)),
-            "BillingPeriodStart": _iso(billing_start),
             "ChargeCategory": "Tax" if is_tax else "Usage",
-            "ChargeDescription": f"{record.service} {'tax' if is_tax else 'usage'}"
-            + (f" in {record.region}" if record.region else ""),
+            "ChargeDescription": f"{service} {'tax' if is_tax else 'usage'}"
+            + (f" in {region}" if region else ""),
             "ChargeFrequency": "Recurring" if is_tax else "Usage-Based",
-            "ChargePeriodEnd": _iso(record.end),
-            "ChargePeriodStart": _iso(record.start),
-            # a quantity summed over mixed units (Cost Explorer's "N/A") means nothing: null both then
-            "ConsumedQuantity": _money(record.quantity)
-            if record.quantity is not None and record.unit
-            else None,
-            "ConsumedUnit": record.unit if record.quantity is not None and record.unit else None,
-            "ContractedCost": billed,
-            "EffectiveCost": _money(record.effective),
             "InvoiceIssuerName": fixed["InvoiceIssuerName"],
-            "ListCost": billed,
             "ProviderName": fixed["ProviderName"],
             "PublisherName": fixed["PublisherName"],
-            "RegionId": record.region,
-            "RegionName": region_name(record.region),
+            "RegionId": region,
+            "RegionName": region_name(region),
             "ServiceCategory": category,
-            "ServiceName": record.service,
+            "ServiceName": service,
             "ServiceSubcategory": subcategory,
-            "SubAccountId": record.account_id,
-            "SubAccountName": name,
+            "SubAccountId": account_id,
+            "SubAccountName": account_name,
             "SubAccountType": fixed["SubAccountType"],
-            "Tags": json.dumps(record.tags, sort_keys=True, separators=(",", ":")),
         }
     )
+    return row
+
+
+@lru_cache(maxsize=4096)
+def _period_part(start: date, end: date) -> tuple[tuple[str, str], ...]:
+    first = start.replace(day=1)
+    return (
+        ("BillingPeriodEnd", _iso(_next_month(first))),
+        ("BillingPeriodStart", _iso(first)),
+        ("ChargePeriodEnd", _iso(end)),
+        ("ChargePeriodStart", _iso(start)),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _tags_json(items: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(items), sort_keys=True, separators=(",", ":"))
+
+
+def to_focus_row(record: CostRecord, *, account_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The FOCUS 1.2 row for one record (every column present; nulls as None)."""
+    name = account_names.get(record.account_id) if account_names else None
+    row = dict(_static_part(record.cloud, record.service, record.region, record.account_id, name))
+    row.update(_period_part(record.start, record.end))
+    billed = _money(record.billed)
+    row["BilledCost"] = row["ListCost"] = row["ContractedCost"] = billed
+    row["EffectiveCost"] = _money(record.effective)
+    row["BillingCurrency"] = record.currency
+    row["Tags"] = _tags_json(tuple(sorted(record.tags.items())))
+    # a quantity summed over mixed units (Cost Explorer's "N/A") means nothing: null both then
+    if record.quantity is not None and record.unit and record.service != "Tax":
+        row["ConsumedQuantity"] = _money(record.quantity)
+        row["ConsumedUnit"] = record.unit
     return row

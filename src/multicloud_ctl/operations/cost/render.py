@@ -209,10 +209,10 @@ def focus_rows(
 def focus_csv(rows: list[dict[str, Any]]) -> str:
     """The FOCUS rows as CSV, columns in the specification's order, nulls as empty cells."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(FOCUS_COLUMN_NAMES), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    writer = csv.writer(out, lineterminator="\n")
+    names = list(FOCUS_COLUMN_NAMES)
+    writer.writerow(names)
+    writer.writerows([["" if (v := row.get(n)) is None else v for n in names] for row in rows])
     return out.getvalue()
 
 
