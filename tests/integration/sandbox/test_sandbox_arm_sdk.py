@@ -146,3 +146,23 @@ def test_action_plugins_extend_the_server_without_editing_it(arm: ServerHandle) 
     )
     with urllib.request.urlopen(req, timeout=5) as resp:
         assert json.loads(resp.read()) == {"echo": {"a": 1}, "sub": "s1"}
+
+
+def test_typed_sdks_sync_and_lro_methods_all_accept_the_answers(arm: ServerHandle, arm_env: Any) -> None:
+    """Every generated method accepts the answers: web LRO create [200, 202], sync delete [200, 204]."""
+    az = AzureClients(arm_env)
+    az.resources.resource_groups.create_or_update("rg", {"location": "eastus"})
+    site = az.web.web_apps.begin_create_or_update(
+        "rg", "orders", {"location": "eastus", "kind": "functionapp"}
+    )
+    assert site.result().name == "orders"
+    polled = [op for op in arm.server.store.operations.values() if op.resource_id.endswith("/sites/orders")]
+    assert len(polled) == 1 and polled[0].polls_left == 0  # the poller really polled the operation endpoint
+    az.servicebus.namespaces.begin_create_or_update("rg", "bus", {"location": "eastus"}).result()
+    from azure.mgmt.servicebus.models import SBQueue
+
+    queue = az.servicebus.queues.create_or_update("rg", "bus", "orders", SBQueue(max_delivery_count=5))
+    assert queue.name == "orders" and queue.max_delivery_count == 5
+    assert [q.name for q in az.servicebus.queues.list_by_namespace("rg", "bus")] == ["orders"]
+    az.web.web_apps.delete("rg", "orders")
+    assert [s.name for s in az.web.web_apps.list_by_resource_group("rg")] == []

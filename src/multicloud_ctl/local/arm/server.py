@@ -4,8 +4,11 @@ Serves what the azure-mgmt SDKs send: resource groups (`/subscriptions/{sub}/res
 any resource id under `.../providers/{namespace}/{type}/{name}[/{child-type}/{child}...]` with
 PUT/GET/HEAD/PATCH/DELETE, collection GETs, `.../resources` listings with simple `$filter`, and
 long-running operations done as ARM does them so `begin_create_or_update` / `begin_delete` pollers finish:
-a new resource answers 201 with `Azure-AsyncOperation`, a delete 202 with `Location`, both with
+a new resource answers with an `Azure-AsyncOperation` header, a delete with a `Location` header, both with
 `Retry-After: 0`, and the operation endpoints report `InProgress` for `lro_polls` polls, then `Succeeded`.
+The status code is 200 for both: it is the one code every generated SDK method accepts, synchronous or
+LRO (e.g. azure-mgmt-web's `begin_create_or_update` rejects 201, `delete` rejects 202), and the headers
+alone make an LRO poller poll. A PUT of an existing resource answers 200 without LRO headers.
 Errors use the ARM envelope `{"error": {"code", "message"}}`; every answer carries `x-ms-request-id`.
 Extra behaviour (Cost Management, zip deploy) plugs in through `actions.py`.
 """
@@ -145,7 +148,7 @@ class ArmHandler(JsonHandler):
                 return Response(200, resource)
             op = store.new_operation(resource["id"])
             return Response(
-                201,
+                200,  # the one status every SDK accepts for a PUT (sync or LRO); the header makes it poll
                 resource,
                 {
                     "Azure-AsyncOperation": f"{base}/subscriptions/{sub}/{OPS}/operationStatuses/{op.op_id}"
@@ -178,7 +181,7 @@ class ArmHandler(JsonHandler):
     def _accepted_delete(self, sub: str, rid: str, base: str) -> Response:
         op = self.server.store.new_operation(rid)
         return Response(
-            202,
+            200,  # accepted by sync deletes ([200, 204]) and LRO deletes; the Location header makes it poll
             None,
             {
                 "Location": f"{base}/subscriptions/{sub}/{OPS}/operationResults/{op.op_id}"
