@@ -27,7 +27,9 @@ def _make_table(ddb: Any, name: str, *, sort_key: bool = False) -> None:
     if sort_key:
         keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
         attrs.append({"AttributeName": "sk", "AttributeType": "N"})
-    ddb.create_table(TableName=name, KeySchema=keys, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(
+        TableName=name, KeySchema=keys, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST"
+    )
 
 
 def _items(ddb: Any, table: str) -> list[dict[str, Any]]:
@@ -40,16 +42,32 @@ def _items(ddb: Any, table: str) -> list[dict[str, Any]]:
 def _seed_sql(url: str) -> sa.Table:
     engine = sa.create_engine(url)
     meta = sa.MetaData()
-    table = sa.Table("Transactions", meta, sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("amount", sa.Numeric(12, 2)), sa.Column("at", sa.DateTime),
-                     sa.Column("note", sa.String(50), nullable=True), sa.Column("raw", sa.LargeBinary))
+    table = sa.Table(
+        "Transactions",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("amount", sa.Numeric(12, 2)),
+        sa.Column("at", sa.DateTime),
+        sa.Column("note", sa.String(50), nullable=True),
+        sa.Column("raw", sa.LargeBinary),
+    )
     meta.create_all(engine)
     import datetime as dt
 
     with engine.begin() as conn:
-        conn.execute(table.insert(), [{"id": i, "amount": Decimal(f"{i}.25"), "at": dt.datetime(2026, 1, 1, 0, i),
-                                       "note": None if i % 3 else f"n{i}", "raw": bytes([i, 0, 255])}
-                                      for i in range(1, 41)])
+        conn.execute(
+            table.insert(),
+            [
+                {
+                    "id": i,
+                    "amount": Decimal(f"{i}.25"),
+                    "at": dt.datetime(2026, 1, 1, 0, i),
+                    "note": None if i % 3 else f"n{i}",
+                    "raw": bytes([i, 0, 255]),
+                }
+                for i in range(1, 41)
+            ],
+        )
     engine.dispose()
     return table
 
@@ -69,16 +87,31 @@ def test_weekly_round_trip_restores_every_byte_and_item(runtime: Any, container:
     _make_table(ddb, "Products")
     _make_table(ddb, "Orders", sort_key=True)
     for i in range(120):
-        ddb.put_item(TableName="Products", Item={
-            "pk": {"S": f"p{i:03d}"}, "price": {"N": f"{i}.5"}, "tags": {"SS": ["a", f"t{i}"]},
-            "blob": {"B": bytes([i % 256, 1, 2])}, "meta": {"M": {"n": {"N": "1"}, "l": {"L": [{"BOOL": True}]}}},
-            "gone": {"NULL": True}})
+        ddb.put_item(
+            TableName="Products",
+            Item={
+                "pk": {"S": f"p{i:03d}"},
+                "price": {"N": f"{i}.5"},
+                "tags": {"SS": ["a", f"t{i}"]},
+                "blob": {"B": bytes([i % 256, 1, 2])},
+                "meta": {"M": {"n": {"N": "1"}, "l": {"L": [{"BOOL": True}]}}},
+                "gone": {"NULL": True},
+            },
+        )
     for i in range(50):
         ddb.put_item(TableName="Orders", Item={"pk": {"S": f"o{i % 7}"}, "sk": {"N": str(i)}})
     sql_url = str(runtime.environment.azure.sql.url)
     _seed_sql(sql_url)
-    spec = BackupSpec(mode="weekly", buckets=["src-a"], tables=["Products", "Orders"], sql_tables=["Transactions"],
-                      container=container, parallelism=4, block_size=256 * 1024, scan_segments=3)
+    spec = BackupSpec(
+        mode="weekly",
+        buckets=["src-a"],
+        tables=["Products", "Orders"],
+        sql_tables=["Transactions"],
+        container=container,
+        parallelism=4,
+        block_size=256 * 1024,
+        scan_segments=3,
+    )
     before_items = {t: _items(ddb, t) for t in ("Products", "Orders")}
     before_rows = _rows(sql_url)
 
@@ -102,8 +135,9 @@ def test_weekly_round_trip_restores_every_byte_and_item(runtime: Any, container:
         conn.execute(sa.text('DROP TABLE "Transactions"'))
     engine.dispose()
 
-    result = run_restore(open_store(make_runtime(runtime.environment), spec), summary["id"],
-                         make_runtime(runtime.environment))
+    result = run_restore(
+        open_store(make_runtime(runtime.environment), spec), summary["id"], make_runtime(runtime.environment)
+    )
     assert result["comparison"]["ok"] is True
     assert bucket_contents(runtime, "src-a") == objects
     assert {t: _items(ddb, t) for t in ("Products", "Orders")} == before_items

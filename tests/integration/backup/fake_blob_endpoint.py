@@ -1,0 +1,126 @@
+"""A tiny Blob service on 127.0.0.1 that speaks just enough of the wire protocol for the backup copy paths.
+
+It records every request (method, path, query, headers, body) and behaves like Azure for Put Block From
+URL: it fetches `x-ms-copy-source` itself (with `x-ms-source-range`), which Azurite cannot do. It can be
+told to answer Put Block From URL with 501 (as Azurite does) to exercise the fallback.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class FakeBlobService:
+    requests: list[Recorded] = field(default_factory=list)
+    staged: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
+    refuse_copy_from_url: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: Any = None
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def start(self) -> FakeBlobService:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+            def _reply(self, status: int, body: bytes = b"", ctype: str = "application/xml",
+                       error: str | None = None) -> None:
+                self.send_response(status)
+                if error:
+                    self.send_header("x-ms-error-code", error)
+                self.send_header("x-ms-request-id", "fake-req-1")
+                self.send_header("x-ms-version", "2025-01-05")
+                self.send_header("Date", formatdate(usegmt=True))
+                self.send_header("Last-Modified", formatdate(usegmt=True))
+                self.send_header("ETag", '"0x8DC0FAKE"')
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _handle(self) -> None:
+                url = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                rec = Recorded(self.command, unquote(url.path), query, headers, body)
+                with service.lock:
+                    service.requests.append(rec)
+                parts = rec.path.strip("/").split("/", 2)  # account, container, blob
+                blob = parts[2] if len(parts) > 2 else ""
+                if query.get("restype") == "container" and query.get("comp") == "list":
+                    xml = (
+                        b'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://'
+                        b'127.0.0.1/" ContainerName="c"><Blobs /><NextMarker /></EnumerationResults>'
+                    )
+                    return self._reply(200, xml)
+                if query.get("restype") == "container":
+                    return self._reply(200 if self.command == "GET" else 201)
+                if self.command == "PUT" and query.get("comp") == "block":
+                    return self._put_block(blob, query["blockid"], headers, body)
+                if self.command == "PUT" and query.get("comp") == "blocklist":
+                    ids = [e.text or "" for e in ET.fromstring(body)]
+                    with service.lock:
+                        service.blobs[blob] = b"".join(service.staged.pop((blob, i)) for i in ids)
+                        service.metadata[blob] = _meta(headers)
+                    return self._reply(201)
+                if self.command == "PUT" and not query:
+                    with service.lock:
+                        service.blobs[blob] = body
+                        service.metadata[blob] = _meta(headers)
+                    return self._reply(201)
+                return self._reply(400, b"<Error><Code>UnsupportedByFake</Code></Error>")
+
+            def _put_block(self, blob: str, block: str, headers: dict[str, str], body: bytes) -> None:
+                source = headers.get("x-ms-copy-source")
+                if source is not None:
+                    if service.refuse_copy_from_url:
+                        return self._reply(501, b'<?xml version="1.0" encoding="utf-8"?><Error><Code>'
+                                                b"NotImplemented</Code><Message>Current API is not implemented"
+                                                b"</Message></Error>", error="NotImplemented")
+                    req = urllib.request.Request(source, headers={"Range": headers["x-ms-source-range"]})
+                    with urllib.request.urlopen(req, timeout=10) as resp:
+                        body = resp.read()
+                with service.lock:
+                    service.staged[(blob, block)] = body
+                return self._reply(201)
+
+            do_GET = do_PUT = do_HEAD = do_DELETE = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _meta(headers: dict[str, str]) -> dict[str, str]:
+    return {k.removeprefix("x-ms-meta-"): v for k, v in headers.items() if k.startswith("x-ms-meta-")}
