@@ -23,6 +23,7 @@ spec:
       delete_mode: remove
   batch_size: 50
   segments: 2
+  poll_seconds: 0.05
 """
 
 

@@ -1,0 +1,87 @@
+"""Safety: the run lock (a second `sync run` exits 4), the stream retention guard, parents before children."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import put, sql_rows  # type: ignore[import-not-found]
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[3]
+
+
+def mcctl(config_dir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(config_dir), "--yes", *args]
+
+
+@pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
+def test_second_run_is_refused_by_the_lock(orders: Any, sync_config_dir: Path, playbook: Path,
+                                            sync_env: Any) -> None:
+    put(orders, "a", status="new")
+    assert subprocess.run(mcctl(sync_config_dir, "sync", "backfill", "--playbook", str(playbook)),
+                          cwd=REPO, capture_output=True, timeout=120).returncode == 0
+    first = subprocess.Popen(mcctl(sync_config_dir, "sync", "run", "--follow", "--max-seconds", "30",
+                                   "--playbook", str(playbook)), cwd=REPO, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        info = sync_env.env_state_dir / "locks" / "sync.json"
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.1)
+        assert info.exists(), "the first run never took the lock"
+        second = subprocess.run(mcctl(sync_config_dir, "sync", "run", "--playbook", str(playbook)),
+                                cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 4, second.stderr
+        assert "holds the local lock" in second.stderr
+    finally:
+        os.killpg(first.pid, 9)
+        first.wait(10)
+
+
+def test_retention_guard_refuses_an_old_checkpoint(orders: Any, sync_env: Any, playbook: Path) -> None:
+    from multicloud_ctl.engine.runtime import Runtime, utc_now
+    from multicloud_ctl.errors import PreflightFailed
+    from multicloud_ctl.operations.sync.backfill import backfill_table
+    from multicloud_ctl.operations.sync.context import open_context
+    from multicloud_ctl.operations.sync.run import run_sync
+
+    put(orders, "a", status="new")
+    ctx = open_context(Runtime(environment=sync_env), playbook)
+    backfill_table(ctx, ctx.mappings[0], 1)
+    later = open_context(Runtime(environment=sync_env, clock=lambda: utc_now() + timedelta(hours=25)), playbook)
+    with pytest.raises(PreflightFailed) as err:
+        run_sync(later)
+    assert "older than the stream retention (24 h)" in err.value.message
+    assert "backfill" in (err.value.hint or "")
+    # within the retention it runs, and confirms the position (checked_at moves on)
+    soon = open_context(Runtime(environment=sync_env, clock=lambda: utc_now() + timedelta(hours=23)), playbook)
+    run_sync(soon)
+    run_sync(open_context(Runtime(environment=sync_env,
+                                  clock=lambda: utc_now() + timedelta(hours=46)), playbook))
+    assert sql_rows(ctx)["a"]["status"] == "new"
+
+
+def test_parents_before_children() -> None:
+    from multicloud_ctl.operations.sync.checkpoint import Checkpoint
+    from multicloud_ctl.operations.sync.stream import ordered_shards, ready
+    from multicloud_ctl.providers.aws.dynamodb_streams import ShardInfo
+
+    grandchild = ShardInfo("c2", "c1", "300", None)
+    child = ShardInfo("c1", "p", "200", "299")
+    parent = ShardInfo("p", "gone", "100", "199")
+    shards = [grandchild, child, parent]
+    assert [s.shard_id for s in ordered_shards(shards)] == ["p", "c1", "c2"]
+    by_id = {s.shard_id: s for s in shards}
+    now = None
+    assert ready(parent, by_id, {})  # its parent is trimmed away
+    assert not ready(child, by_id, {})
+    done = Checkpoint("T", "p", None, "199", True, None, now, 1)  # type: ignore[arg-type]
+    assert ready(child, by_id, {"p": done}) and not ready(grandchild, by_id, {"p": done})
