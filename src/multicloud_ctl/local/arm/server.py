@@ -105,16 +105,16 @@ class ArmHandler(JsonHandler):
     def _group(self, req: Request, sub: str, rg: str, base: str) -> Response:
         store = self.server.store
         if req.method == "PUT":
-            group, created = store.put_group(sub, rg, req.body or {})
-            return Response(201 if created else 200, group)
+            created_group, created = store.put_group(sub, rg, req.body or {})
+            return Response(201 if created else 200, created_group)
         if req.method == "PATCH":
-            group = store.patch_group(sub, rg, req.body or {})
-            return Response(200, group) if group else self._no_group(rg)
+            patched = store.patch_group(sub, rg, req.body or {})
+            return Response(200, patched) if patched else self._no_group(rg)
         if req.method == "HEAD":
             return Response(204 if store.get_group(sub, rg) else 404)
         if req.method == "GET":
-            group = store.get_group(sub, rg)
-            return Response(200, group) if group else self._no_group(rg)
+            found = store.get_group(sub, rg)
+            return Response(200, found) if found else self._no_group(rg)
         if req.method == "DELETE":
             if not store.delete_group(sub, rg):
                 return self._no_group(rg)
@@ -160,8 +160,8 @@ class ArmHandler(JsonHandler):
             if not store.delete_resource(rid):
                 return Response(204)
             return self._accepted_delete(sub, rid, base)
-        resource = store.get_resource(rid)
-        if resource is None:
+        existing = store.get_resource(rid)
+        if existing is None:
             group = scope.rsplit("/", 1)[1] if "/resourceGroups/" in scope else "(subscription)"
             return arm_error(
                 404,
@@ -171,7 +171,7 @@ class ArmHandler(JsonHandler):
         if req.method == "HEAD":
             return Response(204)
         if req.method == "GET":
-            return Response(200, resource)
+            return Response(200, existing)
         if req.method == "PATCH":
             return Response(200, store.patch_resource(rid, req.body or {}))
         if req.method == "POST":

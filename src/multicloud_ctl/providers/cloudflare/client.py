@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from multicloud_ctl.config.secrets import SecretResolver
 
 
+def _origins(origins: list[Origin]) -> Any:
+    """Origins as the SDK's request shape (its TypedDict is stricter than our plain dicts)."""
+    return [o.to_api() for o in origins]
+
+
 def _ray(exc: Any) -> str | None:
     response = getattr(exc, "response", None)
     return response.headers.get("cf-ray") if response is not None else None
@@ -202,7 +207,7 @@ class CloudflareClient:
     def create_pool(self, name: str, origins: list[Origin], **fields: Any) -> Pool:
         with cloudflare_errors(f"create pool {name}"):
             pool = self.sdk.load_balancers.pools.create(
-                account_id=self.account_id, name=name, origins=[o.to_api() for o in origins], **fields
+                account_id=self.account_id, name=name, origins=_origins(origins), **fields
             )
             return Pool.from_api(pool)
 
@@ -213,7 +218,7 @@ class CloudflareClient:
                 pool_id,
                 account_id=self.account_id,
                 name=name,
-                origins=[o.to_api() for o in origins],
+                origins=_origins(origins),
                 **fields,
             )
             return Pool.from_api(pool)
