@@ -77,8 +77,11 @@ class Component:
 
 COMPONENTS: dict[str, Component] = {}
 
+# Short names users may type for a component (`mcctl local stop aws` -> functions_aws).
+ALIASES: dict[str, str] = {}
+
 # Modules that register more components when imported (functions hosts, smtp, ...). Append yours here.
-COMPONENT_MODULES: list[str] = []
+COMPONENT_MODULES: list[str] = ["multicloud_ctl.local.functions.component"]
 
 
 def register(component: Component) -> Component:

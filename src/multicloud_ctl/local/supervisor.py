@@ -101,6 +101,9 @@ class Supervisor:
 
     # ---- lookup -----------------------------------------------------------------------------------
     def select(self, names: list[str] | None = None, *, all_: bool = False) -> list[Component]:
+        from multicloud_ctl.local.components import ALIASES
+
+        names = [ALIASES.get(n, n) for n in names] if names else names
         if not names:
             return [c for c in self.components.values() if all_ or c.default]
         unknown = [n for n in names if n not in self.components]

@@ -10,8 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
-
-from .conftest import API_KEY, Hosts, call, sign_up
+from fnhost_support import API_KEY, Hosts, call, sign_up
 
 pytestmark = pytest.mark.integration
 KEY = {"x-api-key": API_KEY}

@@ -27,6 +27,9 @@ def host_settings(
 ) -> dict[str, str]:
     """The settings of the `cloud` host: the deployed functions' settings + the sandbox's outbox and SMTP."""
     out = function_env(env, cloud, pool)
+    url = out["MCCTL_FN_SQL_URL"]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):  # relative: pin it to our cwd
+        out["MCCTL_FN_SQL_URL"] = "sqlite:///" + str(Path(url[len("sqlite:///") :]).resolve())
     out["MCCTL_FN_MAX_DELIVERIES"] = str(max_deliveries)
     out["MCCTL_FN_OUTBOX_DIR"] = str(state_dir / "outbox")
     if smtp_port:

@@ -1,0 +1,81 @@
+"""The functions hosts as sandbox components: `functions_aws`, `functions_azure` (aliases `aws`, `azure`).
+
+`mcctl local up` starts both after the emulators; `mcctl local stop aws` stops the AWS host (its port then
+refuses connections, as a region outage looks from outside) and `mcctl local start aws` brings it back. Each
+launcher waits for moto, makes sure the sandbox resources exist, writes the host's env file and returns argv.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from multicloud_ctl.local.components import ALIASES, Component, LaunchSpec, json_service, register
+
+if TYPE_CHECKING:
+    from multicloud_ctl.local.components import SandboxContext
+
+MAX_DELIVERIES = 5
+
+
+def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
+    from multicloud_ctl.local.functions.bootstrap import ensure_sandbox
+    from multicloud_ctl.local.functions.envfile import host_settings, write_env_file
+    from multicloud_ctl.local.processes import wait_http
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+    env = ctx.environment
+    moto = env.endpoints().aws
+    if moto:
+        wait_http(f"{moto}/moto-api/", timeout=30)  # `local up` spawns moto just before us
+    pool = ensure_sandbox(AwsClients(env, ctx.secrets), env, MAX_DELIVERIES)
+    directory = ctx.directory.resolve()
+    smtp = env.local.ports.smtp if env.local and cloud == "azure" else None
+    settings = host_settings(
+        env, cloud, pool, state_dir=directory, max_deliveries=MAX_DELIVERIES, smtp_port=smtp
+    )
+    env_file = write_env_file(directory / f"functions_{cloud}.env", settings)
+    argv = [
+        sys.executable,
+        "-m",
+        "multicloud_ctl.local.functions",
+        "--cloud",
+        cloud,
+        "--port",
+        str(port),
+        "--env-file",
+        str(env_file),
+    ]
+    if smtp:
+        argv += ["--smtp-port", str(smtp)]
+    config_dir = Path(os.environ.get("MCCTL_CONFIG_DIR") or "config").resolve()
+    if cloud == "azure" and (config_dir / f"{env.name}.yaml").exists():
+        argv += ["--backup-env", env.name, "--config-dir", str(config_dir)]
+    return LaunchSpec(argv)
+
+
+def aws_launch(ctx: SandboxContext, port: int) -> LaunchSpec:
+    return _launch(ctx, port, "aws")
+
+
+def azure_launch(ctx: SandboxContext, port: int) -> LaunchSpec:
+    return _launch(ctx, port, "azure")
+
+
+register(
+    Component(
+        "functions_aws", "functions_aws", aws_launch, "/_admin/health", json_service("mcctl-functions-aws")
+    )
+)
+register(
+    Component(
+        "functions_azure",
+        "functions_azure",
+        azure_launch,
+        "/_admin/health",
+        json_service("mcctl-functions-azure"),
+    )
+)
+ALIASES.update({"aws": "functions_aws", "azure": "functions_azure"})
