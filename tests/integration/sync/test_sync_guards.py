@@ -67,21 +67,3 @@ def test_retention_guard_refuses_an_old_checkpoint(orders: Any, sync_env: Any, p
     run_sync(open_context(Runtime(environment=sync_env,
                                   clock=lambda: utc_now() + timedelta(hours=46)), playbook))
     assert sql_rows(ctx)["a"]["status"] == "new"
-
-
-def test_parents_before_children() -> None:
-    from multicloud_ctl.operations.sync.checkpoint import Checkpoint
-    from multicloud_ctl.operations.sync.stream import ordered_shards, ready
-    from multicloud_ctl.providers.aws.dynamodb_streams import ShardInfo
-
-    grandchild = ShardInfo("c2", "c1", "300", None)
-    child = ShardInfo("c1", "p", "200", "299")
-    parent = ShardInfo("p", "gone", "100", "199")
-    shards = [grandchild, child, parent]
-    assert [s.shard_id for s in ordered_shards(shards)] == ["p", "c1", "c2"]
-    by_id = {s.shard_id: s for s in shards}
-    now = None
-    assert ready(parent, by_id, {})  # its parent is trimmed away
-    assert not ready(child, by_id, {})
-    done = Checkpoint("T", "p", None, "199", True, None, now, 1)  # type: ignore[arg-type]
-    assert ready(child, by_id, {"p": done}) and not ready(grandchild, by_id, {"p": done})

@@ -23,13 +23,12 @@ def upsert_statement(table: Table, keys: Sequence[str], dialect: str, guard: str
     """The guarded upsert of one row shape for `dialect`, to execute with a list of row dicts."""
     if dialect == "mssql":
         return merge_statement(table, keys, guard, inclusive)
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    inserts: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    if dialect not in inserts:
         raise ValueError(f"no upsert for SQL dialect {dialect!r} (supported: {', '.join(SUPPORTED)})")
-    stmt = dialect_insert(table)
+    stmt = inserts[dialect](table)
     updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
     where = None
     if guard:

@@ -46,7 +46,7 @@ def load_checkpoints(conn: Connection, tables: SyncTables, source: str) -> dict[
     assert t is not None
     out = {}
     for row in conn.execute(select(t).where(t.c.source_table == source)).mappings():
-        cp = Checkpoint(**{k: row[k] for k in row.keys()})  # type: ignore[arg-type]
+        cp = Checkpoint(**dict(row))  # type: ignore[arg-type]
         cp.record_time, cp.checked_at = _utc(cp.record_time), _utc(cp.checked_at)  # type: ignore[assignment]
         cp.finished = bool(cp.finished)
         out[cp.shard_id] = cp
