@@ -34,6 +34,8 @@ Cache
     MCCTL_FN_CACHE_TTL          seconds for hot catalog reads (default 30)
 Auth
     MCCTL_FN_COGNITO_JWKS_URL   the user pool's JWKS URL (moto: http://HOST:PORT/<pool-id>/.well-known/jwks.json)
+    MCCTL_FN_COGNITO_JWKS       optional pinned JWKS document (JSON): always trusted, so the standby validates
+                                tokens while the JWKS URL is unreachable
     MCCTL_FN_COGNITO_ISSUER     expected `iss` (https://cognito-idp.<region>.amazonaws.com/<pool-id>)
     MCCTL_FN_COGNITO_CLIENT_ID  accepted app client id(s), comma separated (checked as `aud` or `client_id`)
     MCCTL_FN_COGNITO_TOKEN_USE  access | id | any (default any)
@@ -109,6 +111,7 @@ class FunctionConfig:
     redis_url: str = ""
     cache_ttl: int = 30
     jwks_url: str = ""
+    jwks_json: str = ""
     issuer: str = ""
     client_ids: tuple[str, ...] = ()
     token_use: Literal["access", "id", "any"] = "any"
@@ -170,6 +173,7 @@ class FunctionConfig:
             redis_url=s("REDIS_URL"),
             cache_ttl=_int(env, "CACHE_TTL", 30),
             jwks_url=s("COGNITO_JWKS_URL"),
+            jwks_json=s("COGNITO_JWKS"),
             issuer=s("COGNITO_ISSUER"),
             client_ids=tuple(c.strip() for c in s("COGNITO_CLIENT_ID").split(",") if c.strip()),
             token_use=_choice(env, "COGNITO_TOKEN_USE", "any", ("access", "id", "any")),  # type: ignore[arg-type]

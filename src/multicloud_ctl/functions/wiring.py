@@ -7,12 +7,13 @@ distinct configuration (tests that change the environment get a fresh one). Anyt
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from multicloud_ctl.functions.config import FunctionConfig, sql_create_schema
+from multicloud_ctl.functions.config import ConfigError, FunctionConfig, sql_create_schema
 from multicloud_ctl.functions.domain.analytics import AnalyticsProcessor
 from multicloud_ctl.functions.domain.backup import BackupCore, BackupService
 from multicloud_ctl.functions.domain.clock import Env
@@ -131,10 +132,14 @@ class Services:
         from multicloud_ctl.functions.adapters.auth import CognitoVerifier, JwksCache
 
         c = self.cfg
-        if not (c.jwks_url and c.issuer and c.client_ids):
+        if not ((c.jwks_url or c.jwks_json) and c.issuer and c.client_ids):
             return None  # every authenticated route answers 401
+        try:
+            pinned = json.loads(c.jwks_json) if c.jwks_json else None
+        except ValueError as exc:
+            raise ConfigError("MCCTL_FN_COGNITO_JWKS: not a JSON document") from exc
         return CognitoVerifier(
-            JwksCache(c.jwks_url),
+            JwksCache(c.jwks_url, pinned=pinned),
             issuer=c.issuer,
             client_ids=c.client_ids,
             token_use=c.token_use,

@@ -237,3 +237,60 @@ def test_a_redelivered_payment_message_charges_once(shop: Shop) -> None:
         ("usd", day): 500
     }  # re-announcements deduplicated
     assert order_status(order["order_id"]) == "paid"
+
+
+def sqs_event(shop: Shop, queue: str) -> dict[str, Any]:
+    """The SQS event Lambda's poller would deliver for what is in `queue` now (real receipt handles)."""
+    sqs = boto3.client("sqs", endpoint_url=shop.url, region_name="us-east-1")
+    url = shop.env[f"MCCTL_FN_QUEUE_URL_{queue.upper()}"]
+    got = sqs.receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+        MessageSystemAttributeNames=["All"],
+        VisibilityTimeout=0,
+    )
+    records = []
+    for m in got.get("Messages", []):
+        attrs = {
+            k: {"stringValue": v["StringValue"], "dataType": v["DataType"]}
+            for k, v in m.get("MessageAttributes", {}).items()
+        }
+        records.append(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m["Attributes"],
+                "messageAttributes": attrs,
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue}",
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+def test_sqs_lambda_consumers_report_partial_failures_and_dead_letter_at_n(shop: Shop) -> None:
+    from multicloud_ctl.functions.aws_lambda import order_events, queue_consumer
+
+    order = place(shop, price=800, qty=1)
+    sqs = boto3.client("sqs", endpoint_url=shop.url, region_name="us-east-1")
+    sqs.send_message(QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MessageBody="{oops")
+    for receive in (1, 2, 3):
+        event = sqs_event(shop, "orders")
+        counts = sorted(r["attributes"]["ApproximateReceiveCount"] for r in event["Records"])
+        out = queue_consumer.payment_processor(event, None)
+        poison = [r["messageId"] for r in event["Records"] if r["body"] == "{oops"]
+        if receive < 3:
+            assert out["batchItemFailures"] == [{"itemIdentifier": poison[0]}], counts
+        else:
+            assert out["batchItemFailures"] == []  # dead-lettered with its reason instead
+    dlq = sqs.get_queue_url(QueueName="orders-dlq")["QueueUrl"]
+    dead = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
+    assert dead[0]["Body"] == "{oops"
+    assert dead[0]["MessageAttributes"]["DeadLetterReason"]["StringValue"].startswith("Invalid: malformed")
+    assert order_events.handler(sqs_event(shop, "payments"), None) == {"batchItemFailures": []}
+    assert order_status(order["order_id"]) == "paid"
+    assert [m[0] for m in shop.services.payment_provider.moved] == [order["order_id"]]

@@ -166,3 +166,31 @@ def test_jwks_is_cached_and_refreshed_on_an_unknown_kid(jwks_server: Any, keypai
         with pytest.raises(Unauthorized):
             verifier.verify(forged)
     assert jwks_server.hits == 2  # forged kids cannot hammer the JWKS endpoint (min gap)
+
+
+def test_a_pinned_jwks_keeps_the_standby_validating_while_the_jwks_url_is_down(
+    shop: Shop, keypair: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from multicloud_ctl.local.processes import free_port
+
+    monkeypatch.setenv("MCCTL_FN_COGNITO_JWKS_URL", f"http://127.0.0.1:{free_port()}/.well-known/jwks.json")
+    monkeypatch.setenv("MCCTL_FN_COGNITO_ISSUER", ISS)
+    monkeypatch.setenv("MCCTL_FN_COGNITO_CLIENT_ID", "client-1")
+    token = jwt.encode(claims(), keypair, algorithm="RS256", headers={"kid": "k1"})
+    assert me(token) == (401, UNAUTHORIZED)  # nothing known, nothing reachable
+    monkeypatch.setenv("MCCTL_FN_COGNITO_JWKS", json.dumps({"keys": [jwk_of(keypair, "k1")]}))
+    assert me(token)[0] == 200
+
+
+def test_a_failed_refresh_keeps_the_known_keys(jwks_server: Any, keypair: Any) -> None:
+    jwks_server.jwks = {"keys": [jwk_of(keypair, "k1")]}
+    t = [0.0]
+    verifier = CognitoVerifier(
+        JwksCache(jwks_server.url, ttl=60, clock=lambda: t[0]), issuer=ISS, client_ids=("client-1",)
+    )
+    token = jwt.encode(claims(), keypair, algorithm="RS256", headers={"kid": "k1"})
+    verifier.verify(token)
+    jwks_server.shutdown()
+    jwks_server.server_close()
+    t[0] += 3600  # stale: the refresh fails, the cached key still validates
+    assert verifier.verify(token)["sub"] == "u-1"

@@ -235,3 +235,52 @@ def test_unknown_routes_and_methods(shop: Shop) -> None:
     assert call(apigw_event("GET", "/nothing"))[0] == 404
     status, _, headers = call(apigw_event("PATCH", "/products"))
     assert status == 405 and "GET" in headers["allow"]
+
+
+def test_deep_health_reads_the_store(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    status, body, _ = call(apigw_event("GET", "/health", query={"deep": "1"}))
+    assert status == 200 and body["checks"] == {"store": "ok"}
+    monkeypatch.setenv("MCCTL_FN_TABLE_PRODUCTS", "NoSuchTable")
+    status, body, _ = call(apigw_event("GET", "/health", query={"deep": "1"}))
+    assert status == 503 and body["status"] == "degraded" and body["checks"]["store"].startswith("failed")
+
+
+def test_a_bus_outage_cancels_the_order_and_gives_the_stock_back(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = new_product(stock=2)
+    monkeypatch.setenv("MCCTL_FN_QUEUE_URL_ORDERS", shop.env["MCCTL_FN_QUEUE_URL_ORDERS"] + "-gone")
+    status, body, _ = call(
+        apigw_event(
+            "POST",
+            "/orders",
+            headers={**shop.bearer("alice"), "Idempotency-Key": "k9"},
+            body={"lines": [{"product_id": pid, "quantity": 2}]},
+        )
+    )
+    assert status == 503 and "nothing was charged" in body["error"]
+    assert call(apigw_event("GET", f"/inventory/{pid}"))[1]["available"] == 2
+    monkeypatch.setenv("MCCTL_FN_QUEUE_URL_ORDERS", shop.env["MCCTL_FN_QUEUE_URL_ORDERS"])
+    status, body, _ = call(
+        apigw_event(
+            "POST",
+            "/orders",
+            headers={**shop.bearer("alice"), "Idempotency-Key": "k9"},
+            body={"lines": [{"product_id": pid, "quantity": 2}]},
+        )
+    )
+    assert status == 201  # the key was released: the retry places the order
+
+
+def test_order_email_falls_back_to_the_profile(shop: Shop) -> None:
+    pid = new_product(stock=2)
+    call(apigw_event("PUT", "/users/me", headers=shop.bearer("frank"), body={"email": "frank@shop.test"}))
+    _, order, _ = call(
+        apigw_event(
+            "POST",
+            "/orders",
+            headers=shop.bearer("frank"),
+            body={"lines": [{"product_id": pid, "quantity": 1}]},
+        )
+    )
+    assert order["email"] == "frank@shop.test"  # moto's ID token has no email claim

@@ -158,7 +158,7 @@ def test_events_templates_and_analytics() -> None:
         "e2", "PaymentSucceeded", "2026-11-26T00:00:01Z", "t", {"amount_cents": 99, "currency": "eur"}
     )
     assert increments_for(paid) == [Increment("revenue_cents", "eur", "2026-11-26", 99)]
-    assert FANOUT["OrderPlaced"] == ("orders", "notifications", "analytics")
+    assert FANOUT["OrderPlaced"] == ("notifications", "analytics", "orders")  # payment last
     with pytest.raises(Invalid):
         Event.from_dict({"id": "x", "type": "OrderPlaced"})
     assert decode_body(b"[1, 2]") == {"_raw": "[1, 2]"} and decode_body('{"a": 1}') == {"a": 1}

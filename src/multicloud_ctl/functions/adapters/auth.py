@@ -29,7 +29,12 @@ def fetch_json(url: str, timeout: float = 3.0) -> dict[str, Any]:
 
 
 class JwksCache:
-    """The pool's keys by kid; refreshed after `ttl`, or on an unknown kid (at most every `min_gap`)."""
+    """The pool's keys by kid; refreshed after `ttl`, or on an unknown kid (at most every `min_gap`).
+
+    `pinned` is a JWKS document shipped with the function (MCCTL_FN_COGNITO_JWKS): its keys are always known,
+    so the standby cloud validates tokens while the JWKS endpoint on AWS is unreachable. A failed refresh
+    keeps the keys it had (stale-if-error) and waits `min_gap` before trying again.
+    """
 
     def __init__(
         self,
@@ -39,24 +44,24 @@ class JwksCache:
         ttl: float = 3600,
         min_gap: float = 30,
         clock: Callable[[], float] = time.monotonic,
+        pinned: Mapping[str, Any] | None = None,
     ) -> None:
         self.url, self.fetch, self.ttl, self.min_gap, self.clock = url, fetch, ttl, min_gap, clock
-        self._keys: dict[str, Any] = {}
+        self._pinned = _parse(pinned or {})
+        self._keys: dict[str, Any] = dict(self._pinned)
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
         self.fetches = 0
 
     def _refresh(self) -> None:
-        import jwt
-
-        keys: dict[str, Any] = {}
-        for jwk in self.fetch(self.url).get("keys", []):
-            try:
-                keys[str(jwk["kid"])] = jwt.PyJWK.from_dict(dict(jwk)).key
-            except (KeyError, jwt.PyJWTError):
-                continue
-        self._keys, self._fetched_at = keys, self.clock()
         self.fetches += 1
+        try:
+            fetched = _parse(self.fetch(self.url)) if self.url else {}
+        except Exception as exc:  # unreachable JWKS: keep what we know
+            log.warning("JWKS refresh failed (%s); keeping %d key(s)", type(exc).__name__, len(self._keys))
+            self._fetched_at = self.clock()
+            return
+        self._keys, self._fetched_at = {**self._pinned, **fetched}, self.clock()
 
     def key(self, kid: str) -> Any:
         with self._lock:
@@ -68,6 +73,19 @@ class JwksCache:
             if kid not in self._keys:
                 raise Unauthorized("unknown kid")
             return self._keys[kid]
+
+
+def _parse(jwks: Mapping[str, Any]) -> dict[str, Any]:
+    """kid -> public key for every usable RSA key of a JWKS document."""
+    import jwt
+
+    keys: dict[str, Any] = {}
+    for jwk in jwks.get("keys", []):
+        try:
+            keys[str(jwk["kid"])] = jwt.PyJWK.from_dict(dict(jwk)).key
+        except (KeyError, TypeError, jwt.PyJWTError):
+            continue
+    return keys
 
 
 class CognitoVerifier:

@@ -18,9 +18,11 @@ PAYMENT_SUCCEEDED = "PaymentSucceeded"
 PAYMENT_FAILED = "PaymentFailed"
 
 FANOUT: dict[str, tuple[str, ...]] = {
-    ORDER_PLACED: ("orders", "notifications", "analytics"),
-    PAYMENT_SUCCEEDED: ("payments", "notifications", "analytics"),
-    PAYMENT_FAILED: ("payments", "notifications", "analytics"),
+    # the queue that moves money or state goes last: if an earlier send fails, the order is cancelled before
+    # anything could charge it (a transactional outbox would close the remaining gap)
+    ORDER_PLACED: ("notifications", "analytics", "orders"),
+    PAYMENT_SUCCEEDED: ("notifications", "analytics", "payments"),
+    PAYMENT_FAILED: ("notifications", "analytics", "payments"),
 }
 
 

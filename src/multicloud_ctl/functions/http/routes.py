@@ -80,7 +80,23 @@ def _limit(req: HttpRequest) -> int:
 
 @route("GET", "/health")
 def health(svc: Any, req: HttpRequest, p: dict[str, str], c: Caller) -> HttpResponse:
-    return ok({"status": "ok", "cloud": svc.cfg.cloud})
+    """Liveness; `?deep=1` also reads the store (what failover preflight and load-balancer monitors want)."""
+    if req.query.get("deep") not in ("1", "true"):
+        return ok({"status": "ok", "cloud": svc.cfg.cloud})
+    checks: dict[str, str] = {}
+    try:
+        svc.stores["products"].list(None, 1, None)
+        checks["store"] = "ok"
+    except Exception as exc:
+        checks["store"] = f"failed: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "cloud": svc.cfg.cloud,
+        "store": svc.cfg.store,
+        "checks": checks,
+    }
+    return ok(body, 200 if healthy else 503)
 
 
 # --- products ---
@@ -149,15 +165,20 @@ def release(svc: Any, req: HttpRequest, p: dict[str, str], c: Caller) -> HttpRes
 def place_order(svc: Any, req: HttpRequest, p: dict[str, str], c: Caller) -> HttpResponse:
     assert c.user is not None
     placed = svc.orders.place(
-        c.user.sub,
-        c.user.email or str(req.json().get("email") or ""),
-        _order_body(req),
-        req.header("idempotency-key"),
+        c.user.sub, _email_for(svc, c.user, req), _order_body(req), req.header("idempotency-key")
     )
     order = placed.order.to_dict()
     if placed.replayed:
         return ok(order, 200, idempotent_replayed="true")
     return ok(order, 201, location=f"/orders/{placed.order.order_id}")
+
+
+def _email_for(svc: Any, user: Identity, req: HttpRequest) -> str:
+    """Where order e-mails go: the token's e-mail, else the profile's, else the one given with the order."""
+    if user.email:
+        return user.email
+    profile = svc.stores["users"].get(user.sub)
+    return (profile.email if profile else "") or str(req.json().get("email") or "")
 
 
 def _order_body(req: HttpRequest) -> dict[str, Any]:
