@@ -63,6 +63,7 @@ class Component:
     identify: Callable[[Probe], bool]
     default: bool = True
     ready_timeout: float = 40.0
+    extra_ports: tuple[str, ...] = ()  # more `local.ports` fields the process binds (checked before start)
 
     def launch(self, ctx: SandboxContext, port: int) -> LaunchSpec:
         """Build the launch spec (importing a "module:function" launcher on first use)."""
@@ -138,9 +139,7 @@ def _edge(ctx: SandboxContext, port: int) -> LaunchSpec:
     return LaunchSpec(argv, {TOKEN_ENV: token})
 
 
-register(
-    Component("moto", "moto", _moto, "/moto-api/", lambda p: p.status == 200 and b"moto" in p.body.lower())
-)
+register(Component("moto", "moto", _moto, "/moto-api/", lambda p: p.status == 200 and b"moto" in p.body.lower()))
 register(
     Component(
         "azurite",
@@ -151,7 +150,9 @@ register(
     )
 )
 register(Component("arm", "arm", _arm, "/_admin/health", json_service("mcctl-arm")))
-register(Component("edge", "edge_api", _edge, "/_admin/health", json_service("mcctl-edge-api")))
+register(
+    Component("edge", "edge_api", _edge, "/_admin/health", json_service("mcctl-edge-api"), extra_ports=("edge_proxy",))
+)
 
 
 def load_components() -> dict[str, Component]:

@@ -75,9 +75,7 @@ def process_cmdline(pid: int) -> list[str] | None:
             return None
         return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
     try:  # no /proc (macOS): ask ps
-        out = subprocess.run(
-            ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=5
-        )
+        out = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=5)
     except OSError:
         return None
     return out.stdout.split() if out.returncode == 0 and out.stdout.strip() else None
@@ -95,7 +93,8 @@ class Supervisor:
         from multicloud_ctl.config.secrets import SecretResolver
 
         self.environment = environment
-        self.directory = environment.env_state_dir / "sandbox"
+        # absolute: children run with this as their cwd, and their own paths must not nest inside it
+        self.directory = (environment.env_state_dir / "sandbox").resolve()
         self.ctx = SandboxContext(environment, self.directory, secrets or SecretResolver())
         self.components = load_components()
 
@@ -189,12 +188,11 @@ class Supervisor:
                 if self.healthy(comp):
                     notes[comp.name] = "served by a process mcctl did not start; left alone"
                     continue
-                raise UsageError(
-                    f"port {port} on {LOOPBACK} is already taken by another process "
-                    f"(local.ports.{comp.port_field}, needed by {comp.name})",
-                    hint=f"stop what holds it, or set local.ports.{comp.port_field} to a free port "
-                    f"in config/{self.environment.name}.yaml",
-                )
+                raise self._port_taken(comp, comp.port_field, port)
+            for field in comp.extra_ports:
+                extra = int(getattr(self.environment.local.ports, field))  # type: ignore[union-attr]
+                if port_in_use(extra):
+                    raise self._port_taken(comp, field, extra)
             plan.append(comp)
         for comp in plan:  # phase 2: start all, then wait for each
             self._spawn(comp)
@@ -205,6 +203,14 @@ class Supervisor:
             ComponentStatus(s.component, s.port, s.pid, s.state, s.healthy, notes.get(s.component, ""))
             for s in self.status([c.name for c in comps])
         ]
+
+    def _port_taken(self, comp: Component, field: str, port: int) -> UsageError:
+        return UsageError(
+            f"port {port} on {LOOPBACK} is already taken by another process "
+            f"(local.ports.{field}, needed by {comp.name})",
+            hint=f"stop what holds it, or set local.ports.{field} to a free port "
+            f"in config/{self.environment.name}.yaml",
+        )
 
     def _spawn(self, comp: Component) -> int:
         spec = comp.launch(self.ctx, self.port_of(comp))
@@ -260,9 +266,7 @@ class Supervisor:
                 note = "stale pid file removed"
             elif pid is None:
                 note = "not started by mcctl" if self.healthy(comp) else "not running"
-            rows.append(
-                ComponentStatus(comp.name, self.port_of(comp), pid, "stopped" if pid else "-", False, note)
-            )
+            rows.append(ComponentStatus(comp.name, self.port_of(comp), pid, "stopped" if pid else "-", False, note))
         return list(reversed(rows))
 
     def stop_component(self, comp: Component, timeout: float = 8.0) -> str:

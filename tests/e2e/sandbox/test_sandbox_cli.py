@@ -75,9 +75,7 @@ def test_port_taken_by_a_foreign_process_is_one_clear_line_and_exit_2(cli: Any, 
         squatter.listen()
         res = cli("--config-dir", str(sandbox.config_dir), "local", "up")
     assert res.exit_code == 2
-    assert (
-        f"error: port {port} on 127.0.0.1 is already taken by another process (local.ports.arm" in res.stderr
-    )
+    assert f"error: port {port} on 127.0.0.1 is already taken by another process (local.ports.arm" in res.stderr
     assert "Traceback" not in res.stderr
     assert not list((sandbox.env.env_state_dir / "sandbox").glob("*.pid"))  # nothing was started
 
@@ -183,3 +181,30 @@ def test_demo_runs_every_step_and_prints_a_summary(cli: Any, sandbox: Any) -> No
     assert [(r["step"], r["result"]) for r in results][:2] == [("sandbox up", "ok"), ("local status", "ok")]
     assert all(r["result"] == "ok" for r in results)
     assert not list((sandbox.env.env_state_dir / "sandbox").glob("*.pid"))  # --down stopped it
+
+
+def test_a_taken_secondary_port_is_named_too(cli: Any, sandbox: Any) -> None:
+    port = sandbox.port("edge_proxy")  # the edge process also serves the request proxy
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        res = cli("--config-dir", str(sandbox.config_dir), "local", "up", "edge")
+    assert res.exit_code == 2 and f"port {port}" in res.stderr and "local.ports.edge_proxy" in res.stderr
+
+
+def test_relative_state_dir_is_anchored_at_the_working_directory(
+    cli: Any, sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    data = yaml.safe_load((sandbox.config_dir / "local.yaml").read_text())
+    data["state_dir"] = "rel-state"
+    (sandbox.config_dir / "local.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.chdir(tmp_path)
+    try:
+        assert cli("--config-dir", str(sandbox.config_dir), "local", "up", "edge").exit_code == 0
+        record = json.loads((tmp_path / "rel-state" / "local" / "sandbox" / "edge.pid").read_text())
+        state_file = Path(record["argv"][record["argv"].index("--state-file") + 1])
+        assert state_file == tmp_path / "rel-state" / "local" / "sandbox" / "edge-state.json"  # absolute
+    finally:
+        cli("--config-dir", str(sandbox.config_dir), "local", "down")
