@@ -1,7 +1,127 @@
-"""`mcctl provision`: not implemented yet (issue #3)."""
+"""`mcctl provision plan|apply|drift|destroy`: the whole system's infrastructure, read live, converged.
+
+Parses options and prints; the logic is in `operations/provision`. plan and drift run on a dry-run
+runtime, so a mutating call there is refused by the provider guards, not merely avoided.
+"""
 
 from __future__ import annotations
 
-from multicloud_ctl.cli.unfilled import unfilled_app
+from pathlib import Path
+from typing import Any
 
-app = unfilled_app("provision", 3, "provision")
+import typer
+
+from multicloud_ctl.cli.state import get_state
+
+app = typer.Typer(
+    help="Stand up, inspect and repair every resource on AWS, Azure and Cloudflare.", no_args_is_help=True
+)
+
+PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Provision playbook (default playbooks/provision.yaml).")
+ONLY = typer.Option(None, "--only", help="Limit to KIND or KIND/NAME (repeatable; globs allowed).")
+DRY_RUN = typer.Option(False, "--dry-run", help="Show the plan; make no mutating call.")
+
+
+def _setup(ctx: typer.Context, playbook: Path | None, *, dry_run: bool) -> tuple[Any, Any, Any]:
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.operations.provision import load_spec
+
+    state = get_state(ctx)
+    spec = load_spec(playbook)
+    return state, spec, make_runtime(state, dry_run=dry_run)
+
+
+def _resource_rows(plans: list[Any]) -> list[tuple[str, str, str]]:
+    rows = []
+    for p in plans:
+        detail = "; ".join(str(c) for c in p.changes) if p.changes else p.reason
+        rows.append((p.action, p.address, detail))
+    return rows
+
+
+@app.command()
+def plan(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY) -> None:
+    """Per resource: create, update (with the attribute diff) or no-op. Read-only."""
+    from multicloud_ctl.operations.provision import plan_resources
+
+    state, spec, runtime = _setup(ctx, playbook, dry_run=True)
+    plans = plan_resources(runtime, spec, only)
+    counts: dict[str, int] = {}
+    for p in plans:
+        counts[p.action] = counts.get(p.action, 0) + 1
+    state.console.emit(
+        {"environment": runtime.environment.name, "counts": counts, "resources": [p.to_dict() for p in plans]},
+        columns=["action", "resource", "changes"],
+        rows=_resource_rows(plans),
+        title=f"provision plan: {runtime.environment.name}",
+    )
+    if not state.console.json_mode:
+        state.console.info(", ".join(f"{n} {a}" for a, n in sorted(counts.items())) or "no resources")
+
+
+@app.command()
+def apply(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY, dry_run: bool = DRY_RUN) -> None:
+    """Converge live state to the playbook, in dependency order (asks on a TTY unless --yes)."""
+    from multicloud_ctl.cli.runner import run_mutating
+    from multicloud_ctl.operations.provision import apply_plan, load_spec
+
+    state = get_state(ctx)
+    spec = load_spec(playbook)
+    run_mutating(
+        state,
+        "provision apply",
+        lambda rt: apply_plan(rt, spec, only),
+        dry_run=dry_run,
+        inputs={"playbook": str(playbook or ""), "only": list(only or [])},
+        lock_name="provision",
+    )
+
+
+@app.command()
+def drift(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY) -> None:
+    """Compare live state with the playbook. Exit 0 when clean, 3 listing every difference."""
+    from multicloud_ctl.errors import Degraded
+    from multicloud_ctl.operations.provision import find_drift
+
+    state, spec, runtime = _setup(ctx, playbook, dry_run=True)
+    items = find_drift(runtime, spec, only)
+    real = [i for i in items if not i.allowed]
+    state.console.emit(
+        {
+            "environment": runtime.environment.name,
+            "drift": len(real),
+            "allowed": len(items) - len(real),
+            "items": [i.to_dict() for i in items],
+        },
+        columns=["resource", "attribute", "live", "desired", "allowed"],
+        rows=[(i.address, i.path, i.live, i.desired, "yes" if i.allowed else "") for i in items],
+        title=f"provision drift: {runtime.environment.name}",
+    )
+    if real:
+        raise Degraded(
+            f"{len(real)} difference(s) between live state and the playbook "
+            f"({', '.join(sorted({i.address for i in real}))})",
+            hint="`mcctl provision apply` repairs it; intended drift goes in spec.allow_drift",
+        )
+    state.console.success("no drift" + (f" ({len(items)} allowed difference(s))" if items else ""))
+
+
+@app.command()
+def destroy(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY, dry_run: bool = DRY_RUN) -> None:
+    """Delete what carries managed-by=mcctl and this environment's tag, in reverse order (typed confirmation)."""
+    from multicloud_ctl.cli.runner import run_mutating
+    from multicloud_ctl.operations.provision import destroy_plan, load_spec
+
+    state = get_state(ctx)
+    spec = load_spec(playbook)
+    env_name = state.environment().name
+    run_mutating(
+        state,
+        "provision destroy",
+        lambda rt: destroy_plan(rt, spec, only),
+        dry_run=dry_run,
+        inputs={"playbook": str(playbook or ""), "only": list(only or [])},
+        lock_name="provision",
+        question=f"Destroy the managed resources of environment {env_name}?",
+        typed_confirmation=env_name,
+    )

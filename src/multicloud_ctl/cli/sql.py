@@ -1,7 +1,71 @@
-"""`mcctl sql`: not implemented yet (issue #3)."""
+"""`mcctl sql migrate|current|history`: the Azure SQL schema, managed by versioned Alembic migrations."""
 
 from __future__ import annotations
 
-from multicloud_ctl.cli.unfilled import unfilled_app
+import typer
 
-app = unfilled_app("sql", 3, "sql")
+from multicloud_ctl.cli.state import get_state
+
+app = typer.Typer(help="Apply and inspect the versioned SQL schema migrations (Alembic).", no_args_is_help=True)
+
+URL = typer.Option(None, "--url", help="SQLAlchemy URL (default: the environment's azure.sql.url).")
+
+
+def _url(ctx: typer.Context, url: str | None) -> str:
+    from multicloud_ctl.migrations.runner import environment_url
+
+    return url or environment_url(get_state(ctx).runtime())
+
+
+@app.command()
+def migrate(
+    ctx: typer.Context,
+    revision: str = typer.Option("head", "--revision", help="Target revision."),
+    url: str = URL,
+    dry_run: bool = typer.Option(False, "--dry-run", help="List pending; change nothing."),
+) -> None:
+    """Upgrade the schema to `--revision` (default: head). Idempotent."""
+    from multicloud_ctl.migrations.runner import pending, upgrade
+
+    state = get_state(ctx)
+    target = _url(ctx, url)
+    todo = pending(target, revision)
+    if dry_run:
+        state.console.emit({"dry_run": True, "pending": todo}, columns=["pending revision"], rows=[(r,) for r in todo])
+        state.console.info(f"dry run: {len(todo)} migration(s) pending, none applied")
+        return
+    if todo:
+        state.console.confirm(f"Apply {len(todo)} migration(s)?", assume_yes=state.yes or not state.console.interactive)
+    applied = upgrade(target, revision)
+    state.console.emit(
+        {"applied": applied, "current": revision}, columns=["applied revision"], rows=[(r,) for r in applied]
+    )
+    state.console.success(f"schema at {revision} ({len(applied)} migration(s) applied)")
+
+
+@app.command()
+def current(ctx: typer.Context, url: str = URL) -> None:
+    """The database's current revision and the head."""
+    from multicloud_ctl.migrations.runner import current_revision, head_revision
+
+    state = get_state(ctx)
+    cur, head = current_revision(_url(ctx, url)), head_revision()
+    state.console.emit(
+        {"current": cur, "head": head, "up_to_date": cur == head},
+        columns=["current", "head"],
+        rows=[(cur or "(none)", head)],
+    )
+
+
+@app.command()
+def history(ctx: typer.Context) -> None:
+    """Every migration, oldest first."""
+    from multicloud_ctl.migrations.runner import revisions
+
+    state = get_state(ctx)
+    revs = revisions()
+    state.console.emit(
+        revs,
+        columns=["revision", "down", "description"],
+        rows=[(r["revision"], r["down_revision"] or "", r["doc"]) for r in revs],
+    )

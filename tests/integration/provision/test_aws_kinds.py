@@ -25,6 +25,7 @@ def test_all_aws_kinds_converge_and_destroy(runtime_for: Any, aws_spec: Any) -> 
     provision_kinds = {s.resource.split("/")[0] for s in destroy.steps}
     assert provision_kinds == set(AWS_KINDS)
     from multicloud_ctl.engine.executor import Executor
+
     rt = runtime_for()
     result = Executor(rt, rt.journal("provision destroy")).run(destroy)
     assert result.status == "ok", result.error

@@ -47,8 +47,14 @@ def test_pools_and_lb_converge_and_reordered_pools_are_drift(full_runtime: Any, 
     # the failover's intended order makes it the desired state
     intended = rt.environment.env_state_dir / "failover" / "intended.json"
     intended.parent.mkdir(parents=True, exist_ok=True)
-    intended.write_text(json.dumps({"version": 1, "load_balancer": {
-        "name": "api.shop.local", "default_pools": ["azure", "aws"], "fallback_pool": "aws"}}))
+    intended.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "load_balancer": {"name": "api.shop.local", "default_pools": ["azure", "aws"], "fallback_pool": "aws"},
+            }
+        )
+    )
     items = provision.find_drift(full_runtime(dry_run=True), spec)
     assert [(i.address, i.path) for i in items] == [("cf_load_balancer/api.shop.local", "fallback_pool")]
     intended.unlink()
@@ -60,8 +66,11 @@ def test_pools_and_lb_converge_and_reordered_pools_are_drift(full_runtime: Any, 
 
 
 def test_geo_steering_and_service_routing(full_runtime: Any, aws_spec: Any, edge: Any) -> None:
-    spec = aws_spec(*CF_KINDS, features={"geo_steering": True, "service_routing": True},
-                    services=[{"name": "orders", "hostname": "orders", "pools": ["azure", "aws"]}])
+    spec = aws_spec(
+        *CF_KINDS,
+        features={"geo_steering": True, "service_routing": True},
+        services=[{"name": "orders", "hostname": "orders", "pools": ["azure", "aws"]}],
+    )
     provision.apply(full_runtime(), spec)
     assert pending(provision.plan_resources(full_runtime(dry_run=True), spec)) == {}
     assert lb(edge)["steering_policy"] == "geo"

@@ -33,9 +33,7 @@ def load_spec(path: Path | None) -> ProvisionSpec:
     return spec
 
 
-def plan_resources(
-    runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None
-) -> list[ResourcePlan]:
+def plan_resources(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> list[ResourcePlan]:
     """Per resource: create / update (with changes) / noop. Read-only."""
     from multicloud_ctl.operations.provision.planner import Provisioner
 

@@ -26,9 +26,7 @@ class ArmSpec:
 
 def arm_id(ctx: DesiredContext, group: str, provider_path: str = "") -> str:
     sub = ctx.env.azure.subscription_id
-    return f"/subscriptions/{sub}/resourceGroups/{group}" + (
-        f"/providers/{provider_path}" if provider_path else ""
-    )
+    return f"/subscriptions/{sub}/resourceGroups/{group}" + (f"/providers/{provider_path}" if provider_path else "")
 
 
 def group_for(ctx: DesiredContext, location: str) -> str:
@@ -85,9 +83,7 @@ class ArmKind(ResourceKind):
         if live is None:
             return None
         if res.inputs.get("owner"):
-            owner = arm.get(
-                res.inputs["owner"], res.inputs.get("owner_api_version", res.inputs["api_version"])
-            )
+            owner = arm.get(res.inputs["owner"], res.inputs.get("owner_api_version", res.inputs["api_version"]))
             return dict((owner or {}).get("tags") or {})
         return dict(live.get("tags") or {})
 

@@ -39,9 +39,7 @@ def destroy_plans(prov: Provisioner) -> list[ResourcePlan]:
         elif live_tags is None:
             out.append(ResourcePlan(res, "skip", reason="absent"))
         elif not owned(live_tags, env_name):
-            out.append(
-                ResourcePlan(res, "skip", reason=f"not tagged managed-by=mcctl, environment={env_name}")
-            )
+            out.append(ResourcePlan(res, "skip", reason=f"not tagged managed-by=mcctl, environment={env_name}"))
         else:
             out.append(ResourcePlan(res, "delete"))
     return out

@@ -52,9 +52,7 @@ def drift_items(plans: list[ResourcePlan], allow: list[str]) -> list[DriftItem]:
     for rp in plans:
         if rp.action == "create":
             out.append(
-                DriftItem(
-                    rp.address, "(resource)", "missing", "present", allowed(rp.address, "(resource)", allow)
-                )
+                DriftItem(rp.address, "(resource)", "missing", "present", allowed(rp.address, "(resource)", allow))
             )
         for change in rp.changes:
             out.append(

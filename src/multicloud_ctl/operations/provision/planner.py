@@ -172,6 +172,4 @@ def engine_plan(verb: str, plans: list[ResourcePlan]) -> Plan:
     counts: dict[str, int] = {}
     for rp in plans:
         counts[rp.action] = counts.get(rp.action, 0) + 1
-    return Plan(
-        verb=verb, steps=tuple(steps), summary={"counts": counts, "resources": [rp.to_dict() for rp in plans]}
-    )
+    return Plan(verb=verb, steps=tuple(steps), summary={"counts": counts, "resources": [rp.to_dict() for rp in plans]})

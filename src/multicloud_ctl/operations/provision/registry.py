@@ -35,6 +35,7 @@ from multicloud_ctl.operations.provision.kinds.cognito_app_client import Cognito
 from multicloud_ctl.operations.provision.kinds.cognito_user_pool import CognitoUserPool
 from multicloud_ctl.operations.provision.kinds.dynamodb_table import DynamoDbTable
 from multicloud_ctl.operations.provision.kinds.s3_bucket import S3Bucket
+from multicloud_ctl.operations.provision.kinds.sql_schema import SqlSchema
 from multicloud_ctl.operations.provision.kinds.sqs_queue import SqsQueue
 from multicloud_ctl.operations.provision.kinds.subnet import Subnet
 from multicloud_ctl.operations.provision.kinds.vpc import Vpc
@@ -70,6 +71,7 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureFunctionApp,
     AzureVnet,
     AzureFrontDoor,
+    SqlSchema,
     # Cloudflare
     CfMonitor,
     CfPool,

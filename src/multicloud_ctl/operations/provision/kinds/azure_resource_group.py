@@ -13,9 +13,7 @@ class AzureResourceGroup(ArmKind):
 
     def arm(self, ctx: DesiredContext) -> list[ArmSpec]:
         return [
-            ArmSpec(
-                group_for(ctx, loc), arm_id(ctx, group_for(ctx, loc)), {"location": loc, "tags": ctx.tags}
-            )
+            ArmSpec(group_for(ctx, loc), arm_id(ctx, group_for(ctx, loc)), {"location": loc, "tags": ctx.tags})
             for loc in ctx.azure_locations
         ]
 

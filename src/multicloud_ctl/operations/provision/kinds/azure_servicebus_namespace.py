@@ -18,9 +18,7 @@ def namespace_name(ctx: DesiredContext, location: str) -> str:
 
 
 def namespace_id(ctx: DesiredContext, location: str) -> str:
-    return arm_id(
-        ctx, group_for(ctx, location), f"Microsoft.ServiceBus/namespaces/{namespace_name(ctx, location)}"
-    )
+    return arm_id(ctx, group_for(ctx, location), f"Microsoft.ServiceBus/namespaces/{namespace_name(ctx, location)}")
 
 
 def namespace_address(ctx: DesiredContext, location: str) -> str:

@@ -46,9 +46,7 @@ class CfRatelimitRule(CfKind):
         return self.cf(runtime).ratelimit_rules() or []
 
     def _ours(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
-        return next(
-            (r for r in self._rules(runtime) if r.get("description") == res.attrs["description"]), None
-        )
+        return next((r for r in self._rules(runtime) if r.get("description") == res.attrs["description"]), None)
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
         rule = self._ours(runtime, res)
@@ -60,9 +58,7 @@ class CfRatelimitRule(CfKind):
 
     def _put(self, runtime: Any, res: Resource, keep_ours: bool) -> None:
         others = [r for r in self._rules(runtime) if r.get("description") != res.attrs["description"]]
-        others = [
-            {k: v for k, v in r.items() if k not in ("id", "version", "last_updated", "ref")} for r in others
-        ]
+        others = [{k: v for k, v in r.items() if k not in ("id", "version", "last_updated", "ref")} for r in others]
         self.cf(runtime).put_ratelimit_rules(others + ([dict(res.attrs)] if keep_ours else []))
 
     def create(self, runtime: Any, res: Resource) -> Any:

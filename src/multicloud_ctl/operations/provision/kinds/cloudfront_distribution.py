@@ -37,9 +37,7 @@ class CloudFrontDistribution(ResourceKind):
         s: Settings = ctx.settings(self.name)
         b, region = ctx.env.aws.buckets, ctx.regions[0]
         name = f"mcctl-{ctx.env.name}-cdn"
-        origins = sorted(
-            f"{bucket}.s3.{region}.amazonaws.com" for bucket in (b.static_assets, b.product_images)
-        )
+        origins = sorted(f"{bucket}.s3.{region}.amazonaws.com" for bucket in (b.static_assets, b.product_images))
         attrs = {
             "enabled": True,
             "viewer_protocol_policy": s.viewer_protocol_policy,
@@ -99,9 +97,7 @@ class CloudFrontDistribution(ResourceKind):
         config = dist["Config"]
         origins = config.get("Origins", {}).get("Items", []) or []
         oac = cf.find_oac(res.inputs["oac"])
-        signed = oac is not None and all(
-            o.get("OriginAccessControlId", oac["Id"]) == oac["Id"] for o in origins
-        )
+        signed = oac is not None and all(o.get("OriginAccessControlId", oac["Id"]) == oac["Id"] for o in origins)
         return {
             "enabled": config.get("Enabled"),
             "viewer_protocol_policy": config.get("DefaultCacheBehavior", {}).get("ViewerProtocolPolicy"),

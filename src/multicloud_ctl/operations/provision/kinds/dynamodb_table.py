@@ -77,9 +77,7 @@ class DynamoDbTable(ResourceKind):
                 if ctx.env.aws.global_tables and len(ctx.regions) > 1:
                     attrs["replicas"] = ctx.regions[1:]
                 out.append(
-                    self.make(
-                        ctx, f"{table}@{region}", attrs, region=region, inputs={"table": table, "spec": spec}
-                    )
+                    self.make(ctx, f"{table}@{region}", attrs, region=region, inputs={"table": table, "spec": spec})
                 )
         return out
 

@@ -89,9 +89,7 @@ class S3Bucket(ResourceKind):
                         ],
                     }
                     deps.append(f"{self.name}/{copy}")
-            out.append(
-                self.make(ctx, bucket, attrs, region=primary, inputs={"bucket": bucket}, depends_on=deps)
-            )
+            out.append(self.make(ctx, bucket, attrs, region=primary, inputs={"bucket": bucket}, depends_on=deps))
         return out
 
     def _admin(self, runtime: Any, res: Resource) -> Any:

@@ -63,9 +63,7 @@ class Subnet(ResourceKind):
     def create(self, runtime: Any, res: Resource) -> Any:
         ec2 = network(runtime, res.region)
         vpc = ec2.vpc(res.inputs["vpc"])
-        return {
-            "id": ec2.create_subnet(vpc["VpcId"], res.attrs["cidr"], res.attrs["zone"], tag_list(res.tags))
-        }
+        return {"id": ec2.create_subnet(vpc["VpcId"], res.attrs["cidr"], res.attrs["zone"], tag_list(res.tags))}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
         ec2 = network(runtime, res.region)

@@ -46,9 +46,7 @@ class VpnGateway(ResourceKind):
         if vgw is None:
             return None
         vpc = ec2.vpc(res.inputs["vpc"])
-        attached = {
-            a["VpcId"] for a in vgw.get("VpcAttachments", []) if a.get("State") in ("attached", "attaching")
-        }
+        attached = {a["VpcId"] for a in vgw.get("VpcAttachments", []) if a.get("State") in ("attached", "attaching")}
         return {
             "asn": int(vgw.get("AmazonSideAsn") or 0) or res.attrs["asn"],
             "attached_vpc": res.inputs["vpc"] if vpc and vpc["VpcId"] in attached else None,

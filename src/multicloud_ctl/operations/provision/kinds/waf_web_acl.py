@@ -36,9 +36,7 @@ class WafWebAcl(ResourceKind):
                 "Name": "rate-limit-per-ip",
                 "Priority": 0,
                 "Action": {"Block": {}},
-                "Statement": {
-                    "RateBasedStatement": {"Limit": s.rate_limit_per_5min, "AggregateKeyType": "IP"}
-                },
+                "Statement": {"RateBasedStatement": {"Limit": s.rate_limit_per_5min, "AggregateKeyType": "IP"}},
             }
         ]
         return [
@@ -70,9 +68,7 @@ class WafWebAcl(ResourceKind):
         acl = waf.find(res.inputs["acl"])
         if acl is None:
             return None
-        rules = [
-            {k: r.get(k) for k in ("Name", "Priority", "Action", "Statement")} for r in acl.get("Rules", [])
-        ]
+        rules = [{k: r.get(k) for k in ("Name", "Priority", "Action", "Statement")} for r in acl.get("Rules", [])]
         return {
             "default_action": next(iter(acl.get("DefaultAction") or {"?": 0})),
             "rules": rules,
@@ -80,9 +76,7 @@ class WafWebAcl(ResourceKind):
         }
 
     def create(self, runtime: Any, res: Resource) -> Any:
-        return {
-            "arn": self._admin(runtime, res).create(res.inputs["acl"], self._config(res), tag_list(res.tags))
-        }
+        return {"arn": self._admin(runtime, res).create(res.inputs["acl"], self._config(res), tag_list(res.tags))}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
         waf = self._admin(runtime, res)
