@@ -35,7 +35,7 @@ def migrate(
         state.console.info(f"dry run: {len(todo)} migration(s) pending, none applied")
         return
     if todo:
-        state.console.confirm(f"Apply {len(todo)} migration(s)?", assume_yes=state.yes or not state.console.interactive)
+        state.console.confirm(f"Apply {len(todo)} migration(s)?", assume_yes=state.yes)
     applied = upgrade(target, revision)
     state.console.emit(
         {"applied": applied, "current": revision}, columns=["applied revision"], rows=[(r,) for r in applied]

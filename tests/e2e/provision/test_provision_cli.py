@@ -1,0 +1,84 @@
+"""`mcctl provision plan|apply|drift|destroy` and `mcctl sql` end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from multicloud_ctl.errors import ExitCode
+
+pytestmark = pytest.mark.e2e
+
+
+def s3(local_env: Any) -> Any:
+    return boto3.client("s3", endpoint_url=local_env.endpoints().aws, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def test_provision_lifecycle(cli: Any, sandbox_dir: Path, small_playbook: Path, local_env: Any) -> None:
+    base = ("--config-dir", str(sandbox_dir))
+    pb = ("--playbook", str(small_playbook))
+
+    res = cli(*base, "-o", "json", "provision", "plan", *pb)
+    assert res.exit_code == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert set(plan["counts"]) == {"create"} and plan["counts"]["create"] == 15
+
+    res = cli(*base, "provision", "apply", *pb, "--dry-run")
+    assert res.exit_code == 0, res.stderr
+    assert "create dynamodb_table/Products@us-east-1" in res.stdout
+    assert s3(local_env).list_buckets()["Buckets"] == []  # dry run made nothing
+
+    res = cli(*base, "provision", "apply", *pb)  # not a TTY and no --yes: refused
+    assert res.exit_code == ExitCode.REFUSED and "--yes" in res.stderr
+
+    res = cli(*base, "--yes", "provision", "apply", *pb)
+    assert res.exit_code == 0, res.stderr
+    res = cli(*base, "-o", "json", "provision", "plan", *pb)
+    assert json.loads(res.stdout)["counts"] == {"noop": 15}
+    assert cli(*base, "provision", "drift", *pb).exit_code == 0
+
+    s3(local_env).delete_bucket_encryption(Bucket="static-assets")
+    res = cli(*base, "provision", "drift", *pb)
+    assert res.exit_code == ExitCode.DEGRADED
+    assert "s3_bucket/static-assets" in res.stdout and "encryption" in res.stdout
+    res = cli(*base, "-o", "json", "provision", "drift", *pb)
+    items = json.loads(res.stdout)["items"]
+    assert [(i["address"], i["path"], i["live"], i["desired"]) for i in items] == [
+        ("s3_bucket/static-assets", "encryption", None, "AES256")]
+
+    res = cli(*base, "--yes", "provision", "apply", *pb, "--only", "s3_bucket/static-assets")
+    assert res.exit_code == 0, res.stderr
+    assert cli(*base, "provision", "drift", *pb).exit_code == 0
+
+    res = cli(*base, "provision", "destroy", *pb)
+    assert res.exit_code == ExitCode.REFUSED
+    res = cli(*base, "--yes", "provision", "destroy", *pb)
+    assert res.exit_code == 0, res.stderr
+    res = cli(*base, "-o", "json", "provision", "plan", *pb)
+    counts = json.loads(res.stdout)["counts"]
+    assert counts == {"create": 14, "noop": 1}  # the SQL schema is never dropped
+
+
+def test_only_with_unknown_resource_is_a_usage_error(cli: Any, sandbox_dir: Path, small_playbook: Path) -> None:
+    res = cli("--config-dir", str(sandbox_dir), "provision", "plan", "--playbook", str(small_playbook),
+              "--only", "nosuch_kind/x")
+    assert res.exit_code == ExitCode.USAGE
+    assert "matches no resource" in res.stderr
+
+
+def test_sql_migrate(cli: Any, sandbox_dir: Path) -> None:
+    base = ("--config-dir", str(sandbox_dir))
+    res = cli(*base, "-o", "json", "sql", "migrate", "--dry-run")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["pending"] == ["0001", "0002"]
+    res = cli(*base, "--yes", "-o", "json", "sql", "migrate")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["applied"] == ["0001", "0002"]
+    res = cli(*base, "-o", "json", "sql", "current")
+    assert json.loads(res.stdout) == {"current": "0002", "head": "0002", "up_to_date": True}
+    assert json.loads(cli(*base, "--yes", "-o", "json", "sql", "migrate").stdout)["applied"] == []
