@@ -49,3 +49,32 @@ def boto(aws: str) -> Any:
         return boto3.client(service, endpoint_url=aws, region_name="us-east-1")
 
     return make
+
+
+@pytest.fixture(scope="module")
+def arm_server() -> Any:
+    from multicloud_ctl.local.arm.server import run_arm
+
+    handle = run_arm(0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def azure_config(local_env: Any, azurite: Any, arm_server: Any, tmp_path: Path) -> Any:
+    """(config dir, env) with Azurite and a fresh fake ARM (holding the resource group) wired in."""
+    arm_server.server.store.reset()
+    arm_server.server.store.put_group(
+        local_env.azure.subscription_id, local_env.azure.resource_group, {"location": "eastus"}
+    )
+    ports = local_env.local.ports.model_copy(update={"azurite_blob": azurite.port})
+    env = local_env.model_copy(
+        update={
+            "azure": local_env.azure.model_copy(update={"arm_endpoint": arm_server.url}),
+            "local": local_env.local.model_copy(update={"ports": ports}),
+        }
+    )
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
+    return config, env

@@ -17,9 +17,7 @@ def deploy(cli: Any, config_dir: Path, *args: str) -> Any:
     return cli("--config-dir", str(config_dir), "--yes", "deploy", "--cloud", "aws", *args)
 
 
-def test_first_deploy_creates_functions_and_live_alias(
-    cli: Any, config_dir: Path, playbook: Any, boto: Any
-) -> None:
+def test_first_deploy_creates_functions_and_live_alias(cli: Any, config_dir: Path, playbook: Any, boto: Any) -> None:
     res = deploy(cli, config_dir, "--playbook", str(playbook()))
     assert res.exit_code == 0, res.stderr
     lam = boto("lambda")
@@ -34,9 +32,7 @@ def test_first_deploy_creates_functions_and_live_alias(
     assert len(keys) == 1 and keys[0].startswith("lambda/lambda-") and keys[0].endswith(".zip")
 
 
-def test_unchanged_package_is_not_uploaded_again(
-    cli: Any, config_dir: Path, playbook: Any, boto: Any
-) -> None:
+def test_unchanged_package_is_not_uploaded_again(cli: Any, config_dir: Path, playbook: Any, boto: Any) -> None:
     pb = str(playbook())
     assert deploy(cli, config_dir, SERVICE, "--playbook", pb).exit_code == 0
     s3 = boto("s3")
@@ -60,9 +56,10 @@ def test_unchanged_package_is_not_uploaded_again(
     assert res.exit_code == 0, res.stderr
     assert '"steps": []' in res.stdout  # no upload, no update, no publish, no shift
     assert s3.list_objects_v2(Bucket="mcctl-artifacts")["Contents"] == first
-    assert [
-        v["Version"] for v in boto("lambda").list_versions_by_function(FunctionName=SERVICE)["Versions"]
-    ] == ["$LATEST", "1"]
+    assert [v["Version"] for v in boto("lambda").list_versions_by_function(FunctionName=SERVICE)["Versions"]] == [
+        "$LATEST",
+        "1",
+    ]
 
 
 def test_dry_run_makes_zero_mutating_calls(local_env: Any, tmp_path: Path) -> None:
@@ -114,9 +111,7 @@ def inject_errors(boto: Any, function: str, version: str, count: float) -> None:
     )
 
 
-def test_canary_rolls_back_on_error_metric_and_exits_1(
-    cli: Any, config_dir: Path, playbook: Any, boto: Any
-) -> None:
+def test_canary_rolls_back_on_error_metric_and_exits_1(cli: Any, config_dir: Path, playbook: Any, boto: Any) -> None:
     assert deploy(cli, config_dir, SERVICE, "--playbook", str(playbook())).exit_code == 0
     inject_errors(boto, SERVICE, "2", 3)  # the version the next deploy will publish
     changed = playbook(strategy="canary10", aws={"memory_mb": 512}, bake={"seconds": 1, "poll_seconds": 0.2})
@@ -167,9 +162,7 @@ def test_canary_without_errors_promotes_and_rollback_command_goes_back(
     assert status.exit_code == 0, status.stderr
     row = next(r for r in __import__("json").loads(status.stdout) if r["service"] == SERVICE)
     assert row["version"] == "2" and row["state"] == "live"
-    back = cli(
-        "--config-dir", str(config_dir), "--yes", "deploy", "rollback", SERVICE, "--playbook", str(changed)
-    )
+    back = cli("--config-dir", str(config_dir), "--yes", "deploy", "rollback", SERVICE, "--playbook", str(changed))
     assert back.exit_code == 0, back.stderr
     assert boto("lambda").get_alias(FunctionName=SERVICE, Name="live")["FunctionVersion"] == "1"
 

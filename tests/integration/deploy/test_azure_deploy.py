@@ -1,0 +1,91 @@
+"""`mcctl deploy --cloud azure`: the package goes to Blob (Azurite), each function app runs from it (fake ARM
+through azure-mgmt-web), an unchanged package is not re-uploaded, slots swap, and rollback restores."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.integration
+APP = "payment-processor"
+
+
+def deploy(cli: Any, config: Any, *args: str) -> Any:
+    return cli("--config-dir", str(config), "--yes", "--output", "json", "deploy", "--cloud", "azure", *args)
+
+
+def settings(env: Any, app: str, slot: str | None = None) -> dict[str, str]:
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.providers.azure.functionapps import FunctionApps
+
+    return FunctionApps(Runtime(env).azure).settings(app, slot)
+
+
+def test_azure_deploy_runs_apps_from_the_blob_package(cli: Any, azure_config: Any, playbook: Any) -> None:
+    config, env = azure_config
+    res = deploy(cli, config, "--playbook", str(playbook()))
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    upload = next(s for s in out["steps"] if s["id"] == "azure.packages.upload")
+    assert upload["output"]["uploaded"] is True
+    url = settings(env, APP)["WEBSITE_RUN_FROM_PACKAGE"]
+    assert "/function-packages/azure-" in url and url.endswith(".zip")
+    assert settings(env, APP)["MCCTL_FN_CLOUD"] == "azure"
+
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.providers.azure.functionapps import PackageContainer
+
+    blob = PackageContainer(Runtime(env).azure, "function-packages").download(url.rsplit("/", 1)[1])
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(blob)).namelist()
+    assert {"function_app.py", "host.json", "requirements.txt"} <= set(names)
+    assert "multicloud_ctl/functions/azure/consumers.py" in names
+
+    again = deploy(cli, config, "--playbook", str(playbook()))
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["steps"] == []  # unchanged: no upload, no settings write
+
+    status = cli("--config-dir", str(config), "--output", "json", "deploy", "status", "--cloud", "azure")
+    row = next(r for r in json.loads(status.stdout) if r["service"] == APP)
+    assert row["state"] == "live" and row["version"] == url.rsplit("/", 1)[1]
+
+
+def test_slot_deploy_swaps_into_production(cli: Any, azure_config: Any, playbook: Any) -> None:
+    config, env = azure_config
+    assert deploy(cli, config, APP, "--playbook", str(playbook())).exit_code == 0
+    before = settings(env, APP)
+    # a new release (new settings: the orders queue was renamed) goes through the staging slot
+    changed = env.model_copy(
+        update={"aws": env.aws.model_copy(update={"queues": env.aws.queues.model_copy(update={"orders": "orders-v2"})})}
+    )
+    (config / "local.yaml").write_text(yaml.safe_dump(changed.model_dump(mode="json", exclude_none=True)))
+    res = deploy(cli, config, APP, "--playbook", str(playbook(azure={"slot": "staging"})))
+    assert res.exit_code == 0, res.stderr
+    ids = [s["id"] for s in json.loads(res.stdout)["steps"]]
+    assert ids == [f"azure.{APP}.slot", f"azure.{APP}.point", f"azure.{APP}.swap"]
+    assert settings(env, APP)["MCCTL_FN_QUEUE_ORDERS"] == "orders-v2"  # production runs the new release
+    assert settings(env, APP, "staging") == before  # the slot holds the old one, ready to swap back
+
+
+def test_rollback_restores_the_previous_package(cli: Any, azure_config: Any, playbook: Any) -> None:
+    config, env = azure_config
+    assert deploy(cli, config, APP, "--playbook", str(playbook())).exit_code == 0
+    no_previous = cli("--config-dir", str(config), "--yes", "deploy", "rollback", APP)
+    assert no_previous.exit_code == 1 and "no previous package" in no_previous.stderr
+
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.providers.azure.functionapps import FunctionApps
+
+    current = settings(env, APP)
+    old = current["WEBSITE_RUN_FROM_PACKAGE"].replace("azure-", "azure-0ld")
+    FunctionApps(Runtime(env).azure).set_settings(APP, {**current, "MCCTL_PREVIOUS_PACKAGE": old})
+    back = cli("--config-dir", str(config), "--yes", "deploy", "rollback", APP)
+    assert back.exit_code == 0, back.stderr
+    now = settings(env, APP)
+    assert now["WEBSITE_RUN_FROM_PACKAGE"] == old
+    assert now["MCCTL_PREVIOUS_PACKAGE"] == current["WEBSITE_RUN_FROM_PACKAGE"]
