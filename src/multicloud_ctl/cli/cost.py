@@ -355,8 +355,10 @@ def recommend(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLA
     state = get_state(ctx)
     console = state.console
     spec, _ = load_spec(playbook)
-    env = state.environment()
-    recs = build(env, spec, _sources(state, provider), today=_today(), clouds=_clouds(provider))
+    from multicloud_ctl.cli.runner import make_runtime
+
+    runtime = make_runtime(state, dry_run=True)  # read-only: the guards refuse any mutating call
+    recs = build(runtime, spec, _sources(state, provider), today=_today(), clouds=_clouds(provider))
     console.emit(
         {"recommendations": recs},
         columns=["Area", "Provider", "Finding", "Monthly saving", "Status"],

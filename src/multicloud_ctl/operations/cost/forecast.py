@@ -35,7 +35,7 @@ class Forecast:
 
 def _same_weekday(history: Sequence[float], start: date, day: date, n: int = 4) -> list[float]:
     """The last `n` history values that fall on `day`'s weekday (history[i] is start + i days)."""
-    out = []
+    out: list[float] = []
     i = len(history) - 1
     while i >= 0 and len(out) < n:
         if (start + timedelta(days=i)).weekday() == day.weekday():

@@ -40,7 +40,7 @@ def map_error(exc: Exception, operation: str) -> Exception:
 
     if isinstance(exc, HttpResponseError):
         status = exc.status_code
-        response = exc.response
+        response: Any = exc.response
         request_id = None
         if response is not None:
             request_id = response.headers.get("x-ms-request-id") or response.headers.get(
