@@ -99,9 +99,7 @@ class Shop:
                     {"Name": "custom:clouds", "Value": "aws azure"},
                 ],
             )
-            self.idp.admin_set_user_password(
-                UserPoolId=self.pool_id, Username=name, Password=PASSWORD, Permanent=True
-            )
+            self.idp.admin_set_user_password(UserPoolId=self.pool_id, Username=name, Password=PASSWORD, Permanent=True)
             auth = self.idp.admin_initiate_auth(
                 UserPoolId=self.pool_id,
                 ClientId=self.client_id,
@@ -143,9 +141,9 @@ def make_shop(
         dlq = sqs.create_queue(QueueName=f"{q}-dlq")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "10"})
-        env[f"MCCTL_FN_QUEUE_URL_{q.upper()}"] = sqs.create_queue(
-            QueueName=q, Attributes={"RedrivePolicy": policy}
-        )["QueueUrl"]
+        env[f"MCCTL_FN_QUEUE_URL_{q.upper()}"] = sqs.create_queue(QueueName=q, Attributes={"RedrivePolicy": policy})[
+            "QueueUrl"
+        ]
     pool = idp.create_user_pool(
         PoolName=f"shop-{uuid.uuid4().hex[:6]}",
         Schema=[{"Name": "clouds", "AttributeDataType": "String", "Mutable": True}],

@@ -106,12 +106,8 @@ def stripe_api() -> Iterator[Any]:
 
 def test_stripe_adapter_charges_once_per_order_and_maps_declines(stripe_api: Any) -> None:
     provider = StripeProvider("sk_test_local", api_base=stripe_api.url)
-    first = provider.charge(
-        idempotency_key="o-1", amount_cents=1500, currency="usd", metadata={"order_id": "o-1"}
-    )
-    again = provider.charge(
-        idempotency_key="o-1", amount_cents=1500, currency="usd", metadata={"order_id": "o-1"}
-    )
+    first = provider.charge(idempotency_key="o-1", amount_cents=1500, currency="usd", metadata={"order_id": "o-1"})
+    again = provider.charge(idempotency_key="o-1", amount_cents=1500, currency="usd", metadata={"order_id": "o-1"})
     assert first.ok and first == again and stripe_api.created == 1
     declined = provider.charge(idempotency_key="o-2", amount_cents=1002, currency="usd", metadata={})
     assert not declined.ok and declined.reason == "card_declined" and declined.provider_ref == "pi_2"
@@ -172,9 +168,7 @@ def test_hot_catalog_reads_come_from_redis(shop: Any, monkeypatch: pytest.Monkey
     monkeypatch.setenv("MCCTL_FN_REDIS_URL", REDIS)
     svc = {"X-Api-Key": API_KEY}
     made = route(
-        apigw_event(
-            "POST", "/products", headers=svc, body={"name": "Kettle", "category": "k", "price_cents": 9}
-        )
+        apigw_event("POST", "/products", headers=svc, body={"name": "Kettle", "category": "k", "price_cents": 9})
     )
     pid = json.loads(made["body"])["product_id"]
     client = redis.Redis.from_url(REDIS, decode_responses=True)
@@ -190,9 +184,7 @@ def test_hot_catalog_reads_come_from_redis(shop: Any, monkeypatch: pytest.Monkey
             ExpressionAttributeNames={"#n": "name"},
             ExpressionAttributeValues={":n": {"S": "Behind the cache"}},
         )
-        assert (
-            json.loads(route(apigw_event("GET", f"/products/{pid}"))["body"])["name"] == "Kettle"
-        )  # a hot read
+        assert json.loads(route(apigw_event("GET", f"/products/{pid}"))["body"])["name"] == "Kettle"  # a hot read
         route(apigw_event("PUT", f"/products/{pid}", headers=svc, body={"price_cents": 10}))
         assert client.get(f"mcctl:product:{pid}") is None  # a write invalidates
         assert json.loads(route(apigw_event("GET", f"/products/{pid}"))["body"])["name"] == "Behind the cache"

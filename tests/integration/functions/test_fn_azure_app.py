@@ -23,9 +23,7 @@ SVC = {"x-api-key": API_KEY}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def standby(
-    request: pytest.FixtureRequest, aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Shop:
+def standby(request: pytest.FixtureRequest, aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Shop:
     url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
     return make_shop(aws, tmp_path, monkeypatch, cloud="azure", sql_url=url)
 
@@ -46,9 +44,7 @@ def call(
 def test_standby_serves_the_shop_from_sql(standby: Shop) -> None:
     assert call("GET", "/health") == (200, {"status": "ok", "cloud": "azure"})
     ids = [
-        call("POST", "/products", SVC, {"name": f"Tea {i}", "category": "tea", "price_cents": 300})[1][
-            "product_id"
-        ]
+        call("POST", "/products", SVC, {"name": f"Tea {i}", "category": "tea", "price_cents": 300})[1]["product_id"]
         for i in range(5)
     ]
     page1 = call("GET", "/products", query={"category": "tea", "limit": "3"})[1]
@@ -66,10 +62,7 @@ def test_standby_serves_the_shop_from_sql(standby: Shop) -> None:
     with standby.services.engine.connect() as conn:
         row = conn.execute(select(t.orders).where(t.orders.c.order_id == order["order_id"])).mappings().one()
         assert row["status"] == "pending" and json.loads(row["lines"])[0]["quantity"] == 2
-        assert (
-            conn.execute(select(t.inventory.c.available).where(t.inventory.c.product_id == ids[0])).scalar()
-            == 1
-        )
+        assert conn.execute(select(t.inventory.c.available).where(t.inventory.c.product_id == ids[0])).scalar() == 1
     # the consumers on the same side take the order through payment to `paid`
     bus = standby.services.bus
     for queue in ("orders", "payments"):

@@ -114,9 +114,7 @@ def drain(shop: Shop, rounds: int = 10) -> dict[str, Outcome]:
 
 def place(shop: Shop, price: int, qty: int, user: str = "alice") -> dict[str, Any]:
     made = route(
-        apigw_event(
-            "POST", "/products", headers=SVC, body={"name": "Lamp", "category": "home", "price_cents": price}
-        )
+        apigw_event("POST", "/products", headers=SVC, body={"name": "Lamp", "category": "home", "price_cents": price})
     )
     pid = json.loads(made["body"])["product_id"]
     route(apigw_event("PUT", f"/inventory/{pid}", headers=SVC, body={"available": 10}))
@@ -164,20 +162,14 @@ def test_the_payment_is_read_synchronously_from_the_peer_api(
 ) -> None:
     order = place(shop, price=700, qty=1)
     mine = shop.bearer("alice")
-    assert (
-        route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))["statusCode"] == 503
-    )
+    assert route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))["statusCode"] == 503
     monkeypatch.setenv("MCCTL_FN_PEER_API_URL", peer)
-    assert (
-        route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))["statusCode"] == 404
-    )
+    assert route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))["statusCode"] == 404
     drain(shop)
     resp = route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=mine))
     assert resp["statusCode"] == 200 and json.loads(resp["body"])["status"] == "succeeded"
     assert (
-        route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=shop.bearer("bob")))[
-            "statusCode"
-        ]
+        route(apigw_event("GET", f"/orders/{order['order_id']}/payment", headers=shop.bearer("bob")))["statusCode"]
         == 404
     )
     # the peer refuses callers without the service key
@@ -197,9 +189,7 @@ def test_a_declined_payment_fails_the_order(shop: Shop, smtp: Inbox) -> None:
 
 def test_a_poison_message_is_dead_lettered_after_n_deliveries_with_its_reason(shop: Shop) -> None:
     sqs = boto3.client("sqs", endpoint_url=shop.url, region_name="us-east-1")
-    sqs.send_message(
-        QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MessageBody=json.dumps({"hello": "world"})
-    )
+    sqs.send_message(QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MessageBody=json.dumps({"hello": "world"}))
     outcome = drain(shop)
     assert outcome["orders"].abandoned == 2 and outcome["orders"].dead_lettered == 1  # N = 3
     dlq = sqs.get_queue_url(QueueName="orders-dlq")["QueueUrl"]
@@ -233,9 +223,7 @@ def test_a_redelivered_payment_message_charges_once(shop: Shop) -> None:
         assert conn.execute(select(func.count()).select_from(t.transactions)).scalar() == 1
     drain(shop)
     day = datetime.now(UTC).strftime("%Y-%m-%d")
-    assert SqlAnalytics(svc.engine).read("revenue_cents") == {
-        ("usd", day): 500
-    }  # re-announcements deduplicated
+    assert SqlAnalytics(svc.engine).read("revenue_cents") == {("usd", day): 500}  # re-announcements deduplicated
     assert order_status(order["order_id"]) == "paid"
 
 

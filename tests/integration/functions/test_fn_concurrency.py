@@ -34,9 +34,7 @@ def azure_call(method: str, path: str, headers: dict[str, str], body: Any = None
 
 
 def race(shop: Shop, call: Any) -> None:
-    status, product = call(
-        "POST", "/products", SVC, {"name": "Last ones", "category": "sale", "price_cents": 100}
-    )
+    status, product = call("POST", "/products", SVC, {"name": "Last ones", "category": "sale", "price_cents": 100})
     assert status == 201
     pid = product["product_id"]
     assert call("PUT", f"/inventory/{pid}", SVC, {"available": K})[0] == 200

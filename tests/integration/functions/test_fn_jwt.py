@@ -37,9 +37,7 @@ def test_real_cognito_id_and_access_tokens_are_accepted(shop: Shop, monkeypatch:
     assert status == 200 and body["display_name"] == "alice"
 
 
-def test_tampered_wrong_audience_wrong_issuer_and_no_token_are_401(
-    shop: Shop, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_tampered_wrong_audience_wrong_issuer_and_no_token_are_401(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
     token = shop.user("alice")["IdToken"]
     head, payload, sig = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
@@ -51,9 +49,7 @@ def test_tampered_wrong_audience_wrong_issuer_and_no_token_are_401(
     monkeypatch.setenv("MCCTL_FN_COGNITO_CLIENT_ID", "some-other-client")
     assert me(token) == (401, UNAUTHORIZED)
     monkeypatch.setenv("MCCTL_FN_COGNITO_CLIENT_ID", shop.client_id)
-    monkeypatch.setenv(
-        "MCCTL_FN_COGNITO_ISSUER", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"
-    )
+    monkeypatch.setenv("MCCTL_FN_COGNITO_ISSUER", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other")
     assert me(token) == (401, UNAUTHORIZED)
     monkeypatch.setenv("MCCTL_FN_COGNITO_ISSUER", shop.env["MCCTL_FN_COGNITO_ISSUER"])
     monkeypatch.setenv("MCCTL_FN_COGNITO_TOKEN_USE", "access")
@@ -128,16 +124,12 @@ def test_crafted_tokens_expired_unknown_kid_and_alg_none(
     assert me(sign(claims(), other, "k-unknown")) == (401, UNAUTHORIZED)
     assert me(sign(claims(), other, "k1")) == (401, UNAUTHORIZED)  # right kid, wrong key
     none = (
-        f"{b64(json.dumps({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'}).encode())}."
-        f"{b64(json.dumps(claims()).encode())}."
+        f"{b64(json.dumps({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'}).encode())}.{b64(json.dumps(claims()).encode())}."
     )
     assert me(none) == (401, UNAUTHORIZED)
-    pem = keypair.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    pem = keypair.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     confused = (
-        f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', 'kid': 'k1'}).encode())}."
-        f"{b64(json.dumps(claims()).encode())}"
+        f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', 'kid': 'k1'}).encode())}.{b64(json.dumps(claims()).encode())}"
     )
     import hashlib
     import hmac

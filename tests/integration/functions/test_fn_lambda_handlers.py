@@ -28,20 +28,14 @@ def call(event: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
     return resp["statusCode"], json.loads(resp["body"]) if resp["body"] else None, resp["headers"]
 
 
-def new_product(
-    name: str = "Mug", category: str = "kitchen", price: int = 1250, stock: int | None = 10
-) -> str:
+def new_product(name: str = "Mug", category: str = "kitchen", price: int = 1250, stock: int | None = 10) -> str:
     status, body, _ = call(
-        apigw_event(
-            "POST", "/products", headers=SVC, body={"name": name, "category": category, "price_cents": price}
-        )
+        apigw_event("POST", "/products", headers=SVC, body={"name": name, "category": category, "price_cents": price})
     )
     assert status == 201, body
     if stock is not None:
         assert (
-            call(
-                apigw_event("PUT", f"/inventory/{body['product_id']}", headers=SVC, body={"available": stock})
-            )[0]
+            call(apigw_event("PUT", f"/inventory/{body['product_id']}", headers=SVC, body={"available": stock}))[0]
             == 200
         )
     return str(body["product_id"])
@@ -69,20 +63,15 @@ def test_product_crud_is_persisted_in_dynamodb(shop: Shop) -> None:
 
 def test_product_validation_and_writes_need_the_service_key(shop: Shop) -> None:
     status, body, _ = call(
-        apigw_event(
-            "POST", "/products", headers=SVC, body={"name": "x", "category": "Bad Cat", "price_cents": 1}
-        )
+        apigw_event("POST", "/products", headers=SVC, body={"name": "x", "category": "Bad Cat", "price_cents": 1})
     )
     assert status == 400 and "category" in body["error"]
     assert call(apigw_event("POST", "/products", headers=SVC, body="{not json"))[0] == 400
-    assert (
-        call(apigw_event("POST", "/products", body={"name": "x", "category": "a", "price_cents": 1}))[0]
-        == 401
-    )
+    assert call(apigw_event("POST", "/products", body={"name": "x", "category": "a", "price_cents": 1}))[0] == 401
     bad = {"X-Api-Key": "nope"}
-    assert call(
-        apigw_event("POST", "/products", headers=bad, body={"name": "x", "category": "a", "price_cents": 1})
-    )[1] == {"error": "unauthorized"}
+    assert call(apigw_event("POST", "/products", headers=bad, body={"name": "x", "category": "a", "price_cents": 1}))[
+        1
+    ] == {"error": "unauthorized"}
     # the previous key still works during a rotation
     assert (
         call(
@@ -121,14 +110,10 @@ def test_image_upload_and_download_through_presigned_urls(shop: Shop) -> None:
     pid = new_product(stock=None)
     assert call(apigw_event("GET", f"/products/{pid}/image-url"))[0] == 404
     status, up, _ = call(
-        apigw_event(
-            "POST", f"/products/{pid}/image-upload-url", headers=SVC, body={"content_type": "image/png"}
-        )
+        apigw_event("POST", f"/products/{pid}/image-upload-url", headers=SVC, body={"content_type": "image/png"})
     )
     assert status == 200 and up["method"] == "PUT"
-    put = urllib.request.Request(
-        up["url"], data=b"\x89PNG fake", method="PUT", headers={"Content-Type": "image/png"}
-    )
+    put = urllib.request.Request(up["url"], data=b"\x89PNG fake", method="PUT", headers={"Content-Type": "image/png"})
     urllib.request.urlopen(put, timeout=5).close()
     status, down, _ = call(apigw_event("GET", f"/products/{pid}/image-url"))
     assert status == 200
@@ -170,10 +155,11 @@ def test_place_order_reserves_persists_publishes_and_is_idempotent(shop: Shop) -
     assert again["headers"]["idempotent-replayed"] == "true"
     assert call(apigw_event("GET", f"/inventory/{a}"))[1]["available"] == 3  # not reserved twice
     sqs = boto3.client("sqs", endpoint_url=shop.url, region_name="us-east-1")
-    msgs = sqs.receive_message(QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MaxNumberOfMessages=10)[
-        "Messages"
-    ]
+    msgs = sqs.receive_message(QueueUrl=shop.env["MCCTL_FN_QUEUE_URL_ORDERS"], MaxNumberOfMessages=10)["Messages"]
     assert len(msgs) == 1 and json.loads(msgs[0]["Body"])["data"]["order_id"] == order["order_id"]
+    other = {"lines": [{"product_id": a, "quantity": 1}]}
+    reused = order_service.handler(apigw_event("POST", "/orders", headers=auth, body=other), None)
+    assert reused["statusCode"] == 409 and "different order" in reused["body"]
     # an out-of-stock line releases what the earlier lines reserved
     fail = {"lines": [{"product_id": a, "quantity": 1}, {"product_id": b, "quantity": 1}]}
     status, err, _ = call(apigw_event("POST", "/orders", headers=shop.bearer("alice"), body=fail))
@@ -223,9 +209,7 @@ def test_user_profile_is_tied_to_the_cognito_sub(shop: Shop) -> None:
     other = json.loads(h(apigw_event("GET", "/users/me", headers=shop.bearer("dave")), None)["body"])
     assert other["user_id"] != me["user_id"]
     assert (
-        h(apigw_event("PUT", "/users/me", headers=shop.bearer("carol"), body={"phone": "123"}), None)[
-            "statusCode"
-        ]
+        h(apigw_event("PUT", "/users/me", headers=shop.bearer("carol"), body={"phone": "123"}), None)["statusCode"]
         == 400
     )
     assert h(apigw_event("GET", "/users/me"), None)["statusCode"] == 401
@@ -245,9 +229,7 @@ def test_deep_health_reads_the_store(shop: Shop, monkeypatch: pytest.MonkeyPatch
     assert status == 503 and body["status"] == "degraded" and body["checks"]["store"].startswith("failed")
 
 
-def test_a_bus_outage_cancels_the_order_and_gives_the_stock_back(
-    shop: Shop, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_bus_outage_cancels_the_order_and_gives_the_stock_back(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
     pid = new_product(stock=2)
     monkeypatch.setenv("MCCTL_FN_QUEUE_URL_ORDERS", shop.env["MCCTL_FN_QUEUE_URL_ORDERS"] + "-gone")
     status, body, _ = call(

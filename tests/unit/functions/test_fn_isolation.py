@@ -98,3 +98,15 @@ def test_entry_points_load_without_the_cli_or_sdks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['multicloud_ctl'] []"
+
+
+def test_the_lambda_side_does_not_need_the_azure_app() -> None:
+    """The Lambda zip leaves out functions/azure/, so nothing outside it may import from it."""
+    bad = [
+        (str(p.relative_to(ROOT)), m)
+        for p in files()
+        if p.relative_to(ROOT).parts[0] != "azure"
+        for m in imports(p)
+        if m.startswith("multicloud_ctl.functions.azure")
+    ]
+    assert bad == []

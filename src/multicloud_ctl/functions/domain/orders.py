@@ -10,6 +10,8 @@ Cancelling an order that still holds stock (pending, paid, payment_failed) relea
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -62,8 +64,7 @@ class Order:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Order:
         lines = tuple(
-            OrderLine(str(x["product_id"]), int(x["quantity"]), int(x["unit_price_cents"]))
-            for x in raw["lines"]
+            OrderLine(str(x["product_id"]), int(x["quantity"]), int(x["unit_price_cents"])) for x in raw["lines"]
         )
         return cls(
             order_id=str(raw["order_id"]),
@@ -109,11 +110,7 @@ def parse_lines(body: Mapping[str, Any]) -> dict[str, int]:
         raise Invalid(f"lines: a list of 1 to {MAX_LINES} items")
     merged: dict[str, int] = {}
     for line in lines:
-        if (
-            not isinstance(line, Mapping)
-            or not isinstance(line.get("product_id"), str)
-            or not line["product_id"]
-        ):
+        if not isinstance(line, Mapping) or not isinstance(line.get("product_id"), str) or not line["product_id"]:
             raise Invalid("lines[]: each needs a product_id string and a quantity")
         merged[line["product_id"]] = merged.get(line["product_id"], 0) + check_qty(line.get("quantity"))
     return merged
@@ -138,9 +135,12 @@ class OrderService:
             if not IDEMPOTENCY_KEY.match(idempotency_key):
                 raise Invalid("Idempotency-Key: 1-128 characters of letters, digits and ._:-")
             scoped = f"{user_id}:{idempotency_key}"
-            if not self.idempotency.claim(scoped, order_id):
-                previous = self.idempotency.get(scoped)
-                existing = self.orders.get(previous) if previous else None
+            fingerprint = hashlib.sha256(json.dumps(sorted(wanted.items())).encode()).hexdigest()[:16]
+            if not self.idempotency.claim(scoped, f"{order_id}|{fingerprint}"):
+                previous_id, _, previous_fp = (self.idempotency.get(scoped) or "").partition("|")
+                if previous_fp and previous_fp != fingerprint:
+                    raise Conflict("this Idempotency-Key was used for a different order")
+                existing = self.orders.get(previous_id) if previous_id else None
                 if existing is None:
                     raise Conflict("a request with this Idempotency-Key is still in progress")
                 return Placed(existing, replayed=True)
@@ -152,9 +152,7 @@ class OrderService:
             raise
         return Placed(order)
 
-    def _reserve_and_persist(
-        self, order_id: str, user_id: str, email: str, wanted: dict[str, int], key: str
-    ) -> Order:
+    def _reserve_and_persist(self, order_id: str, user_id: str, email: str, wanted: dict[str, int], key: str) -> Order:
         lines: list[OrderLine] = []
         currency = ""
         for product_id, qty in sorted(wanted.items()):
@@ -188,9 +186,7 @@ class OrderService:
             self._release(reserved)
             raise
         try:
-            publish(
-                self.bus, Event(self.env.ids(), ORDER_PLACED, order.created_at, self.source, order.to_dict())
-            )
+            publish(self.bus, Event(self.env.ids(), ORDER_PLACED, order.created_at, self.source, order.to_dict()))
         except Exception as exc:
             self._release(reserved)
             self.orders.put(replace(order, status="cancelled"))

@@ -35,9 +35,7 @@ class Charge:
 class PaymentProvider(Protocol):
     name: str
 
-    def charge(
-        self, *, idempotency_key: str, amount_cents: int, currency: str, metadata: Mapping[str, str]
-    ) -> Charge:
+    def charge(self, *, idempotency_key: str, amount_cents: int, currency: str, metadata: Mapping[str, str]) -> Charge:
         """Charge once per idempotency key; raise only for transient failures (the message is retried)."""
         ...
 
