@@ -28,7 +28,7 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(str(config.get_main_option("sqlalchemy.url")))
     with engine.connect() as conn:
         context.configure(connection=conn, render_as_batch=conn.dialect.name == "sqlite", version_table=VERSION_TABLE)
         with context.begin_transaction():

@@ -26,13 +26,9 @@ from multicloud_ctl.config.specs.base import Spec
 class Features(Spec):
     """Switches that change which resources exist."""
 
-    secondary_region: bool = Field(
-        default=True, description="Provision the secondary AWS and Azure regions too"
-    )
+    secondary_region: bool = Field(default=True, description="Provision the secondary AWS and Azure regions too")
     geo_steering: bool = Field(default=False, description="Cloudflare geographic steering with region pools")
-    service_routing: bool = Field(
-        default=False, description="One Cloudflare load balancer per service hostname"
-    )
+    service_routing: bool = Field(default=False, description="One Cloudflare load balancer per service hostname")
     sql_schema: bool = Field(default=True, description="Apply the SQL migrations as part of provision")
 
 
@@ -98,6 +94,10 @@ class ProvisionSpec(Spec):
         return self.features.model_copy(update=changes)
 
     def disabled_for(self, env_name: str) -> list[str]:
-        disabled = [name for name in type(self.kinds).model_fields if not self.kind_settings(name).enabled]
+        disabled = [
+            name
+            for name in type(self.kinds).model_fields  # type: ignore[attr-defined]
+            if not self.kind_settings(name).enabled
+        ]
         over = self.environments.get(env_name)
         return disabled + (list(over.disable) if over else [])

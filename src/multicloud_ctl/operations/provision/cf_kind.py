@@ -43,7 +43,15 @@ class CfKind(ResourceKind):
     def find(self, runtime: Any, res: Any) -> dict[str, Any] | None:
         """The live object this resource is (matched by `match_key` in inputs)."""
         key, value = res.inputs["match"]
-        return next((o for o in self.cf(runtime).list(self.collection) if o.get(key) == value), None)
+        return next((o for o in self.cf(runtime).items(self.collection) if o.get(key) == value), None)
+
+    def must_find(self, runtime: Any, res: Any) -> dict[str, Any]:
+        live = self.find(runtime, res)
+        if live is None:
+            from multicloud_ctl.errors import NotFound
+
+            raise NotFound(f"{res.address} disappeared during apply", provider="cloudflare", operation="find")
+        return live
 
     def live_tags(self, runtime: Any, res: Any) -> dict[str, str] | None:
         live = self.find(runtime, res)

@@ -10,7 +10,7 @@ edge (`local/edge`) does not serve `/rulesets`, so there it answers 404 and read
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from multicloud_ctl.errors import NotFound
 from multicloud_ctl.providers.cloudflare.client import cloudflare_errors
@@ -18,7 +18,7 @@ from multicloud_ctl.providers.cloudflare.client import cloudflare_errors
 if TYPE_CHECKING:
     from multicloud_ctl.providers.cloudflare.client import CloudflareClient
 
-RATELIMIT_PHASE = "http_ratelimit"
+RATELIMIT_PHASE: Literal["http_ratelimit"] = "http_ratelimit"
 
 
 def _json(obj: Any) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class CloudflareResources:
             "dns_records": (sdk.dns.records, zone),
         }[kind]
 
-    def list(self, kind: str) -> list[dict[str, Any]]:
+    def items(self, kind: str) -> list[dict[str, Any]]:
         api, scope = self._api(kind)
         with cloudflare_errors(f"list {kind}"):
             return [_json(item) for item in api.list(**scope)]
@@ -82,4 +82,4 @@ class CloudflareResources:
     def put_ratelimit_rules(self, rules: list[dict[str, Any]]) -> None:
         """Replace the rules of the zone's `http_ratelimit` entrypoint ruleset."""
         with cloudflare_errors("update http_ratelimit ruleset"):
-            self.client.sdk.rulesets.phases.update(RATELIMIT_PHASE, zone_id=self.client.zone_id, rules=rules)
+            self.client.sdk.rulesets.phases.update(RATELIMIT_PHASE, zone_id=self.client.zone_id, rules=rules)  # type: ignore[arg-type]

@@ -50,7 +50,7 @@ class CfDnsRecord(CfKind):
         return next(
             (
                 o
-                for o in self.cf(runtime).list(self.collection)
+                for o in self.cf(runtime).items(self.collection)
                 if o.get("name") == res.attrs["name"] and o.get("type") == res.attrs["type"]
             ),
             None,
@@ -64,6 +64,6 @@ class CfDnsRecord(CfKind):
         return {"id": self.cf(runtime).create(self.collection, dict(res.attrs))["id"]}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        live = self.find(runtime, res)
+        live = self.must_find(runtime, res)
         self.cf(runtime).update(self.collection, live["id"], dict(res.attrs))
         return {"updated": changed}

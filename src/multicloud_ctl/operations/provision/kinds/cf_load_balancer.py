@@ -78,7 +78,7 @@ class CfLoadBalancer(CfKind):
         return out
 
     def _pool_ids(self, runtime: Any) -> dict[str, str]:
-        return {p["name"]: p["id"] for p in self.cf(runtime).list("pools")}
+        return {p["name"]: p["id"] for p in self.cf(runtime).items("pools")}
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
         live = self.find(runtime, res)
@@ -107,6 +107,6 @@ class CfLoadBalancer(CfKind):
         return {"id": self.cf(runtime).create(self.collection, self._body(runtime, res))["id"]}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        live = self.find(runtime, res)
+        live = self.must_find(runtime, res)
         self.cf(runtime).update(self.collection, live["id"], self._body(runtime, res))
         return {"updated": changed}

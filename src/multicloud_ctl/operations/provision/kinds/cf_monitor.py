@@ -48,6 +48,6 @@ class CfMonitor(CfKind):
         return {"id": self.cf(runtime).create(self.collection, dict(res.attrs))["id"]}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        live = self.find(runtime, res)
+        live = self.must_find(runtime, res)
         self.cf(runtime).update(self.collection, live["id"], dict(res.attrs))
         return {"updated": changed}

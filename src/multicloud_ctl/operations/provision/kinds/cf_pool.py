@@ -47,7 +47,7 @@ class CfPool(CfKind):
         return out
 
     def _monitor_id(self, runtime: Any, res: Resource) -> str | None:
-        mons = self.cf(runtime).list("monitors")
+        mons = self.cf(runtime).items("monitors")
         return next((m["id"] for m in mons if m.get("description") == res.inputs["monitor"]), None)
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
@@ -74,6 +74,6 @@ class CfPool(CfKind):
         return {"id": self.cf(runtime).create(self.collection, self._body(runtime, res))["id"]}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        live = self.find(runtime, res)
+        live = self.must_find(runtime, res)
         self.cf(runtime).update(self.collection, live["id"], self._body(runtime, res))
         return {"updated": changed}
