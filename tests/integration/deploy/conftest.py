@@ -62,11 +62,8 @@ def arm_server() -> Any:
 
 @pytest.fixture
 def azure_config(local_env: Any, azurite: Any, arm_server: Any, tmp_path: Path) -> Any:
-    """(config dir, env) with Azurite and a fresh fake ARM (holding the resource group) wired in."""
+    """(config dir, env) with Azurite and a fresh, empty fake ARM wired in (deploy creates the group)."""
     arm_server.server.store.reset()
-    arm_server.server.store.put_group(
-        local_env.azure.subscription_id, local_env.azure.resource_group, {"location": "eastus"}
-    )
     ports = local_env.local.ports.model_copy(update={"azurite_blob": azurite.port})
     env = local_env.model_copy(
         update={

@@ -31,6 +31,7 @@ def test_azure_deploy_runs_apps_from_the_blob_package(cli: Any, azure_config: An
     out = json.loads(res.stdout)
     upload = next(s for s in out["steps"] if s["id"] == "azure.packages.upload")
     assert upload["output"]["uploaded"] is True
+    assert out["steps"][0]["id"] == "azure.group", [s["id"] for s in out["steps"]]  # fresh: group first
     url = settings(env, APP)["WEBSITE_RUN_FROM_PACKAGE"]
     assert "/function-packages/azure-" in url and url.endswith(".zip")
     assert settings(env, APP)["MCCTL_FN_CLOUD"] == "azure"

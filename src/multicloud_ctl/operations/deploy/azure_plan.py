@@ -59,9 +59,25 @@ def plan_package(runtime: Runtime, spec: DeploySpec, artifact: Artifact) -> list
     return steps
 
 
-def plan_app(
-    runtime: Runtime, spec: DeploySpec, app: str, artifact: Artifact, fn_env: Mapping[str, str]
-) -> list[Step]:
+def plan_group(runtime: Runtime) -> list[Step]:
+    """Create the resource group when it is missing (a fresh sandbox; in the cloud provision made it)."""
+    apps = FunctionApps(runtime.azure)
+    if apps.group_exists():
+        return []
+    env = runtime.environment
+    return [
+        Step(
+            "azure.group",
+            "deploy.azure_group_create",
+            f"create resource group {apps.group}",
+            provider="azure",
+            resource=apps.group,
+            params={"location": env.azure.regions.primary, "tags": env.resource_tags()},
+        )
+    ]
+
+
+def plan_app(runtime: Runtime, spec: DeploySpec, app: str, artifact: Artifact, fn_env: Mapping[str, str]) -> list[Step]:
     """Steps that make `app` run `artifact` (none when it already does)."""
     apps = FunctionApps(runtime.azure)
     slot = spec.azure.slot
@@ -152,6 +168,14 @@ def blob_upload(runtime: Runtime, p: P) -> dict[str, Any]:
     data = Path(p["path"]).read_bytes()
     container.upload(p["blob"], data, p["sha256"])
     return {"blob": p["blob"], "uploaded": True, "bytes": len(data)}
+
+
+@ACTIONS.register("deploy.azure_group_create")
+def azure_group_create(runtime: Runtime, p: P) -> dict[str, Any]:
+    apps = FunctionApps(runtime.azure)
+    if not apps.group_exists():
+        apps.create_group(p["location"], p.get("tags", {}))
+    return {"group": apps.group}
 
 
 @ACTIONS.register("deploy.azure_app_create")

@@ -41,9 +41,7 @@ def find_pool(aws: AwsClients, name: str) -> CognitoPool | None:
     for pool in pools:
         if pool.get("Name") == name:
             with aws_errors("ListUserPoolClients", pool["Id"]):
-                clients = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60).get(
-                    "UserPoolClients", []
-                )
+                clients = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60).get("UserPoolClients", [])
             return CognitoPool(pool["Id"], clients[0]["ClientId"] if clients else "")
     return None
 

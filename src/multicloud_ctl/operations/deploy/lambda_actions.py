@@ -47,9 +47,7 @@ def create_role(runtime: Runtime, p: P) -> dict[str, Any]:
 def lambda_create(runtime: Runtime, p: P) -> dict[str, Any]:
     arn = LambdaRole(runtime.aws).arn(p["role"])
     if arn is None:
-        raise OperationFailed(
-            f"IAM role {p['role']} does not exist", hint="deploy creates it; was it deleted?"
-        )
+        raise OperationFailed(f"IAM role {p['role']} does not exist", hint="deploy creates it; was it deleted?")
     lam = LambdaClient(runtime.aws)
     info = lam.create_function(
         p["name"],

@@ -135,12 +135,7 @@ def plan_service(
                 )
             )
     live_sha = _version_sha(lam, service, alias.version) if alias else None
-    if (
-        alias is not None
-        and live_sha == sha
-        and not alias.weights
-        and not any(s.id == f"{sid}.config" for s in steps)
-    ):
+    if alias is not None and live_sha == sha and not alias.weights and not any(s.id == f"{sid}.config" for s in steps):
         return steps  # the live alias already serves this package
     previous = alias.version if alias else None
     steps.append(

@@ -53,9 +53,7 @@ def select(env: Environment, spec: DeploySpec, names: list[str], cloud: str = "a
         return Selection(tuple(aws), tuple(azure))
     unknown = [n for n in names if n not in aws and n not in azure]
     if unknown:
-        raise UsageError(
-            f"unknown service(s): {', '.join(unknown)}", hint=f"known: {', '.join([*aws, *azure])}"
-        )
+        raise UsageError(f"unknown service(s): {', '.join(unknown)}", hint=f"known: {', '.join([*aws, *azure])}")
     return Selection(tuple(n for n in aws if n in names), tuple(n for n in azure if n in names))
 
 
@@ -87,9 +85,7 @@ def plan_deploy(
         fn_env = function_env(env, "aws", pool)
         steps += lambda_plan.plan_artifact(runtime, art)
         service_steps = [
-            s
-            for svc in selection.aws
-            for s in lambda_plan.plan_service(runtime, spec, svc, art, strategy, fn_env)
+            s for svc in selection.aws for s in lambda_plan.plan_service(runtime, spec, svc, art, strategy, fn_env)
         ]
         if any(s.action == "deploy.lambda_create" for s in service_steps):
             steps += lambda_plan.plan_role(runtime, spec)
@@ -97,6 +93,7 @@ def plan_deploy(
     if selection.azure:
         art = artifacts["azure"]
         fn_env = function_env(env, "azure", pool)
+        steps += azure_plan.plan_group(runtime)
         steps += azure_plan.plan_package(runtime, spec, art)
         for app in selection.azure:
             steps += azure_plan.plan_app(runtime, spec, app, art, fn_env)

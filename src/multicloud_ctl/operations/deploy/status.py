@@ -17,9 +17,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
 
 
-def status(
-    runtime: Runtime, spec: DeploySpec, clouds: tuple[str, ...] = ("aws", "azure")
-) -> list[dict[str, Any]]:
+def status(runtime: Runtime, spec: DeploySpec, clouds: tuple[str, ...] = ("aws", "azure")) -> list[dict[str, Any]]:
     """One row per service per cloud: version/package and state (read-only; unreachable is a state)."""
     env = runtime.environment
     rows: list[dict[str, Any]] = []
@@ -115,8 +113,7 @@ def _lambda_rollback(runtime: Runtime, spec: DeploySpec, service: str) -> Step:
     older = [v.version for v in lam.list_versions(service) if int(v.version) < int(alias.version)]
     if not older:
         raise OperationFailed(
-            f"{service}:{spec.aws.alias} is on version {alias.version}, the first one: "
-            "there is no previous release"
+            f"{service}:{spec.aws.alias} is on version {alias.version}, the first one: there is no previous release"
         )
     target = older[-1]
     return Step(

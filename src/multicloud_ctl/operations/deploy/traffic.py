@@ -74,9 +74,7 @@ class Shift:
         deadline = time.monotonic() + policy.seconds
         while True:
             now = self.clock()
-            health = self.metrics.version_health(
-                self.function, version, started - LOOKBACK, now + timedelta(minutes=1)
-            )
+            health = self.metrics.version_health(self.function, version, started - LOOKBACK, now + timedelta(minutes=1))
             firing = self.metrics.alarms_in_alarm(policy.alarms)
             self.history.append(
                 {
@@ -90,8 +88,7 @@ class Shift:
             if health.errors > policy.max_errors:
                 return f"{health.errors:g} error(s) on version {version} (allowed {policy.max_errors})"
             if health.invocations and health.error_rate > policy.max_error_rate:
-                return (f"error rate {health.error_rate:.1%} on version {version} "
-                        f"(allowed {policy.max_error_rate:.1%})")
+                return f"error rate {health.error_rate:.1%} on version {version} (allowed {policy.max_error_rate:.1%})"
             if firing:
                 return f"alarm(s) in ALARM: {', '.join(firing)}"
             left = deadline - time.monotonic()
@@ -101,9 +98,7 @@ class Shift:
 
     def _route(self, version: str, weights: Mapping[str, float] | None = None) -> None:
         self.lam.route_alias(self.function, self.alias, version, weights)
-        self.history.append(
-            {"at": self.clock().isoformat(), "route": version, "weights": dict(weights or {})}
-        )
+        self.history.append({"at": self.clock().isoformat(), "route": version, "weights": dict(weights or {})})
 
     def run(self, new: str, previous: str | None, strategy: str, policy: BakePolicy) -> dict[str, Any]:
         """Move the alias to `new`; on a breach put it back on `previous` and raise DeployBreach."""

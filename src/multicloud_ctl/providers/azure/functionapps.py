@@ -23,8 +23,19 @@ class FunctionApps:
     """Function apps in the environment's resource group."""
 
     def __init__(self, clients: AzureClients) -> None:
+        self._clients = clients
         self._web = clients.web
         self.group = clients.environment.azure.resource_group
+
+    def group_exists(self) -> bool:
+        with azure_errors(f"check resource group {self.group}"):
+            return bool(self._clients.resources.resource_groups.check_existence(self.group))
+
+    def create_group(self, location: str, tags: Mapping[str, str]) -> None:
+        with azure_errors(f"create resource group {self.group}"):
+            self._clients.resources.resource_groups.create_or_update(
+                self.group, {"location": location, "tags": dict(tags)}
+            )
 
     def exists(self, app: str, slot: str | None = None) -> bool:
         try:
