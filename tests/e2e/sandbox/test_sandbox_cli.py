@@ -208,3 +208,19 @@ def test_relative_state_dir_is_anchored_at_the_working_directory(
         assert state_file == tmp_path / "rel-state" / "local" / "sandbox" / "edge-state.json"  # absolute
     finally:
         cli("--config-dir", str(sandbox.config_dir), "local", "down")
+
+
+def test_down_purge_deletes_the_sandbox_data(cli: Any, sandbox: Any) -> None:
+    from multicloud_ctl.providers.cloudflare.client import CloudflareClient
+    from multicloud_ctl.providers.cloudflare.models import Origin
+
+    d = str(sandbox.config_dir)
+    assert cli("--config-dir", d, "local", "up", "edge").exit_code == 0
+    CloudflareClient(sandbox.env).create_pool("aws", [Origin("aws", "127.0.0.1:1")])
+    state_file = sandbox.env.env_state_dir.resolve() / "sandbox" / "edge-state.json"
+    assert state_file.exists()
+    assert cli("--config-dir", d, "local", "stop", "edge").exit_code == 0
+    assert cli("--config-dir", d, "local", "start", "edge").exit_code == 0
+    assert [p.name for p in CloudflareClient(sandbox.env).list_pools()] == ["aws"]  # the edge kept its state
+    assert cli("--config-dir", d, "local", "down", "--purge").exit_code == 0
+    assert not state_file.exists()
