@@ -70,9 +70,7 @@ def lb(fo_env: Any, origins: dict[str, StandInOrigin]) -> dict[str, str]:
     from multicloud_ctl.providers.cloudflare.models import Origin
 
     cf = CloudflareClient(fo_env)
-    mon = cf.create_monitor(
-        type="http", path="/health", interval=1, timeout=1, retries=0, expected_codes="200"
-    )
+    mon = cf.create_monitor(type="http", path="/health", interval=1, timeout=1, retries=0, expected_codes="200")
     ids = {}
     for cloud in ("aws", "azure"):
         pool = cf.create_pool(cloud, [Origin(f"{cloud}-1", origins[cloud].address)], monitor=mon.id)

@@ -61,9 +61,7 @@ def test_pool_health_served_through_api(edge: Any, lb: dict[str, str], origins: 
     assert cf.pool_health(lb["aws"]).healthy is True
 
 
-def test_weights_within_pool_and_zero_weight_drains(
-    edge: Any, lb: dict[str, str], origins: Any, fo_env: Any
-) -> None:
+def test_weights_within_pool_and_zero_weight_drains(edge: Any, lb: dict[str, str], origins: Any, fo_env: Any) -> None:
     import sys
     from pathlib import Path
 
@@ -102,11 +100,7 @@ def test_all_pools_down_uses_fallback_then_521(edge: Any, lb: dict[str, str], or
     api, proxy = edge
     origins["aws"].stop()
     origins["azure"].healthy = False
-    wait_for(
-        lambda: (
-            not api.server.store.pool_healthy(lb["azure"]) and not api.server.store.pool_healthy(lb["aws"])
-        )
-    )
+    wait_for(lambda: not api.server.store.pool_healthy(lb["azure"]) and not api.server.store.pool_healthy(lb["aws"]))
     status, headers = get(f"{proxy.url}/health")
     assert status == 503 and headers["x-mcctl-pool"] == "azure"  # fallback serves whatever its health
     origins["azure"].stop()

@@ -71,16 +71,12 @@ def test_failover_to_azure_switches_verifies_and_journals(
     sdoc = json.loads(status.stdout)
     assert sdoc["serving"] == "azure" and sdoc["last_runs"][0]["status"] == "ok"
     # and back: the failback setting returns to what was recorded
-    back = run(
-        cli, fo_config, "failover", "--to", "aws", "--playbook", str(write_playbook(tmp_path, "aws")), "--yes"
-    )
+    back = run(cli, fo_config, "failover", "--to", "aws", "--playbook", str(write_playbook(tmp_path, "aws")), "--yes")
     assert back.exit_code == 0, back.stderr
     assert lb_state(fo_env, lb)[:2] == (("aws", "azure"), "azure")
 
 
-def test_dry_run_changes_nothing(
-    cli: Any, fo_config: Path, fo_env: Any, lb: dict[str, str], tmp_path: Path
-) -> None:
+def test_dry_run_changes_nothing(cli: Any, fo_config: Path, fo_env: Any, lb: dict[str, str], tmp_path: Path) -> None:
     before = lb_state(fo_env, lb)
     res = run(
         cli,
@@ -94,9 +90,7 @@ def test_dry_run_changes_nothing(
     )
     assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["dry_run"] is True and any(
-        s["action"] == "cloudflare.set_load_balancer" for s in doc["plan"]["steps"]
-    )
+    assert doc["dry_run"] is True and any(s["action"] == "cloudflare.set_load_balancer" for s in doc["plan"]["steps"])
     assert lb_state(fo_env, lb) == before
     assert not (fo_env.env_state_dir / "failover" / "intended.json").exists()
 
@@ -129,16 +123,11 @@ def test_force_overrides_preflight_with_recorded_reason(
     origins["azure"].delay = 0.0
     book = write_playbook(tmp_path, "azure")
     assert (
-        run(
-            cli, fo_config, "failover", "--to", "azure", "--playbook", str(book), "--yes", "--force"
-        ).exit_code
-        == 2
+        run(cli, fo_config, "failover", "--to", "azure", "--playbook", str(book), "--yes", "--force").exit_code == 2
     )  # --force without --reason
     # target answers 200 but not `status == ok`-style JSON: make the preflight condition fail, force it
     strict = write_playbook(tmp_path, "azure", extra="")
-    text = strict.read_text().replace(
-        "preflight: {", "preflight: {health_conditions: ['[BODY].cloud == aws'], "
-    )
+    text = strict.read_text().replace("preflight: {", "preflight: {health_conditions: ['[BODY].cloud == aws'], ")
     strict.write_text(text)
     res = run(
         cli,

@@ -156,9 +156,7 @@ def run_drill(
     return report
 
 
-def _phase(
-    journal: Journal, report: DrillReport, on_phase: Callable[[str], None], name: str, text: str
-) -> Any:
+def _phase(journal: Journal, report: DrillReport, on_phase: Callable[[str], None], name: str, text: str) -> Any:
     on_phase(f"{name}: {text}")
     entry = journal.begin("steps", name, text)
     report.phases.append({"phase": name, "at": time.time()})
@@ -242,9 +240,7 @@ def _drill(
             injected = False
             _wait_answers(runtime, snapshot, source, spec.recovery_timeout_seconds)
             journal.end(entry, "ok")
-        entry = _phase(
-            journal, report, on_phase, "failback", f"restore pools {' > '.join(snapshot.default_pools)}"
-        )
+        entry = _phase(journal, report, on_phase, "failback", f"restore pools {' > '.join(snapshot.default_pools)}")
         restore(
             runtime,
             snapshot,

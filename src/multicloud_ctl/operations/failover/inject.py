@@ -44,9 +44,7 @@ class Outage:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout, check=False)
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise OperationFailed(
-                f"`mcctl local {verb} {self.cloud}` failed (exit {proc.returncode}): {tail[0]}"
-            )
+            raise OperationFailed(f"`mcctl local {verb} {self.cloud}` failed (exit {proc.returncode}): {tail[0]}")
 
     def _post(self, url: str) -> None:
         req = urllib.request.Request(url, method="POST", data=b"")

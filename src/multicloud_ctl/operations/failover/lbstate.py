@@ -106,10 +106,7 @@ def read_state(runtime: Runtime, *, with_health: bool = True) -> LbSnapshot:
             pool.id,
             pool.name,
             pool.enabled,
-            [
-                {"name": o.name, "address": o.address, "enabled": o.enabled, "weight": o.weight}
-                for o in pool.origins
-            ],
+            [{"name": o.name, "address": o.address, "enabled": o.enabled, "weight": o.weight} for o in pool.origins],
             healthy,
         )
     names = {p.id: p.name for p in pools.values()}

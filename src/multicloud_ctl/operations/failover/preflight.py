@@ -7,11 +7,12 @@ A refused preflight changes nothing; `--force --reason TEXT` overrides it and th
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import PreflightFailed
+from multicloud_ctl.operations.health.daemonpool import DaemonPool
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.failover import Preflight
@@ -37,9 +38,7 @@ def target_origins(runtime: Runtime, snapshot: LbSnapshot | None, target: str) -
     return list(runtime.environment.cloudflare.pools.get(target, []))
 
 
-def check_target(
-    runtime: Runtime, snapshot: LbSnapshot | None, target: str, spec: Preflight
-) -> PreflightCheck:
+def check_target(runtime: Runtime, snapshot: LbSnapshot | None, target: str, spec: Preflight) -> PreflightCheck:
     from multicloud_ctl.operations.health.conditions import parse_condition
     from multicloud_ctl.operations.health.endpoints import judge, origin_url
     from multicloud_ctl.operations.health.model import Status
@@ -48,13 +47,12 @@ def check_target(
     if not origins:
         return PreflightCheck("target-healthy", False, f"pool {target!r} has no enabled origin")
     conds = [parse_condition(c) for c in spec.health_conditions]
-    with ThreadPoolExecutor(max_workers=min(len(origins), 16)) as pool:
-        results = list(
-            pool.map(
-                lambda a: judge(a, origin_url(a, spec.health_path), conds, [], timeout=spec.timeout_seconds),
-                origins,
-            )
-        )
+    with DaemonPool(min(len(origins), 16), name="preflight-origin") as pool:
+        futures = [
+            pool.submit(judge, a, origin_url(a, spec.health_path), conds, [], timeout=spec.timeout_seconds)
+            for a in origins
+        ]
+        results = [f.result() for f in futures]
     bad = [r for r in results if r.status is not Status.OK]
     if bad:
         return PreflightCheck("target-healthy", False, "; ".join(f"{r.name}: {r.message}" for r in bad))
@@ -113,9 +111,7 @@ def check_backup(runtime: Runtime, spec: Preflight) -> PreflightCheck:
     )
 
 
-def run_preflight(
-    runtime: Runtime, snapshot: LbSnapshot | None, target: str, spec: Preflight
-) -> list[PreflightCheck]:
+def run_preflight(runtime: Runtime, snapshot: LbSnapshot | None, target: str, spec: Preflight) -> list[PreflightCheck]:
     """All preflight checks (concurrently; each guards its own errors)."""
     jobs: list[tuple[str, Any]] = [
         ("sync-lag", lambda: check_lag(runtime, spec)),
@@ -130,8 +126,14 @@ def run_preflight(
         except Exception as exc:
             return PreflightCheck(job[0], False, f"{type(exc).__name__}: {exc}")
 
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        return list(pool.map(guarded, jobs))
+    pool = DaemonPool(len(jobs), name="preflight")
+    futures = [pool.submit(guarded, job) for job in jobs]
+    wait(futures, timeout=max(spec.measure_timeout_seconds, spec.timeout_seconds * 2))
+    pool.shutdown()
+    return [
+        f.result() if f.done() else PreflightCheck(job[0], None, "cannot measure: no answer in time")
+        for f, job in zip(futures, jobs, strict=True)
+    ]
 
 
 def verdict(checks: list[PreflightCheck], spec: Preflight) -> list[PreflightCheck]:

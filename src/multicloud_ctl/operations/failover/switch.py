@@ -45,14 +45,11 @@ def _lb_params(snap: LbSnapshot) -> dict[str, Any]:
 def verify_step(runtime: Runtime, snap: LbSnapshot, pool: str, verify: Verify, step_id: str) -> Step:
     """Poll the edge until `pool` serves."""
     edge = runtime.environment.endpoints().edge or f"https://{snap.lb_name}"
-    expect = sorted(
-        {str(o.get(k)) for o in snap.pools[pool].origins for k in ("name", "address") if o.get(k)}
-    )
+    expect = sorted({str(o.get(k)) for o in snap.pools[pool].origins for k in ("name", "address") if o.get(k)})
     return Step(
         step_id,
         "failover.verify_edge",
-        f"the edge answers from pool {pool} "
-        f"({verify.consecutive} in a row, within {verify.deadline_seconds:g}s)",
+        f"the edge answers from pool {pool} ({verify.consecutive} in a row, within {verify.deadline_seconds:g}s)",
         provider="edge",
         mutating=False,
         resource=snap.lb_name,
@@ -186,9 +183,7 @@ def intended_document(
             "fallback_pool": target.fallback_pool,
             "zero_downtime_failover": target.zero_downtime_failover,
         },
-        "pools": {
-            n: {"id": p.id, "enabled": p.enabled, "origins": p.origins} for n, p in target.pools.items()
-        },
+        "pools": {n: {"id": p.id, "enabled": p.enabled, "origins": p.origins} for n, p in target.pools.items()},
         "previous": previous.to_dict(),
     }
 

@@ -154,9 +154,7 @@ def check_sql(runtime: Runtime, spec: DataCheck) -> CheckResult:
     raw = runtime.environment.azure.sql.url
     url = runtime.secrets.resolve(raw) if is_reference(raw) else raw
     started = time.monotonic()
-    engine = create_engine(
-        url, connect_args={"timeout": spec.timeout_seconds} if url.startswith("sqlite") else {}
-    )
+    engine = create_engine(url, connect_args={"timeout": spec.timeout_seconds} if url.startswith("sqlite") else {})
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1")).scalar_one()

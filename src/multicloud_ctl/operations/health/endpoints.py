@@ -152,9 +152,7 @@ def _bind(
     timeout: float,
 ) -> Callable[[], CheckResult]:
     def run() -> CheckResult:
-        return judge(
-            name, url, conds, warns, severity=severity, method=method, headers=headers, timeout=timeout
-        )
+        return judge(name, url, conds, warns, severity=severity, method=method, headers=headers, timeout=timeout)
 
     return run
 

@@ -38,8 +38,7 @@ def render(report: HealthReport) -> tuple[list[str], int]:
     status = report.status
     counts = report.counts()
     summary = ", ".join(
-        f"{counts.get(s.value, 0)} {s.value}"
-        for s in (Status.CRITICAL, Status.WARNING, Status.UNKNOWN, Status.OK)
+        f"{counts.get(s.value, 0)} {s.value}" for s in (Status.CRITICAL, Status.WARNING, Status.UNKNOWN, Status.OK)
     )
     perf = perfdata(report)
     lines = [f"MCCTL HEALTH {status.value.upper()} - {summary}" + (f" | {perf}" if perf else "")]

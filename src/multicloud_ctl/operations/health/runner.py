@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from multicloud_ctl.errors import McctlError
+from multicloud_ctl.operations.health.daemonpool import DaemonPool
 from multicloud_ctl.operations.health.endpoints import Check, endpoint_checks
 from multicloud_ctl.operations.health.model import CheckResult, HealthReport, Status
 
@@ -52,10 +53,8 @@ def run_checks(checks: list[Check], *, max_workers: int = 64) -> HealthReport:
         return HealthReport([], stamp, 0.0)
     started: dict[str, float] = {}
     results: dict[int, CheckResult] = {}
-    pool = ThreadPoolExecutor(max_workers=min(max_workers, len(checks)), thread_name_prefix="health")
-    futures: dict[Future[CheckResult], int] = {
-        pool.submit(_guarded, c, started): i for i, c in enumerate(checks)
-    }
+    pool = DaemonPool(min(max_workers, len(checks)), name="health")
+    futures: dict[Future[CheckResult], int] = {pool.submit(_guarded, c, started): i for i, c in enumerate(checks)}
     pending = set(futures)
     try:
         while pending:
@@ -89,7 +88,7 @@ def run_checks(checks: list[Check], *, max_workers: int = 64) -> HealthReport:
                     res.duration_ms = (time.monotonic() - started.get(res.name, began)) * 1000
                 results[futures[fut]] = res
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown()
     return HealthReport([results[i] for i in range(len(checks))], stamp, (time.monotonic() - began) * 1000)
 
 
@@ -126,7 +125,5 @@ class Debouncer:
                 else:
                     self._streak[res.name] = streak
                     res.status = prev
-                    res.message = (
-                        f"{res.message} (seen {raw.value} {streak}/{need}, still reported {prev.value})"
-                    )
+                    res.message = f"{res.message} (seen {raw.value} {streak}/{need}, still reported {prev.value})"
         return report
