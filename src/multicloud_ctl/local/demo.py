@@ -113,6 +113,16 @@ DEMO_STEPS: list[DemoStep] = [
 ]
 
 
+def _functions_steps() -> list[DemoStep]:
+    """deploy + shop traffic (local/functions/shopdemo.py)."""
+    from multicloud_ctl.local.functions.shopdemo import STEPS
+
+    return [DemoStep(name, run) for name, run in STEPS]
+
+
+DEMO_STEPS += _functions_steps()
+
+
 def run_demo(
     ctx: DemoContext, steps: list[DemoStep] | None = None, clock: Callable[[], float] = time.monotonic
 ) -> list[DemoResult]:

@@ -30,9 +30,7 @@ def ensure_queues(aws: AwsClients, env: Environment, max_deliveries: int) -> dic
         name = getattr(env.aws.queues, logical)
         with aws_errors("CreateQueue", f"{name}-dlq"):
             dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
-                "QueueArn"
-            ]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_deliveries)})
         with aws_errors("CreateQueue", name):
             try:

@@ -33,9 +33,7 @@ def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
     pool = ensure_sandbox(AwsClients(env, ctx.secrets), env, MAX_DELIVERIES)
     directory = ctx.directory.resolve()
     smtp = env.local.ports.smtp if env.local and cloud == "azure" else None
-    settings = host_settings(
-        env, cloud, pool, state_dir=directory, max_deliveries=MAX_DELIVERIES, smtp_port=smtp
-    )
+    settings = host_settings(env, cloud, pool, state_dir=directory, max_deliveries=MAX_DELIVERIES, smtp_port=smtp)
     env_file = write_env_file(directory / f"functions_{cloud}.env", settings)
     argv = [
         sys.executable,
@@ -53,7 +51,17 @@ def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
     config_dir = Path(os.environ.get("MCCTL_CONFIG_DIR") or "config").resolve()
     if cloud == "azure" and (config_dir / f"{env.name}.yaml").exists():
         argv += ["--backup-env", env.name, "--config-dir", str(config_dir)]
-    return LaunchSpec(argv)
+    return LaunchSpec(argv, _aws_credentials(ctx))
+
+
+def _aws_credentials(ctx: SandboxContext) -> dict[str, str]:
+    """moto's dummy credentials for the handlers' boto3 (in Lambda the execution role provides them)."""
+    aws = ctx.environment.aws
+    creds = {"AWS_DEFAULT_REGION": aws.regions.primary}
+    if aws.access_key_id and aws.secret_access_key:
+        creds["AWS_ACCESS_KEY_ID"] = ctx.secrets.resolve(aws.access_key_id)
+        creds["AWS_SECRET_ACCESS_KEY"] = ctx.secrets.resolve(aws.secret_access_key)
+    return creds
 
 
 def aws_launch(ctx: SandboxContext, port: int) -> LaunchSpec:
@@ -64,11 +72,7 @@ def azure_launch(ctx: SandboxContext, port: int) -> LaunchSpec:
     return _launch(ctx, port, "azure")
 
 
-register(
-    Component(
-        "functions_aws", "functions_aws", aws_launch, "/_admin/health", json_service("mcctl-functions-aws")
-    )
-)
+register(Component("functions_aws", "functions_aws", aws_launch, "/_admin/health", json_service("mcctl-functions-aws")))
 register(
     Component(
         "functions_azure",

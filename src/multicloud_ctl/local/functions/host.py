@@ -79,9 +79,7 @@ class FunctionsHost:
             return [
                 Poller(
                     q,
-                    sqs_event_source(
-                        sqs, cfg.queue_url(q), cfg.region, handler, visibility=self.options.visibility
-                    ),
+                    sqs_event_source(sqs, cfg.queue_url(q), cfg.region, handler, visibility=self.options.visibility),
                 )
                 for q in AWS_QUEUES
             ]

@@ -76,9 +76,7 @@ def sqs_event_source(
     wait: int = 1,
 ) -> Callable[[], tuple[int, int, int]]:
     """Lambda's SQS event source mapping for `handler` (partial batch responses honoured)."""
-    arn = (
-        f"arn:aws:sqs:{region}:{queue_url.rstrip('/').split('/')[-2]}:{queue_url.rstrip('/').split('/')[-1]}"
-    )
+    arn = f"arn:aws:sqs:{region}:{queue_url.rstrip('/').split('/')[-2]}:{queue_url.rstrip('/').split('/')[-1]}"
 
     def poll_once() -> tuple[int, int, int]:
         out = sqs.receive_message(
