@@ -1,7 +1,7 @@
 """`mcctl cost`: one FOCUS 1.2 cost report for AWS and Azure, budgets, forecast, anomalies, recommendations.
 
-Every command here only reads the clouds (`seed` writes sandbox data and refuses any non-local
-environment). Exit 3 when a budget is forecast to be exceeded by month end (report, forecast), so CI can gate.
+Every command only reads the clouds (`seed` writes sandbox data and refuses any non-local environment).
+Exit 3 when a budget is forecast to be exceeded by month end (report, forecast), so CI can gate on it.
 """
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ if TYPE_CHECKING:
     from multicloud_ctl.operations.cost.budgets import BudgetStatus
     from multicloud_ctl.operations.cost.fetch import CostSources
 
-app = typer.Typer(
-    help="One FOCUS cost report for AWS and Azure, budgets, forecast, anomalies.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = typer.Typer(help="One FOCUS cost report for AWS and Azure, budgets, forecast, anomalies.",
+                  no_args_is_help=True, add_completion=False)
 
 PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Cost playbook. [default: playbooks/cost.yaml]")
 PROVIDER = typer.Option("all", "--provider", help="all, aws or azure.")
@@ -50,51 +47,8 @@ def _today() -> Any:
     return today_utc()
 
 
-def _budget_rows(budgets: list[BudgetStatus]) -> list[list[Any]]:
-    from multicloud_ctl.operations.cost.render import money
-
-    return [
-        [
-            b.name,
-            b.scope,
-            b.currency,
-            money(b.amount),
-            money(b.spent),
-            f"{b.percent_spent:.0f}%",
-            money(b.forecast),
-            f"{money(b.forecast_low)} .. {money(b.forecast_high)}",
-            b.status,
-        ]
-        for b in budgets
-    ]
-
-
-BUDGET_COLUMNS = ["Budget", "Scope", "Currency", "Monthly", "Spent", "Used", "Forecast", "80% band", "Status"]
-
-
-def _budget_json(budgets: list[BudgetStatus]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": b.name,
-            "scope": b.scope,
-            "currency": b.currency,
-            "amount": b.amount,
-            "spent": round(b.spent, 2),
-            "percent_spent": round(b.percent_spent, 1),
-            "forecast": round(b.forecast, 2),
-            "forecast_low": round(b.forecast_low, 2),
-            "forecast_high": round(b.forecast_high, 2),
-            "percent_forecast": round(b.percent_forecast, 1),
-            "thresholds_crossed": b.thresholds_crossed,
-            "status": b.status,
-            "method": b.method,
-            "notes": b.notes,
-        }
-        for b in budgets
-    ]
-
-
 def _gate_budgets(console: Console, budgets: list[BudgetStatus]) -> None:
+    """Warn about budget notes; exit 3 (Degraded) when any budget is forecast over."""
     from multicloud_ctl.errors import Degraded
 
     for b in budgets:
@@ -102,13 +56,9 @@ def _gate_budgets(console: Console, budgets: list[BudgetStatus]) -> None:
             console.warn(f"budget {b.name}: {note}")
     over = [b for b in budgets if b.exceeded_by_forecast]
     if over:
-        names = ", ".join(
-            f"{b.name} ({b.percent_forecast:.0f}% of {b.amount:,.0f} {b.currency})" for b in over
-        )
-        raise Degraded(
-            f"forecast to exceed budget by month end: {names}",
-            hint="see the budget table; --no-budgets skips the gate",
-        )
+        names = ", ".join(f"{b.name} ({b.percent_forecast:.0f}% of {b.amount:,.0f} {b.currency})" for b in over)
+        raise Degraded(f"forecast to exceed budget by month end: {names}",
+                       hint="see the budget table; --no-budgets skips the gate")
 
 
 def _write(console: Console, text: str, out: Path | None) -> None:
@@ -127,14 +77,10 @@ def report(
     ctx: typer.Context,
     last: str = typer.Option(None, "--last", help="Trailing window ending today (UTC): 30d, 4w, 3m."),
     since: str = typer.Option(None, "--since", help="First day (YYYY-MM-DD, UTC)."),
-    until: str = typer.Option(
-        None, "--until", help="Last day, inclusive (YYYY-MM-DD, UTC). [default: today]"
-    ),
+    until: str = typer.Option(None, "--until", help="Last day, inclusive (YYYY-MM-DD, UTC). [default: today]"),
     granularity: str = typer.Option("daily", "--granularity", help="daily or monthly."),
     group_by: str = typer.Option("service", "--group-by", help="provider, service, region or tag:KEY."),
-    fmt: str = typer.Option(
-        "table", "--format", "-f", help="table, json, csv, focus (FOCUS 1.2 CSV) or html."
-    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json, csv, focus (FOCUS 1.2 CSV) or html."),
     out: Path = typer.Option(None, "--out", help="Write to this file instead of stdout."),
     provider: str = PROVIDER,
     playbook: Path = PLAYBOOK,
@@ -144,6 +90,7 @@ def report(
     from multicloud_ctl.errors import UsageError
     from multicloud_ctl.operations.cost import render
     from multicloud_ctl.operations.cost.period import resolve_period
+    from multicloud_ctl.operations.cost.render_views import BUDGET_COLUMNS, budget_json, budget_rows
     from multicloud_ctl.operations.cost.report import group_key
     from multicloud_ctl.operations.cost.views import load_spec, report_view
 
@@ -153,29 +100,20 @@ def report(
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     if granularity not in ("daily", "monthly"):
         raise UsageError(f"--granularity {granularity!r} is not daily or monthly")
-    group_key(group_by)  # validates --group-by
-    if fmt == "table" and console.json_mode:
-        fmt = "json"
+    group_key(group_by)  # validates --group-by before any network call
+    fmt = "json" if fmt == "table" and console.json_mode else fmt
     if out is not None and fmt == "table":
         raise UsageError("--out needs --format json, csv, focus or html")
     today = _today()
     period = resolve_period(last=last, since=since, until=until, today=today)
-    spec, _origin = load_spec(playbook)
-    result = report_view(
-        _sources(state, provider),
-        spec,
-        period,
-        today=today,
-        group_by=group_by,
-        granularity=granularity,
-        with_budgets=not no_budgets,
-    )
+    spec, _ = load_spec(playbook)
+    result = report_view(_sources(state, provider), spec, period, today=today, group_by=group_by,
+                         granularity=granularity, with_budgets=not no_budgets)
     for warning in result.report.warnings:
         console.warn(warning)
     if result.empty:
-        console.info(
-            f"no cost data for {period} ({', '.join(f'{k}: {v}' for k, v in result.dataset.sources.items())})"
-        )
+        rows = ", ".join(f"{k}: {v}" for k, v in result.dataset.sources.items())
+        console.info(f"no cost data for {period} ({rows})")
         if state.environment().is_local:
             console.info("hint: on the sandbox, `mcctl cost seed` loads 90 days of data")
     if fmt == "table":
@@ -183,20 +121,15 @@ def report(
             if view.rows:
                 console.table(view.columns, view.rows, title=view.title)
         if result.budgets:
-            console.table(BUDGET_COLUMNS, _budget_rows(result.budgets), title="Budgets (this month, UTC)")
+            console.table(BUDGET_COLUMNS, budget_rows(result.budgets), title="Budgets (this month, UTC)")
     elif fmt == "json":
         from multicloud_ctl.cli.console import dumps
 
-        _write(
-            console,
-            dumps({**render.report_json(result.report), "budgets": _budget_json(result.budgets)}),
-            out,
-        )
+        _write(console, dumps({**render.report_json(result.report), "budgets": budget_json(result.budgets)}), out)
     elif fmt == "csv":
         _write(console, render.report_csv(result.dataset.records, result.report), out)
     elif fmt == "focus":
-        rows = render.focus_rows(result.dataset.records, period, granularity)
-        _write(console, render.focus_csv(rows), out)
+        _write(console, render.focus_csv(render.focus_rows(result.dataset.records, period, granularity)), out)
     else:
         from multicloud_ctl.operations.cost.render_html import render_html
 
@@ -207,7 +140,7 @@ def report(
 @app.command()
 def forecast(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLAYBOOK) -> None:
     """Forecast this month's cost to month end per provider, and each budget's outlook (exit 3 if over)."""
-    from multicloud_ctl.operations.cost.render import money
+    from multicloud_ctl.operations.cost.render_views import BUDGET_COLUMNS, budget_rows, forecast_view_data
     from multicloud_ctl.operations.cost.views import forecast_view, load_spec
 
     state = get_state(ctx)
@@ -222,43 +155,10 @@ def forecast(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLAY
     result = forecast_view(sources, spec, today=_today(), ce_forecast=probe)
     for note in result.notes:
         console.warn(note)
-    data = {
-        "today": result.today,
-        "month_end": result.month_end,
-        "providers": [
-            {
-                "provider": p.provider,
-                "currency": p.currency,
-                "month_to_date": round(p.month_to_date, 2),
-                "forecast_remaining": round(p.remaining, 2),
-                "month_end_total": round(p.month_end_total, 2),
-                "low": round(p.month_to_date + p.low, 2),
-                "high": round(p.month_to_date + p.high, 2),
-                "method": p.method,
-            }
-            for p in result.providers
-        ],
-        "budgets": _budget_json(result.budgets),
-    }
-    console.emit(
-        data,
-        columns=["Provider", "Currency", "Month to date", "Rest of month", "Month end", "80% band", "Method"],
-        rows=[
-            [
-                p.provider,
-                p.currency,
-                money(p.month_to_date),
-                money(p.remaining),
-                money(p.month_end_total),
-                f"{money(p.month_to_date + p.low)} .. {money(p.month_to_date + p.high)}",
-                p.method,
-            ]
-            for p in result.providers
-        ],
-        title=f"Forecast to {result.month_end} (UTC)",
-    )
+    data, columns, rows = forecast_view_data(result)
+    console.emit(data, columns=columns, rows=rows, title=f"Forecast to {result.month_end} (UTC)")
     if result.budgets and not console.json_mode:
-        console.table(BUDGET_COLUMNS, _budget_rows(result.budgets), title="Budgets (this month, UTC)")
+        console.table(BUDGET_COLUMNS, budget_rows(result.budgets), title="Budgets (this month, UTC)")
     _gate_budgets(console, result.budgets)
 
 
@@ -267,104 +167,45 @@ def anomalies(
     ctx: typer.Context,
     provider: str = PROVIDER,
     playbook: Path = PLAYBOOK,
-    sensitivity: float = typer.Option(
-        None, "--sensitivity", min=0.5, help="Robust z threshold (playbook default)."
-    ),
+    sensitivity: float = typer.Option(None, "--sensitivity", min=0.5, help="Robust z threshold [playbook]."),
     fail: bool = typer.Option(False, "--fail", help="Exit 3 when anything is flagged."),
 ) -> None:
-    """Days on which a service's cost left its normal range (median / MAD per service)."""
+    """Days on which a service's cost left its normal range (weekday-adjusted median / MAD per service)."""
     from multicloud_ctl.errors import Degraded
     from multicloud_ctl.operations.cost.anomalies import METHOD
-    from multicloud_ctl.operations.cost.render import money
+    from multicloud_ctl.operations.cost.render_views import anomalies_view_data
     from multicloud_ctl.operations.cost.views import anomalies_view, load_spec
 
     state = get_state(ctx)
     console = state.console
     spec, _ = load_spec(playbook)
-    found, data, policy = anomalies_view(
-        _sources(state, provider), spec, today=_today(), sensitivity=sensitivity
-    )
+    found, data, policy = anomalies_view(_sources(state, provider), spec, today=_today(), sensitivity=sensitivity)
     for warning in data.warnings:
         console.warn(warning)
-    console.info(
-        f"method: {METHOD}; lookback {policy.lookback_days} days, last {policy.evaluate_days} complete "
-        f"days checked, |z| > {policy.sensitivity:g} and |delta| >= {policy.min_daily_delta:g}"
-    )
-    console.emit(
-        {
-            "method": METHOD,
-            "policy": policy,
-            "anomalies": [
-                {
-                    "day": a.day,
-                    "provider": a.provider,
-                    "service": a.service,
-                    "currency": a.currency,
-                    "actual": round(a.actual, 2),
-                    "expected": round(a.expected, 2),
-                    "expected_low": round(a.low, 2),
-                    "expected_high": round(a.high, 2),
-                    "z": round(a.z, 1),
-                    "delta": round(a.delta, 2),
-                    "direction": a.direction,
-                }
-                for a in found
-            ],
-        },
-        columns=[
-            "Day",
-            "Provider",
-            "Service",
-            "Currency",
-            "Actual",
-            "Expected",
-            "Expected range",
-            "z",
-            "Delta",
-        ],
-        rows=[
-            [
-                a.day,
-                a.provider,
-                a.service,
-                a.currency,
-                money(a.actual),
-                money(a.expected),
-                f"{money(a.low)} .. {money(a.high)}",
-                f"{a.z:+.1f}",
-                f"{a.delta:+,.2f}",
-            ]
-            for a in found
-        ],
-        title=f"Cost anomalies ({len(found)} flagged)",
-    )
+    console.info(f"method: {METHOD}; lookback {policy.lookback_days} days, last {policy.evaluate_days} complete "
+                 f"days checked, |z| > {policy.sensitivity:g} and |delta| >= {policy.min_daily_delta:g}")
+    doc, columns, rows = anomalies_view_data(found, policy)
+    console.emit(doc, columns=columns, rows=rows, title=f"Cost anomalies ({len(found)} flagged)")
     if not found:
         console.info("no anomalies: every service stayed inside its expected range")
     elif fail:
-        raise Degraded(
-            f"{len(found)} cost anomalies flagged", hint="see the table; drop --fail to only report"
-        )
+        raise Degraded(f"{len(found)} cost anomalies flagged", hint="see the table; drop --fail to only report")
 
 
 @app.command()
 def recommend(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLAYBOOK) -> None:
     """Savings: storage tiering, Lambda memory, DynamoDB mode, commitments, transfer, idle standby."""
+    from multicloud_ctl.cli.runner import make_runtime
     from multicloud_ctl.operations.cost.recommend import recommend as build
+    from multicloud_ctl.operations.cost.render_views import recommend_view_data
     from multicloud_ctl.operations.cost.views import load_spec
 
     state = get_state(ctx)
-    console = state.console
     spec, _ = load_spec(playbook)
-    from multicloud_ctl.cli.runner import make_runtime
-
     runtime = make_runtime(state, dry_run=True)  # read-only: the guards refuse any mutating call
     recs = build(runtime, spec, _sources(state, provider), today=_today(), clouds=_clouds(provider))
-    console.emit(
-        {"recommendations": recs},
-        columns=["Area", "Provider", "Finding", "Monthly saving", "Status"],
-        rows=[[r.area, r.provider, r.finding, r.saving_text, r.status] for r in recs],
-        title="Cost recommendations",
-    )
+    data, columns, rows = recommend_view_data(recs)
+    state.console.emit(data, columns=columns, rows=rows, title="Cost recommendations")
 
 
 @app.command()
@@ -382,69 +223,31 @@ def seed(
     state = get_state(ctx)
     env = state.environment()
     if not env.is_local:
-        raise UsageError(
-            f"`mcctl cost seed` only writes to the sandbox; environment {env.name!r} is a cloud one",
-            hint="use --env local",
-        )
-    clouds = _clouds(provider)
-    today = _today()
-    endpoints = env.endpoints()
+        raise UsageError(f"`mcctl cost seed` only writes to the sandbox; {env.name!r} is a cloud environment",
+                         hint="use --env local")
+    clouds, today, endpoints = _clouds(provider), _today(), env.endpoints()
     if dry_run:
         periods = primed_periods(today, days)
-        state.console.emit(
-            {
-                "dry_run": True,
-                "days": days,
-                "clouds": clouds,
-                "aws": endpoints.aws,
-                "arm": endpoints.arm,
-                "primed_periods": [str(p) for p in periods],
-            },
-            columns=["Cloud", "Endpoint", "What"],
-            rows=[
-                [
-                    c,
-                    endpoints.aws if c == "aws" else endpoints.arm,
-                    f"{days} days; {len(periods) * 3} primed queries"
-                    if c == "aws"
-                    else f"{days} days of records",
-                ]
-                for c in clouds
-            ],
-            title="cost seed plan (dry run: nothing changed)",
-        )
+        plan = [["aws", endpoints.aws, f"{days} days; {len(periods) * 3} primed Cost Explorer queries; metrics"],
+                ["azure", endpoints.arm, f"{days} days of Cost Management records"]]
+        state.console.emit({"dry_run": True, "days": days, "clouds": clouds, "aws": endpoints.aws,
+                            "arm": endpoints.arm, "primed_periods": [str(p) for p in periods]},
+                           columns=["Cloud", "Endpoint", "What"], rows=[r for r in plan if r[0] in clouds],
+                           title="cost seed plan (dry run: nothing changed)")
         return
     sources = _sources(state, provider)
     metrics = None
     if "aws" in clouds:
-        from multicloud_ctl.config.secrets import SecretResolver
+        from multicloud_ctl.cli.runner import make_runtime
         from multicloud_ctl.providers.aws.cloudwatch_metrics import CloudWatchMetrics
-        from multicloud_ctl.providers.aws.session import AwsClients
 
-        metrics = (CloudWatchMetrics(AwsClients(env, SecretResolver()).client("cloudwatch")), env)
-    summary = seed_cost(
-        moto_url=endpoints.aws if "aws" in clouds else None,
-        arm_url=endpoints.arm if "azure" in clouds else None,
-        ce=sources.aws,
-        aws_account=env.aws.account_id,
-        azure_subscription=env.azure.subscription_id,
-        today=today,
-        days=days,
-        seed=seed_value,
-        metrics=metrics,
-    )
-    state.console.emit(
-        summary,
-        columns=["From", "To", "AWS rows", "Azure rows", "CE queries primed", "already"],
-        rows=[
-            [
-                summary.first_day,
-                summary.last_day,
-                summary.aws_rows if "aws" in clouds else 0,
-                summary.azure_rows if "azure" in clouds else 0,
-                summary.primed_queries,
-                summary.skipped_queries,
-            ]
-        ],
-        title="cost data seeded",
-    )
+        metrics = (CloudWatchMetrics(make_runtime(state).aws.client("cloudwatch")), env)
+    summary = seed_cost(moto_url=endpoints.aws if "aws" in clouds else None,
+                        arm_url=endpoints.arm if "azure" in clouds else None, ce=sources.aws,
+                        aws_account=env.aws.account_id, azure_subscription=env.azure.subscription_id,
+                        today=today, days=days, seed=seed_value, metrics=metrics)
+    state.console.emit(summary, columns=["From", "To", "AWS rows", "Azure rows", "CE queries primed", "metrics"],
+                       rows=[[summary.first_day, summary.last_day, summary.aws_rows if "aws" in clouds else 0,
+                              summary.azure_rows if "azure" in clouds else 0, summary.primed_queries,
+                              summary.metric_points]],
+                       title="cost data seeded")

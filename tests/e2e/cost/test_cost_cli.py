@@ -240,3 +240,32 @@ def test_empty_range_says_so(cli: Any, cost_config_dir: Path, playbook: Any) -> 
     )
     assert r.exit_code == 0, r.stderr
     assert "no cost data for" in r.stderr and "mcctl cost seed" in r.stderr
+
+
+def test_group_by_tag_and_monthly_csv(cli: Any, cost_config_dir: Path, playbook: Any) -> None:
+    _seed(cli, cost_config_dir)
+    pb = str(playbook(BIG_BUDGETS))
+    r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--last", "30d", "--group-by", "tag:team",
+            "--format", "json", "--playbook", pb)
+    assert r.exit_code == 0, r.stderr
+    teams = {g["group"] for g in json.loads(r.stdout)["groups"]}
+    assert {"platform", "data", "sre", "security", "payments"} <= teams
+    r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--last", "60d", "--granularity", "monthly",
+            "--format", "csv", "--playbook", pb)
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert rows and all(row["period_start"][8:] == "01" or row["period_start"] == rows[0]["period_start"]
+                        for row in rows)
+    bad = cli("--config-dir", str(cost_config_dir), "cost", "report", "--group-by", "colour")
+    assert bad.exit_code == 2 and "--group-by" in bad.stderr
+
+
+def test_seed_refuses_a_cloud_environment(cli: Any, cost_config_dir: Path) -> None:
+    import yaml
+
+    path = cost_config_dir / "local.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["kind"] = "cloud"
+    path.write_text(yaml.safe_dump(data))
+    r = cli("--config-dir", str(cost_config_dir), "cost", "seed")
+    assert r.exit_code == 2 and "only writes to the sandbox" in r.stderr
