@@ -1,0 +1,97 @@
+"""Benchmark a sandbox failover drill: RTO, RPO and error rate of an injected AWS outage.
+
+    .venv/bin/python bench/drill.py [--runs 3] [--rate 40]
+
+Starts on free 127.0.0.1 ports: moto (for the failover lease), the local edge (Cloudflare API + request
+proxy + health monitors, 1 s monitor interval), and two stand-in origins answering `/health` for aws and
+azure (the functions hosts' contract). Creates the load balancer through the real cloudflare SDK, then runs
+`run_drill` (the code behind `mcctl failover drill --to azure --inject outage`) with traffic through the
+edge. Prints one row per run and a JSON line. Goal: RTO under 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "tests" / "integration" / "failover"))
+
+from standins import OriginController, StandInOrigin  # noqa: E402
+
+from multicloud_ctl.config.loader import load_environment  # noqa: E402
+from multicloud_ctl.config.playbook import load_playbook  # noqa: E402
+from multicloud_ctl.config.specs.failover import DrillSpec, FailoverSpec, Injection, Traffic  # noqa: E402
+from multicloud_ctl.engine.runtime import Runtime  # noqa: E402
+from multicloud_ctl.local.edge.proxy import start_proxy  # noqa: E402
+from multicloud_ctl.local.edge.server import run_edge_api  # noqa: E402
+from multicloud_ctl.local.processes import free_port, start_moto  # noqa: E402
+from multicloud_ctl.operations.failover.drill import run_drill  # noqa: E402
+from multicloud_ctl.operations.failover.inject import Outage  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=40, help="traffic requests per second")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="mcctl-drill-bench-"))
+    moto = start_moto(free_port(), log=tmp / "moto.log")
+    api = run_edge_api(0, token="sandbox-token")
+    proxy = start_proxy(api.server.store, 0)
+    origins = {"aws": StandInOrigin("aws"), "azure": StandInOrigin("azure")}
+    ctl = OriginController(origins)
+    try:
+        base = load_environment("local", REPO / "config")
+        ports = base.local.ports.model_copy(update={"moto": moto.port, "edge_api": api.port,
+                                                    "edge_proxy": proxy.port})
+        env = base.model_copy(update={
+            "state_dir": tmp / "state",
+            "local": base.local.model_copy(update={"ports": ports}),
+            "cloudflare": base.cloudflare.model_copy(update={
+                "pools": {c: [o.address] for c, o in origins.items()}}),
+        })
+        runtime = Runtime(env)
+        from multicloud_ctl.providers.cloudflare.models import Origin
+
+        cf = runtime.cloudflare
+        mon = cf.create_monitor(type="http", path="/health", interval=1, timeout=1, retries=0, expected_codes="200")
+        ids = {c: cf.create_pool(c, [Origin(f"{c}-1", o.address)], monitor=mon.id).id for c, o in origins.items()}
+        cf.create_load_balancer("api.shop.local", [ids["aws"], ids["azure"]], ids["azure"],
+                                session_affinity_attributes={"zero_downtime_failover": "temporary"})
+        fo: FailoverSpec = load_playbook(REPO / "playbooks" / "failover-azure.yaml", "Failover").spec
+        fo = fo.model_copy(update={"preflight": fo.preflight.model_copy(update={"max_backup_age_seconds": None})})
+        drill: DrillSpec = load_playbook(REPO / "playbooks" / "drill.yaml", "Drill").spec
+        inject = Injection(method="http", stop_url=f"{ctl.url}/stop/aws", start_url=f"{ctl.url}/start/aws")
+        drill = drill.model_copy(update={"inject": inject, "traffic": Traffic(rate_per_second=args.rate)})
+        rows = []
+        for _ in range(args.runs):
+            report = run_drill(runtime, drill, fo, outage=Outage("aws", inject, env.name))
+            t = report.traffic
+            rows.append((report.rto_s, report.rpo_s, t["error_rate"], t["errors"], t["requests"],
+                         t["longest_error_run_s"], report.status))
+    finally:
+        ctl.close()
+        for o in origins.values():
+            o.stop()
+        proxy.stop()
+        api.stop()
+        moto.stop()
+    print(f"{'run':>3} {'RTO s':>6} {'RPO s':>6} {'errors':>12} {'rate':>6} {'longest err run s':>18} status")
+    for i, (rto, rpo, rate, errs, total, longest, status) in enumerate(rows, 1):
+        print(f"{i:>3} {rto:>6.3f} {str(rpo):>6} {f'{errs}/{total}':>12} {rate:>6.1%} {longest:>18.3f} {status}")
+    rto_median = statistics.median(r[0] for r in rows)
+    print(f"median RTO {rto_median:.3f} s (goal < 5 s) -> {'PASS' if rto_median < 5 else 'MISS'}")
+    print(json.dumps({"bench": "drill", "runs": len(rows), "rto_s_median": rto_median,
+                      "rto_s_max": max(r[0] for r in rows),
+                      "error_rate_median": statistics.median(r[2] for r in rows),
+                      "longest_error_run_s_median": statistics.median(r[5] for r in rows)}))
+
+
+if __name__ == "__main__":
+    main()
