@@ -61,6 +61,14 @@ def test_dry_run_changes_nothing(orders: Any, sync: Any, sync_ctx: Any) -> None:
     from sqlalchemy import inspect
 
     assert "orders" not in inspect(sync_ctx.engine).get_table_names()
+    assert sync("backfill").exit_code == 0
+    put(orders, "a", status="paid")
+    r = sync("run", "--dry-run", "--json")
+    assert r.exit_code == 0, r.stderr
+    plan = json.loads(r.stdout)
+    assert plan["dry_run"] and plan["shards"][0]["records_behind"] == 1
+    assert sql_rows(sync_ctx)["a"]["status"] == "new"  # nothing applied
+    assert sync("run").exit_code == 0 and sql_rows(sync_ctx)["a"]["status"] == "paid"
 
 
 def test_run_before_backfill_is_refused(orders: Any, sync: Any) -> None:

@@ -67,3 +67,25 @@ def test_retention_guard_refuses_an_old_checkpoint(orders: Any, sync_env: Any, p
     run_sync(open_context(Runtime(environment=sync_env,
                                   clock=lambda: utc_now() + timedelta(hours=46)), playbook))
     assert sql_rows(ctx)["a"]["status"] == "new"
+
+
+def test_a_recreated_stream_is_refused(orders: Any, sync_env: Any, playbook: Path) -> None:
+    """Checkpoints on shards that left the stream mean changes may be missing: backfill again."""
+    from sqlalchemy import update
+
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.errors import PreflightFailed
+    from multicloud_ctl.operations.sync.backfill import backfill_table
+    from multicloud_ctl.operations.sync.context import open_context
+    from multicloud_ctl.operations.sync.run import run_sync
+
+    put(orders, "a", status="new")
+    ctx = open_context(Runtime(environment=sync_env), playbook)
+    backfill_table(ctx, ctx.mappings[0], 1)
+    cpt = ctx.tables.checkpoints
+    with ctx.engine.begin() as conn:  # as if the stream had been disabled and enabled again
+        conn.execute(update(cpt).values(shard_id="shardId-from-an-old-stream"))
+    with pytest.raises(PreflightFailed, match="left the stream before they were read to the end"):
+        run_sync(ctx)
+    backfill_table(ctx, ctx.mappings[0], 1)  # the fix the hint names: a new backfill drops the stale checkpoint
+    assert run_sync(ctx).records == 0

@@ -23,9 +23,10 @@ from multicloud_ctl.functions.cdc.typemap import UnappliableRecord, pad_seq
 from multicloud_ctl.operations.sync.checkpoint import Checkpoint, load_checkpoints, write_checkpoint
 from multicloud_ctl.operations.sync.context import check_source
 from multicloud_ctl.operations.sync.sqlschema import check_tables, create_tables
-from multicloud_ctl.operations.sync.stream import find_tail
+from multicloud_ctl.operations.sync.stream import find_tail, prefetched
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from datetime import datetime
 
     from multicloud_ctl.functions.cdc.schema import TableMapping
@@ -85,11 +86,18 @@ def capture_position(ctx: SyncContext, mapping: TableMapping, arn: str) -> tuple
 def _scan_segment(ctx: SyncContext, mapping: TableMapping, segment: int, total: int, label: str,
                   when: datetime) -> tuple[int, int]:
     table = ctx.tables.table_for(mapping.source)
-    start: dict[str, Any] | None = None
     rows_done = dead_done = 0
-    while True:
-        items, start = ctx.streams.scan_page(mapping.source, segment=segment, total=total, limit=SCAN_PAGE,
-                                             start_key=start)
+
+    def scan_pages() -> Iterator[list[dict[str, Any]]]:
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = ctx.streams.scan_page(mapping.source, segment=segment, total=total, limit=SCAN_PAGE,
+                                                 start_key=start)
+            yield items
+            if not start:
+                return
+
+    for items in prefetched(scan_pages()):
         rows, dead = [], []
         for item in items:
             keys = {k.attribute: item.get(k.attribute, {}) for k in mapping.keys}
@@ -107,8 +115,7 @@ def _scan_segment(ctx: SyncContext, mapping: TableMapping, segment: int, total: 
                 write_dead_letters(conn, ctx.tables, mapping.source, None, dead, when)
         rows_done += len(rows)
         dead_done += len(dead)
-        if not start:
-            return rows_done, dead_done
+    return rows_done, dead_done
 
 
 def backfill_table(ctx: SyncContext, mapping: TableMapping, segments: int) -> BackfillResult:

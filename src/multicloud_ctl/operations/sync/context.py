@@ -58,6 +58,7 @@ class SyncContext:
     runtime: Runtime
     spec: SyncSpec
     mappings: list[TableMapping] = field(default_factory=list)
+    spec_path: Path | None = None
 
     def __post_init__(self) -> None:
         self.mappings = self.mappings or mappings_from_spec(self.spec)
@@ -100,7 +101,7 @@ class SyncContext:
 
 
 def open_context(runtime: Runtime, playbook: Path | None = None) -> SyncContext:
-    return SyncContext(runtime=runtime, spec=load_spec(playbook))
+    return SyncContext(runtime=runtime, spec=load_spec(playbook), spec_path=playbook)
 
 
 def check_source(ctx: SyncContext, mapping: TableMapping) -> Any:

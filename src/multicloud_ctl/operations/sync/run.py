@@ -21,7 +21,7 @@ from multicloud_ctl.operations.sync.checkpoint import (
 )
 from multicloud_ctl.operations.sync.context import check_source
 from multicloud_ctl.operations.sync.sqlschema import check_tables
-from multicloud_ctl.operations.sync.stream import ordered_shards, pages, ready
+from multicloud_ctl.operations.sync.stream import ordered_shards, pages, prefetched, ready
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,6 +58,13 @@ def preflight(ctx: SyncContext, mappings: list[TableMapping]) -> dict[str, str]:
                 raise PreflightFailed(f"{m.source} has never been backfilled: no stream checkpoint in SQL",
                                       hint=f"run `mcctl sync backfill {m.source}` first")
             retention_guard(cps, m.source, now, ctx.spec.retention_hours)
+            present = {sh.shard_id for sh in ctx.streams.describe_stream(m.source, arns[m.source]).shards}
+            lost = sorted(cp.shard_id for cp in cps.values() if not cp.finished and cp.shard_id not in present)
+            if lost:
+                raise PreflightFailed(
+                    f"{m.source}: shard(s) {', '.join(lost)} left the stream before they were read to the end "
+                    "(trimmed, or the stream was re-created): changes may be missing",
+                    hint=f"run `mcctl sync backfill {m.source}` again, then `mcctl sync run`")
     return arns
 
 
@@ -66,7 +73,7 @@ def _apply_shard(ctx: SyncContext, m: TableMapping, arn: str, shard: ShardInfo, 
     cp = cp or Checkpoint(m.source, shard.shard_id, shard.parent_shard_id, None, False, None, ctx.now(), 0)
     start = cp.sequence.lstrip("0") or "0" if cp.sequence else None
     iterator = ctx.streams.shard_iterator(arn, shard.shard_id, start)
-    for page in pages(ctx.streams, iterator, batch):
+    for page in prefetched(pages(ctx.streams, iterator, batch)):
         records = [normalize_record(r) for r in page.records]
         cp.checked_at = ctx.now()
         if records:

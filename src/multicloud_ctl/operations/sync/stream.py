@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from multicloud_ctl.providers.aws.dynamodb_streams import ShardInfo, StreamTrimmed
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.sync.checkpoint import Checkpoint
     from multicloud_ctl.providers.aws.dynamodb_streams import DynamoStreamsClient, RecordPage
+
+T = TypeVar("T")
 
 
 def ordered_shards(shards: list[ShardInfo]) -> list[ShardInfo]:
@@ -84,3 +86,22 @@ def pages(client: DynamoStreamsClient, iterator: str | None, limit: int) -> Iter
         if not result.records:
             return
         iterator = result.next_iterator
+
+
+def prefetched(source: Iterator[T]) -> Iterator[T]:
+    """Yield from `source` while its next item is already being fetched in a background thread.
+
+    Overlaps the network read of page N+1 with the SQL apply of page N; the apply order is unchanged, and a
+    page fetched but never consumed is simply dropped (it was not checkpointed).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
+        future = pool.submit(next, source, done)
+        while True:
+            item = future.result()
+            if item is done:
+                return
+            future = pool.submit(next, source, done)
+            yield item  # type: ignore[misc]
