@@ -13,13 +13,11 @@ exceptions become `errors.NotFound/AuthError/Throttled/EndpointUnreachable/Provi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl import errors
 from multicloud_ctl.providers.azure.dryrun import MutationGuard
+from multicloud_ctl.providers.cloudflare.errors import cloudflare_errors
 from multicloud_ctl.providers.cloudflare.models import (
     DnsRecord,
     LoadBalancer,
@@ -40,59 +38,6 @@ if TYPE_CHECKING:
 def _origins(origins: list[Origin]) -> Any:
     """Origins as the SDK's request shape (its TypedDict is stricter than our plain dicts)."""
     return [o.to_api() for o in origins]
-
-
-def _ray(exc: Any) -> str | None:
-    response = getattr(exc, "response", None)
-    return response.headers.get("cf-ray") if response is not None else None
-
-
-def _message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and body.get("errors"):
-        first = body["errors"][0]
-        return f"{first.get('message', '')} (code {first.get('code')})"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-@contextmanager
-def cloudflare_errors(operation: str) -> Iterator[None]:
-    """Re-raise cloudflare SDK exceptions as mcctl errors carrying the cf-ray id."""
-    import cloudflare
-
-    try:
-        yield
-    except errors.McctlError:
-        raise
-    except cloudflare.APIStatusError as exc:
-        kw: dict[str, Any] = {
-            "provider": "cloudflare",
-            "operation": operation,
-            "request_id": _ray(exc),
-            "status": exc.status_code,
-        }
-        text = f"cloudflare: {operation} failed: {_message(exc)}"
-        if isinstance(exc, cloudflare.NotFoundError):
-            raise errors.NotFound(text, **kw) from exc
-        if isinstance(exc, cloudflare.AuthenticationError | cloudflare.PermissionDeniedError):
-            raise errors.AuthError(
-                text,
-                hint="check the API token the environment's cloudflare.api_token "
-                "refers to (it needs Load Balancing and DNS edit rights)",
-                **kw,
-            ) from exc
-        if isinstance(exc, cloudflare.RateLimitError):
-            raise errors.Throttled(text, **kw) from exc
-        raise errors.ProviderError(text, **kw) from exc
-    except cloudflare.APIConnectionError as exc:
-        if isinstance(exc.__cause__, errors.McctlError):  # our guard, raised inside the http client
-            raise exc.__cause__ from None
-        raise errors.EndpointUnreachable(
-            f"cloudflare: {operation} failed: cannot reach the API ({exc})",
-            hint="on the sandbox run `mcctl local up`",
-            provider="cloudflare",
-            operation=operation,
-        ) from exc
 
 
 class CloudflareClient:
@@ -161,21 +106,15 @@ class CloudflareClient:
     # ---- monitors ---------------------------------------------------------------------------------
     def list_monitors(self) -> list[Monitor]:
         with cloudflare_errors("list monitors"):
-            return [
-                Monitor.from_api(m) for m in self.sdk.load_balancers.monitors.list(account_id=self.account_id)
-            ]
+            return [Monitor.from_api(m) for m in self.sdk.load_balancers.monitors.list(account_id=self.account_id)]
 
     def get_monitor(self, monitor_id: str) -> Monitor:
         with cloudflare_errors(f"get monitor {monitor_id}"):
-            return Monitor.from_api(
-                self.sdk.load_balancers.monitors.get(monitor_id, account_id=self.account_id)
-            )
+            return Monitor.from_api(self.sdk.load_balancers.monitors.get(monitor_id, account_id=self.account_id))
 
     def create_monitor(self, **fields: Any) -> Monitor:
         with cloudflare_errors("create monitor"):
-            return Monitor.from_api(
-                self.sdk.load_balancers.monitors.create(account_id=self.account_id, **fields)
-            )
+            return Monitor.from_api(self.sdk.load_balancers.monitors.create(account_id=self.account_id, **fields))
 
     def update_monitor(self, monitor_id: str, **fields: Any) -> Monitor:
         with cloudflare_errors(f"update monitor {monitor_id}"):
@@ -228,9 +167,7 @@ class CloudflareClient:
         if "origins" in fields:
             fields["origins"] = [o.to_api() if isinstance(o, Origin) else o for o in fields["origins"]]
         with cloudflare_errors(f"edit pool {pool_id}"):
-            return Pool.from_api(
-                self.sdk.load_balancers.pools.edit(pool_id, account_id=self.account_id, **fields)
-            )
+            return Pool.from_api(self.sdk.load_balancers.pools.edit(pool_id, account_id=self.account_id, **fields))
 
     def delete_pool(self, pool_id: str) -> None:
         with cloudflare_errors(f"delete pool {pool_id}"):
