@@ -1,0 +1,258 @@
+"""Benchmark `mcctl backup daily` against `rclone sync` on the same emulators, in the same run.
+
+    .venv/bin/python bench/backup.py [--small 2000] [--large 40] [--parallel 8]
+
+Starts its own moto and Azurite (each tool gets a fresh Azurite, since Azurite slows as it fills) on free
+127.0.0.1 ports, seeds one bucket with N x 4 KiB and M x 8 MiB objects, then times, for each tool, a full
+copy and a no-change pass (wall clock of the whole command, process start included). rclone is installed
+from Debian's packages when missing and runs with the same parallelism and `--checksum` (size + MD5 from
+the listings: the equivalent of our size + ETag rule). Prints one table and a JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from multicloud_ctl.local.processes import free_port, start_azurite, start_moto  # noqa: E402
+
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+BUCKET = "bench-src"
+MIB = 1024 * 1024
+
+
+def ensure_rclone() -> str:
+    path = shutil.which("rclone")
+    if path:
+        return path
+    print("rclone missing: apt-get install -y rclone", file=sys.stderr)
+    subprocess.run(["apt-get", "install", "-y", "-q", "rclone"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("rclone") or "rclone"
+
+
+def seed(moto_url: str, small: int, large: int) -> tuple[int, int]:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.create_bucket(Bucket=BUCKET)
+    items = [(f"small/{i:05d}.bin", 4096) for i in range(small)] + [
+        (f"large/{i:03d}.bin", 8 * MIB) for i in range(large)
+    ]
+
+    def put(item: tuple[str, int]) -> None:
+        s3.put_object(Bucket=BUCKET, Key=item[0], Body=os.urandom(item[1]))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, items))
+    return len(items), sum(size for _, size in items)
+
+
+def write_config(tmp: Path, moto_port: int, azurite_port: int, container: str, parallel: int) -> tuple[Path, Path]:
+    import yaml
+
+    from multicloud_ctl.config.loader import load_environment
+
+    base = load_environment("local", REPO / "config")
+    ports = base.local.ports.model_copy(update={"moto": moto_port, "azurite_blob": azurite_port})
+    env = base.model_copy(
+        update={
+            "state_dir": tmp / "state",
+            "local": base.local.model_copy(update={"ports": ports}),
+            "azure": base.azure.model_copy(
+                update={"sql": base.azure.sql.model_copy(update={"url": f"sqlite:///{tmp / 'sql.db'}"})}
+            ),
+        }
+    )
+    cfg = tmp / f"config-{azurite_port}"
+    cfg.mkdir()
+    (cfg / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
+    playbook = tmp / f"backup-{azurite_port}.yaml"
+    playbook.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "mcctl/v1",
+                "kind": "Backup",
+                "metadata": {"name": "bench"},
+                "spec": {
+                    "buckets": [BUCKET],
+                    "container": container,
+                    "parallelism": parallel,
+                    "block_size": "8MiB",
+                },
+            }
+        )
+    )
+    return cfg, playbook
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
+    seconds = time.perf_counter() - start
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:6])}... exited {out.returncode}:\n{out.stderr[-2000:]}")
+    return seconds, out.stdout
+
+
+def run_mcctl(tmp: Path, moto_port: int, parallel: int) -> dict[str, float]:
+    loc = tmp / "azurite-mcctl"
+    azurite = start_azurite(free_port(), loc, log=tmp / "azurite-mcctl.log")
+    try:
+        cfg, playbook = write_config(tmp, moto_port, azurite.port, "bench-mcctl", parallel)
+        cmd = [
+            sys.executable,
+            "-m",
+            "multicloud_ctl",
+            "--config-dir",
+            str(cfg),
+            "--output",
+            "json",
+            "backup",
+            "daily",
+            "--yes",
+            "--playbook",
+            str(playbook),
+        ]
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        full, out = timed(cmd, env)
+        first = json.loads(out)
+        nochange, out = timed(cmd, env)
+        second = json.loads(out)
+        assert second["copied"] == 0, second
+        return {
+            "full_s": full,
+            "nochange_s": nochange,
+            "copied": first["copied"],
+            "inner_full_s": first["seconds"],
+            "inner_nochange_s": second["seconds"],
+        }
+    finally:
+        azurite.stop()
+
+
+def container_sas(blob_url: str, container: str) -> str:
+    """Create `container` on Azurite and return a read/write/list SAS token for it (dev key, 2 hours)."""
+    from datetime import UTC, datetime, timedelta
+
+    from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
+
+    cred = {"account_name": "devstoreaccount1", "account_key": AZURITE_KEY}
+    BlobServiceClient(blob_url, credential=cred).create_container(container)
+    perms = ContainerSasPermissions(read=True, add=True, create=True, write=True, delete=True, list=True)
+    return generate_container_sas(
+        "devstoreaccount1",
+        container,
+        account_key=AZURITE_KEY,
+        permission=perms,
+        expiry=datetime.now(UTC) + timedelta(hours=2),
+    )
+
+
+def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int) -> dict[str, float]:
+    loc = tmp / "azurite-rclone"
+    azurite = start_azurite(free_port(), loc, log=tmp / "azurite-rclone.log")
+    try:
+        blob_url = f"http://127.0.0.1:{azurite.port}/devstoreaccount1"
+        env = {
+            # rclone's S3 backend refuses AWS_CA_BUNDLE with its own transport; the endpoints are plain http.
+            **{k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"},
+            "RCLONE_CONFIG_SRC_TYPE": "s3",
+            "RCLONE_CONFIG_SRC_PROVIDER": "Other",
+            "RCLONE_CONFIG_SRC_ACCESS_KEY_ID": "testing",
+            "RCLONE_CONFIG_SRC_SECRET_ACCESS_KEY": "testing",
+            "RCLONE_CONFIG_SRC_ENDPOINT": f"http://127.0.0.1:{moto_port}",
+            "RCLONE_CONFIG_SRC_REGION": "us-east-1",
+            "RCLONE_CONFIG_SRC_FORCE_PATH_STYLE": "true",
+            # rclone 1.60's azureblob `endpoint` is a domain suffix (https://ACCOUNT.SUFFIX), so the loopback
+            # Azurite is reached through a container SAS URL signed with the published development key.
+            "RCLONE_CONFIG_DST_TYPE": "azureblob",
+            "RCLONE_CONFIG_DST_SAS_URL": f"{blob_url}/bench-rclone?{container_sas(blob_url, 'bench-rclone')}",
+            "RCLONE_CONFIG": str(tmp / "rclone.conf"),
+        }
+        (tmp / "rclone.conf").write_text("")
+        cmd = [
+            rclone,
+            "sync",
+            f"src:{BUCKET}",
+            "dst:bench-rclone/daily",
+            "--checksum",
+            "--contimeout",
+            "5s",
+            "--transfers",
+            str(parallel),
+            "--checkers",
+            str(2 * parallel),
+        ]
+        full, _ = timed(cmd, env)
+        nochange, _ = timed(cmd, env)
+        nochange_default, _ = timed([c for c in cmd if c != "--checksum"], env)  # size + modtime (default)
+        return {"full_s": full, "nochange_s": nochange, "nochange_modtime_s": nochange_default}
+    finally:
+        azurite.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=2000)
+    parser.add_argument("--large", type=int, default=40)
+    parser.add_argument("--parallel", type=int, default=8)
+    args = parser.parse_args()
+    rclone = ensure_rclone()
+    version = subprocess.run([rclone, "version"], capture_output=True, text=True).stdout.splitlines()[0]
+    with tempfile.TemporaryDirectory(prefix="mcctl-bench-") as d:
+        tmp = Path(d)
+        moto = start_moto(free_port(), log=tmp / "moto.log")
+        try:
+            objects, nbytes = seed(moto.url, args.small, args.large)
+            ours = run_mcctl(tmp, moto.port, args.parallel)
+            theirs = run_rclone(rclone, tmp, moto.port, args.parallel)
+        finally:
+            moto.stop()
+    mib = nbytes / MIB
+    rows = [
+        ("mcctl backup daily", "full", ours["full_s"]),
+        ("mcctl backup daily", "no change", ours["nochange_s"]),
+        (f"rclone sync --checksum ({version})", "full", theirs["full_s"]),
+        ("rclone sync --checksum", "no change", theirs["nochange_s"]),
+        ("rclone sync (size+modtime)", "no change", theirs["nochange_modtime_s"]),
+    ]
+    print(
+        f"{objects} objects ({args.small} x 4 KiB + {args.large} x 8 MiB = {mib:.1f} MiB), "
+        f"parallelism {args.parallel}, moto + Azurite on 127.0.0.1"
+    )
+    print(f"{'tool':<44} {'pass':<10} {'seconds':>8} {'objects/s':>10} {'MiB/s':>8}")
+    for tool, kind, seconds in rows:
+        copied_mib = mib if kind == "full" else 0.0
+        print(f"{tool:<44} {kind:<10} {seconds:>8.2f} {objects / seconds:>10.1f} {copied_mib / seconds:>8.2f}")
+    print(
+        json.dumps(
+            {
+                "objects": objects,
+                "mib": round(mib, 1),
+                "mcctl": ours,
+                "rclone": theirs,
+                "rclone_version": version,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
