@@ -178,6 +178,20 @@ def test_the_payment_is_read_synchronously_from_the_peer_api(
     assert denied.value.code == 401
 
 
+def test_customers_with_a_phone_also_get_sms(shop: Shop) -> None:
+    route(apigw_event("PUT", "/users/me", headers=shop.bearer("gina"), body={"phone": "+14155550123"}))
+    order = place(shop, price=300, qty=1, user="gina")
+    drain(shop)
+    sms = [e for e in shop.services.outbox.sent if e["channel"] == "sms"]
+    assert [e["to"] for e in sms] == ["+14155550123", "+14155550123"]
+    assert sorted(e["text"] for e in sms) == [
+        f"Order {order['order_id']} received: 3.00 USD.",
+        f"Payment of 3.00 USD for order {order['order_id']} confirmed.",
+    ]
+    stored = json.loads(route(apigw_event("GET", f"/orders/{order['order_id']}", headers=SVC))["body"])
+    assert "phone" not in stored
+
+
 def test_a_declined_payment_fails_the_order(shop: Shop, smtp: Inbox) -> None:
     order = place(shop, price=1001, qty=2)  # 20.02: the sandbox declines amounts ending in 02
     drain(shop)

@@ -70,9 +70,7 @@ def process_batch(
 ) -> Outcome:
     """Receive one batch from `queue` and settle every message according to `handler`'s outcome."""
     out = Outcome()
-    for msg in bus.receive(
-        queue, max_messages=max_messages, wait_seconds=wait_seconds, lock_seconds=lock_seconds
-    ):
+    for msg in bus.receive(queue, max_messages=max_messages, wait_seconds=wait_seconds, lock_seconds=lock_seconds):
         try:
             handler(msg.body)
         except Exception as exc:  # the handler's failure is data: the reason travels with the message

@@ -61,9 +61,7 @@ class SqsBus:
         self.sqs.delete_message(QueueUrl=self.url(msg.queue), ReceiptHandle=msg.handle)
 
     def abandon(self, msg: Received) -> None:
-        self.sqs.change_message_visibility(
-            QueueUrl=self.url(msg.queue), ReceiptHandle=msg.handle, VisibilityTimeout=0
-        )
+        self.sqs.change_message_visibility(QueueUrl=self.url(msg.queue), ReceiptHandle=msg.handle, VisibilityTimeout=0)
 
     def dead_letter_url(self, queue: str) -> str:
         with self._lock:
@@ -77,8 +75,7 @@ class SqsBus:
             policy = attrs.get("Attributes", {}).get("RedrivePolicy")
             if not policy:
                 raise BusError(
-                    f"queue {queue} has no dead-letter queue (RedrivePolicy or "
-                    f"MCCTL_FN_QUEUE_URL_{queue.upper()}_DLQ)"
+                    f"queue {queue} has no dead-letter queue (RedrivePolicy or MCCTL_FN_QUEUE_URL_{queue.upper()}_DLQ)"
                 )
             arn = json.loads(policy)["deadLetterTargetArn"]
             account, name = arn.split(":")[4], arn.split(":")[5]
@@ -95,7 +92,5 @@ class SqsBus:
             "event_id": {"DataType": "String", "StringValue": msg.message_id},
         }
         body = msg.body.get("_raw") if set(msg.body) == {"_raw"} else json.dumps(msg.body, sort_keys=True)
-        self.sqs.send_message(
-            QueueUrl=self.dead_letter_url(msg.queue), MessageBody=str(body), MessageAttributes=attrs
-        )
+        self.sqs.send_message(QueueUrl=self.dead_letter_url(msg.queue), MessageBody=str(body), MessageAttributes=attrs)
         self.complete(msg)

@@ -86,9 +86,7 @@ class DynamoProducts(_Table):
         self.put_item(product.to_dict())
 
     def delete(self, product_id: str) -> bool:
-        out = self.ddb.delete_item(
-            TableName=self.name, Key={"product_id": {"S": product_id}}, ReturnValues="ALL_OLD"
-        )
+        out = self.ddb.delete_item(TableName=self.name, Key={"product_id": {"S": product_id}}, ReturnValues="ALL_OLD")
         return "Attributes" in out
 
     def list(self, category: str | None, limit: int, cursor: str | None) -> Page:

@@ -22,9 +22,7 @@ class SandboxProvider:
     moved: list[tuple[str, int, str]] = field(default_factory=list)  # (key, amount, currency) per real charge
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def charge(
-        self, *, idempotency_key: str, amount_cents: int, currency: str, metadata: Mapping[str, str]
-    ) -> Charge:
+    def charge(self, *, idempotency_key: str, amount_cents: int, currency: str, metadata: Mapping[str, str]) -> Charge:
         with self._lock:
             if idempotency_key in self.charges:
                 return self.charges[idempotency_key]
@@ -53,9 +51,7 @@ class StripeProvider:
         self.client = stripe.StripeClient(api_key, **kwargs)  # type: ignore[arg-type]
         self.payment_method = payment_method
 
-    def charge(
-        self, *, idempotency_key: str, amount_cents: int, currency: str, metadata: Mapping[str, str]
-    ) -> Charge:
+    def charge(self, *, idempotency_key: str, amount_cents: int, currency: str, metadata: Mapping[str, str]) -> Charge:
         import stripe
 
         try:

@@ -30,9 +30,7 @@ def _aws_secret(ref: str) -> str:
     return value
 
 
-def resolve(
-    value: str, *, env: Mapping[str, str] | None = None, aws_lookup: Callable[[str], str] = _aws_secret
-) -> str:
+def resolve(value: str, *, env: Mapping[str, str] | None = None, aws_lookup: Callable[[str], str] = _aws_secret) -> str:
     """The secret value behind `value` (or `value` itself when it is not a reference)."""
     env = os.environ if env is None else env
     scheme, sep, rest = value.partition(":")

@@ -68,9 +68,7 @@ def _mark(conn: Connection, consumer: str, event_id: str) -> bool:
     try:
         with conn.begin_nested():
             conn.execute(
-                insert(t.processed_events).values(
-                    consumer=consumer, event_id=event_id, processed_at=iso(utc_now())
-                )
+                insert(t.processed_events).values(consumer=consumer, event_id=event_id, processed_at=iso(utc_now()))
             )
         return True
     except IntegrityError:

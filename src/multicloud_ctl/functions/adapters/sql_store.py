@@ -53,11 +53,7 @@ class SqlProducts:
 
     def get(self, product_id: str) -> Product | None:
         with self.engine.connect() as conn:
-            row = (
-                conn.execute(select(t.products).where(t.products.c.product_id == product_id))
-                .mappings()
-                .first()
-            )
+            row = conn.execute(select(t.products).where(t.products.c.product_id == product_id)).mappings().first()
         return Product.from_dict(dict(row)) if row else None
 
     def put(self, product: Product) -> None:
@@ -71,9 +67,7 @@ class SqlProducts:
 
     def delete(self, product_id: str) -> bool:
         with self.engine.begin() as conn:
-            return bool(
-                conn.execute(delete(t.products).where(t.products.c.product_id == product_id)).rowcount
-            )
+            return bool(conn.execute(delete(t.products).where(t.products.c.product_id == product_id)).rowcount)
 
     def list(self, category: str | None, limit: int, cursor: str | None) -> Page:
         query = select(t.products).order_by(t.products.c.product_id).limit(limit + 1)
@@ -95,9 +89,7 @@ class SqlInventory:
 
     def get(self, product_id: str) -> int | None:
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(t.inventory.c.available).where(t.inventory.c.product_id == product_id)
-            ).scalar()
+            return conn.execute(select(t.inventory.c.available).where(t.inventory.c.product_id == product_id)).scalar()
 
     def set(self, product_id: str, available: int) -> None:
         now = iso(utc_now())
@@ -108,9 +100,7 @@ class SqlInventory:
                 .values(available=available, updated_at=now)
             ).rowcount
             if not done:
-                conn.execute(
-                    insert(t.inventory).values(product_id=product_id, available=available, updated_at=now)
-                )
+                conn.execute(insert(t.inventory).values(product_id=product_id, available=available, updated_at=now))
 
     def _add(self, product_id: str, delta: int, *, guard: bool) -> int | None:
         c = t.inventory.c
@@ -118,9 +108,7 @@ class SqlInventory:
         if guard:
             stmt = stmt.where(c.available >= -delta)
         with self.engine.begin() as conn:
-            if not conn.execute(
-                stmt.values(available=c.available + delta, updated_at=iso(utc_now()))
-            ).rowcount:
+            if not conn.execute(stmt.values(available=c.available + delta, updated_at=iso(utc_now()))).rowcount:
                 return None
             return conn.execute(select(c.available).where(c.product_id == product_id)).scalar()
 
@@ -175,9 +163,7 @@ class SqlUsers:
     def put(self, profile: UserProfile) -> None:
         values = profile.to_dict()
         with self.engine.begin() as conn:
-            if not conn.execute(
-                update(t.users).where(t.users.c.user_id == profile.user_id).values(**values)
-            ).rowcount:
+            if not conn.execute(update(t.users).where(t.users.c.user_id == profile.user_id).values(**values)).rowcount:
                 conn.execute(insert(t.users).values(**values))
 
 

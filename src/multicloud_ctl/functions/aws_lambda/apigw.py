@@ -31,9 +31,7 @@ def to_request(event: Mapping[str, Any]) -> HttpRequest:
     body = event.get("body") or ""
     if event.get("isBase64Encoded") and body:
         body = base64.b64decode(body).decode("utf-8", "replace")
-    return HttpRequest.build(
-        str(event.get("httpMethod") or "GET"), str(event.get("path") or "/"), headers, query, body
-    )
+    return HttpRequest.build(str(event.get("httpMethod") or "GET"), str(event.get("path") or "/"), headers, query, body)
 
 
 def to_event_response(resp: HttpResponse) -> dict[str, Any]:

@@ -126,8 +126,13 @@ class OrderService:
     env: Env = field(default_factory=Env)
     source: str = "order-service"
 
-    def place(self, user_id: str, email: str, body: Mapping[str, Any], idempotency_key: str | None) -> Placed:
-        """Place an order for `user_id`; the same Idempotency-Key returns the first order instead."""
+    def place(
+        self, user_id: str, email: str, body: Mapping[str, Any], idempotency_key: str | None, *, phone: str = ""
+    ) -> Placed:
+        """Place an order for `user_id`; the same Idempotency-Key returns the first order instead.
+
+        `phone` (for SMS notifications) travels in the OrderPlaced event only; it is not stored on the order.
+        """
         wanted = parse_lines(body)
         order_id = self.env.ids()
         scoped = ""
@@ -145,14 +150,16 @@ class OrderService:
                     raise Conflict("a request with this Idempotency-Key is still in progress")
                 return Placed(existing, replayed=True)
         try:
-            order = self._reserve_and_persist(order_id, user_id, email, wanted, idempotency_key or "")
+            order = self._reserve_and_persist(order_id, user_id, email, wanted, idempotency_key or "", phone)
         except BaseException:
             if scoped:
                 self.idempotency.forget(scoped)
             raise
         return Placed(order)
 
-    def _reserve_and_persist(self, order_id: str, user_id: str, email: str, wanted: dict[str, int], key: str) -> Order:
+    def _reserve_and_persist(
+        self, order_id: str, user_id: str, email: str, wanted: dict[str, int], key: str, phone: str
+    ) -> Order:
         lines: list[OrderLine] = []
         currency = ""
         for product_id, qty in sorted(wanted.items()):
@@ -186,7 +193,8 @@ class OrderService:
             self._release(reserved)
             raise
         try:
-            publish(self.bus, Event(self.env.ids(), ORDER_PLACED, order.created_at, self.source, order.to_dict()))
+            data = {**order.to_dict(), **({"phone": phone} if phone else {})}
+            publish(self.bus, Event(self.env.ids(), ORDER_PLACED, order.created_at, self.source, data))
         except Exception as exc:
             self._release(reserved)
             self.orders.put(replace(order, status="cancelled"))

@@ -112,6 +112,7 @@ class PaymentProcessor:
             "provider_ref": tx.provider_ref,
             "reason": tx.reason,
             "email": cause.data.get("email", ""),
+            "phone": cause.data.get("phone", ""),
             "lines": cause.data.get("lines", []),
         }
         # a deterministic id: a re-announcement is the same event, so consumers deduplicate it

@@ -164,21 +164,20 @@ def release(svc: Any, req: HttpRequest, p: dict[str, str], c: Caller) -> HttpRes
 @route("POST", "/orders", "user")
 def place_order(svc: Any, req: HttpRequest, p: dict[str, str], c: Caller) -> HttpResponse:
     assert c.user is not None
-    placed = svc.orders.place(
-        c.user.sub, _email_for(svc, c.user, req), _order_body(req), req.header("idempotency-key")
-    )
+    email, phone = _contact(svc, c.user, req)
+    placed = svc.orders.place(c.user.sub, email, _order_body(req), req.header("idempotency-key"), phone=phone)
     order = placed.order.to_dict()
     if placed.replayed:
         return ok(order, 200, idempotent_replayed="true")
     return ok(order, 201, location=f"/orders/{placed.order.order_id}")
 
 
-def _email_for(svc: Any, user: Identity, req: HttpRequest) -> str:
-    """Where order e-mails go: the token's e-mail, else the profile's, else the one given with the order."""
-    if user.email:
-        return user.email
+def _contact(svc: Any, user: Identity, req: HttpRequest) -> tuple[str, str]:
+    """(e-mail, phone) for notifications: the token's e-mail, else the profile's, else the order's; the
+    profile's phone (SMS)."""
     profile = svc.stores["users"].get(user.sub)
-    return (profile.email if profile else "") or str(req.json().get("email") or "")
+    email = user.email or (profile.email if profile else "") or str(req.json().get("email") or "")
+    return email, profile.phone if profile else ""
 
 
 def _order_body(req: HttpRequest) -> dict[str, Any]:

@@ -14,9 +14,7 @@ def make_blueprint() -> func.Blueprint:
     @bp.route(route="{*path}", methods=["GET", "POST", "PUT", "DELETE"], auth_level=func.AuthLevel.ANONYMOUS)
     def api(req: func.HttpRequest) -> func.HttpResponse:
         path = "/" + (req.route_params.get("path") or "")
-        status, headers, body = handle_http(
-            req.method, path, dict(req.headers), dict(req.params), req.get_body()
-        )
+        status, headers, body = handle_http(req.method, path, dict(req.headers), dict(req.params), req.get_body())
         return func.HttpResponse(body=body, status_code=status, headers=headers)
 
     return bp
