@@ -31,10 +31,25 @@ class RulesetsEndpoint:
             body = json.loads(request.content)
             self.rules = [{"id": f"r{i}", "version": "1", **r} for i, r in enumerate(body["rules"])]
         elif self.rules is None:
-            return httpx.Response(404, json={"success": False, "errors": [{"code": 10003, "message": "not found"}],
-                                             "messages": [], "result": None}, headers={"cf-ray": "ray-404"})
-        result = {"id": "rs1", "name": "default", "kind": "zone", "phase": "http_ratelimit", "version": "1",
-                  "last_updated": "2026-11-25T00:00:00Z", "rules": self.rules}
+            return httpx.Response(
+                404,
+                json={
+                    "success": False,
+                    "errors": [{"code": 10003, "message": "not found"}],
+                    "messages": [],
+                    "result": None,
+                },
+                headers={"cf-ray": "ray-404"},
+            )
+        result = {
+            "id": "rs1",
+            "name": "default",
+            "kind": "zone",
+            "phase": "http_ratelimit",
+            "version": "1",
+            "last_updated": "2026-11-25T00:00:00Z",
+            "rules": self.rules,
+        }
         return httpx.Response(200, json={"success": True, "errors": [], "messages": [], "result": result})
 
 
@@ -46,8 +61,9 @@ def test_ratelimit_rule_created_kept_alongside_others_and_removed(local_env: Any
 
     def runtime(dry_run: bool = False) -> Runtime:
         rt = Runtime(environment=local_env, dry_run=dry_run)
-        client = CloudflareClient(local_env, rt.secrets, dry_run=dry_run,
-                                  http_client=httpx.Client(transport=httpx.MockTransport(endpoint)))
+        client = CloudflareClient(
+            local_env, rt.secrets, dry_run=dry_run, http_client=httpx.Client(transport=httpx.MockTransport(endpoint))
+        )
         rt.__dict__["cloudflare"] = client  # the cached_property, built with the transport seam
         return rt
 
