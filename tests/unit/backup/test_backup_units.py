@@ -1,0 +1,241 @@
+"""Pure logic of the backup verbs: sizes, cron, retention, rate limit, typed JSON, digests, sampling."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from multicloud_ctl.config.specs.backup import BackupSpec, parse_size
+from multicloud_ctl.operations.backup.dynamo import decode_value, encode_value, item_line
+from multicloud_ctl.operations.backup.layout import (
+    META_SHA256,
+    matches_source,
+    new_backup_id,
+    parse_backup_id,
+    source_metadata,
+)
+from multicloud_ctl.operations.backup.lines import TableDigest
+from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEntry, ManifestSummary, TableRecord
+from multicloud_ctl.operations.backup.parallel import for_each
+from multicloud_ctl.operations.backup.prune import select_keep
+from multicloud_ctl.operations.backup.ratelimit import RateLimiter
+from multicloud_ctl.operations.backup.reclaim import dead_local_owner
+from multicloud_ctl.operations.backup.schedule import cron_to_oncalendar, export_cron, scheduled_playbooks
+from multicloud_ctl.operations.backup.verify import sample_entries
+
+T0 = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("4096", 4096),
+        ("512K", 512 * 1024),
+        ("8MiB", 8 * 1024**2),
+        ("1.5G", int(1.5 * 1024**3)),
+        ("20M/s", 20 * 1024**2),
+        (77, 77),
+    ],
+)
+def test_parse_size(text: str | int, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_spec_validates_sizes_rates_and_cron() -> None:
+    spec = BackupSpec(block_size="4MiB", bwlimit="10M", schedule="30 2 * * 1-5")
+    assert (spec.block_size, spec.bwlimit) == (4 * 1024**2, 10 * 1024**2)
+    for bad in (
+        {"block_size": "1K"},
+        {"block_size": "1G"},
+        {"bwlimit": "fast"},
+        {"schedule": "daily"},
+        {"schedule": "1 2 3 4"},
+        {"parallelism": 0},
+        {"unknown": 1},
+    ):
+        with pytest.raises(ValidationError):
+            BackupSpec(**bad)  # type: ignore[arg-type]
+    assert BackupSpec(layout={"prefix": "/shop/"}).layout.prefix == "shop/"  # type: ignore[arg-type]
+
+
+def test_backup_ids_round_trip_and_sort() -> None:
+    bid = new_backup_id("daily", T0)
+    assert bid == "daily-20261125T023000Z"
+    assert parse_backup_id(bid) == ("daily", T0)
+    assert new_backup_id("daily", T0 + timedelta(seconds=1)) > bid
+
+
+def test_skip_rule_needs_size_etag_and_hash() -> None:
+    meta = source_metadata(10, "abc", "f" * 64, T0)
+    assert matches_source(meta, 10, "abc")
+    assert not matches_source(meta, 11, "abc") and not matches_source(meta, 10, "abd")
+    assert not matches_source({k: v for k, v in meta.items() if k != META_SHA256}, 10, "abc")
+
+
+def _summary(bid: str, created: datetime, status: str | None = None) -> ManifestSummary:
+    return ManifestSummary(bid, bid.split("-")[0], created, 1, 1, created.isoformat() if status else None, status)
+
+
+def test_retention_keeps_newest_per_day_week_month() -> None:
+    backups = []
+    for day in range(10):  # two dailies a day for 10 days
+        for hour in (1, 13):
+            t = T0 - timedelta(days=day) + timedelta(hours=hour)
+            backups.append(_summary(f"daily-{t:%Y%m%dT%H%M%SZ}", t))
+    for week in range(10):  # one weekly a week for 10 weeks
+        t = T0 - timedelta(weeks=week)
+        backups.append(_summary(f"weekly-{t:%Y%m%dT%H%M%SZ}", t))
+    keep = select_keep(backups, keep_daily=3, keep_weekly=2, keep_monthly=2)
+    dailies = sorted(k for k in keep if k.startswith("daily"))
+    assert len(dailies) == 3 and all(d.endswith("153000Z") for d in dailies)  # the newest of each day
+    assert dailies[-1] == f"daily-{T0 + timedelta(hours=13):%Y%m%dT%H%M%SZ}"
+    weeklies = {k: v for k, v in keep.items() if k.startswith("weekly")}
+    assert keep[f"weekly-{T0:%Y%m%dT%H%M%SZ}"] == ["weekly", "monthly"]
+    assert len(weeklies) == 3  # 2 newest weeks + the newest of the previous month
+
+
+def test_retention_never_drops_newest_verified() -> None:
+    old = _summary("daily-20260101T000000Z", datetime(2026, 1, 1, tzinfo=UTC), "ok")
+    failed = _summary("daily-20260102T000000Z", datetime(2026, 1, 2, tzinfo=UTC), "failed")
+    new = _summary("daily-20260103T000000Z", datetime(2026, 1, 3, tzinfo=UTC))
+    keep = select_keep([old, failed, new], keep_daily=0, keep_weekly=0, keep_monthly=0)
+    assert keep == {old.id: ["newest verified"]}
+
+
+@pytest.mark.parametrize(
+    ("cron", "calendar"),
+    [
+        ("30 2 * * *", "*-*-* 02:30:00"),
+        ("0 3 * * 0", "Sun *-*-* 03:00:00"),
+        ("*/15 * * * 1-5", "Mon..Fri *-*-* *:0/15:00"),
+        ("0 4 1 * *", "*-*-01 04:00:00"),
+        ("5 1,13 * 6 *", "*-06-* 1,13:05:00"),
+    ],
+)
+def test_cron_to_systemd_oncalendar(cron: str, calendar: str) -> None:
+    assert cron_to_oncalendar(cron) == calendar
+
+
+def test_schedule_export_reads_only_scheduled_playbooks(tmp_path: Path) -> None:
+    pb = tmp_path / "playbooks"
+    pb.mkdir()
+    (pb / "backup-daily.yaml").write_text(
+        "apiVersion: mcctl/v1\nkind: Backup\nmetadata: {name: backup-daily}\n"
+        "spec: {mode: daily, schedule: '30 2 * * *', buckets: [a]}\n"
+    )
+    (pb / "backup-adhoc.yaml").write_text(
+        "apiVersion: mcctl/v1\nkind: Backup\nmetadata: {name: adhoc}\nspec: {mode: weekly}\n"
+    )
+    entries = scheduled_playbooks(pb, base=tmp_path)
+    assert [(e.name, e.cron, e.args) for e in entries] == [
+        ("backup-daily", "30 2 * * *", ("backup", "daily", "--playbook", "playbooks/backup-daily.yaml"))
+    ]
+    text = export_cron(entries, "prod", "/srv/mcctl dir", "mcctl")
+    assert (
+        "30 2 * * * cd '/srv/mcctl dir' && mkdir -p .mcctl/prod/logs && mcctl --env prod --output json --yes "
+        "backup daily --playbook playbooks/backup-daily.yaml >> .mcctl/prod/logs/backup-daily.log 2>&1"
+    ) in text
+
+
+def test_rate_limiter_sleeps_for_the_debt() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    limiter = RateLimiter(1000.0, clock=lambda: now[0], sleep=sleep)
+    limiter.take(1000)  # the first second's burst is free
+    assert slept == []
+    limiter.take(500)
+    assert slept == [pytest.approx(0.5)]
+    RateLimiter(None).take(10**9)  # no limit: returns at once
+
+
+def test_dynamodb_typed_json_round_trips_binary_and_sets() -> None:
+    item = {
+        "pk": {"S": "p1"},
+        "b": {"B": b"\x00\xff"},
+        "bs": {"BS": [b"\x02", b"\x01"]},
+        "ns": {"NS": ["2", "10"]},
+        "m": {"M": {"l": {"L": [{"N": "1.50"}, {"NULL": True}, {"BOOL": False}]}}},
+    }
+    encoded = {k: encode_value(v) for k, v in item.items()}
+    assert encoded["b"] == {"B": "AP8="} and encoded["bs"] == {"BS": ["AQ==", "Ag=="]}
+    decoded = {k: decode_value(v) for k, v in encoded.items()}
+    assert decoded["b"] == {"B": b"\x00\xff"} and sorted(decoded["bs"]["BS"]) == [b"\x01", b"\x02"]
+    assert decoded["m"] == item["m"]
+    reordered = dict(reversed(list(item.items())))
+    assert item_line(item) == item_line(reordered | {"bs": {"BS": [b"\x01", b"\x02"]}})
+
+
+def test_table_digest_is_order_independent_and_counts_duplicates() -> None:
+    a, b = TableDigest(), TableDigest()
+    for line in (b"x", b"y", b"z"):
+        a.add(line)
+    for line in (b"z", b"x", b"y"):
+        b.add(line)
+    assert (a.count, a.hexdigest) == (b.count, b.hexdigest)
+    b.add(b"x")
+    assert b.hexdigest != a.hexdigest and b.count == 4
+
+
+def test_manifest_json_round_trip() -> None:
+    m = BackupManifest(
+        "weekly-20261125T023000Z",
+        "weekly",
+        "local",
+        T0,
+        T0 + timedelta(minutes=3),
+        [ManifestEntry("s3/b/k", "snapshots/x/s3/b/k", 3, "a" * 64, "e")],
+        [TableRecord("T", "dynamodb", "dynamodb/T.jsonl", 2, "0" * 64, {"name": "T"})],
+        ["b"],
+        "stream",
+    )
+    again = BackupManifest.from_dict(m.to_dict())
+    assert again == m and again.objects == 1 and again.bytes == 3
+
+
+def test_sampling_is_deterministic_with_a_seeded_rng() -> None:
+    entries = [ManifestEntry(f"k{i}", f"b{i}", 1, "h") for i in range(200)]
+    one = sample_entries(entries, 10, random.Random(7))
+    assert len(one) == 20 and one == sample_entries(entries, 10, random.Random(7))
+    assert len(sample_entries(entries, 0.1, random.Random(1))) == 1
+    assert sample_entries(entries, 100, random.Random(1)) == entries
+
+
+def test_dead_owner_detection() -> None:
+    assert dead_local_owner("me@host-a:999999999:abcd1234", hostname="host-a")
+    assert not dead_local_owner("me@host-b:999999999:abcd1234", hostname="host-a")
+    import os
+
+    assert not dead_local_owner(f"me@host-a:{os.getpid()}:abcd1234", hostname="host-a")
+    assert not dead_local_owner("garbage", hostname="host-a")
+
+
+def test_for_each_bounds_inflight_work_and_reports_errors() -> None:
+    running, peak = [0], [0]
+    lock = threading.Lock()
+    results: dict[int, object] = {}
+
+    def work(i: int) -> int:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            if i == 13:
+                raise ValueError("thirteen")
+            return i * 2
+        finally:
+            with lock:
+                running[0] -= 1
+
+    for_each(range(50), work, workers=3, on_done=lambda i, r, e: results.__setitem__(i, e or r))
+    assert peak[0] <= 3 and len(results) == 50
+    assert isinstance(results[13], ValueError) and results[7] == 14
