@@ -35,6 +35,13 @@ def test_real_cognito_id_and_access_tokens_are_accepted(shop: Shop, monkeypatch:
     monkeypatch.delenv("MCCTL_FN_CLOUD_CLAIM")  # access tokens carry no custom attributes
     status, body = me(shop.user("alice")["AccessToken"])
     assert status == 200 and body["display_name"] == "alice"
+    # the public client flow (initiate_auth) gives tokens the functions accept as well
+    auth = shop.idp.initiate_auth(
+        ClientId=shop.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": "Passw0rd!x"},
+    )
+    assert me(auth["AuthenticationResult"]["AccessToken"])[1]["user_id"] == body["user_id"]
 
 
 def test_tampered_wrong_audience_wrong_issuer_and_no_token_are_401(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,10 +57,7 @@ def test_secret_references_resolve_without_echoing_values() -> None:
     assert resolve("literal-dev:testing", env=env) == "testing"
     assert resolve("plain-value", env=env) == "plain-value"
     assert resolve_list("env:API_KEY_NOW, env:API_KEY_OLD", env=env) == ["k1", "k0"]
-    assert (
-        resolve("aws-secretsmanager:arn:x#key", aws_lookup=lambda ref: f"looked up {ref}")
-        == "looked up arn:x#key"
-    )
+    assert resolve("aws-secretsmanager:arn:x#key", aws_lookup=lambda ref: f"looked up {ref}") == "looked up arn:x#key"
     with pytest.raises(ConfigError, match="env:MISSING"):
         resolve("env:MISSING", env=env)
 
@@ -115,9 +112,7 @@ def test_product_validation() -> None:
 
 
 def test_order_lines_and_transitions() -> None:
-    assert parse_lines(
-        {"lines": [{"product_id": "a", "quantity": 1}, {"product_id": "a", "quantity": 2}]}
-    ) == {"a": 3}
+    assert parse_lines({"lines": [{"product_id": "a", "quantity": 1}, {"product_id": "a", "quantity": 2}]}) == {"a": 3}
     for bad in (
         {},
         {"lines": []},
@@ -154,9 +149,7 @@ def test_events_templates_and_analytics() -> None:
         Increment("units", "p1", "2026-11-25", 2),
         Increment("units", "p2", "2026-11-25", 1),
     ]
-    paid = Event(
-        "e2", "PaymentSucceeded", "2026-11-26T00:00:01Z", "t", {"amount_cents": 99, "currency": "eur"}
-    )
+    paid = Event("e2", "PaymentSucceeded", "2026-11-26T00:00:01Z", "t", {"amount_cents": 99, "currency": "eur"})
     assert increments_for(paid) == [Increment("revenue_cents", "eur", "2026-11-26", 99)]
     assert FANOUT["OrderPlaced"] == ("notifications", "analytics", "orders")  # payment last
     with pytest.raises(Invalid):
@@ -164,12 +157,20 @@ def test_events_templates_and_analytics() -> None:
     assert decode_body(b"[1, 2]") == {"_raw": "[1, 2]"} and decode_body('{"a": 1}') == {"a": 1}
 
 
-@pytest.mark.parametrize(
-    "dialect", [mssql.dialect(), postgresql.dialect(), sqlite.dialect()], ids=lambda d: d.name
-)
+@pytest.mark.parametrize("dialect", [mssql.dialect(), postgresql.dialect(), sqlite.dialect()], ids=lambda d: d.name)
 def test_the_sql_schema_compiles_for_every_target(dialect: object) -> None:
     for table in sql_schema.metadata.sorted_tables:
         ddl = str(CreateTable(table).compile(dialect=dialect))  # type: ignore[arg-type]
         assert table.name in ddl
     ddl = str(CreateTable(sql_schema.transactions).compile(dialect=mssql.dialect()))
     assert "uq_transactions_order_id" in ddl and "UNIQUE (order_id)" in ddl
+
+
+def test_the_stock_guard_compiles_to_one_conditional_update_on_sql_server() -> None:
+    from sqlalchemy import update
+
+    c = sql_schema.inventory.c
+    stmt = update(sql_schema.inventory).where(c.product_id == "p", c.available >= 2).values(available=c.available - 2)
+    sql = str(stmt.compile(dialect=mssql.dialect()))
+    assert sql.startswith("UPDATE [Inventory] SET available=([Inventory].available - ")
+    assert "WHERE [Inventory].product_id = " in sql and "[Inventory].available >= " in sql
