@@ -218,7 +218,7 @@ def seed(
 ) -> None:
     """Load deterministic cost data into the sandbox (moto Cost Explorer + the fake ARM). Sandbox only."""
     from multicloud_ctl.errors import UsageError
-    from multicloud_ctl.operations.cost.seeding import primed_periods, seed_cost
+    from multicloud_ctl.operations.cost.seeding import PRIMED_TAGS, primed_periods, seed_cost
 
     state = get_state(ctx)
     env = state.environment()
@@ -228,7 +228,8 @@ def seed(
     clouds, today, endpoints = _clouds(provider), _today(), env.endpoints()
     if dry_run:
         periods = primed_periods(today, days)
-        plan = [["aws", endpoints.aws, f"{days} days; {len(periods) * 3} primed Cost Explorer queries; metrics"],
+        queries = len(periods) * len(PRIMED_TAGS)
+        plan = [["aws", endpoints.aws, f"{days} days; {queries} primed Cost Explorer queries; usage metrics"],
                 ["azure", endpoints.arm, f"{days} days of Cost Management records"]]
         state.console.emit({"dry_run": True, "days": days, "clouds": clouds, "aws": endpoints.aws,
                             "arm": endpoints.arm, "primed_periods": [str(p) for p in periods]},

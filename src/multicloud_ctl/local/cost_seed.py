@@ -155,7 +155,7 @@ def _days_in_month(day: date) -> int:
 
 
 def ce_pages(
-    rows: list[SeedRow], start: date, end: date, *, tag_key: str | None = None, days_per_page: int = 31
+    rows: list[SeedRow], start: date, end: date, *, tag_key: str | None = None, days_per_page: int = 45
 ) -> list[dict[str, Any]]:
     """Cost Explorer `get_cost_and_usage` pages (with NextPageToken) for the AWS rows in [start, end)."""
     by_day: dict[date, dict[tuple[str, str], list[float]]] = defaultdict(dict)

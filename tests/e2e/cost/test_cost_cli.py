@@ -269,3 +269,17 @@ def test_seed_refuses_a_cloud_environment(cli: Any, cost_config_dir: Path) -> No
     path.write_text(yaml.safe_dump(data))
     r = cli("--config-dir", str(cost_config_dir), "cost", "seed")
     assert r.exit_code == 2 and "only writes to the sandbox" in r.stderr
+
+
+def test_demo_step_seeds_and_reports_in_fresh_processes(cost_config_dir: Path, tmp_path: Path) -> None:
+    """The `mcctl local demo` cost step, through the real DemoContext (subprocess CLI runs)."""
+    from multicloud_ctl.cli.console import Console
+    from multicloud_ctl.config.loader import load_environment
+    from multicloud_ctl.local.demo import DemoContext
+    from multicloud_ctl.operations.cost.demo_step import cost_demo_step
+
+    env = load_environment("local", cost_config_dir)
+    ctx = DemoContext(environment=env, console=Console(), config_dir=cost_config_dir, supervisor=None)  # type: ignore[arg-type]
+    summary = cost_demo_step(ctx)
+    assert "90 days seeded" in summary and "AWS" in summary and "Azure" in summary
+    assert (env.env_state_dir / "cost-report.html").read_text().startswith("<!DOCTYPE html>")

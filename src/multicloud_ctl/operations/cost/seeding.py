@@ -2,7 +2,7 @@
 
 moto answers each distinct `get_cost_and_usage` request body with the next injected result and then keeps
 answering that body the same way. So for every canonical query mcctl issues (the last 7/14/30/60/90 days and
-each calendar month in the seeded range, grouped by region or by the `team`/`env` tags) this injects the
+each calendar month in the seeded range, grouped by region or by the `team` tag) this injects the
 query's pages and immediately runs the query once through our own client, which binds them. A query that is
 already bound (seeded earlier the same day) is detected and skipped, so seeding twice is harmless.
 """
@@ -26,7 +26,7 @@ from multicloud_ctl.operations.cost.period import Period, month_bounds
 from multicloud_ctl.operations.cost.sources import Grouping
 
 PRIMED_WINDOWS = (7, 14, 30, 60, 90)
-PRIMED_TAGS = (None, "team", "env")
+PRIMED_TAGS = (None, "team")
 
 
 @dataclass

@@ -10,6 +10,7 @@ retry policy, which honours `Retry-After`; when retries run out the 429 becomes 
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -126,13 +127,18 @@ class CostManagement:
         for _ in range(MAX_PAGES):
             params = {"$skiptoken": skiptoken} if skiptoken else {}
             try:
-                result = self.client.query.usage(scope.lstrip("/"), definition, params=params)
+                # stream + cls: the SDK's typed models cost seconds per thousand rows; we parse the wire JSON
+                raw = self.client.query.usage(
+                    scope.lstrip("/"), definition, params=params, stream=True, cls=_raw_json
+                )
             except Exception as exc:
                 raise map_error(exc, "query.usage") from exc
-            if result is None:
+            props = (raw or {}).get("properties") or {}
+            if not raw:
                 return
-            yield QueryPage([c.name for c in (result.columns or [])], [list(r) for r in (result.rows or [])])
-            skiptoken = _skiptoken(result.next_link)
+            yield QueryPage([str(c.get("name")) for c in props.get("columns") or []],
+                            [list(r) for r in props.get("rows") or []])
+            skiptoken = _skiptoken(props.get("nextLink"))
             if not skiptoken:
                 return
         raise ProviderError(
@@ -147,6 +153,13 @@ class CostManagement:
             )
         except Exception as exc:
             raise map_error(exc, "benefitRecommendations.list") from exc
+
+
+def _raw_json(pipeline_response: Any, body: Any, _headers: Any) -> Any:
+    """The answer's JSON (with `stream=True` the SDK hands over the body's bytes without building models)."""
+    if pipeline_response.http_response.status_code != 200 or body is None:
+        return None
+    return json.loads(b"".join(body))
 
 
 def _skiptoken(next_link: str | None) -> str | None:
