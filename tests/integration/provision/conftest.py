@@ -27,6 +27,8 @@ def aws_spec() -> Any:
 
     def make(*kinds: str, **extra: Any) -> ProvisionSpec:
         toggles = {name: {"enabled": name in kinds} for name in KINDS}
+        for name, settings in extra.pop("kinds", {}).items():
+            toggles[name].update(settings)
         return ProvisionSpec.model_validate({"kinds": toggles, **extra})
 
     return make

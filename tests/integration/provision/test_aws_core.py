@@ -26,3 +26,30 @@ def test_apply_from_empty_then_noop(runtime_for: Any, aws_spec: Any) -> None:
     assert {a: p for a, p in actions(second).items() if p != "noop"} == {}
     plan = provision.apply_plan(runtime_for(dry_run=True), spec)
     assert plan.is_empty
+
+
+def test_s3_replication_and_billing_mode_change(runtime_for: Any, aws_spec: Any, local_env: Any) -> None:
+    env = local_env.model_copy(update={"aws": local_env.aws.model_copy(update={"s3_replication": True})})
+    spec = aws_spec("s3_bucket")
+    provision.apply(runtime_for(env=env), spec)
+    assert {p.action for p in provision.plan_resources(runtime_for(env=env, dry_run=True), spec)} == {"noop"}
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=env.endpoints().aws,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    rule = s3.get_bucket_replication(Bucket="product-images")["ReplicationConfiguration"]["Rules"][0]
+    assert rule["Destination"]["Bucket"] == "arn:aws:s3:::product-images-us-west-2"
+
+    ddb_spec = aws_spec(
+        "dynamodb_table",
+        features={"secondary_region": False},
+        kinds={"dynamodb_table": {"billing_mode": "PROVISIONED"}},
+    )
+    provision.apply(runtime_for(), aws_spec("dynamodb_table", features={"secondary_region": False}))
+    plans = provision.plan_resources(runtime_for(dry_run=True), ddb_spec)
+    assert {str(c) for p in plans for c in p.changes} == {"billing_mode: 'PAY_PER_REQUEST' -> 'PROVISIONED'"}

@@ -14,7 +14,7 @@ from multicloud_ctl.errors import ProviderError
 from multicloud_ctl.operations import provision
 
 sys.path.insert(0, str(Path(__file__).parent))
-from faultproxy import FaultProxy  # noqa: E402
+from faultproxy import FaultProxy
 
 pytestmark = pytest.mark.integration
 PITR = "DynamoDB_20120810.UpdateContinuousBackups"

@@ -34,3 +34,23 @@ def test_azure_apply_converges_and_destroys(cloud_runtime: Any, aws_spec: Any, a
 
     assert Executor(rt, rt.journal("provision destroy")).run(destroy).status == "ok"
     assert store.resources == {} and store.groups == {}
+
+
+def test_sql_geo_replica_adds_failover_group_and_secondary_database(cloud_env: Any, aws_spec: Any, arm: Any) -> None:
+    from multicloud_ctl.engine.runtime import Runtime
+
+    sql = cloud_env.azure.sql.model_copy(update={"geo_replica": True})
+    env = cloud_env.model_copy(update={"azure": cloud_env.azure.model_copy(update={"sql": sql})})
+    spec = aws_spec("azure_resource_group", "azure_sql_server", "azure_sql_database", "azure_sql_failover_group")
+    plans = provision.plan_resources(Runtime(env, dry_run=True), spec)
+    order = [p.address for p in plans]
+    assert order.index("azure_sql_database/mcctl-sql/mcctl") < order.index("azure_sql_database/mcctl-sql-westus/mcctl")
+    assert order[-1] == "azure_sql_failover_group/mcctl-sql-fg"
+    provision.apply(Runtime(env), spec)
+    assert pending(provision.plan_resources(Runtime(env, dry_run=True), spec)) == {}
+    fg = next(r for r in arm.server.store.resources.values() if r["type"] == "Microsoft.Sql/servers/failoverGroups")
+    assert fg["properties"]["partnerServers"][0]["id"].endswith("/servers/mcctl-sql-westus")
+    secondary = next(
+        r for r in arm.server.store.resources.values() if r["id"].endswith("mcctl-sql-westus/databases/mcctl")
+    )
+    assert secondary["properties"]["createMode"] == "Secondary"

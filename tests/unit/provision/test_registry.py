@@ -93,3 +93,30 @@ def test_resource_round_trips_through_frozen_step_params() -> None:
     )
     step = Step(id="s", action="provision.create", description="d", params={"resource": res.to_dict()})
     assert Resource.from_dict(step.params["resource"]) == res
+
+
+def test_global_tables_give_replicas_instead_of_secondary_tables() -> None:
+    from pathlib import Path
+
+    from multicloud_ctl.config.loader import load_environment
+    from multicloud_ctl.operations.provision.kind import DesiredContext
+
+    env = load_environment("local", Path(__file__).resolve().parents[3] / "config")
+    env = env.model_copy(update={"aws": env.aws.model_copy(update={"global_tables": True})})
+    spec = ProvisionSpec()
+    ctx = DesiredContext(env=env, spec=spec, features=spec.features_for("local"))
+    tables = KINDS["dynamodb_table"].desired(ctx)
+    assert {t.region for t in tables} == {"us-east-1"}
+    assert all(t.attrs["replicas"] == ["us-west-2"] and t.attrs["stream"] == "NEW_AND_OLD_IMAGES" for t in tables)
+
+
+def test_per_environment_overrides() -> None:
+    spec = ProvisionSpec.model_validate(
+        {
+            "environments": {"prod": {"features": {"geo_steering": True}, "disable": ["vpn_gateway"]}},
+            "kinds": {"cloudfront_distribution": {"enabled": False}},
+        }
+    )
+    assert spec.features_for("prod").geo_steering and not spec.features_for("local").geo_steering
+    assert set(spec.disabled_for("prod")) == {"cloudfront_distribution", "vpn_gateway"}
+    assert spec.disabled_for("local") == ["cloudfront_distribution"]

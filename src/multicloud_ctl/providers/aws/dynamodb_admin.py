@@ -62,6 +62,10 @@ class DynamoDbAdmin:
         with aws_errors("UpdateTable", table):
             self._c.update_table(TableName=table, StreamSpecification=spec)
 
+    def set_billing_mode(self, table: str, mode: str) -> None:
+        with aws_errors("UpdateTable", table):
+            self._c.update_table(TableName=table, BillingMode=mode)
+
     def set_sse(self, table: str, enabled: bool) -> None:
         with aws_errors("UpdateTable", table):
             self._c.update_table(TableName=table, SSESpecification={"Enabled": enabled, "SSEType": "KMS"})

@@ -120,6 +120,9 @@ class DynamoDbTable(ResourceKind):
         admin = self._admin(runtime, res)
         table = res.inputs["table"]
         done = []
+        if "billing_mode" in changed:
+            admin.set_billing_mode(table, res.attrs["billing_mode"])
+            done.append("billing_mode")
         if "stream" in changed:
             admin.set_stream(table, res.attrs["stream"])
             done.append("stream")
