@@ -81,6 +81,7 @@ def assert_sql_is_stream_prefix(ctx: Any, records: list[dict[str, Any]]) -> int:
     with ctx.engine.connect() as conn:
         cp = conn.execute(select(ctx.tables.checkpoints.c.sequence)).scalar()
         rows = {r["order_id"]: r for r in conn.execute(select(ctx.tables.table_for("Orders"))).mappings()}
+        tombs = {t["keys"]: t["_seq"] for t in conn.execute(select(ctx.tables.tombstones)).mappings()}
     expected: dict[str, dict[str, Any]] = {}
     applied = 0
     for rec in records:
@@ -89,13 +90,16 @@ def assert_sql_is_stream_prefix(ctx: Any, records: list[dict[str, Any]]) -> int:
             break
         applied += 1
         expected[d["Keys"]["order_id"]["S"]] = rec
-    assert set(rows) == set(expected)
+    live = {k for k, rec in expected.items() if rec["eventName"] != "REMOVE"}
+    assert set(rows) == live
+    assert set(tombs) == {canonical_document(expected[k]["dynamodb"]["Keys"]) for k in set(expected) - live}
     for key, rec in expected.items():
-        d, row = rec["dynamodb"], rows[key]
-        assert row["_seq"] == d["SequenceNumber"].zfill(40), key
-        assert bool(row["_deleted"]) == (rec["eventName"] == "REMOVE"), key
-        if rec["eventName"] != "REMOVE":
-            assert row["_doc"] == canonical_document(d["NewImage"]), key
+        d = rec["dynamodb"]
+        if key in live:
+            assert rows[key]["_seq"] == d["SequenceNumber"].zfill(40), key
+            assert not rows[key]["_deleted"] and rows[key]["_doc"] == canonical_document(d["NewImage"]), key
+        else:
+            assert tombs[canonical_document(d["Keys"])] == d["SequenceNumber"].zfill(40), key
     return applied
 
 

@@ -76,13 +76,35 @@ def test_any_delivery_order_ends_at_the_newest_record(order: tuple[int, ...]) ->
 
 
 def test_a_delete_is_not_undone_by_an_older_update() -> None:
+    """remove mode: the row goes, a tombstone with the delete's sequence number stays and wins."""
     engine, tables = fresh()
     with engine.begin() as conn:
         apply_records(conn, tables, MAPPING, [normalize_record(r) for r in HISTORY[:3]])
         apply_records(conn, tables, MAPPING, [normalize_record(HISTORY[1])])  # a late replay
+        apply_records(conn, tables, MAPPING, [normalize_record(HISTORY[0])])
+    with engine.connect() as conn:
+        assert conn.execute(select(tables.table_for("Orders"))).all() == []
+        tomb = conn.execute(select(tables.tombstones)).mappings().one()
+    assert tomb["_seq"] == "103".zfill(40) and tomb["keys"] == '{"order_id":{"S":"o1"}}'
+    with engine.begin() as conn:  # the newer re-insert supersedes the tombstone
+        apply_records(conn, tables, MAPPING, [normalize_record(HISTORY[3])])
+    with engine.connect() as conn:
+        assert conn.execute(select(tables.tombstones)).all() == []
+        assert conn.execute(select(tables.table_for("Orders").c.status)).scalar() == "again"
+
+
+def test_mark_mode_keeps_the_deleted_row() -> None:
+    engine = create_sql_engine("sqlite://")
+    mapping = TableMapping("Orders", "orders", MAPPING.keys, MAPPING.projected, delete_mode="mark")
+    tables = build_metadata([mapping])
+    tables.metadata.create_all(engine)
+    remove = rec("REMOVE", 103)
+    remove["dynamodb"]["OldImage"] = rec("MODIFY", 102, "paid")["dynamodb"]["NewImage"]
+    with engine.begin() as conn:
+        apply_records(conn, tables, mapping, [normalize_record(r) for r in (HISTORY[0], remove, HISTORY[1])])
     with engine.connect() as conn:
         row = conn.execute(select(tables.table_for("Orders"))).mappings().one()
-    assert row["_deleted"] and row["_doc"] is None and row["status"] is None and row["_seq"] == "103".zfill(40)
+    assert row["_deleted"] and row["status"] == "paid" and row["_seq"] == "103".zfill(40)
 
 
 def test_unappliable_record_is_dead_lettered_and_the_rest_applies() -> None:

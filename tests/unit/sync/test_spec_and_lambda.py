@@ -81,6 +81,8 @@ def test_lambda_handler_is_idempotent_and_order_safe(tmp_path: Path) -> None:
     with engine.connect() as conn:
         rows = {r["order_id"]: r for r in conn.execute(select(tables.table_for("Orders"))).mappings()}
         letters = conn.execute(select(tables.dead_letters)).mappings().all()
-    assert rows["a"]["status"] == "paid" and rows["b"]["_deleted"] and "c" not in rows
+        tombs = conn.execute(select(tables.tombstones)).mappings().all()
+    assert [t["keys"] for t in tombs] == ['{"order_id":{"S":"b"}}']
+    assert rows["a"]["status"] == "paid" and "b" not in rows and "c" not in rows
     assert json.loads(rows["a"]["_doc"])["raw"] == {"B": "AAE="}
     assert len(letters) == 1 and "holds 8" in letters[0]["reason"]

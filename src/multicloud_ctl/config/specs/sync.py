@@ -8,7 +8,7 @@
           columns:                  # projected columns, besides the full typed JSON document
             - {attribute: status, length: 32}
             - {attribute: total_cents, type: number}
-          delete_mode: remove       # remove (tombstone row, data cleared) | mark (row kept, _deleted set)
+          delete_mode: remove       # remove (row deleted, tombstone kept) | mark (row kept, _deleted set)
       batch_size: 500               # GetRecords limit and rows per SQL transaction
       segments: 4                   # parallel Scan segments in backfill
       retention_hours: 24           # checkpoints older than this are refused: backfill again
@@ -78,6 +78,8 @@ class SyncSpec(Spec):
     retention_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
     checkpoint_table: str = Field(default="sync_checkpoints", pattern=IDENT)
+    tombstone_table: str = Field(default="sync_tombstones", pattern=IDENT,
+                                 description="keys deleted in `remove` mode, with the sequence number of the delete")
     dead_letter: DeadLetter = DeadLetter()
 
     @field_validator("tables")

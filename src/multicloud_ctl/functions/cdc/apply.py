@@ -25,7 +25,6 @@ from multicloud_ctl.functions.cdc.schema import (
     SyncTables,
     TableMapping,
 )
-from multicloud_ctl.functions.cdc.sinks import upsert_rows
 from multicloud_ctl.functions.cdc.typemap import (
     Item,
     UnappliableRecord,
@@ -35,6 +34,7 @@ from multicloud_ctl.functions.cdc.typemap import (
     pad_seq,
     projected_value,
 )
+from multicloud_ctl.functions.cdc.writer import write_rows
 
 
 @dataclass(frozen=True)
@@ -125,14 +125,17 @@ def _db_reason(exc: Exception) -> str:
 
 
 def apply_records(conn: Connection, tables: SyncTables, mapping: TableMapping, records: list[StreamRecord],
-                  *, shard_id: str | None = None, now: datetime | None = None) -> ApplyResult:
-    """Apply `records` (one shard's order) to the mapping's table inside the caller's transaction."""
+                  *, shard_id: str | None = None, now: datetime | None = None,
+                  record_dead: bool = True) -> ApplyResult:
+    """Apply `records` (one shard's order) to the mapping's table inside the caller's transaction.
+
+    Refused records go to the dead-letter table (unless `record_dead` is false: replay updates its own).
+    """
     result = ApplyResult(received=len(records))
     if not records:
         return result
     last = max(records, key=lambda r: r.seq)
     result.last_seq, result.last_time = last.seq, last.created
-    table = tables.table_for(mapping.source)
     rows: list[tuple[StreamRecord, dict[str, Any]]] = []
     dead: list[tuple[StreamRecord, str]] = []
     for rec in collapse(records):
@@ -143,17 +146,17 @@ def apply_records(conn: Connection, tables: SyncTables, mapping: TableMapping, r
     refused = 0
     try:
         with conn.begin_nested():
-            upsert_rows(conn, table, mapping.key_columns, [r for _, r in rows])
+            write_rows(conn, tables, mapping, [r for _, r in rows])
     except (DBAPIError, StatementError):
         for rec, row in rows:  # find the refused rows one by one; the others still apply
             try:
                 with conn.begin_nested():
-                    upsert_rows(conn, table, mapping.key_columns, [row])
+                    write_rows(conn, tables, mapping, [row])
             except (DBAPIError, StatementError) as exc:
                 dead.append((rec, _db_reason(exc)))
                 refused += 1
     result.written = len(rows) - refused
-    if dead:
+    if dead and record_dead:
         write_dead_letters(conn, tables, mapping.source, shard_id, dead, now or datetime.now(UTC))
     result.dead = len(dead)
     result.reasons = [reason for _, reason in dead]

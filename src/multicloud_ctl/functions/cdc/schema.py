@@ -35,6 +35,7 @@ SOURCE_TIME = "_source_time"
 RESERVED = (SEQ, DOC, HASH, DELETED, SOURCE_TIME)
 DEFAULT_CHECKPOINTS = "sync_checkpoints"
 DEFAULT_DEAD_LETTERS = "sync_dead_letters"
+DEFAULT_TOMBSTONES = "sync_tombstones"
 _EXACT = Context(prec=60)
 
 
@@ -135,13 +136,26 @@ class SyncTables:
     data: dict[str, Table] = field(default_factory=dict)  # source table name -> SQL table
     checkpoints: Table | None = None
     dead_letters: Table | None = None
+    tombstones: Table | None = None
 
     def table_for(self, source: str) -> Table:
         return self.data[source]
 
 
+def bookkeeping_columns() -> list[Column[Any]]:
+    """The columns the sync adds to every data table (to include in tables declared elsewhere)."""
+    return [
+        Column(DOC, Text(), nullable=True),
+        Column(HASH, String(64), nullable=True),
+        Column(SEQ, String(40), nullable=False, server_default="0"),
+        Column(DELETED, Boolean(), nullable=False, default=False, server_default="0"),
+        Column(SOURCE_TIME, DateTime(timezone=True), nullable=True),
+    ]
+
+
 def build_metadata(mappings: list[TableMapping], *, checkpoints: str = DEFAULT_CHECKPOINTS,
-                   dead_letters: str = DEFAULT_DEAD_LETTERS, metadata: MetaData | None = None) -> SyncTables:
+                   dead_letters: str = DEFAULT_DEAD_LETTERS, tombstones: str = DEFAULT_TOMBSTONES,
+                   metadata: MetaData | None = None) -> SyncTables:
     """Declare every sync table in one `MetaData` (create with `metadata.create_all(engine)`)."""
     md = metadata if metadata is not None else MetaData()
     out = SyncTables(metadata=md)
@@ -149,13 +163,7 @@ def build_metadata(mappings: list[TableMapping], *, checkpoints: str = DEFAULT_C
         cols: list[Column[Any]] = [Column(k.column, k.sql_type(), primary_key=True, autoincrement=False)
                                    for k in m.keys]
         cols += [Column(p.column, p.sql_type(), nullable=True) for p in m.projected]
-        cols += [
-            Column(DOC, Text(), nullable=True),
-            Column(HASH, String(64), nullable=True),
-            Column(SEQ, String(40), nullable=False),
-            Column(DELETED, Boolean(), nullable=False, default=False),
-            Column(SOURCE_TIME, DateTime(timezone=True), nullable=True),
-        ]
+        cols += bookkeeping_columns()
         out.data[m.source] = Table(m.target, md, *cols)
     out.checkpoints = Table(
         checkpoints, md,
@@ -180,5 +188,13 @@ def build_metadata(mappings: list[TableMapping], *, checkpoints: str = DEFAULT_C
         Column("attempts", Integer(), nullable=False, default=1),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("resolved_at", DateTime(timezone=True), nullable=True),
+    )
+    out.tombstones = Table(
+        tombstones, md,
+        Column("source_table", String(255), primary_key=True),
+        Column("key_hash", String(64), primary_key=True),
+        Column("keys", Text(), nullable=False),
+        Column(SEQ, String(40), nullable=False),
+        Column("deleted_at", DateTime(timezone=True), nullable=True),
     )
     return out

@@ -14,12 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, update
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.engine import Connection
 
 from multicloud_ctl.functions.cdc.apply import StreamRecord, row_for, write_dead_letters
-from multicloud_ctl.functions.cdc.schema import DELETED, DOC, HASH, SEQ
-from multicloud_ctl.functions.cdc.sinks import upsert_rows
+from multicloud_ctl.functions.cdc.schema import DELETED, SEQ, SOURCE_TIME
 from multicloud_ctl.functions.cdc.typemap import UnappliableRecord, pad_seq
+from multicloud_ctl.functions.cdc.writer import write_rows
 from multicloud_ctl.operations.sync.checkpoint import Checkpoint, load_checkpoints, write_checkpoint
 from multicloud_ctl.operations.sync.context import check_source
 from multicloud_ctl.operations.sync.sqlschema import check_tables, create_tables
@@ -85,7 +86,6 @@ def capture_position(ctx: SyncContext, mapping: TableMapping, arn: str) -> tuple
 
 def _scan_segment(ctx: SyncContext, mapping: TableMapping, segment: int, total: int, label: str,
                   when: datetime) -> tuple[int, int]:
-    table = ctx.tables.table_for(mapping.source)
     rows_done = dead_done = 0
 
     def scan_pages() -> Iterator[list[dict[str, Any]]]:
@@ -110,12 +110,26 @@ def _scan_segment(ctx: SyncContext, mapping: TableMapping, segment: int, total: 
             except UnappliableRecord as exc:
                 dead.append((rec, f"backfill: {exc}"))
         with ctx.engine.begin() as conn:
-            upsert_rows(conn, table, mapping.key_columns, rows, inclusive=True)
+            write_rows(conn, ctx.tables, mapping, rows, inclusive=True)
             if dead:
                 write_dead_letters(conn, ctx.tables, mapping.source, None, dead, when)
         rows_done += len(rows)
         dead_done += len(dead)
     return rows_done, dead_done
+
+
+def _sweep(conn: Connection, ctx: SyncContext, mapping: TableMapping, label: str, when: datetime) -> int:
+    """Rows the scan did not see and older than its position are keys deleted meanwhile: delete them."""
+    table = ctx.tables.table_for(mapping.source)
+    where = and_(table.c[SEQ] < label, table.c[DELETED].is_(False))
+    if mapping.delete_mode == "mark":
+        return int(conn.execute(update(table).where(where).values({SEQ: label, DELETED: True})).rowcount or 0)
+    stale = select(*(table.c[k] for k in mapping.key_columns)).where(where)
+    gone = [{**dict(r), SEQ: label, DELETED: True, SOURCE_TIME: when} for r in conn.execute(stale).mappings()]
+    for i in range(0, len(gone), 1000):
+        write_rows(conn, ctx.tables, mapping, [{**{c.name: None for c in table.columns}, **g}
+                                               for g in gone[i:i + 1000]], inclusive=True)
+    return len(gone)
 
 
 def backfill_table(ctx: SyncContext, mapping: TableMapping, segments: int) -> BackfillResult:
@@ -135,14 +149,8 @@ def backfill_table(ctx: SyncContext, mapping: TableMapping, segments: int) -> Ba
             rows, dead = fut.result()
             result.rows += rows
             result.dead_letters += dead
-    table = ctx.tables.table_for(mapping.source)
-    clear: dict[str, Any] = {DELETED: True, SEQ: label}
-    if mapping.delete_mode == "remove":
-        clear.update({DOC: None, HASH: None, **{p.column: None for p in mapping.projected}})
     with ctx.engine.begin() as conn:
-        swept = conn.execute(update(table).where(and_(table.c[SEQ] < label, table.c[DELETED].is_(False)))
-                             .values(**clear))
-        result.tombstoned = int(swept.rowcount or 0)
+        result.tombstoned = _sweep(conn, ctx, mapping, label, when)
         cpt = ctx.tables.checkpoints
         assert cpt is not None
         conn.execute(delete(cpt).where(and_(cpt.c.source_table == mapping.source,

@@ -40,7 +40,7 @@ def mappings_from_spec(spec: SyncSpec) -> list[TableMapping]:
 def sync_tables(spec: SyncSpec) -> SyncTables:
     """The SQLAlchemy tables (one `MetaData`) for a Sync spec: data tables, checkpoints, dead letters."""
     return build_metadata(mappings_from_spec(spec), checkpoints=spec.checkpoint_table,
-                          dead_letters=spec.dead_letter.table)
+                          dead_letters=spec.dead_letter.table, tombstones=spec.tombstone_table)
 
 
 def load_spec(path: Path | None) -> SyncSpec:

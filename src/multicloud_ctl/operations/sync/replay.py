@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, StatementError
 
-from multicloud_ctl.functions.cdc.apply import record_from_text, row_for
-from multicloud_ctl.functions.cdc.sinks import upsert_rows
+from multicloud_ctl.functions.cdc.apply import apply_records, record_from_text
 from multicloud_ctl.functions.cdc.typemap import UnappliableRecord
 from multicloud_ctl.operations.sync.sqlschema import check_tables
 
@@ -52,11 +50,12 @@ def replay_dead_letters(ctx: SyncContext, names: list[str] | None = None) -> Rep
         now = ctx.now()
         with ctx.engine.begin() as conn:
             try:
-                rec = record_from_text(str(letter["record"]))
-                with conn.begin_nested():
-                    upsert_rows(conn, ctx.tables.table_for(m.source), m.key_columns, [row_for(m, rec)])
-            except (UnappliableRecord, DBAPIError, StatementError) as exc:
-                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+                applied = apply_records(conn, ctx.tables, m, [record_from_text(str(letter["record"]))],
+                                        now=now, record_dead=False)
+                reason = applied.reasons[0] if applied.dead else None
+            except UnappliableRecord as exc:
+                reason = str(exc)
+            if reason is not None:
                 conn.execute(update(t).where(t.c.id == letter["id"])
                              .values(attempts=t.c.attempts + 1, reason=f"replay: {reason}"))
                 result.failed += 1

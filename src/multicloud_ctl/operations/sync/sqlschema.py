@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 def required_tables(ctx: SyncContext, mappings: list[TableMapping]) -> list[Table]:
     t = ctx.tables
-    assert t.checkpoints is not None and t.dead_letters is not None
-    return [t.table_for(m.source) for m in mappings] + [t.checkpoints, t.dead_letters]
+    assert t.checkpoints is not None and t.dead_letters is not None and t.tombstones is not None
+    return [t.table_for(m.source) for m in mappings] + [t.checkpoints, t.dead_letters, t.tombstones]
 
 
 def create_tables(ctx: SyncContext, mappings: list[TableMapping]) -> list[str]:

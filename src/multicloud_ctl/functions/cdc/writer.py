@@ -1,0 +1,69 @@
+"""Write converted rows to SQL with the ordering rules, including deletes in `remove` mode.
+
+`mark` mode keeps a deleted row in its table (`_deleted` set, `_seq` of the delete). `remove` mode deletes
+the row and records a tombstone `(source table, key hash) -> _seq` in the tombstone table, so that the
+data tables hold live rows only (the standby API reads them as they are) while a late, older record still
+cannot resurrect the key:
+
+- a live row is written only if it is newer than the key's tombstone (a superseded tombstone is dropped)
+  and, through the guarded upsert, newer than the stored row;
+- a delete removes the stored row only if that row is older, and keeps the newest tombstone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy.engine import Connection
+
+from multicloud_ctl.functions.cdc.schema import DELETED, SEQ, SyncTables, TableMapping
+from multicloud_ctl.functions.cdc.sinks import upsert_rows
+from multicloud_ctl.functions.cdc.typemap import canonical_document, content_hash
+
+
+def key_hash(mapping: TableMapping, row: dict[str, Any]) -> str:
+    """SHA-256 of the key's canonical document, computed from the key column values (any side)."""
+    return content_hash(canonical_document({k.attribute: {k.type: row[k.column]} for k in mapping.keys}))
+
+
+def _tombstone_seqs(conn: Connection, tables: SyncTables, source: str, hashes: list[str]) -> dict[str, str]:
+    t = tables.tombstones
+    assert t is not None
+    out: dict[str, str] = {}
+    for i in range(0, len(hashes), 500):
+        chunk = hashes[i:i + 500]
+        rows = conn.execute(select(t.c.key_hash, t.c[SEQ]).where(t.c.source_table == source,
+                                                                 t.c.key_hash.in_(chunk)))
+        out.update({str(h): str(s) for h, s in rows})
+    return out
+
+
+def write_rows(conn: Connection, tables: SyncTables, mapping: TableMapping, rows: list[dict[str, Any]],
+               *, inclusive: bool = False) -> None:
+    """Write one row per key (tombstone rows have `_deleted` true) inside the caller's transaction."""
+    table = tables.table_for(mapping.source)
+    keys = mapping.key_columns
+    if mapping.delete_mode == "mark":
+        upsert_rows(conn, table, keys, rows, inclusive=inclusive)
+        return
+    t = tables.tombstones
+    assert t is not None
+    live = [r for r in rows if not r[DELETED]]
+    gone = [r for r in rows if r[DELETED]]
+    if live:
+        hashes = {id(r): key_hash(mapping, r) for r in live}
+        tombs = _tombstone_seqs(conn, tables, mapping.source, sorted(set(hashes.values())))
+        newer = [r for r in live if tombs.get(hashes[id(r)], "") < r[SEQ]]
+        superseded = [{"h": hashes[id(r)], "s": r[SEQ]} for r in newer if hashes[id(r)] in tombs]
+        if superseded:
+            conn.execute(delete(t).where(t.c.source_table == mapping.source, t.c.key_hash == bindparam("h"),
+                                         t.c[SEQ] < bindparam("s")), superseded)
+        upsert_rows(conn, table, keys, newer, inclusive=inclusive)
+    if gone:
+        where = and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys), table.c[SEQ] < bindparam("s"))
+        conn.execute(delete(table).where(where), [{**{f"k_{k}": r[k] for k in keys}, "s": r[SEQ]} for r in gone])
+        upsert_rows(conn, t, ["source_table", "key_hash"], [
+            {"source_table": mapping.source, "key_hash": key_hash(mapping, r),
+             "keys": canonical_document({k.attribute: {k.type: r[k.column]} for k in mapping.keys}),
+             SEQ: r[SEQ], "deleted_at": r.get("_source_time")} for r in gone])
