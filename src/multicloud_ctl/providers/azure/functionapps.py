@@ -51,7 +51,7 @@ class FunctionApps:
     def create(self, app: str, location: str, tags: Mapping[str, str], slot: str | None = None) -> None:
         from azure.mgmt.web.models import Site
 
-        site = Site(location=location, kind="functionapp,linux", tags=dict(tags), reserved=True)
+        site = Site(location=location, kind="functionapp,linux", tags=dict(tags))
         with azure_errors(f"create function app {app}{'/' + slot if slot else ''}"):
             if slot:
                 self._web.web_apps.begin_create_or_update_slot(self.group, app, slot, site).result()
