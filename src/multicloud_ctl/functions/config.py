@@ -2,7 +2,7 @@
 
 Every value below may be a literal or, where marked (ref), a secret reference resolved by
 `adapters.secrets.resolve`: `env:NAME`, `literal-dev:VALUE` (public emulator keys only),
-`aws-secretsmanager:ARN[#json-key]`.
+`aws-secretsmanager:ARN[#json-key]`, `azure-keyvault:SECRET-URL` (read with the managed identity).
 On Azure, Key Vault references (`@Microsoft.KeyVault(...)`) are resolved by the platform before we see them.
 
 General
@@ -43,6 +43,8 @@ Auth
                                 carry it and it must list MCCTL_FN_CLOUD (comma/space separated)
     MCCTL_FN_SERVICE_API_KEYS (ref)  current[,previous] service API keys (header X-Api-Key); the first one is
                                 also what we send on outbound service calls
+    MCCTL_FN_API_KEYS_TTL       seconds between re-reads of the service API keys' references (default 60; 0 = read
+                                once): a key rotation reaches running instances without a restart
     MCCTL_FN_PEER_API_URL       base URL of the other cloud's API for synchronous calls (optional)
 Payments
     MCCTL_FN_PAYMENT_PROVIDER   sandbox | stripe (default sandbox)
@@ -117,6 +119,7 @@ class FunctionConfig:
     token_use: Literal["access", "id", "any"] = "any"
     cloud_claim: str = ""
     service_api_keys: str = ""
+    api_keys_ttl: int = 60
     peer_api_url: str = ""
     payment_provider: Literal["sandbox", "stripe"] = "sandbox"
     stripe_api_key: str = ""
@@ -179,6 +182,7 @@ class FunctionConfig:
             token_use=_choice(env, "COGNITO_TOKEN_USE", "any", ("access", "id", "any")),  # type: ignore[arg-type]
             cloud_claim=s("CLOUD_CLAIM"),
             service_api_keys=s("SERVICE_API_KEYS"),
+            api_keys_ttl=max(0, _int(env, "API_KEYS_TTL", 60)),
             peer_api_url=s("PEER_API_URL").rstrip("/"),
             payment_provider=_choice(env, "PAYMENT_PROVIDER", "sandbox", ("sandbox", "stripe")),  # type: ignore[arg-type]
             stripe_api_key=s("STRIPE_API_KEY"),

@@ -149,10 +149,13 @@ class Services:
 
     @cached_property
     def api_keys(self) -> Any:
-        from multicloud_ctl.functions.adapters.auth import ApiKeys
+        from multicloud_ctl.functions.adapters.auth import RefreshingApiKeys
         from multicloud_ctl.functions.adapters.secrets import resolve_list
 
-        return ApiKeys(resolve_list(self.cfg.service_api_keys))
+        def load() -> list[str]:  # a stored secret may itself hold "current,previous"
+            return [k.strip() for v in resolve_list(self.cfg.service_api_keys) for k in v.split(",") if k.strip()]
+
+        return RefreshingApiKeys(load, self.cfg.api_keys_ttl)
 
     # --- bus consumers -----------------------------------------------------------------------------------
     @cached_property

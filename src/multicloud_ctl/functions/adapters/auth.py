@@ -174,3 +174,39 @@ class ApiKeys:
             ok |= hmac.compare_digest(candidate, key)
         if not ok or not candidate:
             raise Unauthorized("unauthorized")
+
+
+class RefreshingApiKeys(ApiKeys):
+    """ApiKeys that re-read their source every `ttl` seconds, so a rotation reaches a running instance.
+
+    `load` returns the current key list (it resolves the secret references again). A failed re-read keeps
+    the keys we had (a secret store outage must not lock every caller out) and tries again after `ttl`.
+    """
+
+    def __init__(self, load: Callable[[], list[str]], ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._load, self._ttl, self._clock = load, ttl, clock
+        self._refresh_lock = threading.Lock()
+        self._loaded_at = clock()
+        super().__init__(load())
+
+    def _fresh(self) -> None:
+        if self._ttl <= 0 or self._clock() - self._loaded_at < self._ttl:
+            return
+        with self._refresh_lock:
+            if self._clock() - self._loaded_at < self._ttl:
+                return
+            self._loaded_at = self._clock()
+            try:
+                self._keys = [k.encode() for k in self._load() if k]
+            except Exception as exc:  # keep the keys we have
+                log.warning("service API key refresh failed (%s); keeping %d key(s)", type(exc).__name__,
+                            len(self._keys))
+
+    @property
+    def outbound(self) -> str:
+        self._fresh()
+        return self._keys[0].decode() if self._keys else ""
+
+    def check(self, presented: str | None) -> None:
+        self._fresh()
+        super().check(presented)
