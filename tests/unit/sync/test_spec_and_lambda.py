@@ -18,8 +18,35 @@ def test_the_shipped_playbook_loads_and_gives_metadata() -> None:
     from multicloud_ctl.operations.sync import sync_metadata
 
     md = sync_metadata(playbook=REPO / "playbooks" / "sync.yaml")
-    assert {"orders", "products", "inventory", "users", "sync_checkpoints", "sync_dead_letters"} <= set(md.tables)
+    assert {"orders", "products", "inventory", "users", "sync_checkpoints", "sync_dead_letters",
+            "sync_tombstones"} <= set(md.tables)
     assert [c.name for c in md.tables["orders"].primary_key.columns] == ["order_id"]
+
+
+def test_the_standby_tables_are_valid_sync_targets(tmp_path: Path) -> None:
+    """The functions' SQL tables (what the standby API reads) carry the bookkeeping columns and pass the check;
+    a table without them is refused with the missing columns named."""
+    from sqlalchemy import text
+
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.errors import PreflightFailed
+    from multicloud_ctl.functions.adapters.sql_schema import metadata as fn_metadata
+    from multicloud_ctl.functions.cdc.engine import create_sql_engine
+    from multicloud_ctl.operations.sync.context import SyncContext, load_spec
+    from multicloud_ctl.operations.sync.sqlschema import check_tables, create_tables
+
+    engine = create_sql_engine(f"sqlite:///{tmp_path / 'sql.db'}")
+    fn_metadata.create_all(engine)
+    ctx = SyncContext(runtime=Runtime(environment=None),  # type: ignore[arg-type]
+                      spec=load_spec(REPO / "playbooks" / "sync.yaml"))
+    ctx.__dict__["engine"] = engine
+    assert set(create_tables(ctx, ctx.mappings)) == {"sync_checkpoints", "sync_dead_letters", "sync_tombstones"}
+    check_tables(ctx, ctx.mappings)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE users"))
+        conn.execute(text("CREATE TABLE users (user_id VARCHAR(128) PRIMARY KEY, email VARCHAR(320))"))
+    with pytest.raises(PreflightFailed, match="table users lacks columns _deleted, _doc, _hash, _seq"):
+        check_tables(ctx, ctx.mappings)
 
 
 def test_spec_refuses_reserved_and_duplicate_columns(tmp_path: Path) -> None:

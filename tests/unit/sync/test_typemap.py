@@ -81,3 +81,13 @@ def test_sequence_numbers_sort_as_numbers() -> None:
     assert pad_seq("99") < pad_seq("100")
     with pytest.raises(UnappliableRecord):
         pad_seq("12a")
+
+
+def test_plain_json_is_untyped_with_exact_numbers() -> None:
+    import json
+
+    lines = {"L": [{"M": {"product_id": {"S": "p1"}, "quantity": {"N": "2"},
+                          "price": {"N": "12345678901234567890.123456789"}}}, {"NULL": True}]}
+    text = projected_value(lines, "plain_json")
+    assert text == '[{"price": 12345678901234567890.123456789, "product_id": "p1", "quantity": 2}, null]'
+    assert json.loads(text, parse_float=Decimal)[0]["price"] == Decimal("12345678901234567890.123456789")

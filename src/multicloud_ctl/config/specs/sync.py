@@ -41,7 +41,7 @@ class SyncColumn(Spec):
 
     attribute: str = Field(min_length=1)
     column: str | None = Field(default=None, pattern=IDENT)
-    type: Literal["string", "number", "boolean", "json"] = "string"
+    type: Literal["string", "number", "boolean", "json", "plain_json"] = "string"
     length: int | None = Field(default=None, ge=1, le=8000, description="max characters (string)")
 
 

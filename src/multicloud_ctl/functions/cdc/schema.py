@@ -85,7 +85,7 @@ class ProjectedColumn:
 
     attribute: str
     column: str
-    type: Literal["string", "number", "boolean", "json"] = "string"
+    type: Literal["string", "number", "boolean", "json", "plain_json"] = "string"
     length: int | None = None
 
     def sql_type(self) -> TypeEngine[Any]:
@@ -93,7 +93,7 @@ class ProjectedColumn:
             return ExactDecimal()
         if self.type == "boolean":
             return Boolean()
-        if self.type == "json":
+        if self.type in ("json", "plain_json"):
             return Text()
         return String(self.length) if self.length else Text()
 

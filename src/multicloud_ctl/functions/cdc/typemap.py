@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
@@ -137,12 +138,42 @@ def exact_decimal(text: Any) -> Decimal:
         raise UnappliableRecord(f"{text!r} is not a number") from exc
 
 
+_NUM = "\x00num:"
+
+
+def _plain(value: AttributeValue) -> Any:
+    (tag, inner), = value.items()
+    if tag == "N":
+        return _NUM + number_text(inner)
+    if tag == "NS":
+        return [_NUM + n for n in sorted(number_text(v) for v in inner)]
+    if tag in ("B", "BS"):
+        return _b64(inner) if tag == "B" else sorted(_b64(v) for v in inner)
+    if tag == "SS":
+        return sorted(inner)
+    if tag == "NULL":
+        return None
+    if tag == "L":
+        return [_plain(v) for v in inner]
+    if tag == "M":
+        return {k: _plain(v) for k, v in inner.items()}
+    return inner
+
+
+def plain_json(value: AttributeValue) -> str:
+    """Untyped JSON (what the functions' SQL store writes, e.g. `Orders.lines`), numbers still exact text."""
+    text = json.dumps(_plain(value), sort_keys=True, ensure_ascii=False)
+    return re.sub(r'"\\u0000num:(-?[0-9.]+)"', r"\1", text)
+
+
 def projected_value(value: AttributeValue | None, kind: str) -> Any:
-    """An attribute as the SQL value of a projected column of `kind` (string|number|boolean|json)."""
+    """An attribute as the SQL value of a projected column of `kind` (string|number|boolean|json|plain_json)."""
     if value is None or "NULL" in value:
         return None
     if kind == "json":
         return json.dumps(encode_value(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if kind == "plain_json":
+        return plain_json(value)
     tag, inner = next(iter(value.items()))
     if kind == "string":
         if tag != "S":
