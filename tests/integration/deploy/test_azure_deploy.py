@@ -4,6 +4,7 @@ through azure-mgmt-web), an unchanged package is not re-uploaded, slots swap, an
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -90,3 +91,27 @@ def test_rollback_restores_the_previous_package(cli: Any, azure_config: Any, pla
     now = settings(env, APP)
     assert now["WEBSITE_RUN_FROM_PACKAGE"] == old
     assert now["MCCTL_PREVIOUS_PACKAGE"] == current["WEBSITE_RUN_FROM_PACKAGE"]
+
+
+def test_dry_run_of_both_clouds_makes_zero_mutating_calls(azure_config: Any) -> None:
+    from multicloud_ctl.config.specs.deploy import DeploySpec
+    from multicloud_ctl.engine.executor import DisplayExecutor
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.deploy.rollout import build_packages, plan_deploy, select
+
+    _, env = azure_config
+    runtime = Runtime(env, dry_run=True)
+    spec = DeploySpec.model_validate({"vendor": False, "azure": {"container": f"pkg-{uuid.uuid4().hex[:8]}"}})
+    selection = select(env, spec, [], "all")
+    plan = plan_deploy(runtime, spec, selection, "linear10", build_packages(runtime, selection.clouds, False))
+    DisplayExecutor(runtime, runtime.journal("deploy")).run(plan)
+    actions = {s.action for s in plan.mutating_steps}
+    assert {
+        "deploy.azure_group_create",
+        "deploy.blob_upload",
+        "deploy.azure_settings",
+        "deploy.lambda_create",
+    } <= actions
+    assert runtime.aws.counter.mutating == 0 and runtime.aws.counter.blocked == 0
+    guard = runtime.azure.guard
+    assert guard.total > 0 and guard.mutating == 0 and guard.blocked == 0

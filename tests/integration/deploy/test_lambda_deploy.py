@@ -171,3 +171,23 @@ def test_unknown_service_is_a_usage_error(cli: Any, config_dir: Path, playbook: 
     res = deploy(cli, config_dir, "no-such-service", "--playbook", str(playbook()))
     assert res.exit_code == 2
     assert "unknown service" in res.stderr and "order-service" in res.stderr
+
+
+def test_a_named_alarm_in_alarm_state_rolls_back_too(cli: Any, config_dir: Path, playbook: Any, boto: Any) -> None:
+    assert deploy(cli, config_dir, SERVICE, "--playbook", str(playbook())).exit_code == 0
+    cw = boto("cloudwatch")
+    cw.put_metric_alarm(
+        AlarmName="order-service-5xx",
+        MetricName="5XXError",
+        Namespace="AWS/ApiGateway",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    cw.set_alarm_state(AlarmName="order-service-5xx", StateValue="ALARM", StateReason="test")
+    changed = playbook(strategy="canary10", aws={"memory_mb": 512}, alarm={"alarms": ["order-service-5xx"]})
+    res = deploy(cli, config_dir, SERVICE, "--playbook", str(changed))
+    assert res.exit_code == 1 and "order-service-5xx" in res.stderr
+    assert boto("lambda").get_alias(FunctionName=SERVICE, Name="live")["FunctionVersion"] == "1"
