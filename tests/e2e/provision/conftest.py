@@ -9,8 +9,16 @@ from typing import Any
 import pytest
 import yaml
 
-KINDS = ["dynamodb_table", "s3_bucket", "azure_resource_group", "azure_storage_account", "cf_monitor", "cf_pool",
-         "cf_load_balancer", "sql_schema"]
+KINDS = [
+    "dynamodb_table",
+    "s3_bucket",
+    "azure_resource_group",
+    "azure_storage_account",
+    "cf_monitor",
+    "cf_pool",
+    "cf_load_balancer",
+    "sql_schema",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +39,12 @@ def sandbox_dir(local_env: Any, servers: tuple[Any, Any], tmp_path: Path) -> Pat
     for srv in (arm, edge):
         srv.server.store.reset()
         srv.server.faults.clear()
-    env = local_env.model_copy(update={
-        "azure": local_env.azure.model_copy(update={"arm_endpoint": arm.url}),
-        "cloudflare": local_env.cloudflare.model_copy(update={"base_url": f"{edge.url}/client/v4"}),
-    })
+    env = local_env.model_copy(
+        update={
+            "azure": local_env.azure.model_copy(update={"arm_endpoint": arm.url}),
+            "cloudflare": local_env.cloudflare.model_copy(update={"base_url": f"{edge.url}/client/v4"}),
+        }
+    )
     directory = tmp_path / "config"
     directory.mkdir()
     (directory / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
@@ -46,8 +56,14 @@ def small_playbook(tmp_path: Path) -> Path:
     from multicloud_ctl.operations.provision.registry import KINDS as ALL
 
     path = tmp_path / "provision.yaml"
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "mcctl/v1", "kind": "Provision", "metadata": {"name": "e2e"},
-        "spec": {"features": {"secondary_region": False},
-                 "kinds": {k: {"enabled": k in KINDS} for k in ALL}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "mcctl/v1",
+                "kind": "Provision",
+                "metadata": {"name": "e2e"},
+                "spec": {"features": {"secondary_region": False}, "kinds": {k: {"enabled": k in KINDS} for k in ALL}},
+            }
+        )
+    )
     return path

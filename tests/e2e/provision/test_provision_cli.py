@@ -15,8 +15,13 @@ pytestmark = pytest.mark.e2e
 
 
 def s3(local_env: Any) -> Any:
-    return boto3.client("s3", endpoint_url=local_env.endpoints().aws, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "s3",
+        endpoint_url=local_env.endpoints().aws,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def test_provision_lifecycle(cli: Any, sandbox_dir: Path, small_playbook: Path, local_env: Any) -> None:
@@ -49,7 +54,8 @@ def test_provision_lifecycle(cli: Any, sandbox_dir: Path, small_playbook: Path, 
     res = cli(*base, "-o", "json", "provision", "drift", *pb)
     items = json.loads(res.stdout)["items"]
     assert [(i["address"], i["path"], i["live"], i["desired"]) for i in items] == [
-        ("s3_bucket/static-assets", "encryption", None, "AES256")]
+        ("s3_bucket/static-assets", "encryption", None, "AES256")
+    ]
 
     res = cli(*base, "--yes", "provision", "apply", *pb, "--only", "s3_bucket/static-assets")
     assert res.exit_code == 0, res.stderr
@@ -65,8 +71,16 @@ def test_provision_lifecycle(cli: Any, sandbox_dir: Path, small_playbook: Path, 
 
 
 def test_only_with_unknown_resource_is_a_usage_error(cli: Any, sandbox_dir: Path, small_playbook: Path) -> None:
-    res = cli("--config-dir", str(sandbox_dir), "provision", "plan", "--playbook", str(small_playbook),
-              "--only", "nosuch_kind/x")
+    res = cli(
+        "--config-dir",
+        str(sandbox_dir),
+        "provision",
+        "plan",
+        "--playbook",
+        str(small_playbook),
+        "--only",
+        "nosuch_kind/x",
+    )
     assert res.exit_code == ExitCode.USAGE
     assert "matches no resource" in res.stderr
 
@@ -82,3 +96,19 @@ def test_sql_migrate(cli: Any, sandbox_dir: Path) -> None:
     res = cli(*base, "-o", "json", "sql", "current")
     assert json.loads(res.stdout) == {"current": "0002", "head": "0002", "up_to_date": True}
     assert json.loads(cli(*base, "--yes", "-o", "json", "sql", "migrate").stdout)["applied"] == []
+
+
+def test_demo_steps_provision_the_whole_sandbox_then_find_no_drift(cli: Any, sandbox_dir: Path) -> None:
+    from multicloud_ctl.operations.provision.sandbox import STEPS
+
+    class Ctx:  # the part of local.demo.DemoContext the steps use, over the in-process CLI
+        def mcctl_json(self, *args: str, ok_codes: tuple[int, ...] = (0,), timeout: float = 0) -> Any:
+            res = cli("--config-dir", str(sandbox_dir), "--output", "json", *args)
+            assert res.exit_code in ok_codes, res.stdout + res.stderr
+            return json.loads(res.stdout)
+
+    (apply_name, apply_step), (drift_name, drift_step) = STEPS
+    summary = apply_step(Ctx())
+    assert "change(s) applied" in summary and int(summary.split()[0]) > 90
+    assert drift_step(Ctx()).startswith("no drift")
+    assert apply_step(Ctx()).startswith("already converged")

@@ -120,3 +120,15 @@ def test_per_environment_overrides() -> None:
     assert spec.features_for("prod").geo_steering and not spec.features_for("local").geo_steering
     assert set(spec.disabled_for("prod")) == {"cloudfront_distribution", "vpn_gateway"}
     assert spec.disabled_for("local") == ["cloudfront_distribution"]
+
+
+def test_environment_kind_settings_override_and_are_validated() -> None:
+    from pydantic import ValidationError
+
+    spec = ProvisionSpec.model_validate({"environments": {"local": {"kinds": {"cf_monitor": {"interval": 2}}}}})
+    assert spec.kind_settings("cf_monitor", "local").interval == 2
+    assert spec.kind_settings("cf_monitor", "prod").interval == 60
+    with pytest.raises(ValidationError):
+        ProvisionSpec.model_validate({"environments": {"local": {"kinds": {"nosuch": {}}}}})
+    with pytest.raises(ValidationError):
+        ProvisionSpec.model_validate({"environments": {"local": {"kinds": {"cf_monitor": {"bogus": 1}}}}})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, create_model
+from pydantic import Field, create_model, model_validator
 
 from multicloud_ctl.config.specs.base import Spec
 
@@ -40,9 +40,10 @@ class FeatureOverrides(Spec):
 
 
 class EnvironmentOverrides(Spec):
-    """What one environment changes: feature switches and resources left out (`KIND` or `KIND/NAME` globs)."""
+    """What one environment changes: feature switches, kind settings, resources left out (`KIND[/NAME]` globs)."""
 
     features: FeatureOverrides = FeatureOverrides()
+    kinds: dict[str, dict[str, Any]] = Field(default={}, description="Per-kind settings for this environment")
     disable: list[str] = []
 
 
@@ -83,8 +84,22 @@ class ProvisionSpec(Spec):
         description="Cloudflare region code -> pool order, used when geo_steering is on",
     )
 
-    def kind_settings(self, kind: str) -> Any:
-        return getattr(self.kinds, kind)
+    @model_validator(mode="after")
+    def _check_environment_kinds(self) -> ProvisionSpec:
+        for env_name, over in self.environments.items():
+            for kind, settings in over.kinds.items():
+                if kind not in type(self.kinds).model_fields:  # type: ignore[attr-defined]
+                    raise ValueError(f"environments.{env_name}.kinds: unknown kind {kind!r}")
+                self.kind_settings(kind).model_validate({**self.kind_settings(kind).model_dump(), **settings})
+        return self
+
+    def kind_settings(self, kind: str, env_name: str | None = None) -> Any:
+        """A kind's settings; with `env_name`, that environment's overrides applied."""
+        base = getattr(self.kinds, kind)
+        over = self.environments.get(env_name or "")
+        if over is None or kind not in over.kinds:
+            return base
+        return type(base).model_validate({**base.model_dump(), **over.kinds[kind]})
 
     def features_for(self, env_name: str) -> Features:
         over = self.environments.get(env_name)

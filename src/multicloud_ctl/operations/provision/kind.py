@@ -46,7 +46,7 @@ class DesiredContext:
     intended: dict[str, Any] = field(default_factory=dict)
 
     def settings(self, kind: str) -> Any:
-        return self.spec.kind_settings(kind)
+        return self.spec.kind_settings(kind, self.env.name)
 
     @property
     def tags(self) -> dict[str, str]:

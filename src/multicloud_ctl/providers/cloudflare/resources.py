@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 RATELIMIT_PHASE: Literal["http_ratelimit"] = "http_ratelimit"
 
 
+# Body fields the SDK renames because they clash with its own keyword arguments (`timeout` is the request
+# timeout in every SDK method; the monitor's probe timeout goes as `load_balancer_monitor_timeout`).
+SDK_FIELD_NAMES = {"monitors": {"timeout": "load_balancer_monitor_timeout"}}
+
+
+def _sdk_body(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    renames = SDK_FIELD_NAMES.get(kind, {})
+    return {renames.get(k, k): v for k, v in body.items()}
+
+
 def _json(obj: Any) -> dict[str, Any]:
     if hasattr(obj, "to_dict"):
         return dict(obj.to_dict())
@@ -54,12 +64,14 @@ class CloudflareResources:
     def create(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         api, scope = self._api(kind)
         with cloudflare_errors(f"create {kind[:-1]} {body.get('name') or body.get('description', '')}"):
-            return _json(api.create(**scope, **body))
+            return _json(api.create(**scope, **_sdk_body(kind, body)))
 
     def update(self, kind: str, item_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PATCH only the fields provision owns (`edit`): fields others set (the failover's session
+        affinity, for one) survive."""
         api, scope = self._api(kind)
         with cloudflare_errors(f"update {kind[:-1]} {item_id}"):
-            return _json(api.update(item_id, **scope, **body))
+            return _json(api.edit(item_id, **scope, **_sdk_body(kind, body)))
 
     def delete(self, kind: str, item_id: str) -> None:
         api, scope = self._api(kind)
