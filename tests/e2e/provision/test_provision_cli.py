@@ -108,6 +108,7 @@ def test_demo_steps_provision_the_whole_sandbox_then_find_no_drift(cli: Any, san
             return json.loads(res.stdout)
 
     (apply_name, apply_step), (drift_name, drift_step) = STEPS
+    assert (apply_name, drift_name) == ("provision apply", "provision drift")
     summary = apply_step(Ctx())
     assert "change(s) applied" in summary and int(summary.split()[0]) > 90
     assert drift_step(Ctx()).startswith("no drift")
