@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +46,21 @@ def _journaled(state: CliState, ctx: SyncContext, verb: str, inputs: dict[str, A
     except BaseException as exc:
         journal.finish("refused" if isinstance(exc, SafetyRefused) else "failed", error=str(exc))
         raise
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """SIGTERM/SIGINT end a (following) run after the batch in flight, instead of mid-way."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @app.command()
@@ -106,10 +123,11 @@ def run(ctx: typer.Context,
     inputs = {"follow": follow, "max_seconds": max_seconds, "batch_size": batch_size}
     report: Callable[[Any], None] = lambda r: console.detail(  # noqa: E731
         f"pass {r.passes}: {r.records} records, {r.dead_letters} dead letters")
-    with _journaled(state, sctx, "sync run", inputs) as j:
-        r = run_sync(sctx, follow=follow, max_seconds=max_seconds, batch_size=batch_size, on_pass=report)
+    with _journaled(state, sctx, "sync run", inputs) as j, _stop_on_signals() as stop:
+        r = run_sync(sctx, follow=follow, max_seconds=max_seconds, batch_size=batch_size, on_pass=report,
+                     stop_event=stop)
         result = {"records": r.records, "written": r.written, "dead_letters": r.dead_letters,
-                  "batches": r.batches, "seconds": round(r.seconds, 3),
+                  "batches": r.batches, "seconds": round(r.seconds, 3), "stopped_by_signal": r.stopped,
                   "records_per_second": round(r.records_per_second, 1), "per_table": r.per_table}
         j.measure("records_per_second", result["records_per_second"])
         j.finish("ok", result=result)

@@ -89,3 +89,28 @@ def test_a_recreated_stream_is_refused(orders: Any, sync_env: Any, playbook: Pat
         run_sync(ctx)
     backfill_table(ctx, ctx.mappings[0], 1)  # the fix the hint names: a new backfill drops the stale checkpoint
     assert run_sync(ctx).records == 0
+
+
+@pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
+def test_sigterm_stops_a_following_run_cleanly(orders: Any, sync_config_dir: Path, playbook: Path,
+                                               sync_env: Any) -> None:
+    import json
+
+    put(orders, "a", status="new")
+    assert subprocess.run(mcctl(sync_config_dir, "sync", "backfill", "--playbook", str(playbook)),
+                          cwd=REPO, capture_output=True, timeout=120).returncode == 0
+    proc = subprocess.Popen(mcctl(sync_config_dir, "--output", "json", "sync", "run", "--follow",
+                                  "--playbook", str(playbook)), cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    info = sync_env.env_state_dir / "locks" / "sync.json"
+    deadline = time.monotonic() + 60
+    while not info.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    put(orders, "b", status="new")
+    time.sleep(1.0)
+    proc.terminate()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    result = json.loads(out)
+    assert result["stopped_by_signal"] is True
+    assert not info.exists()  # the lock was released

@@ -7,6 +7,7 @@ guard, so nothing is applied twice in effect, and nothing is skipped.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ class RunResult:
     batches: int = 0
     passes: int = 0
     seconds: float = 0.0
+    stopped: bool = False
     per_table: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -68,8 +70,19 @@ def preflight(ctx: SyncContext, mappings: list[TableMapping]) -> dict[str, str]:
     return arns
 
 
+@dataclass
+class Stop:
+    """When a run should stop: at its deadline, or when asked (SIGTERM/SIGINT), after the current batch."""
+
+    deadline: float = float("inf")
+    event: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self) -> bool:
+        return self.event.is_set() or time.monotonic() >= self.deadline
+
+
 def _apply_shard(ctx: SyncContext, m: TableMapping, arn: str, shard: ShardInfo, cp: Checkpoint | None,
-                 batch: int, deadline: float, result: RunResult) -> Checkpoint:
+                 batch: int, stop: Stop, result: RunResult) -> Checkpoint:
     cp = cp or Checkpoint(m.source, shard.shard_id, shard.parent_shard_id, None, False, None, ctx.now(), 0)
     start = cp.sequence.lstrip("0") or "0" if cp.sequence else None
     iterator = ctx.streams.shard_iterator(arn, shard.shard_id, start)
@@ -88,13 +101,13 @@ def _apply_shard(ctx: SyncContext, m: TableMapping, arn: str, shard: ShardInfo, 
         result.dead_letters += applied.dead
         result.batches += int(bool(records))
         result.per_table[m.source] = result.per_table.get(m.source, 0) + applied.received
-        if time.monotonic() >= deadline:
+        if stop():
             break
     return cp
 
 
 def run_pass(ctx: SyncContext, mappings: list[TableMapping], arns: dict[str, str], batch: int,
-             deadline: float, result: RunResult) -> None:
+             stop: Stop, result: RunResult) -> None:
     """One pass: every ready shard of every table read up to its current end."""
     for m in mappings:
         stream = ctx.streams.describe_stream(m.source, arns[m.source])
@@ -105,30 +118,34 @@ def run_pass(ctx: SyncContext, mappings: list[TableMapping], arns: dict[str, str
             cp = cps.get(shard.shard_id)
             if (cp is not None and cp.finished) or not ready(shard, by_id, cps):
                 continue
-            cps[shard.shard_id] = _apply_shard(ctx, m, arns[m.source], shard, cp, batch, deadline, result)
-            if time.monotonic() >= deadline:
+            cps[shard.shard_id] = _apply_shard(ctx, m, arns[m.source], shard, cp, batch, stop, result)
+            if stop():
                 return
 
 
 def run_sync(ctx: SyncContext, *, follow: bool = False, max_seconds: float | None = None,
              batch_size: int | None = None, names: list[str] | None = None,
              on_pass: Callable[[RunResult], Any] | None = None,
-             sleep: Callable[[float], Any] = time.sleep) -> RunResult:
-    """Catch up every table once (or keep following with `follow`) within `max_seconds`."""
+             stop_event: threading.Event | None = None) -> RunResult:
+    """Catch up every table once (or keep following with `follow`) within `max_seconds`.
+
+    Setting `stop_event` ends the run after the batch in flight (its checkpoint committed with it).
+    """
     mappings = ctx.select(names)
     arns = preflight(ctx, mappings)
     batch = batch_size or ctx.spec.batch_size
     t0 = time.monotonic()
-    deadline = t0 + max_seconds if max_seconds else float("inf")
+    stop = Stop(t0 + max_seconds if max_seconds else float("inf"), stop_event or threading.Event())
     result = RunResult()
     while True:
         before = result.records
-        run_pass(ctx, mappings, arns, batch, deadline, result)
+        run_pass(ctx, mappings, arns, batch, stop, result)
         result.passes += 1
         result.seconds = time.monotonic() - t0
         if on_pass:
             on_pass(result)
-        if not follow or time.monotonic() >= deadline:
+        if not follow or stop():
+            result.stopped = stop.event.is_set()
             return result
         if result.records == before:
-            sleep(min(ctx.spec.poll_seconds, max(0.0, deadline - time.monotonic())))
+            stop.event.wait(min(ctx.spec.poll_seconds, max(0.0, stop.deadline - time.monotonic())))
