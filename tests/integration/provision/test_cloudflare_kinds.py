@@ -76,3 +76,29 @@ def test_geo_steering_and_service_routing(full_runtime: Any, aws_spec: Any, edge
     assert lb(edge)["steering_policy"] == "geo"
     assert set(lb(edge)["region_pools"]) == {"ENAM", "WNAM", "WEU", "EEU"}
     assert edge.server.store.load_balancer_by_name("orders.shop.local") is not None
+
+
+def test_throttled_call_is_retried_and_failover_disabled_pool_is_not_drift(
+    full_runtime: Any, aws_spec: Any, edge: Any
+) -> None:
+    from multicloud_ctl.local.faults import FaultRule
+
+    spec = aws_spec(*CF_KINDS)
+    # one 429 (with Retry-After) on creating a pool: the SDK retries it
+    edge.server.faults.arm(FaultRule(path=r"/load_balancers/pools$", status=429, count=1, method="POST", retry_after=0))
+    provision.apply(full_runtime(), spec)
+    assert edge.server.faults.rules == []
+    assert pending(provision.plan_resources(full_runtime(dry_run=True), spec)) == {}
+
+    # the failover disabled the aws pool and recorded it: that is the desired state now
+    rt = full_runtime()
+    pool = rt.cloudflare.find_pool("aws")
+    rt.cloudflare.edit_pool(pool.id, enabled=False)
+    assert [(i.address, i.path) for i in provision.find_drift(full_runtime(dry_run=True), spec)] == [
+        ("cf_pool/aws", "enabled")
+    ]
+    intended = rt.environment.env_state_dir / "failover" / "intended.json"
+    intended.parent.mkdir(parents=True, exist_ok=True)
+    intended.write_text(json.dumps({"pools": {"aws": {"enabled": False}, "azure": {"enabled": True}}}))
+    assert provision.find_drift(full_runtime(dry_run=True), spec) == []
+    assert pending(provision.plan_resources(full_runtime(dry_run=True), spec)) == {}  # apply won't undo it
