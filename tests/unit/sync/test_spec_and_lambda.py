@@ -92,11 +92,15 @@ def lambda_record(event: str, seq: int, oid: str, status: str | None = None) -> 
 def test_lambda_handler_is_idempotent_and_order_safe(tmp_path: Path) -> None:
     from multicloud_ctl.functions.aws_lambda.cdc import _setup, handle
     from multicloud_ctl.functions.cdc.schema import KeyColumn, ProjectedColumn, TableMapping
+    from multicloud_ctl.operations.sync import cdc_lambda_environment
+    from multicloud_ctl.operations.sync.context import load_spec
 
     mapping = TableMapping("Orders", "orders", (KeyColumn("order_id", "order_id"),),
                            (ProjectedColumn("status", "status", "string", 8),))
     env = {"MCCTL_FN_SQL_URL": f"sqlite:///{tmp_path / 'sql.db'}",
            "MCCTL_FN_CDC_TABLES": json.dumps([mapping.to_json()])}
+    env.update({k: v for k, v in cdc_lambda_environment(load_spec(REPO / "playbooks" / "sync.yaml"),
+                                                         "env:UNUSED").items() if k not in env})
     newer = {"Records": [lambda_record("MODIFY", 11, "a", "paid"), lambda_record("REMOVE", 12, "b")]}
     older = {"Records": [lambda_record("INSERT", 10, "a", "new"), lambda_record("INSERT", 9, "b", "new"),
                          lambda_record("INSERT", 13, "c", "way-too-long")]}
@@ -104,7 +108,7 @@ def test_lambda_handler_is_idempotent_and_order_safe(tmp_path: Path) -> None:
     assert handle(older, env)["Orders"]["dead_letters"] == 1  # late and out of order
     handle(newer, env)  # redelivered
     engine, tables, _ = _setup(env["MCCTL_FN_SQL_URL"], env["MCCTL_FN_CDC_TABLES"], "sync_checkpoints",
-                               "sync_dead_letters")
+                               "sync_dead_letters", "sync_tombstones")
     with engine.connect() as conn:
         rows = {r["order_id"]: r for r in conn.execute(select(tables.table_for("Orders"))).mappings()}
         letters = conn.execute(select(tables.dead_letters)).mappings().all()

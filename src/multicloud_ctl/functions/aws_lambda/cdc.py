@@ -9,6 +9,7 @@ Environment:
     MCCTL_FN_CDC_TABLES        JSON list of table mappings (`TableMapping.to_json()`, written by `mcctl deploy`)
     MCCTL_FN_CDC_CHECKPOINTS   checkpoint table name (default sync_checkpoints)
     MCCTL_FN_CDC_DEAD_LETTERS  dead-letter table name (default sync_dead_letters)
+    MCCTL_FN_CDC_TOMBSTONES    tombstone table name (default sync_tombstones)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from multicloud_ctl.functions.cdc.apply import apply_records, normalize_record
 from multicloud_ctl.functions.cdc.schema import (
     DEFAULT_CHECKPOINTS,
     DEFAULT_DEAD_LETTERS,
+    DEFAULT_TOMBSTONES,
     SyncTables,
     TableMapping,
     build_metadata,
@@ -34,14 +36,14 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
-def _setup(url: str, tables_json: str, checkpoints: str, dead_letters: str) -> tuple[Any, SyncTables,
-                                                                                     dict[str, TableMapping]]:
+def _setup(url: str, tables_json: str, checkpoints: str, dead_letters: str,
+           tombstones: str = DEFAULT_TOMBSTONES) -> tuple[Any, SyncTables, dict[str, TableMapping]]:
     """Engine, tables and mappings, built once per container (cold start) and per configuration."""
     from multicloud_ctl.functions.adapters.secrets import resolve
     from multicloud_ctl.functions.cdc.engine import create_sql_engine
 
     mappings = mappings_from_json(tables_json)
-    tables = build_metadata(mappings, checkpoints=checkpoints, dead_letters=dead_letters)
+    tables = build_metadata(mappings, checkpoints=checkpoints, dead_letters=dead_letters, tombstones=tombstones)
     engine = create_sql_engine(resolve(url))
     tables.metadata.create_all(engine, checkfirst=True)
     return engine, tables, {m.source: m for m in mappings}
@@ -57,7 +59,8 @@ def handle(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
     engine, tables, mappings = _setup(env.get("MCCTL_FN_SQL_URL", "sqlite:///mcctl-functions.db"),
                                       env.get("MCCTL_FN_CDC_TABLES", "[]"),
                                       env.get("MCCTL_FN_CDC_CHECKPOINTS", DEFAULT_CHECKPOINTS),
-                                      env.get("MCCTL_FN_CDC_DEAD_LETTERS", DEFAULT_DEAD_LETTERS))
+                                      env.get("MCCTL_FN_CDC_DEAD_LETTERS", DEFAULT_DEAD_LETTERS),
+                                      env.get("MCCTL_FN_CDC_TOMBSTONES", DEFAULT_TOMBSTONES))
     by_table: dict[str, list[Any]] = {}
     for raw in event.get("Records", []):
         by_table.setdefault(table_of(str(raw.get("eventSourceARN", ""))), []).append(raw)

@@ -5,7 +5,10 @@ so that the CDC Lambda runs the same code; this package adds the stream reader, 
 guard and the commands. Public surface for other verbs:
 
 - `sync_lag_seconds(runtime)`: the current RPO figure (health, failover preflight);
-- `sync_metadata(spec)`: the SQLAlchemy `MetaData` of the sync tables (migrations).
+- `sync_metadata(spec)`: the SQLAlchemy `MetaData` of the sync tables (migrations);
+- `cdc_lambda_environment(spec, sql_url_ref)`: the CDC Lambda's environment variables (deploy), whose handler
+  is `multicloud_ctl.functions.aws_lambda.cdc.handler` (attach it with an event source mapping on each table's
+  stream, in cloud environments only: moto's mapping drains the stream).
 """
 
 from __future__ import annotations
@@ -35,4 +38,18 @@ def sync_metadata(spec: SyncSpec | None = None, playbook: Path | None = None) ->
     return sync_tables(spec if spec is not None else load_spec(playbook)).metadata
 
 
-__all__: list[Any] = ["sync_lag_seconds", "sync_metadata"]
+def cdc_lambda_environment(spec: SyncSpec, sql_url_ref: str) -> dict[str, str]:
+    """Environment variables for the CDC Lambda: the SQL URL (a secret reference) and the table mappings."""
+    import json
+
+    from multicloud_ctl.operations.sync.context import mappings_from_spec
+
+    return {"MCCTL_FN_SQL_URL": sql_url_ref,
+            "MCCTL_FN_CDC_TABLES": json.dumps([m.to_json() for m in mappings_from_spec(spec)],
+                                              separators=(",", ":")),
+            "MCCTL_FN_CDC_CHECKPOINTS": spec.checkpoint_table,
+            "MCCTL_FN_CDC_DEAD_LETTERS": spec.dead_letter.table,
+            "MCCTL_FN_CDC_TOMBSTONES": spec.tombstone_table}
+
+
+__all__: list[Any] = ["cdc_lambda_environment", "sync_lag_seconds", "sync_metadata"]
