@@ -25,6 +25,7 @@ class Hosts:
     procs: dict[str, subprocess.Popen[bytes]]
     pool_id: str
     client_id: str
+    env_files: dict[str, Path]
 
     def stop(self, cloud: str) -> None:
         stop_process(self.procs[cloud])

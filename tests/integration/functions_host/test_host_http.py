@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
-from fnhost_support import API_KEY, Hosts, call, sign_up
+from fnhost_support import API_KEY, Hosts, call, sign_up, start_host
 
 pytestmark = pytest.mark.integration
 KEY = {"x-api-key": API_KEY}
@@ -105,9 +105,13 @@ def test_poison_message_is_dead_lettered_after_n_deliveries(hosts: Hosts, boto: 
     assert stats["dead_lettered"] >= 1 and stats["retried"] >= 1
 
 
-def test_stopping_a_host_makes_its_port_refuse(hosts: Hosts) -> None:
-    hosts.stop("aws")
-    port = int(hosts.aws_url.rsplit(":", 1)[1])
+def test_stopping_a_host_makes_its_port_refuse(hosts: Hosts, tmp_path: Any) -> None:
+    from multicloud_ctl.local.processes import free_port, stop_process
+
+    port = free_port()
+    proc = start_host("aws", port, hosts.env_files["aws"], tmp_path / "extra.log", "--no-bus")
+    assert call(f"http://127.0.0.1:{port}/health")[1]["cloud"] == "aws"
+    stop_process(proc)
     with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
         sock.connect(("127.0.0.1", port))
     assert call(f"{hosts.azure_url}/health")[0] == 200  # the other cloud keeps serving
