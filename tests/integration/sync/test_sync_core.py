@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -50,3 +51,45 @@ def test_backfill_then_stream_is_exact(orders: Any, sync_ctx: Any) -> None:
         tombs = {t["keys"]: t for t in conn.execute(select(sync_ctx.tables.tombstones)).mappings()}
     assert set(tombs) == {'{"order_id":{"S":"o02"}}'}  # o00 went before the backfill; o03 came back
     assert tombs['{"order_id":{"S":"o02"}}']["_seq"] > rows["o01"]["_seq"]
+
+
+def test_the_shipped_playbook_fills_the_standby_tables(ddb: Any, sync_env: Any) -> None:
+    """playbooks/sync.yaml into the functions' own tables (what the standby API reads), on both databases."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from conftest import make_table  # type: ignore[import-not-found]
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.functions.adapters.sql_schema import metadata as fn_metadata
+    from multicloud_ctl.operations.sync.backfill import backfill_table
+    from multicloud_ctl.operations.sync.context import open_context
+    from multicloud_ctl.operations.sync.run import run_sync
+    from multicloud_ctl.operations.sync.verify import verify_sync
+
+    for name, key in (("Orders", "order_id"), ("Products", "product_id"), ("Inventory", "product_id"),
+                      ("Users", "user_id")):
+        make_table(ddb, name, key)
+    ctx = open_context(Runtime(environment=sync_env), Path(__file__).resolve().parents[3] / "playbooks/sync.yaml")
+    fn_metadata.create_all(ctx.engine)
+    ddb.put_item(TableName="Products", Item={"product_id": {"S": "p1"}, "name": {"S": "Mug"},
+                                             "category": {"S": "kitchen"}, "price_cents": {"N": "999"}})
+    for m in ctx.mappings:
+        backfill_table(ctx, m, 2)
+    ddb.put_item(TableName="Orders", Item={
+        "order_id": {"S": "o1"}, "user_id": {"S": "u1"}, "status": {"S": "placed"}, "total_cents": {"N": "1998"},
+        "currency": {"S": "usd"},
+        "lines": {"L": [{"M": {"product_id": {"S": "p1"}, "quantity": {"N": "2"}, "unit_price_cents": {"N": "999"}}}]}})
+    ddb.put_item(TableName="Inventory", Item={"product_id": {"S": "p1"}, "available": {"N": "7"}})
+    ddb.put_item(TableName="Users", Item={"user_id": {"S": "u1"}, "marketing_opt_in": {"BOOL": True}})
+    ddb.delete_item(TableName="Products", Key={"product_id": {"S": "p1"}})
+    assert run_sync(ctx).records == 4
+    with ctx.engine.connect() as conn:
+        order = conn.execute(select(fn_metadata.tables["orders"])).mappings().one()
+        stock = conn.execute(select(fn_metadata.tables["inventory"])).mappings().one()
+        user = conn.execute(select(fn_metadata.tables["users"])).mappings().one()
+        assert conn.execute(select(fn_metadata.tables["products"])).all() == []
+    assert json.loads(order["lines"]) == [{"product_id": "p1", "quantity": 2, "unit_price_cents": 999}]
+    assert order["total_cents"] == 1998 and order["status"] == "placed" and order["email"] is None
+    assert stock["available"] == 7 and user["marketing_opt_in"] is True
+    assert all(v.ok for v in verify_sync(ctx))
