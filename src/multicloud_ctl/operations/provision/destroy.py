@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from multicloud_ctl.operations.provision.model import ResourcePlan
-from multicloud_ctl.operations.provision.planner import READ_WORKERS, Provisioner
+from multicloud_ctl.operations.provision.planner import READ_WORKERS, Provisioner, warm_clients
 from multicloud_ctl.operations.provision.registry import KINDS
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ def destroy_plans(prov: Provisioner) -> list[ResourcePlan]:
     def tags(res: Resource) -> dict[str, str] | None:
         return KINDS[res.kind].live_tags(prov.runtime, res)
 
+    warm_clients(prov.runtime, {KINDS[r.kind].provider for r in resources})
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         live = list(pool.map(tags, resources))
     out = []

@@ -59,6 +59,14 @@ def order(resources: list[Resource]) -> list[Resource]:
     return out
 
 
+def warm_clients(runtime: Runtime, providers: set[str]) -> None:
+    """Build the provider clients once, before reader threads race to build (and count on) them."""
+    if "azure" in providers:
+        _ = runtime.azure.resources
+    if "cloudflare" in providers:
+        _ = runtime.cloudflare.sdk
+
+
 def load_intended(runtime: Runtime) -> dict[str, Any]:
     """`<state_dir>/failover/intended.json` (the failover verb's record of the pool order it set), or {}."""
     path = runtime.environment.env_state_dir / "failover" / "intended.json"
@@ -114,6 +122,7 @@ class Provisioner:
         def read(res: Resource) -> dict[str, Any] | None:
             return KINDS[res.kind].read(self.runtime, res)
 
+        warm_clients(self.runtime, {KINDS[r.kind].provider for r in resources})
         with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
             return list(pool.map(read, resources))
 
