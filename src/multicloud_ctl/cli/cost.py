@@ -155,6 +155,8 @@ def forecast(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLAY
     result = forecast_view(sources, spec, today=_today(), ce_forecast=probe)
     for note in result.notes:
         console.warn(note)
+    for method in sorted({p.method for p in result.providers}):
+        console.info(f"method: {method}")
     data, columns, rows = forecast_view_data(result)
     console.emit(data, columns=columns, rows=rows, title=f"Forecast to {result.month_end} (UTC)")
     if result.budgets and not console.json_mode:

@@ -265,7 +265,7 @@ def inject_ce(moto_url: str, pages: list[dict[str, Any]], account_id: str) -> No
 BUCKET_USAGE = {
     "product_images": (180.0, 240000.0, 0.4),
     "static_assets": (12.0, 900000.0, 0.05),
-    "artifacts": (42.0, 30.0, 8.0),
+    "artifacts": (420.0, 30.0, 8.0),
 }
 # function -> (average duration ms, invocations per day)
 FUNCTION_USAGE = [(85.0, 420000.0), (140.0, 160000.0), (610.0, 90000.0), (45.0, 260000.0)]

@@ -181,31 +181,32 @@ def test_anomalies_find_the_planted_spikes(cli: Any, cost_config_dir: Path, play
     assert failing.exit_code == 3
 
 
-def test_recommend_lists_every_area(cli: Any, cost_config_dir: Path, playbook: Any) -> None:
+def test_recommend_lists_every_area(cli: Any, cost_config_dir: Path, playbook: Any, azurite: Any,
+                                    local_env: Any) -> None:
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.providers.azure.blob import backup_container
+
+    container = backup_container(Runtime(environment=local_env), local_env.azure.storage.backups_container)
+    container.ensure()
+    container.upload("snapshots/demo/manifest.json", b"{}" * 2048, {"kind": "manifest"})
     _seed(cli, cost_config_dir)
-    r = cli(
-        "--config-dir",
-        str(cost_config_dir),
-        "--output",
-        "json",
-        "cost",
-        "recommend",
-        "--playbook",
-        str(playbook(BIG_BUDGETS)),
-    )
+    r = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "recommend",
+            "--playbook", str(playbook(BIG_BUDGETS)))
     assert r.exit_code == 0, r.stderr
-    recs = json.loads(r.stdout)["recommendations"]
+    doc = json.loads(r.stdout)
+    recs = doc["recommendations"]
     areas = {x["area"] for x in recs}
-    assert {
-        "storage tiering",
-        "lambda memory",
-        "dynamodb capacity",
-        "commitments",
-        "data transfer",
-        "idle standby",
-    } <= areas
+    assert {"storage tiering", "lambda memory", "dynamodb capacity", "commitments", "data transfer",
+            "idle standby"} <= areas
+    by_finding = {x["finding"].split(": ")[0]: x for x in recs}
+    assert by_finding["s3://mcctl-artifacts"]["status"] == "recommended"  # 420 GB, hardly read
+    assert by_finding["s3://static-assets"]["status"] == "ok"  # hot
+    assert by_finding["Products"]["status"] == "recommended" and by_finding["Orders"]["status"] == "ok"
+    blob = next(x for x in recs if x["provider"] == "Azure" and x["area"] == "storage tiering")
+    assert blob["status"] == "info" and "1 blobs" in blob["finding"]  # reached Azurite, nothing aged yet
     unavailable = [x for x in recs if x["status"] == "unavailable"]
     assert any(x["provider"] == "AWS" and x["area"] == "commitments" for x in unavailable)
+    assert doc["total_monthly_saving"]["USD"] > 0
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,7 @@ def _service_bars(report: CostReport, limit: int = 25, width: int = 1000) -> str
 
 def _budget_burn(budgets: Sequence[BudgetStatus], width: int = 1000) -> str:
     if not budgets:
-        return "<p>No budgets in the Cost playbook.</p>"
+        return "<p>No budgets evaluated (none in the Cost playbook, or --no-budgets).</p>"
     row_h, label_w = 34, 260
     height = row_h * len(budgets) + 10
     scale_max = max(max(b.forecast_high, b.amount) for b in budgets) or 1.0

@@ -43,7 +43,7 @@ def forecast_view_data(result: Any) -> View:
             "budgets": budget_json(result.budgets), "notes": result.notes}
     columns = ["Provider", "Currency", "Month to date", "Rest of month", "Month end", "80% band", "Method"]
     rows = [[p.provider, p.currency, money(p.month_to_date), money(p.remaining), money(p.month_end_total),
-             f"{money(p.month_to_date + p.low)} .. {money(p.month_to_date + p.high)}", p.method]
+             f"{money(p.month_to_date + p.low)} .. {money(p.month_to_date + p.high)}", p.method.split(" (")[0]]
             for p in result.providers]
     return data, columns, rows
 

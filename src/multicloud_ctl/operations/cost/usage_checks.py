@@ -53,7 +53,7 @@ def s3_tiering(cw: Any, buckets: dict[str, str], now: datetime) -> list[Recommen
         per_gb = reads_month / gb if gb else 0.0
         # retrieval volume is bounded by reads x (stored GB / reads-per-object); use 1 GB read per 1k GETs/GB
         saving = gb * (S3_STANDARD - S3_IA) - min(reads_month / 1000.0, gb * 4) * S3_IA_READ
-        if per_gb < 50 and saving > 0.5:
+        if per_gb < 50 and saving > 0:
             out.append(
                 Recommendation(
                     "storage tiering",
@@ -69,7 +69,7 @@ def s3_tiering(cw: Any, buckets: dict[str, str], now: datetime) -> list[Recommen
                 Recommendation(
                     "storage tiering",
                     "AWS",
-                    f"s3://{bucket}: {gb:,.0f} GB read {per_gb:,.0f} times per GB-month: keep Standard",
+                    f"s3://{bucket}: {gb:,.0f} GB, {per_gb:,.0f} GETs per GB-month: keep Standard",
                     0.0,
                     "ok",
                 )

@@ -154,7 +154,7 @@ def forecast_view(
                     "Cost Explorer get_cost_forecast (80% prediction interval)",
                 )
             except (ProviderError, KeyError, ValueError) as exc:
-                notes.append(f"AWS: Cost Explorer forecast unavailable ({exc}); using our own: {METHOD}")
+                notes.append(f"AWS: Cost Explorer forecast unavailable ({exc}); using our own forecast")
         out.append(result)
     budgets = evaluate_budgets(spec.budgets, data.records, today, window.start)
     return ForecastResult(today, month_end(today), out, budgets, notes + data.warnings)

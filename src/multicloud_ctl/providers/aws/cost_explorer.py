@@ -101,6 +101,8 @@ def _code_and_message(err: dict[str, Any]) -> tuple[str, str]:
     fields = dict(_XML_FIELD.findall(message))
     if fields:
         code, message = fields.get("Code", code), fields.get("Message", message)
+    elif "<html" in message.lower():  # an HTML error page (an emulator's 500): the status says it all
+        message = "the endpoint answered with an HTML error page, not an API error"
     return code, message or code
 
 
