@@ -48,22 +48,28 @@ def main() -> None:
     ctl = OriginController(origins)
     try:
         base = load_environment("local", REPO / "config")
-        ports = base.local.ports.model_copy(update={"moto": moto.port, "edge_api": api.port,
-                                                    "edge_proxy": proxy.port})
-        env = base.model_copy(update={
-            "state_dir": tmp / "state",
-            "local": base.local.model_copy(update={"ports": ports}),
-            "cloudflare": base.cloudflare.model_copy(update={
-                "pools": {c: [o.address] for c, o in origins.items()}}),
-        })
+        ports = base.local.ports.model_copy(update={"moto": moto.port, "edge_api": api.port, "edge_proxy": proxy.port})
+        env = base.model_copy(
+            update={
+                "state_dir": tmp / "state",
+                "local": base.local.model_copy(update={"ports": ports}),
+                "cloudflare": base.cloudflare.model_copy(
+                    update={"pools": {c: [o.address] for c, o in origins.items()}}
+                ),
+            }
+        )
         runtime = Runtime(env)
         from multicloud_ctl.providers.cloudflare.models import Origin
 
         cf = runtime.cloudflare
         mon = cf.create_monitor(type="http", path="/health", interval=1, timeout=1, retries=0, expected_codes="200")
         ids = {c: cf.create_pool(c, [Origin(f"{c}-1", o.address)], monitor=mon.id).id for c, o in origins.items()}
-        cf.create_load_balancer("api.shop.local", [ids["aws"], ids["azure"]], ids["azure"],
-                                session_affinity_attributes={"zero_downtime_failover": "temporary"})
+        cf.create_load_balancer(
+            "api.shop.local",
+            [ids["aws"], ids["azure"]],
+            ids["azure"],
+            session_affinity_attributes={"zero_downtime_failover": "temporary"},
+        )
         fo: FailoverSpec = load_playbook(REPO / "playbooks" / "failover-azure.yaml", "Failover").spec
         fo = fo.model_copy(update={"preflight": fo.preflight.model_copy(update={"max_backup_age_seconds": None})})
         drill: DrillSpec = load_playbook(REPO / "playbooks" / "drill.yaml", "Drill").spec
@@ -73,8 +79,17 @@ def main() -> None:
         for _ in range(args.runs):
             report = run_drill(runtime, drill, fo, outage=Outage("aws", inject, env.name))
             t = report.traffic
-            rows.append((report.rto_s, report.rpo_s, t["error_rate"], t["errors"], t["requests"],
-                         t["longest_error_run_s"], report.status))
+            rows.append(
+                (
+                    report.rto_s,
+                    report.rpo_s,
+                    t["error_rate"],
+                    t["errors"],
+                    t["requests"],
+                    t["longest_error_run_s"],
+                    report.status,
+                )
+            )
     finally:
         ctl.close()
         for o in origins.values():
@@ -84,13 +99,21 @@ def main() -> None:
         moto.stop()
     print(f"{'run':>3} {'RTO s':>6} {'RPO s':>6} {'errors':>12} {'rate':>6} {'longest err run s':>18} status")
     for i, (rto, rpo, rate, errs, total, longest, status) in enumerate(rows, 1):
-        print(f"{i:>3} {rto:>6.3f} {str(rpo):>6} {f'{errs}/{total}':>12} {rate:>6.1%} {longest:>18.3f} {status}")
+        print(f"{i:>3} {rto:>6.3f} {rpo!s:>6} {f'{errs}/{total}':>12} {rate:>6.1%} {longest:>18.3f} {status}")
     rto_median = statistics.median(r[0] for r in rows)
     print(f"median RTO {rto_median:.3f} s (goal < 5 s) -> {'PASS' if rto_median < 5 else 'MISS'}")
-    print(json.dumps({"bench": "drill", "runs": len(rows), "rto_s_median": rto_median,
-                      "rto_s_max": max(r[0] for r in rows),
-                      "error_rate_median": statistics.median(r[2] for r in rows),
-                      "longest_error_run_s_median": statistics.median(r[5] for r in rows)}))
+    print(
+        json.dumps(
+            {
+                "bench": "drill",
+                "runs": len(rows),
+                "rto_s_median": rto_median,
+                "rto_s_max": max(r[0] for r in rows),
+                "error_rate_median": statistics.median(r[2] for r in rows),
+                "longest_error_run_s_median": statistics.median(r[5] for r in rows),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,9 @@ def main() -> None:
     warns = [parse_condition("[RESPONSE_TIME] < 1000")]
 
     def check(i: int) -> Check:
-        return Check(f"ep{i}", "endpoint", 5.0,
-                     lambda: judge(f"ep{i}", f"{base}/health?i={i}", conds, warns, timeout=5.0))
+        return Check(
+            f"ep{i}", "endpoint", 5.0, lambda: judge(f"ep{i}", f"{base}/health?i={i}", conds, warns, timeout=5.0)
+        )
 
     checks = [check(i) for i in range(args.endpoints)]
     run_checks(checks[:2])  # warm up imports and the server
@@ -92,15 +93,29 @@ def main() -> None:
         print(f"{i:>5} {total:>9.1f} {slowest:>17.1f} {ratio:>6.2f}")
     median = statistics.median(r[2] for r in rows)
     worst = max(r[2] for r in rows)
-    print(f"{args.endpoints} endpoints x {args.delay_ms:g} ms: median ratio {median:.2f}, worst {worst:.2f} "
-          f"(goal <= 1.5) -> {'PASS' if median <= 1.5 else 'MISS'}")
+    print(
+        f"{args.endpoints} endpoints x {args.delay_ms:g} ms: median ratio {median:.2f}, worst {worst:.2f} "
+        f"(goal <= 1.5) -> {'PASS' if median <= 1.5 else 'MISS'}"
+    )
     round_median = statistics.median(r[0] for r in rows)
-    print(f"one endpoint checked alone: {alone:.1f} ms; a round of {args.endpoints} is {round_median / alone:.2f}x that")
-    print(json.dumps({"bench": "health", "endpoints": args.endpoints, "delay_ms": args.delay_ms,
-                      "alone_ms": round(alone, 1), "ratio_vs_alone": round(round_median / alone, 3),
-                      "round_ms_median": round(statistics.median(r[0] for r in rows), 1),
-                      "slowest_ms_median": round(statistics.median(r[1] for r in rows), 1),
-                      "ratio_median": round(median, 3), "ratio_worst": round(worst, 3)}))
+    print(
+        f"one endpoint checked alone: {alone:.1f} ms; a round of {args.endpoints} is {round_median / alone:.2f}x that"
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "health",
+                "endpoints": args.endpoints,
+                "delay_ms": args.delay_ms,
+                "alone_ms": round(alone, 1),
+                "ratio_vs_alone": round(round_median / alone, 3),
+                "round_ms_median": round(statistics.median(r[0] for r in rows), 1),
+                "slowest_ms_median": round(statistics.median(r[1] for r in rows), 1),
+                "ratio_median": round(median, 3),
+                "ratio_worst": round(worst, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

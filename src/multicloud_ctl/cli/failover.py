@@ -85,17 +85,12 @@ def failover(
         confirm=confirm,
         inputs=inputs,
     )
-    rows = [
-        (c.name, {True: "ok", False: "FAILED", None: "unknown"}[c.ok], c.detail) for c in outcome.preflight
-    ]
+    rows = [(c.name, {True: "ok", False: "FAILED", None: "unknown"}[c.ok], c.detail) for c in outcome.preflight]
     if outcome.status == "planned":
         show_plan(state, outcome.plan, title=f"failover to {to} (dry run)")
-        console.emit(
-            {"dry_run": True, **outcome.to_dict()}, columns=["preflight", "result", "detail"], rows=rows
-        )
+        console.emit({"dry_run": True, **outcome.to_dict()}, columns=["preflight", "result", "detail"], rows=rows)
         console.info(
-            f"dry run: {len(outcome.plan.mutating_steps)} change(s) planned, none made "
-            f"(journal {outcome.journal})"
+            f"dry run: {len(outcome.plan.mutating_steps)} change(s) planned, none made (journal {outcome.journal})"
         )
         return
     console.emit(outcome.to_dict(), columns=["preflight", "result", "detail"], rows=rows)
@@ -156,11 +151,11 @@ def status(ctx: typer.Context, limit: int = typer.Option(5, "--limit", help="How
 def drill(
     ctx: typer.Context,
     to: str = typer.Option("azure", "--to", help="azure or aws: the cloud to fail over to and back from."),
-    inject: str = typer.Option(
-        None, "--inject", help="outage: stop the serving cloud's functions host first."
-    ),
+    inject: str = typer.Option(None, "--inject", help="outage: stop the serving cloud's functions host first."),
     playbook: Path = typer.Option(Path("playbooks/drill.yaml"), "--playbook", "-p", help="Drill playbook."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    force: bool = typer.Option(False, "--force", help="Override a failed failover preflight (needs --reason)."),
+    reason: str = typer.Option(None, "--reason", help="Why the preflight is overridden (journaled)."),
 ) -> None:
     """Failover drill: steady state, [inject], fail over, verify, fail back, steady state; RTO, RPO, errors."""
     from multicloud_ctl.cli.runner import make_runtime
@@ -170,6 +165,8 @@ def drill(
     from multicloud_ctl.operations.failover.inject import outage_for
 
     to = _cloud(to) or "azure"
+    if force and not (reason or "").strip():
+        raise UsageError("--force needs --reason TEXT (it is recorded in the journal)")
     if inject not in (None, "outage"):
         raise UsageError(f"--inject knows only 'outage', not {inject!r}")
     state = get_state(ctx)
@@ -191,7 +188,14 @@ def drill(
         book.spec,
         outage=outage,
         on_phase=console.info,
-        inputs={"to": to, "inject": inject, "playbook": str(playbook)},
+        inputs={
+            "to": to,
+            "inject": inject,
+            "playbook": str(playbook),
+            "force": force,
+            "reason": reason if force else None,
+        },
+        force_reason=reason if force else None,
     )
     obj = spec.objectives
     t = report.traffic

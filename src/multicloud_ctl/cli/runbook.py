@@ -27,6 +27,7 @@ def show(ctx: typer.Context, name: str = typer.Argument(..., help="provider-fail
     from rich.text import Text
 
     from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.operations.failover.runbook import age
     from multicloud_ctl.operations.failover.runbook import show as build
 
     state = get_state(ctx)
@@ -43,9 +44,9 @@ def show(ctx: typer.Context, name: str = typer.Argument(..., help="provider-fail
         ("aws origins", _health(facts["aws"]["healthy"]), facts["aws"]["detail"]),
         ("azure origins", _health(facts["azure"]["healthy"]), facts["azure"]["detail"]),
         ("edge serves", edge.get("serving") or "-", "" if edge["reachable"] else edge["detail"]),
-        ("sync lag", str(facts["sync_lag_seconds"]), "seconds; the RPO if AWS is lost"),
-        ("last daily backup", str(facts["backup_age_seconds"]["daily"]), "seconds ago"),
-        ("last weekly backup", str(facts["backup_age_seconds"]["weekly"]), "seconds ago"),
+        ("sync lag", age(facts["sync_lag_seconds"]), "the data-loss window (RPO) if AWS is lost"),
+        ("last daily backup", age(facts["backup_age_seconds"]["daily"]), "age of the newest"),
+        ("last weekly backup", age(facts["backup_age_seconds"]["weekly"]), "age of the newest"),
     ]
     console.table(["fact", "now", "detail"], rows, title="live facts")
     console.print("")

@@ -123,6 +123,16 @@ def _functions_steps() -> list[DemoStep]:
 DEMO_STEPS += _functions_steps()
 
 
+def _failover_steps() -> list[DemoStep]:
+    """A failover drill with an injected AWS outage (operations/failover/sandbox.py, issue 7)."""
+    from multicloud_ctl.operations.failover.sandbox import STEPS
+
+    return [DemoStep(name, run) for name, run in STEPS]
+
+
+DEMO_STEPS += _failover_steps()
+
+
 def run_demo(
     ctx: DemoContext, steps: list[DemoStep] | None = None, clock: Callable[[], float] = time.monotonic
 ) -> list[DemoResult]:

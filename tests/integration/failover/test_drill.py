@@ -120,7 +120,7 @@ def test_ctrl_c_in_the_middle_of_a_drill_still_fails_back(
         assert lb_state(fo_env, lb)[0][0] == "azure", "the drill never failed over"
         time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -67,9 +67,7 @@ def test_all_ok_exit_0_table(cli: Any, config_dir: Path, endpoint: Any, tmp_path
     assert "api" in res.stdout and "HTTP 200" in res.stdout
 
 
-def test_failing_endpoint_exit_3_json_and_nagios_2(
-    cli: Any, config_dir: Path, endpoint: Any, tmp_path: Path
-) -> None:
+def test_failing_endpoint_exit_3_json_and_nagios_2(cli: Any, config_dir: Path, endpoint: Any, tmp_path: Path) -> None:
     endpoint.answer = (200, {"status": "degraded"})
     url = f"http://127.0.0.1:{endpoint.server_address[1]}"
     book = str(playbook(tmp_path, url))
@@ -113,9 +111,7 @@ def test_watch_debounces_a_blip(cli: Any, config_dir: Path, endpoint: Any, tmp_p
     assert res.stdout.count('"status": "ok"') >= 2
 
 
-def test_data_plane_checks(
-    cli: Any, config_dir: Path, local_env: Any, endpoint: Any, tmp_path: Path, aws: str
-) -> None:
+def test_data_plane_checks(cli: Any, config_dir: Path, local_env: Any, endpoint: Any, tmp_path: Path, aws: str) -> None:
     sqs = boto3.client("sqs", endpoint_url=aws, region_name="us-east-1")
     q = sqs.create_queue(QueueName="orders-dlq")["QueueUrl"]
     for i in range(3):

@@ -51,9 +51,7 @@ def test_a_raising_check_is_unknown() -> None:
 
 
 def test_skipped_does_not_degrade() -> None:
-    report = HealthReport(
-        [CheckResult("a", "t", Status.OK, ""), CheckResult("b", "t", Status.SKIPPED, "")], "", 0
-    )
+    report = HealthReport([CheckResult("a", "t", Status.OK, ""), CheckResult("b", "t", Status.SKIPPED, "")], "", 0)
     assert report.status is Status.OK
 
 
@@ -103,9 +101,7 @@ def test_nagios_status_line_perfdata_and_code() -> None:
     report = HealthReport(
         [
             CheckResult("edge", "endpoint", Status.OK, "HTTP 200", value=4.25, unit="ms"),
-            CheckResult(
-                "sync-lag", "sync_lag", Status.WARNING, "lag 90s", value=90, unit="s", warn=60, critical=300
-            ),
+            CheckResult("sync-lag", "sync_lag", Status.WARNING, "lag 90s", value=90, unit="s", warn=60, critical=300),
             CheckResult("sql", "sql", Status.SKIPPED, "n/a"),
         ],
         "",
@@ -114,8 +110,7 @@ def test_nagios_status_line_perfdata_and_code() -> None:
     lines, code = render(report)
     assert code == 1
     assert lines[0] == (
-        "MCCTL HEALTH WARNING - 0 critical, 1 warning, 0 unknown, 1 ok | "
-        "'edge_ms'=4.25ms;;;0; 'sync-lag'=90s;60;300;0;"
+        "MCCTL HEALTH WARNING - 0 critical, 1 warning, 0 unknown, 1 ok | 'edge_ms'=4.25ms;;;0; 'sync-lag'=90s;60;300;0;"
     )
     assert lines[1:] == ["WARNING sync-lag: lag 90s"]
     crit = HealthReport(

@@ -79,9 +79,7 @@ def probe_origin(address: str, monitor: dict[str, Any]) -> tuple[bool, dict[str,
         else:
             conn = http.client.HTTPConnection(host, port, timeout=timeout)
         try:
-            headers = {
-                k: (v[0] if isinstance(v, list) else v) for k, v in (monitor.get("header") or {}).items()
-            }
+            headers = {k: (v[0] if isinstance(v, list) else v) for k, v in (monitor.get("header") or {}).items()}
             conn.request(monitor.get("method") or "GET", monitor.get("path") or "/", headers=headers)
             resp = conn.getresponse()
             body = resp.read(1 << 16)

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 LOOPBACK = "127.0.0.1"
 HOP_BY_HOP = {
+    "server",
+    "date",
     "connection",
     "keep-alive",
     "proxy-authenticate",
@@ -63,9 +65,7 @@ def pick_load_balancer(store: EdgeStore, host: str) -> dict[str, Any] | None:
     return lbs[0] if len(lbs) == 1 else None
 
 
-def _usable(
-    store: EdgeStore, pool_id: str, pool: dict[str, Any], *, need_healthy: bool
-) -> list[dict[str, Any]]:
+def _usable(store: EdgeStore, pool_id: str, pool: dict[str, Any], *, need_healthy: bool) -> list[dict[str, Any]]:
     return [
         o
         for o in pool.get("origins") or []
@@ -176,9 +176,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
     def _forward(self, choice: Choice, body: bytes, ray: str) -> bool:
         address = str(choice.origin["address"])
         host, _, port = address.rpartition(":")
-        conn = http.client.HTTPConnection(
-            host or address, int(port) if port else 80, timeout=self.server.timeout
-        )
+        conn = http.client.HTTPConnection(host or address, int(port) if port else 80, timeout=self.server.timeout)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         headers.update(
             {
@@ -246,9 +244,7 @@ class ProxyHandle:
         self.thread.join(timeout=5)
 
 
-def start_proxy(
-    store: EdgeStore, port: int, *, verbose: bool = False, monitor_tick: float = 0.05
-) -> ProxyHandle:
+def start_proxy(store: EdgeStore, port: int, *, verbose: bool = False, monitor_tick: float = 0.05) -> ProxyHandle:
     """Start the proxy on 127.0.0.1:port (0 = any free port) and the health monitors, both over `store`."""
     monitors = MonitorRunner(store, tick=monitor_tick).start()
     server = ProxyServer(store, port, verbose=verbose)

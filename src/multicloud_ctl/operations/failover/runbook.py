@@ -69,12 +69,13 @@ def gather_facts(runtime: Runtime, timeout: float = 10.0) -> dict[str, Any]:
             "default_pools": snap.default_pools,
             "pool_ids": {n: p.id for n, p in snap.pools.items()},
         }
-    facts["sync_lag_seconds"] = got["lag"]
+    facts["sync_lag_seconds"] = "unbounded (never backfilled)" if got["lag"] == float("inf") else got["lag"]
     facts["backup_age_seconds"] = {"daily": got["daily"], "weekly": got["weekly"]}
     return facts
 
 
-def _age(value: Any) -> str:
+def age(value: Any) -> str:
+    """A figure in seconds for humans (`2.1 h`, `4.0 s`), or what stands in for it."""
     if isinstance(value, int | float):
         return (
             "unbounded (never backfilled)"
@@ -108,9 +109,9 @@ def provider_failure(runtime: Runtime) -> dict[str, Any]:
             "run": f"mcctl {e} lock status",
         },
         {
-            "do": f"Note the data position: sync lag {_age(facts['sync_lag_seconds'])} is the data-loss window "
-            f"(RPO) if AWS is the failed side; last daily backup {_age(facts['backup_age_seconds']['daily'])}"
-            f" ago, weekly {_age(facts['backup_age_seconds']['weekly'])} ago.",
+            "do": f"Note the data position: sync lag {age(facts['sync_lag_seconds'])} is the data-loss window "
+            f"(RPO) if AWS is the failed side; last daily backup: {age(facts['backup_age_seconds']['daily'])}; "
+            f"last weekly backup: {age(facts['backup_age_seconds']['weekly'])}.",
             "run": f"mcctl {e} sync status",
         },
     ]
