@@ -1,6 +1,6 @@
 """`mcctl cost`: one FOCUS 1.2 cost report for AWS and Azure, budgets, forecast, anomalies, recommendations.
 
-Every command only reads the clouds (`seed` writes sandbox data and refuses any non-local environment).
+Every command only reads the clouds; `seed` writes sandbox data (journaled) and refuses non-local environments.
 Exit 3 when a budget is forecast to be exceeded by month end (report, forecast), so CI can gate on it.
 """
 
@@ -238,17 +238,26 @@ def seed(
                            columns=["Cloud", "Endpoint", "What"], rows=[r for r in plan if r[0] in clouds],
                            title="cost seed plan (dry run: nothing changed)")
         return
+    from multicloud_ctl.cli.console import to_jsonable
+    from multicloud_ctl.cli.runner import make_runtime
+
+    runtime = make_runtime(state)
     sources = _sources(state, provider)
     metrics = None
     if "aws" in clouds:
-        from multicloud_ctl.cli.runner import make_runtime
         from multicloud_ctl.providers.aws.cloudwatch_metrics import CloudWatchMetrics
 
-        metrics = (CloudWatchMetrics(make_runtime(state).aws.client("cloudwatch")), env)
-    summary = seed_cost(moto_url=endpoints.aws if "aws" in clouds else None,
-                        arm_url=endpoints.arm if "azure" in clouds else None, ce=sources.aws,
-                        aws_account=env.aws.account_id, azure_subscription=env.azure.subscription_id,
-                        today=today, days=days, seed=seed_value, metrics=metrics)
+        metrics = (CloudWatchMetrics(runtime.aws.client("cloudwatch")), env)
+    journal = runtime.journal("cost seed", {"days": days, "seed": seed_value, "clouds": list(clouds)})
+    try:
+        summary = seed_cost(moto_url=endpoints.aws if "aws" in clouds else None,
+                            arm_url=endpoints.arm if "azure" in clouds else None, ce=sources.aws,
+                            aws_account=env.aws.account_id, azure_subscription=env.azure.subscription_id,
+                            today=today, days=days, seed=seed_value, metrics=metrics)
+    except BaseException as exc:
+        journal.finish("failed", error=str(exc))
+        raise
+    journal.finish("ok", result=to_jsonable(summary))
     state.console.emit(summary, columns=["From", "To", "AWS rows", "Azure rows", "CE queries primed", "metrics"],
                        rows=[[summary.first_day, summary.last_day, summary.aws_rows if "aws" in clouds else 0,
                               summary.azure_rows if "azure" in clouds else 0, summary.primed_queries,

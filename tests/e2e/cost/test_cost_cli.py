@@ -284,3 +284,27 @@ def test_demo_step_seeds_and_reports_in_fresh_processes(cost_config_dir: Path, t
     summary = cost_demo_step(ctx)
     assert "90 days seeded" in summary and "AWS" in summary and "Azure" in summary
     assert (env.env_state_dir / "cost-report.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_forbidden_cost_management_is_one_line_with_hint(cli: Any, cost_config_dir: Path, arm_url: str) -> None:
+    from multicloud_ctl.local.cost_seed import post_json
+
+    post_json(f"{arm_url}/_mcctl/costmanagement/faults?api-version=sandbox", {"deny": True},
+              headers={"Authorization": "Bearer sandbox-token"})
+    r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--provider", "azure")
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("error:") and "403" in lines[0]
+    assert lines[1].startswith("hint:") and "Cost Management Reader" in lines[1]
+
+
+def test_seed_dry_run_changes_nothing_and_real_seed_is_journaled(cli: Any, cost_config_dir: Path,
+                                                                 local_env: Any) -> None:
+    dry = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "seed", "--dry-run")
+    assert dry.exit_code == 0 and json.loads(dry.stdout)["dry_run"] is True
+    empty = cli("--config-dir", str(cost_config_dir), "cost", "report", "--last", "7d", "--no-budgets")
+    assert "no cost data" in empty.stderr
+    _seed(cli, cost_config_dir)
+    journals = list((local_env.state_dir / local_env.name / "journal").glob("*.json"))
+    docs = [json.loads(p.read_text()) for p in journals]
+    assert any(d.get("verb") == "cost seed" and d.get("status") == "ok" for d in docs), docs
