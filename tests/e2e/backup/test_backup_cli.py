@@ -1,4 +1,4 @@
-"""`mcctl backup ...` end to end: dry run, confirmation, lock refusal, SIGKILL + resume, verify exit 3, list."""
+"""`mcctl backup ...` end to end: dry run, confirmation, lock refusal, SIGKILL + resume, verify exit 3."""
 
 from __future__ import annotations
 

@@ -51,7 +51,6 @@ def mutating_calls(runtime: Runtime, store: BackupStore) -> dict[str, int]:
 def journaled(runtime: Runtime, verb: str, inputs: dict[str, Any], *, lease: bool) -> Iterator[Journal]:
     """Journal + `run_lock(runtime, "backup")`; a failure, refusal or interrupt is recorded and re-raised."""
     from multicloud_ctl.engine.lock import run_lock
-
     from multicloud_ctl.operations.backup.reclaim import reclaim_dead_lease
 
     journal = runtime.journal(verb, inputs)

@@ -22,10 +22,15 @@ class BackupStore:
     layout: BackupLayout
     blobs: BlobContainer
 
+    _s3: S3Client | None = None
+
     def s3(self) -> S3Client:
+        """One S3 client (and connection pool) per store."""
         from multicloud_ctl.providers.aws.s3 import S3Client
 
-        return S3Client(self.runtime.aws.client("s3"))
+        if self._s3 is None:
+            self._s3 = S3Client(self.runtime.aws.client("s3"))
+        return self._s3
 
     def now(self) -> datetime:
         return self.runtime.clock()
