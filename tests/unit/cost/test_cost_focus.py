@@ -125,6 +125,14 @@ def test_the_validator_catches_each_kind_of_violation(column_name: str, value: o
     assert len(problems) == 1 and column_name in problems[0] and why in problems[0]
 
 
+def test_charge_period_must_sit_inside_the_billing_period() -> None:
+    row = to_focus_row(_record())
+    row["ChargePeriodEnd"] = "2026-02-02T00:00:00Z"
+    assert validate_focus_rows([row]) == ["row 0: the charge period must lie inside the billing period"]
+    row["ChargePeriodEnd"] = row["ChargePeriodStart"]
+    assert validate_focus_rows([row]) == ["row 0: ChargePeriodEnd must be after ChargePeriodStart"]
+
+
 def test_missing_and_unknown_columns_are_reported() -> None:
     row = to_focus_row(_record())
     del row["ListCost"]

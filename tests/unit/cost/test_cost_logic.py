@@ -140,3 +140,10 @@ def test_cost_playbook_in_repo_validates() -> None:
     assert isinstance(pb.spec, CostSpec) and len(pb.spec.budgets) == 4
     with pytest.raises(ValueError, match="unique"):
         CostSpec(budgets=[Budget(name="a", monthly=1), Budget(name="a", monthly=2)])
+
+
+def test_usage_date_forms() -> None:
+    from multicloud_ctl.operations.cost.sources import _usage_day
+
+    assert _usage_day(20260131) == _usage_day(20260131.0) == _usage_day("2026-01-31T00:00:00") == date(2026, 1, 31)
+    assert _usage_day("garbage") is None and _usage_day(None) is None

@@ -170,12 +170,33 @@ def _type_ok(col: FocusColumn, value: Any) -> str | None:
     return None
 
 
+def _when(value: Any) -> datetime | None:
+    """An aware datetime, or None (type errors are reported by the column checks, not twice)."""
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def _relations(row: Mapping[str, Any]) -> list[str]:
+    """Cross-column rules: a charge period is non-empty and lies inside its billing period."""
+    start, end = _when(row.get("ChargePeriodStart")), _when(row.get("ChargePeriodEnd"))
+    bill_start, bill_end = _when(row.get("BillingPeriodStart")), _when(row.get("BillingPeriodEnd"))
+    out = []
+    if start and end and not start < end:
+        out.append("ChargePeriodEnd must be after ChargePeriodStart")
+    if start and end and bill_start and bill_end and not (bill_start <= start and end <= bill_end):
+        out.append("the charge period must lie inside the billing period")
+    return out
+
+
 def validate_focus_rows(rows: Iterable[Mapping[str, Any]], *, limit: int = 20) -> list[str]:
     """Problems found when checking rows against the column list (empty when every row conforms).
 
     Checks: exactly the FOCUS columns (no custom ones unless prefixed `x_`), nulls only where allowed
-    (an empty CSV cell counts as null), data types, allowed values, and BilledCost/EffectiveCost currency
-    consistency is left to the caller.
+    (an empty CSV cell counts as null), data types, allowed values, and that each charge period is
+    non-empty and inside its billing period.
     """
     problems: list[str] = []
     for index, row in enumerate(rows):
@@ -194,6 +215,7 @@ def validate_focus_rows(rows: Iterable[Mapping[str, Any]], *, limit: int = 20) -
             why = _type_ok(col, value)
             if why:
                 problems.append(f"row {index}: {col.name} {why}")
+        problems.extend(f"row {index}: {p}" for p in _relations(row))
         if len(problems) >= limit:
             break
     return problems[:limit]

@@ -87,6 +87,14 @@ def records_from_ce(
     return out, warnings
 
 
+def _usage_day(value: Any) -> date | None:
+    """UsageDate as the API sends it: a number 20260131 (also as 20260131.0) or an ISO date-time string."""
+    text = str(int(value)) if isinstance(value, int | float) else str(value or "")[:10].replace("-", "")
+    if len(text) != 8 or not text.isdigit():
+        return None
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
 def records_from_cm(
     actual: Iterable[Any], amortized: Iterable[Any], subscription: str, period: Period, grouping: Grouping
 ) -> list[CostRecord]:
@@ -100,10 +108,9 @@ def records_from_cm(
             svc_i, loc_i = idx.get("servicename"), idx.get("resourcelocation")
             tag_i, cur_i = idx.get("tagvalue"), idx.get("currency")
             for row in page.rows:
-                raw_day = str(row[day_i]) if day_i is not None else ""
-                if len(raw_day) != 8:
+                day = _usage_day(row[day_i]) if day_i is not None else None
+                if day is None:
                     continue
-                day = date(int(raw_day[:4]), int(raw_day[4:6]), int(raw_day[6:]))
                 if day < period.start or day >= period.end:
                     continue
                 service = str(row[svc_i]) if svc_i is not None else "Unknown"
