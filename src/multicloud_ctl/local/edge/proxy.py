@@ -84,8 +84,8 @@ def candidates(store: EdgeStore, lb: dict[str, Any], rng: random.Random) -> list
             pools.append((pool_id, pool, True))
     fallback_id = lb.get("fallback_pool")
     fallback = store.pool(fallback_id) if fallback_id else None
-    if fallback is not None and fallback.get("enabled", True):
-        pools.append((fallback_id, fallback, False))
+    if fallback_id and fallback is not None and fallback.get("enabled", True):
+        pools.append((str(fallback_id), fallback, False))
     across = bool((lb.get("adaptive_routing") or {}).get("failover_across_pools"))
     out: list[Choice] = []
     seen: set[str] = set()

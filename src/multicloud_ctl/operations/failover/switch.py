@@ -298,7 +298,7 @@ def failover(
     if result.error is not None:
         outcome.status = result.status
         raise result.error
-    served = next((r.output for r in result.verification if r.output), {}) or {}
+    served: dict[str, Any] = next((r.output for r in result.verification if r.output), {}) or {}
     if served.get("first_served_at"):
         outcome.rto_s = round(float(served["first_served_at"]) - started, 3)
     journal.measure("rto_seconds", outcome.rto_s)

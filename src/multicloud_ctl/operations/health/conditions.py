@@ -61,9 +61,7 @@ class Observation:
             return self.body
         node = self.json_body
         for key in path:
-            if (isinstance(key, int) and isinstance(node, list) and key < len(node)) or (
-                isinstance(key, str) and isinstance(node, dict) and key in node
-            ):
+            if (isinstance(key, int) and isinstance(node, list) and key < len(node)) or (isinstance(key, str) and isinstance(node, dict) and key in node):
                 node = node[key]
             else:
                 return _MISSING

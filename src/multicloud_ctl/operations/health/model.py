@@ -56,7 +56,7 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "name": self.name,
             "kind": self.kind,
             "status": self.status.value,
