@@ -61,11 +61,15 @@ class Observation:
             return self.body
         node = self.json_body
         for key in path:
-            if (isinstance(key, int) and isinstance(node, list) and key < len(node)) or (isinstance(key, str) and isinstance(node, dict) and key in node):
-                node = node[key]
-            else:
-                return _MISSING
+            node = _child(node, key)
         return node
+
+
+def _child(node: Any, key: str | int) -> Any:
+    """One step down a JSON path; the missing marker when it is not there."""
+    if isinstance(key, int):
+        return node[key] if isinstance(node, list) and key < len(node) else _MISSING
+    return node[key] if isinstance(node, dict) and key in node else _MISSING
 
 
 @dataclass(frozen=True)
