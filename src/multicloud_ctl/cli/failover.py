@@ -157,7 +157,7 @@ def drill(
     force: bool = typer.Option(False, "--force", help="Override a failed failover preflight (needs --reason)."),
     reason: str = typer.Option(None, "--reason", help="Why the preflight is overridden (journaled)."),
 ) -> None:
-    """Failover drill: steady state, [inject], fail over, verify, fail back, steady state; RTO, RPO, errors."""
+    """Failover drill: steady state, (inject), fail over, verify, fail back, steady state; RTO, RPO, errors."""
     from multicloud_ctl.cli.runner import make_runtime
     from multicloud_ctl.config.playbook import load_playbook
     from multicloud_ctl.errors import Degraded
