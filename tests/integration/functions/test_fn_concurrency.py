@@ -1,13 +1,17 @@
 """N parallel orders for the last K units: exactly K succeed, stock ends at 0 and never goes negative.
 
 Run on each store the API is served from: DynamoDB (moto, the AWS side), SQLite and PostgreSQL (the Azure
-standby side).
+standby side). moto itself is not atomic under concurrent conditional writes, so the DynamoDB case runs on a
+moto that serializes requests (see serial_moto.py); the SQL cases need no such help.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ import pytest
 from conftest import API_KEY, Shop, apigw_event, make_shop
 from multicloud_ctl.functions.aws_lambda.router import route
 from multicloud_ctl.functions.azure.api import handle_http
+from multicloud_ctl.local.processes import free_port, stop_process, wait_http
 
 pytestmark = pytest.mark.integration
 N, K = 20, 5
@@ -57,8 +62,27 @@ def race(shop: Shop, call: Any) -> None:
         assert call("GET", f"/orders/{oid}", SVC)[1]["status"] == "pending"
 
 
-def test_last_units_on_dynamodb(shop: Shop) -> None:
-    race(shop, lambda_call)
+@pytest.fixture
+def serial_aws(tmp_path: Path) -> Iterator[str]:
+    """A moto server of our own that serializes requests like DynamoDB serializes writes to one item."""
+    port = free_port()
+    log = open(tmp_path / "serial-moto.log", "wb")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("serial_moto.py")), str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/moto-api/", proc=proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(proc)
+        log.close()
+
+
+def test_last_units_on_dynamodb(serial_aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    race(make_shop(serial_aws, tmp_path, monkeypatch), lambda_call)
 
 
 def test_last_units_on_sqlite_standby(aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

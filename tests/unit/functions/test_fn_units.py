@@ -172,5 +172,5 @@ def test_the_stock_guard_compiles_to_one_conditional_update_on_sql_server() -> N
     c = sql_schema.inventory.c
     stmt = update(sql_schema.inventory).where(c.product_id == "p", c.available >= 2).values(available=c.available - 2)
     sql = str(stmt.compile(dialect=mssql.dialect()))
-    assert sql.startswith("UPDATE [Inventory] SET available=([Inventory].available - ")
-    assert "WHERE [Inventory].product_id = " in sql and "[Inventory].available >= " in sql
+    assert sql.startswith("UPDATE inventory SET available=(inventory.available - ")
+    assert "WHERE inventory.product_id = " in sql and "inventory.available >= " in sql

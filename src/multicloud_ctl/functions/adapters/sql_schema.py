@@ -1,8 +1,12 @@
 """The SQL schema the functions use (Azure SQL in the cloud; SQLite/PostgreSQL in the sandbox).
 
-Products, Inventory, Orders and Users mirror the DynamoDB items (the CDC sync fills them, the standby API
-serves them). Transactions, Analytics and ProcessedEvents belong to the Azure-side consumers. Column names
-are the DynamoDB attribute names, so a synced item maps 1:1 to a row; `Orders.lines` is JSON text.
+`products`, `inventory`, `orders` and `users` are the CDC targets (playbooks/sync.yaml) and what the standby API
+serves: column names are the DynamoDB attribute names, and each table carries the sync's bookkeeping columns
+(`_doc` typed item, `_hash`, `_seq`, `_deleted`, `_source_time`, see `cdc.schema.bookkeeping_columns`). A synced
+row may fill only the projected columns: the stores read the rest from `_doc`, so every data column is
+nullable. The columns the standby writes conditionally must be projected by the sync: `inventory.available`
+(the stock guard) and `orders.status` (transitions); `products.category` serves listing by category.
+`orders.lines` is JSON text. Transactions, Analytics, ProcessedEvents and Idempotency belong to the functions.
 The Alembic migrations are generated from this `metadata`.
 """
 
@@ -25,59 +29,65 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from multicloud_ctl.functions.cdc.schema import bookkeeping_columns
+
 metadata = MetaData()
 
 products = Table(
-    "Products",
+    "products",
     metadata,
     Column("product_id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("price_cents", BigInteger, nullable=False),
-    Column("currency", String(3), nullable=False, server_default="usd"),
-    Column("description", Text, nullable=False, server_default=""),
-    Column("image_key", String(512), nullable=False, server_default=""),
-    Column("created_at", String(32), nullable=False, server_default=""),
-    Column("updated_at", String(32), nullable=False, server_default=""),
+    Column("name", String(200)),
+    Column("category", String(100)),
+    Column("price_cents", BigInteger),
+    Column("currency", String(3)),
+    Column("description", Text),
+    Column("image_key", String(512)),
+    Column("created_at", String(40)),
+    Column("updated_at", String(40)),
+    *bookkeeping_columns(),
     Index("ix_products_category", "category", "product_id"),
 )
 
 inventory = Table(
-    "Inventory",
+    "inventory",
     metadata,
     Column("product_id", String(64), primary_key=True),
-    Column("available", BigInteger, nullable=False),
-    Column("updated_at", String(32), nullable=False, server_default=""),
+    Column("available", BigInteger),
+    Column("updated_at", String(40)),
+    *bookkeeping_columns(),
     CheckConstraint("available >= 0", name="ck_inventory_available_nonnegative"),
 )
 
 orders = Table(
-    "Orders",
+    "orders",
     metadata,
     Column("order_id", String(64), primary_key=True),
-    Column("user_id", String(128), nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("lines", Text, nullable=False),
-    Column("total_cents", BigInteger, nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("email", String(320), nullable=False, server_default=""),
-    Column("idempotency_key", String(128), nullable=False, server_default=""),
-    Column("created_at", String(32), nullable=False, server_default=""),
-    Column("updated_at", String(32), nullable=False, server_default=""),
+    Column("user_id", String(128)),
+    Column("status", String(32)),
+    Column("lines", Text),
+    Column("total_cents", BigInteger),
+    Column("currency", String(3)),
+    Column("email", String(320)),
+    Column("idempotency_key", String(128)),
+    Column("created_at", String(40)),
+    Column("updated_at", String(40)),
+    *bookkeeping_columns(),
     Index("ix_orders_user", "user_id", "created_at"),
 )
 
 users = Table(
-    "Users",
+    "users",
     metadata,
     Column("user_id", String(128), primary_key=True),
-    Column("email", String(320), nullable=False, server_default=""),
-    Column("display_name", String(500), nullable=False, server_default=""),
-    Column("phone", String(32), nullable=False, server_default=""),
-    Column("address", String(500), nullable=False, server_default=""),
-    Column("marketing_opt_in", Boolean, nullable=False, server_default="0"),
-    Column("created_at", String(32), nullable=False, server_default=""),
-    Column("updated_at", String(32), nullable=False, server_default=""),
+    Column("email", String(320)),
+    Column("display_name", String(500)),
+    Column("phone", String(32)),
+    Column("address", String(500)),
+    Column("marketing_opt_in", Boolean),
+    Column("created_at", String(40)),
+    Column("updated_at", String(40)),
+    *bookkeeping_columns(),
 )
 
 idempotency = Table(

@@ -1,5 +1,7 @@
 """The domain stores on SQL (SQLAlchemy Core): Azure SQL in the cloud, SQLite or PostgreSQL in the sandbox.
 
+products/inventory/orders/users are shared with the CDC sync: rows are read through `sql_rows.row_item`.
+
 Stock is guarded by one conditional `UPDATE ... WHERE available >= :qty`, atomic on every engine; uniqueness
 (idempotency keys, one transaction per order, processed event ids) comes from primary keys / unique
 constraints, so concurrent callers race safely.
@@ -16,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from multicloud_ctl.functions.adapters import sql_schema as t
+from multicloud_ctl.functions.adapters.sql_rows import OWN_WRITE, live, materialize, row_item
 from multicloud_ctl.functions.domain.clock import iso, utc_now
 from multicloud_ctl.functions.domain.orders import Order
 from multicloud_ctl.functions.domain.products import Page, Product
@@ -52,35 +55,39 @@ class SqlProducts:
         self.engine = engine
 
     def get(self, product_id: str) -> Product | None:
+        p = t.products
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.products).where(t.products.c.product_id == product_id)).mappings().first()
-        return Product.from_dict(dict(row)) if row else None
+            row = conn.execute(select(p).where(p.c.product_id == product_id, live(p))).mappings().first()
+        return Product.from_dict(row_item(row)) if row else None
 
     def put(self, product: Product) -> None:
-        values = product.to_dict()
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(t.products).where(t.products.c.product_id == product.product_id).values(**values)
-            ).rowcount
-            if not done:
-                conn.execute(insert(t.products).values(**values))
+        _upsert(self.engine, t.products, t.products.c.product_id == product.product_id, product.to_dict())
 
     def delete(self, product_id: str) -> bool:
         with self.engine.begin() as conn:
             return bool(conn.execute(delete(t.products).where(t.products.c.product_id == product_id)).rowcount)
 
     def list(self, category: str | None, limit: int, cursor: str | None) -> Page:
-        query = select(t.products).order_by(t.products.c.product_id).limit(limit + 1)
+        p = t.products
+        query = select(p).where(live(p)).order_by(p.c.product_id).limit(limit + 1)
         if category is not None:
-            query = query.where(t.products.c.category == category)
+            query = query.where(p.c.category == category)
         after = _cursor_in(cursor)
         if after is not None:
-            query = query.where(t.products.c.product_id > after)
+            query = query.where(p.c.product_id > after)
         with self.engine.connect() as conn:
-            rows = [Product.from_dict(dict(r)) for r in conn.execute(query).mappings()]
+            rows = [Product.from_dict(row_item(r)) for r in conn.execute(query).mappings()]
         more = len(rows) > limit
         rows = rows[:limit]
         return Page(rows, _cursor_out(rows[-1].product_id) if more and rows else None)
+
+
+def _upsert(engine: Engine, table: Any, key: Any, values: dict[str, Any]) -> None:
+    """Write every column of an item (our row now: the synced document is dropped)."""
+    row = {**values, **OWN_WRITE}
+    with engine.begin() as conn:
+        if not conn.execute(update(table).where(key).values(**row)).rowcount:
+            conn.execute(insert(table).values(**row))
 
 
 class SqlInventory:
@@ -88,29 +95,27 @@ class SqlInventory:
         self.engine = engine
 
     def get(self, product_id: str) -> int | None:
+        i = t.inventory
         with self.engine.connect() as conn:
-            return conn.execute(select(t.inventory.c.available).where(t.inventory.c.product_id == product_id)).scalar()
+            row = conn.execute(select(i).where(i.c.product_id == product_id, live(i))).mappings().first()
+        value = row_item(row).get("available") if row else None
+        return None if value is None else int(value)
 
     def set(self, product_id: str, available: int) -> None:
-        now = iso(utc_now())
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(t.inventory)
-                .where(t.inventory.c.product_id == product_id)
-                .values(available=available, updated_at=now)
-            ).rowcount
-            if not done:
-                conn.execute(insert(t.inventory).values(product_id=product_id, available=available, updated_at=now))
+        values = {"product_id": product_id, "available": available, "updated_at": iso(utc_now())}
+        _upsert(self.engine, t.inventory, t.inventory.c.product_id == product_id, values)
 
     def _add(self, product_id: str, delta: int, *, guard: bool) -> int | None:
         c = t.inventory.c
-        stmt = update(t.inventory).where(c.product_id == product_id)
+        key = c.product_id == product_id
+        stmt = update(t.inventory).where(key, live(t.inventory))
         if guard:
             stmt = stmt.where(c.available >= -delta)
         with self.engine.begin() as conn:
+            materialize(conn, t.inventory, key, "available")
             if not conn.execute(stmt.values(available=c.available + delta, updated_at=iso(utc_now()))).rowcount:
                 return None
-            return conn.execute(select(c.available).where(c.product_id == product_id)).scalar()
+            return conn.execute(select(c.available).where(key)).scalar()
 
     def try_reserve(self, product_id: str, qty: int) -> int | None:
         return self._add(product_id, -qty, guard=True)
@@ -124,31 +129,28 @@ class SqlOrders:
         self.engine = engine
 
     def get(self, order_id: str) -> Order | None:
+        o = t.orders
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.orders).where(t.orders.c.order_id == order_id)).mappings().first()
+            row = conn.execute(select(o).where(o.c.order_id == order_id, live(o))).mappings().first()
         if row is None:
             return None
-        return Order.from_dict({**row, "lines": json.loads(row["lines"])})
+        item = row_item(row)
+        if isinstance(item.get("lines"), str):
+            item["lines"] = json.loads(item["lines"])
+        return Order.from_dict(item)
 
     def put(self, order: Order) -> None:
         values = order.to_dict()
         values["lines"] = json.dumps(values["lines"], sort_keys=True)
-        with self.engine.begin() as conn:
-            if not conn.execute(
-                update(t.orders).where(t.orders.c.order_id == order.order_id).values(**values)
-            ).rowcount:
-                conn.execute(insert(t.orders).values(**values))
+        _upsert(self.engine, t.orders, t.orders.c.order_id == order.order_id, values)
 
     def set_status(self, order_id: str, expected: str, new: str, updated_at: str) -> bool:
         c = t.orders.c
+        key = c.order_id == order_id
         with self.engine.begin() as conn:
-            return bool(
-                conn.execute(
-                    update(t.orders)
-                    .where(c.order_id == order_id, c.status == expected)
-                    .values(status=new, updated_at=updated_at)
-                ).rowcount
-            )
+            materialize(conn, t.orders, key, "status")
+            stmt = update(t.orders).where(key, c.status == expected, live(t.orders))
+            return bool(conn.execute(stmt.values(status=new, updated_at=updated_at)).rowcount)
 
 
 class SqlUsers:
@@ -156,15 +158,13 @@ class SqlUsers:
         self.engine = engine
 
     def get(self, user_id: str) -> UserProfile | None:
+        u = t.users
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.users).where(t.users.c.user_id == user_id)).mappings().first()
-        return UserProfile.from_dict(dict(row)) if row else None
+            row = conn.execute(select(u).where(u.c.user_id == user_id, live(u))).mappings().first()
+        return UserProfile.from_dict(row_item(row)) if row else None
 
     def put(self, profile: UserProfile) -> None:
-        values = profile.to_dict()
-        with self.engine.begin() as conn:
-            if not conn.execute(update(t.users).where(t.users.c.user_id == profile.user_id).values(**values)).rowcount:
-                conn.execute(insert(t.users).values(**values))
+        _upsert(self.engine, t.users, t.users.c.user_id == profile.user_id, profile.to_dict())
 
 
 class SqlIdempotency:
