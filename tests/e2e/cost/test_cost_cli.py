@@ -308,3 +308,17 @@ def test_seed_dry_run_changes_nothing_and_real_seed_is_journaled(cli: Any, cost_
     journals = list((local_env.state_dir / local_env.name / "journal").glob("*.json"))
     docs = [json.loads(p.read_text()) for p in journals]
     assert any(d.get("verb") == "cost seed" and d.get("status") == "ok" for d in docs), docs
+
+
+def test_unreachable_arm_is_one_line_with_hint(cli: Any, config_dir: Path) -> None:
+    import yaml
+
+    from multicloud_ctl.local.processes import free_port
+
+    path = config_dir / "local.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["azure"]["arm_endpoint"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    path.write_text(yaml.safe_dump(data))
+    r = cli("--config-dir", str(config_dir), "cost", "report", "--provider", "azure", "--no-budgets")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: Cost Management query.usage") and "hint: check azure.arm_endpoint" in r.stderr

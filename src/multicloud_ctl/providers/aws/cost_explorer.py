@@ -87,7 +87,8 @@ def mapped_errors(operation: str) -> Iterator[None]:
         ) from exc
     except (EndpointConnectionError, ReadTimeoutError) as exc:
         raise EndpointUnreachable(
-            f"Cost Explorer {operation}: {exc}", provider="aws", operation=operation
+            f"Cost Explorer {operation}: {exc}", provider="aws", operation=operation,
+            hint="check aws.endpoint_url / the network; on the sandbox: `mcctl local status`",
         ) from exc
 
 

@@ -72,7 +72,8 @@ def map_error(exc: Exception, operation: str) -> Exception:
         )
     if isinstance(exc, ServiceRequestError):
         return EndpointUnreachable(
-            f"Cost Management {operation}: {exc}", provider="azure", operation=operation
+            f"Cost Management {operation}: {exc}", provider="azure", operation=operation,
+            hint="check azure.arm_endpoint / the network; on the sandbox: `mcctl local status`",
         )
     return exc
 
