@@ -52,18 +52,16 @@ def _show(state: Any, report: Any, fmt: str, *, watch: bool) -> int:
     return 3 if report.status.failing else 0
 
 
-@app.callback(invoke_without_command=True)
+@app.command()
 def health(
     ctx: typer.Context,
     playbook: Path = typer.Option(Path("playbooks/health.yaml"), "--playbook", "-p", help="Health playbook."),
-    fmt: str = typer.Option(None, "--format", "-f", help="table, json or nagios [default: from --output]."),
+    fmt: str = typer.Option(None, "--format", "-f", help="table, json or nagios (default: from --output)."),
     watch: float = typer.Option(None, "--watch", "-w", help="Check again every SECONDS until Ctrl-C."),
     only: list[str] = typer.Option(None, "--only", help="Only checks with this name or kind (repeatable)."),
     count: int = typer.Option(None, "--count", help="In watch mode, stop after N rounds.", hidden=True),
 ) -> None:
     """Run every check of the health playbook concurrently (each with its own timeout)."""
-    if ctx.invoked_subcommand is not None:
-        return
     from multicloud_ctl.cli.runner import make_runtime
     from multicloud_ctl.config.playbook import load_playbook
     from multicloud_ctl.operations.health.runner import Debouncer, build_checks, run_checks
