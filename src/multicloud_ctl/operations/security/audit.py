@@ -32,7 +32,7 @@ def secret_scan(ctx: CheckContext) -> list[Finding]:
     from multicloud_ctl.config.secrets import Redactor
     from multicloud_ctl.operations.security.scanner import scan_paths
 
-    known = Redactor(set(ctx.runtime.secrets.redactor.values))
+    known = Redactor()  # not the resolver's values: those include public `literal-dev:` emulator keys
     try:  # the live API keys are the secrets most likely to leak into a log: look for them by value
         from multicloud_ctl.operations.security.apikey_store import read_state
 
