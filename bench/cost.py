@@ -10,6 +10,7 @@ table, JSON, CSV, FOCUS and HTML formats, plus budgets and anomalies. Goal: < 1 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -62,6 +63,8 @@ def main() -> None:
     ]
     period = Period(today - timedelta(days=89), today + timedelta(days=1))
     services = len({(r.cloud, r.service) for r in records})
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (figures scale with contention)")
     print(
         f"data: {len(records):,} daily records = {period.days} days x {services} services x 2 clouds "
         f"(regions split), {len({r.currency for r in records})} currency"
