@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from conftest import API_KEY, Shop, apigw_event
+from conftest import API_KEY, Shop, apigw_event, make_shop
 from multicloud_ctl.functions.adapters import sql_schema
 from multicloud_ctl.functions.aws_lambda.router import route
 from multicloud_ctl.functions.azure.api import handle_http
@@ -75,9 +75,14 @@ def azure(
     return status, json.loads(text) if text else None
 
 
-def test_synced_data_is_served_and_changed_by_the_standby(
-    shop: Shop, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shop(request: pytest.FixtureRequest, aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Shop:
+    """The AWS side on moto, with the standby's SQL copy on SQLite or PostgreSQL."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    return make_shop(aws, tmp_path, monkeypatch, sql_url=url)
+
+
+def test_synced_data_is_served_and_changed_by_the_standby(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
     made = route(
         apigw_event(
             "POST",

@@ -1,0 +1,71 @@
+"""Process-wide set-up of JSON logging and the OpenTelemetry tracer provider (idempotent, thread-safe)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+from multicloud_ctl.functions.observability.jsonlog import JsonFormatter
+
+_lock = threading.Lock()
+_done: dict[str, bool] = {}
+HANDLER_NAME = "mcctl-json"
+
+
+def enabled() -> bool:
+    return os.environ.get("MCCTL_FN_OBSERVABILITY", "1").strip() not in ("0", "false", "no")
+
+
+def setup(cloud: str, region: str, service: str | None = None) -> None:
+    """JSON logs on stderr (+ MCCTL_FN_LOG_FILE) and a tracer provider (+ MCCTL_FN_TRACE_FILE exporter)."""
+    if not enabled():
+        return
+    with _lock:
+        if _done.get("setup"):
+            return
+        _done["setup"] = True
+        service = service or f"mcctl-functions-{cloud}"
+        _setup_logging(cloud, region, service)
+        _setup_tracing(cloud, region, service)
+
+
+def _setup_logging(cloud: str, region: str, service: str) -> None:
+    root = logging.getLogger()
+    fmt = JsonFormatter(cloud, region, service)
+    for handler in list(root.handlers):  # the platform's plain handlers become JSON ones
+        if handler.get_name() != HANDLER_NAME:
+            handler.setFormatter(fmt)
+    if not root.handlers:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(fmt)
+        stream.set_name(HANDLER_NAME)
+        root.addHandler(stream)
+    path = os.environ.get("MCCTL_FN_LOG_FILE", "").strip()
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(path, encoding="utf-8")
+        file_handler.setFormatter(fmt)
+        file_handler.set_name(HANDLER_NAME)
+        root.addHandler(file_handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+
+
+def _setup_tracing(cloud: str, region: str, service: str) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    from multicloud_ctl.functions.observability.exporter import JsonLinesSpanExporter
+
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service, "cloud.provider": cloud, "cloud.region": region})
+    )
+    path = os.environ.get("MCCTL_FN_TRACE_FILE", "").strip()
+    if path:
+        provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(Path(path)), schedule_delay_millis=200))
+    trace.set_tracer_provider(provider)
