@@ -127,3 +127,20 @@ def test_handler_json_is_passed_through_unchanged(hosts: Hosts) -> None:
     status, body = call(f"{hosts.azure_url}/products?limit=1")
     assert status == 200 and "items" in body
     assert json.dumps(body)
+
+
+def test_aws_side_failed_records_are_redriven_to_the_dlq_by_sqs(hosts: Hosts, boto: Any) -> None:
+    """Lambda's SQS source: a failed record is left to reappear, then dead-lettered with its reason."""
+    sqs = boto("sqs")
+    url = sqs.get_queue_url(QueueName="payments")["QueueUrl"]
+    dlq = sqs.get_queue_url(QueueName="payments-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody='{"not": "a payment outcome"}')
+
+    def dead() -> Any:
+        return sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1, MessageAttributeNames=["All"]).get("Messages")
+
+    msgs = eventually(dead, timeout=60)
+    assert msgs[0]["Body"] == '{"not": "a payment outcome"}'
+    assert "malformed" in msgs[0]["MessageAttributes"]["DeadLetterReason"]["StringValue"]
+    assert msgs[0]["MessageAttributes"]["DeliveryCount"]["StringValue"] == "2"
+    assert call(f"{hosts.aws_url}/_admin/health")[1]["queues"]["payments"]["retried"] >= 1

@@ -1,8 +1,9 @@
 """Make sure the sandbox has what the functions use: tables, the images bucket, queues with dead-letter
 queues, and a Cognito user pool with an app client (the JWKS the handlers verify against).
 
-Idempotent and sandbox-only (it refuses a cloud environment: there `mcctl provision` owns these). Each
-queue's redrive policy sends a message to `<name>-dlq` after `max_deliveries` receives.
+Idempotent and sandbox-only (it refuses a cloud environment: there `mcctl provision` owns these). The
+consumers dead-letter a message to `<name>-dlq` themselves on its Nth delivery, with the failure as reason;
+each queue's redrive policy (N + 1 receives) is the safety net.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def ensure_queues(aws: AwsClients, env: Environment, max_deliveries: int) -> dic
         with aws_errors("CreateQueue", f"{name}-dlq"):
             dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
             dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_deliveries)})
+        # the consumers dead-letter explicitly (with the reason) on the Nth delivery; redrive is the safety net
+        policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_deliveries + 1)})
         with aws_errors("CreateQueue", name):
             try:
                 url = sqs.get_queue_url(QueueName=name)["QueueUrl"]

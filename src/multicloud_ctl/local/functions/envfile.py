@@ -32,6 +32,9 @@ def host_settings(
         out["MCCTL_FN_SQL_URL"] = "sqlite:///" + str(Path(url[len("sqlite:///") :]).resolve())
     out["MCCTL_FN_MAX_DELIVERIES"] = str(max_deliveries)
     out["MCCTL_FN_OUTBOX_DIR"] = str(state_dir / "outbox")
+    # the platform's log capture and the span collector of the sandbox (`mcctl logs`, `mcctl trace show`)
+    out["MCCTL_FN_LOG_FILE"] = str(state_dir / "logs" / f"functions_{cloud}.jsonl")
+    out["MCCTL_FN_TRACE_FILE"] = str(state_dir / "traces" / f"spans_{cloud}.jsonl")
     if smtp_port:
         out["MCCTL_FN_SMTP_HOST"] = "127.0.0.1"
         out["MCCTL_FN_SMTP_PORT"] = str(smtp_port)

@@ -24,8 +24,10 @@ def deploy(ctx: DemoContext) -> str:
     live = [r for r in rows if r["state"] == "live"]
     aws = sorted({r["version"] for r in live if r["cloud"] == "aws"})
     azure = sorted({r["version"] for r in live if r["cloud"] == "azure"})
-    return (f"{len(live)}/{len(rows)} services live: Lambda alias live -> v{','.join(aws)}; "
-            f"Azure apps run {','.join(azure)}")
+    return (
+        f"{len(live)}/{len(rows)} services live: Lambda alias live -> v{','.join(aws)}; "
+        f"Azure apps run {','.join(azure)}"
+    )
 
 
 def traffic(ctx: DemoContext) -> str:
