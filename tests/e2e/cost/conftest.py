@@ -43,3 +43,40 @@ def playbook(tmp_path: Path) -> Any:
         return path
 
     return write
+
+
+@pytest.fixture(scope="module")
+def seeded_dir(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A config dir whose sandbox (moto + a fake ARM) was seeded once for the whole module.
+
+    Only for read-only tests, in a module where no test asks for `aws` (that fixture resets moto).
+    """
+    import json
+    import urllib.request
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from multicloud_ctl.cli.app import app
+    from multicloud_ctl.config.loader import load_environment
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server.url}/moto-api/reset", method="POST", data=b""),
+                           timeout=10).close()
+    handle = run_arm(0)
+    tmp = tmp_path_factory.mktemp("cost-seeded")
+    env = load_environment("local", Path(__file__).resolve().parents[3] / "config")
+    data = env.model_dump(mode="json", exclude_none=True)
+    data["state_dir"] = str(tmp / "state")
+    data["local"]["ports"]["moto"] = moto_server.port
+    data["azure"]["arm_endpoint"] = handle.url
+    data["azure"]["sql"]["url"] = f"sqlite:///{tmp / 'sql.db'}"
+    (tmp / "config").mkdir()
+    (tmp / "config" / "local.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    result = CliRunner().invoke(app, ["--config-dir", str(tmp / "config"), "--output", "json", "cost", "seed"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["primed_queries"] > 0
+    try:
+        yield tmp / "config"
+    finally:
+        handle.stop()

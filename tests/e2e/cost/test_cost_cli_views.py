@@ -1,0 +1,164 @@
+"""`mcctl cost` views end to end through the CLI, on a sandbox seeded once for this module (read-only tests)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from multicloud_ctl.operations.cost.focus_spec import FOCUS_COLUMN_NAMES, validate_focus_rows
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+BIG_BUDGETS = """  budgets:
+    - {name: aws-all, provider: aws, monthly: 1000000}
+    - {name: azure-all, provider: azure, monthly: 1000000}
+"""
+def test_report_json_covers_both_clouds(cli: Any, seeded_dir: Path, playbook: Any) -> None:
+    pb = playbook(BIG_BUDGETS)
+    r = cli(
+        "--config-dir",
+        str(seeded_dir),
+        "cost",
+        "report",
+        "--last",
+        "30d",
+        "--format",
+        "json",
+        "--playbook",
+        str(pb),
+    )
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["period"]["days"] == 30
+    assert {p["provider"] for p in data["providers"]} == {"AWS", "Azure"}
+    assert data["currencies"] == ["USD"]
+    total = data["totals"][0]["billed"]
+    assert total == pytest.approx(sum(g["billed"] for g in data["groups"]), rel=1e-6)
+    assert all(len(p["daily"]) == 30 for p in data["providers"])
+    assert data["top_movers"] and data["top_movers"][0]["service"] == "AWS Lambda"  # the planted spike
+    assert [b["status"] for b in data["budgets"]] == ["ok", "ok"]
+
+
+def test_focus_export_validates_column_by_column(
+    cli: Any, seeded_dir: Path, tmp_path: Path, playbook: Any
+) -> None:
+    out = tmp_path / "focus.csv"
+    r = cli(
+        "--config-dir",
+        str(seeded_dir),
+        "cost",
+        "report",
+        "--last",
+        "7d",
+        "--format",
+        "focus",
+        "--out",
+        str(out),
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert rows and tuple(rows[0].keys()) == FOCUS_COLUMN_NAMES
+    assert validate_focus_rows(rows, limit=1000) == []
+    assert {row["ProviderName"] for row in rows} == {"AWS", "Microsoft"}
+    assert {row["ChargePeriodStart"][:10] for row in rows}.__len__() == 7
+
+
+def test_html_is_self_contained(cli: Any, seeded_dir: Path, tmp_path: Path, playbook: Any) -> None:
+    out = tmp_path / "cost.html"
+    r = cli(
+        "--config-dir",
+        str(seeded_dir),
+        "cost",
+        "report",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
+    assert r.exit_code == 0, r.stderr
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") >= 3
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html and "<script src" not in html
+    assert "Budget burn" in html and "aws-all" in html
+
+
+def test_budget_forecast_over_exits_3(cli: Any, seeded_dir: Path, playbook: Any) -> None:
+    pb = playbook("  budgets:\n    - {name: tiny, provider: aws, service: AWS Lambda, monthly: 1}\n")
+    r = cli("--config-dir", str(seeded_dir), "cost", "report", "--playbook", str(pb))
+    assert r.exit_code == 3
+    assert "forecast to exceed budget" in r.stderr and "tiny" in r.stderr
+    r = cli("--config-dir", str(seeded_dir), "cost", "report", "--playbook", str(pb), "--no-budgets")
+    assert r.exit_code == 0
+
+
+def test_forecast_falls_back_and_states_method(cli: Any, seeded_dir: Path, playbook: Any) -> None:
+    r = cli(
+        "--config-dir",
+        str(seeded_dir),
+        "--output",
+        "json",
+        "cost",
+        "forecast",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert {p["provider"] for p in data["providers"]} == {"AWS", "Azure"}
+    assert all(p["method"].startswith("seasonal median") for p in data["providers"])
+    assert "Cost Explorer forecast unavailable" in r.stderr
+    for p in data["providers"]:
+        assert p["low"] <= p["month_end_total"] <= p["high"]
+
+
+def test_anomalies_find_the_planted_spikes(cli: Any, seeded_dir: Path, playbook: Any) -> None:
+    r = cli(
+        "--config-dir",
+        str(seeded_dir),
+        "--output",
+        "json",
+        "cost",
+        "anomalies",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
+    assert r.exit_code == 0, r.stderr
+    found = {(a["provider"], a["service"]) for a in json.loads(r.stdout)["anomalies"]}
+    assert ("AWS", "AWS Lambda") in found and ("Azure", "Bandwidth") in found
+    failing = cli(
+        "--config-dir",
+        str(seeded_dir),
+        "cost",
+        "anomalies",
+        "--fail",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
+    assert failing.exit_code == 3
+
+
+def test_group_by_tag_and_monthly_csv(cli: Any, seeded_dir: Path, playbook: Any) -> None:
+    pb = str(playbook(BIG_BUDGETS))
+    r = cli("--config-dir", str(seeded_dir), "cost", "report", "--last", "30d", "--group-by", "tag:team",
+            "--format", "json", "--playbook", pb)
+    assert r.exit_code == 0, r.stderr
+    teams = {g["group"] for g in json.loads(r.stdout)["groups"]}
+    assert {"platform", "data", "sre", "security", "payments"} <= teams
+    r = cli("--config-dir", str(seeded_dir), "cost", "report", "--last", "60d", "--granularity", "monthly",
+            "--format", "csv", "--playbook", pb)
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert rows and all(row["period_start"][8:] == "01" or row["period_start"] == rows[0]["period_start"]
+                        for row in rows)
+    bad = cli("--config-dir", str(seeded_dir), "cost", "report", "--group-by", "colour")
+    assert bad.exit_code == 2 and "--group-by" in bad.stderr
