@@ -115,7 +115,8 @@ def report(
         rows = ", ".join(f"{k}: {v}" for k, v in result.dataset.sources.items())
         console.info(f"no cost data for {period} ({rows})")
         if state.environment().is_local:
-            console.info("hint: on the sandbox, `mcctl cost seed` loads 90 days of data")
+            console.info("hint: on the sandbox, `mcctl cost seed` loads 90 days and primes the last 7/14/30/60/90 "
+                         "days and each calendar month (moto's Cost Explorer answers only primed queries)")
     if fmt == "table":
         for view in render.report_tables(result.report):
             if view.rows:
