@@ -8,6 +8,8 @@ stated once here:
 - BilledCost = AWS UnblendedCost / Azure ActualCost; EffectiveCost = AWS AmortizedCost / Azure AmortizedCost.
 - ListCost and ContractedCost: neither query API returns list or contracted prices, so both equal BilledCost
   (a documented approximation; the CUR / FOCUS exports carry the real values).
+- BillingAccountId = SubAccountId = the AWS account / the Azure subscription: the query APIs do not return the
+  payer or billing-account id. PricingQuantity/PricingUnit are null (aggregated rows have no single price).
 """
 
 from __future__ import annotations
