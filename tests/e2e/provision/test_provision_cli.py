@@ -89,12 +89,12 @@ def test_sql_migrate(cli: Any, sandbox_dir: Path) -> None:
     base = ("--config-dir", str(sandbox_dir))
     res = cli(*base, "-o", "json", "sql", "migrate", "--dry-run")
     assert res.exit_code == 0, res.stderr
-    assert json.loads(res.stdout)["pending"] == ["0001", "0002"]
+    assert json.loads(res.stdout)["pending"] == ["0001", "0002", "0003"]
     res = cli(*base, "--yes", "-o", "json", "sql", "migrate")
     assert res.exit_code == 0, res.stderr
-    assert json.loads(res.stdout)["applied"] == ["0001", "0002"]
+    assert json.loads(res.stdout)["applied"] == ["0001", "0002", "0003"]
     res = cli(*base, "-o", "json", "sql", "current")
-    assert json.loads(res.stdout) == {"current": "0002", "head": "0002", "up_to_date": True}
+    assert json.loads(res.stdout) == {"current": "0003", "head": "0003", "up_to_date": True}
     assert json.loads(cli(*base, "--yes", "-o", "json", "sql", "migrate").stdout)["applied"] == []
 
 

@@ -63,15 +63,15 @@ def sqlite_urls(tmp_path: Path) -> tuple[str, str]:
 def test_sqlite_migrations_match_declared_metadata_and_are_idempotent(sqlite_urls: tuple[str, str]) -> None:
     migrated, reference = sqlite_urls
     assert runner.current_revision(migrated) is None
-    assert runner.upgrade(migrated) == ["0001", "0002"]
-    assert runner.current_revision(migrated) == runner.head_revision() == "0002"
+    assert runner.upgrade(migrated) == ["0001", "0002", "0003"]
+    assert runner.current_revision(migrated) == runner.head_revision() == "0003"
     assert runner.upgrade(migrated) == []  # idempotent
     assert shape(migrated) == created_by_metadata(reference)
-    assert {"Transactions", "Analytics", "sync_checkpoints", "sync_dead_letters", "Orders"} <= set(shape(migrated))
+    assert {"Transactions", "Analytics", "sync_checkpoints", "sync_tombstones", "orders"} <= set(shape(migrated))
 
 
 def test_postgresql_migrations_match_declared_metadata(postgres_url: str) -> None:
-    assert runner.upgrade(postgres_url) == ["0001", "0002"]
+    assert runner.upgrade(postgres_url) == ["0001", "0002", "0003"]
     migrated = shape(postgres_url)
     engine = create_engine(postgres_url)
     with engine.begin() as conn:
