@@ -32,6 +32,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
 }
 HOLDS_STOCK = frozenset({"pending", "paid", "payment_failed"})
+PRODUCT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MAX_LINES = 50
 
@@ -110,8 +111,9 @@ def parse_lines(body: Mapping[str, Any]) -> dict[str, int]:
         raise Invalid(f"lines: a list of 1 to {MAX_LINES} items")
     merged: dict[str, int] = {}
     for line in lines:
-        if not isinstance(line, Mapping) or not isinstance(line.get("product_id"), str) or not line["product_id"]:
-            raise Invalid("lines[]: each needs a product_id string and a quantity")
+        pid = line.get("product_id") if isinstance(line, Mapping) else None
+        if not isinstance(pid, str) or not PRODUCT_ID.match(pid):
+            raise Invalid("lines[]: each needs a product_id (1-128 letters, digits, ._:-) and a quantity")
         merged[line["product_id"]] = merged.get(line["product_id"], 0) + check_qty(line.get("quantity"))
     return merged
 
