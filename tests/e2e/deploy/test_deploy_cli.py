@@ -39,7 +39,8 @@ def test_status_before_any_deploy_says_not_deployed(cli: Any, config_dir: Path) 
     res = cli("--config-dir", str(config_dir), "--output", "json", "deploy", "status", "--cloud", "aws")
     assert res.exit_code == 0, res.stderr
     rows = json.loads(res.stdout)
-    assert {r["service"] for r in rows} == {"product-service", "inventory-service", "order-service", "user-service"}
+    services = {"product-service", "inventory-service", "order-service", "user-service", "cdc-sync"}
+    assert {r["service"] for r in rows} == services
     assert {r["state"] for r in rows} == {"not deployed"}
 
 

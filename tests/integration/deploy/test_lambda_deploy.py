@@ -191,3 +191,39 @@ def test_a_named_alarm_in_alarm_state_rolls_back_too(cli: Any, config_dir: Path,
     res = deploy(cli, config_dir, SERVICE, "--playbook", str(changed))
     assert res.exit_code == 1 and "order-service-5xx" in res.stderr
     assert boto("lambda").get_alias(FunctionName=SERVICE, Name="live")["FunctionVersion"] == "1"
+
+
+def test_cdc_lambda_ships_with_the_sync_mappings_and_no_stream_mapping_on_the_sandbox(
+    cli: Any, config_dir: Path, playbook: Any, boto: Any
+) -> None:
+    assert deploy(cli, config_dir, "cdc-sync", "--playbook", str(playbook())).exit_code == 0
+    lam = boto("lambda")
+    conf = lam.get_function(FunctionName="cdc-sync")["Configuration"]
+    assert conf["Handler"] == "multicloud_ctl.functions.aws_lambda.cdc.handler"
+    tables = __import__("json").loads(conf["Environment"]["Variables"]["MCCTL_FN_CDC_TABLES"])
+    assert {t["source"] for t in tables} >= {"Orders", "Products"}
+    assert lam.list_event_source_mappings(FunctionName="cdc-sync:live")["EventSourceMappings"] == []
+
+
+def test_cdc_stream_mappings_are_planned_in_a_cloud_environment(local_env: Any) -> None:
+    from multicloud_ctl.config.specs.deploy import DeploySpec
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.functions.adapters.dynamo_schema import create_tables
+    from multicloud_ctl.functions.config import FunctionConfig
+    from multicloud_ctl.operations.deploy.rollout import build_packages, plan_deploy, select
+
+    cloud = local_env.model_copy(
+        update={
+            "kind": "cloud",
+            "local": None,
+            "aws": local_env.aws.model_copy(update={"endpoint_url": local_env.endpoints().aws}),
+        }
+    )
+    create_tables(Runtime(cloud).aws.client("dynamodb"), FunctionConfig())
+    runtime = Runtime(cloud, dry_run=True)
+    spec = DeploySpec(vendor=False)
+    selection = select(cloud, spec, ["cdc-sync"], "aws")
+    plan = plan_deploy(runtime, spec, selection, "all-at-once", build_packages(runtime, selection.clouds, False))
+    mapped = {s.params["stream_arn"].split("/")[1] for s in plan.steps if s.action == "deploy.lambda_stream_mapping"}
+    assert mapped == {"Orders", "Products", "Inventory", "Users"}
+    assert runtime.aws.counter.mutating == 0

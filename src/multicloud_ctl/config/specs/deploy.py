@@ -36,6 +36,15 @@ class AlarmSpec(Spec):
     alarms: list[str] = []
 
 
+class CdcDeploySpec(Spec):
+    """The CDC Lambda (DynamoDB Streams -> Azure SQL, the same apply core as `mcctl sync run`)."""
+
+    enabled: bool = True
+    function: str = Field(default="cdc-sync", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    sync_playbook: str = "playbooks/sync.yaml"
+    batch_size: int = Field(default=100, ge=1, le=10000)
+
+
 class AwsDeploySpec(Spec):
     services: list[str] | None = Field(default=None, description="default: the environment's aws.functions")
     alias: str = Field(default="live", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
@@ -43,6 +52,7 @@ class AwsDeploySpec(Spec):
     memory_mb: int = Field(default=256, ge=128, le=10240)
     timeout_s: int = Field(default=15, ge=1, le=900)
     role: str = "mcctl-lambda"
+    cdc: CdcDeploySpec = CdcDeploySpec()
 
 
 class AzureDeploySpec(Spec):

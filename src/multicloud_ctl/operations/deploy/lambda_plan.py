@@ -74,6 +74,7 @@ def plan_service(
     artifact: Artifact,
     strategy: str,
     fn_env: Mapping[str, str],
+    handler: str | None = None,
 ) -> list[Step]:
     """Steps for one function: create or update code/config, publish, shift the alias (with its rollback)."""
     env = runtime.environment
@@ -83,7 +84,7 @@ def plan_service(
     alias = lam.get_alias(service, aws.alias) if fn else None
     sha = artifact.code_sha256_b64
     bucket, key = env.aws.buckets.artifacts, artifact_key(artifact)
-    handler = handler_for(service)
+    handler = handler or handler_for(service)
     config = {"handler": handler, "memory": aws.memory_mb, "timeout": aws.timeout_s, "env": dict(fn_env)}
     steps: list[Step] = []
     sid = f"aws.{service}"

@@ -48,6 +48,9 @@ class Selection:
 def select(env: Environment, spec: DeploySpec, names: list[str], cloud: str = "all") -> Selection:
     """The services to deploy per cloud; an unknown name is a usage error that lists the known ones."""
     aws = list(spec.aws.services or env.aws.functions) if cloud in ("all", "aws") else []
+    cdc = spec.aws.cdc
+    if aws and cdc.enabled and (cdc.function in names or Path(cdc.sync_playbook).exists()):
+        aws.append(cdc.function)  # the CDC Lambda ships when there is a sync playbook to configure it
     azure = list(spec.azure.apps or env.azure.function_apps) if cloud in ("all", "azure") else []
     if not names:
         return Selection(tuple(aws), tuple(azure))
@@ -74,22 +77,35 @@ def plan_deploy(
     runtime: Runtime, spec: DeploySpec, selection: Selection, strategy: str, artifacts: dict[str, Artifact]
 ) -> Plan:
     """Every step of the rollout, from read-only calls (safe under --dry-run)."""
-    from multicloud_ctl.operations.deploy import azure_plan, lambda_actions, lambda_plan  # noqa: F401 (actions)
+    from multicloud_ctl.operations.deploy import (  # noqa: F401 (registers the actions)
+        azure_plan,
+        cdc_plan,
+        lambda_actions,
+        lambda_plan,
+    )
     from multicloud_ctl.operations.deploy.fnenv import find_pool, function_env
 
     env = runtime.environment
     steps: list[Step] = []
+    mappings: list[Step] = []
     pool = find_pool(runtime.aws, env.aws.user_pool) if selection.clouds else None
     if selection.aws:
         art = artifacts["aws"]
         fn_env = function_env(env, "aws", pool)
         steps += lambda_plan.plan_artifact(runtime, art)
-        service_steps = [
-            s for svc in selection.aws for s in lambda_plan.plan_service(runtime, spec, svc, art, strategy, fn_env)
-        ]
+        service_steps: list[Step] = []
+        for svc in selection.aws:
+            if svc == spec.aws.cdc.function:
+                settings, tables = cdc_plan.cdc_settings(runtime, spec, fn_env)
+                service_steps += lambda_plan.plan_service(
+                    runtime, spec, svc, art, strategy, settings, handler=cdc_plan.CDC_HANDLER
+                )
+                mappings = cdc_plan.plan_mappings(runtime, spec, tables)
+            else:
+                service_steps += lambda_plan.plan_service(runtime, spec, svc, art, strategy, fn_env)
         if any(s.action == "deploy.lambda_create" for s in service_steps):
             steps += lambda_plan.plan_role(runtime, spec)
-        steps += service_steps
+        steps += service_steps + mappings
     if selection.azure:
         art = artifacts["azure"]
         fn_env = function_env(env, "azure", pool)

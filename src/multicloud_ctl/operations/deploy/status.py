@@ -22,7 +22,7 @@ def status(runtime: Runtime, spec: DeploySpec, clouds: tuple[str, ...] = ("aws",
     env = runtime.environment
     rows: list[dict[str, Any]] = []
     readers = {
-        "aws": (_aws_rows, spec.aws.services or env.aws.functions),
+        "aws": (_aws_rows, aws_functions(runtime, spec)),
         "azure": (_azure_rows, spec.azure.apps or env.azure.function_apps),
     }
     for cloud in clouds:
@@ -42,6 +42,12 @@ def status(runtime: Runtime, spec: DeploySpec, clouds: tuple[str, ...] = ("aws",
                 for s in services
             ]
     return rows
+
+
+def aws_functions(runtime: Runtime, spec: DeploySpec) -> list[str]:
+    """The Lambda functions deploy manages: the services, plus the CDC Lambda when enabled."""
+    names = list(spec.aws.services or runtime.environment.aws.functions)
+    return [*names, spec.aws.cdc.function] if spec.aws.cdc.enabled else names
 
 
 def _aws_rows(runtime: Runtime, spec: DeploySpec, services: list[str]) -> list[dict[str, Any]]:
@@ -90,7 +96,7 @@ def _azure_rows(runtime: Runtime, spec: DeploySpec, apps_: list[str]) -> list[di
 def plan_rollback(runtime: Runtime, spec: DeploySpec, service: str) -> Plan:
     """The step that puts `service` back on its previous release."""
     env = runtime.environment
-    if service in (spec.aws.services or env.aws.functions):
+    if service in aws_functions(runtime, spec):
         return Plan("deploy rollback", (_lambda_rollback(runtime, spec, service),))
     if service in (spec.azure.apps or env.azure.function_apps):
         return Plan("deploy rollback", (_azure_rollback(runtime, service),))

@@ -132,9 +132,7 @@ class LambdaClient:
     def publish_version(self, name: str, *, code_sha256: str, description: str = "") -> str:
         """Publish $LATEST; `code_sha256` makes AWS refuse if the code changed under us."""
         with aws_errors("PublishVersion", name):
-            out = self._client.publish_version(
-                FunctionName=name, CodeSha256=code_sha256, Description=description
-            )
+            out = self._client.publish_version(FunctionName=name, CodeSha256=code_sha256, Description=description)
         return str(out["Version"])
 
     def list_versions(self, name: str) -> list[VersionInfo]:
@@ -145,9 +143,7 @@ class LambdaClient:
             for page in paginator.paginate(FunctionName=name):
                 for v in page.get("Versions", []):
                     if v["Version"] != "$LATEST":
-                        found.append(
-                            VersionInfo(v["Version"], v.get("CodeSha256", ""), v.get("Description", ""))
-                        )
+                        found.append(VersionInfo(v["Version"], v.get("CodeSha256", ""), v.get("Description", "")))
         return sorted(found, key=lambda v: int(v.version))
 
     def get_alias(self, name: str, alias: str) -> AliasInfo | None:
@@ -164,9 +160,7 @@ class LambdaClient:
             self._client.create_alias(FunctionName=name, Name=alias, FunctionVersion=version)
         return AliasInfo(alias, version)
 
-    def route_alias(
-        self, name: str, alias: str, version: str, weights: Mapping[str, float] | None = None
-    ) -> AliasInfo:
+    def route_alias(self, name: str, alias: str, version: str, weights: Mapping[str, float] | None = None) -> AliasInfo:
         """Point `alias` at `version`, sending `weights` (version -> 0..1) of the traffic elsewhere."""
         extra = {k: round(float(v), 4) for k, v in (weights or {}).items() if v > 0}
         with aws_errors("UpdateAlias", f"{name}:{alias}"):
@@ -246,3 +240,37 @@ class LambdaRole:
                 Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
             )
         return str(role["Role"]["Arn"])
+
+
+class StreamMappings:
+    """Event source mappings from DynamoDB streams to a function (the CDC Lambda)."""
+
+    def __init__(self, clients: AwsClients) -> None:
+        self._lambda = clients.client("lambda")
+        self._dynamodb = clients.client("dynamodb")
+
+    def stream_arn(self, table: str) -> str | None:
+        try:
+            with aws_errors("DescribeTable", table):
+                arn = self._dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
+        except NotFound:
+            return None
+        return str(arn) if arn else None
+
+    def sources(self, function: str) -> list[str]:
+        """Stream ARNs already mapped onto `function` (name or name:alias)."""
+        with aws_errors("ListEventSourceMappings", function):
+            out = self._lambda.list_event_source_mappings(FunctionName=function)
+        return [str(m["EventSourceArn"]) for m in out.get("EventSourceMappings", [])]
+
+    def create(self, function: str, stream_arn: str, batch_size: int) -> str:
+        with aws_errors("CreateEventSourceMapping", function):
+            out = self._lambda.create_event_source_mapping(
+                FunctionName=function,
+                EventSourceArn=stream_arn,
+                StartingPosition="TRIM_HORIZON",
+                BatchSize=batch_size,
+                BisectBatchOnFunctionError=True,
+                MaximumRetryAttempts=10,
+            )
+        return str(out["UUID"])
