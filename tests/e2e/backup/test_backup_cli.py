@@ -96,9 +96,7 @@ def test_second_run_refused_then_sigkill_and_rerun_copies_only_what_is_missing(
     first = _start_daily(backup_setup, "--bwlimit", "160K")  # ~8 s of copying
     try:
         _wait_for_copies(backup_setup, first, 10)
-        second = cli(
-            *_base(backup_setup), "backup", "daily", "--yes", "--playbook", str(backup_setup["playbook"])
-        )
+        second = cli(*_base(backup_setup), "backup", "daily", "--yes", "--playbook", str(backup_setup["playbook"]))
         assert second.exit_code == 4, second.stderr
         assert "lock" in second.stderr or "lease" in second.stderr
         _wait_for_copies(backup_setup, first, 30)
@@ -125,18 +123,14 @@ def test_second_run_refused_then_sigkill_and_rerun_copies_only_what_is_missing(
     assert summary["copied"] == total - done_before
     assert summary["skipped"] == done_before
     assert _mirror_count(backup_setup) == total
-    journal = json.loads(
-        (backup_setup["env"].env_state_dir / "journal" / f"{summary['journal']}.json").read_text()
-    )
+    journal = json.loads((backup_setup["env"].env_state_dir / "journal" / f"{summary['journal']}.json").read_text())
     assert journal["status"] == "ok"
     assert journal["reclaimed_lease"]["dead_owner"].split(":")[1] == str(first.pid)
     verify = cli(*_base(backup_setup), "backup", "verify", "--playbook", str(backup_setup["playbook"]))
     assert verify.exit_code == 0, verify.stderr
 
 
-def test_verify_exit_3_names_corrupt_and_missing_then_list_shows_it(
-    cli: Any, backup_setup: dict[str, Any]
-) -> None:
+def test_verify_exit_3_names_corrupt_and_missing_then_list_shows_it(cli: Any, backup_setup: dict[str, Any]) -> None:
     from multicloud_ctl.providers.azure.blob import backup_container
 
     _seed(backup_setup, 5, 100)

@@ -18,9 +18,12 @@ def test_demo_steps_back_up_snapshot_and_verify(config_dir: Path, local_env: Any
 
     ctx = DemoContext(environment=local_env, console=Console(), config_dir=config_dir, supervisor=None)  # type: ignore[arg-type]
     ddb = ctx.runtime().aws.client("dynamodb")
-    ddb.create_table(TableName="Products", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(
+        TableName="Products",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     ddb.put_item(TableName="Products", Item={"id": {"S": "p1"}, "name": {"S": "Mug"}})
     lines = {name: run(ctx) for name, run in STEPS}
     assert lines["backup daily"].endswith("3 copied, 0 unchanged (stream)")

@@ -49,8 +49,9 @@ class FakeBlobService:
             def log_message(self, *args: Any) -> None:
                 return None
 
-            def _reply(self, status: int, body: bytes = b"", ctype: str = "application/xml",
-                       error: str | None = None) -> None:
+            def _reply(
+                self, status: int, body: bytes = b"", ctype: str = "application/xml", error: str | None = None
+            ) -> None:
                 self.send_response(status)
                 if error:
                     self.send_header("x-ms-error-code", error)
@@ -101,9 +102,13 @@ class FakeBlobService:
                 source = headers.get("x-ms-copy-source")
                 if source is not None:
                     if service.refuse_copy_from_url:
-                        return self._reply(501, b'<?xml version="1.0" encoding="utf-8"?><Error><Code>'
-                                                b"NotImplemented</Code><Message>Current API is not implemented"
-                                                b"</Message></Error>", error="NotImplemented")
+                        return self._reply(
+                            501,
+                            b'<?xml version="1.0" encoding="utf-8"?><Error><Code>'
+                            b"NotImplemented</Code><Message>Current API is not implemented"
+                            b"</Message></Error>",
+                            error="NotImplemented",
+                        )
                     req = urllib.request.Request(source, headers={"Range": headers["x-ms-source-range"]})
                     with urllib.request.urlopen(req, timeout=10) as resp:
                         body = resp.read()

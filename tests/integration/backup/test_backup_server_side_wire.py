@@ -60,9 +60,7 @@ def test_server_side_copy_requests(wired: Runtime, fake_blob: FakeBlobService, a
     summary = run_daily(wired, spec, DailyOptions(transfer="server"))
     assert summary["transfer"] == "server" and summary["copied"] == 3
 
-    big_blocks = [
-        r for r in fake_blob.requests if r.query.get("comp") == "block" and r.path.endswith("big.bin")
-    ]
+    big_blocks = [r for r in fake_blob.requests if r.query.get("comp") == "block" and r.path.endswith("big.bin")]
     assert [base64.b64decode(r.query["blockid"]).decode() for r in big_blocks] == [
         "b00000000",
         "b00000001",
@@ -81,9 +79,7 @@ def test_server_side_copy_requests(wired: Runtime, fake_blob: FakeBlobService, a
         assert r.body == b""  # the bytes never crossed this process
         assert r.path == "/devstoreaccount1/backups/daily/src-a/dir/big.bin"
 
-    commit = next(
-        r for r in fake_blob.requests if r.query.get("comp") == "blocklist" and r.path.endswith("big.bin")
-    )
+    commit = next(r for r in fake_blob.requests if r.query.get("comp") == "blocklist" and r.path.endswith("big.bin"))
     root = ET.fromstring(commit.body)
     assert root.tag == "BlockList"
     assert [(e.tag, base64.b64decode(e.text or "").decode()) for e in root] == [
@@ -131,9 +127,5 @@ def test_auto_falls_back_to_streaming_when_the_target_cannot_fetch_urls(
     assert fake_blob.blobs["daily/src-a/x.bin"] == data
     refused = [r for r in fake_blob.requests if "x-ms-copy-source" in r.headers]
     assert len(refused) == 1  # one 501, then streaming (Put Block with the bytes in the body)
-    streamed = [
-        r
-        for r in fake_blob.requests
-        if r.query.get("comp") == "block" and "x-ms-copy-source" not in r.headers
-    ]
+    streamed = [r for r in fake_blob.requests if r.query.get("comp") == "block" and "x-ms-copy-source" not in r.headers]
     assert [len(r.body) for r in streamed] == [BLOCK, len(data) - BLOCK]

@@ -27,9 +27,7 @@ def _make_table(ddb: Any, name: str, *, sort_key: bool = False) -> None:
     if sort_key:
         keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
         attrs.append({"AttributeName": "sk", "AttributeType": "N"})
-    ddb.create_table(
-        TableName=name, KeySchema=keys, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST"
-    )
+    ddb.create_table(TableName=name, KeySchema=keys, AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST")
 
 
 def _items(ddb: Any, table: str) -> list[dict[str, Any]]:
