@@ -58,7 +58,7 @@ class Preflight(Spec):
     backup_kind: Literal["daily", "weekly"] = "daily"
     require_known: bool = Field(default=False, description="refuse when lag/backup age cannot be measured")
     timeout_seconds: float = Field(default=5, gt=0, le=60)
-    measure_timeout_seconds: float = Field(default=20, gt=0, le=600, description="sync lag / backup age")
+    measure_timeout_seconds: float = Field(default=10, gt=0, le=600, description="sync lag / backup age")
 
 
 class Verify(Spec):
