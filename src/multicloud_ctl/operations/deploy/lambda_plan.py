@@ -168,8 +168,10 @@ def plan_service(
         Step(
             f"{sid}.shift",
             "deploy.lambda_shift",
-            f"shift {service}:{aws.alias} from {previous or '(new)'} to the new version: {what}, "
-            f"bake {spec.bake.seconds:g}s per step",
+            f"shift {service}:{aws.alias} from version {previous} to the new version: {what}, "
+            f"bake {spec.bake.seconds:g}s per step"
+            if previous
+            else f"create alias {service}:{aws.alias} on the new version (first release: no canary)",
             provider="aws",
             resource=f"{service}:{aws.alias}",
             params={
