@@ -3,6 +3,21 @@
 A `LbSnapshot` is plain JSON-able data (pool names, not ids, wherever a human reads it): it is what the
 journal records before a switch, what a rollback or a drill's fail-back restores, and what
 `<state_dir>/failover/intended.json` holds so `provision drift` can tell an intended failover from drift.
+
+`intended.json` (written by a successful `mcctl failover`, removed again when a rollback or a drill's
+fail-back restores the earlier state; version 1):
+
+    {"version": 1, "environment": "local", "serving": "azure", "since": "<UTC ISO-8601>",
+     "journal": "<run id>", "automatic_failback": false,
+     "load_balancer": {"id": "...", "name": "api.shop.local", "default_pools": ["azure", "aws"],
+                       "fallback_pool": "aws", "zero_downtime_failover": "sticky"},
+     "pools": {"azure": {"id": "...", "enabled": true,
+                         "origins": [{"name": "azure-1", "address": "...", "enabled": true, "weight": 1.0}]},
+               "aws": {...}},
+     "previous": {<the LbSnapshot before the switch: lb_id, lb_name, default_pools, fallback_pool,
+                  zero_downtime_failover, pools{name: {id, name, enabled, origins, healthy}}>}}
+
+Drift detection should accept exactly the `load_balancer` and `pools` values above for those objects.
 """
 
 from __future__ import annotations
