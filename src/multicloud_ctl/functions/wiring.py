@@ -225,6 +225,9 @@ def services(cfg: FunctionConfig | None = None) -> Services:
     cfg = cfg or FunctionConfig.from_env()
     with _services_lock:
         if cfg not in _services:
+            from multicloud_ctl.functions.observability import setup
+
+            setup(cfg.cloud, cfg.region)  # JSON logs + tracer provider, once per process
             _services[cfg] = Services(cfg)
         return _services[cfg]
 

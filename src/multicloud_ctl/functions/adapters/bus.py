@@ -29,6 +29,7 @@ class Received:
     message_id: str
     delivery_count: int
     handle: Any = field(repr=False, default=None)
+    properties: dict[str, str] = field(default_factory=dict)  # trace context (traceparent, tracestate)
 
 
 class Bus(Protocol):
@@ -69,10 +70,16 @@ def process_batch(
     lock_seconds: int = 30,
 ) -> Outcome:
     """Receive one batch from `queue` and settle every message according to `handler`'s outcome."""
+    import os
+
+    from multicloud_ctl.functions.observability import consumer_span
+
+    cloud = os.environ.get("MCCTL_FN_CLOUD", "aws")
     out = Outcome()
     for msg in bus.receive(queue, max_messages=max_messages, wait_seconds=wait_seconds, lock_seconds=lock_seconds):
         try:
-            handler(msg.body)
+            with consumer_span(cloud, queue, msg.properties, msg.body):
+                handler(msg.body)
         except Exception as exc:  # the handler's failure is data: the reason travels with the message
             reason = f"{type(exc).__name__}: {exc}"[:1000]
             if msg.delivery_count >= max_deliveries:

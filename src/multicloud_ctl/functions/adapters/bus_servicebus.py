@@ -14,19 +14,29 @@ from typing import Any
 from multicloud_ctl.functions.adapters.bus import BusError, Received, decode_body
 
 
-def to_message(body: Mapping[str, Any], message_id: str | None) -> Any:
-    """The ServiceBusMessage for a body (JSON, with the event id as message id for duplicate detection)."""
+def to_message(body: Mapping[str, Any], message_id: str | None, trace: Mapping[str, str] | None = None) -> Any:
+    """The ServiceBusMessage for a body (JSON, with the event id as message id for duplicate detection);
+    `trace` (traceparent, tracestate) travels as application properties."""
     from azure.servicebus import ServiceBusMessage
 
     return ServiceBusMessage(
-        json.dumps(dict(body), sort_keys=True), message_id=message_id, content_type="application/json"
+        json.dumps(dict(body), sort_keys=True),
+        message_id=message_id,
+        content_type="application/json",
+        application_properties=dict(trace or {}) or None,
     )
 
 
 def from_message(queue: str, msg: Any) -> Received:
     """Our Received for a ServiceBusReceivedMessage (body sections joined; delivery_count as delivered)."""
     raw = b"".join(bytes(part) for part in msg.body)
-    return Received(queue, decode_body(raw), str(msg.message_id), int(msg.delivery_count or 1), msg)
+    received = Received(queue, decode_body(raw), str(msg.message_id), int(msg.delivery_count or 1), msg)
+    props = msg.application_properties or {}
+    for key in ("traceparent", "tracestate"):
+        value = props.get(key) or props.get(key.encode())
+        if value:
+            received.properties[key] = value.decode() if isinstance(value, bytes) else str(value)
+    return received
 
 
 class ServiceBusBus:
@@ -51,11 +61,14 @@ class ServiceBusBus:
             raise BusError(f"service bus {what} failed: {type(exc).__name__}") from exc
 
     def send(self, queue: str, body: Mapping[str, Any], *, message_id: str | None = None) -> None:
-        def go() -> None:
-            with self.client.get_queue_sender(self.queue_name(queue)) as sender:
-                sender.send_messages(to_message(body, message_id))
+        from multicloud_ctl.functions.observability import producer_span
 
-        self._call("send", go)
+        def go(trace: dict[str, str]) -> None:
+            with self.client.get_queue_sender(self.queue_name(queue)) as sender:
+                sender.send_messages(to_message(body, message_id, trace))
+
+        with producer_span(queue) as carrier:
+            self._call("send", lambda: go(carrier))
 
     def _receiver(self, queue: str) -> Any:
         with self._lock:

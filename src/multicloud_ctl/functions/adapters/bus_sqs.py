@@ -15,6 +15,7 @@ from typing import Any
 from multicloud_ctl.functions.adapters.aws import client
 from multicloud_ctl.functions.adapters.bus import BusError, Received, decode_body
 from multicloud_ctl.functions.config import FunctionConfig
+from multicloud_ctl.functions.observability import carrier_from_sqs
 
 
 class SqsBus:
@@ -31,12 +32,15 @@ class SqsBus:
         return self.cfg.queue_url(queue)
 
     def send(self, queue: str, body: Mapping[str, Any], *, message_id: str | None = None) -> None:
+        from multicloud_ctl.functions.observability import producer_span, sqs_attributes
+
         attrs = {"event_id": {"DataType": "String", "StringValue": message_id}} if message_id else {}
-        self.sqs.send_message(
-            QueueUrl=self.url(queue),
-            MessageBody=json.dumps(dict(body), sort_keys=True),
-            MessageAttributes=attrs,
-        )
+        with producer_span(queue) as carrier:  # W3C trace context travels as message attributes
+            self.sqs.send_message(
+                QueueUrl=self.url(queue),
+                MessageBody=json.dumps(dict(body), sort_keys=True),
+                MessageAttributes={**attrs, **sqs_attributes(carrier)},
+            )
 
     def receive(
         self, queue: str, *, max_messages: int = 10, wait_seconds: int = 1, lock_seconds: int = 30
@@ -54,7 +58,9 @@ class SqsBus:
             attrs = m.get("MessageAttributes", {})
             mid = attrs.get("event_id", {}).get("StringValue") or m["MessageId"]
             count = int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-            got.append(Received(queue, decode_body(m["Body"]), mid, count, m["ReceiptHandle"]))
+            received = Received(queue, decode_body(m["Body"]), mid, count, m["ReceiptHandle"])
+            received.properties = carrier_from_sqs(attrs)
+            got.append(received)
         return got
 
     def complete(self, msg: Received) -> None:

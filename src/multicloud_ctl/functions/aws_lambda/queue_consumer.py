@@ -13,6 +13,7 @@ from typing import Any
 
 from multicloud_ctl.functions.adapters.bus import Received, decode_body
 from multicloud_ctl.functions.consumers import consume
+from multicloud_ctl.functions.observability import carrier_from_sqs, consumer_span
 from multicloud_ctl.functions.wiring import services
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,10 @@ def sqs_handler(queue: str) -> SqsHandler:
         failures: list[dict[str, str]] = []
         for record in event.get("Records", []):
             body = decode_body(record.get("body", ""))
+            carrier = carrier_from_sqs(record.get("messageAttributes"))
             try:
-                consume(svc, queue, body)
+                with consumer_span(svc.cfg.cloud, queue, carrier, body):
+                    consume(svc, queue, body)
                 continue
             except Exception as exc:
                 reason = f"{type(exc).__name__}: {exc}"[:1000]

@@ -18,6 +18,7 @@ from typing import Any
 from multicloud_ctl.functions.domain.errors import Invalid, NotFound, Unauthorized, Unavailable
 from multicloud_ctl.functions.domain.users import Identity
 from multicloud_ctl.functions.http.types import HttpRequest, HttpResponse, error_response, ok
+from multicloud_ctl.functions.observability import trace_headers
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,26 @@ def authenticate(svc: Any, req: HttpRequest, auth: str) -> Caller:
 
 
 def dispatch(svc: Any, req: HttpRequest) -> HttpResponse:
+    """Answer one request inside its server span (trace context from `traceparent`; `traceresponse` back)."""
+    from contextlib import suppress
+    from dataclasses import replace
+
+    from multicloud_ctl.functions.observability import server_span
+
+    with server_span(svc.cfg.cloud, req.method, req.path, req.headers) as span:
+        resp = _dispatch(svc, req)
+        order_id = ""
+        if req.path.startswith("/orders") and resp.body[:1] == "{":
+            with suppress(ValueError, AttributeError):
+                order_id = str(json.loads(resp.body).get("order_id") or "")
+        span.finish(resp.status, order_id)
+        trace_response = span.traceresponse()
+    if not trace_response:
+        return resp
+    return replace(resp, headers={**resp.headers, "traceresponse": trace_response})
+
+
+def _dispatch(svc: Any, req: HttpRequest) -> HttpResponse:
     """Answer one request: 404/405 for unknown routes, the mapped error for any failure."""
     try:
         allowed = []
@@ -204,7 +225,7 @@ def order_payment(svc: Any, req: HttpRequest, p: dict[str, str], c: Caller) -> H
         raise Unavailable("the payment service is not configured")
     call = urllib.request.Request(
         f"{svc.cfg.peer_api_url}/payments/{order.order_id}",
-        headers={"x-api-key": svc.api_keys.outbound, "accept": "application/json"},
+        headers={"x-api-key": svc.api_keys.outbound, "accept": "application/json", **trace_headers()},
     )
     try:
         with urllib.request.urlopen(call, timeout=5) as resp:

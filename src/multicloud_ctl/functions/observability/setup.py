@@ -15,21 +15,30 @@ _done: dict[str, bool] = {}
 HANDLER_NAME = "mcctl-json"
 
 
+def ensure(cloud: str) -> None:
+    """`setup` from the environment alone (an edge reached before the services were built)."""
+    if not _done.get("setup"):
+        region = os.environ.get("MCCTL_FN_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
+        setup(cloud, region)
+
+
 def enabled() -> bool:
     return os.environ.get("MCCTL_FN_OBSERVABILITY", "1").strip() not in ("0", "false", "no")
 
 
 def setup(cloud: str, region: str, service: str | None = None) -> None:
     """JSON logs on stderr (+ MCCTL_FN_LOG_FILE) and a tracer provider (+ MCCTL_FN_TRACE_FILE exporter)."""
-    if not enabled():
+    if _done.get("setup") or not enabled():
         return
+    if cloud == "azure":  # the Functions host names its region; MCCTL_FN_REGION is the AWS one
+        region = os.environ.get("REGION_NAME") or region
     with _lock:
         if _done.get("setup"):
             return
-        _done["setup"] = True
         service = service or f"mcctl-functions-{cloud}"
         _setup_logging(cloud, region, service)
         _setup_tracing(cloud, region, service)
+        _done["setup"] = True  # only now: other threads wait on the lock until the provider is in place
 
 
 def _setup_logging(cloud: str, region: str, service: str) -> None:

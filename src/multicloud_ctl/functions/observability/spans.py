@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from multicloud_ctl.functions.observability.context import bind, current_ids, set_field
-from multicloud_ctl.functions.observability.setup import enabled
+from multicloud_ctl.functions.observability.setup import enabled, ensure
 
 log = logging.getLogger("mcctl.functions")
 SERVICE_BY_PREFIX = {
@@ -85,6 +85,7 @@ def server_span(cloud: str, method: str, path: str, headers: Mapping[str, str]) 
     if not enabled():
         yield ServerSpan()
         return
+    ensure(cloud)
     from opentelemetry.trace import SpanKind
 
     carrier = {k.lower(): v for k, v in headers.items() if k.lower() in TRACE_KEYS}
@@ -127,6 +128,7 @@ def consumer_span(cloud: str, queue: str, carrier: Mapping[str, str], body: Mapp
     if not enabled():
         yield
         return
+    ensure(cloud)
     from opentelemetry.trace import SpanKind, Status, StatusCode
 
     started = time.perf_counter()

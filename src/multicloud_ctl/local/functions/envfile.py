@@ -35,6 +35,8 @@ def host_settings(
     # the platform's log capture and the span collector of the sandbox (`mcctl logs`, `mcctl trace show`)
     out["MCCTL_FN_LOG_FILE"] = str(state_dir / "logs" / f"functions_{cloud}.jsonl")
     out["MCCTL_FN_TRACE_FILE"] = str(state_dir / "traces" / f"spans_{cloud}.jsonl")
+    if cloud == "azure":
+        out["REGION_NAME"] = env.azure.regions.primary  # what the Functions host sets
     if smtp_port:
         out["MCCTL_FN_SMTP_HOST"] = "127.0.0.1"
         out["MCCTL_FN_SMTP_PORT"] = str(smtp_port)
