@@ -20,9 +20,9 @@ from multicloud_ctl.local.cost_seed import (
     generate_rows,
     inject_ce,
     load_arm_cost,
-    usage_metrics,
 )
 from multicloud_ctl.operations.cost.period import Period, month_bounds
+from multicloud_ctl.operations.cost.seed_metrics import usage_metrics
 from multicloud_ctl.operations.cost.sources import Grouping
 
 PRIMED_WINDOWS = (7, 14, 30, 60, 90)
