@@ -104,7 +104,12 @@ class Services:
 
             images = S3ImageUrls(self.cfg)
         return ProductService(
-            self.stores["products"], self.cache, self.env, images=images, cache_ttl=self.cfg.cache_ttl
+            self.stores["products"],
+            self.cache,
+            self.env,
+            images=images,
+            cache_ttl=self.cfg.cache_ttl,
+            currency=self.cfg.currency,
         )
 
     @cached_property

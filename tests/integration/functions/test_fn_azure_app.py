@@ -41,6 +41,13 @@ def call(
     return status, json.loads(text) if text else None
 
 
+def test_new_products_get_the_configured_currency(standby: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MCCTL_FN_CURRENCY", "eur")
+    assert call("POST", "/products", SVC, {"name": "Pan", "category": "k", "price_cents": 1})[1]["currency"] == "eur"
+    body = {"name": "Pot", "category": "k", "price_cents": 1, "currency": "gbp"}
+    assert call("POST", "/products", SVC, body)[1]["currency"] == "gbp"
+
+
 def test_standby_serves_the_shop_from_sql(standby: Shop) -> None:
     assert call("GET", "/health") == (200, {"status": "ok", "cloud": "azure"})
     ids = [

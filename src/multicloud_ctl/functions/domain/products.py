@@ -114,11 +114,13 @@ class ProductService:
         *,
         images: ImageUrls | None = None,
         cache_ttl: int = 30,
+        currency: str = "usd",
     ) -> None:
         self.store, self.cache, self.env, self.images, self.cache_ttl = store, cache, env, images, cache_ttl
+        self.currency = currency
 
     def create(self, body: Mapping[str, Any]) -> Product:
-        fields = validate_fields(body)
+        fields = {"currency": self.currency, **validate_fields(body)}
         now = iso(self.env.now())
         product = Product(product_id=self.env.ids(), created_at=now, updated_at=now, **fields)
         self.store.put(product)
