@@ -104,9 +104,7 @@ def _plan_bucket(store: BackupStore, bucket: str, pool: ThreadPoolExecutor) -> B
         current = existing.pop(name, None)
         if current is not None and matches_source(current.metadata, obj.size, obj.etag):
             plan.keep.append(
-                ManifestEntry(
-                    f"s3/{bucket}/{obj.key}", name, obj.size, current.metadata[META_SHA256], obj.etag
-                )
+                ManifestEntry(f"s3/{bucket}/{obj.key}", name, obj.size, current.metadata[META_SHA256], obj.etag)
             )
         else:
             plan.copy.append(CopyTask(bucket, obj, name, current))
@@ -173,9 +171,7 @@ def execute_daily(
     if outcome.failures:
         return outcome, None, getattr(transfer, "mode", plan.mode)
     entries = [e for b in plan.buckets for e in b.keep]
-    entries += [
-        ManifestEntry(f"s3/{c.bucket}/{c.key}", c.blob, c.size, c.sha256, c.etag) for c in outcome.copied
-    ]
+    entries += [ManifestEntry(f"s3/{c.bucket}/{c.key}", c.blob, c.size, c.sha256, c.etag) for c in outcome.copied]
     manifest = BackupManifest(
         plan.id,
         "daily",

@@ -79,8 +79,4 @@ def source_metadata(size: int, etag: str, sha256: str, mtime: datetime | None) -
 
 def matches_source(metadata: dict[str, str], size: int, etag: str) -> bool:
     """The skip rule: the blob recorded this source size and ETag (and a SHA-256 for the manifest)."""
-    return (
-        metadata.get(META_SIZE) == str(size)
-        and metadata.get(META_ETAG) == etag
-        and bool(metadata.get(META_SHA256))
-    )
+    return metadata.get(META_SIZE) == str(size) and metadata.get(META_ETAG) == etag and bool(metadata.get(META_SHA256))

@@ -46,11 +46,7 @@ def blob_versions(store: BackupStore, manifest: BackupManifest) -> BlobVersions:
     layout = store.layout
     daily = manifest.kind == "daily"
     found = BlobVersions(daily)
-    prefixes = (
-        [layout.mirror_prefix(b) for b in manifest.buckets]
-        if daily
-        else [layout.snapshot_prefix(manifest.id)]
-    )
+    prefixes = [layout.mirror_prefix(b) for b in manifest.buckets] if daily else [layout.snapshot_prefix(manifest.id)]
     for prefix in prefixes:
         for b in store.blobs.list(prefix, snapshots=daily):
             recorded = b.metadata.get(META_SHA256, CURRENT) if daily else CURRENT

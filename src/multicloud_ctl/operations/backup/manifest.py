@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import NotFound, UsageError
@@ -128,9 +128,7 @@ def read_manifest(blobs: BlobContainer, layout: BackupLayout, backup_id: str) ->
     return BackupManifest.from_dict(data)
 
 
-def list_manifests(
-    blobs: BlobContainer, layout: BackupLayout, kind: str | None = None
-) -> list[ManifestSummary]:
+def list_manifests(blobs: BlobContainer, layout: BackupLayout, kind: str | None = None) -> list[ManifestSummary]:
     """Every committed backup, oldest first."""
     out = []
     for b in blobs.list(layout.manifests_prefix()):
@@ -140,7 +138,9 @@ def list_manifests(
         summary = ManifestSummary(
             id=layout.id_of_manifest(b.name),
             kind=m.get("mcctl_kind", "?"),
-            created=datetime.fromisoformat(m["mcctl_created"]) if "mcctl_created" in m else b.last_modified,
+            created=datetime.fromisoformat(m["mcctl_created"])
+            if "mcctl_created" in m
+            else (b.last_modified or datetime.fromtimestamp(0, UTC)),
             objects=int(m.get("mcctl_objects", 0)),
             bytes=int(m.get("mcctl_bytes", 0)),
             verified=m.get("mcctl_verified"),
@@ -164,9 +164,7 @@ def resolve_backup_id(blobs: BlobContainer, layout: BackupLayout, backup_id: str
         if not of_kind:
             raise UsageError(f"there is no {kind} backup yet")
         return of_kind[-1].id
-    matches = [b.id for b in backups if b.id == backup_id] or [
-        b.id for b in backups if b.id.startswith(backup_id)
-    ]
+    matches = [b.id for b in backups if b.id == backup_id] or [b.id for b in backups if b.id.startswith(backup_id)]
     if len(matches) != 1:
         raise UsageError(
             f"backup id {backup_id!r} matches {len(matches)} backups",

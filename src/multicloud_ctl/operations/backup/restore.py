@@ -35,9 +35,7 @@ class RestorePlan:
             "id": self.manifest.id,
             "kind": self.manifest.kind,
             "target_env": self.target_env,
-            "buckets": {
-                b: {"objects": len(es), "bytes": sum(e.size for e in es)} for b, es in self.objects.items()
-            },
+            "buckets": {b: {"objects": len(es), "bytes": sum(e.size for e in es)} for b, es in self.objects.items()},
             "tables": {f"{t.source}:{t.name}": t.items for t in self.tables},
         }
 
@@ -147,20 +145,19 @@ def compare(store: BackupStore, plan: RestorePlan, target: Runtime, engine: Any)
 
     for bucket, entries in plan.objects.items():
         for_each(entries, check, workers=store.spec.parallelism, on_done=done)
-        live = sum(1 for _ in s3.list(bucket))
-        buckets[bucket] = {"expected": len(entries), "live": live}
+        buckets[bucket] = {"expected": len(entries), "live": sum(1 for _ in s3.list(bucket))}
     tables: dict[str, dict[str, Any]] = {}
     ddb = DynamoDbClient(target.aws.client("dynamodb"))
     for record in plan.tables:
-        live = (
+        digest = (
             table_digest(ddb, record.name, store.spec.scan_segments)
             if record.source == "dynamodb"
             else sql_table_digest(engine, record.name)
         )
         tables[f"{record.source}:{record.name}"] = {
             "expected": record.items,
-            "live": live.count,
-            "digest_match": live.hexdigest == record.digest,
+            "live": digest.count,
+            "digest_match": digest.hexdigest == record.digest,
         }
     ok = not mismatched and all(t["digest_match"] for t in tables.values())
     return {"ok": ok, "buckets": buckets, "mismatched": sorted(mismatched), "tables": tables}

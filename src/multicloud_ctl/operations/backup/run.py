@@ -111,9 +111,7 @@ def run_daily(
                 store, plan, options, advance=(lambda n, _b: bar.advance(n)) if bar else None
             )
         summary = outcome_summary(plan, outcome, manifest, mode, time.perf_counter() - start)
-        journal.end(
-            step, "ok" if manifest else "failed", output={k: v for k, v in summary.items() if k != "failures"}
-        )
+        journal.end(step, "ok" if manifest else "failed", output={k: v for k, v in summary.items() if k != "failures"})
         for name in ("objects_per_s", "mib_per_s", "copied", "skipped"):
             journal.measure(name, summary[name])
         summary["journal"] = journal.run_id
@@ -178,9 +176,7 @@ def run_weekly(
             "failures": failures[:20],
             "journal": journal.run_id,
         }
-        journal.end(
-            step, "ok" if manifest else "failed", output={k: v for k, v in summary.items() if k != "failures"}
-        )
+        journal.end(step, "ok" if manifest else "failed", output={k: v for k, v in summary.items() if k != "failures"})
         journal.finish("ok" if manifest else "failed", result=summary)
     if manifest is None:
         raise BackupIncomplete(

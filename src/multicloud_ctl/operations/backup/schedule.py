@@ -111,9 +111,7 @@ def export_cron(entries: list[ScheduledPlaybook], env: str, workdir: str, progra
         log = f".mcctl/{env}/logs/{e.name}.log"
         cmd = " ".join(shlex.quote(a) for a in e.command(env, program))
         lines.append(f"# {e.name} ({e.kind}, {e.path})")
-        lines.append(
-            f"{e.cron} cd {shlex.quote(workdir)} && mkdir -p .mcctl/{env}/logs && {cmd} >> {log} 2>&1"
-        )
+        lines.append(f"{e.cron} cd {shlex.quote(workdir)} && mkdir -p .mcctl/{env}/logs && {cmd} >> {log} 2>&1")
     return "\n".join(lines) + "\n"
 
 

@@ -146,7 +146,7 @@ def _sql_type(text: str) -> Any:
     if base in ("VARCHAR", "NVARCHAR", "CHAR", "NCHAR", "CHARACTER VARYING"):
         return sa.String(nums[0]) if nums else sa.String()
     if base in ("NUMERIC", "DECIMAL"):
-        return sa.Numeric(*nums[:2])
+        return sa.Numeric(nums[0] if nums else None, nums[1] if len(nums) > 1 else None)
     return simple.get(base, sa.Text)()
 
 
@@ -164,9 +164,7 @@ def restore_sql_table(engine: Engine, blobs: BlobContainer, record: TableRecord,
             record.name,
             sa.MetaData(),
             *[
-                sa.Column(
-                    c["name"], _sql_type(c["type"]), nullable=c["nullable"], primary_key=c["primary_key"]
-                )
+                sa.Column(c["name"], _sql_type(c["type"]), nullable=c["nullable"], primary_key=c["primary_key"])
                 for c in cols
             ],
         )

@@ -46,7 +46,8 @@ class Copied:
 
 
 class Transfer(Protocol):
-    mode: str
+    @property
+    def mode(self) -> str: ...
 
     def copy(self, bucket: str, obj: S3Object, blob_name: str) -> Copied: ...
 
@@ -148,7 +149,7 @@ class ServerTransfer:
             self.blobs.upload(blob_name, b"", meta)
         else:
             url = self.s3.presign_get(bucket, obj.key, self.presign_seconds)
-            ids = []
+            ids: list[str] = []
             for offset in range(0, obj.size, self.block_size):
                 ids.append(block_id(len(ids)))
                 self.blobs.stage_block_from_url(

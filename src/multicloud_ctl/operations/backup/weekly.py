@@ -117,9 +117,7 @@ def execute_weekly(
             failures.append({"bucket": task[0], "key": task[1].key, "error": str(error)})
         elif result is not None:
             entries.append(
-                ManifestEntry(
-                    f"s3/{result.bucket}/{result.key}", result.blob, result.size, result.sha256, result.etag
-                )
+                ManifestEntry(f"s3/{result.bucket}/{result.key}", result.blob, result.size, result.sha256, result.etag)
             )
         if advance is not None:
             advance(1, task[1].size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ class S3Client:
         with aws_errors("PutObject", f"{bucket}/{key}"):
             return str(self.client.put_object(Bucket=bucket, Key=key, Body=data)["ETag"]).strip('"')
 
-    def delete(self, bucket: str, keys: list[str]) -> None:
+    def delete(self, bucket: str, keys: builtins.list[str]) -> None:
         """Delete keys in batches of 1,000."""
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start : start + 1000]]

@@ -10,6 +10,7 @@ Block ids are given in clear (`b00000001`); the SDK base64-encodes them on the w
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -173,7 +174,7 @@ class BlobContainer:
         with azure_errors(f"put block from url {name}"):
             self.blob(name).stage_block_from_url(block_id, source_url, source_offset=offset, source_length=length)
 
-    def commit_blocks(self, name: str, block_ids: list[str], metadata: dict[str, str]) -> None:
+    def commit_blocks(self, name: str, block_ids: builtins.list[str], metadata: dict[str, str]) -> None:
         """Commit the block list with the metadata in one request (atomic: the blob appears complete)."""
         from azure.storage.blob import BlobBlock
 
