@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Scan", "Query", "Head", "BatchGet", "Select", "Search",
                       "Lookup", "Check", "Validate", "Estimate", "Simulate", "AdminGet", "AdminList")
-READ_ONLY_EXTRA = {"TransactGetItems", "ExecuteStatement:select"}
+READ_ONLY_EXTRA = {"TransactGetItems", "ExecuteStatement:select", "FilterLogEvents"}
 
 
 def is_read_only(operation: str) -> bool:
