@@ -21,6 +21,8 @@ from multicloud_ctl.functions.cdc.schema import DELETED, SEQ, SyncTables, TableM
 from multicloud_ctl.functions.cdc.sinks import upsert_rows
 from multicloud_ctl.functions.cdc.typemap import canonical_document, content_hash
 
+ANY_SEQ = "9" * 41  # sorts after every 40-digit sequence number: "whatever the stored _seq"
+
 
 def key_hash(mapping: TableMapping, row: dict[str, Any]) -> str:
     """SHA-256 of the key's canonical document, computed from the key column values (any side)."""
@@ -40,12 +42,18 @@ def _tombstone_seqs(conn: Connection, tables: SyncTables, source: str, hashes: l
 
 
 def write_rows(conn: Connection, tables: SyncTables, mapping: TableMapping, rows: list[dict[str, Any]],
-               *, inclusive: bool = False) -> None:
-    """Write one row per key (tombstone rows have `_deleted` true) inside the caller's transaction."""
+               *, authoritative: bool = False) -> None:
+    """Write one row per key (tombstone rows have `_deleted` true) inside the caller's transaction.
+
+    `authoritative` (backfill): the rows state what DynamoDB held after the stream position was captured, so
+    they replace whatever SQL holds for their keys, whatever its `_seq` (older changes in other shards are
+    not replayed after a backfill, so only the scan can bring those keys up to date).
+    """
     table = tables.table_for(mapping.source)
     keys = mapping.key_columns
+    guard = None if authoritative else SEQ
     if mapping.delete_mode == "mark":
-        upsert_rows(conn, table, keys, rows, inclusive=inclusive)
+        upsert_rows(conn, table, keys, rows, guard=guard)
         return
     t = tables.tombstones
     assert t is not None
@@ -54,15 +62,17 @@ def write_rows(conn: Connection, tables: SyncTables, mapping: TableMapping, rows
     if live:
         hashes = {id(r): key_hash(mapping, r) for r in live}
         tombs = _tombstone_seqs(conn, tables, mapping.source, sorted(set(hashes.values())))
-        newer = [r for r in live if tombs.get(hashes[id(r)], "") < r[SEQ]]
-        superseded = [{"h": hashes[id(r)], "s": r[SEQ]} for r in newer if hashes[id(r)] in tombs]
+        newer = [r for r in live if authoritative or tombs.get(hashes[id(r)], "") < r[SEQ]]
+        superseded = [{"h": hashes[id(r)], "s": ANY_SEQ if authoritative else r[SEQ]}
+                      for r in newer if hashes[id(r)] in tombs]
         if superseded:
             conn.execute(delete(t).where(t.c.source_table == mapping.source, t.c.key_hash == bindparam("h"),
                                          t.c[SEQ] < bindparam("s")), superseded)
-        upsert_rows(conn, table, keys, newer, inclusive=inclusive)
+        upsert_rows(conn, table, keys, newer, guard=guard)
     if gone:
         where = and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys), table.c[SEQ] < bindparam("s"))
-        conn.execute(delete(table).where(where), [{**{f"k_{k}": r[k] for k in keys}, "s": r[SEQ]} for r in gone])
+        conn.execute(delete(table).where(where), [{**{f"k_{k}": r[k] for k in keys},
+                                                   "s": ANY_SEQ if authoritative else r[SEQ]} for r in gone])
         upsert_rows(conn, t, ["source_table", "key_hash"], [
             {"source_table": mapping.source, "key_hash": key_hash(mapping, r),
              "keys": canonical_document({k.attribute: {k.type: r[k.column]} for k in mapping.keys}),

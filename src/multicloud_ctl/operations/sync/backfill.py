@@ -1,10 +1,11 @@
 """`mcctl sync backfill`: copy whole tables by parallel Scan segments, handing over to the stream without a gap.
 
-Hand-over: before the scan starts, each open shard is read (not applied) to its tail, giving a position P.
-Scanned rows are written with `_seq = P` (inclusive guard), the shard checkpoints are set to P, and `sync run`
-then replays everything after P. A scanned value is at least as new as P, records after P are newer than P,
-so replaying them in order ends at DynamoDB's state: nothing is lost, and a replay is harmless. Rows the scan
-did not see and whose `_seq` is below P (keys deleted while nothing synced) become tombstones.
+Hand-over: before the scan starts, each open shard is read (not applied) to its tail; its checkpoint is set
+there, and `sync run` replays only what comes after. A scanned value is at least as new as every record up
+to those tails, so scanned rows replace what SQL holds for their keys (whatever its `_seq`), labelled with
+the lowest tail P; records after the tails are newer than P and win over the scanned rows in order, so the
+replay ends at DynamoDB's state: nothing is lost, and a replay is harmless. Keys in SQL that the scan did
+not see were deleted before it: they are deleted (tombstone `_seq` P) the same way.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 
 from multicloud_ctl.functions.cdc.apply import StreamRecord, row_for, write_dead_letters
 from multicloud_ctl.functions.cdc.schema import DELETED, SEQ, SOURCE_TIME
-from multicloud_ctl.functions.cdc.typemap import UnappliableRecord, pad_seq
-from multicloud_ctl.functions.cdc.writer import write_rows
+from multicloud_ctl.functions.cdc.typemap import UnappliableRecord, content_hash, pad_seq
+from multicloud_ctl.functions.cdc.writer import key_hash, write_rows
 from multicloud_ctl.operations.sync.checkpoint import Checkpoint, load_checkpoints, write_checkpoint
 from multicloud_ctl.operations.sync.context import check_source
 from multicloud_ctl.operations.sync.sqlschema import check_tables, create_tables
@@ -85,8 +86,9 @@ def capture_position(ctx: SyncContext, mapping: TableMapping, arn: str) -> tuple
 
 
 def _scan_segment(ctx: SyncContext, mapping: TableMapping, segment: int, total: int, label: str,
-                  when: datetime) -> tuple[int, int]:
+                  when: datetime) -> tuple[int, int, set[bytes]]:
     rows_done = dead_done = 0
+    seen: set[bytes] = set()
 
     def scan_pages() -> Iterator[list[dict[str, Any]]]:
         start: dict[str, Any] | None = None
@@ -105,30 +107,40 @@ def _scan_segment(ctx: SyncContext, mapping: TableMapping, segment: int, total: 
                                                        "SequenceNumber": label.lstrip("0") or "0"}}
             rec = StreamRecord(event="INSERT", keys=keys, new_image=item, old_image=None, seq=label,
                                created=when, raw=raw)
+            seen.add(bytes.fromhex(content_hash(rec.key_id))[:16])  # dead-lettered keys are not swept either
             try:
                 rows.append(row_for(mapping, rec))
             except UnappliableRecord as exc:
                 dead.append((rec, f"backfill: {exc}"))
         with ctx.engine.begin() as conn:
-            write_rows(conn, ctx.tables, mapping, rows, inclusive=True)
+            write_rows(conn, ctx.tables, mapping, rows, authoritative=True)
             if dead:
                 write_dead_letters(conn, ctx.tables, mapping.source, None, dead, when)
         rows_done += len(rows)
         dead_done += len(dead)
-    return rows_done, dead_done
+    return rows_done, dead_done, seen
 
 
-def _sweep(conn: Connection, ctx: SyncContext, mapping: TableMapping, label: str, when: datetime) -> int:
-    """Rows the scan did not see and older than its position are keys deleted meanwhile: delete them."""
+def _digest(mapping: TableMapping, row: dict[str, Any]) -> bytes:
+    return bytes.fromhex(key_hash(mapping, row))[:16]
+
+
+def _sweep(conn: Connection, ctx: SyncContext, mapping: TableMapping, seen: set[bytes], label: str,
+           when: datetime) -> int:
+    """Keys in SQL that the scan did not see did not exist after the capture: delete them (or mark them)."""
     table = ctx.tables.table_for(mapping.source)
-    where = and_(table.c[SEQ] < label, table.c[DELETED].is_(False))
+    live = select(*(table.c[k] for k in mapping.key_columns)).where(table.c[DELETED].is_(False))
+    gone = [{**{c.name: None for c in table.columns}, **dict(r), SEQ: label, DELETED: True, SOURCE_TIME: when}
+            for r in conn.execute(live).mappings()]
+    gone = [g for g in gone if _digest(mapping, g) not in seen]
     if mapping.delete_mode == "mark":
-        return int(conn.execute(update(table).where(where).values({SEQ: label, DELETED: True})).rowcount or 0)
-    stale = select(*(table.c[k] for k in mapping.key_columns)).where(where)
-    gone = [{**dict(r), SEQ: label, DELETED: True, SOURCE_TIME: when} for r in conn.execute(stale).mappings()]
+        keys = and_(*(table.c[k] == bindparam(f"k_{k}") for k in mapping.key_columns))
+        for i in range(0, len(gone), 1000):
+            conn.execute(update(table).where(keys).values({SEQ: label, DELETED: True}),
+                         [{f"k_{k}": g[k] for k in mapping.key_columns} for g in gone[i:i + 1000]])
+        return len(gone)
     for i in range(0, len(gone), 1000):
-        write_rows(conn, ctx.tables, mapping, [{**{c.name: None for c in table.columns}, **g}
-                                               for g in gone[i:i + 1000]], inclusive=True)
+        write_rows(conn, ctx.tables, mapping, gone[i:i + 1000], authoritative=True)
     return len(gone)
 
 
@@ -145,12 +157,14 @@ def backfill_table(ctx: SyncContext, mapping: TableMapping, segments: int) -> Ba
     t1 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=segments) as pool:
         futures = [pool.submit(_scan_segment, ctx, mapping, s, segments, label, when) for s in range(segments)]
+        seen: set[bytes] = set()
         for fut in futures:
-            rows, dead = fut.result()
+            rows, dead, keys = fut.result()
             result.rows += rows
             result.dead_letters += dead
+            seen |= keys
     with ctx.engine.begin() as conn:
-        result.tombstoned = _sweep(conn, ctx, mapping, label, when)
+        result.tombstoned = _sweep(conn, ctx, mapping, seen, label, when)
         cpt = ctx.tables.checkpoints
         assert cpt is not None
         conn.execute(delete(cpt).where(and_(cpt.c.source_table == mapping.source,
