@@ -73,7 +73,15 @@ def failover(
     runtime = make_runtime(state, dry_run=dry_run)
     inputs = {"to": to, "playbook": str(book.path), "force": force, "reason": reason if force else None}
 
-    def confirm(plan: Any) -> None:
+    def preflight_table(checks: Any) -> None:
+        if not console.json_mode:
+            console.table(
+                ["preflight", "result", "detail"],
+                [(c.name, {True: "ok", False: "FAILED", None: "unknown"}[c.ok], c.detail) for c in checks],
+            )
+
+    def confirm(plan: Any, checks: Any) -> None:
+        preflight_table(checks)
         show_plan(state, plan, title=f"failover to {to}")
         console.confirm(f"Fail {runtime.environment.name} over to {to}?", assume_yes=state.yes or yes)
 
@@ -85,15 +93,17 @@ def failover(
         confirm=confirm,
         inputs=inputs,
     )
-    rows = [(c.name, {True: "ok", False: "FAILED", None: "unknown"}[c.ok], c.detail) for c in outcome.preflight]
     if outcome.status == "planned":
+        preflight_table(outcome.preflight)
         show_plan(state, outcome.plan, title=f"failover to {to} (dry run)")
-        console.emit({"dry_run": True, **outcome.to_dict()}, columns=["preflight", "result", "detail"], rows=rows)
+        if console.json_mode:
+            console.print_json({"dry_run": True, **outcome.to_dict()})
         console.info(
             f"dry run: {len(outcome.plan.mutating_steps)} change(s) planned, none made (journal {outcome.journal})"
         )
         return
-    console.emit(outcome.to_dict(), columns=["preflight", "result", "detail"], rows=rows)
+    if console.json_mode:
+        console.print_json(outcome.to_dict())
     if outcome.forced:
         console.warn(f"preflight overridden: {outcome.forced}")
     rpo = "unknown" if outcome.rpo_s is None else f"{outcome.rpo_s:.1f}s"

@@ -141,7 +141,7 @@ def run_preflight(
 
     pool = DaemonPool(len(jobs), name="preflight")
     futures = [pool.submit(guarded, job) for job in jobs]
-    wait(futures, timeout=max(spec.measure_timeout_seconds, spec.timeout_seconds * 2))
+    wait(futures, timeout=max(spec.measure_timeout_seconds, spec.timeout_seconds + 0.5))
     pool.shutdown()
     return [
         f.result() if f.done() else PreflightCheck(job[0], None, "cannot measure: no answer in time")

@@ -244,7 +244,7 @@ def failover(
     *,
     started: float,
     force_reason: str | None = None,
-    confirm: Callable[[Plan], None] = lambda plan: None,
+    confirm: Callable[[Plan, list[PreflightCheck]], None] = lambda plan, checks: None,
     journal: Journal | None = None,
     lock: bool = True,
     inputs: dict[str, Any] | None = None,
@@ -276,7 +276,7 @@ def failover(
         if runtime.dry_run:
             DisplayExecutor(runtime, journal).run(plan)
             return outcome
-        confirm(plan)
+        confirm(plan, checks)
         with run_lock(runtime, "failover") if lock else _nolock():
             # the RPO is the sync lag at cutover: the preflight measured it moments ago (measuring again
             # would add seconds to the RTO); when it was not measured, try once more now
