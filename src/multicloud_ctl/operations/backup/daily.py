@@ -156,7 +156,9 @@ def execute_daily(
         if error is not None:
             if not isinstance(error, ProviderError):
                 raise error
-            outcome.failures.append({"bucket": task.bucket, "key": task.obj.key, "error": str(error)})
+            outcome.failures.append(
+                {"bucket": task.bucket, "key": task.obj.key, "error": str(error), "status": str(error.status or "")}
+            )
         elif result is not None:
             outcome.copied.append(result)
         if advance is not None:

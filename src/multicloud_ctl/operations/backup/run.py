@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.errors import OperationFailed, SafetyRefused
+from multicloud_ctl.errors import LockHeld, OperationFailed, SafetyRefused
 from multicloud_ctl.operations.backup.daily import DailyOptions, execute_daily, outcome_summary, plan_daily
 from multicloud_ctl.operations.backup.store import open_store
 from multicloud_ctl.operations.backup.weekly import execute_weekly, plan_weekly
@@ -31,7 +31,10 @@ class BackupIncomplete(OperationFailed):
     """Some objects failed to copy: no manifest was written (rerun copies only what is missing)."""
 
     def __init__(self, message: str, summary: dict[str, Any]) -> None:
-        super().__init__(message, hint="rerun `mcctl backup daily`: completed objects are skipped")
+        hint = "rerun `mcctl backup daily`: completed objects are skipped"
+        if any(f.get("status") == "501" or "CannotVerifyCopySource" in f["error"] for f in summary.get("failures", [])):
+            hint = "the target cannot copy from a URL (Azurite cannot): use --transfer auto or stream"
+        super().__init__(message, hint=hint)
         self.summary = summary
 
 
@@ -55,9 +58,15 @@ def journaled(runtime: Runtime, verb: str, inputs: dict[str, Any], *, lease: boo
 
     journal = runtime.journal(verb, inputs)
     try:
-        if lease and (dead := reclaim_dead_lease(runtime)):
-            journal.set("reclaimed_lease", {"name": "backup", "dead_owner": dead})
-        with run_lock(runtime, "backup", lease=lease):
+        with ExitStack() as held:
+            try:
+                held.enter_context(run_lock(runtime, "backup", lease=lease))
+            except LockHeld:
+                # A run killed on this machine leaves its lease behind: reclaim it once, on the record.
+                if not (lease and (dead := reclaim_dead_lease(runtime))):
+                    raise
+                journal.set("reclaimed_lease", {"name": "backup", "dead_owner": dead})
+                held.enter_context(run_lock(runtime, "backup", lease=lease))
             yield journal
     except BaseException as exc:
         if journal.record["status"] == "running":

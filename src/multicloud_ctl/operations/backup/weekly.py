@@ -114,7 +114,9 @@ def execute_weekly(
         if error is not None:
             if not isinstance(error, ProviderError):
                 raise error
-            failures.append({"bucket": task[0], "key": task[1].key, "error": str(error)})
+            failures.append(
+                {"bucket": task[0], "key": task[1].key, "error": str(error), "status": str(error.status or "")}
+            )
         elif result is not None:
             entries.append(
                 ManifestEntry(f"s3/{result.bucket}/{result.key}", result.blob, result.size, result.sha256, result.etag)
