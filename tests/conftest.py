@@ -89,15 +89,13 @@ def local_env(tmp_path: Path, aws: str, request: pytest.FixtureRequest) -> Any:
     from multicloud_ctl.config.loader import load_environment
 
     base = load_environment("local", REPO / "config")
-    moto_port = int(aws.rsplit(":", 1)[1])
-    ports = base.local.ports.model_copy(update={"moto": moto_port})
+    ports = {"moto": int(aws.rsplit(":", 1)[1])}
     if "azurite" in request.fixturenames:
-        emu = request.getfixturevalue("azurite")
-        ports = ports.model_copy(update={"azurite_blob": emu.port})
+        ports["azurite_blob"] = request.getfixturevalue("azurite").port
+    base = base.with_local_ports(**ports)
     sql_url = f"sqlite:///{tmp_path / 'azure-sql.db'}"
     return base.model_copy(update={
         "state_dir": tmp_path / "state",
-        "local": base.local.model_copy(update={"ports": ports}),
         "azure": base.azure.model_copy(update={"sql": base.azure.sql.model_copy(update={"url": sql_url})}),
     })
 

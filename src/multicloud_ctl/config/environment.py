@@ -8,7 +8,7 @@ only as references (see `config.secrets`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -119,8 +119,9 @@ class CloudflareConfig(Model):
     base_url: str | None = None
     load_balancer: str = "api"
     pools: dict[str, list[str]] = Field(
-        default_factory=lambda: {"aws": list[str](), "azure": list[str]()},
-        description="pool name -> origin addresses (host:port or hostname)",
+        default_factory=dict,
+        description="pool name -> origin addresses (host:port or hostname); on `local` derived from the "
+        "functions hosts' ports when left out",
     )
 
 
@@ -168,6 +169,34 @@ class Environment(Model):
     local: LocalConfig | None = None
     lease: LeaseConfig = LeaseConfig()
     tags: dict[str, str] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_local_pools(cls, data: Any) -> Any:
+        """On `local`, the `aws` and `azure` pools default to the functions hosts on 127.0.0.1."""
+        if not (isinstance(data, dict) and data.get("kind") == "local"):
+            return data
+        cloudflare = data.get("cloudflare")
+        if not isinstance(cloudflare, dict) or cloudflare.get("pools"):
+            return data
+        local = data.get("local") if isinstance(data.get("local"), dict) else {}
+        ports = local.get("ports") if isinstance(local.get("ports"), dict) else {}
+        defaults = LocalPorts()
+        aws = ports.get("functions_aws", defaults.functions_aws)
+        azure = ports.get("functions_azure", defaults.functions_azure)
+        pools = {"aws": [f"127.0.0.1:{aws}"], "azure": [f"127.0.0.1:{azure}"]}
+        return {**data, "cloudflare": {**cloudflare, "pools": pools}}
+
+    def with_local_ports(self, **updates: Any) -> Environment:
+        """A copy with some sandbox ports changed (and everything derived from them re-derived)."""
+        if self.local is None:
+            raise ValueError("not a local environment")
+        data = self.model_dump(mode="python")
+        derived = Environment._derive_local_pools({**data, "cloudflare": {**data["cloudflare"], "pools": {}}})
+        if data["cloudflare"]["pools"] == derived["cloudflare"]["pools"]:
+            data["cloudflare"]["pools"] = {}
+        data["local"]["ports"].update(updates)
+        return Environment.model_validate(data)
 
     @field_validator("state_dir")
     @classmethod

@@ -37,10 +37,8 @@ def sandbox(tmp_path: Path) -> Iterator[SandboxConfig]:
 
     env = load_environment("local", REPO / "config")
     fields = type(env.local.ports).model_fields
-    ports = env.local.ports.model_copy(update={name: free_port() for name in fields})
-    env = env.model_copy(
-        update={"state_dir": tmp_path / "state", "local": env.local.model_copy(update={"ports": ports})}
-    )
+    env = env.with_local_ports(**{name: free_port() for name in fields})
+    env = env.model_copy(update={"state_dir": tmp_path / "state"})
     cfg = SandboxConfig(write_config(env, tmp_path / "config"), env)
     yield cfg
     Supervisor(env).down()  # whatever a test left running
