@@ -8,7 +8,8 @@ Ingestion API, resumable from a checkpoint in the state directory.
 2. Every log group under `log_group_prefix` is read from its checkpoint (filter_log_events, inclusive start
    time; event ids at the checkpoint millisecond are remembered so nothing ships twice) and uploaded.
 3. Sandbox only: the Azure host's JSON log file is uploaded directly (the Functions diagnostic setting's job
-   in the cloud) from its byte offset.
+   in the cloud) from its byte offset, and the platforms' function metrics are published from the spans
+   (platform_metrics.py).
 The checkpoint advances only after an upload succeeded. Under dry run nothing is written anywhere: the
 result counts what would have been shipped.
 """
@@ -113,6 +114,10 @@ def ship_logs(runtime: Runtime, spec: LogShipping) -> dict[str, Any]:
             _upload(ingest, spec, [to_row(ln, 0, "azure:functions") for ln in lines])
             cp.data["files"][str(azure_file)] = end
             cp.save()
+    if env.is_local and not runtime.dry_run:  # the platforms' own function metrics, from the spans
+        from multicloud_ctl.operations.observability.platform_metrics import publish_from_spans
+
+        out["metric_points"] = publish_from_spans(runtime, cp)
     out["total"] = sum(out["shipped"].values())
     return out
 
