@@ -39,7 +39,7 @@ def line_chart(title: str, series: dict[str, tuple[str, list[tuple[str, float]]]
     """One polyline per service over the window's minutes."""
     times = sorted({t[:16] for _, points in series.values() for t, _ in points})
     top = max([v for _, points in series.values() for _, v in points] + [1.0])
-    height, left, plot_w = 220, 40, W - 200
+    height, left, plot_w = 220, 40, W - 260
     lines, legend = [], []
     for i, (name, (cloud, points)) in enumerate(sorted(series.items())):
         coords = []
@@ -47,10 +47,12 @@ def line_chart(title: str, series: dict[str, tuple[str, list[tuple[str, float]]]
             x = left + (plot_w * times.index(t[:16]) / max(1, len(times) - 1))
             coords.append(f"{x:.1f},{height - 20 - (height - 40) * v / top:.1f}")
         dash = "" if cloud == "aws" else ' stroke-dasharray="6 3"'
-        lines.append(f'<polyline class="series" fill="none" stroke-width="2" stroke="{COLORS.get(cloud, "#888")}"'
+        color = COLORS.get(cloud, "#888")
+        lines.append(f'<polyline class="series" fill="none" stroke-width="2" stroke="{color}"'
                      f'{dash} points="{" ".join(coords)}"/>')
-        legend.append(f'<text x="{left + plot_w + 10}" y="{20 + 16 * i}" class="label">{_esc(cloud)}/{_esc(name)}'
-                      f'</text>')
+        lines += [f'<circle cx="{c.split(",")[0]}" cy="{c.split(",")[1]}" r="3" fill="{color}"/>' for c in coords]
+        legend.append(f'<text x="{left + plot_w + 10}" y="{20 + 16 * i}" class="label" fill="{color}">'
+                      f'{_esc(name)}</text>')
     axis = (f'<line x1="{left}" y1="{height - 20}" x2="{left + plot_w}" y2="{height - 20}" stroke="#999"/>'
             f'<text x="0" y="15" class="value">{top:g}</text><text x="0" y="{height - 20}" class="value">0</text>')
     return (f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{W}" height="{height}" role="img" '
@@ -72,7 +74,7 @@ def render(data: dict[str, Any], environment: str, generated: datetime) -> str:
                   "errors", "errors"),
         bar_chart("p99 duration", [(f"{f['cloud']} {f['service']}", f["cloud"], f["p99_ms"] or 0) for f in fns],
                   "ms", "p99"),
-        line_chart("Invocations per minute", {f"{f['service']}@{f['cloud']}": (f["cloud"], f["series"])
+        line_chart("Invocations per minute", {f"{f['cloud']} {f['service']}": (f["cloud"], f["series"])
                                               for f in fns}, "per-minute"),
     ]
     fn_table = table(["cloud", "service", "invocations", "errors", "avg ms", "p50 ms", "p99 ms"],

@@ -1,0 +1,82 @@
+"""JSON log lines, span trees, the fake Log Analytics KQL subset and the log filters, without network."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from multicloud_ctl.errors import UsageError
+from multicloud_ctl.local.arm.loganalytics import run_kql
+from multicloud_ctl.operations.observability.logquery import LogFilter, merge, parse_since
+from multicloud_ctl.operations.observability.metrics import percentile
+from multicloud_ctl.operations.observability.traces import build_tree, normalise, rows, summary
+
+
+def test_json_formatter_carries_context_and_extras() -> None:
+    from multicloud_ctl.functions.observability import JsonFormatter, bind
+
+    fmt = JsonFormatter("azure", "eastus", "mcctl-functions-azure")
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "paid %s", ("o1",), None)
+    record.queue = "orders"
+    with bind(service="payment-processor", order_id="o1"):
+        line = json.loads(fmt.format(record))
+    assert {k: line[k] for k in ("level", "service", "cloud", "region", "order_id", "message", "queue")} == {
+        "level": "WARNING", "service": "payment-processor", "cloud": "azure", "region": "eastus",
+        "order_id": "o1", "message": "paid o1", "queue": "orders"}
+    assert line["timestamp"].endswith("+00:00") and line["trace_id"] == ""
+
+
+def _span(sid: str, parent: str | None, start: str, cloud: str = "aws") -> dict[str, object]:
+    return {"trace_id": "a" * 32, "span_id": sid, "parent_span_id": parent, "name": sid, "start": start,
+            "end": start, "cloud": cloud, "service": "s", "status": "OK"}
+
+
+def test_span_tree_parent_first_and_orphans_as_roots() -> None:
+    spans = [_span("c", "b", "3"), _span("b", "a", "2", "azure"), _span("a", None, "1"), _span("z", "gone", "4")]
+    assert [(r["depth"], r["span_id"]) for r in rows(spans)] == [(0, "a"), (1, "b"), (2, "c"), (0, "z")]
+    assert len(build_tree(spans)) == 2
+    assert summary(spans)["clouds"] == ["aws", "azure"]
+
+
+def test_trace_id_forms() -> None:
+    assert normalise("00-" + "ab" * 16 + "-" + "cd" * 8 + "-01") == "ab" * 16
+    with pytest.raises(UsageError):
+        normalise("nope")
+
+
+def test_kql_subset() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    old = (now - timedelta(hours=2)).isoformat()
+    new = (now - timedelta(minutes=5)).isoformat()
+    table = {"T_CL": [{"TimeGenerated": new, "service": "a", "message": "Paid Order"},
+                      {"TimeGenerated": old, "service": "a", "message": "paid"},
+                      {"TimeGenerated": new, "service": "b", "message": "x"}]}
+    got = run_kql('T_CL | where TimeGenerated > ago(3600s) | where service == "a" | where message has "paid"'
+                  " | order by TimeGenerated asc | take 5", table, now)
+    assert [r["message"] for r in got] == ["Paid Order"]
+    with pytest.raises(ValueError):
+        run_kql("T_CL | summarize count()", table, now)
+
+
+def test_filter_kql_and_local_matching() -> None:
+    flt = LogFilter(since="15m", service="order-service", trace_id="t", grep='say "hi"')
+    assert flt.kql("T_CL") == ('T_CL | where TimeGenerated > ago(900s) | where service == "order-service" | '
+                               'where trace_id == "t" | where message has "say \\"hi\\"" | order by TimeGenerated asc')
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    row = {"timestamp": (now - timedelta(minutes=1)).isoformat(), "service": "order-service", "trace_id": "t",
+           "message": 'they SAY "hi"'}
+    assert flt.matches(row, now)
+    assert not flt.matches({**row, "service": "x"}, now)
+    assert not flt.matches({**row, "timestamp": (now - timedelta(hours=1)).isoformat()}, now)
+    assert [r["timestamp"] for r in merge([{"timestamp": "2"}], [{"timestamp": "1"}])] == ["1", "2"]
+    with pytest.raises(UsageError):
+        parse_since("1w")
+
+
+def test_percentiles() -> None:
+    assert percentile([], 0.5) is None
+    assert percentile([5, 1, 3], 0.5) == 3
+    assert percentile(list(range(1, 101)), 0.99) == 99
