@@ -113,6 +113,16 @@ DEMO_STEPS: list[DemoStep] = [
 ]
 
 
+def _provision_steps() -> list[DemoStep]:
+    """Provision everything first (operations/provision/sandbox.py, issue 3)."""
+    from multicloud_ctl.operations.provision.sandbox import STEPS
+
+    return [DemoStep(name, run) for name, run in STEPS]
+
+
+DEMO_STEPS += _provision_steps()
+
+
 def _functions_steps() -> list[DemoStep]:
     """deploy + shop traffic (local/functions/shopdemo.py)."""
     from multicloud_ctl.local.functions.shopdemo import STEPS
@@ -131,6 +141,16 @@ def _failover_steps() -> list[DemoStep]:
 
 
 DEMO_STEPS += _failover_steps()
+
+
+def _cost(ctx: DemoContext) -> str:
+    """The demo ends with a cost report (operations/cost/demo_step.py, issue 8)."""
+    from multicloud_ctl.operations.cost.demo_step import cost_demo_step
+
+    return cost_demo_step(ctx)
+
+
+DEMO_STEPS.append(DemoStep("cost report", _cost))
 
 
 def run_demo(
