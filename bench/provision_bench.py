@@ -26,13 +26,19 @@ def main() -> None:
     arm, edge = run_arm(0), run_edge_api(0, token="sandbox-token")
     tmp = Path(tempfile.mkdtemp())
     base = load_environment("local", REPO / "config")
-    env = base.model_copy(update={
-        "state_dir": tmp / "state",
-        "local": base.local.model_copy(update={"ports": base.local.ports.model_copy(update={"moto": moto.port})}),
-        "azure": base.azure.model_copy(update={"arm_endpoint": arm.url, "sql": base.azure.sql.model_copy(
-            update={"url": f"sqlite:///{tmp / 'sql.db'}"})}),
-        "cloudflare": base.cloudflare.model_copy(update={"base_url": f"{edge.url}/client/v4"}),
-    })
+    env = base.model_copy(
+        update={
+            "state_dir": tmp / "state",
+            "local": base.local.model_copy(update={"ports": base.local.ports.model_copy(update={"moto": moto.port})}),
+            "azure": base.azure.model_copy(
+                update={
+                    "arm_endpoint": arm.url,
+                    "sql": base.azure.sql.model_copy(update={"url": f"sqlite:///{tmp / 'sql.db'}"}),
+                }
+            ),
+            "cloudflare": base.cloudflare.model_copy(update={"base_url": f"{edge.url}/client/v4"}),
+        }
+    )
     spec = load_playbook(REPO / "playbooks" / "provision.yaml", "Provision").spec
     try:
         t0 = time.monotonic()
@@ -48,11 +54,15 @@ def main() -> None:
         t4 = time.monotonic()
         print(f"resources:                 {len(plans)} ({len({p.resource.kind for p in plans})} kinds)")
         print(f"plan on empty clouds:      {t1 - t0:6.2f} s")
-        print(f"apply from empty:          {t2 - t1:6.2f} s  (AWS mutating calls {apply_rt.aws.counter.mutating}, "
-              f"Azure {apply_rt.azure.guard.mutating}, Cloudflare {apply_rt.cloudflare.guard.mutating})")
-        print(f"second plan (all no-op):   {t3 - t2:6.2f} s  (non-noop: {sum(p.action != 'noop' for p in again)}; "
-              f"read calls AWS {rt.aws.counter.total}, Azure {rt.azure.guard.total}, "
-              f"Cloudflare {rt.cloudflare.guard.total})")
+        print(
+            f"apply from empty:          {t2 - t1:6.2f} s  (AWS mutating calls {apply_rt.aws.counter.mutating}, "
+            f"Azure {apply_rt.azure.guard.mutating}, Cloudflare {apply_rt.cloudflare.guard.mutating})"
+        )
+        print(
+            f"second plan (all no-op):   {t3 - t2:6.2f} s  (non-noop: {sum(p.action != 'noop' for p in again)}; "
+            f"read calls AWS {rt.aws.counter.total}, Azure {rt.azure.guard.total}, "
+            f"Cloudflare {rt.cloudflare.guard.total})"
+        )
         print(f"drift (clean):             {t4 - t3:6.2f} s  (items: {len(drift)})")
     finally:
         arm.stop()

@@ -94,10 +94,12 @@ def local_env(tmp_path: Path, aws: str, request: pytest.FixtureRequest) -> Any:
         ports["azurite_blob"] = request.getfixturevalue("azurite").port
     base = base.with_local_ports(**ports)
     sql_url = f"sqlite:///{tmp_path / 'azure-sql.db'}"
-    return base.model_copy(update={
-        "state_dir": tmp_path / "state",
-        "azure": base.azure.model_copy(update={"sql": base.azure.sql.model_copy(update={"url": sql_url})}),
-    })
+    return base.model_copy(
+        update={
+            "state_dir": tmp_path / "state",
+            "azure": base.azure.model_copy(update={"sql": base.azure.sql.model_copy(update={"url": sql_url})}),
+        }
+    )
 
 
 def write_env_dir(env: Any, directory: Path) -> Path:

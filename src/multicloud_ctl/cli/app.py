@@ -47,10 +47,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "local": ("multicloud_ctl.cli.local", "Run the whole system on this machine (sandbox up, down, status, demo)."),
 }
 
-EPILOG = (
-    f"{EXIT_CODE_HELP} "
-    "Environment: --env defaults to $MCCTL_ENV, else 'local'. MCCTL_DEBUG=1 shows tracebacks."
-)
+EPILOG = f"{EXIT_CODE_HELP} Environment: --env defaults to $MCCTL_ENV, else 'local'. MCCTL_DEBUG=1 shows tracebacks."
 
 
 class LazyVerbGroup(TyperGroup):
@@ -74,14 +71,21 @@ class LazyVerbGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
-             **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("MCCTL_DEBUG", "") not in ("", "0")
         try:
-            rv = super().main(args=argv, prog_name=prog_name or "mcctl", complete_var=complete_var,
-                              standalone_mode=False, **extra)
+            rv = super().main(
+                args=argv, prog_name=prog_name or "mcctl", complete_var=complete_var, standalone_mode=False, **extra
+            )
         except McctlError as exc:
             console = _console_for(argv)
             if debug:
@@ -102,8 +106,10 @@ class LazyVerbGroup(TyperGroup):
             if debug:
                 console.traceback()
                 sys.exit(int(ExitCode.FAILED))
-            console.error(f"internal error: {type(exc).__name__}: {exc}",
-                          "this is a bug in mcctl; rerun with --debug for the traceback")
+            console.error(
+                f"internal error: {type(exc).__name__}: {exc}",
+                "this is a bug in mcctl; rerun with --debug for the traceback",
+            )
             sys.exit(int(ExitCode.FAILED))
         sys.exit(int(rv) if isinstance(rv, int) else 0)
 
@@ -130,13 +136,19 @@ app = typer.Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    env: str = typer.Option(None, "--env", "-e", help="Environment (config/<env>.yaml). [default: $MCCTL_ENV or local]"),
-    config_dir: Path = typer.Option(None, "--config-dir", help="Directory of environment files. [default: $MCCTL_CONFIG_DIR or ./config]"),
+    env: str = typer.Option(
+        None, "--env", "-e", help="Environment (config/<env>.yaml). [default: $MCCTL_ENV or local]"
+    ),
+    config_dir: Path = typer.Option(
+        None, "--config-dir", help="Directory of environment files. [default: $MCCTL_CONFIG_DIR or ./config]"
+    ),
     output: str = typer.Option(None, "--output", "-o", help="table or json. [default: $MCCTL_OUTPUT or table]"),
     yes: bool = typer.Option(False, "--yes", "-y", help="Assume yes at confirmation prompts."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail (repeatable)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and data."),
-    no_color: bool = typer.Option(False, "--no-color", help="No colour (also when stdout is not a TTY or NO_COLOR is set)."),
+    no_color: bool = typer.Option(
+        False, "--no-color", help="No colour (also when stdout is not a TTY or NO_COLOR is set)."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks (also MCCTL_DEBUG=1)."),
 ) -> None:
     """Operate the multi-cloud e-commerce backend (AWS + Azure + Cloudflare) from YAML playbooks."""

@@ -32,5 +32,8 @@ def list_envs(ctx: typer.Context) -> None:
     """List the environments in the config directory."""
     state = get_state(ctx)
     names = sorted(p.stem for p in state.config_dir.glob("*.yaml")) if state.config_dir.is_dir() else []
-    state.console.emit({"environments": names, "current": state.env}, columns=["environment", "current"],
-                       rows=[(n, "*" if n == state.env else "") for n in names])
+    state.console.emit(
+        {"environments": names, "current": state.env},
+        columns=["environment", "current"],
+        rows=[(n, "*" if n == state.env else "") for n in names],
+    )

@@ -84,14 +84,20 @@ class Console:
         if err:
             if self._err is None:
                 self._err = RichConsole(
-                    stderr=True, no_color=not self.color, highlight=False, soft_wrap=True,
+                    stderr=True,
+                    no_color=not self.color,
+                    highlight=False,
+                    soft_wrap=True,
                     force_terminal=None if self.color else False,
                 )
             return self._err
         if self._out is None:
             self._out = RichConsole(
-                no_color=not self.color, highlight=False, soft_wrap=not self.stdout_is_tty,
-                force_terminal=None if self.color else False, width=None if self.stdout_is_tty else 200,
+                no_color=not self.color,
+                highlight=False,
+                soft_wrap=not self.stdout_is_tty,
+                force_terminal=None if self.color else False,
+                width=None if self.stdout_is_tty else 200,
             )
         return self._out
 
@@ -124,8 +130,9 @@ class Console:
             table.add_row(*("" if v is None else str(to_jsonable(v)) for v in row))
         self._rich().print(table)
 
-    def emit(self, data: Any, *, columns: Sequence[str] = (), rows: Sequence[Sequence[Any]] = (),
-             title: str | None = None) -> None:
+    def emit(
+        self, data: Any, *, columns: Sequence[str] = (), rows: Sequence[Sequence[Any]] = (), title: str | None = None
+    ) -> None:
         """Print `data` as JSON in JSON mode, otherwise as the given table."""
         if self.json_mode:
             self.print_json(data)
@@ -193,8 +200,14 @@ class Console:
             return
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-                      console=self._rich(err=True), transient=True) as prog:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeRemainingColumn(),
+            console=self._rich(err=True),
+            transient=True,
+        ) as prog:
             task = prog.add_task(description, total=total)
             yield _RichProgress(prog, task)
 

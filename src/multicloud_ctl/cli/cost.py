@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from multicloud_ctl.operations.cost.budgets import BudgetStatus
     from multicloud_ctl.operations.cost.fetch import CostSources
 
-app = typer.Typer(help="One FOCUS cost report for AWS and Azure, budgets, forecast, anomalies.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="One FOCUS cost report for AWS and Azure, budgets, forecast, anomalies.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Cost playbook. [default: playbooks/cost.yaml]")
 PROVIDER = typer.Option("all", "--provider", help="all, aws or azure.")
@@ -57,8 +60,9 @@ def _gate_budgets(console: Console, budgets: list[BudgetStatus]) -> None:
     over = [b for b in budgets if b.exceeded_by_forecast]
     if over:
         names = ", ".join(f"{b.name} ({b.percent_forecast:.0f}% of {b.amount:,.0f} {b.currency})" for b in over)
-        raise Degraded(f"forecast to exceed budget by month end: {names}",
-                       hint="see the budget table; --no-budgets skips the gate")
+        raise Degraded(
+            f"forecast to exceed budget by month end: {names}", hint="see the budget table; --no-budgets skips the gate"
+        )
 
 
 def _write(console: Console, text: str, out: Path | None) -> None:
@@ -107,16 +111,25 @@ def report(
     today = _today()
     period = resolve_period(last=last, since=since, until=until, today=today)
     spec, _ = load_spec(playbook)
-    result = report_view(_sources(state, provider), spec, period, today=today, group_by=group_by,
-                         granularity=granularity, with_budgets=not no_budgets)
+    result = report_view(
+        _sources(state, provider),
+        spec,
+        period,
+        today=today,
+        group_by=group_by,
+        granularity=granularity,
+        with_budgets=not no_budgets,
+    )
     for warning in result.report.warnings:
         console.warn(warning)
     if result.empty:
         rows = ", ".join(f"{k}: {v}" for k, v in result.dataset.sources.items())
         console.info(f"no cost data for {period} ({rows})")
         if state.environment().is_local:
-            console.info("hint: on the sandbox, `mcctl cost seed` loads 90 days and primes the last 7/14/30/60/90 "
-                         "days and each calendar month (moto's Cost Explorer answers only primed queries)")
+            console.info(
+                "hint: on the sandbox, `mcctl cost seed` loads 90 days and primes the last 7/14/30/60/90 "
+                "days and each calendar month (moto's Cost Explorer answers only primed queries)"
+            )
     if fmt == "table":
         for view in render.report_tables(result.report):
             if view.rows:
@@ -185,8 +198,10 @@ def anomalies(
     found, data, policy = anomalies_view(_sources(state, provider), spec, today=_today(), sensitivity=sensitivity)
     for warning in data.warnings:
         console.warn(warning)
-    console.info(f"method: {METHOD}; lookback {policy.lookback_days} days, last {policy.evaluate_days} complete "
-                 f"days checked, |z| > {policy.sensitivity:g} and |delta| >= {policy.min_daily_delta:g}")
+    console.info(
+        f"method: {METHOD}; lookback {policy.lookback_days} days, last {policy.evaluate_days} complete "
+        f"days checked, |z| > {policy.sensitivity:g} and |delta| >= {policy.min_daily_delta:g}"
+    )
     doc, columns, rows = anomalies_view_data(found, policy)
     console.emit(doc, columns=columns, rows=rows, title=f"Cost anomalies ({len(found)} flagged)")
     if not found:
@@ -226,18 +241,30 @@ def seed(
     state = get_state(ctx)
     env = state.environment()
     if not env.is_local:
-        raise UsageError(f"`mcctl cost seed` only writes to the sandbox; {env.name!r} is a cloud environment",
-                         hint="use --env local")
+        raise UsageError(
+            f"`mcctl cost seed` only writes to the sandbox; {env.name!r} is a cloud environment", hint="use --env local"
+        )
     clouds, today, endpoints = _clouds(provider), _today(), env.endpoints()
     if dry_run:
         periods = primed_periods(today, days)
         queries = len(periods) * len(PRIMED_TAGS)
-        plan = [["aws", endpoints.aws, f"{days} days; {queries} primed Cost Explorer queries; usage metrics"],
-                ["azure", endpoints.arm, f"{days} days of Cost Management records"]]
-        state.console.emit({"dry_run": True, "days": days, "clouds": clouds, "aws": endpoints.aws,
-                            "arm": endpoints.arm, "primed_periods": [str(p) for p in periods]},
-                           columns=["Cloud", "Endpoint", "What"], rows=[r for r in plan if r[0] in clouds],
-                           title="cost seed plan (dry run: nothing changed)")
+        plan = [
+            ["aws", endpoints.aws, f"{days} days; {queries} primed Cost Explorer queries; usage metrics"],
+            ["azure", endpoints.arm, f"{days} days of Cost Management records"],
+        ]
+        state.console.emit(
+            {
+                "dry_run": True,
+                "days": days,
+                "clouds": clouds,
+                "aws": endpoints.aws,
+                "arm": endpoints.arm,
+                "primed_periods": [str(p) for p in periods],
+            },
+            columns=["Cloud", "Endpoint", "What"],
+            rows=[r for r in plan if r[0] in clouds],
+            title="cost seed plan (dry run: nothing changed)",
+        )
         return
     from multicloud_ctl.cli.console import to_jsonable
     from multicloud_ctl.cli.runner import make_runtime
@@ -251,16 +278,33 @@ def seed(
         metrics = (CloudWatchMetrics(runtime.aws.client("cloudwatch")), env)
     journal = runtime.journal("cost seed", {"days": days, "seed": seed_value, "clouds": list(clouds)})
     try:
-        summary = seed_cost(moto_url=endpoints.aws if "aws" in clouds else None,
-                            arm_url=endpoints.arm if "azure" in clouds else None, ce=sources.aws,
-                            aws_account=env.aws.account_id, azure_subscription=env.azure.subscription_id,
-                            today=today, days=days, seed=seed_value, metrics=metrics)
+        summary = seed_cost(
+            moto_url=endpoints.aws if "aws" in clouds else None,
+            arm_url=endpoints.arm if "azure" in clouds else None,
+            ce=sources.aws,
+            aws_account=env.aws.account_id,
+            azure_subscription=env.azure.subscription_id,
+            today=today,
+            days=days,
+            seed=seed_value,
+            metrics=metrics,
+        )
     except BaseException as exc:
         journal.finish("failed", error=str(exc))
         raise
     journal.finish("ok", result=to_jsonable(summary))
-    state.console.emit(summary, columns=["From", "To", "AWS rows", "Azure rows", "CE queries primed", "metrics"],
-                       rows=[[summary.first_day, summary.last_day, summary.aws_rows if "aws" in clouds else 0,
-                              summary.azure_rows if "azure" in clouds else 0, summary.primed_queries,
-                              summary.metric_points]],
-                       title="cost data seeded")
+    state.console.emit(
+        summary,
+        columns=["From", "To", "AWS rows", "Azure rows", "CE queries primed", "metrics"],
+        rows=[
+            [
+                summary.first_day,
+                summary.last_day,
+                summary.aws_rows if "aws" in clouds else 0,
+                summary.azure_rows if "azure" in clouds else 0,
+                summary.primed_queries,
+                summary.metric_points,
+            ]
+        ],
+        title="cost data seeded",
+    )

@@ -38,20 +38,14 @@ PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Deploy playbook [default
 @app.command("run")
 def run(
     ctx: typer.Context,
-    services: list[str] = typer.Argument(
-        None, help="Services to deploy (default: all of the chosen clouds)."
-    ),
+    services: list[str] = typer.Argument(None, help="Services to deploy (default: all of the chosen clouds)."),
     strategy: str = typer.Option(
         None, "--strategy", "-s", help="all-at-once | canary10 | linear10 [default: the playbook's]."
     ),
     cloud: str = typer.Option("all", "--cloud", help="aws | azure | all."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; make no change."),
-    no_vendor: bool = typer.Option(
-        False, "--no-vendor", help="Do not vendor Lambda dependencies (code only)."
-    ),
-    bake: float = typer.Option(
-        None, "--bake", min=0, help="Seconds to bake each traffic step [default: playbook]."
-    ),
+    no_vendor: bool = typer.Option(False, "--no-vendor", help="Do not vendor Lambda dependencies (code only)."),
+    bake: float = typer.Option(None, "--bake", min=0, help="Seconds to bake each traffic step [default: playbook]."),
     playbook: Path = PLAYBOOK,
 ) -> None:
     """Deploy: upload, update, publish and shift traffic, rolling back on an error breach (exit 1)."""
@@ -88,9 +82,7 @@ def run(
 @app.command("package")
 def package(
     ctx: typer.Context,
-    no_vendor: bool = typer.Option(
-        False, "--no-vendor", help="Do not vendor Lambda dependencies (code only)."
-    ),
+    no_vendor: bool = typer.Option(False, "--no-vendor", help="Do not vendor Lambda dependencies (code only)."),
     out: Path = typer.Option(None, "--out", help="Output directory [default: <state_dir>/<env>/packages]."),
 ) -> None:
     """Build the Lambda and Azure Functions zips (reproducible, named by their SHA-256)."""

@@ -20,9 +20,14 @@ def list_runs(
 
     state = get_state(ctx)
     runs = list_journals(state.environment().env_state_dir, verb, limit)
-    state.console.emit(runs, columns=["id", "verb", "status", "dry run", "started", "seconds"],
-                       rows=[(r["id"], r["verb"], r["status"], "yes" if r["dry_run"] else "", r["started"],
-                              r["duration_s"]) for r in runs])
+    state.console.emit(
+        runs,
+        columns=["id", "verb", "status", "dry run", "started", "seconds"],
+        rows=[
+            (r["id"], r["verb"], r["status"], "yes" if r["dry_run"] else "", r["started"], r["duration_s"])
+            for r in runs
+        ],
+    )
 
 
 @app.command()
@@ -36,14 +41,18 @@ def show(ctx: typer.Context, run_id: str = typer.Argument("last", help="Run id, 
     if console.json_mode:
         console.print_json(rec)
         return
-    console.print(f"{rec['id']}  {rec['verb']}  status={rec['status']}  dry_run={rec['dry_run']}  "
-                  f"started={rec['started']}  duration={rec['duration_s']}s")
+    console.print(
+        f"{rec['id']}  {rec['verb']}  status={rec['status']}  dry_run={rec['dry_run']}  "
+        f"started={rec['started']}  duration={rec['duration_s']}s"
+    )
     for section in ("steps", "verification", "rollback"):
         entries = rec.get(section) or []
         if entries:
-            console.table(["id", "status", "seconds", "error"],
-                          [(e["id"], e["status"], e.get("duration_s"), e.get("error") or "") for e in entries],
-                          title=section)
+            console.table(
+                ["id", "status", "seconds", "error"],
+                [(e["id"], e["status"], e.get("duration_s"), e.get("error") or "") for e in entries],
+                title=section,
+            )
     if rec.get("measurements"):
         console.table(["measurement", "value"], list(rec["measurements"].items()), title="measurements")
     if rec.get("error"):

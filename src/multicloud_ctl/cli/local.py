@@ -32,9 +32,7 @@ def _emit(state: CliState, rows: list[ComponentStatus], title: str) -> None:
         [r.__dict__ for r in rows],
         columns=COLUMNS,
         title=title,
-        rows=[
-            (r.component, r.port, r.pid or "-", r.state, "yes" if r.healthy else "no", r.note) for r in rows
-        ],
+        rows=[(r.component, r.port, r.pid or "-", r.state, "yes" if r.healthy else "no", r.note) for r in rows],
     )
 
 
@@ -128,7 +126,5 @@ def demo(
     )
     failed = [r.step for r in results if r.result != "ok"]
     if failed:
-        raise OperationFailed(
-            f"demo: {len(failed)} of {len(results)} steps did not succeed: {', '.join(failed)}"
-        )
+        raise OperationFailed(f"demo: {len(failed)} of {len(results)} steps did not succeed: {', '.join(failed)}")
     state.console.success(f"demo: all {len(results)} steps succeeded")

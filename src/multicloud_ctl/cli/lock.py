@@ -22,13 +22,25 @@ def status(ctx: typer.Context) -> None:
     for info in sorted(lock_dir.glob("*.json")) if lock_dir.is_dir() else []:
         holder = LocalLock(info.with_suffix(".lock")).holder()
         if holder:
-            rows.append({"scope": "local", "name": holder["name"], "owner": holder["owner"],
-                         "since": holder["since"], "expires": "", "expired": False})
+            rows.append(
+                {
+                    "scope": "local",
+                    "name": holder["name"],
+                    "owner": holder["owner"],
+                    "since": holder["since"],
+                    "expires": "",
+                    "expired": False,
+                }
+            )
     for lease in CloudLease(runtime).status():
         rows.append({"scope": "environment", **lease})
-    state.console.emit(rows, columns=["scope", "name", "owner", "since", "expires", "expired"],
-                       rows=[(r["scope"], r["name"], r["owner"], r["since"], r["expires"],
-                              "yes" if r["expired"] else "") for r in rows])
+    state.console.emit(
+        rows,
+        columns=["scope", "name", "owner", "since", "expires", "expired"],
+        rows=[
+            (r["scope"], r["name"], r["owner"], r["since"], r["expires"], "yes" if r["expired"] else "") for r in rows
+        ],
+    )
     if not rows:
         state.console.info("no locks held")
 

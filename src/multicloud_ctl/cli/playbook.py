@@ -28,8 +28,7 @@ def validate(
     for path in files:
         try:
             pb = load_playbook(path)
-            results.append({"file": str(path), "valid": True, "kind": pb.kind, "name": pb.metadata.name,
-                            "errors": []})
+            results.append({"file": str(path), "valid": True, "kind": pb.kind, "name": pb.metadata.name, "errors": []})
         except ConfigError as exc:
             failed += 1
             raw = getattr(exc, "all_messages", None)

@@ -1,9 +1,9 @@
 """The one path every mutating verb takes: plan, show, confirm, lock, apply, journal, report.
 
-    runtime  = Runtime(env, dry_run)           # provider clients guarded when dry_run
-    plan     = build(runtime)                  # read-only calls only
-    --dry-run -> DisplayExecutor (runs nothing) and exit 0
-    confirm on a TTY unless --yes -> run_lock (file lock + DynamoDB lease) -> Executor -> journal
+runtime  = Runtime(env, dry_run)           # provider clients guarded when dry_run
+plan     = build(runtime)                  # read-only calls only
+--dry-run -> DisplayExecutor (runs nothing) and exit 0
+confirm on a TTY unless --yes -> run_lock (file lock + DynamoDB lease) -> Executor -> journal
 """
 
 from __future__ import annotations
@@ -64,8 +64,7 @@ def run_mutating(
         if console.json_mode:
             console.print_json({"dry_run": True, "journal": journal.run_id, **plan.to_dict()})
         else:
-            console.info(f"dry run: {len(plan.mutating_steps)} change(s) planned, none made "
-                         f"(journal {journal.run_id})")
+            console.info(f"dry run: {len(plan.mutating_steps)} change(s) planned, none made (journal {journal.run_id})")
         return result
     if plan.is_empty:
         journal.set("plan", plan.to_dict())
@@ -74,20 +73,31 @@ def run_mutating(
             console.print_json({"dry_run": False, "journal": journal.run_id, "status": "ok", **plan.to_dict()})
         return _empty_result()
     try:
-        console.confirm(question or f"Apply {len(plan.mutating_steps)} change(s) to {runtime.environment.name}?",
-                        assume_yes=state.yes, typed=typed_confirmation)
+        console.confirm(
+            question or f"Apply {len(plan.mutating_steps)} change(s) to {runtime.environment.name}?",
+            assume_yes=state.yes,
+            typed=typed_confirmation,
+        )
         with run_lock(runtime, lock_name or verb.split()[0], lease=lease):
-            result = Executor(runtime, journal, on_step=lambda r: console.detail(
-                f"{r.status:>8}  {r.step.id}  {r.error or ''}")).run(plan)
+            result = Executor(
+                runtime, journal, on_step=lambda r: console.detail(f"{r.status:>8}  {r.step.id}  {r.error or ''}")
+            ).run(plan)
     except BaseException as exc:
         if journal.record["status"] == "running":
             journal.finish("refused" if _is_refusal(exc) else "failed", error=str(exc))
         raise
     if console.json_mode:
-        console.print_json({"dry_run": False, "journal": journal.run_id, "status": result.status,
-                            "steps": [{"id": r.step.id, "status": r.status, "output": r.output, "error": r.error}
-                                      for r in result.steps],
-                            "rollback": [{"id": r.step.id, "status": r.status} for r in result.rollback]})
+        console.print_json(
+            {
+                "dry_run": False,
+                "journal": journal.run_id,
+                "status": result.status,
+                "steps": [
+                    {"id": r.step.id, "status": r.status, "output": r.output, "error": r.error} for r in result.steps
+                ],
+                "rollback": [{"id": r.step.id, "status": r.status} for r in result.rollback],
+            }
+        )
     if result.error is not None:
         raise result.error
     console.success(f"{verb}: {len(result.steps)} step(s) applied (journal {journal.run_id})")

@@ -17,7 +17,9 @@ def unfilled_app(verb: str, issue: int, help_text: str) -> typer.Typer:
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     )
     def _unfilled(ctx: typer.Context) -> None:
-        raise UsageError(f"`mcctl {verb}` is not implemented yet (issue #{issue})",
-                         hint="see `mcctl --help` for the verbs that work today")
+        raise UsageError(
+            f"`mcctl {verb}` is not implemented yet (issue #{issue})",
+            hint="see `mcctl --help` for the verbs that work today",
+        )
 
     return app

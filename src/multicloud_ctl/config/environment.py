@@ -105,8 +105,7 @@ class AzureConfig(Model):
     storage: AzureStorage
     sql: AzureSql
     service_bus: AzureServiceBus = AzureServiceBus()
-    function_apps: list[str] = ["payment-processor", "notification-service", "analytics-processor",
-                                "backup-service"]
+    function_apps: list[str] = ["payment-processor", "notification-service", "analytics-processor", "backup-service"]
     client_id: str | None = None
     client_secret: SecretRef | None = None
 

@@ -27,7 +27,7 @@ def validation_messages(exc: ValidationError, path: Path, lines: LineMap, prefix
         where = f"{path}:{line}" if line else str(path)
         msg = _MESSAGES.get(err["type"], err["msg"])
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         msg = msg[0].lower() + msg[1:] if msg else msg
         out.append(f"{where} {format_loc(loc)}: {msg}")
     return out

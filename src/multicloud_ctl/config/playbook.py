@@ -77,15 +77,19 @@ def load_playbook(path: Path, expected_kind: str | None = None) -> Playbook[Any]
     envelope = validate_model(Envelope, data, path, lines)
     if envelope.kind not in KIND_SPECS:
         line = lines.line_for(("kind",)) or 1
-        raise ConfigError(f"{path}:{line} kind: unknown kind {envelope.kind!r}",
-                          hint=f"one of: {', '.join(KIND_SPECS)}")
+        raise ConfigError(
+            f"{path}:{line} kind: unknown kind {envelope.kind!r}", hint=f"one of: {', '.join(KIND_SPECS)}"
+        )
     if expected_kind is not None and envelope.kind != expected_kind:
         line = lines.line_for(("kind",)) or 1
-        raise ConfigError(f"{path}:{line} kind: expected a {expected_kind} playbook, got {envelope.kind}",
-                          hint="pass the right file with --playbook")
+        raise ConfigError(
+            f"{path}:{line} kind: expected a {expected_kind} playbook, got {envelope.kind}",
+            hint="pass the right file with --playbook",
+        )
     spec = validate_model(spec_model(envelope.kind), envelope.spec, path, lines, prefix=("spec",))
-    return Playbook(api_version=envelope.apiVersion, kind=envelope.kind, metadata=envelope.metadata,
-                    spec=spec, path=path)
+    return Playbook(
+        api_version=envelope.apiVersion, kind=envelope.kind, metadata=envelope.metadata, spec=spec, path=path
+    )
 
 
 def playbook_json_schema() -> dict[str, Any]:
@@ -96,10 +100,12 @@ def playbook_json_schema() -> dict[str, Any]:
         schema = spec_model(kind).model_json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         defs[f"{kind}Spec"] = schema
-        branches.append({
-            "if": {"properties": {"kind": {"const": kind}}},
-            "then": {"properties": {"spec": {"$ref": f"#/$defs/{kind}Spec"}}},
-        })
+        branches.append(
+            {
+                "if": {"properties": {"kind": {"const": kind}}},
+                "then": {"properties": {"spec": {"$ref": f"#/$defs/{kind}Spec"}}},
+            }
+        )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "mcctl playbook",

@@ -19,8 +19,11 @@ from multicloud_ctl.errors import SecretError
 
 SECRET_SCHEMES = ("env", "aws-secretsmanager", "azure-keyvault", "literal-dev")
 _REF = re.compile(r"^(env|aws-secretsmanager|azure-keyvault|literal-dev):(.+)$")
-_SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|access[_-]?key|credential|"
-                         r"connection[_-]?string|private[_-]?key|sas)", re.IGNORECASE)
+_SECRET_KEY = re.compile(
+    r"(password|passwd|secret|token|api[_-]?key|access[_-]?key|credential|"
+    r"connection[_-]?string|private[_-]?key|sas)",
+    re.IGNORECASE,
+)
 REDACTED = "***"
 
 
@@ -88,14 +91,18 @@ class SecretResolver:
             return self._cache[ref]
         match = _REF.match(ref)
         if not match:
-            raise SecretError("a secret value was given where a reference is expected",
-                              hint="use env:NAME, aws-secretsmanager:ARN or azure-keyvault:URI")
+            raise SecretError(
+                "a secret value was given where a reference is expected",
+                hint="use env:NAME, aws-secretsmanager:ARN or azure-keyvault:URI",
+            )
         scheme, target = match.groups()
         if scheme == "env":
             value = os.environ.get(target)
             if value is None:
-                raise SecretError(f"secret reference env:{target} is not set in the environment",
-                                  hint=f"export {target}=... before running mcctl")
+                raise SecretError(
+                    f"secret reference env:{target} is not set in the environment",
+                    hint=f"export {target}=... before running mcctl",
+                )
         elif scheme == "literal-dev":
             # Only for well-known public emulator keys (Azurite's documented dev key): never a real secret.
             value = target

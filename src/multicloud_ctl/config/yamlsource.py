@@ -61,8 +61,10 @@ def load_yaml(path: Path, *, expand_env: bool = True) -> tuple[Any, LineMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{line}: malformed YAML: {exc.problem or exc.context}",
-                          hint="check indentation and quoting at that line") from exc
+        raise ConfigError(
+            f"{path}{line}: malformed YAML: {exc.problem or exc.context}",
+            hint="check indentation and quoting at that line",
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: malformed YAML: {exc}") from exc
     finally:
@@ -99,7 +101,9 @@ def _expand(value: str, path: Path, line: int, loc: Loc) -> str:
             return os.environ[name]
         if default is not None:
             return default
-        raise ConfigError(f"{path}:{line} {format_loc(loc)}: environment variable {name} is not set",
-                          hint=f"export {name}=... or give a default with ${{{name}:-value}}")
+        raise ConfigError(
+            f"{path}:{line} {format_loc(loc)}: environment variable {name} is not set",
+            hint=f"export {name}=... or give a default with ${{{name}:-value}}",
+        )
 
     return _VAR.sub(repl, value)

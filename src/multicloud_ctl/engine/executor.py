@@ -131,8 +131,15 @@ class Executor:
         return result
 
     def _run_step(self, section: str, step: Step) -> StepResult:
-        entry = self.journal.begin(section, step.id, step.description, action=step.action,
-                                   provider=step.provider, resource=step.resource, mutating=step.mutating)
+        entry = self.journal.begin(
+            section,
+            step.id,
+            step.description,
+            action=step.action,
+            provider=step.provider,
+            resource=step.resource,
+            mutating=step.mutating,
+        )
         started = time.monotonic()
         try:
             handler = self.registry.get(step.action)
@@ -167,8 +174,7 @@ class Executor:
 
 
 class _StepFailed(Exception):
-    def __init__(self, result: StepResult, *, cause: BaseException | None = None,
-                 verification: bool = False) -> None:
+    def __init__(self, result: StepResult, *, cause: BaseException | None = None, verification: bool = False) -> None:
         super().__init__(result.error)
         self.result = result
         self.cause = cause
@@ -184,11 +190,11 @@ class DisplayExecutor:
 
     def run(self, plan: Plan) -> RunResult:
         self.journal.set("plan", plan.to_dict())
-        result = RunResult(status="planned",
-                           steps=[StepResult(s, "planned") for s in plan.steps])
+        result = RunResult(status="planned", steps=[StepResult(s, "planned") for s in plan.steps])
         for res in result.steps:
-            entry = self.journal.begin("steps", res.step.id, res.step.description, action=res.step.action,
-                                       mutating=res.step.mutating)
+            entry = self.journal.begin(
+                "steps", res.step.id, res.step.description, action=res.step.action, mutating=res.step.mutating
+            )
             self.journal.end(entry, "planned")
         self.journal.finish("planned", result={"steps": len(plan.steps)})
         return result

@@ -85,9 +85,17 @@ class Journal:
         self.write()
 
     def begin(self, section: str, step_id: str, description: str, **extra: Any) -> dict[str, Any]:
-        entry = {"id": step_id, "description": description, "status": "running",
-                 "start": _iso(self.clock()), "end": None, "duration_s": None, "output": None, "error": None,
-                 **extra}
+        entry = {
+            "id": step_id,
+            "description": description,
+            "status": "running",
+            "start": _iso(self.clock()),
+            "end": None,
+            "duration_s": None,
+            "output": None,
+            "error": None,
+            **extra,
+        }
         self.record[section].append(entry)
         self.write()
         return entry

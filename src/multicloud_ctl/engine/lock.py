@@ -105,7 +105,8 @@ class CloudLease:
                     pass
             with aws_errors("CreateTable", self.table):
                 ddb.create_table(
-                    TableName=self.table, BillingMode="PAY_PER_REQUEST",
+                    TableName=self.table,
+                    BillingMode="PAY_PER_REQUEST",
                     KeySchema=[{"AttributeName": "lock", "KeyType": "HASH"}],
                     AttributeDefinitions=[{"AttributeName": "lock", "AttributeType": "S"}],
                     Tags=[{"Key": k, "Value": v} for k, v in self.runtime.environment.resource_tags().items()],
@@ -125,8 +126,12 @@ class CloudLease:
                 with aws_errors("PutItem", self.table):
                     ddb.put_item(
                         TableName=self.table,
-                        Item={"lock": {"S": name}, "owner": {"S": owner}, "since": {"S": now.isoformat()},
-                              "expires": {"N": str(int((now + ttl).timestamp()))}},
+                        Item={
+                            "lock": {"S": name},
+                            "owner": {"S": owner},
+                            "since": {"S": now.isoformat()},
+                            "expires": {"N": str(int((now + ttl).timestamp()))},
+                        },
                         ConditionExpression="attribute_not_exists(#l) OR #e < :now",
                         ExpressionAttributeNames={"#l": "lock", "#e": "expires"},
                         ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
@@ -149,9 +154,13 @@ class CloudLease:
         def delete(ddb: Any) -> None:
             try:
                 with aws_errors("DeleteItem", self.table):
-                    ddb.delete_item(TableName=self.table, Key={"lock": {"S": name}},
-                                    ConditionExpression="#o = :me", ExpressionAttributeNames={"#o": "owner"},
-                                    ExpressionAttributeValues={":me": {"S": owner}})
+                    ddb.delete_item(
+                        TableName=self.table,
+                        Key={"lock": {"S": name}},
+                        ConditionExpression="#o = :me",
+                        ExpressionAttributeNames={"#o": "owner"},
+                        ExpressionAttributeValues={":me": {"S": owner}},
+                    )
             except ProviderError as exc:
                 if "ConditionalCheckFailed" not in str(exc):
                     raise
@@ -176,9 +185,16 @@ class CloudLease:
             items = self._call(read)
         except NotFound:
             items = []
-        leases = [{"name": i["lock"]["S"], "owner": i["owner"]["S"], "since": i["since"]["S"],
-                   "expires": datetime.fromtimestamp(int(i["expires"]["N"]), tz=self.runtime.clock().tzinfo)
-                   .isoformat(), "expired": int(i["expires"]["N"]) < now} for i in items]
+        leases = [
+            {
+                "name": i["lock"]["S"],
+                "owner": i["owner"]["S"],
+                "since": i["since"]["S"],
+                "expires": datetime.fromtimestamp(int(i["expires"]["N"]), tz=self.runtime.clock().tzinfo).isoformat(),
+                "expired": int(i["expires"]["N"]) < now,
+            }
+            for i in items
+        ]
         if name is None:
             return leases
         return next((lease for lease in leases if lease["name"] == name), None)

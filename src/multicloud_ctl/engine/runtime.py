@@ -71,8 +71,15 @@ class Runtime:
     def journal(self, verb: str, inputs: dict[str, Any] | None = None) -> Journal:
         from multicloud_ctl.engine.journal import Journal, journal_dir
 
-        return Journal(journal_dir(self.state_dir), verb, self.environment.name, inputs=inputs or {},
-                       dry_run=self.dry_run, redactor=self.secrets.redactor, clock=self.clock)
+        return Journal(
+            journal_dir(self.state_dir),
+            verb,
+            self.environment.name,
+            inputs=inputs or {},
+            dry_run=self.dry_run,
+            redactor=self.secrets.redactor,
+            clock=self.clock,
+        )
 
     def _fetch_aws_secret(self, arn: str) -> str:
         from multicloud_ctl.providers.aws.errors import aws_errors

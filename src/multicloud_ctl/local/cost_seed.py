@@ -119,9 +119,7 @@ def generate_rows(
                 if spike and (today - day).days == spike[0]:
                     daily *= spike[1]
                 split = (
-                    ((primary, share), (secondary, 1 - share))
-                    if service not in GLOBAL_SERVICES
-                    else (("global", 1.0),)
+                    ((primary, share), (secondary, 1 - share)) if service not in GLOBAL_SERVICES else (("global", 1.0),)
                 )
                 for region, part in split:
                     if part <= 0:
@@ -162,11 +160,7 @@ def ce_pages(
     for r in rows:
         if r.cloud != "aws" or not start <= r.day < end:
             continue
-        second = (
-            f"{tag_key}${r.tags.get(tag_key, '')}"
-            if tag_key
-            else ("global" if r.region == "global" else r.region)
-        )
+        second = f"{tag_key}${r.tags.get(tag_key, '')}" if tag_key else ("global" if r.region == "global" else r.region)
         acc = by_day[r.day].setdefault((r.service, second), [0.0, 0.0, 0.0])
         acc[0] += r.billed
         acc[1] += r.effective
@@ -255,6 +249,4 @@ def load_arm_cost(arm_url: str, records: list[dict[str, Any]]) -> Any:
 
 def inject_ce(moto_url: str, pages: list[dict[str, Any]], account_id: str) -> None:
     """Queue results in moto's Cost Explorer (each answers one distinct query, in order)."""
-    post_json(
-        f"{moto_url}/moto-api/static/ce/cost-and-usage-results", {"results": pages, "account_id": account_id}
-    )
+    post_json(f"{moto_url}/moto-api/static/ce/cost-and-usage-results", {"results": pages, "account_id": account_id})

@@ -172,8 +172,6 @@ def run_demo(
             results.append(DemoResult(step.name, "failed", round(clock() - start, 2), exc.message))
             skip = step.critical
         except Exception as exc:  # a step's bug is a failed step, not a crashed demo
-            results.append(
-                DemoResult(step.name, "failed", round(clock() - start, 2), f"{type(exc).__name__}: {exc}")
-            )
+            results.append(DemoResult(step.name, "failed", round(clock() - start, 2), f"{type(exc).__name__}: {exc}"))
             skip = step.critical
     return results

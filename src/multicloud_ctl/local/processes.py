@@ -86,8 +86,9 @@ def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
 def _spawn(cmd: list[str], log: Path | None) -> subprocess.Popen[bytes]:
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
     try:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        return subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     finally:
         if log:
             out.close()  # type: ignore[union-attr]
@@ -100,8 +101,10 @@ def moto_command(port: int) -> list[str]:
 def start_moto(port: int, log: Path | None = None) -> Emulator:
     """moto server on 127.0.0.1:port, ready when this returns."""
     if port_in_use(port):
-        raise UsageError(f"port {port} on {LOOPBACK} is already taken (moto)",
-                         hint="stop what holds it, or change local.ports.moto in config/local.yaml")
+        raise UsageError(
+            f"port {port} on {LOOPBACK} is already taken (moto)",
+            hint="stop what holds it, or change local.ports.moto in config/local.yaml",
+        )
     proc = _spawn(moto_command(port), log)
     wait_http(f"http://{LOOPBACK}:{port}/moto-api/", proc=proc)
     return Emulator("moto", port, proc)
@@ -111,21 +114,36 @@ def azurite_binary() -> Path:
     """The project's pinned Azurite (installed by `make setup` into tools/azurite)."""
     path = AZURITE_DIR / "node_modules" / ".bin" / "azurite-blob"
     if not path.exists():
-        raise UsageError("Azurite is not installed in tools/azurite",
-                         hint="run `make setup` (npm install of the pinned azurite 3.35.x)")
+        raise UsageError(
+            "Azurite is not installed in tools/azurite",
+            hint="run `make setup` (npm install of the pinned azurite 3.35.x)",
+        )
     return path
 
 
 def azurite_command(port: int, location: Path) -> list[str]:
-    return [str(azurite_binary()), "--blobHost", LOOPBACK, "--blobPort", str(port), "--location", str(location),
-            "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent"]
+    return [
+        str(azurite_binary()),
+        "--blobHost",
+        LOOPBACK,
+        "--blobPort",
+        str(port),
+        "--location",
+        str(location),
+        "--disableTelemetry",
+        "--skipApiVersionCheck",
+        "--loose",
+        "--silent",
+    ]
 
 
 def start_azurite(port: int, location: Path, log: Path | None = None) -> Emulator:
     """Azurite blob on 127.0.0.1:port with a fresh data directory, ready when this returns."""
     if port_in_use(port):
-        raise UsageError(f"port {port} on {LOOPBACK} is already taken (azurite)",
-                         hint="stop what holds it, or change local.ports.azurite_blob in config/local.yaml")
+        raise UsageError(
+            f"port {port} on {LOOPBACK} is already taken (azurite)",
+            hint="stop what holds it, or change local.ports.azurite_blob in config/local.yaml",
+        )
     if shutil.which("node") is None:
         raise UsageError("node is not installed; Azurite needs Node.js 20", hint="apt-get install nodejs npm")
     location.mkdir(parents=True, exist_ok=True)

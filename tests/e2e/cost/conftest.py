@@ -60,8 +60,9 @@ def seeded_dir(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> It
     from multicloud_ctl.cli.app import app
     from multicloud_ctl.config.loader import load_environment
 
-    urllib.request.urlopen(urllib.request.Request(f"{moto_server.url}/moto-api/reset", method="POST", data=b""),
-                           timeout=10).close()
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto_server.url}/moto-api/reset", method="POST", data=b""), timeout=10
+    ).close()
     handle = run_arm(0)
     tmp = tmp_path_factory.mktemp("cost-seeded")
     env = load_environment("local", Path(__file__).resolve().parents[3] / "config")
@@ -72,8 +73,9 @@ def seeded_dir(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> It
     data["azure"]["sql"]["url"] = f"sqlite:///{tmp / 'sql.db'}"
     (tmp / "config").mkdir()
     (tmp / "config" / "local.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    result = CliRunner().invoke(app, ["--config-dir", str(tmp / "config"), "--output", "json", "cost", "seed"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        app, ["--config-dir", str(tmp / "config"), "--output", "json", "cost", "seed"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["primed_queries"] > 0
     try:

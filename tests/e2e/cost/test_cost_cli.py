@@ -42,8 +42,9 @@ def test_report_table_and_seed_is_idempotent(cli: Any, cost_config_dir: Path, pl
     assert any(ch in r.stdout for ch in "▁▂▃▄▅▆▇█")  # the daily sparkline
 
 
-def test_recommend_lists_every_area(cli: Any, cost_config_dir: Path, playbook: Any, azurite: Any,
-                                    local_env: Any) -> None:
+def test_recommend_lists_every_area(
+    cli: Any, cost_config_dir: Path, playbook: Any, azurite: Any, local_env: Any
+) -> None:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.providers.azure.blob import backup_container
 
@@ -51,14 +52,28 @@ def test_recommend_lists_every_area(cli: Any, cost_config_dir: Path, playbook: A
     container.ensure()
     container.upload("snapshots/demo/manifest.json", b"{}" * 2048, {"kind": "manifest"})
     _seed(cli, cost_config_dir)
-    r = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "recommend",
-            "--playbook", str(playbook(BIG_BUDGETS)))
+    r = cli(
+        "--config-dir",
+        str(cost_config_dir),
+        "--output",
+        "json",
+        "cost",
+        "recommend",
+        "--playbook",
+        str(playbook(BIG_BUDGETS)),
+    )
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     recs = doc["recommendations"]
     areas = {x["area"] for x in recs}
-    assert {"storage tiering", "lambda memory", "dynamodb capacity", "commitments", "data transfer",
-            "idle standby"} <= areas
+    assert {
+        "storage tiering",
+        "lambda memory",
+        "dynamodb capacity",
+        "commitments",
+        "data transfer",
+        "idle standby",
+    } <= areas
     by_finding = {x["finding"].split(": ")[0]: x for x in recs}
     assert by_finding["s3://mcctl-artifacts"]["status"] == "recommended"  # 420 GB, hardly read
     assert by_finding["s3://static-assets"]["status"] == "ok"  # hot
@@ -80,9 +95,7 @@ def test_recommend_lists_every_area(cli: Any, cost_config_dir: Path, playbook: A
         (["--last", "30x"], "not a duration"),
     ],
 )
-def test_bad_ranges_exit_2_with_one_line(
-    cli: Any, cost_config_dir: Path, args: list[str], needle: str
-) -> None:
+def test_bad_ranges_exit_2_with_one_line(cli: Any, cost_config_dir: Path, args: list[str], needle: str) -> None:
     r = cli("--config-dir", str(cost_config_dir), "cost", "report", *args)
     assert r.exit_code == 2
     assert needle in r.stderr
@@ -132,8 +145,11 @@ def test_demo_step_seeds_and_reports_in_fresh_processes(cost_config_dir: Path, t
 def test_forbidden_cost_management_is_one_line_with_hint(cli: Any, cost_config_dir: Path, arm_url: str) -> None:
     from multicloud_ctl.local.cost_seed import post_json
 
-    post_json(f"{arm_url}/_mcctl/costmanagement/faults?api-version=sandbox", {"deny": True},
-              headers={"Authorization": "Bearer sandbox-token"})
+    post_json(
+        f"{arm_url}/_mcctl/costmanagement/faults?api-version=sandbox",
+        {"deny": True},
+        headers={"Authorization": "Bearer sandbox-token"},
+    )
     r = cli("--config-dir", str(cost_config_dir), "cost", "report", "--provider", "azure")
     assert r.exit_code == 1
     lines = r.stderr.strip().splitlines()
@@ -141,8 +157,9 @@ def test_forbidden_cost_management_is_one_line_with_hint(cli: Any, cost_config_d
     assert lines[1].startswith("hint:") and "Cost Management Reader" in lines[1]
 
 
-def test_seed_dry_run_changes_nothing_and_real_seed_is_journaled(cli: Any, cost_config_dir: Path,
-                                                                 local_env: Any) -> None:
+def test_seed_dry_run_changes_nothing_and_real_seed_is_journaled(
+    cli: Any, cost_config_dir: Path, local_env: Any
+) -> None:
     dry = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "seed", "--dry-run")
     assert dry.exit_code == 0 and json.loads(dry.stdout)["dry_run"] is True
     empty = cli("--config-dir", str(cost_config_dir), "cost", "report", "--last", "7d", "--no-budgets")

@@ -18,6 +18,8 @@ BIG_BUDGETS = """  budgets:
     - {name: aws-all, provider: aws, monthly: 1000000}
     - {name: azure-all, provider: azure, monthly: 1000000}
 """
+
+
 def test_report_json_covers_both_clouds(cli: Any, seeded_dir: Path, playbook: Any) -> None:
     pb = playbook(BIG_BUDGETS)
     r = cli(
@@ -44,9 +46,7 @@ def test_report_json_covers_both_clouds(cli: Any, seeded_dir: Path, playbook: An
     assert [b["status"] for b in data["budgets"]] == ["ok", "ok"]
 
 
-def test_focus_export_validates_column_by_column(
-    cli: Any, seeded_dir: Path, tmp_path: Path, playbook: Any
-) -> None:
+def test_focus_export_validates_column_by_column(cli: Any, seeded_dir: Path, tmp_path: Path, playbook: Any) -> None:
     out = tmp_path / "focus.csv"
     r = cli(
         "--config-dir",
@@ -149,16 +149,41 @@ def test_anomalies_find_the_planted_spikes(cli: Any, seeded_dir: Path, playbook:
 
 def test_group_by_tag_and_monthly_csv(cli: Any, seeded_dir: Path, playbook: Any) -> None:
     pb = str(playbook(BIG_BUDGETS))
-    r = cli("--config-dir", str(seeded_dir), "cost", "report", "--last", "30d", "--group-by", "tag:team",
-            "--format", "json", "--playbook", pb)
+    r = cli(
+        "--config-dir",
+        str(seeded_dir),
+        "cost",
+        "report",
+        "--last",
+        "30d",
+        "--group-by",
+        "tag:team",
+        "--format",
+        "json",
+        "--playbook",
+        pb,
+    )
     assert r.exit_code == 0, r.stderr
     teams = {g["group"] for g in json.loads(r.stdout)["groups"]}
     assert {"platform", "data", "sre", "security", "payments"} <= teams
-    r = cli("--config-dir", str(seeded_dir), "cost", "report", "--last", "60d", "--granularity", "monthly",
-            "--format", "csv", "--playbook", pb)
+    r = cli(
+        "--config-dir",
+        str(seeded_dir),
+        "cost",
+        "report",
+        "--last",
+        "60d",
+        "--granularity",
+        "monthly",
+        "--format",
+        "csv",
+        "--playbook",
+        pb,
+    )
     assert r.exit_code == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert rows and all(row["period_start"][8:] == "01" or row["period_start"] == rows[0]["period_start"]
-                        for row in rows)
+    assert rows and all(
+        row["period_start"][8:] == "01" or row["period_start"] == rows[0]["period_start"] for row in rows
+    )
     bad = cli("--config-dir", str(seeded_dir), "cost", "report", "--group-by", "colour")
     assert bad.exit_code == 2 and "--group-by" in bad.stderr

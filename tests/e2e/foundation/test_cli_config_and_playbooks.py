@@ -51,8 +51,16 @@ def test_schema_is_json_schema_with_every_kind(cli) -> None:  # type: ignore[no-
     res = cli("playbook", "schema")
     assert res.exit_code == 0
     schema = json.loads(res.stdout)
-    assert set(schema["properties"]["kind"]["enum"]) >= {"Provision", "Deploy", "Sync", "Backup", "Failover",
-                                                         "Drill", "Health", "Cost"}
+    assert set(schema["properties"]["kind"]["enum"]) >= {
+        "Provision",
+        "Deploy",
+        "Sync",
+        "Backup",
+        "Failover",
+        "Drill",
+        "Health",
+        "Cost",
+    }
     assert schema["properties"]["apiVersion"] == {"const": "mcctl/v1"}
 
 

@@ -36,6 +36,4 @@ def arm_cost() -> Iterator[ArmCost]:
 @pytest.fixture
 def cost_env(local_env: Any, arm_cost: ArmCost) -> Any:
     """The local environment with its ARM endpoint pointing at the test's fake ARM."""
-    return local_env.model_copy(
-        update={"azure": local_env.azure.model_copy(update={"arm_endpoint": arm_cost.url})}
-    )
+    return local_env.model_copy(update={"azure": local_env.azure.model_copy(update={"arm_endpoint": arm_cost.url})})

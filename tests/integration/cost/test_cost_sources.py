@@ -55,9 +55,7 @@ def test_aws_follows_next_page_token_across_pages(cost_env: Any, rows: list[Any]
     assert {r.region for r in records} == {"us-east-1", "us-west-2", None}
 
 
-def test_azure_follows_next_link_and_merges_actual_and_amortized(
-    cost_env: Any, arm_cost: Any, rows: list[Any]
-) -> None:
+def test_azure_follows_next_link_and_merges_actual_and_amortized(cost_env: Any, arm_cost: Any, rows: list[Any]) -> None:
     load_arm_cost(arm_cost.url, arm_records(rows, cost_env.azure.subscription_id))
     arm_cost.store.page_size = 100
     sources = CostSources.for_environment(cost_env, ("azure",))
@@ -78,9 +76,7 @@ def test_azure_tag_grouping(cost_env: Any, arm_cost: Any, rows: list[Any]) -> No
     assert {r.tags.get("team") for r in records} == {"payments", "data", "platform", "sre", "security"}
 
 
-def test_azure_429_retry_after_is_honoured_then_succeeds(
-    cost_env: Any, arm_cost: Any, rows: list[Any]
-) -> None:
+def test_azure_429_retry_after_is_honoured_then_succeeds(cost_env: Any, arm_cost: Any, rows: list[Any]) -> None:
     load_arm_cost(arm_cost.url, arm_records(rows, cost_env.azure.subscription_id))
     arm_fault(arm_cost.url, "Microsoft.CostManagement/query", status=429, count=2, retry_after=0.2)
     sources = CostSources.for_environment(cost_env, ("azure",))
@@ -165,7 +161,5 @@ def test_currency_mismatch_is_never_summed(cost_env: Any, arm_cost: Any, rows: l
 
 
 def test_empty_range_gives_empty_dataset(cost_env: Any) -> None:
-    data = CostSources.for_environment(cost_env).fetch(
-        Period(TODAY - timedelta(days=6), TODAY + timedelta(days=1))
-    )
+    data = CostSources.for_environment(cost_env).fetch(Period(TODAY - timedelta(days=6), TODAY + timedelta(days=1)))
     assert data.records == [] and set(data.sources) == {"aws", "azure"}

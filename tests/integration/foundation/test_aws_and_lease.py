@@ -28,9 +28,12 @@ def test_dry_run_guard_blocks_mutating_calls_and_counts_them(local_env: Any) -> 
     ddb = rt.aws.client("dynamodb")
     assert ddb.list_tables()["TableNames"] == []
     with pytest.raises(DryRunViolation) as err:
-        ddb.create_table(TableName="x", BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+        ddb.create_table(
+            TableName="x",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        )
     assert err.value.exit_code == ExitCode.REFUSED
     assert rt.aws.counter.blocked == 1 and rt.aws.counter.mutating == 0
     # nothing reached moto
@@ -47,23 +50,26 @@ def test_not_found_is_mapped_with_request_id(local_env: Any) -> None:
 
 def test_unreachable_endpoint_is_one_line_with_hint(local_env: Any) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
-    env = local_env.model_copy(update={"aws": local_env.aws.model_copy(
-        update={"endpoint_url": dead, "max_attempts": 1, "connect_timeout": 0.5})})
+    env = local_env.model_copy(
+        update={
+            "aws": local_env.aws.model_copy(update={"endpoint_url": dead, "max_attempts": 1, "connect_timeout": 0.5})
+        }
+    )
     with pytest.raises(EndpointUnreachable) as err, aws_errors("ListTables"):
         Runtime(env).aws.client("dynamodb").list_tables()
     assert "endpoint unreachable" in err.value.message
     assert "mcctl local up" in (err.value.hint or "")
 
 
-def test_missing_credentials_is_an_auth_error(local_env: Any, monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Any) -> None:
+def test_missing_credentials_is_an_auth_error(local_env: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    env = local_env.model_copy(update={"aws": local_env.aws.model_copy(
-        update={"access_key_id": None, "secret_access_key": None})})
+    env = local_env.model_copy(
+        update={"aws": local_env.aws.model_copy(update={"access_key_id": None, "secret_access_key": None})}
+    )
     with pytest.raises(AuthError) as err, aws_errors("ListTables"):
         Runtime(env).aws.client("dynamodb").list_tables()
     assert err.value.message == "AWS ListTables: no AWS credentials found"

@@ -21,16 +21,12 @@ API = "2023-01-01"
 
 
 def site_id(env: Any, rg: str, name: str) -> str:
-    return (
-        f"/subscriptions/{env.azure.subscription_id}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{name}"
-    )
+    return f"/subscriptions/{env.azure.subscription_id}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{name}"
 
 
 def test_resource_group_lifecycle(arm_env: Any) -> None:
     rc = AzureClients(arm_env).resources
-    created = rc.resource_groups.create_or_update(
-        "mcctl-local", {"location": "eastus", "tags": {"env": "local"}}
-    )
+    created = rc.resource_groups.create_or_update("mcctl-local", {"location": "eastus", "tags": {"env": "local"}})
     assert (created.name, created.location, created.tags) == ("mcctl-local", "eastus", {"env": "local"})
     assert created.properties.provisioning_state == "Succeeded"
     assert rc.resource_groups.check_existence("MCCTL-LOCAL") is True  # ARM matches names case-insensitively
@@ -59,9 +55,7 @@ def test_generic_resource_lro_create_get_list_delete(arm_env: Any) -> None:
     site = az.web.web_apps.get("rg", "payment-processor")
     assert (site.name, site.kind, site.location) == ("payment-processor", "functionapp", "westus")
     assert [s.name for s in az.web.web_apps.list_by_resource_group("rg")] == ["payment-processor"]
-    listed = list(
-        az.resources.resources.list_by_resource_group("rg", filter="resourceType eq 'Microsoft.Web/sites'")
-    )
+    listed = list(az.resources.resources.list_by_resource_group("rg", filter="resourceType eq 'Microsoft.Web/sites'"))
     assert [r.id for r in listed] == [rid]
     assert list(az.resources.resources.list(filter="tagName eq 't' and tagValue eq 'nope'")) == []
     assert az.resources.resources.check_existence_by_id(rid, api_version=API) is True
@@ -111,9 +105,7 @@ def test_errors_use_the_arm_envelope_and_carry_a_request_id(arm: ServerHandle) -
     assert noauth.value.code == 401
 
 
-def test_injected_5xx_is_retried_by_the_sdk_and_429_storm_maps_to_throttled(
-    arm: ServerHandle, arm_env: Any
-) -> None:
+def test_injected_5xx_is_retried_by_the_sdk_and_429_storm_maps_to_throttled(arm: ServerHandle, arm_env: Any) -> None:
     az = AzureClients(arm_env)
     arm_fault(arm.url, r"/resourcegroups$", status=503, count=2, method="GET")
     assert list(az.resources.resource_groups.list()) == []  # two 503s, then success
@@ -152,9 +144,7 @@ def test_typed_sdks_sync_and_lro_methods_all_accept_the_answers(arm: ServerHandl
     """Every generated method accepts the answers: web LRO create [200, 202], sync delete [200, 204]."""
     az = AzureClients(arm_env)
     az.resources.resource_groups.create_or_update("rg", {"location": "eastus"})
-    site = az.web.web_apps.begin_create_or_update(
-        "rg", "orders", {"location": "eastus", "kind": "functionapp"}
-    )
+    site = az.web.web_apps.begin_create_or_update("rg", "orders", {"location": "eastus", "kind": "functionapp"})
     assert site.result().name == "orders"
     polled = [op for op in arm.server.store.operations.values() if op.resource_id.endswith("/sites/orders")]
     assert len(polled) == 1 and polled[0].polls_left == 0  # the poller really polled the operation endpoint

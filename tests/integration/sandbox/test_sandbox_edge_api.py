@@ -89,9 +89,7 @@ def test_pool_health_follows_origin_health(edge: ServerHandle) -> None:
 def test_dns_records_crud_filter_and_pagination(edge: ServerHandle) -> None:
     cf = sdk(edge)
     ids = [
-        cf.dns.records.create(
-            zone_id=ZONE, type="A", name=f"h{i}.shop.local", content=f"127.0.0.{i}", ttl=1
-        ).id
+        cf.dns.records.create(zone_id=ZONE, type="A", name=f"h{i}.shop.local", content=f"127.0.0.{i}", ttl=1).id
         for i in range(5)
     ]
     assert len(list(cf.dns.records.list(zone_id=ZONE, per_page=2))) == 5  # the SDK walks 3 pages

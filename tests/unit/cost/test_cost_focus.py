@@ -90,14 +90,8 @@ def test_a_normalized_row_conforms_column_by_column() -> None:
     row = to_focus_row(_record())
     assert validate_focus_rows([row]) == []
     assert row["ProviderName"] == "AWS" and row["ServiceCategory"] == "Compute"
-    assert (
-        row["ChargePeriodStart"] == "2026-01-31T00:00:00Z"
-        and row["ChargePeriodEnd"] == "2026-02-01T00:00:00Z"
-    )
-    assert (
-        row["BillingPeriodStart"] == "2026-01-01T00:00:00Z"
-        and row["BillingPeriodEnd"] == "2026-02-01T00:00:00Z"
-    )
+    assert row["ChargePeriodStart"] == "2026-01-31T00:00:00Z" and row["ChargePeriodEnd"] == "2026-02-01T00:00:00Z"
+    assert row["BillingPeriodStart"] == "2026-01-01T00:00:00Z" and row["BillingPeriodEnd"] == "2026-02-01T00:00:00Z"
     assert row["BilledCost"] == "1.5" and row["EffectiveCost"] == "1.25"
     assert json.loads(row["Tags"]) == {"team": "platform"}
     azure = to_focus_row(_record(cloud="azure", service="SQL Database", region="eastus"))

@@ -99,9 +99,7 @@ def test_forecast_uses_the_weekly_pattern() -> None:
 
 def test_budget_status_and_forecast_gate() -> None:
     recs = _records()
-    ok = evaluate_budget(
-        Budget(name="big", provider="aws", monthly=1e6), recs, TODAY, TODAY - timedelta(days=59)
-    )
+    ok = evaluate_budget(Budget(name="big", provider="aws", monthly=1e6), recs, TODAY, TODAY - timedelta(days=59))
     assert ok.status == "ok" and not ok.exceeded_by_forecast and ok.spent > 0
     assert ok.forecast_low <= ok.forecast <= ok.forecast_high
     month_spent = sum(r.billed for r in recs if r.cloud == "aws" and r.start >= TODAY.replace(day=1))
@@ -114,9 +112,7 @@ def test_budget_status_and_forecast_gate() -> None:
     )
     assert tight.exceeded_by_forecast and tight.status == "forecast over"
     assert tight.thresholds_crossed == [50, 80]  # 99 % spent: 100 not reached yet
-    eur = evaluate_budget(
-        Budget(name="eur", monthly=10, currency="EUR"), recs, TODAY, TODAY - timedelta(days=59)
-    )
+    eur = evaluate_budget(Budget(name="eur", monthly=10, currency="EUR"), recs, TODAY, TODAY - timedelta(days=59))
     assert eur.spent == 0 and "not counted" in eur.notes[0]
 
 

@@ -20,19 +20,34 @@ SDK_PREFIXES = ("boto3", "botocore", "azure", "cloudflare", "sqlalchemy", "httpx
 def test_help_lists_every_verb_and_the_exit_codes(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("--help")
     assert result.exit_code == 0
-    for verb in ("provision", "deploy", "sync", "backup", "failover", "health", "cost", "playbook", "local",
-                 "journal", "lock", "config"):
+    for verb in (
+        "provision",
+        "deploy",
+        "sync",
+        "backup",
+        "failover",
+        "health",
+        "cost",
+        "playbook",
+        "local",
+        "journal",
+        "lock",
+        "config",
+    ):
         assert f"\n  {verb} " in result.stdout
     assert "Exit codes: 0 ok; 1 operation failed; 2 usage or config error; 3 degraded" in result.stdout.replace(
-        "\n  ", " ")
+        "\n  ", " "
+    )
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["config", "--help"], ["journal", "--help"]])
 def test_help_imports_no_cloud_sdk(argv: list[str]) -> None:
-    code = (f"import sys, runpy; sys.argv=['mcctl', *{argv!r}]\n"
-            "try:\n    runpy.run_module('multicloud_ctl', run_name='__main__')\n"
-            "except SystemExit: pass\n"
-            "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
+    code = (
+        f"import sys, runpy; sys.argv=['mcctl', *{argv!r}]\n"
+        "try:\n    runpy.run_module('multicloud_ctl', run_name='__main__')\n"
+        "except SystemExit: pass\n"
+        "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     modules = json.loads(proc.stderr.strip().splitlines()[-1])
     loaded = [m for m in modules if m.split(".")[0] in SDK_PREFIXES]

@@ -52,8 +52,9 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_unknown_key_names_line_and_field(tmp_path: Path) -> None:
-    text = local_env_text().replace("  resource_group: mcctl-local\n",
-                                    "  resource_group: mcctl-local\n  resource_grup: typo\n")
+    text = local_env_text().replace(
+        "  resource_group: mcctl-local\n", "  resource_group: mcctl-local\n  resource_grup: typo\n"
+    )
     write(tmp_path, "local.yaml", text)
     line = text.splitlines().index("  resource_grup: typo") + 1
     with pytest.raises(ConfigError) as err:
@@ -67,13 +68,18 @@ def test_wrong_type_names_line_and_field(tmp_path: Path) -> None:
     line = text.splitlines().index("    moto: five-thousand") + 1
     with pytest.raises(ConfigError) as err:
         load_environment("local", tmp_path)
-    assert err.value.message.startswith(f"{tmp_path}/local.yaml:{line} local.ports.moto: input should be a valid integer")
+    assert err.value.message.startswith(
+        f"{tmp_path}/local.yaml:{line} local.ports.moto: input should be a valid integer"
+    )
 
 
 def test_missing_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MCCTL_TEST_UNSET", raising=False)
-    path = write(tmp_path, "p.yaml", "apiVersion: mcctl/v1\nkind: Health\nmetadata:\n  name: x\n"
-                                     "  description: ${MCCTL_TEST_UNSET}\nspec: {}\n")
+    path = write(
+        tmp_path,
+        "p.yaml",
+        "apiVersion: mcctl/v1\nkind: Health\nmetadata:\n  name: x\n  description: ${MCCTL_TEST_UNSET}\nspec: {}\n",
+    )
     with pytest.raises(ConfigError) as err:
         load_playbook(path)
     assert err.value.message == f"{path}:5 metadata.description: environment variable MCCTL_TEST_UNSET is not set"
@@ -94,13 +100,16 @@ def test_secret_value_pasted_where_reference_expected(tmp_path: Path) -> None:
     line = text.splitlines().index("  api_token: s3cr3t-v4lue-abcdef") + 1
     with pytest.raises(ConfigError) as err:
         load_environment("local", tmp_path)
-    assert err.value.message.startswith(f"{tmp_path}/local.yaml:{line} cloudflare.api_token: expected a secret reference")
+    assert err.value.message.startswith(
+        f"{tmp_path}/local.yaml:{line} cloudflare.api_token: expected a secret reference"
+    )
     assert "s3cr3t-v4lue-abcdef" not in err.value.message
 
 
 def test_password_in_sql_url_is_refused(tmp_path: Path) -> None:
-    text = local_env_text().replace("url: sqlite:///.mcctl/local/azure-sql.db",
-                                    "url: postgresql://app:hunter22@db.example/shop")
+    text = local_env_text().replace(
+        "url: sqlite:///.mcctl/local/azure-sql.db", "url: postgresql://app:hunter22@db.example/shop"
+    )
     write(tmp_path, "local.yaml", text)
     with pytest.raises(ConfigError) as err:
         load_environment("local", tmp_path)

@@ -59,8 +59,9 @@ def world() -> tuple[ActionRegistry, list[str]]:
 
 
 def step(name: str, *, undo: str | None = None, action: str = "record") -> Step:
-    rollback = Step(id=f"undo-{name}", action="record", description=f"undo {name}", params={"name": undo}) \
-        if undo else None
+    rollback = (
+        Step(id=f"undo-{name}", action="record", description=f"undo {name}", params={"name": undo}) if undo else None
+    )
     return Step(id=name, action=action, description=f"do {name}", params={"name": name}, rollback=rollback)
 
 
@@ -97,8 +98,7 @@ def test_failure_rolls_back_completed_steps_in_reverse(runtime: Runtime, world: 
 
 def test_verification_failure_rolls_back(runtime: Runtime, world: Any) -> None:
     reg, calls = world
-    verify = (Step(id="served", action="check", description="target serves", params={"ok": False},
-                   mutating=False),)
+    verify = (Step(id="served", action="check", description="target serves", params={"ok": False}, mutating=False),)
     plan = Plan("test", steps=(step("a", undo="undo-a"),), verify=verify)
     journal = runtime.journal("test")
     result = Executor(runtime, journal, reg).run(plan)
@@ -140,8 +140,9 @@ def test_unknown_action_is_refused(runtime: Runtime, world: Any) -> None:
 
 def test_journal_redacts_secrets(runtime: Runtime) -> None:
     runtime.secrets.redactor.add("hunter2-secret")
-    journal = runtime.journal("t", {"api_token": "plain-token-value", "note": "pw is hunter2-secret",
-                                    "ref": "env:API_TOKEN"})
+    journal = runtime.journal(
+        "t", {"api_token": "plain-token-value", "note": "pw is hunter2-secret", "ref": "env:API_TOKEN"}
+    )
     journal.finish("ok")
     text = journal.path.read_text()
     assert "hunter2-secret" not in text and "plain-token-value" not in text
@@ -165,11 +166,20 @@ def test_journal_list_and_show(runtime: Runtime) -> None:
 
 def test_local_lock_refuses_a_second_holder(tmp_path: Path) -> None:
     path = tmp_path / "locks" / "backup.lock"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from datetime import datetime, UTC; from pathlib import Path\n"
-        "from multicloud_ctl.engine.lock import LocalLock\n"
-        f"with LocalLock(Path({str(path)!r})).hold('backup', 'other-owner', datetime.now(UTC)):\n"
-        "    print('held', flush=True); time.sleep(30)\n")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from datetime import datetime, UTC; from pathlib import Path\n"
+                "from multicloud_ctl.engine.lock import LocalLock\n"
+                f"with LocalLock(Path({str(path)!r})).hold('backup', 'other-owner', datetime.now(UTC)):\n"
+                "    print('held', flush=True); time.sleep(30)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(LockHeld) as err, LocalLock(path).hold("backup", "me", datetime.now(UTC)):

@@ -46,9 +46,7 @@ class RecordingTransport(HttpTransport):  # type: ignore[misc]
 
 def run(url: str, **options: Any) -> RecordingTransport:
     transport = RecordingTransport()
-    policy = LoopbackAuthenticationPolicy(
-        StaticTokenCredential("tok-123"), "https://management.azure.com/.default"
-    )
+    policy = LoopbackAuthenticationPolicy(StaticTokenCredential("tok-123"), "https://management.azure.com/.default")
     with Pipeline(transport, policies=[policy]) as pipeline:
         pipeline.run(HttpRequest("GET", url), **options)
     return transport
@@ -88,9 +86,5 @@ def test_https_to_a_remote_host_carries_the_token() -> None:
 
 
 def test_is_loopback() -> None:
-    assert (
-        is_loopback("http://127.0.0.1:1/")
-        and is_loopback("http://LOCALHOST/")
-        and is_loopback("http://[::1]/")
-    )
+    assert is_loopback("http://127.0.0.1:1/") and is_loopback("http://LOCALHOST/") and is_loopback("http://[::1]/")
     assert not is_loopback("http://127.0.0.2/") and not is_loopback("https://example.com/")

@@ -21,9 +21,7 @@ def test_reads_pass_and_are_counted_under_dry_run() -> None:
 def test_mutations_are_refused_under_dry_run(method: str) -> None:
     guard = azure_guard(dry_run=True)
     with pytest.raises(DryRunViolation) as info:
-        guard.check(
-            method, f"{SUB}/resourcegroups/rg/providers/Microsoft.Web/sites/app/restart?api-version=1"
-        )
+        guard.check(method, f"{SUB}/resourcegroups/rg/providers/Microsoft.Web/sites/app/restart?api-version=1")
     assert isinstance(info.value, SafetyRefused) and info.value.exit_code == 4
     assert (guard.mutating, guard.blocked) == (0, 1)
 

@@ -42,9 +42,7 @@ class AnomalyPolicy(Spec):
     """Robust anomaly detection on each service's daily series (median / MAD)."""
 
     sensitivity: float = Field(default=3.5, gt=0, description="flag when |robust z| exceeds this")
-    min_daily_delta: float = Field(
-        default=5.0, ge=0, description="ignore deviations smaller than this amount"
-    )
+    min_daily_delta: float = Field(default=5.0, ge=0, description="ignore deviations smaller than this amount")
     lookback_days: int = Field(default=28, ge=7, le=180, description="trailing days that define 'normal'")
     evaluate_days: int = Field(default=14, ge=1, le=90, description="recent days checked for anomalies")
 

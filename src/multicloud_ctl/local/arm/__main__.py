@@ -10,9 +10,7 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m multicloud_ctl.local.arm", description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
-    parser.add_argument(
-        "--lro-polls", type=int, default=1, help="polls before an operation reports Succeeded"
-    )
+    parser.add_argument("--lro-polls", type=int, default=1, help="polls before an operation reports Succeeded")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

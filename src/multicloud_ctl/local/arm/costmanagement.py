@@ -209,8 +209,7 @@ def _query(
     next_link = None
     if offset + store.page_size < len(rows):
         next_link = (
-            f"{store.base_url.rstrip('/')}{path}?api-version={api_version}"
-            f"&$skiptoken=o{offset + store.page_size}"
+            f"{store.base_url.rstrip('/')}{path}?api-version={api_version}&$skiptoken=o{offset + store.page_size}"
         )
     name = str(uuid.uuid4())
     return _json(

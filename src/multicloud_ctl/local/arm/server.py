@@ -135,11 +135,7 @@ class ArmHandler(JsonHandler):
             if req.method != "GET":
                 return arm_error(405, "MethodNotAllowed", f"{req.method} on a collection")
             parent = rid.rsplit("/", 1)[0]
-            items = [
-                r
-                for r in store.list_resources(parent, rtype)
-                if r["id"].lower().rsplit("/", 1)[0] == rid.lower()
-            ]
+            items = [r for r in store.list_resources(parent, rtype) if r["id"].lower().rsplit("/", 1)[0] == rid.lower()]
             return Response(200, {"value": items})
         sub = scope.split("/")[2]
         if req.method == "PUT":
@@ -184,26 +180,19 @@ class ArmHandler(JsonHandler):
             200,  # accepted by sync deletes ([200, 204]) and LRO deletes; the Location header makes it poll
             None,
             {
-                "Location": f"{base}/subscriptions/{sub}/{OPS}/operationResults/{op.op_id}"
-                f"?api-version={OPS_API}",
+                "Location": f"{base}/subscriptions/{sub}/{OPS}/operationResults/{op.op_id}?api-version={OPS_API}",
                 "Retry-After": "0",
             },
         )
 
     def _subscription_provider(self, req: Request, sub: str, prov: list[str], base: str) -> Response:
         low = [p.lower() for p in prov]
-        if (
-            low[0] == "microsoft.resources"
-            and len(prov) == 3
-            and low[1] in ("operationstatuses", "operationresults")
-        ):
+        if low[0] == "microsoft.resources" and len(prov) == 3 and low[1] in ("operationstatuses", "operationresults"):
             op = self.server.store.poll_operation(prov[2])
             if op is None:
                 return arm_error(404, "OperationNotFound", f"operation {prov[2]} not found")
             if low[1] == "operationresults":
-                return (
-                    Response(202, None, {"Retry-After": "0"}) if op.status == "InProgress" else Response(204)
-                )
+                return Response(202, None, {"Retry-After": "0"}) if op.status == "InProgress" else Response(204)
             return Response(
                 200,
                 {
@@ -234,11 +223,7 @@ class ArmHandler(JsonHandler):
         tag_match = _FILTER_TAG.search(flt)
         if tag_match:
             name, value = tag_match.group(1), tag_match.group(2)
-            items = [
-                r
-                for r in items
-                if name in (r.get("tags") or {}) and (value is None or r["tags"][name] == value)
-            ]
+            items = [r for r in items if name in (r.get("tags") or {}) and (value is None or r["tags"][name] == value)]
         return Response(200, {"value": items})
 
 

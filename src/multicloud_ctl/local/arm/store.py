@@ -154,9 +154,7 @@ class ArmStore:
                 del self.resources[child]
             return True
 
-    def list_resources(
-        self, prefix: str, rtype: str | None = None
-    ) -> list[dict[str, Any]]:
+    def list_resources(self, prefix: str, rtype: str | None = None) -> list[dict[str, Any]]:
         """Resources whose id starts with `prefix/`, optionally only those of type `rtype`."""
         key = canonical(prefix) + "/"
         with self.lock:

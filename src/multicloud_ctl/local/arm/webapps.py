@@ -14,8 +14,10 @@ from typing import Any
 from multicloud_ctl.local.arm.actions import ActionContext, action
 from multicloud_ctl.local.jsonhttp import Response
 
-SITE = (r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)"
-        r"/providers/microsoft\.web/sites/(?P<app>[^/]+)")
+SITE = (
+    r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)"
+    r"/providers/microsoft\.web/sites/(?P<app>[^/]+)"
+)
 SLOT = r"(?:/slots/(?P<slot>[^/]+))?"
 TYPE = "Microsoft.Web/sites/config"
 
@@ -64,9 +66,7 @@ def swap(ctx: ActionContext) -> Response:
     prod_id = slot_id.rsplit("/slots/", 1)[0]
     target = str((ctx.request.body or {}).get("targetSlot") or "production")
     if target.lower() != "production":
-        return Response(
-            400, {"error": {"code": "BadRequest", "message": "only swaps into production are served"}}
-        )
+        return Response(400, {"error": {"code": "BadRequest", "message": "only swaps into production are served"}})
     slot_settings, prod_settings = _settings(ctx, slot_id), _settings(ctx, prod_id)
     ctx.store.put_resource(f"{prod_id}/config/appsettings", TYPE, {"properties": slot_settings})
     ctx.store.put_resource(f"{slot_id}/config/appsettings", TYPE, {"properties": prod_settings})

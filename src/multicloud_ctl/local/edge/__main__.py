@@ -16,9 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m multicloud_ctl.local.edge", description=__doc__)
     parser.add_argument("--api-port", type=int, required=True, help="port of the /client/v4 API on 127.0.0.1")
     parser.add_argument("--proxy-port", type=int, default=None, help="port of the request proxy (optional)")
-    parser.add_argument(
-        "--state-file", type=Path, default=None, help="persist the edge state to this JSON file"
-    )
+    parser.add_argument("--state-file", type=Path, default=None, help="persist the edge state to this JSON file")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     from multicloud_ctl.local.edge.server import TOKEN_ENV, serve

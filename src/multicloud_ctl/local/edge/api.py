@@ -98,9 +98,7 @@ class EdgeApiHandler(JsonHandler):
         if req.method == "GET":
             return Response(200, envelope(store.get(kind, scope, item_id)))
         if req.method in ("PUT", "PATCH"):
-            return Response(
-                200, envelope(store.update(kind, scope, item_id, body, partial=req.method == "PATCH"))
-            )
+            return Response(200, envelope(store.update(kind, scope, item_id, body, partial=req.method == "PATCH")))
         if req.method == "DELETE":
             return Response(200, envelope(store.delete(kind, scope, item_id)))
         return cf_error(405, 10000, f"{req.method} not allowed")
@@ -155,13 +153,9 @@ def pool_health(store: EdgeStore, account: str, pool_id: str) -> dict[str, Any]:
 class EdgeApiServer(JsonServer):
     """The fake Cloudflare API server; `store` is the object the request proxy shares."""
 
-    def __init__(
-        self, port: int, *, token: str, store: EdgeStore | None = None, verbose: bool = False
-    ) -> None:
+    def __init__(self, port: int, *, token: str, store: EdgeStore | None = None, verbose: bool = False) -> None:
         if not token:
             raise ValueError("the edge API needs a token (Authorization: Bearer ...)")
         self.store = store or EdgeStore()
         self.token = token
-        super().__init__(
-            port, EdgeApiHandler, service="mcctl-edge-api", reset=self.store.reset, verbose=verbose
-        )
+        super().__init__(port, EdgeApiHandler, service="mcctl-edge-api", reset=self.store.reset, verbose=verbose)

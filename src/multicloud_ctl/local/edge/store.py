@@ -164,9 +164,7 @@ class EdgeStore:
             self._changed(kind, item["id"])
             return _public(copy.deepcopy(item))
 
-    def update(
-        self, kind: str, scope: str, item_id: str, body: dict[str, Any], *, partial: bool
-    ) -> dict[str, Any]:
+    def update(self, kind: str, scope: str, item_id: str, body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         """PATCH (`partial`) merges top-level keys; PUT replaces the object (defaults for the rest)."""
         with self.lock:
             old = self.items[kind].get(item_id)
@@ -175,9 +173,7 @@ class EdgeStore:
             if not partial:
                 missing = [k for k in REQUIRED[kind] if body.get(k) in (None, "")]
                 if missing:
-                    raise EdgeError(
-                        400, 1002, f"{NOUN[kind]}: missing required field(s): {', '.join(missing)}"
-                    )
+                    raise EdgeError(400, 1002, f"{NOUN[kind]}: missing required field(s): {', '.join(missing)}")
             base = old if partial else {**copy.deepcopy(DEFAULTS[kind]), "created_on": old["created_on"]}
             item = {**copy.deepcopy(base), **body, "id": item_id, "modified_on": _now(), "_scope": scope}
             self._validate(kind, scope, item)

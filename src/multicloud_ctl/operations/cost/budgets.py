@@ -64,9 +64,7 @@ def _in_scope(budget: Budget, record: CostRecord) -> bool:
     return budget.service is None or record.service == budget.service
 
 
-def evaluate_budget(
-    budget: Budget, records: Sequence[CostRecord], today: date, history_start: date
-) -> BudgetStatus:
+def evaluate_budget(budget: Budget, records: Sequence[CostRecord], today: date, history_start: date) -> BudgetStatus:
     """The status of one budget from daily records covering at least this month and some history."""
     month_start = today.replace(day=1)
     days = (today - history_start).days + 1
@@ -88,8 +86,7 @@ def evaluate_budget(
     notes = []
     if other:
         notes.append(
-            f"charges in {', '.join(sorted(other))} are in scope but not counted "
-            f"(budget is in {budget.currency})"
+            f"charges in {', '.join(sorted(other))} are in scope but not counted (budget is in {budget.currency})"
         )
     if month_start < history_start:
         notes.append(f"data starts {history_start}: month-to-date is incomplete")

@@ -13,9 +13,7 @@ from multicloud_ctl.config.specs.cost import CurrencyPolicy
 from multicloud_ctl.operations.cost.records import CostRecord
 
 
-def apply_currency_policy(
-    records: list[CostRecord], policy: CurrencyPolicy
-) -> tuple[list[CostRecord], list[str]]:
+def apply_currency_policy(records: list[CostRecord], policy: CurrencyPolicy) -> tuple[list[CostRecord], list[str]]:
     """Records after the policy, and the warnings a reader must see."""
     currencies = sorted({r.currency for r in records})
     if policy.mode == "separate" or not records:

@@ -23,5 +23,7 @@ def cost_demo_step(ctx: Any) -> str:
     totals = ", ".join(f"{p['provider']} {p['billed']:,.2f} {p['currency']}" for p in report["providers"])
     over = [b["name"] for b in report.get("budgets", []) if b["status"] in ("forecast over", "over budget")]
     budgets = f"; budgets forecast over: {', '.join(over)}" if over else "; budgets ok"
-    return (f"{seeded['days']} days seeded; last 30 days: {totals or 'no data'}{budgets}; "
-            f"FOCUS 1.2 export via --format focus; HTML at {html}")
+    return (
+        f"{seeded['days']} days seeded; last 30 days: {totals or 'no data'}{budgets}; "
+        f"FOCUS 1.2 export via --format focus; HTML at {html}"
+    )

@@ -43,9 +43,7 @@ class CostSources:
             azure = CostManagement(cost_management_client(env))
         return cls(aws, env.aws.account_id, azure, env.azure.subscription_id)
 
-    def fetch(
-        self, period: Period, *, tag_key: str | None = None, policy: CurrencyPolicy | None = None
-    ) -> CostDataset:
+    def fetch(self, period: Period, *, tag_key: str | None = None, policy: CurrencyPolicy | None = None) -> CostDataset:
         """Daily records of both clouds for the period, with the currency policy applied."""
         dataset = collect(
             period,

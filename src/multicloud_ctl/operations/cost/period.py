@@ -46,9 +46,7 @@ def _parse_date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(
-            f"{option} {text!r} is not a date", hint="use YYYY-MM-DD (UTC), e.g. 2026-01-31"
-        ) from None
+        raise UsageError(f"{option} {text!r} is not a date", hint="use YYYY-MM-DD (UTC), e.g. 2026-01-31") from None
 
 
 def parse_last(text: str) -> int:

@@ -44,13 +44,9 @@ def commitments(ce: Any | None, cm: Any | None, subscription: str) -> list[Recom
         ):
             try:
                 answer = call()
-                details = (
-                    answer.get("SavingsPlansPurchaseRecommendation") or answer.get("Recommendations") or {}
-                )
+                details = answer.get("SavingsPlansPurchaseRecommendation") or answer.get("Recommendations") or {}
                 summary = (
-                    details.get("SavingsPlansPurchaseRecommendationSummary", {})
-                    if isinstance(details, dict)
-                    else {}
+                    details.get("SavingsPlansPurchaseRecommendationSummary", {}) if isinstance(details, dict) else {}
                 )
                 saving = float(summary.get("EstimatedMonthlySavingsAmount", 0) or 0)
                 out.append(
@@ -126,8 +122,7 @@ def from_bills(records: list[Any], standby: dict[str, str], days: int) -> list[R
                 Recommendation(
                     "idle standby",
                     label,
-                    f"warm standby in {region}: {amount * scale:,.2f} "
-                    f"{cur}/month (the price of the failover RTO)",
+                    f"warm standby in {region}: {amount * scale:,.2f} {cur}/month (the price of the failover RTO)",
                     None,
                     "info",
                     cur,

@@ -105,8 +105,7 @@ def _static_part(
             "BillingAccountName": account_name,
             "BillingAccountType": fixed["BillingAccountType"],
             "ChargeCategory": "Tax" if is_tax else "Usage",
-            "ChargeDescription": f"{service} {'tax' if is_tax else 'usage'}"
-            + (f" in {region}" if region else ""),
+            "ChargeDescription": f"{service} {'tax' if is_tax else 'usage'}" + (f" in {region}" if region else ""),
             "ChargeFrequency": "Recurring" if is_tax else "Usage-Based",
             "InvoiceIssuerName": fixed["InvoiceIssuerName"],
             "ProviderName": fixed["ProviderName"],

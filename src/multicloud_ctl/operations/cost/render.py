@@ -39,14 +39,8 @@ def report_tables(report: CostReport) -> list[TableView]:
         TableView(
             f"Cost by provider, {report.period}",
             ["Provider", "Currency", "Billed", "Effective", "Daily trend"],
-            [
-                [t.provider, t.currency, money(t.billed), money(t.effective), t.sparkline]
-                for t in report.provider_totals
-            ]
-            + [
-                ["TOTAL", cur, money(b), money(e), ""]
-                for cur, (b, e) in sorted(report.totals_by_currency().items())
-            ],
+            [[t.provider, t.currency, money(t.billed), money(t.effective), t.sparkline] for t in report.provider_totals]
+            + [["TOTAL", cur, money(b), money(e), ""] for cur, (b, e) in sorted(report.totals_by_currency().items())],
         )
     ]
     totals = report.totals_by_currency()
@@ -178,9 +172,7 @@ def report_csv(records: Iterable[CostRecord], report: CostReport) -> str:
         pair[1] += r.effective
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["period_start", "period_end", "provider", report.group_by, "currency", "billed", "effective"]
-    )
+    writer.writerow(["period_start", "period_end", "provider", report.group_by, "currency", "billed", "effective"])
     for key in sorted(acc):
         writer.writerow([*key, f"{acc[key][0]:.4f}", f"{acc[key][1]:.4f}"])
     return out.getvalue()

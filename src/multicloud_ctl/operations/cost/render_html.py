@@ -119,8 +119,7 @@ def _budget_burn(budgets: Sequence[BudgetStatus], width: int = 1000) -> str:
         band_x, band_w = label_w + b.forecast_low * sx, (b.forecast_high - b.forecast_low) * sx
         cur = escape(b.currency)
         parts += [
-            f'<text x="{label_w - 6}" y="{y + 18}" text-anchor="end">'
-            f"{escape(b.name)} ({escape(b.scope)})</text>",
+            f'<text x="{label_w - 6}" y="{y + 18}" text-anchor="end">{escape(b.name)} ({escape(b.scope)})</text>',
             f'<rect x="{label_w}" y="{y + 6}" width="{b.forecast * sx:.1f}" height="18" '
             f'fill="{fill_forecast}">'
             f"<title>forecast {money(b.forecast)} {cur}</title></rect>",
@@ -143,9 +142,7 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(
-    report: CostReport, budgets: Sequence[BudgetStatus] = (), *, title: str = "mcctl cost report"
-) -> str:
+def render_html(report: CostReport, budgets: Sequence[BudgetStatus] = (), *, title: str = "mcctl cost report") -> str:
     """The whole report as one HTML document."""
     sections = [
         f"<h1>{escape(title)}</h1>",
@@ -156,9 +153,7 @@ def render_html(
     totals = [[t.provider, t.currency, money(t.billed), money(t.effective)] for t in report.provider_totals]
     sections.append("<h2>Totals</h2>" + _table(["Provider", "Currency", "Billed", "Effective"], totals))
     for currency in report.currencies:
-        sections.append(
-            f"<h2>Daily cost per provider ({escape(currency)})</h2>" + _stacked_daily(report, currency)
-        )
+        sections.append(f"<h2>Daily cost per provider ({escape(currency)})</h2>" + _stacked_daily(report, currency))
     sections.append(f"<h2>Breakdown by {escape(report.group_by)}</h2>" + _service_bars(report))
     sections.append("<h2>Budget burn (this month)</h2>" + _budget_burn(budgets))
     if report.movers:
@@ -172,7 +167,5 @@ def render_html(
         )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
-        + "".join(sections)
-        + "</body></html>\n"
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>" + "".join(sections) + "</body></html>\n"
     )

@@ -105,14 +105,10 @@ def group_key(group_by: str) -> Callable[[CostRecord], str]:
     if group_by.startswith("tag:") and len(group_by) > 4:
         key = group_by[4:]
         return lambda r: r.tags.get(key) or "(untagged)"
-    raise UsageError(
-        f"--group-by {group_by!r} is not supported", hint=f"use one of {', '.join(GROUP_BY_CHOICES)}"
-    )
+    raise UsageError(f"--group-by {group_by!r} is not supported", hint=f"use one of {', '.join(GROUP_BY_CHOICES)}")
 
 
-def _lines(
-    records: Iterable[CostRecord], period: Period, name: Callable[[CostRecord], str]
-) -> list[GroupLine]:
+def _lines(records: Iterable[CostRecord], period: Period, name: Callable[[CostRecord], str]) -> list[GroupLine]:
     index = {d: i for i, d in enumerate(period.dates())}
     acc: dict[tuple[str, str, str], GroupLine] = {}
     for r in records:

@@ -29,9 +29,7 @@ TABLE_USAGE = {
 }
 
 
-def usage_metrics(
-    env: Any, now: datetime, *, days: int = 14, seed: int = 7
-) -> dict[str, list[dict[str, Any]]]:
+def usage_metrics(env: Any, now: datetime, *, days: int = 14, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
     """CloudWatch datapoints (per namespace) shaped like the ones AWS publishes, for the last `days` days."""
     rng = random.Random(seed)
     out: dict[str, list[dict[str, Any]]] = {"AWS/S3": [], "AWS/Lambda": [], "AWS/DynamoDB": []}

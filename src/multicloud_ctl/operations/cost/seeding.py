@@ -46,9 +46,7 @@ class SeedSummary:
 def primed_periods(today: date, days: int) -> list[Period]:
     """The periods mcctl's sandbox answers: trailing windows and calendar months inside the seeded range."""
     first = today - timedelta(days=days - 1)
-    periods = [
-        Period(today - timedelta(days=n - 1), today + timedelta(days=1)) for n in PRIMED_WINDOWS if n <= days
-    ]
+    periods = [Period(today - timedelta(days=n - 1), today + timedelta(days=1)) for n in PRIMED_WINDOWS if n <= days]
     month = first.replace(day=1)
     while month <= today:
         start, nxt = month_bounds(month)

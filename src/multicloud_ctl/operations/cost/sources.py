@@ -142,9 +142,7 @@ def records_from_cm(
     return list(merged.values())
 
 
-def fetch_aws(
-    ce: Any, account_id: str, period: Period, grouping: Grouping
-) -> tuple[list[CostRecord], list[str]]:
+def fetch_aws(ce: Any, account_id: str, period: Period, grouping: Grouping) -> tuple[list[CostRecord], list[str]]:
     """Every AWS record for the period (`ce` is a providers.aws.cost_explorer.CostExplorer)."""
     pages = ce.cost_and_usage(period.start, period.end, group_by=grouping.aws())
     return records_from_ce(pages, account_id, period, grouping)
@@ -153,12 +151,8 @@ def fetch_aws(
 def fetch_azure(cm: Any, subscription: str, period: Period, grouping: Grouping) -> list[CostRecord]:
     """Every Azure record for the period (`cm` is a providers.azure.cost_management.CostManagement)."""
     scope = f"subscriptions/{subscription}"
-    actual = list(
-        cm.query(scope, period.start, period.end, cost_type="ActualCost", grouping=grouping.azure())
-    )
-    amortized = list(
-        cm.query(scope, period.start, period.end, cost_type="AmortizedCost", grouping=grouping.azure())
-    )
+    actual = list(cm.query(scope, period.start, period.end, cost_type="ActualCost", grouping=grouping.azure()))
+    amortized = list(cm.query(scope, period.start, period.end, cost_type="AmortizedCost", grouping=grouping.azure()))
     return records_from_cm(actual, amortized, subscription, period, grouping)
 
 

@@ -44,9 +44,7 @@ def s3_tiering(cw: Any, buckets: dict[str, str], now: datetime) -> list[Recommen
             statistic="Sum",
         )
         if not size:
-            out.append(
-                Recommendation("storage tiering", "AWS", f"s3://{bucket}: no storage metrics", None, "info")
-            )
+            out.append(Recommendation("storage tiering", "AWS", f"s3://{bucket}: no storage metrics", None, "info"))
             continue
         gb = size[-1].value / 1024**3
         reads_month = statistics.mean(p.value for p in gets) * DAYS_MONTH if gets else 0.0
@@ -93,16 +91,13 @@ def blob_tiering(blobs: list[Any], container: str, now: datetime) -> Recommendat
     return Recommendation(
         "storage tiering",
         "Azure",
-        f"blob {container}: {len(old)} backup blobs "
-        f"({old_gb:,.2f} GB) unchanged for 30+ days in Hot: move to Cool",
+        f"blob {container}: {len(old)} backup blobs ({old_gb:,.2f} GB) unchanged for 30+ days in Hot: move to Cool",
         old_gb * (BLOB_HOT - BLOB_COOL),
         "recommended",
     )
 
 
-def lambda_memory(
-    cw: Any, functions: list[str], memory: dict[str, int], now: datetime
-) -> list[Recommendation]:
+def lambda_memory(cw: Any, functions: list[str], memory: dict[str, int], now: datetime) -> list[Recommendation]:
     out = []
     start = now - timedelta(days=14)
     for name in functions:
@@ -125,11 +120,7 @@ def lambda_memory(
             statistic="Sum",
         )
         if not dur or not calls:
-            out.append(
-                Recommendation(
-                    "lambda memory", "AWS", f"{name}: no Duration/Invocations metrics", None, "info"
-                )
-            )
+            out.append(Recommendation("lambda memory", "AWS", f"{name}: no Duration/Invocations metrics", None, "info"))
             continue
         mb = memory.get(name, 1024)
         assumed = "" if name in memory else " (assumed; set recommend.lambda_memory_mb)"
@@ -182,9 +173,7 @@ def dynamodb_mode(cw: Any, tables: dict[str, str], now: datetime) -> list[Recomm
         reads, writes = series["ConsumedReadCapacityUnits"], series["ConsumedWriteCapacityUnits"]
         if not reads and not writes:
             out.append(
-                Recommendation(
-                    "dynamodb capacity", "AWS", f"{table}: no consumed-capacity metrics", None, "info"
-                )
+                Recommendation("dynamodb capacity", "AWS", f"{table}: no consumed-capacity metrics", None, "info")
             )
             continue
         hours = max(len(reads), len(writes))

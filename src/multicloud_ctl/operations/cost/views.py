@@ -164,11 +164,7 @@ def anomalies_view(
     sources: CostSources, spec: CostSpec, *, today: date, sensitivity: float | None = None
 ) -> tuple[list[Anomaly], CostDataset, Any]:
     """Flagged days per service, the data they came from, and the policy used."""
-    policy = (
-        spec.anomalies
-        if sensitivity is None
-        else spec.anomalies.model_copy(update={"sensitivity": sensitivity})
-    )
+    policy = spec.anomalies if sensitivity is None else spec.anomalies.model_copy(update={"sensitivity": sensitivity})
     days = max(60, needed_days(policy))
     period = Period(today - timedelta(days=days - 1), today + timedelta(days=1))
     data = sources.fetch(period, policy=spec.currency)

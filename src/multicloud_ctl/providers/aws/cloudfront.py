@@ -89,8 +89,6 @@ class CloudFrontAdmin:
         if config.get("Enabled"):
             config["Enabled"] = False
             with aws_errors("UpdateDistribution", dist_id):
-                etag = self._c.update_distribution(Id=dist_id, IfMatch=etag, DistributionConfig=config)[
-                    "ETag"
-                ]
+                etag = self._c.update_distribution(Id=dist_id, IfMatch=etag, DistributionConfig=config)["ETag"]
         with aws_errors("DeleteDistribution", dist_id):
             self._c.delete_distribution(Id=dist_id, IfMatch=etag)

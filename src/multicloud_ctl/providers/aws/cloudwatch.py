@@ -31,9 +31,7 @@ class CloudWatchAdmin:
 
     def tags(self, arn: str) -> dict[str, str]:
         with aws_errors("ListTagsForResource", arn):
-            return {
-                t["Key"]: t["Value"] for t in self._c.list_tags_for_resource(ResourceARN=arn).get("Tags", [])
-            }
+            return {t["Key"]: t["Value"] for t in self._c.list_tags_for_resource(ResourceARN=arn).get("Tags", [])}
 
     def tag(self, arn: str, tags: list[dict[str, str]]) -> None:
         with aws_errors("TagResource", arn):

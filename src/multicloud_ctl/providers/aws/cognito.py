@@ -61,16 +61,14 @@ class CognitoAdmin:
 
     def find_client(self, pool_id: str, name: str) -> dict[str, Any] | None:
         with aws_errors("ListUserPoolClients", pool_id):
-            pages = self._c.get_paginator("list_user_pool_clients").paginate(
-                UserPoolId=pool_id, MaxResults=60
-            )
+            pages = self._c.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id, MaxResults=60)
             for page in pages:
                 for client in page.get("UserPoolClients", []):
                     if client["ClientName"] == name:
                         return dict(
-                            self._c.describe_user_pool_client(
-                                UserPoolId=pool_id, ClientId=client["ClientId"]
-                            )["UserPoolClient"]
+                            self._c.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])[
+                                "UserPoolClient"
+                            ]
                         )
         return None
 

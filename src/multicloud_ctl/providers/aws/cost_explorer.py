@@ -66,8 +66,7 @@ def mapped_errors(operation: str) -> Iterator[None]:
         if code in AUTH_CODES or status == 403:
             raise AuthError(
                 text,
-                hint=f"grant ce:{_camel(operation)} to this identity "
-                "(and enable Cost Explorer in the payer account)",
+                hint=f"grant ce:{_camel(operation)} to this identity (and enable Cost Explorer in the payer account)",
                 provider="aws",
                 operation=operation,
                 request_id=request_id,
@@ -82,12 +81,12 @@ def mapped_errors(operation: str) -> Iterator[None]:
                 request_id=request_id,
                 status=status,
             ) from exc
-        raise ProviderError(
-            text, provider="aws", operation=operation, request_id=request_id, status=status
-        ) from exc
+        raise ProviderError(text, provider="aws", operation=operation, request_id=request_id, status=status) from exc
     except (EndpointConnectionError, ReadTimeoutError) as exc:
         raise EndpointUnreachable(
-            f"Cost Explorer {operation}: {exc}", provider="aws", operation=operation,
+            f"Cost Explorer {operation}: {exc}",
+            provider="aws",
+            operation=operation,
             hint="check aws.endpoint_url / the network; on the sandbox: `mcctl local status`",
         ) from exc
 

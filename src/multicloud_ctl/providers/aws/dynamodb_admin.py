@@ -39,17 +39,13 @@ class DynamoDbAdmin:
         with aws_errors("CreateTable", table):
             out = self._c.create_table(TableName=table, Tags=tags, **spec)["TableDescription"]
         with aws_errors("DescribeTable", table):
-            self._c.get_waiter("table_exists").wait(
-                TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-            )
+            self._c.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
         return {"arn": out.get("TableArn"), "status": out.get("TableStatus")}
 
     def pitr_enabled(self, table: str) -> bool:
         with aws_errors("DescribeContinuousBackups", table):
             desc = self._c.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
-        return bool(
-            desc.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus") == "ENABLED"
-        )
+        return bool(desc.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus") == "ENABLED")
 
     def set_pitr(self, table: str, enabled: bool) -> None:
         with aws_errors("UpdateContinuousBackups", table):

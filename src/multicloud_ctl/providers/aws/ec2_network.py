@@ -47,9 +47,7 @@ class Ec2Network:
 
     def create_vpc(self, cidr: str, tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateVpc", cidr):
-            vpc = self._c.create_vpc(
-                CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}]
-            )
+            vpc = self._c.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])
         vpc_id = str(vpc["Vpc"]["VpcId"])
         with aws_errors("ModifyVpcAttribute", vpc_id):
             self._c.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
@@ -100,9 +98,7 @@ class Ec2Network:
         operation = {"vpc": "DeleteVpc", "subnet": "DeleteSubnet", "vgw": "DeleteVpnGateway"}[
             resource_id.split("-", 1)[0]
         ]
-        arg = {"DeleteVpc": "VpcId", "DeleteSubnet": "SubnetId", "DeleteVpnGateway": "VpnGatewayId"}[
-            operation
-        ]
+        arg = {"DeleteVpc": "VpcId", "DeleteSubnet": "SubnetId", "DeleteVpnGateway": "VpnGatewayId"}[operation]
         with aws_errors(operation, resource_id):
             getattr(self._c, _snake(operation))(**{arg: resource_id})
 

@@ -15,15 +15,46 @@ from multicloud_ctl.errors import (
     Throttled,
 )
 
-NOT_FOUND = {"ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchEntity",
-             "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "UserNotFoundException",
-             "TableNotFoundException", "NoSuchLifecycleConfiguration", "ServerSideEncryptionConfigurationNotFoundError",
-             "NoSuchPublicAccessBlockConfiguration", "WAFNonexistentItemException", "NoSuchDistribution"}
-AUTH = {"UnrecognizedClientException", "AccessDenied", "AccessDeniedException", "InvalidClientTokenId",
-        "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch", "InvalidAccessKeyId",
-        "NotAuthorizedException", "UnauthorizedOperation", "AuthFailure"}
-THROTTLED = {"ThrottlingException", "Throttling", "ProvisionedThroughputExceededException", "SlowDown",
-             "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "LimitExceededException"}
+NOT_FOUND = {
+    "ResourceNotFoundException",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "NotFound",
+    "404",
+    "NoSuchEntity",
+    "QueueDoesNotExist",
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "UserNotFoundException",
+    "TableNotFoundException",
+    "NoSuchLifecycleConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchPublicAccessBlockConfiguration",
+    "WAFNonexistentItemException",
+    "NoSuchDistribution",
+}
+AUTH = {
+    "UnrecognizedClientException",
+    "AccessDenied",
+    "AccessDeniedException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "NotAuthorizedException",
+    "UnauthorizedOperation",
+    "AuthFailure",
+}
+THROTTLED = {
+    "ThrottlingException",
+    "Throttling",
+    "ProvisionedThroughputExceededException",
+    "SlowDown",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "LimitExceededException",
+}
 
 
 @contextmanager
@@ -54,19 +85,27 @@ def aws_errors(operation: str, resource: str = "") -> Iterator[None]:
         if code in NOT_FOUND or (status == 404 and code not in AUTH):
             raise NotFound(message, **kwargs) from exc
         if code in AUTH or status == 403:
-            raise AuthError(message, hint="check the AWS credentials and IAM permissions for this call",
-                            **kwargs) from exc
+            raise AuthError(
+                message, hint="check the AWS credentials and IAM permissions for this call", **kwargs
+            ) from exc
         if code in THROTTLED or status == 429:
-            raise Throttled(message, hint="still throttled after retries; retry later or lower concurrency",
-                            **kwargs) from exc
+            raise Throttled(
+                message, hint="still throttled after retries; retry later or lower concurrency", **kwargs
+            ) from exc
         raise ProviderError(message, **kwargs) from exc
     except (NoCredentialsError, PartialCredentialsError) as exc:
-        raise AuthError(f"AWS {what}: no AWS credentials found", provider="aws", operation=operation,
-                        hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or aws.profile in "
-                             "the environment file") from exc
+        raise AuthError(
+            f"AWS {what}: no AWS credentials found",
+            provider="aws",
+            operation=operation,
+            hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or aws.profile in the environment file",
+        ) from exc
     except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as exc:
-        raise EndpointUnreachable(f"AWS {what}: endpoint unreachable: {exc}", provider="aws",
-                                  operation=operation,
-                                  hint="is the endpoint up? for the sandbox run `mcctl local up`") from exc
+        raise EndpointUnreachable(
+            f"AWS {what}: endpoint unreachable: {exc}",
+            provider="aws",
+            operation=operation,
+            hint="is the endpoint up? for the sandbox run `mcctl local up`",
+        ) from exc
     except DryRunViolation:
         raise

@@ -16,8 +16,24 @@ if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
     from multicloud_ctl.config.secrets import SecretResolver
 
-READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Scan", "Query", "Head", "BatchGet", "Select", "Search",
-                      "Lookup", "Check", "Validate", "Estimate", "Simulate", "AdminGet", "AdminList")
+READ_ONLY_PREFIXES = (
+    "Describe",
+    "Get",
+    "List",
+    "Scan",
+    "Query",
+    "Head",
+    "BatchGet",
+    "Select",
+    "Search",
+    "Lookup",
+    "Check",
+    "Validate",
+    "Estimate",
+    "Simulate",
+    "AdminGet",
+    "AdminList",
+)
 READ_ONLY_EXTRA = {"TransactGetItems", "ExecuteStatement:select", "FilterLogEvents"}
 
 

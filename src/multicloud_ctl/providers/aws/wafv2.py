@@ -33,9 +33,7 @@ class WafAdmin:
 
     def create(self, name: str, config: dict[str, Any], tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateWebACL", name):
-            return str(
-                self._c.create_web_acl(Name=name, Scope=self.scope, Tags=tags, **config)["Summary"]["ARN"]
-            )
+            return str(self._c.create_web_acl(Name=name, Scope=self.scope, Tags=tags, **config)["Summary"]["ARN"])
 
     def update(self, acl: dict[str, Any], config: dict[str, Any]) -> None:
         with aws_errors("UpdateWebACL", acl["Name"]):
@@ -54,6 +52,4 @@ class WafAdmin:
 
     def delete(self, acl: dict[str, Any]) -> None:
         with aws_errors("DeleteWebACL", acl["Name"]):
-            self._c.delete_web_acl(
-                Name=acl["Name"], Scope=self.scope, Id=acl["Id"], LockToken=acl["LockToken"]
-            )
+            self._c.delete_web_acl(Name=acl["Name"], Scope=self.scope, Id=acl["Id"], LockToken=acl["LockToken"])

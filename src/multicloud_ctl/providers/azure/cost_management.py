@@ -44,9 +44,7 @@ def map_error(exc: Exception, operation: str) -> Exception:
         response: Any = exc.response
         request_id = None
         if response is not None:
-            request_id = response.headers.get("x-ms-request-id") or response.headers.get(
-                "x-ms-correlation-request-id"
-            )
+            request_id = response.headers.get("x-ms-request-id") or response.headers.get("x-ms-correlation-request-id")
         code = getattr(exc.error, "code", None) if exc.error else None
         text = f"Cost Management {operation}: HTTP {status}" + (f" {code}" if code else "")
         if status in (401, 403):
@@ -67,12 +65,12 @@ def map_error(exc: Exception, operation: str) -> Exception:
                 request_id=request_id,
                 status=status,
             )
-        return ProviderError(
-            text, provider="azure", operation=operation, request_id=request_id, status=status
-        )
+        return ProviderError(text, provider="azure", operation=operation, request_id=request_id, status=status)
     if isinstance(exc, ServiceRequestError):
         return EndpointUnreachable(
-            f"Cost Management {operation}: {exc}", provider="azure", operation=operation,
+            f"Cost Management {operation}: {exc}",
+            provider="azure",
+            operation=operation,
             hint="check azure.arm_endpoint / the network; on the sandbox: `mcctl local status`",
         )
     return exc
@@ -129,16 +127,15 @@ class CostManagement:
             params = {"$skiptoken": skiptoken} if skiptoken else {}
             try:
                 # stream + cls: the SDK's typed models cost seconds per thousand rows; we parse the wire JSON
-                raw = self.client.query.usage(
-                    scope.lstrip("/"), definition, params=params, stream=True, cls=_raw_json
-                )
+                raw = self.client.query.usage(scope.lstrip("/"), definition, params=params, stream=True, cls=_raw_json)
             except Exception as exc:
                 raise map_error(exc, "query.usage") from exc
             props = (raw or {}).get("properties") or {}
             if not raw:
                 return
-            yield QueryPage([str(c.get("name")) for c in props.get("columns") or []],
-                            [list(r) for r in props.get("rows") or []])
+            yield QueryPage(
+                [str(c.get("name")) for c in props.get("columns") or []], [list(r) for r in props.get("rows") or []]
+            )
             skiptoken = _skiptoken(props.get("nextLink"))
             if not skiptoken:
                 return
@@ -149,9 +146,7 @@ class CostManagement:
     def benefit_recommendations(self, scope: str) -> list[Any]:
         """Savings plan / reservation purchase recommendations for the scope."""
         try:
-            return list(
-                self.client.benefit_recommendations.list(scope.lstrip("/"), expand="properties/usage")
-            )
+            return list(self.client.benefit_recommendations.list(scope.lstrip("/"), expand="properties/usage"))
         except Exception as exc:
             raise map_error(exc, "benefitRecommendations.list") from exc
 

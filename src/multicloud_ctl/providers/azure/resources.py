@@ -42,9 +42,7 @@ class ArmResources:
     def resource_id(self, group: str, provider_path: str) -> str:
         """`/subscriptions/{sub}/resourceGroups/{group}/providers/{provider_path}`."""
         sub = self.clients.subscription_id
-        return f"/subscriptions/{sub}/resourceGroups/{group}" + (
-            f"/providers/{provider_path}" if provider_path else ""
-        )
+        return f"/subscriptions/{sub}/resourceGroups/{group}" + (f"/providers/{provider_path}" if provider_path else "")
 
     def get(self, resource_id: str, api_version: str) -> dict[str, Any] | None:
         """The resource's wire JSON, or None when it does not exist."""
@@ -62,9 +60,7 @@ class ArmResources:
             if _is_group(resource_id):
                 group = {"location": body["location"], "tags": body.get("tags") or {}}
                 return _wire(
-                    self.clients.resources.resource_groups.create_or_update(
-                        resource_id.rsplit("/", 1)[1], group
-                    )
+                    self.clients.resources.resource_groups.create_or_update(resource_id.rsplit("/", 1)[1], group)
                 )
             wire = {k: v for k, v in body.items() if k in WIRE_KEYS}
             poller = self._ops.begin_create_or_update_by_id(resource_id, wire, api_version=api_version)
@@ -75,9 +71,7 @@ class ArmResources:
         try:
             with azure_errors(f"delete {resource_id}"):
                 if _is_group(resource_id):
-                    self.clients.resources.resource_groups.begin_delete(
-                        resource_id.rsplit("/", 1)[1]
-                    ).result()
+                    self.clients.resources.resource_groups.begin_delete(resource_id.rsplit("/", 1)[1]).result()
                 else:
                     self._ops.begin_delete_by_id(resource_id, api_version=api_version).result()
         except NotFound:
