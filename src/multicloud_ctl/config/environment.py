@@ -144,6 +144,23 @@ class LeaseConfig(Model):
     ttl_seconds: int = Field(default=900, ge=30)
 
 
+def derive_local_pools(data: Any) -> Any:
+    """Fill `cloudflare.pools` of a raw `local` environment from the functions hosts' ports when absent."""
+    if not (isinstance(data, dict) and data.get("kind") == "local"):
+        return data
+    cloudflare = data.get("cloudflare")
+    if not isinstance(cloudflare, dict) or cloudflare.get("pools"):
+        return data
+    local = data.get("local")
+    ports = local.get("ports") if isinstance(local, dict) else None
+    ports = ports if isinstance(ports, dict) else {}
+    defaults = LocalPorts()
+    aws = ports.get("functions_aws", defaults.functions_aws)
+    azure = ports.get("functions_azure", defaults.functions_azure)
+    pools = {"aws": [f"127.0.0.1:{aws}"], "azure": [f"127.0.0.1:{azure}"]}
+    return {**data, "cloudflare": {**cloudflare, "pools": pools}}
+
+
 class Endpoints(Model):
     """Where each API answers; None means the SDK's real cloud endpoint."""
 
@@ -173,25 +190,14 @@ class Environment(Model):
     @classmethod
     def _derive_local_pools(cls, data: Any) -> Any:
         """On `local`, the `aws` and `azure` pools default to the functions hosts on 127.0.0.1."""
-        if not (isinstance(data, dict) and data.get("kind") == "local"):
-            return data
-        cloudflare = data.get("cloudflare")
-        if not isinstance(cloudflare, dict) or cloudflare.get("pools"):
-            return data
-        local = data.get("local") if isinstance(data.get("local"), dict) else {}
-        ports = local.get("ports") if isinstance(local.get("ports"), dict) else {}
-        defaults = LocalPorts()
-        aws = ports.get("functions_aws", defaults.functions_aws)
-        azure = ports.get("functions_azure", defaults.functions_azure)
-        pools = {"aws": [f"127.0.0.1:{aws}"], "azure": [f"127.0.0.1:{azure}"]}
-        return {**data, "cloudflare": {**cloudflare, "pools": pools}}
+        return derive_local_pools(data)
 
     def with_local_ports(self, **updates: Any) -> Environment:
         """A copy with some sandbox ports changed (and everything derived from them re-derived)."""
         if self.local is None:
             raise ValueError("not a local environment")
         data = self.model_dump(mode="python")
-        derived = Environment._derive_local_pools({**data, "cloudflare": {**data["cloudflare"], "pools": {}}})
+        derived = derive_local_pools({**data, "cloudflare": {**data["cloudflare"], "pools": {}}})
         if data["cloudflare"]["pools"] == derived["cloudflare"]["pools"]:
             data["cloudflare"]["pools"] = {}
         data["local"]["ports"].update(updates)
