@@ -239,3 +239,12 @@ def test_for_each_bounds_inflight_work_and_reports_errors() -> None:
     for_each(range(50), work, workers=3, on_done=lambda i, r, e: results.__setitem__(i, e or r))
     assert peak[0] <= 3 and len(results) == 50
     assert isinstance(results[13], ValueError) and results[7] == 14
+
+
+def test_effective_config_hides_passwords_inlined_in_urls() -> None:
+    from multicloud_ctl.operations.backup.weekly import URL_PASSWORD
+
+    text = '{"url": "postgresql+psycopg://app:s3cr3t@db.example:5432/shop", "ref": "env:SQL_URL"}'
+    assert URL_PASSWORD.sub(r"\1***@", text) == (
+        '{"url": "postgresql+psycopg://app:***@db.example:5432/shop", "ref": "env:SQL_URL"}'
+    )

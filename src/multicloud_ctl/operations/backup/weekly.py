@@ -8,6 +8,7 @@ uncommitted prefix that nothing reads and `backup prune` removes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,9 @@ def plan_weekly(store: BackupStore, transfer: str | None = None) -> WeeklyPlan:
     return plan
 
 
+URL_PASSWORD = re.compile(r"(://[^/:@\s\"]+:)[^@/\s\"]+@")  # a password inlined in a URL
+
+
 def effective_config(store: BackupStore) -> bytes:
     """The environment and the playbook spec as JSON, secrets redacted (references stay references)."""
     runtime = store.runtime
@@ -84,7 +88,8 @@ def effective_config(store: BackupStore) -> bytes:
         "environment": runtime.environment.model_dump(mode="json"),
         "playbook": store.spec.model_dump(mode="json"),
     }
-    return json.dumps(runtime.secrets.redactor.data(data), indent=2, sort_keys=True).encode()
+    text = json.dumps(runtime.secrets.redactor.data(data), indent=2, sort_keys=True)
+    return URL_PASSWORD.sub(r"\1***@", text).encode()
 
 
 def execute_weekly(
