@@ -40,12 +40,14 @@ def set_pool(runtime: Runtime, params: Mapping[str, Any]) -> Any:
 
 @_register("cloudflare.set_load_balancer")
 def set_load_balancer(runtime: Runtime, params: Mapping[str, Any]) -> Any:
+    from multicloud_ctl.providers.cloudflare.models import SessionAffinityAttributes
+
     fields: dict[str, Any] = {
         "default_pools": list(params["default_pools"]),
         "fallback_pool": params["fallback_pool"],
     }
     if params.get("zero_downtime_failover"):
-        fields["session_affinity_attributes"] = {"zero_downtime_failover": params["zero_downtime_failover"]}
+        fields["session_affinity_attributes"] = SessionAffinityAttributes(params["zero_downtime_failover"])
     lb = runtime.cloudflare.edit_load_balancer(params["lb_id"], **fields)
     return {
         "load_balancer": lb.name,
@@ -57,38 +59,32 @@ def set_load_balancer(runtime: Runtime, params: Mapping[str, Any]) -> Any:
 
 @_register("lambda.set_concurrency")
 def set_concurrency(runtime: Runtime, params: Mapping[str, Any]) -> Any:
-    from multicloud_ctl.providers.aws.errors import aws_errors
+    from multicloud_ctl.providers.aws.lambda_concurrency import LambdaConcurrency
 
-    client = runtime.aws.client("lambda")
+    client = LambdaConcurrency(runtime.aws)
     name = params["function"]
     reserved = params.get("reserved_concurrency")
     if reserved is not None:
-        with aws_errors("PutFunctionConcurrency", name):
-            if reserved < 0:
-                client.delete_function_concurrency(FunctionName=name)
-            else:
-                client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=int(reserved))
+        if reserved < 0:
+            client.delete_reserved(name)
+        else:
+            client.put_reserved(name, int(reserved))
     provisioned = params.get("provisioned_concurrency")
     if provisioned is not None:
         qualifier = params.get("qualifier") or "live"
-        with aws_errors("PutProvisionedConcurrencyConfig", name):
-            if provisioned <= 0:
-                client.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
-            else:
-                client.put_provisioned_concurrency_config(
-                    FunctionName=name, Qualifier=qualifier, ProvisionedConcurrentExecutions=int(provisioned)
-                )
+        if provisioned <= 0:
+            client.delete_provisioned(name, qualifier)
+        else:
+            client.put_provisioned(name, qualifier, int(provisioned))
     return {"function": name, "reserved": reserved, "provisioned": provisioned}
 
 
 def current_concurrency(runtime: Runtime, name: str) -> int:
     """Reserved concurrency of a function now (-1: none set)."""
-    from multicloud_ctl.providers.aws.errors import aws_errors
+    from multicloud_ctl.providers.aws.lambda_concurrency import LambdaConcurrency
 
-    with aws_errors("GetFunctionConcurrency", name):
-        got = runtime.aws.client("lambda").get_function_concurrency(FunctionName=name)
-    value = got.get("ReservedConcurrentExecutions")
-    return -1 if value is None else int(value)
+    value = LambdaConcurrency(runtime.aws).reserved(name)
+    return -1 if value is None else value
 
 
 @_register("failover.record_intended")

@@ -89,18 +89,6 @@ class LbSnapshot:
         return self.fallback_pool or None
 
 
-def _failback_setting(runtime: Runtime, lb_id: str) -> str | None:
-    """`session_affinity_attributes.zero_downtime_failover` of the load balancer (our model omits it)."""
-    from multicloud_ctl.providers.cloudflare.client import cloudflare_errors
-
-    cf = runtime.cloudflare
-    with cloudflare_errors(f"get load balancer {lb_id}"):
-        raw = cf.sdk.load_balancers.get(lb_id, zone_id=cf.zone_id)
-    attrs = getattr(raw, "session_affinity_attributes", None)
-    value = getattr(attrs, "zero_downtime_failover", None) if attrs is not None else None
-    return str(value) if value else None
-
-
 def read_state(runtime: Runtime, *, with_health: bool = True) -> LbSnapshot:
     """Read the environment's load balancer (`cloudflare.load_balancer`) and its pools (read-only calls)."""
     cf = runtime.cloudflare
@@ -130,7 +118,7 @@ def read_state(runtime: Runtime, *, with_health: bool = True) -> LbSnapshot:
         lb.name,
         [names.get(i, i) for i in lb.default_pools],
         names.get(lb.fallback_pool, lb.fallback_pool),
-        _failback_setting(runtime, lb.id),
+        lb.zero_downtime_failover,
         by_name,
     )
 

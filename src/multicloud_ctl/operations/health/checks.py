@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.errors import McctlError
 from multicloud_ctl.operations.health.endpoints import Check
 from multicloud_ctl.operations.health.model import CheckResult, Status, grade, worst
 
@@ -78,24 +77,18 @@ def check_backup_age(runtime: Runtime, spec: DataCheck) -> CheckResult:
 
 
 def check_dead_letter(runtime: Runtime, spec: DataCheck) -> CheckResult:
-    from multicloud_ctl.providers.aws.errors import aws_errors
+    from multicloud_ctl.providers.aws.sqs import SqsQueues
 
     names = spec.queues or [f"{q}-dlq" for q in runtime.environment.aws.queues.model_dump().values()]
-    sqs = runtime.aws.client("sqs")
+    sqs = SqsQueues(runtime.aws)
     depths: dict[str, int] = {}
     missing: list[str] = []
     for name in names:
-        try:
-            with aws_errors("GetQueueUrl", name):
-                url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            with aws_errors("GetQueueAttributes", name):
-                attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-        except McctlError as exc:
-            if "NonExistentQueue" in str(exc) or "does not exist" in str(exc):
-                missing.append(name)
-                continue
-            raise
-        depths[name] = int(attrs["Attributes"].get("ApproximateNumberOfMessages", 0))
+        depth = sqs.depth(name)
+        if depth is None:
+            missing.append(name)
+            continue
+        depths[name] = depth.messages
     total = float(sum(depths.values()))
     deepest = ", ".join(f"{n}={d}" for n, d in sorted(depths.items()) if d) or "all empty"
     result = _figure(spec, total, "", f"{int(total)} dead letter(s) ({deepest})")
@@ -107,38 +100,31 @@ def check_dead_letter(runtime: Runtime, spec: DataCheck) -> CheckResult:
 
 
 def check_dynamodb(runtime: Runtime, spec: DataCheck) -> CheckResult:
-    from multicloud_ctl.providers.aws.errors import aws_errors
+    from multicloud_ctl.providers.aws.dynamodb_status import DynamoStatus
 
     t = runtime.environment.aws.tables
     tables = spec.tables or [t.products, t.users, t.inventory, t.orders]
     streams = set(spec.streams if spec.streams is not None else [])
-    ddb = runtime.aws.client("dynamodb")
+    ddb = DynamoStatus(runtime.aws)
     problems: list[tuple[Status, str]] = []
     states: dict[str, Any] = {}
     for name in tables:
-        try:
-            with aws_errors("DescribeTable", name):
-                desc = ddb.describe_table(TableName=name)["Table"]
-        except McctlError as exc:
-            if "ResourceNotFound" in str(exc) or "not found" in str(exc).lower():
-                problems.append((Status.CRITICAL, f"{name} missing"))
-                states[name] = "MISSING"
-                continue
-            raise
-        states[name] = desc.get("TableStatus")
-        if desc.get("TableStatus") != "ACTIVE":
-            problems.append((Status.WARNING, f"{name} {desc.get('TableStatus')}"))
+        table = ddb.table(name)
+        if table is None:
+            problems.append((Status.CRITICAL, f"{name} missing"))
+            states[name] = "MISSING"
+            continue
+        states[name] = table.status
+        if not table.active:
+            problems.append((Status.WARNING, f"{name} {table.status}"))
         if name in streams:
-            arn = desc.get("LatestStreamArn")
-            if not arn or not desc.get("StreamSpecification", {}).get("StreamEnabled"):
+            if not table.stream_arn:
                 problems.append((Status.CRITICAL, f"{name} has no stream"))
                 continue
-            with aws_errors("DescribeStream", arn):
-                stream = runtime.aws.client("dynamodbstreams").describe_stream(StreamArn=arn)
-            status = stream["StreamDescription"]["StreamStatus"]
-            states[f"{name}:stream"] = status
-            if status != "ENABLED":
-                problems.append((Status.CRITICAL, f"{name} stream {status}"))
+            stream_status = ddb.stream_status(table.stream_arn)
+            states[f"{name}:stream"] = stream_status
+            if stream_status != "ENABLED":
+                problems.append((Status.CRITICAL, f"{name} stream {stream_status}"))
     status = worst([p[0] for p in problems]) if problems else Status.OK
     message = "; ".join(p[1] for p in problems) or f"{len(tables)} table(s) ACTIVE" + (
         f", {len(streams)} stream(s) ENABLED" if streams else ""

@@ -25,6 +25,7 @@ from multicloud_ctl.providers.cloudflare.models import (
     Origin,
     Pool,
     PoolHealth,
+    SessionAffinityAttributes,
 )
 
 if TYPE_CHECKING:
@@ -223,9 +224,15 @@ class CloudflareClient:
             return LoadBalancer.from_api(lb)
 
     def edit_load_balancer(self, lb_id: str, **fields: Any) -> LoadBalancer:
-        """Change some fields (PATCH): `default_pools`, `fallback_pool`, `steering_policy`, `enabled`..."""
+        """Change some fields (PATCH): `default_pools`, `fallback_pool`, `session_affinity_attributes`..."""
+        if isinstance(attrs := fields.get("session_affinity_attributes"), SessionAffinityAttributes):
+            fields["session_affinity_attributes"] = attrs.to_api()  # PATCH replaces that whole object
         with cloudflare_errors(f"edit load balancer {lb_id}"):
             return LoadBalancer.from_api(self.sdk.load_balancers.edit(lb_id, zone_id=self.zone_id, **fields))
+
+    def edit_session_affinity_attributes(self, lb_id: str, attrs: SessionAffinityAttributes) -> LoadBalancer:
+        """Set the load balancer's `session_affinity_attributes` (e.g. `zero_downtime_failover`) alone."""
+        return self.edit_load_balancer(lb_id, session_affinity_attributes=attrs)
 
     def delete_load_balancer(self, lb_id: str) -> None:
         with cloudflare_errors(f"delete load balancer {lb_id}"):

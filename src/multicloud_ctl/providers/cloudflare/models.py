@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -89,6 +89,27 @@ class Monitor:
 
 
 @dataclass(frozen=True)
+class SessionAffinityAttributes:
+    """The part of a load balancer's `session_affinity_attributes` mcctl uses.
+
+    `zero_downtime_failover`: `none`, `temporary` (fail back automatically when the pool recovers) or
+    `sticky` (stay on the pool failed over to); None when the API does not say.
+    """
+
+    zero_downtime_failover: str | None = None
+
+    @classmethod
+    def from_api(cls, raw: Any) -> SessionAffinityAttributes:
+        d = _d(raw)
+        value = d.get("zero_downtime_failover")
+        return cls(str(value) if value else None)
+
+    def to_api(self) -> dict[str, Any]:
+        """The request shape: only the fields that are set."""
+        return {} if self.zero_downtime_failover is None else {"zero_downtime_failover": self.zero_downtime_failover}
+
+
+@dataclass(frozen=True)
 class LoadBalancer:
     id: str
     name: str
@@ -97,6 +118,11 @@ class LoadBalancer:
     steering_policy: str = "off"
     proxied: bool = False
     enabled: bool = True
+    session_affinity_attributes: SessionAffinityAttributes = field(default_factory=SessionAffinityAttributes)
+
+    @property
+    def zero_downtime_failover(self) -> str | None:
+        return self.session_affinity_attributes.zero_downtime_failover
 
     @classmethod
     def from_api(cls, raw: Any) -> LoadBalancer:
@@ -109,6 +135,7 @@ class LoadBalancer:
             d.get("steering_policy") or "off",
             bool(d.get("proxied", False)),
             bool(d.get("enabled", True)),
+            SessionAffinityAttributes.from_api(d.get("session_affinity_attributes")),
         )
 
 
