@@ -11,6 +11,7 @@ Block ids are given in clear (`b00000001`); the SDK base64-encodes them on the w
 from __future__ import annotations
 
 import builtins
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,12 +40,27 @@ class BlobInfo:
 
 @dataclass
 class BlobContainer:
-    """The calls mcctl makes on one container, returning our dataclasses and raising our errors."""
+    """The calls mcctl makes on one container, returning our dataclasses and raising our errors.
 
-    service: Any
+    `clients` is the runtime's `AzureClients` (or anything with `.blob` and `.guard`), read on first use:
+    the Azure SDK import then happens in whichever thread first needs it (the listing thread of a plan,
+    overlapping the S3 listing) instead of up front.
+    """
+
+    clients: Any
     name: str
-    guard: MutationGuard = field(default_factory=lambda: MutationGuard("azure"))
     _container: Any = field(default=None, repr=False)
+    _service: Any = field(default=None, repr=False)
+
+    @property
+    def service(self) -> Any:
+        if self._service is None:
+            self._service = self.clients.blob
+        return self._service
+
+    @property
+    def guard(self) -> MutationGuard:
+        return self.clients.guard  # type: ignore[no-any-return]
 
     @property
     def container(self) -> Any:
@@ -219,5 +235,16 @@ class BlobContainer:
 
 def backup_container(runtime: Runtime, name: str) -> BlobContainer:
     """The container `name` of the environment's storage account, on the runtime's guarded blob client."""
-    azure = runtime.azure
-    return BlobContainer(azure.blob, name, azure.guard)
+    return BlobContainer(_LazyAzure(runtime), name)
+
+
+class _LazyAzure:
+    """`runtime.azure` (and its blob client) built once, on first use, whichever thread asks first."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._lock = threading.Lock()
+
+    def __getattr__(self, attr: str) -> Any:
+        with self._lock:  # one AzureClients (one guard, one count) even when two threads race here
+            return getattr(self._runtime.azure, attr)
