@@ -20,6 +20,14 @@ class JsonFormatter(logging.Formatter):
         self.cloud, self.region, self.service = cloud, region, service
 
     def format(self, record: logging.LogRecord) -> str:
+        cached = getattr(record, "_mcctl_json", None)  # several handlers: format once
+        if cached is not None:
+            return str(cached)
+        text = self._format(record)
+        record._mcctl_json = text
+        return text
+
+    def _format(self, record: logging.LogRecord) -> str:
         trace_id, span_id = current_ids()
         out: dict[str, Any] = {
             "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import sys
 import threading
@@ -13,6 +14,7 @@ from multicloud_ctl.functions.observability.jsonlog import JsonFormatter
 _lock = threading.Lock()
 _done: dict[str, bool] = {}
 HANDLER_NAME = "mcctl-json"
+EDGE_LOGGER = "mcctl.functions"
 
 
 def ensure(cloud: str) -> None:
@@ -57,10 +59,30 @@ def _setup_logging(cloud: str, region: str, service: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.FileHandler(path, encoding="utf-8")
         file_handler.setFormatter(fmt)
-        file_handler.set_name(HANDLER_NAME)
-        root.addHandler(file_handler)
+        # buffered: a flush (a syscall) per line costs more than the rest of the logging; warnings and errors
+        # flush at once, the rest at least every half second
+        buffered = logging.handlers.MemoryHandler(256, flushLevel=logging.WARNING, target=file_handler)
+        buffered.set_name(HANDLER_NAME)
+        buffered.addFilter(lambda record: bool(fmt.format(record)))  # format now: the trace context is ours now
+        root.addHandler(buffered)
+        threading.Thread(target=_flush_every, args=(buffered, 0.5), daemon=True, name="mcctl-log-flush").start()
+        edge_handler: logging.Handler = buffered
+    else:
+        edge_handler = logging.StreamHandler(sys.stdout)  # Lambda and Functions capture stdout
+        edge_handler.setFormatter(fmt)
+    # the per-request/per-message lines go only to the log sink, not to every handler of the root logger
+    edge = logging.getLogger(EDGE_LOGGER)
+    edge.propagate = False
+    edge.setLevel(logging.INFO)
+    edge.addHandler(edge_handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+
+
+def _flush_every(handler: logging.Handler, seconds: float) -> None:
+    stop = threading.Event()
+    while not stop.wait(seconds):
+        handler.flush()
 
 
 def _setup_tracing(cloud: str, region: str, service: str) -> None:

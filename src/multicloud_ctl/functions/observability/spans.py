@@ -34,18 +34,28 @@ SERVICE_BY_QUEUE = {
     "payments": "order-service",
 }
 TRACE_KEYS = ("traceparent", "tracestate")
+_cache: dict[str, Any] = {}
 
 
 def _propagator() -> Any:
-    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+    found = _cache.get("propagator")
+    if found is None:
+        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-    return TraceContextTextMapPropagator()
+        found = _cache["propagator"] = TraceContextTextMapPropagator()
+    return found
+
+
 
 
 def _tracer() -> Any:
-    from opentelemetry import trace
+    """The functions' tracer (cached: get_tracer builds a new Tracer object on every call)."""
+    tracer = _cache.get("tracer")
+    if tracer is None:
+        from opentelemetry import trace
 
-    return trace.get_tracer("mcctl.functions")
+        tracer = _cache["tracer"] = trace.get_tracer("mcctl.functions")
+    return tracer
 
 
 def service_for_path(path: str) -> str:
