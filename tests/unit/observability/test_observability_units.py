@@ -80,3 +80,21 @@ def test_percentiles() -> None:
     assert percentile([], 0.5) is None
     assert percentile([5, 1, 3], 0.5) == 3
     assert percentile(list(range(1, 101)), 0.99) == 99
+
+
+def test_trace_context_rides_on_service_bus_and_sqs_messages() -> None:
+    from types import SimpleNamespace
+
+    from multicloud_ctl.functions.adapters.bus_servicebus import from_message, to_message
+    from multicloud_ctl.functions.observability import carrier_from_sqs, sqs_attributes
+
+    parent = "00-" + "a" * 32 + "-" + "b" * 16 + "-01"
+    sent = to_message({"type": "OrderPlaced"}, "e1", {"traceparent": parent})
+    assert sent.application_properties == {"traceparent": parent}
+    received = SimpleNamespace(body=[b'{"type": "OrderPlaced"}'], message_id="e1", delivery_count=1,
+                               application_properties={b"traceparent": parent.encode()})
+    assert from_message("orders", received).properties == {"traceparent": parent}
+    attrs = sqs_attributes({"traceparent": parent})
+    assert carrier_from_sqs(attrs) == {"traceparent": parent}
+    lambda_form = {"traceparent": {"stringValue": parent, "dataType": "String"}}
+    assert carrier_from_sqs(lambda_form) == {"traceparent": parent}

@@ -23,7 +23,7 @@ def to_message(body: Mapping[str, Any], message_id: str | None, trace: Mapping[s
         json.dumps(dict(body), sort_keys=True),
         message_id=message_id,
         content_type="application/json",
-        application_properties=dict(trace or {}) or None,
+        application_properties={str(k): str(v) for k, v in (trace or {}).items()} or None,  # type: ignore[arg-type]
     )
 
 

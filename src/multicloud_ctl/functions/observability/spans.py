@@ -126,8 +126,9 @@ def carrier_from_sqs(attributes: Mapping[str, Any] | None) -> dict[str, str]:
 
 
 def _order_id(body: Mapping[str, Any]) -> str:
-    data = body.get("data") if isinstance(body.get("data"), Mapping) else {}
-    return str(data.get("order_id") or body.get("order_id") or "")
+    data = body.get("data")
+    nested = data.get("order_id") if isinstance(data, Mapping) else None
+    return str(nested or body.get("order_id") or "")
 
 
 @contextmanager

@@ -66,7 +66,7 @@ def normalise(trace_id: str) -> str:
 
 def build_tree(spans: list[dict[str, Any]]) -> list[SpanNode]:
     nodes = {s["span_id"]: SpanNode(s) for s in spans}
-    roots = []
+    roots: list[SpanNode] = []
     for node in sorted(nodes.values(), key=lambda n: n.span.get("start", "")):
         parent = nodes.get(node.span.get("parent_span_id") or "")
         (parent.children if parent else roots).append(node)

@@ -69,7 +69,7 @@ class LogAnalyticsQuery:
 
         policies = [RetryPolicy(**retry_settings(self.clients.environment.is_local)),
                     authentication_policy(self.clients.credential, QUERY_SCOPE)]
-        client = PipelineClient(base_url=self.base_url, policies=policies)
+        client: Any = PipelineClient(base_url=self.base_url, policies=policies)
         body: dict[str, Any] = {"query": kql}
         if timespan:
             body["timespan"] = timespan

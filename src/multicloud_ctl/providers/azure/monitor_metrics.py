@@ -43,7 +43,7 @@ class AzureMetrics:
         policies = [RetryPolicy(**retry_settings(self.clients.environment.is_local)),
                     authentication_policy(self.clients.credential, scope or ARM_SCOPE),
                     DryRunPolicy(self.clients.guard)]
-        client = PipelineClient(base_url=url, policies=policies)
+        client: Any = PipelineClient(base_url=url, policies=policies)
         try:
             resp = client.send_request(HttpRequest(method, url, json=body) if body is not None
                                        else HttpRequest(method, url))
