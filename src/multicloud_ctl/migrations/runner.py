@@ -6,6 +6,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.errors import OperationFailed
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -91,6 +93,8 @@ def pending(url: str, target: str = "head") -> list[str]:
 def upgrade(url: str, target: str = "head") -> list[str]:
     """Apply the pending migrations up to `target`; returns the revisions applied (idempotent)."""
     from alembic import command
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
 
     todo = pending(url, target)
     if not todo:
@@ -98,9 +102,22 @@ def upgrade(url: str, target: str = "head") -> list[str]:
     cfg = config(url)
     engine = _engine(url)
     try:
+        if current_revision(url) is None:
+            unversioned = [t for t in inspect(engine).get_table_names() if t != VERSION_TABLE]
+            if unversioned:
+                raise OperationFailed(
+                    f"the database already has {len(unversioned)} table(s) ({', '.join(sorted(unversioned)[:4])}"
+                    f"{', ...' if len(unversioned) > 4 else ''}) but no migration revision: they were created "
+                    "outside the migrations",
+                    hint="back the data up and start from an empty database (in the sandbox: `mcctl local down "
+                    "--purge` and remove the SQLite file), then `mcctl sql migrate`",
+                )
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
+    except SQLAlchemyError as exc:
+        first = str(exc.orig if getattr(exc, "orig", None) is not None else exc).splitlines()[0]
+        raise OperationFailed(f"SQL migration failed: {first}", hint="`mcctl sql current` shows the revision") from exc
     finally:
         engine.dispose()
     return todo

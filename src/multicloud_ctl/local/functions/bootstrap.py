@@ -9,6 +9,7 @@ each queue's redrive policy (N + 1 receives) is the safety net.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import UsageError
@@ -89,4 +90,18 @@ def ensure_sandbox(aws: AwsClients, env: Environment, max_deliveries: int = 5) -
             if bucket not in {b["Name"] for b in existing}:
                 s3.create_bucket(Bucket=bucket)
     ensure_queues(aws, env, max_deliveries)
+    ensure_sql_schema(env)
     return ensure_pool(aws, env)
+
+
+def ensure_sql_schema(env: Environment) -> list[str]:
+    """Bring the sandbox's SQL database to the head migration (the migrations own the schema, not the functions)."""
+    from multicloud_ctl.config.secrets import is_reference
+    from multicloud_ctl.migrations.runner import upgrade
+
+    url = str(env.azure.sql.url)
+    if is_reference(url):
+        return []
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):  # relative: pin it to our cwd
+        url = "sqlite:///" + str(Path(url[len("sqlite:///") :]).resolve())
+    return upgrade(url)

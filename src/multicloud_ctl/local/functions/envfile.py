@@ -30,6 +30,7 @@ def host_settings(
     url = out["MCCTL_FN_SQL_URL"]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):  # relative: pin it to our cwd
         out["MCCTL_FN_SQL_URL"] = "sqlite:///" + str(Path(url[len("sqlite:///") :]).resolve())
+    out["MCCTL_FN_SQL_CREATE_SCHEMA"] = "0"  # `local up` ran the migrations (bootstrap.ensure_sql_schema)
     out["MCCTL_FN_MAX_DELIVERIES"] = str(max_deliveries)
     out["MCCTL_FN_OUTBOX_DIR"] = str(state_dir / "outbox")
     # the platform's log capture and the span collector of the sandbox (`mcctl logs`, `mcctl trace show`)
