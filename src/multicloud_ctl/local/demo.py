@@ -133,6 +133,17 @@ def _functions_steps() -> list[DemoStep]:
 DEMO_STEPS += _functions_steps()
 
 
+def _backup_steps() -> list[DemoStep]:
+    """Daily backup, weekly snapshot and verify (operations/backup/demo.py, issue 6): before the drill, whose
+    preflight checks the backup's age."""
+    from multicloud_ctl.operations.backup.demo import STEPS
+
+    return [DemoStep(name, run) for name, run in STEPS]
+
+
+DEMO_STEPS += _backup_steps()
+
+
 def _failover_steps() -> list[DemoStep]:
     """A failover drill with an injected AWS outage (operations/failover/sandbox.py, issue 7)."""
     from multicloud_ctl.operations.failover.sandbox import STEPS
