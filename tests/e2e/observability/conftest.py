@@ -48,6 +48,7 @@ def shop(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     try:
         for cloud in ("aws", "azure"):
             settings = host_settings(env, cloud, pool, state_dir=sandbox, max_deliveries=3)
+            settings["MCCTL_FN_SQL_CREATE_SCHEMA"] = "1"  # `local up` migrates; these bare hosts create tables
             env_file = write_env_file(sandbox / f"functions_{cloud}.env", settings)
             procs.append(start_host(cloud, getattr(ports, f"functions_{cloud}"), env_file,
                                     sandbox / f"functions_{cloud}.log"))

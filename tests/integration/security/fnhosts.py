@@ -30,6 +30,7 @@ def key_store_hosts(env: Any, directory: Path) -> Iterator[Any]:
         for cloud, port in (("aws", env.local.ports.functions_aws), ("azure", env.local.ports.functions_azure)):
             settings = host_settings(env, cloud, None, state_dir=directory)
             settings["MCCTL_FN_API_KEYS_TTL"] = "1"
+            settings["MCCTL_FN_SQL_CREATE_SCHEMA"] = "1"  # `local up` migrates; these bare hosts create tables
             settings["MCCTL_FN_SERVICE_API_KEYS"] = (
                 f"aws-secretsmanager:{aws_secret_name(env)}" if cloud == "aws"
                 else f"azure-keyvault:{keyvault_secret_url(env)}"
