@@ -124,10 +124,14 @@ DEMO_STEPS += _provision_steps()
 
 
 def _functions_steps() -> list[DemoStep]:
-    """deploy + shop traffic (local/functions/shopdemo.py)."""
-    from multicloud_ctl.local.functions.shopdemo import STEPS
+    """deploy, sync backfill, shop traffic, sync run (local/functions/shopdemo.py, operations/sync/demo.py):
+    orders placed through the functions land in DynamoDB and arrive in Azure SQL through the stream."""
+    from multicloud_ctl.local.functions.shopdemo import STEPS as SHOP
+    from multicloud_ctl.operations.sync.demo import STEPS as SYNC
 
-    return [DemoStep(name, run) for name, run in STEPS]
+    shop, sync = dict(SHOP), dict(SYNC)
+    order = [("deploy", shop), ("sync backfill", sync), ("shop traffic", shop), ("sync run", sync)]
+    return [DemoStep(name, steps[name]) for name, steps in order]
 
 
 DEMO_STEPS += _functions_steps()

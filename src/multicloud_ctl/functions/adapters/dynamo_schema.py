@@ -20,6 +20,7 @@ def _table(name: str, key: str, *, stream: bool = True, **extra: Any) -> dict[st
         "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
         "BillingMode": "PAY_PER_REQUEST",
+        "SSESpecification": {"Enabled": True},  # as `mcctl provision` creates them (and the audit expects)
     }
     if stream:
         spec["StreamSpecification"] = dict(STREAM)
