@@ -25,7 +25,16 @@ def ensure(cloud: str) -> None:
 
 
 def enabled() -> bool:
-    return os.environ.get("MCCTL_FN_OBSERVABILITY", "1").strip() not in ("0", "false", "no")
+    """Observability on (MCCTL_FN_OBSERVABILITY != 0) and the OpenTelemetry SDK importable.
+
+    A package built without opentelemetry-api/-sdk still runs: plain logging, no spans."""
+    if os.environ.get("MCCTL_FN_OBSERVABILITY", "1").strip() in ("0", "false", "no"):
+        return False
+    if "otel" not in _done:
+        import importlib.util
+
+        _done["otel"] = importlib.util.find_spec("opentelemetry.sdk") is not None
+    return _done["otel"]
 
 
 def setup(cloud: str, region: str, service: str | None = None) -> None:

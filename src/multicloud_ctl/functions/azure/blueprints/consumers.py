@@ -10,8 +10,22 @@ import azure.functions as func
 
 from multicloud_ctl.functions.adapters.bus import decode_body
 from multicloud_ctl.functions.azure.consumers import handle_message
+from multicloud_ctl.functions.observability import consumer_span
 
 CONNECTION = "MCCTL_FN_SERVICEBUS_CONNECTION"
+
+
+def _traced(queue: str, msg: func.ServiceBusMessage) -> None:
+    """Handle one message inside a consumer span whose parent is the sender's (application properties)."""
+    body = decode_body(msg.get_body())
+    props = msg.application_properties or {}
+    carrier = {}
+    for key in ("traceparent", "tracestate"):
+        value = props.get(key) or props.get(key.encode())  # type: ignore[call-overload]
+        if value:
+            carrier[key] = value.decode() if isinstance(value, bytes) else str(value)
+    with consumer_span("azure", queue, carrier, body):
+        handle_message(queue, body)
 
 
 def make_blueprint() -> func.Blueprint:
@@ -20,18 +34,18 @@ def make_blueprint() -> func.Blueprint:
 
     @bp.service_bus_queue_trigger(arg_name="msg", queue_name="orders", connection=CONNECTION)
     def payment_processor(msg: func.ServiceBusMessage) -> None:
-        handle_message("orders", decode_body(msg.get_body()))
+        _traced("orders", msg)
 
     @bp.service_bus_queue_trigger(arg_name="msg", queue_name="notifications", connection=CONNECTION)
     def notification_service(msg: func.ServiceBusMessage) -> None:
-        handle_message("notifications", decode_body(msg.get_body()))
+        _traced("notifications", msg)
 
     @bp.service_bus_queue_trigger(arg_name="msg", queue_name="analytics", connection=CONNECTION)
     def analytics_processor(msg: func.ServiceBusMessage) -> None:
-        handle_message("analytics", decode_body(msg.get_body()))
+        _traced("analytics", msg)
 
     @bp.service_bus_queue_trigger(arg_name="msg", queue_name="payments", connection=CONNECTION)
     def order_status(msg: func.ServiceBusMessage) -> None:
-        handle_message("payments", decode_body(msg.get_body()))
+        _traced("payments", msg)
 
     return bp
