@@ -45,3 +45,21 @@ def test_unknown_trace_is_not_found(shop: Shop, cli: Any) -> None:
     assert res.exit_code == 1 and "no spans for trace" in res.stderr
     bad = cli("--config-dir", str(shop.config_dir), "trace", "show", "xyz")
     assert bad.exit_code == 2 and "not a trace id" in bad.stderr
+
+
+def test_demo_step_summarises_the_latest_order(shop: Shop, boto: Any, cli: Any) -> None:
+    from multicloud_ctl.operations.observability.demo import observability_demo_step
+
+    class Ctx:  # the demo context's surface, over the in-process CLI
+        environment = shop.env
+
+        @staticmethod
+        def mcctl_json(*args: str) -> Any:
+            res = cli("--config-dir", str(shop.config_dir), "--output", "json", *args)
+            assert res.exit_code == 0, res.stderr
+            return json.loads(res.stdout)
+
+    _, trace_id = place_order(shop, boto)
+    summary = eventually(lambda: (s := observability_demo_step(Ctx())) and "aws, azure" in s.split(";")[2] and s)
+    assert summary.startswith(f"trace {trace_id[:12]}") and "dashboard at" in summary
+    assert (shop.env.env_state_dir / "dashboard.html").exists()
