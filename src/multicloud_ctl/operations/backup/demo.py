@@ -31,9 +31,10 @@ def demo_playbook(runtime: Runtime, mode: str) -> Path:
     buckets = [b for b in DEMO_BUCKETS if s3.bucket_exists(b)]
     if not buckets:
         s3.ensure_bucket(DEMO_BUCKETS[0], runtime.environment.aws.regions.primary)
-        for i in range(3):
-            s3.put(DEMO_BUCKETS[0], f"demo/{i}.txt", f"demo image {i}\n".encode())
         buckets = [DEMO_BUCKETS[0]]
+    if not any(next(iter(s3.list(b)), None) for b in buckets):  # freshly provisioned: give it something to copy
+        for i in range(3):
+            s3.put(buckets[0], f"demo/{i}.txt", f"demo image {i}\n".encode())
     spec: dict[str, Any] = {"mode": mode, "buckets": buckets}
     if mode == "weekly":
         ddb = DynamoDbClient(runtime.aws.client("dynamodb"))
