@@ -162,7 +162,8 @@ def test_service_bus_failures_become_bus_errors() -> None:
 
 
 def test_hot_catalog_reads_come_from_redis(shop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conftest import API_KEY, apigw_event
+    from fn_support import API_KEY, apigw_event
+
     from multicloud_ctl.functions.aws_lambda.router import route
 
     monkeypatch.setenv("MCCTL_FN_REDIS_URL", REDIS)

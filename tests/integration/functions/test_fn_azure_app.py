@@ -10,9 +10,9 @@ from typing import Any
 import azure.functions as func
 import pytest
 from azure.functions.timer import TimerRequest
+from fn_support import API_KEY, Shop, make_shop
 from sqlalchemy import select
 
-from conftest import API_KEY, Shop, make_shop
 from multicloud_ctl.functions.adapters import sql_schema as t
 from multicloud_ctl.functions.azure.api import handle_http
 from multicloud_ctl.functions.azure.consumers import handle_message

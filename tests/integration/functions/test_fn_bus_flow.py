@@ -19,9 +19,9 @@ from typing import Any
 import boto3
 import pytest
 from aiosmtpd.controller import Controller
+from fn_support import API_KEY, Shop, apigw_event
 from sqlalchemy import func, select
 
-from conftest import API_KEY, Shop, apigw_event
 from multicloud_ctl.functions.adapters import sql_schema as t
 from multicloud_ctl.functions.adapters.bus import Outcome, process_batch
 from multicloud_ctl.functions.adapters.sql_ledger import SqlAnalytics

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fn_support import API_KEY, Shop, apigw_event, make_shop
 
-from conftest import API_KEY, Shop, apigw_event, make_shop
 from multicloud_ctl.functions.aws_lambda.router import route
 from multicloud_ctl.functions.azure.api import handle_http
 from multicloud_ctl.local.processes import free_port, stop_process, wait_http

@@ -10,8 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
+from fn_support import API_KEY, Shop, apigw_event, make_shop
 
-from conftest import API_KEY, Shop, apigw_event, make_shop
 from multicloud_ctl.functions.adapters import sql_schema
 from multicloud_ctl.functions.aws_lambda.router import route
 from multicloud_ctl.functions.azure.api import handle_http

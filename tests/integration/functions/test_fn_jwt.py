@@ -11,8 +11,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fn_support import Shop, apigw_event
 
-from conftest import Shop, apigw_event
 from multicloud_ctl.functions.adapters.auth import CognitoVerifier, JwksCache
 from multicloud_ctl.functions.aws_lambda.router import route
 from multicloud_ctl.functions.domain.errors import Unauthorized

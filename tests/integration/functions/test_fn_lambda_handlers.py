@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
+from fn_support import API_KEY, OLD_API_KEY, Shop, apigw_event
 
-from conftest import API_KEY, OLD_API_KEY, Shop, apigw_event
 from multicloud_ctl.functions.aws_lambda import (
     inventory_service,
     order_service,

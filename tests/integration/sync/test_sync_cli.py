@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import put, sql_rows  # type: ignore[import-not-found]
+from sync_support import put, sql_rows  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.integration
 
@@ -92,7 +91,7 @@ def test_sql_schema_mismatch_is_refused_and_nothing_applied(orders: Any, sync: A
 
 
 def test_dynamodb_key_mismatch_is_refused(ddb: Any, sync: Any) -> None:
-    from conftest import make_table  # type: ignore[import-not-found]
+    from sync_support import make_table  # type: ignore[import-not-found]
 
     make_table(ddb, key="id")
     r = sync("backfill")
@@ -117,8 +116,7 @@ def test_item_too_large_goes_to_dead_letter_and_replays(orders: Any, sync: Any, 
     assert rp.exit_code == 0 and json.loads(rp.stdout) == {"tried": 1, "resolved": 0, "failed": 1}
     # the operator widens the column (playbook + SQL) and replays: the record lands, nothing else moves
     from sqlalchemy import text
-
-    from conftest import PLAYBOOK  # type: ignore[import-not-found]
+    from sync_support import PLAYBOOK  # type: ignore[import-not-found]
 
     playbook.write_text(PLAYBOOK.replace("length: 16", "length: 64"))
     if sync_ctx.engine.dialect.name == "postgresql":

@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import pytest
-
-from conftest import put, sql_rows  # type: ignore[import-not-found]
+from sync_support import put, sql_rows  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.integration
 
@@ -58,8 +57,8 @@ def test_the_shipped_playbook_fills_the_standby_tables(ddb: Any, sync_env: Any) 
     from pathlib import Path
 
     from sqlalchemy import select
+    from sync_support import make_table  # type: ignore[import-not-found]
 
-    from conftest import make_table  # type: ignore[import-not-found]
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.functions.adapters.sql_schema import metadata as fn_metadata
     from multicloud_ctl.operations.sync.backfill import backfill_table

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import sql_rows  # type: ignore[import-not-found]
+from sync_support import sql_rows  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[3]
