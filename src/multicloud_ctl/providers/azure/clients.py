@@ -151,14 +151,20 @@ class AzureClients:
     @cached_property
     def blob(self) -> BlobServiceClient:
         """Blob: Azurite's dev account on `local`; the connection secret or the credential in the cloud."""
-        from azure.storage.blob import BlobServiceClient
+        from azure.storage.blob import BlobServiceClient, ExponentialRetry, LinearRetry
 
         from multicloud_ctl.providers.azure.guard import DryRunPolicy
 
         storage = self.environment.azure.storage
+        # The storage SDK's default backoff starts at 15 s (minutes against a dead endpoint): bound it.
+        if self.environment.is_local:
+            retry = LinearRetry(backoff=1, random_jitter_range=0, retry_total=2)
+        else:
+            retry = ExponentialRetry(initial_backoff=2, increment_base=2, retry_total=5)
         extra: dict[str, Any] = {
             "_additional_pipeline_policies": [DryRunPolicy(self.guard)],
-            "retry_total": 4,
+            "retry_policy": retry,
+            "connection_timeout": 3 if self.environment.is_local else 10,
         }
         endpoint = self.environment.endpoints().blob
         if self.environment.is_local and storage.connection is None:
