@@ -65,9 +65,13 @@ def test_spec_validates_sizes_rates_and_cron() -> None:
 
 def test_backup_ids_round_trip_and_sort() -> None:
     bid = new_backup_id("daily", T0)
-    assert bid == "daily-20261125T023000Z"
+    assert bid == "daily-20261125T023000000Z"
     assert parse_backup_id(bid) == ("daily", T0)
     assert new_backup_id("daily", T0 + timedelta(seconds=1)) > bid
+    later = new_backup_id("daily", T0 + timedelta(milliseconds=7))  # two runs in one second: distinct ids
+    assert later == "daily-20261125T023000007Z" and later > bid
+    assert parse_backup_id(later) == ("daily", T0 + timedelta(milliseconds=7))
+    assert parse_backup_id("daily-20261125T023000Z") == ("daily", T0)  # ids written before millisecond precision
 
 
 def test_skip_rule_needs_size_etag_and_hash() -> None:

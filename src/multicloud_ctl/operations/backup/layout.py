@@ -25,12 +25,17 @@ META_MTIME = "mcctl_src_mtime"
 
 
 def new_backup_id(kind: str, now: datetime) -> str:
-    """`daily-20261125T023000Z`: sortable, and the kind and UTC time can be read back from it."""
-    return f"{kind}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    """`daily-20261125T023000123Z`: sortable, unique to the millisecond, kind and UTC time readable from it."""
+    utc = now.astimezone(UTC)
+    return f"{kind}-{utc:%Y%m%dT%H%M%S}{utc.microsecond // 1000:03d}Z"
 
 
 def parse_backup_id(backup_id: str) -> tuple[str, datetime]:
+    """The kind and time of an id (also the second-precision form `daily-20261125T023000Z`)."""
     kind, _, stamp = backup_id.partition("-")
+    if len(stamp) == len("20261125T023000123Z"):
+        base = datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        return kind, base.replace(microsecond=int(stamp[15:18]) * 1000)
     return kind, datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
