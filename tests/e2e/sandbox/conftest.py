@@ -38,7 +38,8 @@ def sandbox(tmp_path: Path) -> Iterator[SandboxConfig]:
     env = load_environment("local", REPO / "config")
     fields = type(env.local.ports).model_fields
     env = env.with_local_ports(**{name: free_port() for name in fields})
-    env = env.model_copy(update={"state_dir": tmp_path / "state"})
+    sql = env.azure.sql.model_copy(update={"url": f"sqlite:///{tmp_path / 'azure-sql.db'}"})
+    env = env.model_copy(update={"state_dir": tmp_path / "state", "azure": env.azure.model_copy(update={"sql": sql})})
     cfg = SandboxConfig(write_config(env, tmp_path / "config"), env)
     yield cfg
     Supervisor(env).down()  # whatever a test left running
