@@ -25,10 +25,12 @@ LAMBDA_REQUIREMENTS = (
     "pyjwt[crypto]==2.15.1",
     "redis==8.1.0",
     "stripe==16.1.0",
+    "opentelemetry-api==1.45.2",
+    "opentelemetry-sdk==1.45.2",
 )
 # Azure Functions installs requirements.txt itself (remote build): listed, not vendored.
 AZURE_REQUIREMENTS = (
-    "azure-functions",
+    "azure-functions==1.26.0",
     "azure-servicebus==7.15.0",
     "azure-storage-blob==12.31.1",
     "boto3==1.44.5",
@@ -36,6 +38,8 @@ AZURE_REQUIREMENTS = (
     "pyjwt[crypto]==2.15.1",
     "redis==8.1.0",
     "stripe==16.1.0",
+    "opentelemetry-api==1.45.2",
+    "opentelemetry-sdk==1.45.2",
 )
 
 
