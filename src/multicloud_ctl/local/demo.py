@@ -158,6 +158,16 @@ def _failover_steps() -> list[DemoStep]:
 DEMO_STEPS += _failover_steps()
 
 
+def _observability_steps() -> list[DemoStep]:
+    """The latest order's trace and logs from both clouds, and the dashboard (operations/observability/demo.py)."""
+    from multicloud_ctl.operations.observability.demo import STEPS
+
+    return [DemoStep(name, run) for name, run in STEPS]
+
+
+DEMO_STEPS += _observability_steps()
+
+
 def _cost(ctx: DemoContext) -> str:
     """The demo ends with a cost report (operations/cost/demo_step.py, issue 8)."""
     from multicloud_ctl.operations.cost.demo_step import cost_demo_step
