@@ -25,8 +25,14 @@ PAR = re.compile(r"threads\s+: p50 ([\d.]+) ms\s+p99 ([\d.]+) ms\s+([\d.]+) req/
 
 def run(observability: str, orders: int) -> tuple[float, float, float, float]:
     env = {**os.environ, "MCCTL_FN_OBSERVABILITY": observability}
-    out = subprocess.run([sys.executable, str(REPO / "bench" / "functions.py"), "--orders", str(orders)],
-                         env=env, capture_output=True, text=True, timeout=1800, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "functions.py"), "--orders", str(orders)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=True,
+    ).stdout
     seq, par = LINE.search(out), PAR.search(out)
     if not seq or not par:
         raise RuntimeError(f"unexpected output of bench/functions.py:\n{out}")
@@ -59,8 +65,9 @@ print((time.perf_counter() - t) / n * 1e6)
 def micro(observability: str, n: int = 3000) -> float:
     """Microseconds per request of the instrumentation alone (server span, 3 producer spans, access line)."""
     env = {**os.environ, "MCCTL_FN_OBSERVABILITY": observability}
-    out = subprocess.run([sys.executable, "-c", MICRO, str(n)], env=env, capture_output=True, text=True,
-                         timeout=600, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", MICRO, str(n)], env=env, capture_output=True, text=True, timeout=600, check=True
+    ).stdout
     return float(out.strip().splitlines()[-1])
 
 
@@ -78,17 +85,22 @@ def main() -> None:
         for mode in ("0", "1") if i % 2 == 0 else ("1", "0"):  # alternate to spread machine noise
             results[mode].append(run(mode, args.orders))
             r = results[mode][-1]
-            print(f"  round {i + 1} observability={'on ' if mode == '1' else 'off'}: sequential p50 {r[0]:.1f} ms "
-                  f"p99 {r[1]:.1f} ms; 4 threads p50 {r[2]:.1f} ms {r[3]:.1f} req/s", flush=True)
+            print(
+                f"  round {i + 1} observability={'on ' if mode == '1' else 'off'}: sequential p50 {r[0]:.1f} ms "
+                f"p99 {r[1]:.1f} ms; 4 threads p50 {r[2]:.1f} ms {r[3]:.1f} req/s",
+                flush=True,
+            )
     off = statistics.median(r[0] for r in results["0"])
     on = statistics.median(r[0] for r in results["1"])
     print(f"place-order p50 (sequential, median of {args.rounds} runs x {args.orders} orders):")
     print(f"  logging+tracing off: {off:.1f} ms")
     print(f"  logging+tracing on : {on:.1f} ms   overhead {100 * (on - off) / off:+.1f} % (budget +10 %)")
     m_off, m_on = micro("0"), micro("1")
-    print(f"instrumentation alone per place-order (in-process, no I/O to moto): off {m_off:.0f} us, "
-          f"on {m_on:.0f} us (+{(m_on - m_off) / 1000:.2f} ms = {100 * (m_on - m_off) / 1000 / off:.1f} % of the "
-          f"p50 above)")
+    print(
+        f"instrumentation alone per place-order (in-process, no I/O to moto): off {m_off:.0f} us, "
+        f"on {m_on:.0f} us (+{(m_on - m_off) / 1000:.2f} ms = {100 * (m_on - m_off) / 1000 / off:.1f} % of the "
+        f"p50 above)"
+    )
 
 
 if __name__ == "__main__":

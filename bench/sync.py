@@ -44,16 +44,23 @@ spec:
 
 
 def make_items(n: int, rng: random.Random, version: int) -> list[dict[str, Any]]:
-    return [{"id": {"S": f"item-{i:06d}"}, "status": {"S": rng.choice(["new", "paid", "shipped"])},
-             "total": {"N": f"{rng.randint(0, 10**6)}.{rng.randint(0, 99):02d}"}, "v": {"N": str(version)},
-             "tags": {"SS": ["a", "b", f"t{i % 7}"]},
-             "payload": {"S": "".join(rng.choices(string.ascii_letters, k=400))}} for i in range(n)]
+    return [
+        {
+            "id": {"S": f"item-{i:06d}"},
+            "status": {"S": rng.choice(["new", "paid", "shipped"])},
+            "total": {"N": f"{rng.randint(0, 10**6)}.{rng.randint(0, 99):02d}"},
+            "v": {"N": str(version)},
+            "tags": {"SS": ["a", "b", f"t{i % 7}"]},
+            "payload": {"S": "".join(rng.choices(string.ascii_letters, k=400))},
+        }
+        for i in range(n)
+    ]
 
 
 def load(ddb: Any, items: list[dict[str, Any]]) -> float:
     t0 = time.perf_counter()
     for i in range(0, len(items), 25):
-        ddb.batch_write_item(RequestItems={"Bench": [{"PutRequest": {"Item": it}} for it in items[i:i + 25]]})
+        ddb.batch_write_item(RequestItems={"Bench": [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]})
     return time.perf_counter() - t0
 
 
@@ -73,8 +80,11 @@ def floor_scan(ddb: Any) -> tuple[float, int]:
 def floor_stream(streams: Any, arn: str, after: str | None) -> tuple[float, int]:
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     kw: dict[str, Any] = {"StreamArn": arn, "ShardId": shard}
-    kw.update({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
-              else {"ShardIteratorType": "TRIM_HORIZON"})
+    kw.update(
+        {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+        if after
+        else {"ShardIteratorType": "TRIM_HORIZON"}
+    )
     t0, n = time.perf_counter(), 0
     it = streams.get_shard_iterator(**kw)["ShardIterator"]
     while it:
@@ -100,11 +110,20 @@ def floor_insert(ctx: Any, items: list[dict[str, Any]]) -> float:
     t0 = time.perf_counter()
     for i in range(0, len(items), 1000):
         rows = []
-        for it in items[i:i + 1000]:
+        for it in items[i : i + 1000]:
             doc = canonical_document(it)
-            rows.append({"id": it["id"]["S"], "status": it["status"]["S"], "total": it["total"]["N"],
-                         "_doc": doc, "_hash": content_hash(doc), "_seq": "1".zfill(40), "_deleted": False,
-                         "_source_time": None})
+            rows.append(
+                {
+                    "id": it["id"]["S"],
+                    "status": it["status"]["S"],
+                    "total": it["total"]["N"],
+                    "_doc": doc,
+                    "_hash": content_hash(doc),
+                    "_seq": "1".zfill(40),
+                    "_deleted": False,
+                    "_source_time": None,
+                }
+            )
         with ctx.engine.begin() as conn:
             conn.execute(insert(scratch), rows)
     return time.perf_counter() - t0
@@ -115,8 +134,9 @@ def postgres_url() -> str | None:
         import psycopg
 
         name = f"mcctl_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True,
-                             connect_timeout=3) as conn:
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     except Exception as exc:  # the bench just skips PostgreSQL
@@ -138,11 +158,13 @@ def context(port: int, sql_url: str, state: Path, playbook: Path) -> Any:
     from multicloud_ctl.operations.sync.context import open_context
 
     base = load_environment("local", REPO / "config")
-    env = base.model_copy(update={
-        "state_dir": state,
-        "local": base.local.model_copy(update={"ports": base.local.ports.model_copy(update={"moto": port})}),
-        "azure": base.azure.model_copy(update={"sql": base.azure.sql.model_copy(update={"url": sql_url})}),
-    })
+    env = base.model_copy(
+        update={
+            "state_dir": state,
+            "local": base.local.model_copy(update={"ports": base.local.ports.model_copy(update={"moto": port})}),
+            "azure": base.azure.model_copy(update={"sql": base.azure.sql.model_copy(update={"url": sql_url})}),
+        }
+    )
     return open_context(Runtime(environment=env), playbook)
 
 
@@ -165,14 +187,20 @@ def main() -> None:
     moto = start_moto(port, log=tmp / "moto.log")
     pg = None if args.no_postgres else postgres_url()
     try:
-        kw = {"endpoint_url": moto.url, "region_name": "us-east-1", "aws_access_key_id": "testing",
-              "aws_secret_access_key": "testing"}
+        kw = {
+            "endpoint_url": moto.url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
         ddb, streams = boto3.client("dynamodb", **kw), boto3.client("dynamodbstreams", **kw)
-        arn = ddb.create_table(TableName="Bench", BillingMode="PAY_PER_REQUEST",
-                               KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                               StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-                               )["TableDescription"]["LatestStreamArn"]
+        arn = ddb.create_table(
+            TableName="Bench",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )["TableDescription"]["LatestStreamArn"]
         rng = random.Random(7)
         first = make_items(args.items, rng, 1)
         size = sum(len(str(it)) for it in first) / len(first)
@@ -192,9 +220,16 @@ def main() -> None:
             assert r.rows == n == args.items, (r.rows, n)
             positions[name] = r.position
             floor = n / (scan_s + insert_s)
-            rows.append((name, "backfill", f"{r.rows_per_second:,.0f}", f"{floor:,.0f}",
-                         f"{r.rows_per_second / floor:.2f}",
-                         f"scan {n / scan_s:,.0f}/s, insert {n / insert_s:,.0f}/s, capture {r.capture_seconds:.1f}s"))
+            rows.append(
+                (
+                    name,
+                    "backfill",
+                    f"{r.rows_per_second:,.0f}",
+                    f"{floor:,.0f}",
+                    f"{r.rows_per_second / floor:.2f}",
+                    f"scan {n / scan_s:,.0f}/s, insert {n / insert_s:,.0f}/s, capture {r.capture_seconds:.1f}s",
+                )
+            )
         second = make_items(args.items, rng, 2)
         print(f"update load (batch_write): {args.items / load(ddb, second):,.0f} items/s")
         for name, ctx in ctxs.items():
@@ -204,9 +239,16 @@ def main() -> None:
             read_s = (read_a + floor_stream(streams, arn, positions[name])[0]) / 2
             assert res.records == n == args.items, (res.records, n)
             floor = n / (read_s + insert_s)
-            rows.append((name, "stream apply", f"{res.records_per_second:,.0f}", f"{floor:,.0f}",
-                         f"{res.records_per_second / floor:.2f}",
-                         f"get_records {n / read_s:,.0f}/s, insert {n / insert_s:,.0f}/s"))
+            rows.append(
+                (
+                    name,
+                    "stream apply",
+                    f"{res.records_per_second:,.0f}",
+                    f"{floor:,.0f}",
+                    f"{res.records_per_second / floor:.2f}",
+                    f"get_records {n / read_s:,.0f}/s, insert {n / insert_s:,.0f}/s",
+                )
+            )
         head = ("sink", "phase", "ours rows/s", "floor rows/s", "ratio", "floor parts")
         widths = [max(len(str(x[i])) for x in [head, *rows]) for i in range(len(head))]
         for line in [head, *rows]:

@@ -8,8 +8,7 @@ import typer
 
 from multicloud_ctl.cli.state import get_state
 
-app = typer.Typer(help="Provision and list the alert rules of both clouds.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(help="Provision and list the alert rules of both clouds.", no_args_is_help=True, add_completion=False)
 PLAYBOOK = Path("playbooks/observability.yaml")
 
 
@@ -30,8 +29,15 @@ def apply(
     from multicloud_ctl.operations.observability.alerts import plan_alerts
 
     spec = _spec(playbook)
-    run_mutating(get_state(ctx), "alerts apply", lambda rt: plan_alerts(rt, spec), dry_run=dry_run,  # type: ignore[arg-type]
-                 inputs={"playbook": str(playbook)}, lock_name="alerts", lease=False)
+    run_mutating(
+        get_state(ctx),
+        "alerts apply",
+        lambda rt: plan_alerts(rt, spec),  # type: ignore[arg-type]
+        dry_run=dry_run,
+        inputs={"playbook": str(playbook)},
+        lock_name="alerts",
+        lease=False,
+    )
 
 
 @app.command("list")
@@ -45,10 +51,23 @@ def list_alerts(
 
     state = get_state(ctx)
     rows = alert_states(make_runtime(state, dry_run=True), _spec(playbook))  # type: ignore[arg-type]
-    state.console.emit(rows, columns=["alert", "cloud", "service", "metric", "condition", "cloud state",
-                                      "evaluated", "value"],
-                       rows=[(r["name"], r["cloud"], r["service"], r["metric"], r["condition"], r["cloud_state"],
-                              r["evaluated"], "" if r["value"] is None else f"{r['value']:g}") for r in rows],
-                       title="alerts")
+    state.console.emit(
+        rows,
+        columns=["alert", "cloud", "service", "metric", "condition", "cloud state", "evaluated", "value"],
+        rows=[
+            (
+                r["name"],
+                r["cloud"],
+                r["service"],
+                r["metric"],
+                r["condition"],
+                r["cloud_state"],
+                r["evaluated"],
+                "" if r["value"] is None else f"{r['value']:g}",
+            )
+            for r in rows
+        ],
+        title="alerts",
+    )
     if any(r["evaluated"] == "firing" for r in rows):
         raise typer.Exit(3)

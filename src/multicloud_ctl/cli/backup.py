@@ -13,9 +13,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.config.specs.backup import BackupSpec
     from multicloud_ctl.operations.backup.store import BackupStore
 
-app = typer.Typer(
-    help="Daily S3-to-Blob backups, weekly snapshots, verify, restore, prune.", no_args_is_help=True
-)
+app = typer.Typer(help="Daily S3-to-Blob backups, weekly snapshots, verify, restore, prune.", no_args_is_help=True)
 
 DAILY = Path("playbooks/backup-daily.yaml")
 WEEKLY = Path("playbooks/backup-weekly.yaml")
@@ -94,9 +92,7 @@ def daily(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be copied; change nothing."),
-    transfer: str = typer.Option(
-        None, "--transfer", help="auto | server | stream (default: the playbook's)."
-    ),
+    transfer: str = typer.Option(None, "--transfer", help="auto | server | stream (default: the playbook's)."),
     bwlimit: str = typer.Option(None, "--bwlimit", help="Cap streamed bytes per second, e.g. 20MiB."),
     mirror_deletes: bool = typer.Option(
         False, "--mirror-deletes", help="Delete blobs whose source object is gone (default: keep them)."
@@ -122,9 +118,7 @@ def daily(
             spec,
             options,
             progress=_progress(state, "backup daily"),
-            confirm=_confirm(
-                state, "Copy {to_copy} object(s) ({bytes_to_copy} bytes) to the backup container?", yes
-            ),
+            confirm=_confirm(state, "Copy {to_copy} object(s) ({bytes_to_copy} bytes) to the backup container?", yes),
         ),
     )
 
@@ -134,12 +128,8 @@ def weekly(
     ctx: typer.Context,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     playbook: Path = typer.Option(WEEKLY, "--playbook", "-p", help=PLAYBOOK_HELP),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="List what the snapshot would hold; change nothing."
-    ),
-    transfer: str = typer.Option(
-        None, "--transfer", help="auto | server | stream (default: the playbook's)."
-    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what the snapshot would hold; change nothing."),
+    transfer: str = typer.Option(None, "--transfer", help="auto | server | stream (default: the playbook's)."),
     bwlimit: str = typer.Option(None, "--bwlimit", help="Cap streamed bytes per second, e.g. 20MiB."),
 ) -> None:
     """Full snapshot (S3 objects, DynamoDB and SQL tables, config) under one id; manifest written last."""
@@ -164,9 +154,7 @@ def weekly(
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context, playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP)
-) -> None:
+def list_(ctx: typer.Context, playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP)) -> None:
     """Committed backups, newest first: id, kind, time, objects, bytes, verified."""
     from multicloud_ctl.operations.backup.status import list_backups
 
@@ -193,9 +181,7 @@ def list_(
 def verify(
     ctx: typer.Context,
     backup_id: str = typer.Argument(None, help="Backup id or prefix, latest, latest-daily, latest-weekly."),
-    sample: float = typer.Option(
-        100.0, "--sample", min=0.01, max=100.0, help="Percent of objects to re-read."
-    ),
+    sample: float = typer.Option(100.0, "--sample", min=0.01, max=100.0, help="Percent of objects to re-read."),
     playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
 ) -> None:
     """Re-read and hash a backup's objects; exit 3 naming missing or corrupt ones."""
@@ -266,22 +252,16 @@ def restore(
             title=f"restore {result['id']}",
         )
         if not result["dry_run"]:
-            state.console.success(
-                f"restored {result['id']} into {result['target_env']}: counts and hashes match"
-            )
+            state.console.success(f"restored {result['id']} into {result['target_env']}: counts and hashes match")
 
 
 @app.command()
 def prune(
     ctx: typer.Context,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    keep_daily: int = typer.Option(
-        None, "--keep-daily", min=0, help="Newest daily backup of each of N days."
-    ),
+    keep_daily: int = typer.Option(None, "--keep-daily", min=0, help="Newest daily backup of each of N days."),
     keep_weekly: int = typer.Option(None, "--keep-weekly", min=0, help="Newest snapshot of each of N weeks."),
-    keep_monthly: int = typer.Option(
-        None, "--keep-monthly", min=0, help="Newest snapshot of each of N months."
-    ),
+    keep_monthly: int = typer.Option(None, "--keep-monthly", min=0, help="Newest snapshot of each of N months."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be removed; change nothing."),
     playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
 ) -> None:

@@ -123,7 +123,7 @@ class Console:
         """Print a table for humans."""
         from rich.table import Table
 
-        table = Table(title=title, box=None if not self.color else None, header_style="bold" if self.color else "")
+        table = Table(title=title, box=None, header_style="bold" if self.color else "")
         for col in columns:
             table.add_column(col)
         for row in rows:

@@ -10,8 +10,9 @@ import typer
 from multicloud_ctl.cli.state import get_state
 from multicloud_ctl.errors import UsageError
 
-app = typer.Typer(help="Write (or serve) the metrics dashboard page.", invoke_without_command=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="Write (or serve) the metrics dashboard page.", invoke_without_command=True, add_completion=False
+)
 
 
 @app.callback(invoke_without_command=True)

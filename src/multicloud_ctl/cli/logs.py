@@ -12,8 +12,7 @@ import typer
 from multicloud_ctl.cli.state import get_state
 from multicloud_ctl.errors import UsageError
 
-app = typer.Typer(help="Query and ship the functions' logs of both clouds.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(help="Query and ship the functions' logs of both clouds.", no_args_is_help=True, add_completion=False)
 PLAYBOOK = Path("playbooks/observability.yaml")
 SOURCES = ("central", "cloudwatch")
 
@@ -74,9 +73,13 @@ def _print(state: Any, rows: list[dict[str, Any]], *, header: bool) -> None:
         if header:
             console.info("no matching log lines")
         return
-    console.table(["time", "cloud", "service", "level", "trace", "message"],
-                  [(r["timestamp"][11:23], r["cloud"], r["service"], r["level"], str(r["trace_id"])[:8],
-                    r["message"]) for r in rows])
+    console.table(
+        ["time", "cloud", "service", "level", "trace", "message"],
+        [
+            (r["timestamp"][11:23], r["cloud"], r["service"], r["level"], str(r["trace_id"])[:8], r["message"])
+            for r in rows
+        ],
+    )
 
 
 @app.command("ship")

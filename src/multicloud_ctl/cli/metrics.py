@@ -6,8 +6,9 @@ import typer
 
 from multicloud_ctl.cli.state import get_state
 
-app = typer.Typer(help="Function metrics of both clouds in one table.", invoke_without_command=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="Function metrics of both clouds in one table.", invoke_without_command=True, add_completion=False
+)
 
 
 @app.callback(invoke_without_command=True)
@@ -27,9 +28,24 @@ def metrics(
     if state.console.json_mode:
         state.console.print_json(data)
         return
-    state.console.table(["cloud", "service", "invocations", "errors", "avg ms", "p50 ms", "p99 ms"],
-                        [(f["cloud"], f["service"], f"{f['invocations']:g}", f"{f['errors']:g}", f["avg_ms"],
-                          f["p50_ms"], f["p99_ms"]) for f in data["functions"]], title=f"functions, last {since}")
-    state.console.table(["gauge", "cloud", "value", "unit"],
-                        [(g["gauge"], g["cloud"], "unknown" if g["value"] is None else g["value"], g["unit"])
-                         for g in data["gauges"]], title="gauges")
+    state.console.table(
+        ["cloud", "service", "invocations", "errors", "avg ms", "p50 ms", "p99 ms"],
+        [
+            (
+                f["cloud"],
+                f["service"],
+                f"{f['invocations']:g}",
+                f"{f['errors']:g}",
+                f["avg_ms"],
+                f["p50_ms"],
+                f["p99_ms"],
+            )
+            for f in data["functions"]
+        ],
+        title=f"functions, last {since}",
+    )
+    state.console.table(
+        ["gauge", "cloud", "value", "unit"],
+        [(g["gauge"], g["cloud"], "unknown" if g["value"] is None else g["value"], g["unit"]) for g in data["gauges"]],
+        title="gauges",
+    )

@@ -16,8 +16,12 @@ app.add_typer(rotate_app, name="rotate")
 def rotate_api_key(
     ctx: typer.Context,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; make no change."),
-    grace: float = typer.Option(90.0, "--grace", help="Seconds between promoting the new key and retiring the "
-                                "old one (>= the functions' MCCTL_FN_API_KEYS_TTL)."),
+    grace: float = typer.Option(
+        90.0,
+        "--grace",
+        help="Seconds between promoting the new key and retiring the "
+        "old one (>= the functions' MCCTL_FN_API_KEYS_TTL).",
+    ),
     wait: float = typer.Option(180.0, "--wait", help="Seconds to wait for both clouds to accept/reject a key."),
 ) -> None:
     """Stage a new key (both clouds accept it), promote it, then retire the old one."""

@@ -11,8 +11,9 @@ import typer
 
 from multicloud_ctl.cli.state import get_state
 
-app = typer.Typer(help="Check the security posture of both clouds and the local state.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="Check the security posture of both clouds and the local state.", no_args_is_help=True, add_completion=False
+)
 
 
 @app.callback()
@@ -36,21 +37,28 @@ def audit(
     state = get_state(ctx)
     console = state.console
     if list_checks:
-        console.emit([{"id": c.id, "cloud": c.cloud, "title": c.title} for c in CHECKS.values()],
-                     columns=["check", "cloud", "title"], rows=[(c.id, c.cloud, c.title) for c in CHECKS.values()])
+        console.emit(
+            [{"id": c.id, "cloud": c.cloud, "title": c.title} for c in CHECKS.values()],
+            columns=["check", "cloud", "title"],
+            rows=[(c.id, c.cloud, c.title) for c in CHECKS.values()],
+        )
         return
     runtime = make_runtime(state, dry_run=True)  # the guard refuses any mutating call a check might make
     report = run_audit(runtime, scan_paths=(playbooks, state.config_dir, *(scan or [])), only=only or ())
     if console.json_mode:
         console.print_json(report.to_dict())
     else:
-        console.table(["check", "status", "notes"],
-                      [(r.id, r.status, r.error or "; ".join(r.notes[:2])) for r in report.results],
-                      title=f"security audit of {report.environment}")
+        console.table(
+            ["check", "status", "notes"],
+            [(r.id, r.status, r.error or "; ".join(r.notes[:2])) for r in report.results],
+            title=f"security audit of {report.environment}",
+        )
         if report.findings:
-            console.table(["severity", "check", "resource", "finding", "fix"],
-                          [(f.severity, f.check, f.resource, f.message, f.hint) for f in report.findings],
-                          title=f"{len(report.findings)} finding(s)")
+            console.table(
+                ["severity", "check", "resource", "finding", "fix"],
+                [(f.severity, f.check, f.resource, f.message, f.hint) for f in report.findings],
+                title=f"{len(report.findings)} finding(s)",
+            )
     if report.errors:
         console.error(f"{len(report.errors)} check(s) could not run: {', '.join(r.id for r in report.errors)}")
         raise typer.Exit(1)

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.cli.state import CliState
     from multicloud_ctl.operations.sync.context import SyncContext
 
-app = typer.Typer(help="Change data capture from DynamoDB to Azure SQL.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(help="Change data capture from DynamoDB to Azure SQL.", no_args_is_help=True, add_completion=False)
 
 PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Sync playbook. [default: playbooks/sync.yaml]")
 TABLES = typer.Argument(None, help="DynamoDB (or SQL) table names from the playbook. [default: all]")
@@ -64,9 +63,13 @@ def _stop_on_signals() -> Iterator[threading.Event]:
 
 
 @app.command()
-def backfill(ctx: typer.Context, tables: list[str] = TABLES,
-             segments: int = typer.Option(None, "--segments", min=1, max=64, help="Parallel Scan segments."),
-             playbook: Path = PLAYBOOK, dry_run: bool = DRY_RUN) -> None:
+def backfill(
+    ctx: typer.Context,
+    tables: list[str] = TABLES,
+    segments: int = typer.Option(None, "--segments", min=1, max=64, help="Parallel Scan segments."),
+    playbook: Path = PLAYBOOK,
+    dry_run: bool = DRY_RUN,
+) -> None:
     """Copy whole tables into SQL by parallel Scan, then hand over to the stream without a gap."""
     from multicloud_ctl.operations.sync.backfill import backfill_table, plan_backfill
 
@@ -76,35 +79,56 @@ def backfill(ctx: typer.Context, tables: list[str] = TABLES,
     n = segments or sctx.spec.segments
     if dry_run:
         plan = plan_backfill(sctx, tables)
-        console.emit({"dry_run": True, "tables": plan}, columns=["table", "target", "approx items", "segments"],
-                     rows=[(p["table"], p["target"], p["approx_items"], n) for p in plan],
-                     title="backfill plan (dry run: nothing changed)")
+        console.emit(
+            {"dry_run": True, "tables": plan},
+            columns=["table", "target", "approx items", "segments"],
+            rows=[(p["table"], p["target"], p["approx_items"], n) for p in plan],
+            title="backfill plan (dry run: nothing changed)",
+        )
         return
     mappings = sctx.select(tables)
-    console.confirm(f"Backfill {', '.join(m.source for m in mappings)} into SQL ({sctx.runtime.environment.name})?",
-                    assume_yes=state.yes)
+    console.confirm(
+        f"Backfill {', '.join(m.source for m in mappings)} into SQL ({sctx.runtime.environment.name})?",
+        assume_yes=state.yes,
+    )
     out = []
     with _journaled(state, sctx, "sync backfill", {"tables": [m.source for m in mappings], "segments": n}) as j:
         for m in mappings:
             r = backfill_table(sctx, m, n)
-            console.info(f"{m.source}: {r.rows} rows in {r.scan_seconds:.1f}s ({r.rows_per_second:.0f} rows/s), "
-                         f"{r.dead_letters} dead letters, stream position {r.position or 'start'}")
-            out.append({"table": r.table, "rows": r.rows, "dead_letters": r.dead_letters,
-                        "tombstoned": r.tombstoned, "position": r.position, "shards": r.shards,
-                        "scan_seconds": round(r.scan_seconds, 3), "capture_seconds": round(r.capture_seconds, 3),
-                        "created_tables": r.created_tables})
+            console.info(
+                f"{m.source}: {r.rows} rows in {r.scan_seconds:.1f}s ({r.rows_per_second:.0f} rows/s), "
+                f"{r.dead_letters} dead letters, stream position {r.position or 'start'}"
+            )
+            out.append(
+                {
+                    "table": r.table,
+                    "rows": r.rows,
+                    "dead_letters": r.dead_letters,
+                    "tombstoned": r.tombstoned,
+                    "position": r.position,
+                    "shards": r.shards,
+                    "scan_seconds": round(r.scan_seconds, 3),
+                    "capture_seconds": round(r.capture_seconds, 3),
+                    "created_tables": r.created_tables,
+                }
+            )
         j.finish("ok", result=out)
-    console.emit({"tables": out}, columns=["table", "rows", "dead letters", "tombstoned", "position"],
-                 rows=[(o["table"], o["rows"], o["dead_letters"], o["tombstoned"], o["position"] or "-")
-                       for o in out])
+    console.emit(
+        {"tables": out},
+        columns=["table", "rows", "dead letters", "tombstoned", "position"],
+        rows=[(o["table"], o["rows"], o["dead_letters"], o["tombstoned"], o["position"] or "-") for o in out],
+    )
 
 
 @app.command()
-def run(ctx: typer.Context,
-        follow: bool = typer.Option(False, "--follow", "-f", help="Keep tailing the streams."),
-        max_seconds: float = typer.Option(None, "--max-seconds", min=0.1, help="Stop after this long."),
-        batch_size: int = typer.Option(None, "--batch-size", min=1, max=1000, help="Records per batch."),
-        playbook: Path = PLAYBOOK, dry_run: bool = DRY_RUN) -> None:
+def run(
+    ctx: typer.Context,
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep tailing the streams."),
+    max_seconds: float = typer.Option(None, "--max-seconds", min=0.1, help="Stop after this long."),
+    batch_size: int = typer.Option(None, "--batch-size", min=1, max=1000, help="Records per batch."),
+    playbook: Path = PLAYBOOK,
+    dry_run: bool = DRY_RUN,
+) -> None:
     """Apply the streams' changes to SQL (each batch and its checkpoint in one transaction)."""
     from multicloud_ctl.operations.sync.run import preflight, run_sync
     from multicloud_ctl.operations.sync.status import status_rows, sync_status
@@ -115,32 +139,56 @@ def run(ctx: typer.Context,
     if dry_run:
         preflight(sctx, sctx.mappings)
         statuses = sync_status(sctx)
-        console.emit({"dry_run": True, "shards": statuses},
-                     columns=["table", "shard", "checkpoint", "finished", "to apply", "seconds behind",
-                              "checked", "dead letters"], rows=status_rows(statuses),
-                     title="run plan (dry run: nothing applied)")
+        console.emit(
+            {"dry_run": True, "shards": statuses},
+            columns=[
+                "table",
+                "shard",
+                "checkpoint",
+                "finished",
+                "to apply",
+                "seconds behind",
+                "checked",
+                "dead letters",
+            ],
+            rows=status_rows(statuses),
+            title="run plan (dry run: nothing applied)",
+        )
         return
     inputs = {"follow": follow, "max_seconds": max_seconds, "batch_size": batch_size}
     report: Callable[[Any], None] = lambda r: console.detail(  # noqa: E731
-        f"pass {r.passes}: {r.records} records, {r.dead_letters} dead letters")
+        f"pass {r.passes}: {r.records} records, {r.dead_letters} dead letters"
+    )
     with _journaled(state, sctx, "sync run", inputs) as j, _stop_on_signals() as stop:
-        r = run_sync(sctx, follow=follow, max_seconds=max_seconds, batch_size=batch_size, on_pass=report,
-                     stop_event=stop)
-        result = {"records": r.records, "written": r.written, "dead_letters": r.dead_letters,
-                  "batches": r.batches, "seconds": round(r.seconds, 3), "stopped_by_signal": r.stopped,
-                  "records_per_second": round(r.records_per_second, 1), "per_table": r.per_table}
+        r = run_sync(
+            sctx, follow=follow, max_seconds=max_seconds, batch_size=batch_size, on_pass=report, stop_event=stop
+        )
+        result = {
+            "records": r.records,
+            "written": r.written,
+            "dead_letters": r.dead_letters,
+            "batches": r.batches,
+            "seconds": round(r.seconds, 3),
+            "stopped_by_signal": r.stopped,
+            "records_per_second": round(r.records_per_second, 1),
+            "per_table": r.per_table,
+        }
         j.measure("records_per_second", result["records_per_second"])
         j.finish("ok", result=result)
     if r.dead_letters:
-        console.warn(f"{r.dead_letters} record(s) went to the dead-letter table; see `mcctl sync status`, "
-                     "fix the cause, then `mcctl sync replay`")
-    console.emit(result, columns=["records", "written", "dead letters", "batches", "seconds"],
-                 rows=[(r.records, r.written, r.dead_letters, r.batches, f"{r.seconds:.1f}")])
+        console.warn(
+            f"{r.dead_letters} record(s) went to the dead-letter table; see `mcctl sync status`, "
+            "fix the cause, then `mcctl sync replay`"
+        )
+    console.emit(
+        result,
+        columns=["records", "written", "dead letters", "batches", "seconds"],
+        rows=[(r.records, r.written, r.dead_letters, r.batches, f"{r.seconds:.1f}")],
+    )
 
 
 @app.command()
-def replay(ctx: typer.Context, tables: list[str] = TABLES, playbook: Path = PLAYBOOK,
-           dry_run: bool = DRY_RUN) -> None:
+def replay(ctx: typer.Context, tables: list[str] = TABLES, playbook: Path = PLAYBOOK, dry_run: bool = DRY_RUN) -> None:
     """Retry dead-lettered records (still order-safe: older never overwrites newer)."""
     from multicloud_ctl.operations.sync.replay import pending_letters, replay_dead_letters
 
@@ -149,8 +197,11 @@ def replay(ctx: typer.Context, tables: list[str] = TABLES, playbook: Path = PLAY
     sctx = _context(state, playbook, dry_run)
     if dry_run:
         letters = pending_letters(sctx, tables)
-        console.emit({"dry_run": True, "dead_letters": letters}, columns=["id", "table", "keys", "reason"],
-                     rows=[(d["id"], d["source_table"], d["keys"], d["reason"]) for d in letters])
+        console.emit(
+            {"dry_run": True, "dead_letters": letters},
+            columns=["id", "table", "keys", "reason"],
+            rows=[(d["id"], d["source_table"], d["keys"], d["reason"]) for d in letters],
+        )
         return
     with _journaled(state, sctx, "sync replay", {"tables": tables or []}) as j:
         r = replay_dead_letters(sctx, tables)
@@ -166,30 +217,57 @@ def status(ctx: typer.Context, tables: list[str] = TABLES, playbook: Path = PLAY
     state = get_state(ctx)
     statuses = sync_status(_context(state, playbook), tables)
     lag = lag_of(statuses)
-    state.console.emit({"lag_seconds": None if lag == float("inf") else lag, "shards": statuses},
-                       columns=["table", "shard", "checkpoint", "finished", "records behind", "seconds behind",
-                                "checked", "dead letters"], rows=status_rows(statuses),
-                       title=f"sync lag: {'never backfilled' if lag == float('inf') else f'{lag:.1f}s'}")
+    state.console.emit(
+        {"lag_seconds": None if lag == float("inf") else lag, "shards": statuses},
+        columns=[
+            "table",
+            "shard",
+            "checkpoint",
+            "finished",
+            "records behind",
+            "seconds behind",
+            "checked",
+            "dead letters",
+        ],
+        rows=status_rows(statuses),
+        title=f"sync lag: {'never backfilled' if lag == float('inf') else f'{lag:.1f}s'}",
+    )
 
 
 @app.command()
-def verify(ctx: typer.Context, tables: list[str] = TABLES,
-           sample: float = typer.Option(100.0, "--sample", min=0.01, max=100.0, help="Percent of keys to hash."),
-           playbook: Path = PLAYBOOK) -> None:
+def verify(
+    ctx: typer.Context,
+    tables: list[str] = TABLES,
+    sample: float = typer.Option(100.0, "--sample", min=0.01, max=100.0, help="Percent of keys to hash."),
+    playbook: Path = PLAYBOOK,
+) -> None:
     """Compare counts and per-row content hashes of DynamoDB and SQL (exit 3 with the differing keys)."""
     from multicloud_ctl.errors import Degraded
     from multicloud_ctl.operations.sync.verify import verdict_json, verify_sync
 
     state = get_state(ctx)
     verdicts = verify_sync(_context(state, playbook), tables, sample)
-    state.console.emit({"ok": all(v.ok for v in verdicts), "sample_pct": sample,
-                        "tables": [verdict_json(v) for v in verdicts]},
-                       columns=["table", "dynamodb", "sql", "compared", "missing", "extra", "different"],
-                       rows=[(v.table, v.dynamodb_rows, v.sql_rows, v.compared, len(v.missing_in_sql),
-                              len(v.extra_in_sql), len(v.different)) for v in verdicts])
+    state.console.emit(
+        {"ok": all(v.ok for v in verdicts), "sample_pct": sample, "tables": [verdict_json(v) for v in verdicts]},
+        columns=["table", "dynamodb", "sql", "compared", "missing", "extra", "different"],
+        rows=[
+            (
+                v.table,
+                v.dynamodb_rows,
+                v.sql_rows,
+                v.compared,
+                len(v.missing_in_sql),
+                len(v.extra_in_sql),
+                len(v.different),
+            )
+            for v in verdicts
+        ],
+    )
     bad = [v for v in verdicts if not v.ok]
     if bad:
         keys = [f"{v.table} {k}" for v in bad for k in (v.missing_in_sql + v.extra_in_sql + v.different)]
-        raise Degraded(f"SQL differs from DynamoDB in {len(keys)} key(s): {'; '.join(keys[:10])}"
-                       f"{' ...' if len(keys) > 10 else ''}",
-                       hint="check `mcctl sync status` (lag, dead letters); `mcctl sync backfill TABLE` repairs")
+        raise Degraded(
+            f"SQL differs from DynamoDB in {len(keys)} key(s): {'; '.join(keys[:10])}"
+            f"{' ...' if len(keys) > 10 else ''}",
+            hint="check `mcctl sync status` (lag, dead letters); `mcctl sync backfill TABLE` repairs",
+        )

@@ -6,8 +6,9 @@ import typer
 
 from multicloud_ctl.cli.state import get_state
 
-app = typer.Typer(help="Show distributed traces collected from both clouds.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="Show distributed traces collected from both clouds.", no_args_is_help=True, add_completion=False
+)
 
 
 @app.callback()
@@ -28,10 +29,19 @@ def show(ctx: typer.Context, trace_id: str = typer.Argument(..., help="32 hex ch
         state.console.print_json({**info, "tree": tree})
         return
     table_rows = [
-        ("  " * r["depth"] + r["name"], r.get("cloud", ""), r.get("service", ""), r.get("kind", ""),
-         f"{r.get('duration_ms', 0):.1f}", r.get("start", "")[11:23],
-         "ERROR " + r.get("error", "") if r.get("status") == "ERROR" else "")
+        (
+            "  " * r["depth"] + r["name"],
+            r.get("cloud", ""),
+            r.get("service", ""),
+            r.get("kind", ""),
+            f"{r.get('duration_ms', 0):.1f}",
+            r.get("start", "")[11:23],
+            "ERROR " + r.get("error", "") if r.get("status") == "ERROR" else "",
+        )
         for r in tree
     ]
-    state.console.table(["span", "cloud", "service", "kind", "ms", "start", "error"], table_rows,
-                        title=f"trace {info['trace_id']}: {info['spans']} spans, clouds {', '.join(info['clouds'])}")
+    state.console.table(
+        ["span", "cloud", "service", "kind", "ms", "start", "error"],
+        table_rows,
+        title=f"trace {info['trace_id']}: {info['spans']} spans, clouds {', '.join(info['clouds'])}",
+    )

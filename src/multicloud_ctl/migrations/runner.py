@@ -116,7 +116,8 @@ def upgrade(url: str, target: str = "head") -> list[str]:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
     except SQLAlchemyError as exc:
-        first = str(exc.orig if getattr(exc, "orig", None) is not None else exc).splitlines()[0]
+        orig = getattr(exc, "orig", None)
+        first = str(orig if orig is not None else exc).splitlines()[0]
         raise OperationFailed(f"SQL migration failed: {first}", hint="`mcctl sql current` shows the revision") from exc
     finally:
         engine.dispose()

@@ -30,14 +30,22 @@ def shop(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     arm = run_arm(0, lro_polls=0)
     tmp = tmp_path_factory.mktemp("obs")
     base = load_environment("local", REPO / "config")
-    ports = base.local.ports.model_copy(update={"moto": moto_server.port, "functions_aws": free_port(),
-                                                "functions_azure": free_port(), "smtp": free_port()})
+    ports = base.local.ports.model_copy(
+        update={
+            "moto": moto_server.port,
+            "functions_aws": free_port(),
+            "functions_azure": free_port(),
+            "smtp": free_port(),
+        }
+    )
     sql = base.azure.sql.model_copy(update={"url": f"sqlite:///{tmp / 'azure-sql.db'}"})
-    env = base.model_copy(update={
-        "state_dir": tmp / "state",
-        "azure": base.azure.model_copy(update={"sql": sql, "arm_endpoint": arm.url}),
-        "local": base.local.model_copy(update={"ports": ports}),
-    })
+    env = base.model_copy(
+        update={
+            "state_dir": tmp / "state",
+            "azure": base.azure.model_copy(update={"sql": sql, "arm_endpoint": arm.url}),
+            "local": base.local.model_copy(update={"ports": ports}),
+        }
+    )
     config_dir = tmp / "config"
     config_dir.mkdir()
     (config_dir / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
@@ -50,10 +58,18 @@ def shop(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             settings = host_settings(env, cloud, pool, state_dir=sandbox, max_deliveries=3)
             settings["MCCTL_FN_SQL_CREATE_SCHEMA"] = "1"  # `local up` migrates; these bare hosts create tables
             env_file = write_env_file(sandbox / f"functions_{cloud}.env", settings)
-            procs.append(start_host(cloud, getattr(ports, f"functions_{cloud}"), env_file,
-                                    sandbox / f"functions_{cloud}.log"))
-        yield Shop(env, config_dir, f"http://127.0.0.1:{ports.functions_aws}",
-                   f"http://127.0.0.1:{ports.functions_azure}", pool.pool_id, pool.client_id, procs)
+            procs.append(
+                start_host(cloud, getattr(ports, f"functions_{cloud}"), env_file, sandbox / f"functions_{cloud}.log")
+            )
+        yield Shop(
+            env,
+            config_dir,
+            f"http://127.0.0.1:{ports.functions_aws}",
+            f"http://127.0.0.1:{ports.functions_azure}",
+            pool.pool_id,
+            pool.client_id,
+            procs,
+        )
     finally:
         for proc in procs:
             stop_process(proc)
@@ -64,5 +80,10 @@ def shop(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def boto(moto_server: Any) -> Any:
     import boto3
 
-    return lambda service: boto3.client(service, endpoint_url=moto_server.url, region_name="us-east-1",
-                                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return lambda service: boto3.client(
+        service,
+        endpoint_url=moto_server.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )

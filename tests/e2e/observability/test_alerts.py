@@ -41,8 +41,11 @@ def test_apply_is_idempotent_and_list_shows_both_clouds(shipped: Shop, cli: Any,
     assert rows["order-service-errors"]["evaluated"] == "ok"
 
     firing = tmp_path / "firing.yaml"
-    firing.write_text(Path(PLAYBOOK).read_text().replace("comparison: lt\n      threshold: 1\n",
-                                                         "comparison: ge\n      threshold: 1\n"))
+    firing.write_text(
+        Path(PLAYBOOK)
+        .read_text()
+        .replace("comparison: lt\n      threshold: 1\n", "comparison: ge\n      threshold: 1\n")
+    )
     res = cli(*base, "alerts", "list", "--playbook", str(firing))
     assert res.exit_code == 3
     assert {r["name"]: r["evaluated"] for r in json.loads(res.stdout)}["payment-processor-stalled"] == "firing"

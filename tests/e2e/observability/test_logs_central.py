@@ -50,11 +50,22 @@ def test_logs_of_one_order_from_both_clouds(shop: Shop, boto: Any, cli: Any) -> 
     cw_rows = json.loads(direct.stdout)
     assert cw_rows and {r["cloud"] for r in cw_rows} == {"aws"}
 
-    grep = cli(*base, "logs", "query", "--grep", "post /ORDERS", "--service", "order-service",
-               "--playbook", PLAYBOOK)
+    grep = cli(*base, "logs", "query", "--grep", "post /ORDERS", "--service", "order-service", "--playbook", PLAYBOOK)
     assert any(r["order_id"] == order_id for r in json.loads(grep.stdout))
-    follow = cli(*base, "logs", "query", "--trace-id", trace_id, "--follow", "--rounds", "2", "--interval", "0",
-                 "--playbook", PLAYBOOK)
+    follow = cli(
+        *base,
+        "logs",
+        "query",
+        "--trace-id",
+        trace_id,
+        "--follow",
+        "--rounds",
+        "2",
+        "--interval",
+        "0",
+        "--playbook",
+        PLAYBOOK,
+    )
     first, second = [json.loads(doc) for doc in follow.stdout.replace("]\n[", "]\0[").split("\0")]
     assert len(first) == len(q) and second == []  # the second poll asks only for lines after the last one
     table = cli("--config-dir", str(shop.config_dir), "logs", "query", "--trace-id", trace_id, "--playbook", PLAYBOOK)

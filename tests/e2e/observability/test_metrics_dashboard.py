@@ -15,8 +15,15 @@ from obs_support import Shop, place_order
 pytestmark = pytest.mark.e2e
 PLAYBOOK = str(Path(__file__).resolve().parents[3] / "playbooks" / "observability.yaml")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +31,13 @@ def shipped(shop: Shop, moto_server: Any, cli: Any) -> Shop:
     import boto3
 
     def boto(service: str) -> Any:
-        return boto3.client(service, endpoint_url=moto_server.url, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=moto_server.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     place_order(shop, boto)
     import time
@@ -60,8 +72,11 @@ def test_metrics_table_has_both_clouds(shipped: Shop, cli: Any) -> None:
     assert by[("aws", "order-service")]["avg_ms"] > 0
     gauges = {g["gauge"]: g for g in data["gauges"]}
     assert gauges["queue depth orders"]["value"] == 0
-    only = json.loads(cli("--config-dir", str(shipped.config_dir), "--output", "json", "metrics", "--service",
-                          "payment-processor").stdout)
+    only = json.loads(
+        cli(
+            "--config-dir", str(shipped.config_dir), "--output", "json", "metrics", "--service", "payment-processor"
+        ).stdout
+    )
     assert {f["service"] for f in only["functions"]} == {"payment-processor"}
 
 
@@ -76,10 +91,15 @@ def test_dashboard_renders_in_headless_chromium(shipped: Shop, cli: Any, tmp_pat
     profile = tmp_path / "chromium-profile"
     shot = tmp_path / "dashboard.png"
     base = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}"]
-    subprocess.run([*base, f"--screenshot={shot}", "--window-size=1000,1400", page.as_uri()],
-                   check=True, timeout=120, capture_output=True)
+    subprocess.run(
+        [*base, f"--screenshot={shot}", "--window-size=1000,1400", page.as_uri()],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
     assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
-    dom = subprocess.run([*base, "--dump-dom", page.as_uri()], check=True, timeout=120, capture_output=True,
-                         text=True).stdout
+    dom = subprocess.run(
+        [*base, "--dump-dom", page.as_uri()], check=True, timeout=120, capture_output=True, text=True
+    ).stdout
     assert 'id="invocations"' in dom and 'data-cloud="azure"' in dom and 'data-cloud="aws"' in dom
     assert dom.count('class="series"') >= 2 and "payment-processor" in dom

@@ -92,9 +92,7 @@ def test_unreachable_api_maps_to_endpoint_unreachable(cf_env: Any) -> None:
 
     env = cf_env.model_copy(
         update={
-            "cloudflare": cf_env.cloudflare.model_copy(
-                update={"base_url": f"http://127.0.0.1:{free_port()}/client/v4"}
-            )
+            "cloudflare": cf_env.cloudflare.model_copy(update={"base_url": f"http://127.0.0.1:{free_port()}/client/v4"})
         }
     )
     with pytest.raises(errors.EndpointUnreachable):

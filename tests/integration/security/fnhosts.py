@@ -32,17 +32,38 @@ def key_store_hosts(env: Any, directory: Path) -> Iterator[Any]:
             settings["MCCTL_FN_API_KEYS_TTL"] = "1"
             settings["MCCTL_FN_SQL_CREATE_SCHEMA"] = "1"  # `local up` migrates; these bare hosts create tables
             settings["MCCTL_FN_SERVICE_API_KEYS"] = (
-                f"aws-secretsmanager:{aws_secret_name(env)}" if cloud == "aws"
+                f"aws-secretsmanager:{aws_secret_name(env)}"
+                if cloud == "aws"
                 else f"azure-keyvault:{keyvault_secret_url(env)}"
             )
             settings["MCCTL_FN_KEYVAULT_TOKEN"] = "sandbox"
             env_file = write_env_file(directory / f"{cloud}.env", settings)
-            child_env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                         "AWS_DEFAULT_REGION": env.aws.regions.primary}
+            child_env = {
+                **os.environ,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": env.aws.regions.primary,
+            }
             log = (directory / f"{cloud}.log").open("wb")
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "multicloud_ctl.local.functions", "--cloud", cloud, "--port", str(port),
-                 "--env-file", str(env_file), "--no-bus"], env=child_env, stdout=log, stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "multicloud_ctl.local.functions",
+                        "--cloud",
+                        cloud,
+                        "--port",
+                        str(port),
+                        "--env-file",
+                        str(env_file),
+                        "--no-bus",
+                    ],
+                    env=child_env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         for port in (env.local.ports.functions_aws, env.local.ports.functions_azure):
             wait_http(f"http://127.0.0.1:{port}/_admin/health", timeout=60)
         yield env

@@ -13,16 +13,21 @@ def configure_aws(rt: Any) -> None:
     for bucket in (env.aws.buckets.product_images, env.aws.buckets.static_assets, env.aws.buckets.artifacts):
         s3.create_bucket(Bucket=bucket)
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=GOOD_PAB)
-        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
     ddb = rt.aws.client("dynamodb")
     t = env.aws.tables
     for table in (t.products, t.users, t.inventory, t.orders, t.idempotency):
         create_table(ddb, table, sse=True)
     waf, apigw = rt.aws.client("wafv2"), rt.aws.client("apigateway")
     vis = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "api"}
-    acl = waf.create_web_acl(Name=f"mcctl-{env.name}-api", Scope="REGIONAL", DefaultAction={"Allow": {}},
-                             VisibilityConfig=vis)["Summary"]["ARN"]
+    acl = waf.create_web_acl(
+        Name=f"mcctl-{env.name}-api", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=vis
+    )["Summary"]["ARN"]
     api = apigw.create_rest_api(name="mcctl-api")["id"]
     root = apigw.get_resources(restApiId=api)["items"][0]["id"]
     apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
@@ -30,11 +35,21 @@ def configure_aws(rt: Any) -> None:
     apigw.create_deployment(restApiId=api, stageName="prod")
     waf.associate_web_acl(WebACLArn=acl, ResourceArn=stage_arn(env, api))
     idp = rt.aws.client("cognito-idp")
-    pool = idp.create_user_pool(PoolName=env.aws.user_pool, Policies={"PasswordPolicy": {
-        "MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True,
-        "RequireSymbols": False}})["UserPool"]["Id"]
-    idp.set_user_pool_mfa_config(UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True},
-                                 MfaConfiguration="OPTIONAL")
+    pool = idp.create_user_pool(
+        PoolName=env.aws.user_pool,
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 12,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": False,
+            }
+        },
+    )["UserPool"]["Id"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="OPTIONAL"
+    )
 
 
 def stage_arn(env: Any, api: str) -> str:
@@ -43,9 +58,13 @@ def stage_arn(env: Any, api: str) -> str:
 
 def create_table(ddb: Any, name: str, *, sse: bool) -> None:
     extra = {"SSESpecification": {"Enabled": True, "SSEType": "KMS"}} if sse else {}
-    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST", **extra)
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        **extra,
+    )
 
 
 def azure_resources(env: Any) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -57,22 +76,38 @@ def azure_resources(env: Any) -> dict[str, tuple[str, dict[str, Any]]]:
         base = f"/subscriptions/{sub}/resourceGroups/{group}"
         out[f"group:{loc}"] = (base, {"location": loc})
         acct = az.storage.account if primary else f"{az.storage.account}dr"[:24]
-        out[f"storage:{loc}"] = (f"{base}/providers/Microsoft.Storage/storageAccounts/{acct}", {
-            "location": loc, "kind": "StorageV2", "sku": {"name": "Standard_GRS"},
-            "properties": {"supportsHttpsTrafficOnly": True, "minimumTlsVersion": "TLS1_2",
-                           "allowBlobPublicAccess": False,
-                           "encryption": {"services": {"blob": {"enabled": True}}}}})
+        out[f"storage:{loc}"] = (
+            f"{base}/providers/Microsoft.Storage/storageAccounts/{acct}",
+            {
+                "location": loc,
+                "kind": "StorageV2",
+                "sku": {"name": "Standard_GRS"},
+                "properties": {
+                    "supportsHttpsTrafficOnly": True,
+                    "minimumTlsVersion": "TLS1_2",
+                    "allowBlobPublicAccess": False,
+                    "encryption": {"services": {"blob": {"enabled": True}}},
+                },
+            },
+        )
         server = az.sql.server if primary else f"{az.sql.server}-{loc}"
         sid = f"{base}/providers/Microsoft.Sql/servers/{server}"
         out[f"sql:{loc}"] = (sid, {"location": loc, "properties": {"minimalTlsVersion": "1.2"}})
         out[f"sqldb:{loc}"] = (f"{sid}/databases/{az.sql.database}", {"location": loc, "properties": {}})
-        out[f"tde:{loc}"] = (f"{sid}/databases/{az.sql.database}/transparentDataEncryption/current",
-                             {"properties": {"state": "Enabled"}})
+        out[f"tde:{loc}"] = (
+            f"{sid}/databases/{az.sql.database}/transparentDataEncryption/current",
+            {"properties": {"state": "Enabled"}},
+        )
         for app in az.function_apps:
             name = app if primary else f"{app}-{loc}"
-            out[f"app:{name}"] = (f"{base}/providers/Microsoft.Web/sites/{name}", {
-                "location": loc, "kind": "functionapp,linux",
-                "properties": {"httpsOnly": True, "siteConfig": {"minTlsVersion": "1.2", "ftpsState": "Disabled"}}})
+            out[f"app:{name}"] = (
+                f"{base}/providers/Microsoft.Web/sites/{name}",
+                {
+                    "location": loc,
+                    "kind": "functionapp,linux",
+                    "properties": {"httpsOnly": True, "siteConfig": {"minTlsVersion": "1.2", "ftpsState": "Disabled"}},
+                },
+            )
     return out
 
 
@@ -82,11 +117,9 @@ def put_arm(rt: Any, rid: str, body: dict[str, Any], api: str = "2023-05-01") ->
     ArmResources(rt.azure).put(rid, api, body)
 
 
-
-
 def arm_type(rid: str) -> str:
     """`Microsoft.Sql/servers/databases` for a resource id (as the fake ARM types it)."""
     from multicloud_ctl.local.arm.store import resource_type
 
     segs = [s for s in rid.split("/") if s]
-    return resource_type(segs[segs.index("providers") + 1:])
+    return resource_type(segs[segs.index("providers") + 1 :])

@@ -35,12 +35,20 @@ def test_good_posture_passes_every_check(good_posture: Any, make_runtime: Any, t
 
 def test_s3_public_access_block_off(good_posture: Any, make_runtime: Any) -> None:
     bucket = good_posture.environment.aws.buckets.product_images
-    good_posture.aws.client("s3").put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": True})
+    good_posture.aws.client("s3").put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": True,
+        },
+    )
     result = audit(make_runtime, "aws.s3.public_access_block")
     assert result.status == "fail"
     assert [(f.resource, f.message) for f in result.findings] == [
-        (f"s3://{bucket}", "public access block off: BlockPublicPolicy")]
+        (f"s3://{bucket}", "public access block off: BlockPublicPolicy")
+    ]
 
 
 def test_s3_without_default_encryption(good_posture: Any, make_runtime: Any) -> None:
@@ -65,8 +73,9 @@ def test_waf_detached_from_the_api_stage(good_posture: Any, make_runtime: Any) -
     api = apigw.get_rest_apis()["items"][0]["id"]
     good_posture.aws.client("wafv2").disassociate_web_acl(ResourceArn=stage_arn(good_posture.environment, api))
     result = audit(make_runtime, "aws.waf.attached")
-    assert [(f.resource, f.message) for f in result.findings] == [("apigateway:mcctl-api/prod",
-                                                                   "no WAF web ACL attached")]
+    assert [(f.resource, f.message) for f in result.findings] == [
+        ("apigateway:mcctl-api/prod", "no WAF web ACL attached")
+    ]
 
 
 def test_waf_acl_missing(good_posture: Any, make_runtime: Any) -> None:
@@ -87,16 +96,26 @@ def _pool_id(rt: Any) -> str:
 
 def test_cognito_weak_password_policy(good_posture: Any, make_runtime: Any) -> None:
     idp = good_posture.aws.client("cognito-idp")
-    idp.update_user_pool(UserPoolId=_pool_id(good_posture), Policies={"PasswordPolicy": {
-        "MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": False}})
+    idp.update_user_pool(
+        UserPoolId=_pool_id(good_posture),
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": False,
+            }
+        },
+    )
     result = audit(make_runtime, "aws.cognito.password_policy")
     assert result.status == "fail"
     assert result.findings[0].message == "weak password policy: minimum length 8 < 12; RequireNumbers off"
 
 
 def test_cognito_mfa_off(good_posture: Any, make_runtime: Any) -> None:
-    good_posture.aws.client("cognito-idp").set_user_pool_mfa_config(UserPoolId=_pool_id(good_posture),
-                                                                    MfaConfiguration="OFF")
+    good_posture.aws.client("cognito-idp").set_user_pool_mfa_config(
+        UserPoolId=_pool_id(good_posture), MfaConfiguration="OFF"
+    )
     result = audit(make_runtime, "aws.cognito.mfa")
     assert [f.message for f in result.findings] == ["MFA is OFF"]
 
@@ -120,19 +139,32 @@ def test_api_key_missing_on_azure_and_clouds_disagree(good_posture: Any, make_ru
 @pytest.mark.parametrize(
     ("key", "change", "check_id", "message"),
     [
-        ("storage:eastus", {"minimumTlsVersion": "TLS1_0"}, "azure.storage.encryption_tls",
-         "minimum TLS version is TLS1_0"),
-        ("storage:westus", {"supportsHttpsTrafficOnly": False}, "azure.storage.encryption_tls",
-         "HTTP (not only HTTPS) traffic is allowed"),
-        ("storage:eastus", {"encryption": {"services": {"blob": {"enabled": False}}}}, "azure.storage.encryption_tls",
-         "blob encryption at rest is disabled"),
+        (
+            "storage:eastus",
+            {"minimumTlsVersion": "TLS1_0"},
+            "azure.storage.encryption_tls",
+            "minimum TLS version is TLS1_0",
+        ),
+        (
+            "storage:westus",
+            {"supportsHttpsTrafficOnly": False},
+            "azure.storage.encryption_tls",
+            "HTTP (not only HTTPS) traffic is allowed",
+        ),
+        (
+            "storage:eastus",
+            {"encryption": {"services": {"blob": {"enabled": False}}}},
+            "azure.storage.encryption_tls",
+            "blob encryption at rest is disabled",
+        ),
         ("sql:westus", {"minimalTlsVersion": "1.0"}, "azure.sql.encryption_tls", "minimal TLS version is 1.0"),
         ("tde:eastus", {"state": "Disabled"}, "azure.sql.encryption_tls", "transparent data encryption is disabled"),
         ("app:payment-processor", {"httpsOnly": False}, "azure.functionapp.tls", "HTTP is allowed (httpsOnly is off)"),
     ],
 )
-def test_azure_setting_broken(good_posture: Any, make_runtime: Any, key: str, change: dict[str, Any],
-                              check_id: str, message: str) -> None:
+def test_azure_setting_broken(
+    good_posture: Any, make_runtime: Any, key: str, change: dict[str, Any], check_id: str, message: str
+) -> None:
     rid, body = azure_resources(good_posture.environment)[key]
     put_arm(good_posture, rid, {**body, "properties": {**body["properties"], **change}})
     result = audit(make_runtime, check_id)
@@ -144,11 +176,13 @@ def test_function_app_old_tls(good_posture: Any, make_runtime: Any) -> None:
     put_arm(good_posture, rid, {**body, "properties": {"httpsOnly": True, "siteConfig": {"minTlsVersion": "1.0"}}})
     result = audit(make_runtime, "azure.functionapp.tls")
     assert [(f.resource, f.message) for f in result.findings] == [
-        ("functionapp:analytics-processor-westus", "minimum TLS version is 1.0")]
+        ("functionapp:analytics-processor-westus", "minimum TLS version is 1.0")
+    ]
 
 
-def test_secret_scanner_finds_leaks_in_state_and_playbooks(good_posture: Any, make_runtime: Any,
-                                                           tmp_path: Path) -> None:
+def test_secret_scanner_finds_leaks_in_state_and_playbooks(
+    good_posture: Any, make_runtime: Any, tmp_path: Path
+) -> None:
     playbooks = tmp_path / "playbooks"
     playbooks.mkdir()
     (playbooks / "ok.yaml").write_text("spec:\n  api_token: env:CF_TOKEN\n  key: literal-dev:sandbox-token\n")

@@ -18,8 +18,16 @@ def test_cli_audit_exit_codes_and_json(good_posture: Any, tmp_path: Path, cli: A
     config = tmp_path / "config"
     config.mkdir()
     (config / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
-    args = ("--config-dir", str(config), "--output", "json", "security", "audit", "--playbooks",
-            str(REPO / "playbooks"))
+    args = (
+        "--config-dir",
+        str(config),
+        "--output",
+        "json",
+        "security",
+        "audit",
+        "--playbooks",
+        str(REPO / "playbooks"),
+    )
     clean = cli(*args)
     assert clean.exit_code == 0, clean.stdout + clean.stderr
     assert json.loads(clean.stdout)["summary"]["findings"] == 0
@@ -29,7 +37,8 @@ def test_cli_audit_exit_codes_and_json(good_posture: Any, tmp_path: Path, cli: A
     assert broken.exit_code == 3
     report = json.loads(broken.stdout)
     assert [(f["check"], f["resource"]) for r in report["results"] for f in r["findings"]] == [
-        ("aws.s3.public_access_block", f"s3://{env.aws.buckets.static_assets}")]
+        ("aws.s3.public_access_block", f"s3://{env.aws.buckets.static_assets}")
+    ]
 
     table = cli("--config-dir", str(config), "security", "audit", "--only", "aws.s3")
     assert table.exit_code == 3 and "public access block off" in table.stdout
@@ -38,7 +47,8 @@ def test_cli_audit_exit_codes_and_json(good_posture: Any, tmp_path: Path, cli: A
 def test_unknown_check_is_a_usage_error(good_posture: Any, tmp_path: Path, cli: Any) -> None:
     config = tmp_path / "config"
     config.mkdir()
-    (config / "local.yaml").write_text(yaml.safe_dump(good_posture.environment.model_dump(mode="json",
-                                                                                            exclude_none=True)))
+    (config / "local.yaml").write_text(
+        yaml.safe_dump(good_posture.environment.model_dump(mode="json", exclude_none=True))
+    )
     res = cli("--config-dir", str(config), "security", "audit", "--only", "nope")
     assert res.exit_code == 2 and "no audit check matches nope" in res.stderr

@@ -85,10 +85,21 @@ def test_dry_run_changes_nothing(rot_env: Any, tmp_path: Path, cli: Any) -> None
 
     write_keys(Runtime(environment=rot_env), ["old-key-0123456789abcdef"])
     before = read_state(Runtime(environment=rot_env))
-    res = cli("--config-dir", str(_config_dir(rot_env, tmp_path)), "--output", "json", "secrets", "rotate",
-              "api-key", "--dry-run")
+    res = cli(
+        "--config-dir",
+        str(_config_dir(rot_env, tmp_path)),
+        "--output",
+        "json",
+        "secrets",
+        "rotate",
+        "api-key",
+        "--dry-run",
+    )
     assert res.exit_code == 0, res.stderr
     assert '"dry_run": true' in res.stdout and '"stage"' in res.stdout
     after = read_state(Runtime(environment=rot_env))
     assert (after.aws_keys, after.azure_keys, after.azure_changed) == (
-        before.aws_keys, before.azure_keys, before.azure_changed)
+        before.aws_keys,
+        before.azure_keys,
+        before.azure_changed,
+    )

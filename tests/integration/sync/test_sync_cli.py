@@ -16,9 +16,18 @@ pytestmark = pytest.mark.integration
 def sync(cli: Any, sync_config_dir: Path, playbook: Path) -> Any:
     def run(*args: str) -> Any:
         verb, *rest = args
-        return cli("--config-dir", str(sync_config_dir), "--yes", *([a for a in ("--output", "json")
-                                                                     if "--json" in rest]),
-                   "sync", verb, "--playbook", str(playbook), *[a for a in rest if a != "--json"])
+        return cli(
+            "--config-dir",
+            str(sync_config_dir),
+            "--yes",
+            *([a for a in ("--output", "json") if "--json" in rest]),
+            "sync",
+            verb,
+            "--playbook",
+            str(playbook),
+            *[a for a in rest if a != "--json"],
+        )
+
     return run
 
 
@@ -98,8 +107,7 @@ def test_dynamodb_key_mismatch_is_refused(ddb: Any, sync: Any) -> None:
     assert r.exit_code == 4 and "schema mismatch" in r.stderr
 
 
-def test_item_too_large_goes_to_dead_letter_and_replays(orders: Any, sync: Any, sync_ctx: Any,
-                                                       playbook: Path) -> None:
+def test_item_too_large_goes_to_dead_letter_and_replays(orders: Any, sync: Any, sync_ctx: Any, playbook: Path) -> None:
     put(orders, "ok", status="new")
     assert sync("backfill").exit_code == 0
     put(orders, "big", status="x" * 40)  # the status column holds 16

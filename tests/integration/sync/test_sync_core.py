@@ -66,19 +66,39 @@ def test_the_shipped_playbook_fills_the_standby_tables(ddb: Any, sync_env: Any) 
     from multicloud_ctl.operations.sync.run import run_sync
     from multicloud_ctl.operations.sync.verify import verify_sync
 
-    for name, key in (("Orders", "order_id"), ("Products", "product_id"), ("Inventory", "product_id"),
-                      ("Users", "user_id")):
+    for name, key in (
+        ("Orders", "order_id"),
+        ("Products", "product_id"),
+        ("Inventory", "product_id"),
+        ("Users", "user_id"),
+    ):
         make_table(ddb, name, key)
     ctx = open_context(Runtime(environment=sync_env), Path(__file__).resolve().parents[3] / "playbooks/sync.yaml")
     fn_metadata.create_all(ctx.engine)
-    ddb.put_item(TableName="Products", Item={"product_id": {"S": "p1"}, "name": {"S": "Mug"},
-                                             "category": {"S": "kitchen"}, "price_cents": {"N": "999"}})
+    ddb.put_item(
+        TableName="Products",
+        Item={
+            "product_id": {"S": "p1"},
+            "name": {"S": "Mug"},
+            "category": {"S": "kitchen"},
+            "price_cents": {"N": "999"},
+        },
+    )
     for m in ctx.mappings:
         backfill_table(ctx, m, 2)
-    ddb.put_item(TableName="Orders", Item={
-        "order_id": {"S": "o1"}, "user_id": {"S": "u1"}, "status": {"S": "placed"}, "total_cents": {"N": "1998"},
-        "currency": {"S": "usd"},
-        "lines": {"L": [{"M": {"product_id": {"S": "p1"}, "quantity": {"N": "2"}, "unit_price_cents": {"N": "999"}}}]}})
+    ddb.put_item(
+        TableName="Orders",
+        Item={
+            "order_id": {"S": "o1"},
+            "user_id": {"S": "u1"},
+            "status": {"S": "placed"},
+            "total_cents": {"N": "1998"},
+            "currency": {"S": "usd"},
+            "lines": {
+                "L": [{"M": {"product_id": {"S": "p1"}, "quantity": {"N": "2"}, "unit_price_cents": {"N": "999"}}}]
+            },
+        },
+    )
     ddb.put_item(TableName="Inventory", Item={"product_id": {"S": "p1"}, "available": {"N": "7"}})
     ddb.put_item(TableName="Users", Item={"user_id": {"S": "u1"}, "marketing_opt_in": {"BOOL": True}})
     ddb.delete_item(TableName="Products", Key={"product_id": {"S": "p1"}})

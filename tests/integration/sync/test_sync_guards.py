@@ -22,22 +22,37 @@ def mcctl(config_dir: Path, *args: str) -> list[str]:
 
 
 @pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
-def test_second_run_is_refused_by_the_lock(orders: Any, sync_config_dir: Path, playbook: Path,
-                                            sync_env: Any) -> None:
+def test_second_run_is_refused_by_the_lock(orders: Any, sync_config_dir: Path, playbook: Path, sync_env: Any) -> None:
     put(orders, "a", status="new")
-    assert subprocess.run(mcctl(sync_config_dir, "sync", "backfill", "--playbook", str(playbook)),
-                          cwd=REPO, capture_output=True, timeout=120).returncode == 0
-    first = subprocess.Popen(mcctl(sync_config_dir, "sync", "run", "--follow", "--max-seconds", "30",
-                                   "--playbook", str(playbook)), cwd=REPO, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, start_new_session=True)
+    assert (
+        subprocess.run(
+            mcctl(sync_config_dir, "sync", "backfill", "--playbook", str(playbook)),
+            cwd=REPO,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
+    first = subprocess.Popen(
+        mcctl(sync_config_dir, "sync", "run", "--follow", "--max-seconds", "30", "--playbook", str(playbook)),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         info = sync_env.env_state_dir / "locks" / "sync.json"
         deadline = time.monotonic() + 60
         while not info.exists() and time.monotonic() < deadline and first.poll() is None:
             time.sleep(0.1)
         assert info.exists(), "the first run never took the lock"
-        second = subprocess.run(mcctl(sync_config_dir, "sync", "run", "--playbook", str(playbook)),
-                                cwd=REPO, capture_output=True, text=True, timeout=120)
+        second = subprocess.run(
+            mcctl(sync_config_dir, "sync", "run", "--playbook", str(playbook)),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert second.returncode == 4, second.stderr
         assert "holds the local lock" in second.stderr
     finally:
@@ -63,8 +78,7 @@ def test_retention_guard_refuses_an_old_checkpoint(orders: Any, sync_env: Any, p
     # within the retention it runs, and confirms the position (checked_at moves on)
     soon = open_context(Runtime(environment=sync_env, clock=lambda: utc_now() + timedelta(hours=23)), playbook)
     run_sync(soon)
-    run_sync(open_context(Runtime(environment=sync_env,
-                                  clock=lambda: utc_now() + timedelta(hours=46)), playbook))
+    run_sync(open_context(Runtime(environment=sync_env, clock=lambda: utc_now() + timedelta(hours=46)), playbook))
     assert sql_rows(ctx)["a"]["status"] == "new"
 
 
@@ -91,16 +105,29 @@ def test_a_recreated_stream_is_refused(orders: Any, sync_env: Any, playbook: Pat
 
 
 @pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
-def test_sigterm_stops_a_following_run_cleanly(orders: Any, sync_config_dir: Path, playbook: Path,
-                                               sync_env: Any) -> None:
+def test_sigterm_stops_a_following_run_cleanly(
+    orders: Any, sync_config_dir: Path, playbook: Path, sync_env: Any
+) -> None:
     import json
 
     put(orders, "a", status="new")
-    assert subprocess.run(mcctl(sync_config_dir, "sync", "backfill", "--playbook", str(playbook)),
-                          cwd=REPO, capture_output=True, timeout=120).returncode == 0
-    proc = subprocess.Popen(mcctl(sync_config_dir, "--output", "json", "sync", "run", "--follow",
-                                  "--playbook", str(playbook)), cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert (
+        subprocess.run(
+            mcctl(sync_config_dir, "sync", "backfill", "--playbook", str(playbook)),
+            cwd=REPO,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
+    proc = subprocess.Popen(
+        mcctl(sync_config_dir, "--output", "json", "sync", "run", "--follow", "--playbook", str(playbook)),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     info = sync_env.env_state_dir / "locks" / "sync.json"
     deadline = time.monotonic() + 60
     while not info.exists() and time.monotonic() < deadline and proc.poll() is None:

@@ -27,18 +27,25 @@ def random_op(ddb: Any, rng: random.Random, n: int) -> None:
     key = {"order_id": {"S": rng.choice(KEYS)}}
     roll = rng.random()
     if roll < 0.45:
-        item = {**key, "status": {"S": rng.choice(["new", "paid", "shipped"])}, "n": {"N": str(n)},
-                "total": {"N": f"{rng.randint(0, 10**6)}.{rng.randint(0, 99):02d}"}}
+        item = {
+            **key,
+            "status": {"S": rng.choice(["new", "paid", "shipped"])},
+            "n": {"N": str(n)},
+            "total": {"N": f"{rng.randint(0, 10**6)}.{rng.randint(0, 99):02d}"},
+        }
         if rng.random() < 0.5:
             item["tags"] = {"SS": rng.sample(["a", "b", "c", "d"], rng.randint(1, 3))}
         if rng.random() < 0.3:
             item["raw"] = {"B": rng.randbytes(rng.randint(1, 8))}
         ddb.put_item(TableName="Orders", Item=item)
     elif roll < 0.75:
-        ddb.update_item(TableName="Orders", Key=key, UpdateExpression="SET #n = :n, #m = :m",
-                        ExpressionAttributeNames={"#n": "n", "#m": "meta"},
-                        ExpressionAttributeValues={
-                            ":n": {"N": str(n)}, ":m": {"M": {"l": {"L": [{"N": str(n)}, {"BOOL": True}]}}}})
+        ddb.update_item(
+            TableName="Orders",
+            Key=key,
+            UpdateExpression="SET #n = :n, #m = :m",
+            ExpressionAttributeNames={"#n": "n", "#m": "meta"},
+            ExpressionAttributeValues={":n": {"N": str(n)}, ":m": {"M": {"l": {"L": [{"N": str(n)}, {"BOOL": True}]}}}},
+        )
     else:
         ddb.delete_item(TableName="Orders", Key=key)
 
@@ -46,8 +53,9 @@ def random_op(ddb: Any, rng: random.Random, n: int) -> None:
 def stream_records(streams: Any, arn: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")[
+            "ShardIterator"
+        ]
         while it:
             page = streams.get_records(ShardIterator=it, Limit=1000)
             out += page["Records"]
@@ -102,8 +110,9 @@ def assert_sql_is_stream_prefix(ctx: Any, records: list[dict[str, Any]]) -> int:
     return applied
 
 
-def test_sigkill_anywhere_loses_and_duplicates_nothing(orders: Any, aws: str, sync_config_dir: Path,
-                                                        playbook: Path, sync_ctx: Any) -> None:
+def test_sigkill_anywhere_loses_and_duplicates_nothing(
+    orders: Any, aws: str, sync_config_dir: Path, playbook: Path, sync_ctx: Any
+) -> None:
     import boto3
 
     from multicloud_ctl.functions.cdc.typemap import canonical_document
@@ -127,11 +136,25 @@ def test_sigkill_anywhere_loses_and_duplicates_nothing(orders: Any, aws: str, sy
 
         t = threading.Thread(target=writer, args=(ops, rng.randint(1, 10**6)))
         t.start()
-        cmd = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(sync_config_dir), "sync", "run",
-               "--follow", "--max-seconds", "30", "--batch-size", str(rng.randint(1, 4)),
-               "--playbook", str(playbook)]
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "multicloud_ctl",
+            "--config-dir",
+            str(sync_config_dir),
+            "sync",
+            "run",
+            "--follow",
+            "--max-seconds",
+            "30",
+            "--batch-size",
+            str(rng.randint(1, 4)),
+            "--playbook",
+            str(playbook),
+        ]
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
         wait_for_progress(sync_ctx, proc)  # kill while it applies, not while python starts up
         time.sleep(rng.uniform(0.0, 0.4))
         if proc.poll() is None:
@@ -143,9 +166,23 @@ def test_sigkill_anywhere_loses_and_duplicates_nothing(orders: Any, aws: str, sy
         applied.append(assert_sql_is_stream_prefix(sync_ctx, stream_records(streams, arn)))
     assert kills >= ROUNDS - 1
     print("records applied after each round:", applied)
-    final = subprocess.run([sys.executable, "-m", "multicloud_ctl", "--config-dir", str(sync_config_dir),
-                            "sync", "run", "--playbook", str(playbook)], cwd=REPO, capture_output=True,
-                           text=True, timeout=120)
+    final = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "multicloud_ctl",
+            "--config-dir",
+            str(sync_config_dir),
+            "sync",
+            "run",
+            "--playbook",
+            str(playbook),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert final.returncode == 0, final.stderr
 
     records = stream_records(streams, arn)

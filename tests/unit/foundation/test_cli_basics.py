@@ -59,7 +59,7 @@ def test_fast_path_help_is_exactly_what_typer_renders() -> None:
     from multicloud_ctl.cli.entry import render_help
     from multicloud_ctl.cli.help_text import HELP
 
-    assert HELP == render_help(), "run `python -m multicloud_ctl.cli.entry --write-help`"
+    assert render_help() == HELP, "run `python -m multicloud_ctl.cli.entry --write-help`"
 
 
 def test_every_verb_module_exposes_a_typer_app() -> None:

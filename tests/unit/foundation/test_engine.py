@@ -121,7 +121,7 @@ def test_interrupt_still_rolls_back_and_reraises(runtime: Runtime, world: Any) -
 
 
 def test_display_executor_runs_nothing(runtime: Runtime, world: Any) -> None:
-    reg, calls = world
+    _reg, calls = world
     plan = Plan("test", steps=(step("a"), step("b", action="fail")))
     journal = runtime.journal("test")
     result = DisplayExecutor(runtime, journal).run(plan)

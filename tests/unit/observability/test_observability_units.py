@@ -24,14 +24,29 @@ def test_json_formatter_carries_context_and_extras() -> None:
     with bind(service="payment-processor", order_id="o1"):
         line = json.loads(fmt.format(record))
     assert {k: line[k] for k in ("level", "service", "cloud", "region", "order_id", "message", "queue")} == {
-        "level": "WARNING", "service": "payment-processor", "cloud": "azure", "region": "eastus",
-        "order_id": "o1", "message": "paid o1", "queue": "orders"}
+        "level": "WARNING",
+        "service": "payment-processor",
+        "cloud": "azure",
+        "region": "eastus",
+        "order_id": "o1",
+        "message": "paid o1",
+        "queue": "orders",
+    }
     assert line["timestamp"].endswith("+00:00") and line["trace_id"] == ""
 
 
 def _span(sid: str, parent: str | None, start: str, cloud: str = "aws") -> dict[str, object]:
-    return {"trace_id": "a" * 32, "span_id": sid, "parent_span_id": parent, "name": sid, "start": start,
-            "end": start, "cloud": cloud, "service": "s", "status": "OK"}
+    return {
+        "trace_id": "a" * 32,
+        "span_id": sid,
+        "parent_span_id": parent,
+        "name": sid,
+        "start": start,
+        "end": start,
+        "cloud": cloud,
+        "service": "s",
+        "status": "OK",
+    }
 
 
 def test_span_tree_parent_first_and_orphans_as_roots() -> None:
@@ -51,11 +66,19 @@ def test_kql_subset() -> None:
     now = datetime(2026, 1, 1, 12, tzinfo=UTC)
     old = (now - timedelta(hours=2)).isoformat()
     new = (now - timedelta(minutes=5)).isoformat()
-    table = {"T_CL": [{"TimeGenerated": new, "service": "a", "message": "Paid Order"},
-                      {"TimeGenerated": old, "service": "a", "message": "paid"},
-                      {"TimeGenerated": new, "service": "b", "message": "x"}]}
-    got = run_kql('T_CL | where TimeGenerated > ago(3600s) | where service == "a" | where message has "paid"'
-                  " | order by TimeGenerated asc | take 5", table, now)
+    table = {
+        "T_CL": [
+            {"TimeGenerated": new, "service": "a", "message": "Paid Order"},
+            {"TimeGenerated": old, "service": "a", "message": "paid"},
+            {"TimeGenerated": new, "service": "b", "message": "x"},
+        ]
+    }
+    got = run_kql(
+        'T_CL | where TimeGenerated > ago(3600s) | where service == "a" | where message has "paid"'
+        " | order by TimeGenerated asc | take 5",
+        table,
+        now,
+    )
     assert [r["message"] for r in got] == ["Paid Order"]
     with pytest.raises(ValueError):
         run_kql("T_CL | summarize count()", table, now)
@@ -63,11 +86,17 @@ def test_kql_subset() -> None:
 
 def test_filter_kql_and_local_matching() -> None:
     flt = LogFilter(since="15m", service="order-service", trace_id="t", grep='say "hi"')
-    assert flt.kql("T_CL") == ('T_CL | where TimeGenerated > ago(900s) | where service == "order-service" | '
-                               'where trace_id == "t" | where message has "say \\"hi\\"" | order by TimeGenerated asc')
+    assert flt.kql("T_CL") == (
+        'T_CL | where TimeGenerated > ago(900s) | where service == "order-service" | '
+        'where trace_id == "t" | where message has "say \\"hi\\"" | order by TimeGenerated asc'
+    )
     now = datetime(2026, 1, 1, 12, tzinfo=UTC)
-    row = {"timestamp": (now - timedelta(minutes=1)).isoformat(), "service": "order-service", "trace_id": "t",
-           "message": 'they SAY "hi"'}
+    row = {
+        "timestamp": (now - timedelta(minutes=1)).isoformat(),
+        "service": "order-service",
+        "trace_id": "t",
+        "message": 'they SAY "hi"',
+    }
     assert flt.matches(row, now)
     assert not flt.matches({**row, "service": "x"}, now)
     assert not flt.matches({**row, "timestamp": (now - timedelta(hours=1)).isoformat()}, now)
@@ -91,8 +120,12 @@ def test_trace_context_rides_on_service_bus_and_sqs_messages() -> None:
     parent = "00-" + "a" * 32 + "-" + "b" * 16 + "-01"
     sent = to_message({"type": "OrderPlaced"}, "e1", {"traceparent": parent})
     assert sent.application_properties == {"traceparent": parent}
-    received = SimpleNamespace(body=[b'{"type": "OrderPlaced"}'], message_id="e1", delivery_count=1,
-                               application_properties={b"traceparent": parent.encode()})
+    received = SimpleNamespace(
+        body=[b'{"type": "OrderPlaced"}'],
+        message_id="e1",
+        delivery_count=1,
+        application_properties={b"traceparent": parent.encode()},
+    )
     assert from_message("orders", received).properties == {"traceparent": parent}
     attrs = sqs_attributes({"traceparent": parent})
     assert carrier_from_sqs(attrs) == {"traceparent": parent}

@@ -57,8 +57,10 @@ def test_entropy() -> None:
     assert entropy("abcd") == 2.0
 
 
-@pytest.mark.parametrize(("value", "ok"), [("TLS1_2", True), ("1.2", True), ("1.3", True), ("TLS1_0", False),
-                                           ("1.1", False), (None, False), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("TLS1_2", True), ("1.2", True), ("1.3", True), ("TLS1_0", False), ("1.1", False), (None, False), ("", False)],
+)
 def test_tls_versions(value: object, ok: bool) -> None:
     assert tls_at_least_12(value) is ok
 

@@ -14,9 +14,12 @@ from multicloud_ctl.functions.cdc.engine import create_sql_engine
 from multicloud_ctl.functions.cdc.schema import KeyColumn, ProjectedColumn, TableMapping, build_metadata
 from multicloud_ctl.functions.cdc.sinks import merge_statement, upsert_statement
 
-MAPPING = TableMapping("Orders", "orders", (KeyColumn("order_id", "order_id", "S", 64),),
-                       (ProjectedColumn("status", "status", "string", 16),
-                        ProjectedColumn("total", "total", "number")))
+MAPPING = TableMapping(
+    "Orders",
+    "orders",
+    (KeyColumn("order_id", "order_id", "S", 64),),
+    (ProjectedColumn("status", "status", "string", 16), ProjectedColumn("total", "total", "number")),
+)
 
 
 def test_sql_server_merge_compiles_with_the_seq_guard() -> None:
@@ -45,15 +48,17 @@ def test_on_conflict_compiles_with_the_seq_guard(dialect: Any) -> None:
 
 
 def rec(event: str, seq: int, status: str | None = None) -> dict[str, Any]:
-    d: dict[str, Any] = {"Keys": {"order_id": {"S": "o1"}}, "SequenceNumber": str(seq),
-                         "ApproximateCreationDateTime": 1_764_000_000 + seq}
+    d: dict[str, Any] = {
+        "Keys": {"order_id": {"S": "o1"}},
+        "SequenceNumber": str(seq),
+        "ApproximateCreationDateTime": 1_764_000_000 + seq,
+    }
     if status is not None:
         d["NewImage"] = {"order_id": {"S": "o1"}, "status": {"S": status}, "total": {"N": str(seq)}}
     return {"eventName": event, "dynamodb": d}
 
 
-HISTORY = [rec("INSERT", 101, "new"), rec("MODIFY", 102, "paid"), rec("REMOVE", 103),
-           rec("INSERT", 104, "again")]
+HISTORY = [rec("INSERT", 101, "new"), rec("MODIFY", 102, "paid"), rec("REMOVE", 103), rec("INSERT", 104, "again")]
 
 
 def fresh() -> tuple[Any, Any]:

@@ -18,8 +18,15 @@ def test_the_shipped_playbook_loads_and_gives_metadata() -> None:
     from multicloud_ctl.operations.sync import sync_metadata
 
     md = sync_metadata(playbook=REPO / "playbooks" / "sync.yaml")
-    assert {"orders", "products", "inventory", "users", "sync_checkpoints", "sync_dead_letters",
-            "sync_tombstones"} <= set(md.tables)
+    assert {
+        "orders",
+        "products",
+        "inventory",
+        "users",
+        "sync_checkpoints",
+        "sync_dead_letters",
+        "sync_tombstones",
+    } <= set(md.tables)
     assert [c.name for c in md.tables["orders"].primary_key.columns] == ["order_id"]
 
 
@@ -37,8 +44,10 @@ def test_the_standby_tables_are_valid_sync_targets(tmp_path: Path) -> None:
 
     engine = create_sql_engine(f"sqlite:///{tmp_path / 'sql.db'}")
     fn_metadata.create_all(engine)
-    ctx = SyncContext(runtime=Runtime(environment=None),  # type: ignore[arg-type]
-                      spec=load_spec(REPO / "playbooks" / "sync.yaml"))
+    ctx = SyncContext(
+        runtime=Runtime(environment=None),  # type: ignore[arg-type]
+        spec=load_spec(REPO / "playbooks" / "sync.yaml"),
+    )
     ctx.__dict__["engine"] = engine
     assert set(create_tables(ctx, ctx.mappings)) == {"sync_checkpoints", "sync_dead_letters", "sync_tombstones"}
     check_tables(ctx, ctx.mappings)
@@ -53,8 +62,10 @@ def test_spec_refuses_reserved_and_duplicate_columns(tmp_path: Path) -> None:
     from multicloud_ctl.config.playbook import load_playbook
 
     path = tmp_path / "s.yaml"
-    path.write_text("apiVersion: mcctl/v1\nkind: Sync\nmetadata: {name: s}\nspec:\n  tables:\n"
-                    "    - source: Orders\n      keys: [{attribute: id}]\n      columns: [{attribute: _seq}]\n")
+    path.write_text(
+        "apiVersion: mcctl/v1\nkind: Sync\nmetadata: {name: s}\nspec:\n  tables:\n"
+        "    - source: Orders\n      keys: [{attribute: id}]\n      columns: [{attribute: _seq}]\n"
+    )
     expected = r"s.yaml:6 spec.tables\[0\]: column names reserved for the sync bookkeeping: _seq"
     with pytest.raises(ConfigError, match=expected):
         load_playbook(path, "Sync")
@@ -81,12 +92,21 @@ def test_parents_before_children() -> None:
 
 
 def lambda_record(event: str, seq: int, oid: str, status: str | None = None) -> dict[str, Any]:
-    d: dict[str, Any] = {"Keys": {"order_id": {"S": oid}}, "SequenceNumber": str(seq), "SizeBytes": 50,
-                         "ApproximateCreationDateTime": 1764000000.0 + seq, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    d: dict[str, Any] = {
+        "Keys": {"order_id": {"S": oid}},
+        "SequenceNumber": str(seq),
+        "SizeBytes": 50,
+        "ApproximateCreationDateTime": 1764000000.0 + seq,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
     if status is not None:
         d["NewImage"] = {"order_id": {"S": oid}, "status": {"S": status}, "raw": {"B": "AAE="}}
-    return {"eventName": event, "eventSource": "aws:dynamodb", "dynamodb": d,
-            "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/2026-11-25T00:00:00.000"}
+    return {
+        "eventName": event,
+        "eventSource": "aws:dynamodb",
+        "dynamodb": d,
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/2026-11-25T00:00:00.000",
+    }
 
 
 def test_lambda_handler_is_idempotent_and_order_safe(tmp_path: Path) -> None:
@@ -95,20 +115,34 @@ def test_lambda_handler_is_idempotent_and_order_safe(tmp_path: Path) -> None:
     from multicloud_ctl.operations.sync import cdc_lambda_environment
     from multicloud_ctl.operations.sync.context import load_spec
 
-    mapping = TableMapping("Orders", "orders", (KeyColumn("order_id", "order_id"),),
-                           (ProjectedColumn("status", "status", "string", 8),))
-    env = {"MCCTL_FN_SQL_URL": f"sqlite:///{tmp_path / 'sql.db'}",
-           "MCCTL_FN_CDC_TABLES": json.dumps([mapping.to_json()])}
-    env.update({k: v for k, v in cdc_lambda_environment(load_spec(REPO / "playbooks" / "sync.yaml"),
-                                                         "env:UNUSED").items() if k not in env})
+    mapping = TableMapping(
+        "Orders", "orders", (KeyColumn("order_id", "order_id"),), (ProjectedColumn("status", "status", "string", 8),)
+    )
+    env = {
+        "MCCTL_FN_SQL_URL": f"sqlite:///{tmp_path / 'sql.db'}",
+        "MCCTL_FN_CDC_TABLES": json.dumps([mapping.to_json()]),
+    }
+    env.update(
+        {
+            k: v
+            for k, v in cdc_lambda_environment(load_spec(REPO / "playbooks" / "sync.yaml"), "env:UNUSED").items()
+            if k not in env
+        }
+    )
     newer = {"Records": [lambda_record("MODIFY", 11, "a", "paid"), lambda_record("REMOVE", 12, "b")]}
-    older = {"Records": [lambda_record("INSERT", 10, "a", "new"), lambda_record("INSERT", 9, "b", "new"),
-                         lambda_record("INSERT", 13, "c", "way-too-long")]}
+    older = {
+        "Records": [
+            lambda_record("INSERT", 10, "a", "new"),
+            lambda_record("INSERT", 9, "b", "new"),
+            lambda_record("INSERT", 13, "c", "way-too-long"),
+        ]
+    }
     assert handle(newer, env) == {"Orders": {"received": 2, "written": 2, "dead_letters": 0}}
     assert handle(older, env)["Orders"]["dead_letters"] == 1  # late and out of order
     handle(newer, env)  # redelivered
-    engine, tables, _ = _setup(env["MCCTL_FN_SQL_URL"], env["MCCTL_FN_CDC_TABLES"], "sync_checkpoints",
-                               "sync_dead_letters", "sync_tombstones")
+    engine, tables, _ = _setup(
+        env["MCCTL_FN_SQL_URL"], env["MCCTL_FN_CDC_TABLES"], "sync_checkpoints", "sync_dead_letters", "sync_tombstones"
+    )
     with engine.connect() as conn:
         rows = {r["order_id"]: r for r in conn.execute(select(tables.table_for("Orders"))).mappings()}
         letters = conn.execute(select(tables.dead_letters)).mappings().all()

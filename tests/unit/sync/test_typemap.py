@@ -32,7 +32,7 @@ ITEM = {
 def _sets_sorted(item: dict) -> dict:
     out = {}
     for k, v in item.items():
-        (tag, inner), = v.items()
+        ((tag, inner),) = v.items()
         if tag in ("SS", "NS", "BS"):
             inner = sorted(inner)
         elif tag == "M":
@@ -86,8 +86,18 @@ def test_sequence_numbers_sort_as_numbers() -> None:
 def test_plain_json_is_untyped_with_exact_numbers() -> None:
     import json
 
-    lines = {"L": [{"M": {"product_id": {"S": "p1"}, "quantity": {"N": "2"},
-                          "price": {"N": "12345678901234567890.123456789"}}}, {"NULL": True}]}
+    lines = {
+        "L": [
+            {
+                "M": {
+                    "product_id": {"S": "p1"},
+                    "quantity": {"N": "2"},
+                    "price": {"N": "12345678901234567890.123456789"},
+                }
+            },
+            {"NULL": True},
+        ]
+    }
     text = projected_value(lines, "plain_json")
     assert text == '[{"price": 12345678901234567890.123456789, "product_id": "p1", "quantity": 2}, null]'
     assert json.loads(text, parse_float=Decimal)[0]["price"] == Decimal("12345678901234567890.123456789")

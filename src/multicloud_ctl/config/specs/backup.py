@@ -82,9 +82,7 @@ class BackupSpec(Spec):
     retention: Retention = Retention()
     transfer: Literal["auto", "server", "stream"] = "auto"
     parallelism: int = Field(default=8, ge=1, le=64)
-    block_size: int = Field(
-        default=8 * 1024**2, description="bytes per block; smaller objects go in one request"
-    )
+    block_size: int = Field(default=8 * 1024**2, description="bytes per block; smaller objects go in one request")
     bwlimit: int | None = Field(default=None, description="bytes/s cap on streamed bytes (e.g. 50MiB)")
     scan_segments: int = Field(default=4, ge=1, le=64, description="DynamoDB parallel scan segments")
     presign_seconds: int = Field(default=3600, ge=60, le=7 * 86400)

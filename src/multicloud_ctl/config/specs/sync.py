@@ -1,18 +1,18 @@
 """Spec of the Sync playbook kind: which DynamoDB tables stream into which SQL tables, and how.
 
-    spec:
-      tables:
-        - source: Orders            # DynamoDB table (its stream must include new images)
-          target: orders            # SQL table (default: source in lower case)
-          keys: [{attribute: order_id, type: S, length: 64}]
-          columns:                  # projected columns, besides the full typed JSON document
-            - {attribute: status, length: 32}
-            - {attribute: total_cents, type: number}
-          delete_mode: remove       # remove (row deleted, tombstone kept) | mark (row kept, _deleted set)
-      batch_size: 500               # GetRecords limit and rows per SQL transaction
-      segments: 4                   # parallel Scan segments in backfill
-      retention_hours: 24           # checkpoints older than this are refused: backfill again
-      dead_letter: {table: sync_dead_letters, max_attempts: 5}
+spec:
+  tables:
+    - source: Orders            # DynamoDB table (its stream must include new images)
+      target: orders            # SQL table (default: source in lower case)
+      keys: [{attribute: order_id, type: S, length: 64}]
+      columns:                  # projected columns, besides the full typed JSON document
+        - {attribute: status, length: 32}
+        - {attribute: total_cents, type: number}
+      delete_mode: remove       # remove (row deleted, tombstone kept) | mark (row kept, _deleted set)
+  batch_size: 500               # GetRecords limit and rows per SQL transaction
+  segments: 4                   # parallel Scan segments in backfill
+  retention_hours: 24           # checkpoints older than this are refused: backfill again
+  dead_letter: {table: sync_dead_letters, max_attempts: 5}
 """
 
 from __future__ import annotations
@@ -78,8 +78,11 @@ class SyncSpec(Spec):
     retention_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
     checkpoint_table: str = Field(default="sync_checkpoints", pattern=IDENT)
-    tombstone_table: str = Field(default="sync_tombstones", pattern=IDENT,
-                                 description="keys deleted in `remove` mode, with the sequence number of the delete")
+    tombstone_table: str = Field(
+        default="sync_tombstones",
+        pattern=IDENT,
+        description="keys deleted in `remove` mode, with the sequence number of the delete",
+    )
     dead_letter: DeadLetter = DeadLetter()
 
     @field_validator("tables")

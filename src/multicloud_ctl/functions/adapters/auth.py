@@ -199,8 +199,9 @@ class RefreshingApiKeys(ApiKeys):
             try:
                 self._keys = [k.encode() for k in self._load() if k]
             except Exception as exc:  # keep the keys we have
-                log.warning("service API key refresh failed (%s); keeping %d key(s)", type(exc).__name__,
-                            len(self._keys))
+                log.warning(
+                    "service API key refresh failed (%s); keeping %d key(s)", type(exc).__name__, len(self._keys)
+                )
 
     @property
     def outbound(self) -> str:

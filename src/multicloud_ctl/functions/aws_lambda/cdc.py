@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
-def _setup(url: str, tables_json: str, checkpoints: str, dead_letters: str,
-           tombstones: str = DEFAULT_TOMBSTONES) -> tuple[Any, SyncTables, dict[str, TableMapping]]:
+def _setup(
+    url: str, tables_json: str, checkpoints: str, dead_letters: str, tombstones: str = DEFAULT_TOMBSTONES
+) -> tuple[Any, SyncTables, dict[str, TableMapping]]:
     """Engine, tables and mappings, built once per container (cold start) and per configuration."""
     from multicloud_ctl.functions.adapters.secrets import resolve
     from multicloud_ctl.functions.cdc.engine import create_sql_engine
@@ -56,11 +57,13 @@ def table_of(arn: str) -> str:
 
 def handle(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
     """Apply one stream event batch; returns counts per table."""
-    engine, tables, mappings = _setup(env.get("MCCTL_FN_SQL_URL", "sqlite:///mcctl-functions.db"),
-                                      env.get("MCCTL_FN_CDC_TABLES", "[]"),
-                                      env.get("MCCTL_FN_CDC_CHECKPOINTS", DEFAULT_CHECKPOINTS),
-                                      env.get("MCCTL_FN_CDC_DEAD_LETTERS", DEFAULT_DEAD_LETTERS),
-                                      env.get("MCCTL_FN_CDC_TOMBSTONES", DEFAULT_TOMBSTONES))
+    engine, tables, mappings = _setup(
+        env.get("MCCTL_FN_SQL_URL", "sqlite:///mcctl-functions.db"),
+        env.get("MCCTL_FN_CDC_TABLES", "[]"),
+        env.get("MCCTL_FN_CDC_CHECKPOINTS", DEFAULT_CHECKPOINTS),
+        env.get("MCCTL_FN_CDC_DEAD_LETTERS", DEFAULT_DEAD_LETTERS),
+        env.get("MCCTL_FN_CDC_TOMBSTONES", DEFAULT_TOMBSTONES),
+    )
     by_table: dict[str, list[Any]] = {}
     for raw in event.get("Records", []):
         by_table.setdefault(table_of(str(raw.get("eventSourceARN", ""))), []).append(raw)

@@ -22,5 +22,14 @@ from multicloud_ctl.functions.cdc.schema import (
     build_metadata,
 )
 
-__all__ = ["ApplyResult", "KeyColumn", "ProjectedColumn", "StreamRecord", "SyncTables", "TableMapping",
-           "apply_records", "build_metadata", "normalize_record"]
+__all__ = [
+    "ApplyResult",
+    "KeyColumn",
+    "ProjectedColumn",
+    "StreamRecord",
+    "SyncTables",
+    "TableMapping",
+    "apply_records",
+    "build_metadata",
+    "normalize_record",
+]

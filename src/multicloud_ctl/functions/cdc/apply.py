@@ -62,9 +62,15 @@ def normalize_record(raw: dict[str, Any]) -> StreamRecord:
         created = datetime.fromtimestamp(float(created), tz=UTC)
     elif isinstance(created, datetime):
         created = created.astimezone(UTC)
-    return StreamRecord(event=str(raw.get("eventName", "")), keys=ddb.get("Keys") or {},
-                        new_image=ddb.get("NewImage"), old_image=ddb.get("OldImage"),
-                        seq=pad_seq(str(ddb.get("SequenceNumber", ""))), created=created, raw=raw)
+    return StreamRecord(
+        event=str(raw.get("eventName", "")),
+        keys=ddb.get("Keys") or {},
+        new_image=ddb.get("NewImage"),
+        old_image=ddb.get("OldImage"),
+        seq=pad_seq(str(ddb.get("SequenceNumber", ""))),
+        created=created,
+        raw=raw,
+    )
 
 
 @dataclass
@@ -104,8 +110,15 @@ def row_for(mapping: TableMapping, rec: StreamRecord) -> dict[str, Any]:
         _check_length(f"attribute {p.attribute}", value, p.length, f"{mapping.target}.{p.column}")
         row[p.column] = value
     doc = canonical_document(image) if image is not None else None
-    row.update({DOC: doc, HASH: content_hash(doc) if doc is not None else None, SEQ: rec.seq,
-                DELETED: deleted, SOURCE_TIME: rec.created})
+    row.update(
+        {
+            DOC: doc,
+            HASH: content_hash(doc) if doc is not None else None,
+            SEQ: rec.seq,
+            DELETED: deleted,
+            SOURCE_TIME: rec.created,
+        }
+    )
     return row
 
 
@@ -124,9 +137,16 @@ def _db_reason(exc: Exception) -> str:
     return f"database refused the row: {str(orig).splitlines()[0][:300]}"
 
 
-def apply_records(conn: Connection, tables: SyncTables, mapping: TableMapping, records: list[StreamRecord],
-                  *, shard_id: str | None = None, now: datetime | None = None,
-                  record_dead: bool = True) -> ApplyResult:
+def apply_records(
+    conn: Connection,
+    tables: SyncTables,
+    mapping: TableMapping,
+    records: list[StreamRecord],
+    *,
+    shard_id: str | None = None,
+    now: datetime | None = None,
+    record_dead: bool = True,
+) -> ApplyResult:
     """Apply `records` (one shard's order) to the mapping's table inside the caller's transaction.
 
     Refused records go to the dead-letter table (unless `record_dead` is false: replay updates its own).
@@ -201,10 +221,29 @@ def record_from_text(text: str) -> StreamRecord:
     return normalize_record(_unjsonable(json.loads(text)))
 
 
-def write_dead_letters(conn: Connection, tables: SyncTables, source: str, shard_id: str | None,
-                       dead: list[tuple[StreamRecord, str]], now: datetime) -> None:
+def write_dead_letters(
+    conn: Connection,
+    tables: SyncTables,
+    source: str,
+    shard_id: str | None,
+    dead: list[tuple[StreamRecord, str]],
+    now: datetime,
+) -> None:
     assert tables.dead_letters is not None
-    conn.execute(insert(tables.dead_letters), [
-        {"source_table": source, "shard_id": shard_id, "sequence": rec.seq, "keys": rec.key_id,
-         "record": record_to_text(rec), "reason": reason, "attempts": 1, "created_at": now, "resolved_at": None}
-        for rec, reason in dead])
+    conn.execute(
+        insert(tables.dead_letters),
+        [
+            {
+                "source_table": source,
+                "shard_id": shard_id,
+                "sequence": rec.seq,
+                "keys": rec.key_id,
+                "record": record_to_text(rec),
+                "reason": reason,
+                "attempts": 1,
+                "created_at": now,
+                "resolved_at": None,
+            }
+            for rec, reason in dead
+        ],
+    )

@@ -113,14 +113,23 @@ class TableMapping:
         return [k.column for k in self.keys]
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "target": self.target, "delete_mode": self.delete_mode,
-                "keys": [k.__dict__ for k in self.keys], "projected": [p.__dict__ for p in self.projected]}
+        return {
+            "source": self.source,
+            "target": self.target,
+            "delete_mode": self.delete_mode,
+            "keys": [k.__dict__ for k in self.keys],
+            "projected": [p.__dict__ for p in self.projected],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TableMapping:
-        return cls(source=data["source"], target=data["target"], delete_mode=data.get("delete_mode", "remove"),
-                   keys=tuple(KeyColumn(**k) for k in data["keys"]),
-                   projected=tuple(ProjectedColumn(**p) for p in data.get("projected", ())))
+        return cls(
+            source=data["source"],
+            target=data["target"],
+            delete_mode=data.get("delete_mode", "remove"),
+            keys=tuple(KeyColumn(**k) for k in data["keys"]),
+            projected=tuple(ProjectedColumn(**p) for p in data.get("projected", ())),
+        )
 
 
 def mappings_from_json(text: str) -> list[TableMapping]:
@@ -153,20 +162,27 @@ def bookkeeping_columns() -> list[Column[Any]]:
     ]
 
 
-def build_metadata(mappings: list[TableMapping], *, checkpoints: str = DEFAULT_CHECKPOINTS,
-                   dead_letters: str = DEFAULT_DEAD_LETTERS, tombstones: str = DEFAULT_TOMBSTONES,
-                   metadata: MetaData | None = None) -> SyncTables:
+def build_metadata(
+    mappings: list[TableMapping],
+    *,
+    checkpoints: str = DEFAULT_CHECKPOINTS,
+    dead_letters: str = DEFAULT_DEAD_LETTERS,
+    tombstones: str = DEFAULT_TOMBSTONES,
+    metadata: MetaData | None = None,
+) -> SyncTables:
     """Declare every sync table in one `MetaData` (create with `metadata.create_all(engine)`)."""
     md = metadata if metadata is not None else MetaData()
     out = SyncTables(metadata=md)
     for m in mappings:
-        cols: list[Column[Any]] = [Column(k.column, k.sql_type(), primary_key=True, autoincrement=False)
-                                   for k in m.keys]
+        cols: list[Column[Any]] = [
+            Column(k.column, k.sql_type(), primary_key=True, autoincrement=False) for k in m.keys
+        ]
         cols += [Column(p.column, p.sql_type(), nullable=True) for p in m.projected]
         cols += bookkeeping_columns()
         out.data[m.source] = Table(m.target, md, *cols)
     out.checkpoints = Table(
-        checkpoints, md,
+        checkpoints,
+        md,
         Column("source_table", String(255), primary_key=True),
         Column("shard_id", String(128), primary_key=True),
         Column("parent_shard_id", String(128), nullable=True),
@@ -177,7 +193,8 @@ def build_metadata(mappings: list[TableMapping], *, checkpoints: str = DEFAULT_C
         Column("records", Integer(), nullable=False, default=0),
     )
     out.dead_letters = Table(
-        dead_letters, md,
+        dead_letters,
+        md,
         Column("id", Integer(), primary_key=True, autoincrement=True),
         Column("source_table", String(255), nullable=False),
         Column("shard_id", String(128), nullable=True),
@@ -190,7 +207,8 @@ def build_metadata(mappings: list[TableMapping], *, checkpoints: str = DEFAULT_C
         Column("resolved_at", DateTime(timezone=True), nullable=True),
     )
     out.tombstones = Table(
-        tombstones, md,
+        tombstones,
+        md,
         Column("source_table", String(255), primary_key=True),
         Column("key_hash", String(64), primary_key=True),
         Column("keys", Text(), nullable=False),

@@ -18,8 +18,9 @@ from sqlalchemy.sql.elements import TextClause
 SUPPORTED = ("sqlite", "postgresql", "mssql")
 
 
-def upsert_statement(table: Table, keys: Sequence[str], dialect: str, guard: str | None = "_seq",
-                     inclusive: bool = False) -> Any:
+def upsert_statement(
+    table: Table, keys: Sequence[str], dialect: str, guard: str | None = "_seq", inclusive: bool = False
+) -> Any:
     """The guarded upsert of one row shape for `dialect`, to execute with a list of row dicts."""
     if dialect == "mssql":
         return merge_statement(table, keys, guard, inclusive)
@@ -37,8 +38,9 @@ def upsert_statement(table: Table, keys: Sequence[str], dialect: str, guard: str
     return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates, where=where)
 
 
-def merge_statement(table: Table, keys: Sequence[str], guard: str | None = "_seq",
-                    inclusive: bool = False) -> TextClause:
+def merge_statement(
+    table: Table, keys: Sequence[str], guard: str | None = "_seq", inclusive: bool = False
+) -> TextClause:
     """SQL Server `MERGE` for one row (pyodbc runs it per parameter set with executemany)."""
     from sqlalchemy.dialects import mssql
 
@@ -59,8 +61,14 @@ def merge_statement(table: Table, keys: Sequence[str], guard: str | None = "_seq
     return text(sql).bindparams(*[bindparam(c.name, type_=c.type) for c in table.columns])
 
 
-def upsert_rows(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]],
-                guard: str | None = "_seq", inclusive: bool = False) -> None:
+def upsert_rows(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    rows: list[dict[str, Any]],
+    guard: str | None = "_seq",
+    inclusive: bool = False,
+) -> None:
     """Write `rows` (one per key) with the dialect's guarded upsert (`inclusive`: equal `_seq` also wins)."""
     if not rows:
         return

@@ -67,7 +67,7 @@ def encode_value(value: AttributeValue) -> AttributeValue:
     """One attribute value in canonical typed-JSON form."""
     if len(value) != 1:
         raise UnappliableRecord(f"not a DynamoDB attribute value: {sorted(value)}")
-    (tag, inner), = value.items()
+    ((tag, inner),) = value.items()
     if tag == "N":
         return {"N": number_text(inner)}
     if tag in ("S", "BOOL"):
@@ -91,7 +91,7 @@ def encode_value(value: AttributeValue) -> AttributeValue:
 
 def decode_value(value: AttributeValue) -> AttributeValue:
     """Back to the boto3 wire form (binary as bytes)."""
-    (tag, inner), = value.items()
+    ((tag, inner),) = value.items()
     if tag == "B":
         return {"B": base64.b64decode(inner)}
     if tag == "BS":
@@ -142,7 +142,7 @@ _NUM = "\x00num:"
 
 
 def _plain(value: AttributeValue) -> Any:
-    (tag, inner), = value.items()
+    ((tag, inner),) = value.items()
     if tag == "N":
         return _NUM + number_text(inner)
     if tag == "NS":

@@ -34,15 +34,20 @@ def _tombstone_seqs(conn: Connection, tables: SyncTables, source: str, hashes: l
     assert t is not None
     out: dict[str, str] = {}
     for i in range(0, len(hashes), 500):
-        chunk = hashes[i:i + 500]
-        rows = conn.execute(select(t.c.key_hash, t.c[SEQ]).where(t.c.source_table == source,
-                                                                 t.c.key_hash.in_(chunk)))
+        chunk = hashes[i : i + 500]
+        rows = conn.execute(select(t.c.key_hash, t.c[SEQ]).where(t.c.source_table == source, t.c.key_hash.in_(chunk)))
         out.update({str(h): str(s) for h, s in rows})
     return out
 
 
-def write_rows(conn: Connection, tables: SyncTables, mapping: TableMapping, rows: list[dict[str, Any]],
-               *, authoritative: bool = False) -> None:
+def write_rows(
+    conn: Connection,
+    tables: SyncTables,
+    mapping: TableMapping,
+    rows: list[dict[str, Any]],
+    *,
+    authoritative: bool = False,
+) -> None:
     """Write one row per key (tombstone rows have `_deleted` true) inside the caller's transaction.
 
     `authoritative` (backfill): the rows state what DynamoDB held after the stream position was captured, so
@@ -63,17 +68,35 @@ def write_rows(conn: Connection, tables: SyncTables, mapping: TableMapping, rows
         hashes = {id(r): key_hash(mapping, r) for r in live}
         tombs = _tombstone_seqs(conn, tables, mapping.source, sorted(set(hashes.values())))
         newer = [r for r in live if authoritative or tombs.get(hashes[id(r)], "") < r[SEQ]]
-        superseded = [{"h": hashes[id(r)], "s": ANY_SEQ if authoritative else r[SEQ]}
-                      for r in newer if hashes[id(r)] in tombs]
+        superseded = [
+            {"h": hashes[id(r)], "s": ANY_SEQ if authoritative else r[SEQ]} for r in newer if hashes[id(r)] in tombs
+        ]
         if superseded:
-            conn.execute(delete(t).where(t.c.source_table == mapping.source, t.c.key_hash == bindparam("h"),
-                                         t.c[SEQ] < bindparam("s")), superseded)
+            conn.execute(
+                delete(t).where(
+                    t.c.source_table == mapping.source, t.c.key_hash == bindparam("h"), t.c[SEQ] < bindparam("s")
+                ),
+                superseded,
+            )
         upsert_rows(conn, table, keys, newer, guard=guard)
     if gone:
         where = and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys), table.c[SEQ] < bindparam("s"))
-        conn.execute(delete(table).where(where), [{**{f"k_{k}": r[k] for k in keys},
-                                                   "s": ANY_SEQ if authoritative else r[SEQ]} for r in gone])
-        upsert_rows(conn, t, ["source_table", "key_hash"], [
-            {"source_table": mapping.source, "key_hash": key_hash(mapping, r),
-             "keys": canonical_document({k.attribute: {k.type: r[k.column]} for k in mapping.keys}),
-             SEQ: r[SEQ], "deleted_at": r.get("_source_time")} for r in gone])
+        conn.execute(
+            delete(table).where(where),
+            [{**{f"k_{k}": r[k] for k in keys}, "s": ANY_SEQ if authoritative else r[SEQ]} for r in gone],
+        )
+        upsert_rows(
+            conn,
+            t,
+            ["source_table", "key_hash"],
+            [
+                {
+                    "source_table": mapping.source,
+                    "key_hash": key_hash(mapping, r),
+                    "keys": canonical_document({k.attribute: {k.type: r[k.column]} for k in mapping.keys}),
+                    SEQ: r[SEQ],
+                    "deleted_at": r.get("_source_time"),
+                }
+                for r in gone
+            ],
+        )

@@ -46,8 +46,6 @@ def _propagator() -> Any:
     return found
 
 
-
-
 def _tracer() -> Any:
     """The functions' tracer (cached: get_tracer builds a new Tracer object on every call)."""
     tracer = _cache.get("tracer")
@@ -102,16 +100,26 @@ def server_span(cloud: str, method: str, path: str, headers: Mapping[str, str]) 
     started = time.perf_counter()
     first = path.strip("/").split("/", 1)[0]
     attrs = {"mcctl.service": service, "http.request.method": method, "url.path": path, "cloud.provider": cloud}
-    with bind(service=service), _tracer().start_as_current_span(
-        f"{method} /{first}", context=_propagator().extract(carrier), kind=SpanKind.SERVER, attributes=attrs
-    ) as span:
+    with (
+        bind(service=service),
+        _tracer().start_as_current_span(
+            f"{method} /{first}", context=_propagator().extract(carrier), kind=SpanKind.SERVER, attributes=attrs
+        ) as span,
+    ):
         handle = ServerSpan(span)
         try:
             yield handle
         finally:
-            log.info("%s %s -> %s", method, path, handle.status or 500,
-                     extra={"http_status": handle.status or 500,
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 3)})
+            log.info(
+                "%s %s -> %s",
+                method,
+                path,
+                handle.status or 500,
+                extra={
+                    "http_status": handle.status or 500,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                },
+            )
 
 
 def carrier_from_sqs(attributes: Mapping[str, Any] | None) -> dict[str, str]:
@@ -143,12 +151,24 @@ def consumer_span(cloud: str, queue: str, carrier: Mapping[str, str], body: Mapp
     from opentelemetry.trace import SpanKind, Status, StatusCode
 
     started = time.perf_counter()
-    attrs = {"mcctl.service": service, "messaging.destination.name": queue, "cloud.provider": cloud,
-             "mcctl.event_type": str(body.get("type", "")), "mcctl.order_id": order_id}
-    with bind(service=service, order_id=order_id), _tracer().start_as_current_span(
-        f"process {queue}", context=_propagator().extract(dict(carrier)), kind=SpanKind.CONSUMER, attributes=attrs,
-        record_exception=True, set_status_on_exception=False,
-    ) as span:
+    attrs = {
+        "mcctl.service": service,
+        "messaging.destination.name": queue,
+        "cloud.provider": cloud,
+        "mcctl.event_type": str(body.get("type", "")),
+        "mcctl.order_id": order_id,
+    }
+    with (
+        bind(service=service, order_id=order_id),
+        _tracer().start_as_current_span(
+            f"process {queue}",
+            context=_propagator().extract(dict(carrier)),
+            kind=SpanKind.CONSUMER,
+            attributes=attrs,
+            record_exception=True,
+            set_status_on_exception=False,
+        ) as span,
+    ):
         outcome = "failed"
         try:
             yield
@@ -157,9 +177,17 @@ def consumer_span(cloud: str, queue: str, carrier: Mapping[str, str], body: Mapp
             span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"[:300]))
             raise
         finally:
-            log.info("message from %s %s (%s)", queue, outcome, body.get("type", "?"),
-                     extra={"queue": queue, "outcome": outcome,
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 3)})
+            log.info(
+                "message from %s %s (%s)",
+                queue,
+                outcome,
+                body.get("type", "?"),
+                extra={
+                    "queue": queue,
+                    "outcome": outcome,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                },
+            )
 
 
 @contextmanager
@@ -171,8 +199,9 @@ def producer_span(queue: str) -> Iterator[dict[str, str]]:
         return
     from opentelemetry.trace import SpanKind
 
-    with _tracer().start_as_current_span(f"send {queue}", kind=SpanKind.PRODUCER,
-                                         attributes={"messaging.destination.name": queue}):
+    with _tracer().start_as_current_span(
+        f"send {queue}", kind=SpanKind.PRODUCER, attributes={"messaging.destination.name": queue}
+    ):
         _propagator().inject(carrier)
         yield carrier
 

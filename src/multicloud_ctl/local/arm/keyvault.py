@@ -34,8 +34,15 @@ def _bundle(ctx: ActionContext, version: dict[str, Any]) -> dict[str, Any]:
 
 
 def _not_found(name: str) -> Response:
-    return Response(404, {"error": {"code": "SecretNotFound", "message": f"A secret with (name/id) {name} "
-                                                                         "was not found in this key vault."}})
+    return Response(
+        404,
+        {
+            "error": {
+                "code": "SecretNotFound",
+                "message": f"A secret with (name/id) {name} was not found in this key vault.",
+            }
+        },
+    )
 
 
 @action("PUT", SECRET)
@@ -45,8 +52,12 @@ def set_secret(ctx: ActionContext) -> Response:
         return Response(400, {"error": {"code": "BadParameter", "message": "value is required"}})
     found = ctx.store.get_resource(_key(ctx))
     versions = list(((found or {}).get("properties") or {}).get("versions") or [])
-    version = {"version": uuid.uuid4().hex, "value": body["value"], "tags": body.get("tags") or {},
-               "created": int(time.time())}
+    version = {
+        "version": uuid.uuid4().hex,
+        "value": body["value"],
+        "tags": body.get("tags") or {},
+        "created": int(time.time()),
+    }
     versions.append(version)
     ctx.store.put_resource(_key(ctx), TYPE, {"properties": {"versions": versions}})
     return Response(200, _bundle(ctx, version))

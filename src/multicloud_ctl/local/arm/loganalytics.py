@@ -50,7 +50,7 @@ def ingest(ctx: ActionContext) -> Response:
     stream = ctx.match["stream"]
     if not stream.startswith("Custom-"):
         return _error(400, "InvalidStream", f"unknown stream {stream}")
-    table = stream[len("Custom-"):] + "_CL"
+    table = stream[len("Custom-") :] + "_CL"
     now = datetime.now(UTC).isoformat()
     stored = [{**r, "TimeGenerated": str(r.get("TimeGenerated") or r.get("timestamp") or now)} for r in rows]
     rid = f"{PREFIX}/{table}/{uuid.uuid4().hex}"
@@ -69,15 +69,16 @@ def run_kql(kql: str, rows_by_table: dict[str, list[dict[str, Any]]], now: datet
     rows = list(rows_by_table.get(parts[0], []))
     for part in parts[1:]:
         if part.startswith("where "):
-            cond = part[len("where "):].strip()
+            cond = part[len("where ") :].strip()
             if m := _AGO.fullmatch(cond):
                 since = now - timedelta(**{UNITS[m.group(2)]: int(m.group(1))})
                 rows = [r for r in rows if _parse_time(r["TimeGenerated"]) >= since]
             elif m := _SINCE.fullmatch(cond):
                 since = _parse_time(m.group(1))
                 strict = ">=" not in cond
-                rows = [r for r in rows
-                        if (t := _parse_time(r["TimeGenerated"])) > since or (not strict and t == since)]
+                rows = [
+                    r for r in rows if (t := _parse_time(r["TimeGenerated"])) > since or (not strict and t == since)
+                ]
             elif m := _EQ.match(cond):
                 rows = [r for r in rows if str(r.get(m.group(1), "")) == json.loads(f'"{m.group(2)}"')]
             elif m := _HAS.match(cond):
@@ -86,10 +87,10 @@ def run_kql(kql: str, rows_by_table: dict[str, list[dict[str, Any]]], now: datet
             else:
                 raise ValueError(f"unsupported where clause: {cond}")
         elif part.startswith("order by "):
-            column, _, direction = part[len("order by "):].partition(" ")
+            column, _, direction = part[len("order by ") :].partition(" ")
             rows.sort(key=lambda r: str(r.get(column, "")), reverse=direction.strip() == "desc")
         elif part.startswith("take "):
-            rows = rows[: int(part[len("take "):])]
+            rows = rows[: int(part[len("take ") :])]
         else:
             raise ValueError(f"unsupported operator: {part}")
     return rows
@@ -110,8 +111,15 @@ def query(ctx: ActionContext) -> Response:
     columns: list[str] = ["TimeGenerated"]
     for row in rows:
         columns += [k for k in row if k not in columns]
-    return Response(200, {"tables": [{
-        "name": "PrimaryResult",
-        "columns": [{"name": c, "type": "datetime" if c == "TimeGenerated" else "string"} for c in columns],
-        "rows": [[r.get(c) for c in columns] for r in rows],
-    }]})
+    return Response(
+        200,
+        {
+            "tables": [
+                {
+                    "name": "PrimaryResult",
+                    "columns": [{"name": c, "type": "datetime" if c == "TimeGenerated" else "string"} for c in columns],
+                    "rows": [[r.get(c) for c in columns] for r in rows],
+                }
+            ]
+        },
+    )

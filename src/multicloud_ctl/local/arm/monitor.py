@@ -35,8 +35,12 @@ def ingest(ctx: ActionContext) -> Response:
         return Response(400, {"error": {"code": "InvalidPayload", "message": "time, metric and series are required"}})
     rid = ctx.match["rid"].lower()
     for series in base["series"]:
-        point = {"time": body["time"], "metric": base["metric"], "namespace": base.get("namespace", ""),
-                 **{k: float(series.get(k, 0)) for k in ("min", "max", "sum", "count")}}
+        point = {
+            "time": body["time"],
+            "metric": base["metric"],
+            "namespace": base.get("namespace", ""),
+            **{k: float(series.get(k, 0)) for k in ("min", "max", "sum", "count")},
+        }
         ctx.store.put_resource(f"/monitor/points{rid}/{uuid.uuid4().hex}", TYPE, {"properties": point})
     return Response(200, {})
 
@@ -60,10 +64,18 @@ def metrics(ctx: ActionContext) -> Response:
             b["total"] += p["sum"]
             b["count"] += p["count"]
             b["minimum"], b["maximum"] = min(b["minimum"], p["min"]), max(b["maximum"], p["max"])
-        data = [{"timeStamp": k, **b, "average": b["total"] / b["count"] if b["count"] else 0.0}
-                for k, b in sorted(buckets.items())]
-        value.append({"id": f"{ctx.match['rid']}/providers/Microsoft.Insights/metrics/{name}", "type":
-                      "Microsoft.Insights/metrics", "name": {"value": name, "localizedValue": name},
-                      "unit": "Milliseconds" if "Duration" in name else "Count", "timeseries": [{"data": data}]})
+        data = [
+            {"timeStamp": k, **b, "average": b["total"] / b["count"] if b["count"] else 0.0}
+            for k, b in sorted(buckets.items())
+        ]
+        value.append(
+            {
+                "id": f"{ctx.match['rid']}/providers/Microsoft.Insights/metrics/{name}",
+                "type": "Microsoft.Insights/metrics",
+                "name": {"value": name, "localizedValue": name},
+                "unit": "Milliseconds" if "Duration" in name else "Count",
+                "timeseries": [{"data": data}],
+            }
+        )
     answer: dict[str, Any] = {"timespan": ctx.request.query.get("timespan", ""), "interval": "PT1M", "value": value}
     return Response(200, answer)

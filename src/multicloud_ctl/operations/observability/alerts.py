@@ -20,28 +20,48 @@ if TYPE_CHECKING:
     from multicloud_ctl.config.specs.observability import AlertRule, ObservabilitySpec
     from multicloud_ctl.engine.runtime import Runtime
 
-AWS_METRIC = {"errors": ("Errors", "Sum"), "invocations": ("Invocations", "Sum"),
-              "duration_avg_ms": ("Duration", "Average")}
-AZURE_METRIC = {"errors": ("FunctionErrors", "Total"), "invocations": ("FunctionExecutionCount", "Total"),
-                "duration_avg_ms": ("FunctionExecutionDurationMs", "Average")}
-AWS_OP = {"gt": "GreaterThanThreshold", "ge": "GreaterThanOrEqualToThreshold", "lt": "LessThanThreshold",
-          "le": "LessThanOrEqualToThreshold"}
+AWS_METRIC = {
+    "errors": ("Errors", "Sum"),
+    "invocations": ("Invocations", "Sum"),
+    "duration_avg_ms": ("Duration", "Average"),
+}
+AZURE_METRIC = {
+    "errors": ("FunctionErrors", "Total"),
+    "invocations": ("FunctionExecutionCount", "Total"),
+    "duration_avg_ms": ("FunctionExecutionDurationMs", "Average"),
+}
+AWS_OP = {
+    "gt": "GreaterThanThreshold",
+    "ge": "GreaterThanOrEqualToThreshold",
+    "lt": "LessThanThreshold",
+    "le": "LessThanOrEqualToThreshold",
+}
 AZURE_OP = {"gt": "GreaterThan", "ge": "GreaterThanOrEqual", "lt": "LessThan", "le": "LessThanOrEqual"}
 ALERT_API = "2018-03-01"
 
 
 def alarm_config(rule: AlertRule) -> dict[str, Any]:
     metric, stat = AWS_METRIC[rule.metric]
-    return {"AlarmDescription": rule.description or rule.name, "Namespace": "AWS/Lambda", "MetricName": metric,
-            "Dimensions": [{"Name": "FunctionName", "Value": rule.service}], "Statistic": stat,
-            "Period": rule.period_s, "EvaluationPeriods": rule.evaluation_periods, "Threshold": rule.threshold,
-            "ComparisonOperator": AWS_OP[rule.comparison], "TreatMissingData": "notBreaching"}
+    return {
+        "AlarmDescription": rule.description or rule.name,
+        "Namespace": "AWS/Lambda",
+        "MetricName": metric,
+        "Dimensions": [{"Name": "FunctionName", "Value": rule.service}],
+        "Statistic": stat,
+        "Period": rule.period_s,
+        "EvaluationPeriods": rule.evaluation_periods,
+        "Threshold": rule.threshold,
+        "ComparisonOperator": AWS_OP[rule.comparison],
+        "TreatMissingData": "notBreaching",
+    }
 
 
 def alert_id(runtime: Runtime, rule: AlertRule) -> str:
     az = runtime.environment.azure
-    return (f"/subscriptions/{az.subscription_id}/resourceGroups/{az.resource_group}"
-            f"/providers/Microsoft.Insights/metricAlerts/{rule.name}")
+    return (
+        f"/subscriptions/{az.subscription_id}/resourceGroups/{az.resource_group}"
+        f"/providers/Microsoft.Insights/metricAlerts/{rule.name}"
+    )
 
 
 def alert_body(runtime: Runtime, rule: AlertRule) -> dict[str, Any]:
@@ -49,12 +69,32 @@ def alert_body(runtime: Runtime, rule: AlertRule) -> dict[str, Any]:
 
     metric, agg = AZURE_METRIC[rule.metric]
     window = f"PT{max(1, rule.period_s // 60)}M"
-    return {"location": "global", "tags": runtime.environment.resource_tags(), "properties": {
-        "description": rule.description or rule.name, "severity": rule.severity, "enabled": True,
-        "scopes": [site_id(runtime, rule.service)], "evaluationFrequency": "PT1M", "windowSize": window,
-        "criteria": {"odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", "allOf": [
-            {"name": "c1", "metricName": metric, "metricNamespace": "mcctl", "operator": AZURE_OP[rule.comparison],
-             "threshold": rule.threshold, "timeAggregation": agg, "criterionType": "StaticThresholdCriterion"}]}}}
+    return {
+        "location": "global",
+        "tags": runtime.environment.resource_tags(),
+        "properties": {
+            "description": rule.description or rule.name,
+            "severity": rule.severity,
+            "enabled": True,
+            "scopes": [site_id(runtime, rule.service)],
+            "evaluationFrequency": "PT1M",
+            "windowSize": window,
+            "criteria": {
+                "odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                "allOf": [
+                    {
+                        "name": "c1",
+                        "metricName": metric,
+                        "metricNamespace": "mcctl",
+                        "operator": AZURE_OP[rule.comparison],
+                        "threshold": rule.threshold,
+                        "timeAggregation": agg,
+                        "criterionType": "StaticThresholdCriterion",
+                    }
+                ],
+            },
+        },
+    }
 
 
 def _current(runtime: Runtime, rule: AlertRule) -> dict[str, Any] | None:
@@ -86,7 +126,8 @@ def put_alert(runtime: Runtime, params: Mapping[str, Any]) -> Any:
 
         tags = [{"Key": k, "Value": v} for k, v in runtime.environment.resource_tags().items()]
         CloudWatchAdmin(runtime.aws, runtime.environment.aws.regions.primary).put_alarm(
-            rule.name, alarm_config(rule), tags)
+            rule.name, alarm_config(rule), tags
+        )
         return {"alarm": rule.name}
     from multicloud_ctl.providers.azure.resources import ArmResources
 
@@ -102,15 +143,26 @@ def plan_alerts(runtime: Runtime, spec: ObservabilitySpec) -> Plan:
             continue
         kind = "CloudWatch alarm" if rule.cloud == "aws" else "Azure Monitor metric alert"
         verb = "create" if current is None else "update"
-        steps.append(Step(f"{rule.cloud}:{rule.name}", "alerts.put", f"{verb} {kind} {rule.name} ({rule.metric} "
-                          f"of {rule.service} {rule.comparison} {rule.threshold:g})", provider=rule.cloud,
-                          params={"rule": rule.model_dump(mode="json")}, resource=rule.name))
+        steps.append(
+            Step(
+                f"{rule.cloud}:{rule.name}",
+                "alerts.put",
+                f"{verb} {kind} {rule.name} ({rule.metric} of {rule.service} {rule.comparison} {rule.threshold:g})",
+                provider=rule.cloud,
+                params={"rule": rule.model_dump(mode="json")},
+                resource=rule.name,
+            )
+        )
     return Plan("alerts apply", tuple(steps), summary={"rules": len(spec.alerts), "changes": len(steps)})
 
 
 def _breaches(rule: AlertRule, value: float) -> bool:
-    return {"gt": value > rule.threshold, "ge": value >= rule.threshold, "lt": value < rule.threshold,
-            "le": value <= rule.threshold}[rule.comparison]
+    return {
+        "gt": value > rule.threshold,
+        "ge": value >= rule.threshold,
+        "lt": value < rule.threshold,
+        "le": value <= rule.threshold,
+    }[rule.comparison]
 
 
 def evaluate(rule: AlertRule, data: dict[str, Any]) -> tuple[str, float | None]:
@@ -136,10 +188,22 @@ def alert_states(runtime: Runtime, spec: ObservabilitySpec) -> list[dict[str, An
         current = _current(runtime, rule)
         cloud_state = "missing"
         if current is not None:
-            cloud_state = str(current.get("StateValue") or ("enabled" if (current.get("properties") or {}).get(
-                "enabled") else "disabled"))
+            cloud_state = str(
+                current.get("StateValue")
+                or ("enabled" if (current.get("properties") or {}).get("enabled") else "disabled")
+            )
         state, value = evaluate(rule, by_window[window])
-        out.append({"name": rule.name, "cloud": rule.cloud, "service": rule.service, "metric": rule.metric,
-                    "condition": f"{rule.comparison} {rule.threshold:g}", "provisioned": current is not None,
-                    "cloud_state": cloud_state, "evaluated": state, "value": value})
+        out.append(
+            {
+                "name": rule.name,
+                "cloud": rule.cloud,
+                "service": rule.service,
+                "metric": rule.metric,
+                "condition": f"{rule.comparison} {rule.threshold:g}",
+                "provisioned": current is not None,
+                "cloud_state": cloud_state,
+                "evaluated": state,
+                "value": value,
+            }
+        )
     return out

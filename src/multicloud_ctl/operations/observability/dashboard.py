@@ -31,8 +31,10 @@ def bar_chart(title: str, items: list[tuple[str, str, float]], unit: str, chart_
             f'<text x="{244 + width:.1f}" y="{y + 15}" class="value">{value:g} {unit}</text>'
         )
     body = "".join(bars) or '<text x="0" y="20" class="label">no data in this window</text>'
-    return (f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{W}" height="{height}" '
-            f'role="img" aria-label="{_esc(title)}">{body}</svg></section>')
+    return (
+        f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{W}" height="{height}" '
+        f'role="img" aria-label="{_esc(title)}">{body}</svg></section>'
+    )
 
 
 def line_chart(title: str, series: dict[str, tuple[str, list[tuple[str, float]]]], chart_id: str) -> str:
@@ -48,15 +50,22 @@ def line_chart(title: str, series: dict[str, tuple[str, list[tuple[str, float]]]
             coords.append(f"{x:.1f},{height - 20 - (height - 40) * v / top:.1f}")
         dash = "" if cloud == "aws" else ' stroke-dasharray="6 3"'
         color = COLORS.get(cloud, "#888")
-        lines.append(f'<polyline class="series" fill="none" stroke-width="2" stroke="{color}"'
-                     f'{dash} points="{" ".join(coords)}"/>')
+        lines.append(
+            f'<polyline class="series" fill="none" stroke-width="2" stroke="{color}"'
+            f'{dash} points="{" ".join(coords)}"/>'
+        )
         lines += [f'<circle cx="{c.split(",")[0]}" cy="{c.split(",")[1]}" r="3" fill="{color}"/>' for c in coords]
-        legend.append(f'<text x="{left + plot_w + 10}" y="{20 + 16 * i}" class="label" fill="{color}">'
-                      f'{_esc(name)}</text>')
-    axis = (f'<line x1="{left}" y1="{height - 20}" x2="{left + plot_w}" y2="{height - 20}" stroke="#999"/>'
-            f'<text x="0" y="15" class="value">{top:g}</text><text x="0" y="{height - 20}" class="value">0</text>')
-    return (f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{W}" height="{height}" role="img" '
-            f'aria-label="{_esc(title)}">{axis}{"".join(lines + legend)}</svg></section>')
+        legend.append(
+            f'<text x="{left + plot_w + 10}" y="{20 + 16 * i}" class="label" fill="{color}">{_esc(name)}</text>'
+        )
+    axis = (
+        f'<line x1="{left}" y1="{height - 20}" x2="{left + plot_w}" y2="{height - 20}" stroke="#999"/>'
+        f'<text x="0" y="15" class="value">{top:g}</text><text x="0" y="{height - 20}" class="value">0</text>'
+    )
+    return (
+        f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{W}" height="{height}" role="img" '
+        f'aria-label="{_esc(title)}">{axis}{"".join(lines + legend)}</svg></section>'
+    )
 
 
 def table(columns: list[str], rows: list[list[Any]], table_id: str) -> str:
@@ -68,21 +77,37 @@ def table(columns: list[str], rows: list[list[Any]], table_id: str) -> str:
 def render(data: dict[str, Any], environment: str, generated: datetime) -> str:
     fns = data["functions"]
     charts = [
-        bar_chart("Invocations per service", [(f"{f['cloud']} {f['service']}", f["cloud"], f["invocations"])
-                                              for f in fns], "calls", "invocations"),
-        bar_chart("Errors per service", [(f"{f['cloud']} {f['service']}", f["cloud"], f["errors"]) for f in fns],
-                  "errors", "errors"),
-        bar_chart("p99 duration", [(f"{f['cloud']} {f['service']}", f["cloud"], f["p99_ms"] or 0) for f in fns],
-                  "ms", "p99"),
-        line_chart("Invocations per minute", {f"{f['cloud']} {f['service']}": (f["cloud"], f["series"])
-                                              for f in fns}, "per-minute"),
+        bar_chart(
+            "Invocations per service",
+            [(f"{f['cloud']} {f['service']}", f["cloud"], f["invocations"]) for f in fns],
+            "calls",
+            "invocations",
+        ),
+        bar_chart(
+            "Errors per service",
+            [(f"{f['cloud']} {f['service']}", f["cloud"], f["errors"]) for f in fns],
+            "errors",
+            "errors",
+        ),
+        bar_chart(
+            "p99 duration", [(f"{f['cloud']} {f['service']}", f["cloud"], f["p99_ms"] or 0) for f in fns], "ms", "p99"
+        ),
+        line_chart(
+            "Invocations per minute",
+            {f"{f['cloud']} {f['service']}": (f["cloud"], f["series"]) for f in fns},
+            "per-minute",
+        ),
     ]
-    fn_table = table(["cloud", "service", "invocations", "errors", "avg ms", "p50 ms", "p99 ms"],
-                     [[f["cloud"], f["service"], f["invocations"], f["errors"], f["avg_ms"], f["p50_ms"], f["p99_ms"]]
-                      for f in fns], "functions")
-    gauge_table = table(["gauge", "cloud", "value", "unit"],
-                        [[g["gauge"], g["cloud"], "unknown" if g["value"] is None else g["value"], g["unit"]]
-                         for g in data["gauges"]], "gauges")
+    fn_table = table(
+        ["cloud", "service", "invocations", "errors", "avg ms", "p50 ms", "p99 ms"],
+        [[f["cloud"], f["service"], f["invocations"], f["errors"], f["avg_ms"], f["p50_ms"], f["p99_ms"]] for f in fns],
+        "functions",
+    )
+    gauge_table = table(
+        ["gauge", "cloud", "value", "unit"],
+        [[g["gauge"], g["cloud"], "unknown" if g["value"] is None else g["value"], g["unit"]] for g in data["gauges"]],
+        "gauges",
+    )
     window = data["window"]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mcctl dashboard: {_esc(environment)}</title>
@@ -95,11 +120,11 @@ th {{ border-bottom: 1px solid #ccc; }} .label {{ font-size: 12px; }} .value {{ 
 .legend span {{ display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; }}
 </style></head><body>
 <h1>mcctl dashboard: {_esc(environment)}</h1>
-<div>window {_esc(window['start'])} to {_esc(window['end'])}; generated {_esc(generated.isoformat())}
-<span class="legend"><span style="background:{COLORS['aws']}"></span>AWS<span style="background:{COLORS['azure']}">
+<div>window {_esc(window["start"])} to {_esc(window["end"])}; generated {_esc(generated.isoformat())}
+<span class="legend"><span style="background:{COLORS["aws"]}"></span>AWS<span style="background:{COLORS["azure"]}">
 </span>Azure</span></div>
 {fn_table}
-{''.join(charts)}
+{"".join(charts)}
 <h2>Gauges</h2>
 {gauge_table}
 </body></html>

@@ -31,9 +31,11 @@ def observability_demo_step(ctx: Any) -> str:
     clouds = sorted({r["cloud"] for r in lines})
     page = ctx.environment.env_state_dir / "dashboard.html"
     ctx.mcctl_json("dashboard", "--out", str(page))
-    return (f"trace {trace_id[:12]}: {trace['spans']} spans over {', '.join(trace['clouds'])}; shipped "
-            f"{shipped['total']} log line(s); {len(lines)} line(s) of that order from {', '.join(clouds) or 'none'}; "
-            f"dashboard at {page}")
+    return (
+        f"trace {trace_id[:12]}: {trace['spans']} spans over {', '.join(trace['clouds'])}; shipped "
+        f"{shipped['total']} log line(s); {len(lines)} line(s) of that order from {', '.join(clouds) or 'none'}; "
+        f"dashboard at {page}"
+    )
 
 
 STEPS = [("observability", observability_demo_step)]

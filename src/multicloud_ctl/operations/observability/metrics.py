@@ -98,15 +98,18 @@ def _gauges(runtime: Runtime) -> list[dict[str, Any]]:
         try:
             with aws_errors("GetQueueAttributes", name):
                 url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-                attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                    "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+                attrs = sqs.get_queue_attributes(
+                    QueueUrl=url,
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                )["Attributes"]
             depth: float | None = float(attrs.get("ApproximateNumberOfMessages", 0))
         except McctlError:
             depth = None
         rows.append({"gauge": f"queue depth {name}", "cloud": "aws", "value": depth, "unit": "messages"})
     rows.append({"gauge": "sync lag", "cloud": "both", "value": _safe(lambda: _sync_lag(runtime)), "unit": "s"})
-    rows.append({"gauge": "backup age (daily)", "cloud": "both", "value": _safe(lambda: _backup_age(runtime)),
-                 "unit": "s"})
+    rows.append(
+        {"gauge": "backup age (daily)", "cloud": "both", "value": _safe(lambda: _backup_age(runtime)), "unit": "s"}
+    )
     return rows
 
 
@@ -143,11 +146,23 @@ def collect(runtime: Runtime, since: timedelta, service: str | None = None) -> d
             if service and name != service:
                 continue
             spans = durations.get((cloud, name), [])
-            rows.append({"cloud": cloud, "service": name, "invocations": m["invocations"], "errors": m["errors"],
-                         "avg_ms": _round(m["avg_ms"]), "p50_ms": _round(percentile(spans, 0.5)),
-                         "p99_ms": _round(percentile(spans, 0.99)), "series": m["series"]})
-    return {"window": {"start": start.isoformat(), "end": end.isoformat()}, "functions": rows,
-            "gauges": _gauges(runtime)}
+            rows.append(
+                {
+                    "cloud": cloud,
+                    "service": name,
+                    "invocations": m["invocations"],
+                    "errors": m["errors"],
+                    "avg_ms": _round(m["avg_ms"]),
+                    "p50_ms": _round(percentile(spans, 0.5)),
+                    "p99_ms": _round(percentile(spans, 0.99)),
+                    "series": m["series"],
+                }
+            )
+    return {
+        "window": {"start": start.isoformat(), "end": end.isoformat()},
+        "functions": rows,
+        "gauges": _gauges(runtime),
+    }
 
 
 def _round(value: float | None) -> float | None:

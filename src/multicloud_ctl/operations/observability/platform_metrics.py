@@ -25,8 +25,7 @@ AZURE_METRICS = ("FunctionExecutionCount", "FunctionErrors", "FunctionExecutionD
 
 def site_id(runtime: Runtime, app: str) -> str:
     az = runtime.environment.azure
-    return (f"/subscriptions/{az.subscription_id}/resourceGroups/{az.resource_group}"
-            f"/providers/Microsoft.Web/sites/{app}")
+    return f"/subscriptions/{az.subscription_id}/resourceGroups/{az.resource_group}/providers/Microsoft.Web/sites/{app}"
 
 
 def _new_spans(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
@@ -48,7 +47,8 @@ def _new_spans(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
 def aggregate(spans: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, float]]:
     """(cloud, service, minute) -> count, errors, sum, min, max of durations (ms)."""
     out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(
-        lambda: {"count": 0.0, "errors": 0.0, "sum": 0.0, "min": float("inf"), "max": 0.0})
+        lambda: {"count": 0.0, "errors": 0.0, "sum": 0.0, "min": float("inf"), "max": 0.0}
+    )
     for s in spans:
         minute = s["start"][:16] + ":00+00:00"
         agg = out[(s.get("cloud", ""), s.get("service", ""), minute)]
@@ -77,15 +77,37 @@ def publish_from_spans(runtime: Runtime, cp: Checkpoint) -> int:
             when = datetime.fromisoformat(minute)
             if cloud == "aws":
                 dims = [{"Name": "FunctionName", "Value": service}]
-                cw.put("AWS/Lambda", [
-                    {"MetricName": "Invocations", "Dimensions": dims, "Timestamp": when, "Value": agg["count"],
-                     "Unit": "Count"},
-                    {"MetricName": "Errors", "Dimensions": dims, "Timestamp": when, "Value": agg["errors"],
-                     "Unit": "Count"},
-                    {"MetricName": "Duration", "Dimensions": dims, "Timestamp": when, "Unit": "Milliseconds",
-                     "StatisticValues": {"SampleCount": agg["count"], "Sum": agg["sum"], "Minimum": agg["min"],
-                                         "Maximum": agg["max"]}},
-                ])
+                cw.put(
+                    "AWS/Lambda",
+                    [
+                        {
+                            "MetricName": "Invocations",
+                            "Dimensions": dims,
+                            "Timestamp": when,
+                            "Value": agg["count"],
+                            "Unit": "Count",
+                        },
+                        {
+                            "MetricName": "Errors",
+                            "Dimensions": dims,
+                            "Timestamp": when,
+                            "Value": agg["errors"],
+                            "Unit": "Count",
+                        },
+                        {
+                            "MetricName": "Duration",
+                            "Dimensions": dims,
+                            "Timestamp": when,
+                            "Unit": "Milliseconds",
+                            "StatisticValues": {
+                                "SampleCount": agg["count"],
+                                "Sum": agg["sum"],
+                                "Minimum": agg["min"],
+                                "Maximum": agg["max"],
+                            },
+                        },
+                    ],
+                )
             else:
                 rid = site_id(runtime, service)
                 n = {"min": agg["count"], "max": agg["count"], "sum": agg["count"], "count": 1}

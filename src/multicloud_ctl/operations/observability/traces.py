@@ -50,8 +50,10 @@ def load_trace(state_dir: Path, trace_id: str) -> list[dict[str, Any]]:
     trace_id = normalise(trace_id)
     spans = [s for s in iter_spans(span_files(state_dir)) if s["trace_id"] == trace_id]
     if not spans:
-        raise NotFound(f"no spans for trace {trace_id} under {state_dir}",
-                       hint="spans reach the collector ~1 s after the request; check MCCTL_FN_TRACE_FILE")
+        raise NotFound(
+            f"no spans for trace {trace_id} under {state_dir}",
+            hint="spans reach the collector ~1 s after the request; check MCCTL_FN_TRACE_FILE",
+        )
     return spans
 
 

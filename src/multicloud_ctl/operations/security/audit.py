@@ -44,8 +44,12 @@ def secret_scan(ctx: CheckContext) -> list[Finding]:
     roots = (*ctx.scan_paths, ctx.runtime.environment.env_state_dir)
     ctx.saw(len(roots))
     return [
-        ctx.finding("high", f"{hit.path}:{hit.line}", f"secret-looking value ({hit.rule})",
-                    "remove it, rotate the secret, and use a reference (env:, aws-secretsmanager:, azure-keyvault:)")
+        ctx.finding(
+            "high",
+            f"{hit.path}:{hit.line}",
+            f"secret-looking value ({hit.rule})",
+            "remove it, rotate the secret, and use a reference (env:, aws-secretsmanager:, azure-keyvault:)",
+        )
         for hit in scan_paths(roots, known)
     ]
 
@@ -66,4 +70,3 @@ def run_audit(runtime: Runtime, *, scan_paths: Sequence[Path] = (), only: Sequen
         status = "fail" if findings else ("skipped" if ctx.skipped and not ctx.inspected else "pass")
         results.append(CheckResult(chk.id, chk.cloud, chk.title, status, findings, ctx.skipped))
     return AuditReport(runtime.environment.name, runtime.clock().isoformat(), results)
-

@@ -40,8 +40,14 @@ def s3_public_access(ctx: CheckContext) -> list[Finding]:
         block = s3.public_access_block(bucket) or {}
         off = [flag for flag in PAB_FLAGS if not block.get(flag)]
         if off:
-            out.append(ctx.finding("high", f"s3://{bucket}", f"public access block off: {', '.join(off)}",
-                                   "mcctl provision apply (s3_bucket sets all four flags)"))
+            out.append(
+                ctx.finding(
+                    "high",
+                    f"s3://{bucket}",
+                    f"public access block off: {', '.join(off)}",
+                    "mcctl provision apply (s3_bucket sets all four flags)",
+                )
+            )
     return out
 
 
@@ -49,8 +55,12 @@ def s3_public_access(ctx: CheckContext) -> list[Finding]:
 def s3_encryption(ctx: CheckContext) -> list[Finding]:
     s3 = _s3(ctx)
     return [
-        ctx.finding("high", f"s3://{bucket}", "no default server-side encryption",
-                    "put-bucket-encryption with AES256 or aws:kms (mcctl provision apply)")
+        ctx.finding(
+            "high",
+            f"s3://{bucket}",
+            "no default server-side encryption",
+            "put-bucket-encryption with AES256 or aws:kms (mcctl provision apply)",
+        )
         for bucket in _present_buckets(ctx)
         if not s3.encryption(bucket)
     ]
@@ -72,9 +82,14 @@ def dynamodb_sse(ctx: CheckContext) -> list[Finding]:
         ctx.saw()
         status = (described.get("SSEDescription") or {}).get("Status")
         if status not in ("ENABLED", "UPDATING"):
-            out.append(ctx.finding("medium", f"dynamodb:{table}",
-                                   f"SSE with a KMS key is {status or 'not configured'} (AWS-owned key only)",
-                                   "update-table --sse-specification Enabled=true,SSEType=KMS"))
+            out.append(
+                ctx.finding(
+                    "medium",
+                    f"dynamodb:{table}",
+                    f"SSE with a KMS key is {status or 'not configured'} (AWS-owned key only)",
+                    "update-table --sse-specification Enabled=true,SSEType=KMS",
+                )
+            )
     return out
 
 
@@ -92,8 +107,14 @@ def waf_attached(ctx: CheckContext) -> list[Finding]:
     acl = WafAdmin(ctx.runtime.aws, region).find(_acl_name(ctx))
     ctx.saw()
     if acl is None:
-        return [ctx.finding("high", f"wafv2:{_acl_name(ctx)}@{region}", "the API's web ACL does not exist",
-                            "mcctl provision apply (waf_web_acl)")]
+        return [
+            ctx.finding(
+                "high",
+                f"wafv2:{_acl_name(ctx)}@{region}",
+                "the API's web ACL does not exist",
+                "mcctl provision apply (waf_web_acl)",
+            )
+        ]
     apigw = ctx.runtime.aws.client("apigateway", region)
     waf = ctx.runtime.aws.client("wafv2", region)
     out, stages = [], 0
@@ -109,8 +130,14 @@ def waf_attached(ctx: CheckContext) -> list[Finding]:
             with aws_errors("GetWebACLForResource", arn):
                 attached = waf.get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
             if not attached:
-                out.append(ctx.finding("high", f"apigateway:{api.get('name')}/{stage}", "no WAF web ACL attached",
-                                       f"associate-web-acl --web-acl-arn {acl['ARN']}"))
+                out.append(
+                    ctx.finding(
+                        "high",
+                        f"apigateway:{api.get('name')}/{stage}",
+                        "no WAF web ACL attached",
+                        f"associate-web-acl --web-acl-arn {acl['ARN']}",
+                    )
+                )
     if not stages:
         ctx.skip("no API Gateway stage to protect")
     return out
@@ -125,12 +152,19 @@ def cognito_password(ctx: CheckContext) -> list[Finding]:
     weak = []
     if int(policy.get("MinimumLength") or 0) < MIN_PASSWORD_LENGTH:
         weak.append(f"minimum length {policy.get('MinimumLength')} < {MIN_PASSWORD_LENGTH}")
-    weak += [f"{flag} off" for flag in ("RequireUppercase", "RequireLowercase", "RequireNumbers")
-             if not policy.get(flag)]
+    weak += [
+        f"{flag} off" for flag in ("RequireUppercase", "RequireLowercase", "RequireNumbers") if not policy.get(flag)
+    ]
     if not weak:
         return []
-    return [ctx.finding("medium", f"cognito:{pool['Name']}", "weak password policy: " + "; ".join(weak),
-                        "mcctl provision apply (cognito_user_pool.password_min_length)")]
+    return [
+        ctx.finding(
+            "medium",
+            f"cognito:{pool['Name']}",
+            "weak password policy: " + "; ".join(weak),
+            "mcctl provision apply (cognito_user_pool.password_min_length)",
+        )
+    ]
 
 
 @check("aws.cognito.mfa", "aws", "Cognito MFA is enabled (ON or OPTIONAL)")
@@ -141,8 +175,14 @@ def cognito_mfa(ctx: CheckContext) -> list[Finding]:
     mode = pool.get("MfaConfiguration") or "OFF"
     if mode in ("ON", "OPTIONAL"):
         return []
-    return [ctx.finding("medium", f"cognito:{pool['Name']}", f"MFA is {mode}",
-                        "set-user-pool-mfa-config --mfa-configuration OPTIONAL with TOTP")]
+    return [
+        ctx.finding(
+            "medium",
+            f"cognito:{pool['Name']}",
+            f"MFA is {mode}",
+            "set-user-pool-mfa-config --mfa-configuration OPTIONAL with TOTP",
+        )
+    ]
 
 
 def _pool(ctx: CheckContext) -> dict[str, Any] | None:

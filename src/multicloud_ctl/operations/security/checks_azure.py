@@ -54,11 +54,18 @@ def storage_accounts(ctx: CheckContext) -> list[Finding]:
         if (services.get("blob") or {}).get("enabled") is False:
             out.append(ctx.finding("high", where, "blob encryption at rest is disabled"))
         if not props.get("supportsHttpsTrafficOnly"):
-            out.append(ctx.finding("high", where, "HTTP (not only HTTPS) traffic is allowed",
-                                   "supportsHttpsTrafficOnly: true"))
+            out.append(
+                ctx.finding("high", where, "HTTP (not only HTTPS) traffic is allowed", "supportsHttpsTrafficOnly: true")
+            )
         if not tls_at_least_12(props.get("minimumTlsVersion")):
-            out.append(ctx.finding("high", where, f"minimum TLS version is {props.get('minimumTlsVersion')}",
-                                   "minimumTlsVersion: TLS1_2"))
+            out.append(
+                ctx.finding(
+                    "high",
+                    where,
+                    f"minimum TLS version is {props.get('minimumTlsVersion')}",
+                    "minimumTlsVersion: TLS1_2",
+                )
+            )
         if props.get("allowBlobPublicAccess", True):
             out.append(ctx.finding("medium", where, "public blob access is allowed", "allowBlobPublicAccess: false"))
     return out
@@ -76,12 +83,24 @@ def sql_servers(ctx: CheckContext) -> list[Finding]:
             continue
         props = res.get("properties") or {}
         if not tls_at_least_12(props.get("minimalTlsVersion")):
-            out.append(ctx.finding("high", f"sql:{name}", f"minimal TLS version is {props.get('minimalTlsVersion')}",
-                                   "minimalTlsVersion: 1.2"))
+            out.append(
+                ctx.finding(
+                    "high",
+                    f"sql:{name}",
+                    f"minimal TLS version is {props.get('minimalTlsVersion')}",
+                    "minimalTlsVersion: 1.2",
+                )
+            )
         tde = _get(ctx, group, f"{server}/databases/{sql.database}/transparentDataEncryption/current", SQL_API)
         if tde is not None and str((tde.get("properties") or {}).get("state", "")).lower() != "enabled":
-            out.append(ctx.finding("high", f"sql:{name}/{sql.database}", "transparent data encryption is disabled",
-                                   "transparentDataEncryption/current state: Enabled"))
+            out.append(
+                ctx.finding(
+                    "high",
+                    f"sql:{name}/{sql.database}",
+                    "transparent data encryption is disabled",
+                    "transparentDataEncryption/current state: Enabled",
+                )
+            )
     return out
 
 
@@ -100,8 +119,14 @@ def function_apps(ctx: CheckContext) -> list[Finding]:
             if not props.get("httpsOnly"):
                 out.append(ctx.finding("high", where, "HTTP is allowed (httpsOnly is off)", "httpsOnly: true"))
             if not tls_at_least_12(site.get("minTlsVersion")):
-                out.append(ctx.finding("high", where, f"minimum TLS version is {site.get('minTlsVersion')}",
-                                       "siteConfig.minTlsVersion: 1.2"))
+                out.append(
+                    ctx.finding(
+                        "high",
+                        where,
+                        f"minimum TLS version is {site.get('minTlsVersion')}",
+                        "siteConfig.minTlsVersion: 1.2",
+                    )
+                )
             if str(site.get("ftpsState", "")) == "AllAllowed":
                 out.append(ctx.finding("medium", where, "plain FTP deployment is allowed", "ftpsState: Disabled"))
     return out

@@ -68,9 +68,11 @@ def wait_for(runtime: Runtime, key: str, *, accepted: bool, timeout_s: float, wh
         if not pending:
             break
         if time.monotonic() > deadline:
-            raise OperationFailed(f"{what}: {', '.join(sorted(pending))} did not "
-                                  f"{'accept' if accepted else 'reject'} the key within {timeout_s:.0f} s",
-                                  hint="check the functions' MCCTL_FN_API_KEYS_TTL and their secret references")
+            raise OperationFailed(
+                f"{what}: {', '.join(sorted(pending))} did not "
+                f"{'accept' if accepted else 'reject'} the key within {timeout_s:.0f} s",
+                hint="check the functions' MCCTL_FN_API_KEYS_TTL and their secret references",
+            )
         time.sleep(0.5)
     return {"probed": sorted(targets), "accepted" if accepted else "rejected": sorted(targets)}
 
@@ -124,16 +126,32 @@ def build_rotation_plan(runtime: Runtime, *, grace_s: float, wait_s: float) -> P
     state = read_state(runtime)
     where = f"secretsmanager:{aws_secret_name(env)} + keyvault:{keyvault_secret_url(env)}"
     stage_step = Step(
-        "stage", "apikey.stage", f"add a new key to {where}; wait until both clouds accept it",
-        provider="both", params={"wait_s": wait_s}, resource=where,
+        "stage",
+        "apikey.stage",
+        f"add a new key to {where}; wait until both clouds accept it",
+        provider="both",
+        params={"wait_s": wait_s},
+        resource=where,
         rollback=Step("unstage", "apikey.unstage", "drop the staged key again", provider="both", resource=where),
     )
     steps = (
         stage_step,
-        Step("promote", "apikey.promote", f"make the new key current (sent on calls); wait {grace_s:.0f} s grace",
-             provider="both", params={"grace_s": grace_s}, resource=where),
-        Step("retire", "apikey.retire", "retire the old key; wait until both clouds reject it",
-             provider="both", params={"wait_s": wait_s}, resource=where),
+        Step(
+            "promote",
+            "apikey.promote",
+            f"make the new key current (sent on calls); wait {grace_s:.0f} s grace",
+            provider="both",
+            params={"grace_s": grace_s},
+            resource=where,
+        ),
+        Step(
+            "retire",
+            "apikey.retire",
+            "retire the old key; wait until both clouds reject it",
+            provider="both",
+            params={"wait_s": wait_s},
+            resource=where,
+        ),
     )
     summary = {
         "aws_keys_now": len(state.aws_keys),

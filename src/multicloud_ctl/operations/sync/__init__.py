@@ -44,12 +44,13 @@ def cdc_lambda_environment(spec: SyncSpec, sql_url_ref: str) -> dict[str, str]:
 
     from multicloud_ctl.operations.sync.context import mappings_from_spec
 
-    return {"MCCTL_FN_SQL_URL": sql_url_ref,
-            "MCCTL_FN_CDC_TABLES": json.dumps([m.to_json() for m in mappings_from_spec(spec)],
-                                              separators=(",", ":")),
-            "MCCTL_FN_CDC_CHECKPOINTS": spec.checkpoint_table,
-            "MCCTL_FN_CDC_DEAD_LETTERS": spec.dead_letter.table,
-            "MCCTL_FN_CDC_TOMBSTONES": spec.tombstone_table}
+    return {
+        "MCCTL_FN_SQL_URL": sql_url_ref,
+        "MCCTL_FN_CDC_TABLES": json.dumps([m.to_json() for m in mappings_from_spec(spec)], separators=(",", ":")),
+        "MCCTL_FN_CDC_CHECKPOINTS": spec.checkpoint_table,
+        "MCCTL_FN_CDC_DEAD_LETTERS": spec.dead_letter.table,
+        "MCCTL_FN_CDC_TOMBSTONES": spec.tombstone_table,
+    }
 
 
 __all__: list[Any] = ["cdc_lambda_environment", "sync_lag_seconds", "sync_metadata"]

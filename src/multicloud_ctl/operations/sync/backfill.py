@@ -59,8 +59,15 @@ def plan_backfill(ctx: SyncContext, names: list[str] | None) -> list[dict[str, A
     out = []
     for m in ctx.select(names):
         info = check_source(ctx, m)
-        out.append({"table": m.source, "target": m.target, "approx_items": info.item_count,
-                    "segments": ctx.spec.segments, "stream": info.stream_arn})
+        out.append(
+            {
+                "table": m.source,
+                "target": m.target,
+                "approx_items": info.item_count,
+                "segments": ctx.spec.segments,
+                "stream": info.stream_arn,
+            }
+        )
     return out
 
 
@@ -77,24 +84,25 @@ def capture_position(ctx: SyncContext, mapping: TableMapping, arn: str) -> tuple
         start = None if prior is None or prior.sequence is None else prior.sequence.lstrip("0") or "0"
         tail = find_tail(ctx.streams, arn, shard, start)
         seq = pad_seq(tail.sequence) if tail.sequence else None
-        cps.append(Checkpoint(mapping.source, shard.shard_id, shard.parent_shard_id, seq, tail.finished,
-                              None, now, 0))
+        cps.append(Checkpoint(mapping.source, shard.shard_id, shard.parent_shard_id, seq, tail.finished, None, now, 0))
         if not tail.finished:
             open_tails.append(seq or "0" * 40)
     label = min(open_tails) if open_tails else max((c.sequence or "0" * 40 for c in cps), default="0" * 40)
     return cps, label
 
 
-def _scan_segment(ctx: SyncContext, mapping: TableMapping, segment: int, total: int, label: str,
-                  when: datetime) -> tuple[int, int, set[bytes]]:
+def _scan_segment(
+    ctx: SyncContext, mapping: TableMapping, segment: int, total: int, label: str, when: datetime
+) -> tuple[int, int, set[bytes]]:
     rows_done = dead_done = 0
     seen: set[bytes] = set()
 
     def scan_pages() -> Iterator[list[dict[str, Any]]]:
         start: dict[str, Any] | None = None
         while True:
-            items, start = ctx.streams.scan_page(mapping.source, segment=segment, total=total, limit=SCAN_PAGE,
-                                                 start_key=start)
+            items, start = ctx.streams.scan_page(
+                mapping.source, segment=segment, total=total, limit=SCAN_PAGE, start_key=start
+            )
             yield items
             if not start:
                 return
@@ -103,10 +111,13 @@ def _scan_segment(ctx: SyncContext, mapping: TableMapping, segment: int, total: 
         rows, dead = [], []
         for item in items:
             keys = {k.attribute: item.get(k.attribute, {}) for k in mapping.keys}
-            raw = {"eventName": "INSERT", "dynamodb": {"Keys": keys, "NewImage": item,
-                                                       "SequenceNumber": label.lstrip("0") or "0"}}
-            rec = StreamRecord(event="INSERT", keys=keys, new_image=item, old_image=None, seq=label,
-                               created=when, raw=raw)
+            raw = {
+                "eventName": "INSERT",
+                "dynamodb": {"Keys": keys, "NewImage": item, "SequenceNumber": label.lstrip("0") or "0"},
+            }
+            rec = StreamRecord(
+                event="INSERT", keys=keys, new_image=item, old_image=None, seq=label, created=when, raw=raw
+            )
             seen.add(bytes.fromhex(content_hash(rec.key_id))[:16])  # dead-lettered keys are not swept either
             try:
                 rows.append(row_for(mapping, rec))
@@ -125,22 +136,27 @@ def _digest(mapping: TableMapping, row: dict[str, Any]) -> bytes:
     return bytes.fromhex(key_hash(mapping, row))[:16]
 
 
-def _sweep(conn: Connection, ctx: SyncContext, mapping: TableMapping, seen: set[bytes], label: str,
-           when: datetime) -> int:
+def _sweep(
+    conn: Connection, ctx: SyncContext, mapping: TableMapping, seen: set[bytes], label: str, when: datetime
+) -> int:
     """Keys in SQL that the scan did not see did not exist after the capture: delete them (or mark them)."""
     table = ctx.tables.table_for(mapping.source)
     live = select(*(table.c[k] for k in mapping.key_columns)).where(table.c[DELETED].is_(False))
-    gone = [{**{c.name: None for c in table.columns}, **dict(r), SEQ: label, DELETED: True, SOURCE_TIME: when}
-            for r in conn.execute(live).mappings()]
+    gone = [
+        {**{c.name: None for c in table.columns}, **dict(r), SEQ: label, DELETED: True, SOURCE_TIME: when}
+        for r in conn.execute(live).mappings()
+    ]
     gone = [g for g in gone if _digest(mapping, g) not in seen]
     if mapping.delete_mode == "mark":
         keys = and_(*(table.c[k] == bindparam(f"k_{k}") for k in mapping.key_columns))
         for i in range(0, len(gone), 1000):
-            conn.execute(update(table).where(keys).values({SEQ: label, DELETED: True}),
-                         [{f"k_{k}": g[k] for k in mapping.key_columns} for g in gone[i:i + 1000]])
+            conn.execute(
+                update(table).where(keys).values({SEQ: label, DELETED: True}),
+                [{f"k_{k}": g[k] for k in mapping.key_columns} for g in gone[i : i + 1000]],
+            )
         return len(gone)
     for i in range(0, len(gone), 1000):
-        write_rows(conn, ctx.tables, mapping, gone[i:i + 1000], authoritative=True)
+        write_rows(conn, ctx.tables, mapping, gone[i : i + 1000], authoritative=True)
     return len(gone)
 
 
@@ -167,8 +183,11 @@ def backfill_table(ctx: SyncContext, mapping: TableMapping, segments: int) -> Ba
         result.tombstoned = _sweep(conn, ctx, mapping, seen, label, when)
         cpt = ctx.tables.checkpoints
         assert cpt is not None
-        conn.execute(delete(cpt).where(and_(cpt.c.source_table == mapping.source,
-                                            cpt.c.shard_id.not_in([c.shard_id for c in cps]))))
+        conn.execute(
+            delete(cpt).where(
+                and_(cpt.c.source_table == mapping.source, cpt.c.shard_id.not_in([c.shard_id for c in cps]))
+            )
+        )
         for cp in cps:
             write_checkpoint(conn, ctx.tables, cp)
     result.scan_seconds = time.perf_counter() - t1

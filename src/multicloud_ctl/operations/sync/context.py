@@ -28,10 +28,11 @@ def mappings_from_spec(spec: SyncSpec) -> list[TableMapping]:
     """The playbook's tables as the apply core's `TableMapping`s."""
     return [
         TableMapping(
-            source=t.source, target=t.target or t.source.lower(), delete_mode=t.delete_mode,
+            source=t.source,
+            target=t.target or t.source.lower(),
+            delete_mode=t.delete_mode,
             keys=tuple(KeyColumn(k.attribute, k.column or k.attribute, k.type, k.length) for k in t.keys),
-            projected=tuple(ProjectedColumn(c.attribute, c.column or c.attribute, c.type, c.length)
-                            for c in t.columns),
+            projected=tuple(ProjectedColumn(c.attribute, c.column or c.attribute, c.type, c.length) for c in t.columns),
         )
         for t in spec.tables
     ]
@@ -39,8 +40,12 @@ def mappings_from_spec(spec: SyncSpec) -> list[TableMapping]:
 
 def sync_tables(spec: SyncSpec) -> SyncTables:
     """The SQLAlchemy tables (one `MetaData`) for a Sync spec: data tables, checkpoints, dead letters."""
-    return build_metadata(mappings_from_spec(spec), checkpoints=spec.checkpoint_table,
-                          dead_letters=spec.dead_letter.table, tombstones=spec.tombstone_table)
+    return build_metadata(
+        mappings_from_spec(spec),
+        checkpoints=spec.checkpoint_table,
+        dead_letters=spec.dead_letter.table,
+        tombstones=spec.tombstone_table,
+    )
 
 
 def load_spec(path: Path | None) -> SyncSpec:
@@ -76,7 +81,7 @@ class SyncContext:
         if ":" in url and url.split(":", 1)[0] in ("env", "aws-secretsmanager", "azure-keyvault", "literal-dev"):
             url = self.runtime.secrets.resolve(url)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         return create_sql_engine(url)
 
     @cached_property
@@ -95,8 +100,10 @@ class SyncContext:
         by_name = {m.source: m for m in self.mappings} | {m.target: m for m in self.mappings}
         unknown = [n for n in names if n not in by_name]
         if unknown:
-            raise UsageError(f"not in the sync playbook: {', '.join(unknown)}",
-                             hint=f"tables: {', '.join(m.source for m in self.mappings)}")
+            raise UsageError(
+                f"not in the sync playbook: {', '.join(unknown)}",
+                hint=f"tables: {', '.join(m.source for m in self.mappings)}",
+            )
         return list(dict.fromkeys(by_name[n] for n in names))
 
 
@@ -111,20 +118,27 @@ def check_source(ctx: SyncContext, mapping: TableMapping) -> Any:
     try:
         info = ctx.streams.describe_table(mapping.source)
     except NotFound:
-        raise PreflightFailed(f"DynamoDB table {mapping.source} does not exist",
-                              hint="check spec.tables[].source in the sync playbook") from None
+        raise PreflightFailed(
+            f"DynamoDB table {mapping.source} does not exist", hint="check spec.tables[].source in the sync playbook"
+        ) from None
     keys = [a for a, _ in info.key_schema]
     wanted = [k.attribute for k in mapping.keys]
     if keys != wanted:
-        raise PreflightFailed(f"schema mismatch: DynamoDB {mapping.source} has keys {keys}, the playbook says "
-                              f"{wanted}", hint="fix spec.tables[].keys in the sync playbook")
+        raise PreflightFailed(
+            f"schema mismatch: DynamoDB {mapping.source} has keys {keys}, the playbook says {wanted}",
+            hint="fix spec.tables[].keys in the sync playbook",
+        )
     for k in mapping.keys:
         actual = info.attribute_types.get(k.attribute)
         if actual and actual != k.type:
-            raise PreflightFailed(f"schema mismatch: key {mapping.source}.{k.attribute} is {actual} in DynamoDB, "
-                                  f"{k.type} in the playbook", hint="fix the key's `type` in the sync playbook")
+            raise PreflightFailed(
+                f"schema mismatch: key {mapping.source}.{k.attribute} is {actual} in DynamoDB, "
+                f"{k.type} in the playbook",
+                hint="fix the key's `type` in the sync playbook",
+            )
     if not info.stream_arn or info.stream_view not in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
-        raise PreflightFailed(f"DynamoDB {mapping.source} has no stream with new images "
-                              f"(stream view: {info.stream_view or 'disabled'})",
-                              hint="enable a NEW_AND_OLD_IMAGES stream on the table (`mcctl provision apply`)")
+        raise PreflightFailed(
+            f"DynamoDB {mapping.source} has no stream with new images (stream view: {info.stream_view or 'disabled'})",
+            hint="enable a NEW_AND_OLD_IMAGES stream on the table (`mcctl provision apply`)",
+        )
     return info

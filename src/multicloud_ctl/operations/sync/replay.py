@@ -31,9 +31,19 @@ def pending_letters(ctx: SyncContext, names: list[str] | None = None) -> list[di
     assert t is not None
     sources = [m.source for m in ctx.select(names)]
     with ctx.engine.connect() as conn:
-        rows = conn.execute(select(t).where(t.c.resolved_at.is_(None), t.c.source_table.in_(sources),
-                                            t.c.attempts < ctx.spec.dead_letter.max_attempts)
-                            .order_by(t.c.sequence, t.c.id)).mappings().all()
+        rows = (
+            conn.execute(
+                select(t)
+                .where(
+                    t.c.resolved_at.is_(None),
+                    t.c.source_table.in_(sources),
+                    t.c.attempts < ctx.spec.dead_letter.max_attempts,
+                )
+                .order_by(t.c.sequence, t.c.id)
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
@@ -50,14 +60,18 @@ def replay_dead_letters(ctx: SyncContext, names: list[str] | None = None) -> Rep
         now = ctx.now()
         with ctx.engine.begin() as conn:
             try:
-                applied = apply_records(conn, ctx.tables, m, [record_from_text(str(letter["record"]))],
-                                        now=now, record_dead=False)
+                applied = apply_records(
+                    conn, ctx.tables, m, [record_from_text(str(letter["record"]))], now=now, record_dead=False
+                )
                 reason = applied.reasons[0] if applied.dead else None
             except UnappliableRecord as exc:
                 reason = str(exc)
             if reason is not None:
-                conn.execute(update(t).where(t.c.id == letter["id"])
-                             .values(attempts=t.c.attempts + 1, reason=f"replay: {reason}"))
+                conn.execute(
+                    update(t)
+                    .where(t.c.id == letter["id"])
+                    .values(attempts=t.c.attempts + 1, reason=f"replay: {reason}")
+                )
                 result.failed += 1
                 continue
             conn.execute(update(t).where(t.c.id == letter["id"]).values(resolved_at=now))

@@ -57,8 +57,10 @@ def preflight(ctx: SyncContext, mappings: list[TableMapping]) -> dict[str, str]:
         for m in mappings:
             cps = load_checkpoints(conn, ctx.tables, m.source)
             if not cps:
-                raise PreflightFailed(f"{m.source} has never been backfilled: no stream checkpoint in SQL",
-                                      hint=f"run `mcctl sync backfill {m.source}` first")
+                raise PreflightFailed(
+                    f"{m.source} has never been backfilled: no stream checkpoint in SQL",
+                    hint=f"run `mcctl sync backfill {m.source}` first",
+                )
             retention_guard(cps, m.source, now, ctx.spec.retention_hours)
             present = {sh.shard_id for sh in ctx.streams.describe_stream(m.source, arns[m.source]).shards}
             lost = sorted(cp.shard_id for cp in cps.values() if not cp.finished and cp.shard_id not in present)
@@ -66,7 +68,8 @@ def preflight(ctx: SyncContext, mappings: list[TableMapping]) -> dict[str, str]:
                 raise PreflightFailed(
                     f"{m.source}: shard(s) {', '.join(lost)} left the stream before they were read to the end "
                     "(trimmed, or the stream was re-created): changes may be missing",
-                    hint=f"run `mcctl sync backfill {m.source}` again, then `mcctl sync run`")
+                    hint=f"run `mcctl sync backfill {m.source}` again, then `mcctl sync run`",
+                )
     return arns
 
 
@@ -81,8 +84,16 @@ class Stop:
         return self.event.is_set() or time.monotonic() >= self.deadline
 
 
-def _apply_shard(ctx: SyncContext, m: TableMapping, arn: str, shard: ShardInfo, cp: Checkpoint | None,
-                 batch: int, stop: Stop, result: RunResult) -> Checkpoint:
+def _apply_shard(
+    ctx: SyncContext,
+    m: TableMapping,
+    arn: str,
+    shard: ShardInfo,
+    cp: Checkpoint | None,
+    batch: int,
+    stop: Stop,
+    result: RunResult,
+) -> Checkpoint:
     cp = cp or Checkpoint(m.source, shard.shard_id, shard.parent_shard_id, None, False, None, ctx.now(), 0)
     start = cp.sequence.lstrip("0") or "0" if cp.sequence else None
     iterator = ctx.streams.shard_iterator(arn, shard.shard_id, start)
@@ -106,8 +117,9 @@ def _apply_shard(ctx: SyncContext, m: TableMapping, arn: str, shard: ShardInfo, 
     return cp
 
 
-def run_pass(ctx: SyncContext, mappings: list[TableMapping], arns: dict[str, str], batch: int,
-             stop: Stop, result: RunResult) -> None:
+def run_pass(
+    ctx: SyncContext, mappings: list[TableMapping], arns: dict[str, str], batch: int, stop: Stop, result: RunResult
+) -> None:
     """One pass: every ready shard of every table read up to its current end."""
     for m in mappings:
         stream = ctx.streams.describe_stream(m.source, arns[m.source])
@@ -123,10 +135,16 @@ def run_pass(ctx: SyncContext, mappings: list[TableMapping], arns: dict[str, str
                 return
 
 
-def run_sync(ctx: SyncContext, *, follow: bool = False, max_seconds: float | None = None,
-             batch_size: int | None = None, names: list[str] | None = None,
-             on_pass: Callable[[RunResult], Any] | None = None,
-             stop_event: threading.Event | None = None) -> RunResult:
+def run_sync(
+    ctx: SyncContext,
+    *,
+    follow: bool = False,
+    max_seconds: float | None = None,
+    batch_size: int | None = None,
+    names: list[str] | None = None,
+    on_pass: Callable[[RunResult], Any] | None = None,
+    stop_event: threading.Event | None = None,
+) -> RunResult:
     """Catch up every table once (or keep following with `follow`) within `max_seconds`.
 
     Setting `stop_event` ends the run after the batch in flight (its checkpoint committed with it).

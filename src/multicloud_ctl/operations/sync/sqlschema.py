@@ -42,16 +42,17 @@ def check_tables(ctx: SyncContext, mappings: list[TableMapping]) -> None:
         missing = sorted(wanted - set(cols))
         if missing:
             problems.append(f"table {table.name} lacks columns {', '.join(missing)}")
-        strict_extra = sorted(n for n in set(cols) - wanted
-                              if not cols[n].get("nullable", True) and cols[n].get("default") is None)
+        strict_extra = sorted(
+            n for n in set(cols) - wanted if not cols[n].get("nullable", True) and cols[n].get("default") is None
+        )
         if strict_extra:
-            problems.append(f"table {table.name} has NOT NULL columns the sync does not fill: "
-                            f"{', '.join(strict_extra)}")
+            problems.append(
+                f"table {table.name} has NOT NULL columns the sync does not fill: {', '.join(strict_extra)}"
+            )
         pk = [c.lower() for c in insp.get_pk_constraint(table.name).get("constrained_columns", [])]
         want_pk = [c.name.lower() for c in table.primary_key.columns]
         if not missing and sorted(pk) != sorted(want_pk):
-            problems.append(f"table {table.name} has primary key ({', '.join(pk)}), expected "
-                            f"({', '.join(want_pk)})")
+            problems.append(f"table {table.name} has primary key ({', '.join(pk)}), expected ({', '.join(want_pk)})")
     if problems:
         raise PreflightFailed(
             f"SQL schema does not match the sync playbook: {'; '.join(problems)}; nothing was applied",

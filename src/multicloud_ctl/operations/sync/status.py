@@ -43,8 +43,9 @@ def _dead_letters(ctx: SyncContext) -> dict[str, int]:
     if t.name not in inspect(ctx.engine).get_table_names():
         return {}
     with ctx.engine.connect() as conn:
-        rows = conn.execute(select(t.c.source_table, func.count()).where(t.c.resolved_at.is_(None))
-                            .group_by(t.c.source_table)).all()
+        rows = conn.execute(
+            select(t.c.source_table, func.count()).where(t.c.resolved_at.is_(None)).group_by(t.c.source_table)
+        ).all()
     return {str(r[0]): int(r[1]) for r in rows}
 
 
@@ -52,8 +53,9 @@ def sync_status(ctx: SyncContext, names: list[str] | None = None, limit: int = 1
     """One line per table and shard (read-only)."""
     now = ctx.now()
     dead = _dead_letters(ctx)
-    have_cp = ctx.tables.checkpoints is not None and ctx.tables.checkpoints.name in inspect(
-        ctx.engine).get_table_names()
+    have_cp = (
+        ctx.tables.checkpoints is not None and ctx.tables.checkpoints.name in inspect(ctx.engine).get_table_names()
+    )
     out: list[ShardStatus] = []
     for m in ctx.select(names):
         info = check_source(ctx, m)
@@ -65,26 +67,47 @@ def sync_status(ctx: SyncContext, names: list[str] | None = None, limit: int = 1
         for shard in ordered_shards(stream.shards):
             cp = cps.get(shard.shard_id)
             if not cps:
-                out.append(ShardStatus(m.source, shard.shard_id, None, False, 0, False, None, None,
-                                       dead.get(m.source, 0)))
+                out.append(
+                    ShardStatus(m.source, shard.shard_id, None, False, 0, False, None, None, dead.get(m.source, 0))
+                )
                 continue
             if cp is not None and cp.finished:
-                out.append(ShardStatus(m.source, shard.shard_id, cp.sequence.lstrip("0") if cp.sequence else None,
-                                       True, 0, False, 0.0, cp.checked_at, dead.get(m.source, 0)))
+                out.append(
+                    ShardStatus(
+                        m.source,
+                        shard.shard_id,
+                        cp.sequence.lstrip("0") if cp.sequence else None,
+                        True,
+                        0,
+                        False,
+                        0.0,
+                        cp.checked_at,
+                        dead.get(m.source, 0),
+                    )
+                )
                 continue
             start = (cp.sequence.lstrip("0") or "0") if cp and cp.sequence else None
             behind, oldest = 0, None
-            for page in pages(ctx.streams, ctx.streams.shard_iterator(info.stream_arn, shard.shard_id, start),
-                              1000):
+            for page in pages(ctx.streams, ctx.streams.shard_iterator(info.stream_arn, shard.shard_id, start), 1000):
                 if page.records and oldest is None:
                     oldest = normalize_record(page.records[0]).created
                 behind += len(page.records)
                 if behind >= limit:
                     break
             seconds = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
-            out.append(ShardStatus(m.source, shard.shard_id,
-                                   cp.sequence.lstrip("0") if cp and cp.sequence else None, False, behind,
-                                   behind >= limit, seconds, cp.checked_at if cp else None, dead.get(m.source, 0)))
+            out.append(
+                ShardStatus(
+                    m.source,
+                    shard.shard_id,
+                    cp.sequence.lstrip("0") if cp and cp.sequence else None,
+                    False,
+                    behind,
+                    behind >= limit,
+                    seconds,
+                    cp.checked_at if cp else None,
+                    dead.get(m.source, 0),
+                )
+            )
     return out
 
 
@@ -110,7 +133,16 @@ def status_rows(statuses: list[ShardStatus]) -> list[list[Any]]:
     def ts(v: datetime | None) -> str:
         return v.astimezone(UTC).isoformat(timespec="seconds") if v else ""
 
-    return [[s.table, s.shard_id, s.checkpoint or "-", "yes" if s.finished else "no",
-             f"{s.records_behind}{'+' if s.behind_capped else ''}",
-             "never backfilled" if s.seconds_behind is None else f"{s.seconds_behind:.1f}", ts(s.checked_at),
-             s.dead_letters] for s in statuses]
+    return [
+        [
+            s.table,
+            s.shard_id,
+            s.checkpoint or "-",
+            "yes" if s.finished else "no",
+            f"{s.records_behind}{'+' if s.behind_capped else ''}",
+            "never backfilled" if s.seconds_behind is None else f"{s.seconds_behind:.1f}",
+            ts(s.checked_at),
+            s.dead_letters,
+        ]
+        for s in statuses
+    ]

@@ -57,8 +57,7 @@ class Tail:
     records: int
 
 
-def find_tail(client: DynamoStreamsClient, arn: str, shard: ShardInfo, start: str | None,
-              page: int = 1000) -> Tail:
+def find_tail(client: DynamoStreamsClient, arn: str, shard: ShardInfo, start: str | None, page: int = 1000) -> Tail:
     """Read a shard from `start` (None: its beginning) to its end without applying, to learn its last position."""
     if shard.closed:
         return Tail(shard.ending_seq, True, 0)

@@ -85,8 +85,12 @@ def verify_table(ctx: SyncContext, m: TableMapping, pct: float = 100.0) -> Table
     d_count, d = _dynamo_side(ctx, m, pct)
     s_count, s = _sql_side(ctx, m, pct)
     return TableVerdict(
-        m.source, d_count, s_count, len(d.keys() | s.keys()),
-        missing_in_sql=sorted(d.keys() - s.keys()), extra_in_sql=sorted(s.keys() - d.keys()),
+        m.source,
+        d_count,
+        s_count,
+        len(d.keys() | s.keys()),
+        missing_in_sql=sorted(d.keys() - s.keys()),
+        extra_in_sql=sorted(s.keys() - d.keys()),
         different=sorted(k for k in d.keys() & s.keys() if d[k] != s[k]),
     )
 
@@ -100,6 +104,13 @@ def verify_sync(ctx: SyncContext, names: list[str] | None = None, pct: float = 1
 
 
 def verdict_json(v: TableVerdict) -> dict[str, Any]:
-    return {"table": v.table, "ok": v.ok, "dynamodb_rows": v.dynamodb_rows, "sql_rows": v.sql_rows,
-            "compared": v.compared, "missing_in_sql": v.missing_in_sql, "extra_in_sql": v.extra_in_sql,
-            "different": v.different}
+    return {
+        "table": v.table,
+        "ok": v.ok,
+        "dynamodb_rows": v.dynamodb_rows,
+        "sql_rows": v.sql_rows,
+        "compared": v.compared,
+        "missing_in_sql": v.missing_in_sql,
+        "extra_in_sql": v.extra_in_sql,
+        "different": v.different,
+    }

@@ -88,15 +88,20 @@ class DynamoStreamsClient:
             view = desc.get("StreamViewType", view)
             for s in desc.get("Shards", []):
                 rng = s.get("SequenceNumberRange", {})
-                shards.append(ShardInfo(s["ShardId"], s.get("ParentShardId"), rng.get("StartingSequenceNumber", "0"),
-                                        rng.get("EndingSequenceNumber")))
+                shards.append(
+                    ShardInfo(
+                        s["ShardId"],
+                        s.get("ParentShardId"),
+                        rng.get("StartingSequenceNumber", "0"),
+                        rng.get("EndingSequenceNumber"),
+                    )
+                )
             last = desc.get("LastEvaluatedShardId")
             if not last:
                 return StreamInfo(table, arn, view, shards)
             kwargs["ExclusiveStartShardId"] = last
 
-    def shard_iterator(self, arn: str, shard_id: str, after_seq: str | None = None,
-                       latest: bool = False) -> str:
+    def shard_iterator(self, arn: str, shard_id: str, after_seq: str | None = None, latest: bool = False) -> str:
         """An iterator just after `after_seq`, at TRIM_HORIZON when None, or at LATEST."""
         kwargs: dict[str, Any] = {"StreamArn": arn, "ShardId": shard_id}
         if latest:
@@ -110,8 +115,10 @@ class DynamoStreamsClient:
                 return str(self._streams.get_shard_iterator(**kwargs)["ShardIterator"])
         except OperationFailed as exc:
             if "TrimmedDataAccess" in str(exc):
-                raise StreamTrimmed(f"stream position {after_seq} in shard {shard_id} is past retention",
-                                    hint="run `mcctl sync backfill` for this table again") from exc
+                raise StreamTrimmed(
+                    f"stream position {after_seq} in shard {shard_id} is past retention",
+                    hint="run `mcctl sync backfill` for this table again",
+                ) from exc
             raise
 
     def get_records(self, iterator: str, limit: int) -> RecordPage:
@@ -119,8 +126,9 @@ class DynamoStreamsClient:
             page = self._streams.get_records(ShardIterator=iterator, Limit=limit)
         return RecordPage(list(page.get("Records", [])), page.get("NextShardIterator"))
 
-    def scan_page(self, table: str, *, segment: int, total: int, limit: int,
-                  start_key: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def scan_page(
+        self, table: str, *, segment: int, total: int, limit: int, start_key: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """One page of a parallel Scan segment (strongly consistent)."""
         kwargs: dict[str, Any] = {"TableName": table, "Limit": limit, "ConsistentRead": True}
         if total > 1:

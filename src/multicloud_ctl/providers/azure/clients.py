@@ -157,6 +157,7 @@ class AzureClients:
 
         storage = self.environment.azure.storage
         # The storage SDK's default backoff starts at 15 s (minutes against a dead endpoint): bound it.
+        retry: LinearRetry | ExponentialRetry
         if self.environment.is_local:
             retry = LinearRetry(backoff=1, random_jitter_range=0, retry_total=2)
         else:

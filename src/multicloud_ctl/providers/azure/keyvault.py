@@ -76,8 +76,9 @@ class KeyVaultSecrets:
             return None
         if response.status_code >= 400:
             rid = response.headers.get("x-ms-request-id")
-            raise errors.ProviderError(f"Key Vault {method} secret {name}: HTTP {response.status_code} "
-                                       f"(request id {rid})")
+            raise errors.ProviderError(
+                f"Key Vault {method} secret {name}: HTTP {response.status_code} (request id {rid})"
+            )
         return dict(json.loads(response.text() or "{}"))
 
     def get(self, name: str) -> SecretValue | None:

@@ -67,8 +67,10 @@ class LogAnalyticsQuery:
         from multicloud_ctl.providers.azure.clients import retry_settings
         from multicloud_ctl.providers.azure.credential import authentication_policy
 
-        policies = [RetryPolicy(**retry_settings(self.clients.environment.is_local)),
-                    authentication_policy(self.clients.credential, QUERY_SCOPE)]
+        policies = [
+            RetryPolicy(**retry_settings(self.clients.environment.is_local)),
+            authentication_policy(self.clients.credential, QUERY_SCOPE),
+        ]
         client: Any = PipelineClient(base_url=self.base_url, policies=policies)
         body: dict[str, Any] = {"query": kql}
         if timespan:
@@ -101,5 +103,7 @@ def ingestion_endpoint(clients: AzureClients, configured: str | None) -> str:
     arm = env.endpoints().arm
     if env.is_local and arm:
         return arm
-    raise errors.ConfigError("log_shipping.ingestion_endpoint is not set",
-                             hint="the data collection endpoint URL (https://<dce>.<region>.ingest.monitor.azure.com)")
+    raise errors.ConfigError(
+        "log_shipping.ingestion_endpoint is not set",
+        hint="the data collection endpoint URL (https://<dce>.<region>.ingest.monitor.azure.com)",
+    )

@@ -40,13 +40,16 @@ class AzureMetrics:
         from multicloud_ctl.providers.azure.credential import ARM_SCOPE, authentication_policy
         from multicloud_ctl.providers.azure.guard import DryRunPolicy
 
-        policies = [RetryPolicy(**retry_settings(self.clients.environment.is_local)),
-                    authentication_policy(self.clients.credential, scope or ARM_SCOPE),
-                    DryRunPolicy(self.clients.guard)]
+        policies = [
+            RetryPolicy(**retry_settings(self.clients.environment.is_local)),
+            authentication_policy(self.clients.credential, scope or ARM_SCOPE),
+            DryRunPolicy(self.clients.guard),
+        ]
         client: Any = PipelineClient(base_url=url, policies=policies)
         try:
-            resp = client.send_request(HttpRequest(method, url, json=body) if body is not None
-                                       else HttpRequest(method, url))
+            resp = client.send_request(
+                HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
+            )
         except ServiceRequestError as exc:
             raise errors.EndpointUnreachable(f"Azure Monitor unreachable: {exc}") from exc
         if resp.status_code == 404:
@@ -60,18 +63,40 @@ class AzureMetrics:
     ) -> dict[str, list[dict[str, Any]]]:
         """metric name -> data points (timeStamp, total, count, average, minimum, maximum)."""
         span = f"{start.isoformat()}/{end.isoformat()}".replace("+00:00", "Z")
-        url = (f"{self._arm()}{resource_id}/providers/Microsoft.Insights/metrics?api-version={API_VERSION}"
-               f"&metricnames={','.join(names)}&timespan={span}&interval=PT1M&aggregation=Total,Count,Average")
+        url = (
+            f"{self._arm()}{resource_id}/providers/Microsoft.Insights/metrics?api-version={API_VERSION}"
+            f"&metricnames={','.join(names)}&timespan={span}&interval=PT1M&aggregation=Total,Count,Average"
+        )
         out: dict[str, list[dict[str, Any]]] = {}
         for metric in self._send("GET", url).get("value", []):
             series = metric.get("timeseries") or [{}]
             out[metric["name"]["value"]] = list(series[0].get("data") or [])
         return out
 
-    def publish(self, resource_id: str, region: str, metric: str, when: datetime, values: dict[str, float],
-                namespace: str = "mcctl") -> None:
+    def publish(
+        self,
+        resource_id: str,
+        region: str,
+        metric: str,
+        when: datetime,
+        values: dict[str, float],
+        namespace: str = "mcctl",
+    ) -> None:
         """One custom metric point (min, max, sum, count)."""
-        body = {"time": when.isoformat(), "data": {"baseData": {
-            "metric": metric, "namespace": namespace, "dimNames": [], "series": [{"dimValues": [], **values}]}}}
-        self._send("POST", f"{self._ingest_base(region)}{resource_id}/metrics?api-version=2018-09-01-preview", body,
-                   scope="https://monitoring.azure.com/.default")
+        body = {
+            "time": when.isoformat(),
+            "data": {
+                "baseData": {
+                    "metric": metric,
+                    "namespace": namespace,
+                    "dimNames": [],
+                    "series": [{"dimValues": [], **values}],
+                }
+            },
+        }
+        self._send(
+            "POST",
+            f"{self._ingest_base(region)}{resource_id}/metrics?api-version=2018-09-01-preview",
+            body,
+            scope="https://monitoring.azure.com/.default",
+        )
