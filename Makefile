@@ -26,7 +26,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 test: setup lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --durations=15
 
 unit: setup
 	$(BIN)/pytest -q tests/unit
