@@ -80,6 +80,16 @@ def function_env(env: Environment, cloud: str, pool: CognitoPool | None) -> dict
         out["MCCTL_FN_COGNITO_JWKS_URL"] = f"{jwks_base}/.well-known/jwks.json"
         if pool.client_id:
             out["MCCTL_FN_COGNITO_CLIENT_ID"] = pool.client_id
+    if not env.is_local:
+        # The rotated key list (`mcctl secrets rotate api-key`), re-read by the functions every few minutes.
+        from multicloud_ctl.operations.security.apikey_store import aws_secret_name, keyvault_secret_url
+
+        ref = (
+            f"aws-secretsmanager:{aws_secret_name(env)}"
+            if cloud == "aws"
+            else f"azure-keyvault:{keyvault_secret_url(env)}"
+        )
+        out["MCCTL_FN_SERVICE_API_KEYS"] = ref
     if env.is_local:
         out["MCCTL_FN_SERVICE_API_KEYS"] = SANDBOX_SERVICE_KEY
         out["MCCTL_FN_REDIS_URL"] = "redis://127.0.0.1:6379/0"
