@@ -103,14 +103,7 @@ def run_daily(
         plan = plan_daily(store, options)
         journal.end(step, "ok", output={k: v for k, v in plan.summary().items() if k != "buckets"})
         if runtime.dry_run:
-            result = {
-                "dry_run": True,
-                **plan.summary(),
-                "mutating_calls": mutating_calls(runtime, store),
-                "journal": journal.run_id,
-            }
-            journal.finish("ok", result=result)
-            return result
+            return _dry_run_result(journal, runtime, store, plan.summary())
         if confirm is not None:
             confirm(plan.summary())
         start = time.perf_counter()
@@ -138,6 +131,18 @@ def run_daily(
     return summary
 
 
+def _dry_run_result(journal: Any, runtime: Runtime, store: Any, plan_summary: dict[str, Any]) -> dict[str, Any]:
+    """Finish a dry run's journal with the plan and the guards' count of mutating calls (zero)."""
+    result = {
+        "dry_run": True,
+        **plan_summary,
+        "mutating_calls": mutating_calls(runtime, store),
+        "journal": journal.run_id,
+    }
+    journal.finish("ok", result=result)
+    return result
+
+
 def run_weekly(
     runtime: Runtime,
     spec: BackupSpec,
@@ -156,14 +161,7 @@ def run_weekly(
         plan = plan_weekly(store, transfer)
         journal.end(step, "ok", output=plan.summary())
         if runtime.dry_run:
-            result = {
-                "dry_run": True,
-                **plan.summary(),
-                "mutating_calls": mutating_calls(runtime, store),
-                "journal": journal.run_id,
-            }
-            journal.finish("ok", result=result)
-            return result
+            return _dry_run_result(journal, runtime, store, plan.summary())
         if confirm is not None:
             confirm(plan.summary())
         start = time.perf_counter()
@@ -217,14 +215,7 @@ def run_restore(
     with journaled(target, "backup restore", inputs, lease=True) as journal:
         journal.set("plan", plan.summary())
         if target.dry_run:
-            result = {
-                "dry_run": True,
-                **plan.summary(),
-                "mutating_calls": mutating_calls(target, store),
-                "journal": journal.run_id,
-            }
-            journal.finish("ok", result=result)
-            return result
+            return _dry_run_result(journal, target, store, plan.summary())
         if confirm is not None:
             confirm(plan.summary())
         step = journal.begin("steps", "restore", f"restore {bid} into {target.environment.name}")
@@ -262,14 +253,7 @@ def run_prune(
         plan = plan_prune(store, keep_daily=keep_daily, keep_weekly=keep_weekly, keep_monthly=keep_monthly)
         journal.set("plan", plan.summary())
         if runtime.dry_run:
-            result = {
-                "dry_run": True,
-                **plan.summary(),
-                "mutating_calls": mutating_calls(runtime, store),
-                "journal": journal.run_id,
-            }
-            journal.finish("ok", result=result)
-            return result
+            return _dry_run_result(journal, runtime, store, plan.summary())
         if confirm is not None and (plan.remove or plan.orphan_snapshots or plan.stale_versions):
             confirm(plan.summary())
         deleted = apply_prune(store, plan)
