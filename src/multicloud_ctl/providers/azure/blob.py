@@ -19,8 +19,8 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from multicloud_ctl.providers.azure.dryrun import MutationGuard
 from multicloud_ctl.providers.azure.errors import azure_errors
+from multicloud_ctl.providers.dryrun import MutationGuard
 
 if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime

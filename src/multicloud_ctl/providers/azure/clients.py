@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.providers.azure.dryrun import MutationGuard
+from multicloud_ctl.providers.dryrun import MutationGuard
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential

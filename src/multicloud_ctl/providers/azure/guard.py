@@ -11,7 +11,7 @@ from typing import Any
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-from multicloud_ctl.providers.azure.dryrun import MutationGuard
+from multicloud_ctl.providers.dryrun import MutationGuard
 
 AZURE_READ_ONLY_POSTS = (
     r"/providers/Microsoft\.CostManagement/(query|forecast)$",

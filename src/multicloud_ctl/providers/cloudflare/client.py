@@ -16,7 +16,6 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.providers.azure.dryrun import MutationGuard
 from multicloud_ctl.providers.cloudflare.errors import cloudflare_errors
 from multicloud_ctl.providers.cloudflare.models import (
     DnsRecord,
@@ -27,6 +26,7 @@ from multicloud_ctl.providers.cloudflare.models import (
     PoolHealth,
     SessionAffinityAttributes,
 )
+from multicloud_ctl.providers.dryrun import MutationGuard
 
 if TYPE_CHECKING:
     import httpx

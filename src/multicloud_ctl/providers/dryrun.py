@@ -1,6 +1,6 @@
 """The provider-neutral half of the dry-run guard: decide whether a call mutates, refuse it, count it.
 
-Under `--dry-run` no mutating call may leave the process. The Azure pipeline policy (`guard.py`) and the
+Under `--dry-run` no mutating call may leave the process. The Azure pipeline policy (`providers/azure/guard.py`) and the
 Cloudflare httpx hook (`providers/cloudflare/client.py`) both delegate to one `MutationGuard`, which
 refuses every method other than GET/HEAD/OPTIONS unless the (method, path) is on an explicit allow-list
 of read-only POSTs (Cost Management `query`, `.../list` actions). It counts what it refused and what it
