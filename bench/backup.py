@@ -1,10 +1,12 @@
 """Benchmark `mcctl backup daily` against `rclone sync` on the same emulators, in the same run.
 
-    .venv/bin/python bench/backup.py [--small 2000] [--large 40] [--parallel 8]
+    .venv/bin/python bench/backup.py [--small 2000] [--large 40] [--parallel 8] [--repeat 3]
 
 Starts its own moto and Azurite (each tool gets a fresh Azurite, since Azurite slows as it fills) on free
 127.0.0.1 ports, seeds one bucket with N x 4 KiB and M x 8 MiB objects, then times, for each tool, a full
-copy and a no-change pass (wall clock of the whole command, process start included). rclone is installed
+copy and a no-change pass (wall clock of the whole command, process start included), `--repeat` times with
+the tools' order alternating, and prints medians with the spread and each process's CPU seconds (the
+tool, moto, Azurite: on a 2-core machine they compete for the same cores). rclone is installed
 from Debian's packages when missing and runs with the same parallelism and `--checksum` (size + MD5 from
 the listings: the equivalent of our size + ETag rule). Prints one table and a JSON line.
 """
@@ -14,13 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -102,18 +107,35 @@ def write_config(tmp: Path, moto_port: int, azurite_port: int, container: str, p
     return cfg, playbook
 
 
+CPU: dict[str, float] = {}  # CPU seconds of the last timed command, by process: tool, moto, azurite
+WATCH: dict[str, int] = {}  # emulator name -> pid, set by main and per tool run
+
+
+def proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a live process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    before = {name: proc_cpu(pid) for name, pid in WATCH.items()}
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:6])}... exited {out.returncode}:\n{out.stderr[-2000:]}")
+    CPU.clear()
+    CPU["tool"] = after.ru_utime - own.ru_utime + after.ru_stime - own.ru_stime
+    CPU.update({name: proc_cpu(pid) - before[name] for name, pid in WATCH.items()})
     return seconds, out.stdout
 
 
-def run_mcctl(tmp: Path, moto_port: int, parallel: int) -> dict[str, float]:
-    loc = tmp / "azurite-mcctl"
-    azurite = start_azurite(free_port(), loc, log=tmp / "azurite-mcctl.log")
+def run_mcctl(tmp: Path, moto_port: int, parallel: int, rep: int = 0) -> dict[str, Any]:
+    loc = tmp / f"azurite-mcctl-{rep}"
+    azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log")
+    WATCH["azurite"] = azurite.proc.pid
     try:
         cfg, playbook = write_config(tmp, moto_port, azurite.port, "bench-mcctl", parallel)
         cmd = [
@@ -132,16 +154,18 @@ def run_mcctl(tmp: Path, moto_port: int, parallel: int) -> dict[str, float]:
         ]
         env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
         full, out = timed(cmd, env)
-        first = json.loads(out)
+        first, full_cpu = json.loads(out), dict(CPU)
         nochange, out = timed(cmd, env)
         second = json.loads(out)
-        assert second["copied"] == 0, second
+        assert first["copied"] == first["listed"] and second["copied"] == 0, (first, second)
         return {
             "full_s": full,
             "nochange_s": nochange,
             "copied": first["copied"],
             "inner_full_s": first["seconds"],
             "inner_nochange_s": second["seconds"],
+            "full_cpu": full_cpu,
+            "nochange_cpu": dict(CPU),
         }
     finally:
         azurite.stop()
@@ -165,9 +189,10 @@ def container_sas(blob_url: str, container: str) -> str:
     )
 
 
-def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int) -> dict[str, float]:
-    loc = tmp / "azurite-rclone"
-    azurite = start_azurite(free_port(), loc, log=tmp / "azurite-rclone.log")
+def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int = 0) -> dict[str, Any]:
+    loc = tmp / f"azurite-rclone-{rep}"
+    azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log")
+    WATCH["azurite"] = azurite.proc.pid
     try:
         blob_url = f"http://127.0.0.1:{azurite.port}/devstoreaccount1"
         env = {
@@ -201,11 +226,31 @@ def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int) -> dict[st
             str(2 * parallel),
         ]
         full, _ = timed(cmd, env)
+        full_cpu = dict(CPU)
         nochange, _ = timed(cmd, env)
+        nochange_cpu = dict(CPU)
         nochange_default, _ = timed([c for c in cmd if c != "--checksum"], env)  # size + modtime (default)
-        return {"full_s": full, "nochange_s": nochange, "nochange_modtime_s": nochange_default}
+        return {
+            "full_s": full,
+            "nochange_s": nochange,
+            "nochange_modtime_s": nochange_default,
+            "full_cpu": full_cpu,
+            "nochange_cpu": nochange_cpu,
+        }
     finally:
         azurite.stop()
+
+
+def summarize(runs: list[dict[str, Any]], key: str) -> tuple[float, float, float]:
+    """Median, min and max of one figure over the repetitions."""
+    values = [r[key] for r in runs]
+    return statistics.median(values), min(values), max(values)
+
+
+def cpu_line(runs: list[dict[str, Any]], key: str) -> str:
+    """Median CPU seconds per process (tool, moto, azurite) for one pass."""
+    names = ("tool", "moto", "azurite")
+    return "  ".join(f"{n} {statistics.median(r[key][n] for r in runs):.2f}" for n in names)
 
 
 def main() -> None:
@@ -213,39 +258,57 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=2000)
     parser.add_argument("--large", type=int, default=40)
     parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions (tool order alternates); medians shown")
     args = parser.parse_args()
     rclone = ensure_rclone()
     version = subprocess.run([rclone, "version"], capture_output=True, text=True).stdout.splitlines()[0]
+    ours: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="mcctl-bench-") as d:
         tmp = Path(d)
         moto = start_moto(free_port(), log=tmp / "moto.log")
+        WATCH["moto"] = moto.proc.pid
         try:
             objects, nbytes = seed(moto.url, args.small, args.large)
-            ours = run_mcctl(tmp, moto.port, args.parallel)
-            theirs = run_rclone(rclone, tmp, moto.port, args.parallel)
+            for rep in range(args.repeat):
+                first_mcctl = rep % 2 == 0
+                if first_mcctl:
+                    ours.append(run_mcctl(tmp, moto.port, args.parallel, rep))
+                theirs.append(run_rclone(rclone, tmp, moto.port, args.parallel, rep))
+                if not first_mcctl:
+                    ours.append(run_mcctl(tmp, moto.port, args.parallel, rep))
         finally:
             moto.stop()
     mib = nbytes / MIB
     rows = [
-        ("mcctl backup daily", "full", ours["full_s"]),
-        ("mcctl backup daily", "no change", ours["nochange_s"]),
-        (f"rclone sync --checksum ({version})", "full", theirs["full_s"]),
-        ("rclone sync --checksum", "no change", theirs["nochange_s"]),
-        ("rclone sync (size+modtime)", "no change", theirs["nochange_modtime_s"]),
+        ("mcctl backup daily", "full", summarize(ours, "full_s")),
+        ("mcctl backup daily", "no change", summarize(ours, "nochange_s")),
+        (f"rclone sync --checksum ({version})", "full", summarize(theirs, "full_s")),
+        ("rclone sync --checksum", "no change", summarize(theirs, "nochange_s")),
+        ("rclone sync (size+modtime)", "no change", summarize(theirs, "nochange_modtime_s")),
     ]
     print(
         f"{objects} objects ({args.small} x 4 KiB + {args.large} x 8 MiB = {mib:.1f} MiB), "
-        f"parallelism {args.parallel}, moto + Azurite on 127.0.0.1"
+        f"parallelism {args.parallel}, moto + Azurite on 127.0.0.1, median of {args.repeat} (min-max)"
     )
-    print(f"{'tool':<44} {'pass':<10} {'seconds':>8} {'objects/s':>10} {'MiB/s':>8}")
-    for tool, kind, seconds in rows:
+    print(f"{'tool':<44} {'pass':<10} {'seconds':>8} {'min-max':>12} {'objects/s':>10} {'MiB/s':>8}")
+    for tool, kind, (median, low, high) in rows:
         copied_mib = mib if kind == "full" else 0.0
-        print(f"{tool:<44} {kind:<10} {seconds:>8.2f} {objects / seconds:>10.1f} {copied_mib / seconds:>8.2f}")
+        spread = f"{low:.2f}-{high:.2f}"
+        print(
+            f"{tool:<44} {kind:<10} {median:>8.2f} {spread:>12} {objects / median:>10.1f} {copied_mib / median:>8.2f}"
+        )
+    print("CPU seconds by process (median):")
+    print(f"  mcctl  full: {cpu_line(ours, 'full_cpu')}   no change: {cpu_line(ours, 'nochange_cpu')}")
+    print(f"  rclone full: {cpu_line(theirs, 'full_cpu')}   no change: {cpu_line(theirs, 'nochange_cpu')}")
+    inner = statistics.median(r["inner_nochange_s"] for r in ours)
+    print(f"  mcctl no-change pass inside the process, after start-up, lock and listing: {inner:.3f} s")
     print(
         json.dumps(
             {
                 "objects": objects,
                 "mib": round(mib, 1),
+                "repeat": args.repeat,
                 "mcctl": ours,
                 "rclone": theirs,
                 "rclone_version": version,

@@ -2,7 +2,8 @@
 
 It records every request (method, path, query, headers, body) and behaves like Azure for Put Block From
 URL: it fetches `x-ms-copy-source` itself (with `x-ms-source-range`), which Azurite cannot do. It can be
-told to answer Put Block From URL with 501 (as Azurite does) to exercise the fallback.
+told to answer Put Block From URL with 501 (as Azurite does) to exercise the fallback, and to fail the
+next requests with given statuses (`fail_next`) to exercise retries and error mapping.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+SAS_PARAMS = frozenset({"sv", "ss", "srt", "sr", "sp", "st", "se", "spr", "sig", "skoid", "sktid"})
 
 
 @dataclass
@@ -33,6 +36,7 @@ class FakeBlobService:
     blobs: dict[str, bytes] = field(default_factory=dict)
     metadata: dict[str, dict[str, str]] = field(default_factory=dict)
     refuse_copy_from_url: bool = False
+    fail_next: list[tuple[int, str]] = field(default_factory=list)  # (status, error code) for the next requests
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: Any = None
 
@@ -73,14 +77,15 @@ class FakeBlobService:
                 rec = Recorded(self.command, unquote(url.path), query, headers, body)
                 with service.lock:
                     service.requests.append(rec)
+                    failure = service.fail_next.pop(0) if service.fail_next else None
+                if failure is not None:
+                    status, code = failure
+                    return self._reply(status, f"<Error><Code>{code}</Code></Error>".encode(), error=code)
+                query = {k: v for k, v in query.items() if k not in SAS_PARAMS}  # recorded with, served without
                 parts = rec.path.strip("/").split("/", 2)  # account, container, blob
                 blob = parts[2] if len(parts) > 2 else ""
                 if query.get("restype") == "container" and query.get("comp") == "list":
-                    xml = (
-                        b'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://'
-                        b'127.0.0.1/" ContainerName="c"><Blobs /><NextMarker /></EnumerationResults>'
-                    )
-                    return self._reply(200, xml)
+                    return self._reply(200, service.listing(query.get("prefix", "")))
                 if query.get("restype") == "container":
                     return self._reply(200 if self.command == "GET" else 201)
                 if self.command == "PUT" and query.get("comp") == "block":
@@ -121,6 +126,24 @@ class FakeBlobService:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
+
+    def listing(self, prefix: str) -> bytes:
+        """A List Blobs answer with the stored blobs under `prefix`, their sizes and metadata."""
+        root = ET.Element("EnumerationResults", ServiceEndpoint="http://127.0.0.1/", ContainerName="c")
+        blobs = ET.SubElement(root, "Blobs")
+        with self.lock:
+            for name in sorted(n for n in self.blobs if n.startswith(prefix)):
+                blob = ET.SubElement(blobs, "Blob")
+                ET.SubElement(blob, "Name").text = name
+                props = ET.SubElement(blob, "Properties")
+                ET.SubElement(props, "Content-Length").text = str(len(self.blobs[name]))
+                ET.SubElement(props, "Last-Modified").text = formatdate(usegmt=True)
+                ET.SubElement(props, "Etag").text = "0x8DC0FAKE"
+                meta = ET.SubElement(blob, "Metadata")
+                for key, value in self.metadata.get(name, {}).items():
+                    ET.SubElement(meta, key).text = value
+        ET.SubElement(root, "NextMarker")
+        return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root)
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -204,6 +204,11 @@ def test_manifest_json_round_trip() -> None:
     )
     again = BackupManifest.from_dict(m.to_dict())
     assert again == m and again.objects == 1 and again.bytes == 3
+    # every field is written, in the shape `asdict` gives (a field added later must be added to to_dict)
+    from dataclasses import asdict
+
+    times = {"created": T0.isoformat(), "completed": (T0 + timedelta(minutes=3)).isoformat()}
+    assert m.to_dict() == {**asdict(m), **times}
 
 
 def test_sampling_is_deterministic_with_a_seeded_rng() -> None:
@@ -243,6 +248,24 @@ def test_for_each_bounds_inflight_work_and_reports_errors() -> None:
     for_each(range(50), work, workers=3, on_done=lambda i, r, e: results.__setitem__(i, e or r))
     assert peak[0] <= 3 and len(results) == 50
     assert isinstance(results[13], ValueError) and results[7] == 14
+
+
+def test_for_each_starts_nothing_more_once_the_consumer_fails() -> None:
+    import time
+
+    started: list[int] = []
+
+    def work(i: int) -> int:
+        started.append(i)
+        time.sleep(0.02)
+        return i
+
+    def on_done(i: int, r: object, e: object) -> None:
+        raise KeyboardInterrupt  # as Ctrl-C in the consumer would
+
+    with pytest.raises(KeyboardInterrupt):
+        for_each(range(100), work, workers=2, on_done=on_done)
+    assert len(started) <= 4  # at most the in-flight bound ran; the queued rest was cancelled
 
 
 def test_effective_config_hides_passwords_inlined_in_urls() -> None:

@@ -96,7 +96,7 @@ def _plan_bucket(store: BackupStore, bucket: str, pool: ThreadPoolExecutor) -> B
     layout = store.layout
     prefix = layout.mirror_prefix(bucket)
     existing_f = pool.submit(lambda: {b.name: b for b in store.blobs.list(prefix)})
-    objects = list(store.s3().list(bucket))
+    objects = store.s3().list_all(bucket, workers=store.spec.parallelism)
     existing = existing_f.result()
     plan = BucketPlan(bucket, listed=len(objects))
     for obj in objects:

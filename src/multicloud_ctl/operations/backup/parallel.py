@@ -1,17 +1,22 @@
-"""Run a function over many items on a thread pool with a bounded number in flight.
+"""Run a function over many items on worker threads with a bounded number in flight.
 
-Bounded so that a million objects do not become a million queued futures; on Ctrl-C (or any exception
-from the consumer) nothing new is started and queued work is cancelled.
+Bounded so that a million objects do not become a million queued items; on Ctrl-C (or any exception
+from the consumer) nothing new is started and the work already running is waited for. Plain threads and
+two queues rather than an executor: per small object, `ThreadPoolExecutor.submit` and waiting on futures
+were ~10% of the client CPU of a backup (the CPU shared with the emulators on a 2-core machine).
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+_STOP: Any = object()
 
 
 def for_each(
@@ -22,27 +27,47 @@ def for_each(
     on_done: Callable[[T, R | None, BaseException | None], None],
 ) -> None:
     """Call `fn(item)` for every item on `workers` threads; `on_done(item, result, error)` in this thread."""
-    inflight: dict[Future[R], T] = {}
-    limit = workers * 2
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mcctl-backup")
+    todo: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    finished: queue.SimpleQueue[tuple[T, R | None, BaseException | None]] = queue.SimpleQueue()
+    stopping = threading.Event()
+
+    def work() -> None:
+        while (item := todo.get()) is not _STOP:
+            if stopping.is_set():
+                continue  # cancelled: drain to the stop marker without running
+            try:
+                finished.put((item, fn(item), None))
+            except Exception as exc:  # handed to on_done in the calling thread
+                finished.put((item, None, exc))
+
+    def settle() -> None:
+        while True:
+            try:
+                item, result, error = finished.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive
+            except queue.Empty:
+                continue
+            on_done(item, result, error)
+            return
+
+    threads = [threading.Thread(target=work, name=f"mcctl-backup-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    inflight, limit = 0, workers * 2
     try:
         for item in items:
-            while len(inflight) >= limit:
-                _drain(inflight, on_done, FIRST_COMPLETED)
-            inflight[pool.submit(fn, item)] = item
+            while inflight >= limit:
+                settle()
+                inflight -= 1
+            todo.put(item)
+            inflight += 1
         while inflight:
-            _drain(inflight, on_done, FIRST_COMPLETED)
+            settle()
+            inflight -= 1
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
+        stopping.set()
         raise
-    pool.shutdown(wait=True)
-
-
-def _drain(
-    inflight: dict[Future[R], T], on_done: Callable[[T, R | None, BaseException | None], None], mode: str
-) -> None:
-    done, _ = wait(list(inflight), return_when=mode)
-    for fut in done:
-        item = inflight.pop(fut)
-        exc = fut.exception()
-        on_done(item, None if exc else fut.result(), exc)
+    finally:
+        for _ in threads:
+            todo.put(_STOP)
+        for thread in threads:
+            thread.join()

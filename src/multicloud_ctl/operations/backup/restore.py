@@ -84,7 +84,7 @@ def execute_restore(store: BackupStore, plan: RestorePlan, target: Runtime) -> d
 
     blobs, manifest = store.blobs, plan.manifest
     versions = blob_versions(store, manifest)
-    s3 = S3Client(target.aws.client("s3"))
+    s3 = S3Client(target.aws.client("s3"), target.aws.counter)
     region = target.environment.aws.regions.primary
     missing: list[str] = []
 
@@ -131,7 +131,7 @@ def compare(store: BackupStore, plan: RestorePlan, target: Runtime, engine: Any)
     from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient
     from multicloud_ctl.providers.aws.s3 import S3Client
 
-    s3 = S3Client(target.aws.client("s3"))
+    s3 = S3Client(target.aws.client("s3"), target.aws.counter)
     mismatched: list[str] = []
     buckets: dict[str, dict[str, int]] = {}
 

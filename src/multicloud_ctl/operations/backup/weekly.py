@@ -66,7 +66,7 @@ def plan_weekly(store: BackupStore, transfer: str | None = None) -> WeeklyPlan:
     )
     s3 = store.s3()
     for bucket in store.spec.buckets:
-        plan.objects += [(bucket, o) for o in s3.list(bucket)]
+        plan.objects += [(bucket, o) for o in s3.list_all(bucket, workers=store.spec.parallelism)]
     ddb = DynamoDbClient(store.runtime.aws.client("dynamodb"))
     for table in store.spec.tables:
         plan.tables[table] = ddb.describe(table).item_count
