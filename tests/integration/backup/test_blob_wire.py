@@ -115,3 +115,16 @@ def test_dry_run_refuses_the_put_before_sending(fake: FakeBlobService) -> None:
     assert list(blobs.list()) == []  # reads still go out
     assert [r.method for r in fake.requests] == ["GET"]
     assert (blobs.guard.blocked, blobs.guard.mutating) == (1, 0)
+
+
+def test_a_proxy_from_the_environment_is_used(fake: FakeBlobService, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fake doubles as the proxy: the account host below does not resolve, so only the proxy can answer.
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{fake.port}")
+    credential = {"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY}
+    service = BlobServiceClient(f"http://blob.invalid/{AZURITE_ACCOUNT}", credential=credential)
+    blobs = BlobContainer(SimpleNamespace(blob=service, guard=MutationGuard("azure")), "backups")
+    blobs.upload("via-proxy", b"p", META)
+    assert fake.blobs["via-proxy"] == b"p"
+    assert fake.requests[-1].headers["host"] == "blob.invalid"

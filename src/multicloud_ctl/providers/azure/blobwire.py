@@ -8,12 +8,13 @@ Everything else (blocks, snapshots, downloads, deletes) stays on the SDK.
 
 What the pipeline gave is kept: the dry-run guard sees every request before it leaves the process,
 connection errors, 408/429/5xx are retried with backoff (honouring Retry-After) since both calls are
-idempotent, proxies come from the environment like `requests` takes them, and failures become our
-errors with Azure's request id and error code.
+idempotent, proxies and a CA bundle come from the environment as `requests` takes them, and failures
+become our errors with Azure's request id and error code.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from email.utils import formatdate
 from typing import Any
@@ -61,7 +62,9 @@ class BlobWire:
                     raise_on_status=False,
                 )
                 timeout = urllib3.Timeout(connect=3 if self._local else 10, read=60 if self._local else 300)
-                kwargs: dict[str, Any] = {"maxsize": 32, "retries": retries, "timeout": timeout}
+                # the CA bundle the SDK's requests transport would have used, when one is set
+                ca = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+                kwargs: dict[str, Any] = {"maxsize": 32, "retries": retries, "timeout": timeout, "ca_certs": ca}
                 pool = urllib3.ProxyManager(proxy, **kwargs) if proxy else urllib3.PoolManager(**kwargs)
                 self._pools[proxy or ""] = pool
             return pool
