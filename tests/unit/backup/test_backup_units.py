@@ -21,7 +21,7 @@ from multicloud_ctl.operations.backup.layout import (
 )
 from multicloud_ctl.operations.backup.lines import TableDigest
 from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEntry, ManifestSummary, TableRecord
-from multicloud_ctl.operations.backup.parallel import for_each
+from multicloud_ctl.operations.backup.parallel import LARGE, for_each, interleave
 from multicloud_ctl.operations.backup.prune import select_keep
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
 from multicloud_ctl.operations.backup.reclaim import dead_local_owner
@@ -248,6 +248,18 @@ def test_for_each_bounds_inflight_work_and_reports_errors() -> None:
     for_each(range(50), work, workers=3, on_done=lambda i, r, e: results.__setitem__(i, e or r))
     assert peak[0] <= 3 and len(results) == 50
     assert isinstance(results[13], ValueError) and results[7] == 14
+
+
+def test_interleave_spreads_large_items_evenly_and_keeps_every_item_in_order() -> None:
+    items = [("L", i, LARGE) for i in range(4)] + [("s", i, 10) for i in range(20)]
+    mixed = interleave(items, lambda t: t[2])
+    assert sorted(mixed) == sorted(items)
+    assert [t for t in mixed if t[0] == "L"] == items[:4] and [t for t in mixed if t[0] == "s"] == items[4:]
+    positions = [n for n, t in enumerate(mixed) if t[0] == "L"]
+    assert positions == [0, 6, 12, 18]  # one large item before every five small ones
+    only_small = items[4:]
+    assert interleave(only_small, lambda t: t[2]) == only_small
+    assert interleave([], lambda t: 0) == []
 
 
 def test_for_each_starts_nothing_more_once_the_consumer_fails() -> None:

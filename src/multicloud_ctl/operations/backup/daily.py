@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.errors import ProviderError
 from multicloud_ctl.operations.backup.layout import META_ETAG, META_SHA256, matches_source, new_backup_id
 from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEntry, write_manifest
-from multicloud_ctl.operations.backup.parallel import for_each
+from multicloud_ctl.operations.backup.parallel import for_each, interleave
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
 from multicloud_ctl.operations.backup.transfer import Copied, choose_mode, make_transfer
 
@@ -164,7 +164,7 @@ def execute_daily(
         if advance is not None:
             advance(1, task.obj.size)
 
-    for_each(plan.tasks(), copy, workers=spec.parallelism, on_done=done)
+    for_each(interleave(plan.tasks(), lambda t: t.obj.size), copy, workers=spec.parallelism, on_done=done)
     if options.mirror_deletes:
         for bucket in plan.buckets:
             for name in bucket.gone_at_source:

@@ -10,13 +10,37 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _STOP: Any = object()
+LARGE = 1024 * 1024  # from here on an object's cost is its bytes, below it the request
+
+
+def interleave(items: Sequence[T], size: Callable[[T], int], large: int = LARGE) -> list[T]:
+    """The items with the large ones spread evenly among the small ones, each kind in its own order.
+
+    A small object costs a request (the source's CPU, round trips), a large one bytes (the target's writes,
+    memory copies here): copied side by side both kinds of resource stay busy, instead of one kind waiting
+    while key order sends all of one kind first. `bench/backup.py`, full copy of 2,000 x 4 KiB + 40 x 8 MiB:
+    7.35 s in key order (the 40 large objects first), 6.40 s interleaved.
+    """
+    big = [i for i in items if size(i) >= large]
+    small = [i for i in items if size(i) < large]
+    if not big or not small:
+        return list(items)
+    out: list[T] = []
+    placed = 0
+    for n, item in enumerate(small):
+        while placed < len(big) and placed * len(small) <= n * len(big):
+            out.append(big[placed])
+            placed += 1
+        out.append(item)
+    out += big[placed:]
+    return out
 
 
 def for_each(

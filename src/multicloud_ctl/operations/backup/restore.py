@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.errors import UsageError
 from multicloud_ctl.operations.backup.dynamo import restore_table, table_digest
 from multicloud_ctl.operations.backup.locate import blob_versions
-from multicloud_ctl.operations.backup.parallel import for_each
+from multicloud_ctl.operations.backup.parallel import for_each, interleave
 from multicloud_ctl.operations.backup.sqltables import restore_sql_table, sql_engine, sql_table_digest
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def execute_restore(store: BackupStore, plan: RestorePlan, target: Runtime) -> d
 
     for bucket, entries in plan.objects.items():
         s3.ensure_bucket(bucket, region)
-        for_each(entries, put, workers=store.spec.parallelism, on_done=raise_errors)
+        for_each(interleave(entries, lambda e: e.size), put, workers=store.spec.parallelism, on_done=raise_errors)
     ddb = DynamoDbClient(target.aws.client("dynamodb"))
     engine = sql_engine(target) if any(t.source == "sql" for t in plan.tables) else None
     restored: dict[str, int] = {}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.errors import NotFound
 from multicloud_ctl.operations.backup.locate import blob_versions
 from multicloud_ctl.operations.backup.manifest import read_manifest, record_verification, resolve_backup_id
-from multicloud_ctl.operations.backup.parallel import for_each
+from multicloud_ctl.operations.backup.parallel import for_each, interleave
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.manifest import ManifestEntry
@@ -102,7 +102,7 @@ def verify_backup(
         elif result[0] == "corrupt":
             report.corrupt.append(entry.key)
 
-    for_each(entries, check, workers=store.spec.parallelism, on_done=done)
+    for_each(interleave(entries, lambda e: e.size), check, workers=store.spec.parallelism, on_done=done)
     report.missing.sort()
     report.corrupt.sort()
     now = store.now()

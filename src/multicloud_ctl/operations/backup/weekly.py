@@ -20,7 +20,7 @@ from multicloud_ctl.operations.backup.manifest import (
     TableRecord,
     write_manifest,
 )
-from multicloud_ctl.operations.backup.parallel import for_each
+from multicloud_ctl.operations.backup.parallel import for_each, interleave
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
 from multicloud_ctl.operations.backup.sqltables import dump_sql_table, reflect, sql_engine
 from multicloud_ctl.operations.backup.transfer import Copied, choose_mode, make_transfer
@@ -129,7 +129,7 @@ def execute_weekly(
         if advance is not None:
             advance(1, task[1].size)
 
-    for_each(plan.objects, copy, workers=spec.parallelism, on_done=done)
+    for_each(interleave(plan.objects, lambda o: o[1].size), copy, workers=spec.parallelism, on_done=done)
     if failures:
         return None, failures
     tables: list[TableRecord] = []
