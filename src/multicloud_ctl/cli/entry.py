@@ -4,11 +4,19 @@
 Typer (which alone costs ~80 ms). A unit test checks that this text equals what Typer renders, so it cannot
 drift; regenerate it with `python -m multicloud_ctl.cli.entry --write-help` after changing global options
 or the verb table.
+
+When a command has finished, the process leaves without tearing the interpreter down (`_exit`): with boto3,
+the storage SDK and Typer loaded, module and object finalisation costs ~80 ms on every run (measured with
+`python -c 'import boto3, azure.storage.blob, typer, pydantic'`: 0.28 s, 0.20 s with `os._exit(0)`).
+Everything a normal exit does that matters still happens: atexit handlers run (logging, executors,
+exporters), stdout and stderr are flushed, and a non-daemon thread still running means a normal exit.
+`MCCTL_FULL_EXIT=1` turns it off.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 _HELP_FORMS: tuple[list[str], ...] = ([], ["--help"], ["-h"])
 
@@ -26,7 +34,36 @@ def main() -> None:
         return
     from multicloud_ctl.cli.app import main as app_main
 
-    app_main()
+    try:
+        app_main()
+    except SystemExit as exc:
+        _exit(exc.code)
+    _exit(0)
+
+
+def _exit(code: object) -> NoReturn:
+    """Leave with `code` as `sys.exit` would, skipping interpreter finalisation when that is safe."""
+    import atexit
+    import os
+    import threading
+
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if os.environ.get("MCCTL_FULL_EXIT") == "1" or any(t.is_alive() for t in others):
+        raise SystemExit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise SystemExit(code) from None  # e.g. a closed pipe: let the normal exit report it
+    os._exit(status)
 
 
 def render_help() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -48,7 +49,8 @@ def test_help_imports_no_cloud_sdk(argv: list[str]) -> None:
         "except SystemExit: pass\n"
         "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "MCCTL_FULL_EXIT": "1"}  # SystemExit, so the module list can be printed
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     modules = json.loads(proc.stderr.strip().splitlines()[-1])
     loaded = [m for m in modules if m.split(".")[0] in SDK_PREFIXES]
     assert loaded == []
@@ -96,3 +98,34 @@ def test_debug_shows_the_traceback(cli, tmp_path) -> None:  # type: ignore[no-un
     result = cli("--debug", "--config-dir", str(tmp_path), "--env", "nowhere", "config", "show")
     assert result.exit_code == ExitCode.USAGE
     assert "Traceback" in result.stderr
+
+
+def _mcctl(*args: str, prelude: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point (`entry.main`) in a child process, after `prelude`."""
+    code = f"import sys\n{prelude}\nsys.argv = ['mcctl', *{list(args)!r}]\n"
+    code += "from multicloud_ctl.cli.entry import main\nmain()"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
+
+
+@pytest.mark.parametrize("full_exit", ["0", "1"])
+def test_the_quick_exit_keeps_output_exit_codes_and_atexit(full_exit: str) -> None:
+    env = {"MCCTL_FULL_EXIT": full_exit}
+    ok = _mcctl("--output", "json", "playbook", "validate", "playbooks/backup-daily.yaml", env=env)
+    assert ok.returncode == 0 and json.loads(ok.stdout)[0]["valid"] is True
+    bad = _mcctl("playbook", "validate", "nope.yaml", env=env)
+    assert bad.returncode == 2 and "nope.yaml: no such file" in bad.stdout + bad.stderr
+    hooked = _mcctl(
+        "--output", "json", "config", "list", prelude="import atexit; atexit.register(print, 'atexit ran')", env=env
+    )
+    assert hooked.returncode == 0 and hooked.stdout.rstrip().endswith("atexit ran")
+
+
+def test_a_running_non_daemon_thread_gets_the_normal_exit() -> None:
+    prelude = (
+        "import threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread finished', flush=True))).start()"
+    )
+    proc = _mcctl("--output", "json", "config", "list", prelude=prelude)
+    assert proc.returncode == 0 and "thread finished" in proc.stdout
