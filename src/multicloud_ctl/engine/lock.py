@@ -119,7 +119,6 @@ class CloudLease:
         from multicloud_ctl.providers.aws.errors import aws_errors
 
         now = self.runtime.clock()
-        self.ensure_table()
 
         def put(ddb: Any) -> None:
             try:
@@ -146,7 +145,11 @@ class CloudLease:
                     hint="another operator is running; wait, or `mcctl lock break` if that run is dead",
                 ) from None
 
-        self._call(put)
+        try:
+            self._call(put)
+        except NotFound:  # the first lease in this environment: make the table, then take it
+            self.ensure_table()
+            self._call(put)
 
     def release(self, name: str, owner: str) -> None:
         from multicloud_ctl.providers.aws.errors import aws_errors
