@@ -1,4 +1,4 @@
-"""Shared helpers of the Cloudflare kinds: ownership marker and name <-> id translation.
+"""Shared helpers of the Cloudflare kinds: ownership marker, name <-> id translation, read/create/update/delete.
 
 Cloudflare load-balancing objects carry no tags, so ownership is written into their `description`
 (DNS records: `comment`) as `<logical name> | managed-by=mcctl environment=<env>`; destroy parses it back.
@@ -52,6 +52,22 @@ class CfKind(ResourceKind):
 
             raise NotFound(f"{res.address} disappeared during apply", provider="cloudflare", operation="find")
         return live
+
+    def body(self, runtime: Any, res: Any) -> dict[str, Any]:
+        """The API body for `res` (kinds that refer to other objects by name put their ids in here)."""
+        return dict(res.attrs)
+
+    def read(self, runtime: Any, res: Any) -> dict[str, Any] | None:
+        live = self.find(runtime, res)
+        return None if live is None else pick(live, res.attrs)
+
+    def create(self, runtime: Any, res: Any) -> Any:
+        return {"id": self.cf(runtime).create(self.collection, self.body(runtime, res))["id"]}
+
+    def update(self, runtime: Any, res: Any, changed: list[str]) -> Any:
+        live = self.must_find(runtime, res)
+        self.cf(runtime).update(self.collection, live["id"], self.body(runtime, res))
+        return {"updated": changed}
 
     def live_tags(self, runtime: Any, res: Any) -> dict[str, str] | None:
         live = self.find(runtime, res)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from multicloud_ctl.operations.provision.cf_kind import CfKind, lb_hostname, marker, pick
+from multicloud_ctl.operations.provision.cf_kind import CfKind, lb_hostname, marker
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
 from multicloud_ctl.operations.provision.model import Resource
 
@@ -55,15 +55,3 @@ class CfDnsRecord(CfKind):
             ),
             None,
         )
-
-    def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
-        live = self.find(runtime, res)
-        return None if live is None else pick(live, res.attrs)
-
-    def create(self, runtime: Any, res: Resource) -> Any:
-        return {"id": self.cf(runtime).create(self.collection, dict(res.attrs))["id"]}
-
-    def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        live = self.must_find(runtime, res)
-        self.cf(runtime).update(self.collection, live["id"], dict(res.attrs))
-        return {"updated": changed}

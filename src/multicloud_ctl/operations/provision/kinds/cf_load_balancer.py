@@ -94,7 +94,7 @@ class CfLoadBalancer(CfKind):
             }
         return out
 
-    def _body(self, runtime: Any, res: Resource) -> dict[str, Any]:
+    def body(self, runtime: Any, res: Resource) -> dict[str, Any]:
         ids = self._pool_ids(runtime)
         body = dict(res.attrs)
         body["default_pools"] = [ids[p] for p in res.attrs["default_pools"]]
@@ -102,11 +102,3 @@ class CfLoadBalancer(CfKind):
         if "region_pools" in body:
             body["region_pools"] = {r: [ids[p] for p in ps] for r, ps in res.attrs["region_pools"].items()}
         return body
-
-    def create(self, runtime: Any, res: Resource) -> Any:
-        return {"id": self.cf(runtime).create(self.collection, self._body(runtime, res))["id"]}
-
-    def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        live = self.must_find(runtime, res)
-        self.cf(runtime).update(self.collection, live["id"], self._body(runtime, res))
-        return {"updated": changed}

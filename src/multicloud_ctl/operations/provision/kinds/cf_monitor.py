@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from multicloud_ctl.operations.provision.cf_kind import CfKind, marker, pick
+from multicloud_ctl.operations.provision.cf_kind import CfKind, marker
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
 from multicloud_ctl.operations.provision.model import Resource
 
@@ -39,15 +37,3 @@ class CfMonitor(CfKind):
             "description": monitor_marker(ctx),
         }
         return [self.make(ctx, "health", attrs, inputs={"match": ["description", monitor_marker(ctx)]})]
-
-    def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
-        live = self.find(runtime, res)
-        return None if live is None else pick(live, res.attrs)
-
-    def create(self, runtime: Any, res: Resource) -> Any:
-        return {"id": self.cf(runtime).create(self.collection, dict(res.attrs))["id"]}
-
-    def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        live = self.must_find(runtime, res)
-        self.cf(runtime).update(self.collection, live["id"], dict(res.attrs))
-        return {"updated": changed}

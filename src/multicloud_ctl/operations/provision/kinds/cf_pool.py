@@ -65,15 +65,7 @@ class CfPool(CfKind):
         )
         return out
 
-    def _body(self, runtime: Any, res: Resource) -> dict[str, Any]:
+    def body(self, runtime: Any, res: Resource) -> dict[str, Any]:
         body = dict(res.attrs)
         body["monitor"] = self._monitor_id(runtime, res)
         return body
-
-    def create(self, runtime: Any, res: Resource) -> Any:
-        return {"id": self.cf(runtime).create(self.collection, self._body(runtime, res))["id"]}
-
-    def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        live = self.must_find(runtime, res)
-        self.cf(runtime).update(self.collection, live["id"], self._body(runtime, res))
-        return {"updated": changed}
