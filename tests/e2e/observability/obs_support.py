@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -43,21 +42,10 @@ def call(
 
 
 def start_host(cloud: str, port: int, env_file: Path, log: Path) -> subprocess.Popen[bytes]:
+    from multicloud_ctl.local.functions.component import host_command
     from multicloud_ctl.local.processes import wait_http
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "multicloud_ctl.local.functions",
-        "--cloud",
-        cloud,
-        "--port",
-        str(port),
-        "--env-file",
-        str(env_file),
-        "--visibility",
-        "1",
-    ]
+    cmd = host_command(cloud, port, env_file, "--visibility", "1")
     with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     wait_http(f"http://127.0.0.1:{port}/_admin/health", proc=proc, timeout=60)

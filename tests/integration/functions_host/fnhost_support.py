@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -51,20 +50,9 @@ def call(
 
 
 def start_host(cloud: str, port: int, env_file: Path, log: Path, *extra: str) -> subprocess.Popen[bytes]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "multicloud_ctl.local.functions",
-        "--cloud",
-        cloud,
-        "--port",
-        str(port),
-        "--env-file",
-        str(env_file),
-        "--visibility",
-        "1",
-        *extra,
-    ]
+    from multicloud_ctl.local.functions.component import host_command
+
+    cmd = host_command(cloud, port, env_file, "--visibility", "1", *extra)
     with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     wait_http(f"http://127.0.0.1:{port}/_admin/health", proc=proc, timeout=30)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ def key_store_hosts(env: Any, directory: Path) -> Iterator[Any]:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.functions.adapters.dynamo_schema import create_tables
     from multicloud_ctl.functions.config import FunctionConfig
+    from multicloud_ctl.local.functions.component import host_command
     from multicloud_ctl.local.functions.envfile import host_settings, write_env_file
     from multicloud_ctl.local.processes import wait_http
     from multicloud_ctl.operations.deploy.fnenv import function_env
@@ -47,18 +47,7 @@ def key_store_hosts(env: Any, directory: Path) -> Iterator[Any]:
             log = (directory / f"{cloud}.log").open("wb")
             procs.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "multicloud_ctl.local.functions",
-                        "--cloud",
-                        cloud,
-                        "--port",
-                        str(port),
-                        "--env-file",
-                        str(env_file),
-                        "--no-bus",
-                    ],
+                    host_command(cloud, port, env_file, "--no-bus"),
                     env=child_env,
                     stdout=log,
                     stderr=subprocess.STDOUT,

@@ -35,7 +35,18 @@ def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
     smtp = env.local.ports.smtp if env.local and cloud == "azure" else None
     settings = host_settings(env, cloud, pool, state_dir=directory, max_deliveries=MAX_DELIVERIES, smtp_port=smtp)
     env_file = write_env_file(directory / f"functions_{cloud}.env", settings)
-    argv = [
+    argv = host_command(cloud, port, env_file)
+    if smtp:
+        argv += ["--smtp-port", str(smtp)]
+    config_dir = Path(os.environ.get("MCCTL_CONFIG_DIR") or "config").resolve()
+    if cloud == "azure" and (config_dir / f"{env.name}.yaml").exists():
+        argv += ["--backup-env", env.name, "--config-dir", str(config_dir)]
+    return LaunchSpec(argv, _aws_credentials(ctx))
+
+
+def host_command(cloud: str, port: int, env_file: Path, *extra: str) -> list[str]:
+    """The command line of one functions host (`python -m multicloud_ctl.local.functions`)."""
+    return [
         sys.executable,
         "-m",
         "multicloud_ctl.local.functions",
@@ -45,13 +56,8 @@ def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
         str(port),
         "--env-file",
         str(env_file),
+        *extra,
     ]
-    if smtp:
-        argv += ["--smtp-port", str(smtp)]
-    config_dir = Path(os.environ.get("MCCTL_CONFIG_DIR") or "config").resolve()
-    if cloud == "azure" and (config_dir / f"{env.name}.yaml").exists():
-        argv += ["--backup-env", env.name, "--config-dir", str(config_dir)]
-    return LaunchSpec(argv, _aws_credentials(ctx))
 
 
 def _aws_credentials(ctx: SandboxContext) -> dict[str, str]:
