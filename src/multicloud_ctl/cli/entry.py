@@ -16,7 +16,6 @@ exporters), stdout and stderr are flushed, and a non-daemon thread still running
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
 
 _HELP_FORMS: tuple[list[str], ...] = ([], ["--help"], ["-h"])
 
@@ -41,7 +40,7 @@ def main() -> None:
     _exit(0)
 
 
-def _exit(code: object) -> NoReturn:
+def _exit(code: object) -> None:  # never returns (NoReturn would import typing on the fast help path)
     """Leave with `code` as `sys.exit` would, skipping interpreter finalisation when that is safe."""
     import atexit
     import os

@@ -57,7 +57,7 @@ class S3Client:
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[S3Object]:
         """Every object in `bucket` under `prefix`, in key order."""
-        for objects, _ in self._pages(bucket, prefix):
+        for objects, _, _ in self._pages(bucket, prefix):
             yield from objects
 
     def list_all(self, bucket: str, prefix: str = "", *, workers: int = 8) -> builtins.list[S3Object]:
@@ -71,8 +71,7 @@ class S3Client:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        first, more = next(iter(self._pages(bucket, prefix, delimiter="/", more=True)))
-        objects, prefixes = first
+        objects, prefixes, more = next(self._pages(bucket, prefix, delimiter="/"))
         if more or len(prefixes) > MAX_SPLIT:
             return builtins.list(self.list(bucket, prefix))
         found = builtins.list(objects)
@@ -82,8 +81,10 @@ class S3Client:
                     found += listed
         return sorted(found, key=lambda o: o.key)  # code point order is S3's UTF-8 byte order
 
-    def _pages(self, bucket: str, prefix: str, delimiter: str = "", more: bool = False) -> Iterator[Any]:
-        """ListObjectsV2 pages as (objects, common prefixes), with `more` also whether another page follows.
+    def _pages(
+        self, bucket: str, prefix: str, delimiter: str = ""
+    ) -> Iterator[tuple[builtins.list[S3Object], builtins.list[str], bool]]:
+        """ListObjectsV2 pages as (objects, common prefixes, whether another page follows).
 
         Presigned by botocore, parsed with ElementTree: botocore's response parsing costs ~30 ms of CPU per
         1,000 keys, ElementTree ~3 ms, and on a no-change backup pass that is most of the client's share of
@@ -102,8 +103,7 @@ class S3Client:
             params |= {"ContinuationToken": token} if token else {}
             with aws_errors("ListObjectsV2", bucket):
                 url = self.client.generate_presigned_url("list_objects_v2", Params=params, ExpiresIn=900)
-            body = self._get(url, "ListObjectsV2", bucket)
-            root = ET.fromstring(body)
+            root = ET.fromstring(self._request(url, "ListObjectsV2", bucket).data)
             if not root.tag.startswith(ns):
                 ns = ""
             objects = [
@@ -118,17 +118,19 @@ class S3Client:
             common = [unquote_plus(p.findtext(f"{ns}Prefix") or "") for p in root.iterfind(f"{ns}CommonPrefixes")]
             token = root.findtext(f"{ns}NextContinuationToken") or ""
             truncated = root.findtext(f"{ns}IsTruncated") == "true" and bool(token)
-            yield ((objects, common), truncated) if more else (objects, common)
+            yield objects, common, truncated
             if not truncated:
                 return
 
-    def _get(self, url: str, operation: str, what: str) -> bytes:
-        """A presigned GET's body; transport errors and non-200 answers become ours."""
+    def _request(
+        self, url: str, operation: str, what: str, headers: dict[str, str] | None = None, *, stream: bool = False
+    ) -> Any:
+        """A presigned GET's response (body read unless `stream`); transport errors and non-200 become ours."""
         import urllib3
 
         self._count(operation)
         try:
-            response = self._pool().request("GET", url)
+            response = self._pool().request("GET", url, headers=headers or {}, preload_content=not stream)
         except urllib3.exceptions.HTTPError as exc:
             raise EndpointUnreachable(
                 f"AWS {operation} {what}: {exc}",
@@ -137,10 +139,10 @@ class S3Client:
                 hint="is the endpoint up? for the sandbox run `mcctl local up`",
             ) from exc
         if response.status != 200:
-            raise _status_error(
-                response.status, what, response.data, response.headers.get("x-amz-request-id"), operation
-            )
-        return bytes(response.data)
+            body = response.read() if stream else response.data
+            response.release_conn()
+            raise _status_error(response.status, what, body, response.headers.get("x-amz-request-id"), operation)
+        return response
 
     def open(self, bucket: str, key: str, *, if_match: str | None = None) -> Any:
         """The object's streaming body (read it in blocks); `if_match` pins the version we listed.
@@ -148,25 +150,9 @@ class S3Client:
         A presigned GET on a urllib3 pool rather than `get_object`: the bytes and status are the same, and
         botocore's per-call machinery is about half the client CPU of copying a small object.
         """
-        import urllib3
-
         what = f"{bucket}/{key}"
-        url = self.presign_get(bucket, key, 900)
         headers = {"If-Match": f'"{if_match}"'} if if_match else {}
-        self._count("GetObject")
-        try:
-            response = self._pool().request("GET", url, headers=headers, preload_content=False)
-        except urllib3.exceptions.HTTPError as exc:
-            raise EndpointUnreachable(
-                f"AWS GetObject {what}: {exc}",
-                provider="aws",
-                operation="GetObject",
-                hint="is the endpoint up? for the sandbox run `mcctl local up`",
-            ) from exc
-        if response.status != 200:
-            body = response.read()
-            response.release_conn()
-            raise _status_error(response.status, what, body, response.headers.get("x-amz-request-id"))
+        response = self._request(self.presign_get(bucket, key, 900), "GetObject", what, headers, stream=True)
         return _Body(response, what)
 
     def _count(self, operation: str) -> None:
@@ -226,10 +212,6 @@ class S3Client:
             batch = [{"Key": k} for k in keys[start : start + 1000]]
             with aws_errors("DeleteObjects", bucket):
                 self.client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
-
-
-def _object(item: dict[str, Any]) -> S3Object:
-    return S3Object(item["Key"], int(item["Size"]), str(item["ETag"]).strip('"'), item.get("LastModified"))
 
 
 class _Body:
