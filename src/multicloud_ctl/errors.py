@@ -11,10 +11,11 @@
     │       ├── Throttled           still throttled after retries
     │       └── EndpointUnreachable connection refused / timed out after retries
     ├── Degraded                    3  drift, mismatch or degraded health found
-    └── SafetyRefused               4  a safety check refused the run
+    ├── SafetyRefused               4  a safety check refused the run
         ├── LockHeld
         ├── ConfirmationDeclined
         └── PreflightFailed
+    └── Interrupted               130  stopped by Ctrl-C or SIGTERM (completed steps rolled back where defined)
 
 Library code raises these; only the CLI turns them into a message and an exit code (no `sys.exit` elsewhere).
 """
@@ -32,11 +33,13 @@ class ExitCode(IntEnum):
     USAGE = 2
     DEGRADED = 3
     REFUSED = 4
+    INTERRUPTED = 130
 
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok; 1 operation failed; 2 usage or config error; "
-    "3 degraded, drift or mismatch found; 4 refused by a safety check (preflight, lock held, not confirmed)."
+    "3 degraded, drift or mismatch found; 4 refused by a safety check (preflight, lock held, not confirmed); "
+    "130 interrupted."
 )
 
 
@@ -127,6 +130,12 @@ class ConfirmationDeclined(SafetyRefused):
 
 class PreflightFailed(SafetyRefused):
     pass
+
+
+class Interrupted(McctlError):
+    """The run was stopped by a signal; the journal says what completed and what was rolled back."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 class DryRunViolation(SafetyRefused):

@@ -24,6 +24,8 @@ from multicloud_ctl.errors import ConfirmationDeclined
 if TYPE_CHECKING:
     from rich.console import Console as RichConsole
 
+    from multicloud_ctl.cli.progress import EventRenderer
+
 
 def to_jsonable(value: Any) -> Any:
     """Turn our dataclasses, datetimes, Decimals and Paths into plain JSON values."""
@@ -65,6 +67,7 @@ class Console:
     stdin_is_tty: bool = field(default_factory=lambda: sys.stdin.isatty())
     _out: RichConsole | None = field(default=None, repr=False)
     _err: RichConsole | None = field(default=None, repr=False)
+    _renderer: EventRenderer | None = field(default=None, repr=False)
 
     @property
     def color(self) -> bool:
@@ -100,6 +103,18 @@ class Console:
                 width=None if self.stdout_is_tty else 200,
             )
         return self._out
+
+    def rich_err(self) -> RichConsole:
+        """The Rich console on stderr (live progress draws there)."""
+        return self._rich(err=True)
+
+    def renderer(self) -> EventRenderer:
+        """The event sink that draws this console's progress, plans and notices (one per console)."""
+        if self._renderer is None:
+            from multicloud_ctl.cli.progress import EventRenderer
+
+            self._renderer = EventRenderer(self)
+        return self._renderer
 
     # ---- data --------------------------------------------------------------------------------------
     def print_json(self, data: Any) -> None:

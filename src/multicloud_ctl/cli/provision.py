@@ -62,19 +62,12 @@ def plan(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY) 
 @app.command()
 def apply(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY, dry_run: bool = DRY_RUN) -> None:
     """Converge live state to the playbook, in dependency order (asks on a TTY unless --yes)."""
-    from multicloud_ctl.cli.runner import run_mutating
-    from multicloud_ctl.operations.provision import apply_plan, load_spec
+    from multicloud_ctl.cli.runner import run_plan_verb
+    from multicloud_ctl.operations.provision import apply_operation, load_spec
 
-    state = get_state(ctx)
-    spec = load_spec(playbook)
-    run_mutating(
-        state,
-        "provision apply",
-        lambda rt: apply_plan(rt, spec, only),
-        dry_run=dry_run,
-        inputs={"playbook": str(playbook or ""), "only": list(only or [])},
-        lock_name="provision",
-    )
+    op = apply_operation(load_spec(playbook), only)
+    op.inputs["playbook"] = str(playbook or "")
+    run_plan_verb(get_state(ctx), op, dry_run=dry_run)
 
 
 @app.command()

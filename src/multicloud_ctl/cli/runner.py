@@ -1,9 +1,12 @@
-"""The one path every mutating verb takes: plan, show, confirm, lock, apply, journal, report.
+"""The CLI's side of the one run lifecycle: a runtime wired to the console, a confirmer, and the plain-plan verbs.
 
-runtime  = Runtime(env, dry_run)           # provider clients guarded when dry_run
-plan     = build(runtime)                  # read-only calls only
---dry-run -> DisplayExecutor (runs nothing) and exit 0
-confirm on a TTY unless --yes -> run_lock (file lock + DynamoDB lease) -> Executor -> journal
+    runtime  = make_runtime(state, dry_run)    # provider clients guarded when dry_run; events -> the console
+    outcome  = run_operation(state, Operation(verb, build, lock=LockSpec(...)), dry_run=...)
+    print the outcome; outcome.raise_for_status()  # the error carries the exit code
+
+Everything between (lock, plan, dry-run display, confirmation, execution, rollback, signals, journal, final
+status) happens once, in `engine/run.py`. `run_mutating` is that path for the verbs whose whole output is the
+plan and the step results (provision, deploy, alerts, secrets).
 """
 
 from __future__ import annotations
@@ -14,28 +17,36 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.cli.state import CliState
 
 if TYPE_CHECKING:
-    from multicloud_ctl.engine.executor import RunResult
     from multicloud_ctl.engine.plan import Plan
+    from multicloud_ctl.engine.run import Confirmer, Operation, Outcome
     from multicloud_ctl.engine.runtime import Runtime
 
 
 def make_runtime(state: CliState, *, dry_run: bool = False) -> Runtime:
-    """A runtime for this invocation's environment (dry-run guarded when asked)."""
+    """A runtime for this invocation's environment (dry-run guarded when asked); its events draw on the console."""
     from multicloud_ctl.engine.runtime import Runtime
 
-    return Runtime(environment=state.environment(), dry_run=dry_run)
+    runtime = Runtime(environment=state.environment(), dry_run=dry_run)
+    runtime.events.subscribe(state.console.renderer())
+    return runtime
 
 
-def show_plan(state: CliState, plan: Plan, *, title: str | None = None) -> None:
-    """Print the plan's steps (table) or the plan as JSON."""
-    console = state.console
-    if console.json_mode:
-        return
-    rows = [("+" if s.mutating else " ", s.id, s.description) for s in plan.steps]
-    if not rows:
-        console.info("nothing to do: live state already matches")
-        return
-    console.table(["", "step", "description"], rows, title=title or f"plan: {plan.verb}")
+def confirmer(state: CliState, *, yes: bool = False) -> Confirmer:
+    """Ask on the console (a TTY), refuse off a TTY, pass with `--yes` (global or the verb's own)."""
+
+    def ask(question: str, *, typed: str | None = None) -> None:
+        state.console.confirm(question, assume_yes=state.yes or yes, typed=typed)
+
+    return ask
+
+
+def run_operation(
+    state: CliState, op: Operation, *, dry_run: bool = False, yes: bool = False, runtime: Runtime | None = None
+) -> Outcome:
+    """Run `op` through the lifecycle with this invocation's console; the caller prints and raises."""
+    from multicloud_ctl.engine.run import run
+
+    return run(runtime or make_runtime(state, dry_run=dry_run), op, confirm=confirmer(state, yes=yes))
 
 
 def run_mutating(
@@ -49,68 +60,59 @@ def run_mutating(
     lease: bool = True,
     question: str | None = None,
     typed_confirmation: str | None = None,
-) -> RunResult:
-    """Plan, then (unless --dry-run) confirm, lock, apply and journal. Raises the run's error on failure."""
-    from multicloud_ctl.engine.executor import DisplayExecutor, Executor
-    from multicloud_ctl.engine.lock import run_lock
+) -> Outcome:
+    """A plan-and-apply verb: run it, print the steps (or the dry-run plan), raise the run's error."""
+    from multicloud_ctl.engine.run import LockSpec, Operation
 
+    op = Operation(
+        verb,
+        build,
+        inputs=inputs or {},
+        lock=LockSpec(lock_name or verb.split()[0], lease=lease),
+        question=question,
+        typed=typed_confirmation,
+    )
+    return run_plan_verb(state, op, dry_run=dry_run)
+
+
+def run_plan_verb(state: CliState, op: Operation, *, dry_run: bool) -> Outcome:
+    """Run a plan-and-apply operation, print the steps (or the dry-run plan), raise the run's error."""
+    outcome = run_operation(state, op, dry_run=dry_run)
+    print_plan_outcome(state, outcome)
+    outcome.raise_for_status()
+    if not dry_run and outcome.execution is not None:
+        steps = len(outcome.execution.steps)
+        state.console.success(f"{op.verb}: {steps} step(s) applied (journal {outcome.run_id})")
+    return outcome
+
+
+def print_plan_outcome(state: CliState, outcome: Outcome) -> None:
+    """JSON mode: one document for the run; otherwise the dry-run summary line (the plan table is already out)."""
     console = state.console
-    runtime = make_runtime(state, dry_run=dry_run)
-    plan = build(runtime)
-    show_plan(state, plan)
-    journal = runtime.journal(verb, inputs)
-    if dry_run:
-        result = DisplayExecutor(runtime, journal).run(plan)
+    plan = outcome.plan
+    if outcome.dry_run:
+        if plan is None:
+            return
         if console.json_mode:
-            console.print_json({"dry_run": True, "journal": journal.run_id, **plan.to_dict()})
+            console.print_json({"dry_run": True, "journal": outcome.run_id, **plan.to_dict()})
         else:
-            console.info(f"dry run: {len(plan.mutating_steps)} change(s) planned, none made (journal {journal.run_id})")
-        return result
-    if plan.is_empty:
-        journal.set("plan", plan.to_dict())
-        journal.finish("ok", result={"steps": 0})
-        if console.json_mode:
-            console.print_json({"dry_run": False, "journal": journal.run_id, "status": "ok", **plan.to_dict()})
-        return _empty_result()
-    try:
-        console.confirm(
-            question or f"Apply {len(plan.mutating_steps)} change(s) to {runtime.environment.name}?",
-            assume_yes=state.yes,
-            typed=typed_confirmation,
-        )
-        with run_lock(runtime, lock_name or verb.split()[0], lease=lease):
-            result = Executor(
-                runtime, journal, on_step=lambda r: console.detail(f"{r.status:>8}  {r.step.id}  {r.error or ''}")
-            ).run(plan)
-    except BaseException as exc:
-        if journal.record["status"] == "running":
-            journal.finish("refused" if _is_refusal(exc) else "failed", error=str(exc))
-        raise
-    if console.json_mode:
-        console.print_json(
-            {
-                "dry_run": False,
-                "journal": journal.run_id,
-                "status": result.status,
-                "steps": [
-                    {"id": r.step.id, "status": r.status, "output": r.output, "error": r.error} for r in result.steps
-                ],
-                "rollback": [{"id": r.step.id, "status": r.status} for r in result.rollback],
-            }
-        )
-    if result.error is not None:
-        raise result.error
-    console.success(f"{verb}: {len(result.steps)} step(s) applied (journal {journal.run_id})")
-    return result
-
-
-def _is_refusal(exc: BaseException) -> bool:
-    from multicloud_ctl.errors import SafetyRefused
-
-    return isinstance(exc, SafetyRefused)
-
-
-def _empty_result() -> RunResult:
-    from multicloud_ctl.engine.executor import RunResult
-
-    return RunResult(status="ok")
+            console.info(f"dry run: {len(plan.mutating_steps)} change(s) planned, none made (journal {outcome.run_id})")
+        return
+    if not console.json_mode or plan is None:
+        return
+    execution = outcome.execution
+    if execution is None:
+        if outcome.ok:
+            console.print_json({"dry_run": False, "journal": outcome.run_id, "status": "ok", **plan.to_dict()})
+        return
+    console.print_json(
+        {
+            "dry_run": False,
+            "journal": outcome.run_id,
+            "status": outcome.status.value,
+            "steps": [
+                {"id": r.step.id, "status": r.status, "output": r.output, "error": r.error} for r in execution.steps
+            ],
+            "rollback": [{"id": r.step.id, "status": r.status} for r in execution.rollback],
+        }
+    )

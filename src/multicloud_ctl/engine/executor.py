@@ -1,33 +1,37 @@
-"""Runs a plan: apply (with verification and rollback) or display-only for `--dry-run`.
+"""Runs a plan's steps: apply, verify, roll back on failure or interruption. Emits events; prints nothing.
 
-The dry-run rule lives here, once: the display-only executor runs no step at all, and the provider clients
-refuse mutating calls while `runtime.dry_run` is set (a second, independent guard). Rollbacks of completed
-steps run in reverse order when a step fails, when verification fails, and on Ctrl-C or SIGTERM.
+The executor is the *execute* phase of the one run lifecycle (`engine/run.py`), which owns everything around
+it: confirmation, locks, the journal, signals and the final status. It is never used for `--dry-run`: the
+lifecycle shows the plan and stops, and the provider clients refuse mutating calls while the runtime is a dry
+run (a second, independent guard).
+
+Rollbacks of completed steps run in reverse order when a step fails, when verification fails, and when the
+run is interrupted; signals that arrive during rollback are held until it has finished. A step that raises
+is data in the journal (its error), not a lost stack trace.
 """
 
 from __future__ import annotations
 
-import signal
+import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from multicloud_ctl.engine import events as ev
 from multicloud_ctl.engine.actions import ACTIONS, ActionRegistry
+from multicloud_ctl.engine.events import RunStatus
 from multicloud_ctl.engine.plan import Plan, Step
-from multicloud_ctl.errors import McctlError, OperationFailed
+from multicloud_ctl.errors import Interrupted, McctlError, OperationFailed
 
 if TYPE_CHECKING:
-    from multicloud_ctl.engine.journal import Journal
     from multicloud_ctl.engine.runtime import Runtime
 
 
 @dataclass
 class StepResult:
     step: Step
-    status: str  # ok | failed | planned | skipped | rolled_back
+    status: str  # ok | failed | interrupted | stopped
     output: Any = None
     error: str | None = None
     duration_s: float = 0.0
@@ -35,9 +39,9 @@ class StepResult:
 
 @dataclass
 class RunResult:
-    """What happened: per-step results, verification, rollback, final status."""
+    """What the execute phase did: per-step results, verification, rollback, status and error."""
 
-    status: str  # ok | planned | failed | rolled_back | interrupted
+    status: RunStatus
     steps: list[StepResult] = field(default_factory=list)
     verification: list[StepResult] = field(default_factory=list)
     rollback: list[StepResult] = field(default_factory=list)
@@ -45,72 +49,93 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("ok", "planned")
+        return self.status is RunStatus.OK
 
     def outputs(self) -> dict[str, Any]:
-        return {r.step.id: r.output for r in self.steps}
+        return {r.step.id: r.output for r in (*self.steps, *self.verification)}
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C for the duration, so rollbacks run when cron or systemd stops us."""
-    try:
-        previous = signal.getsignal(signal.SIGTERM)
-    except ValueError:  # not the main thread
-        yield
-        return
+class Interrupts(Protocol):
+    """How signals behave around a step (implemented by the lifecycle's signal guard)."""
 
-    def _raise(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+    def stoppable(self, stop: threading.Event) -> AbstractContextManager[None]:
+        """A first signal sets `stop` (the step ends at a safe point); a second one interrupts."""
 
-    try:
-        signal.signal(signal.SIGTERM, _raise)
-    except ValueError:
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def shielded(self) -> AbstractContextManager[None]:
+        """Signals are held until the block ends (rollbacks must finish)."""
+
+
+class _NoInterrupts:
+    def stoppable(self, stop: threading.Event) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def shielded(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+
+class StepContext:
+    """What a bulk step's function receives: the runtime, progress counts, a stop flag and the event bus."""
+
+    def __init__(self, runtime: Runtime, step: Step, bus: ev.EventBus, stop: threading.Event) -> None:
+        self.runtime = runtime
+        self.step = step
+        self.bus = bus
+        self.stop = stop
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.stop.is_set()
+
+    def advance(self, amount: float = 1, *, detail: str = "") -> None:
+        """Count work done (screen only; the step's returned summary carries the totals)."""
+        self.bus.emit(ev.Progress(self.step.id, advance=amount, detail=detail))
+
+    def set_total(self, total: float | None, *, detail: str = "") -> None:
+        self.bus.emit(ev.Progress(self.step.id, total=total, detail=detail))
+
+    def record(self, key: str, value: Any) -> None:
+        self.bus.emit(ev.Recorded(key, value))
+
+    def measure(self, name: str, value: Any) -> None:
+        self.bus.emit(ev.Measured(name, value))
+
+    def notice(self, message: str, level: str = "info") -> None:
+        self.bus.emit(ev.Notice(message, level))
 
 
 @dataclass
 class Executor:
-    """Applies a plan step by step, journaling each one."""
+    """Applies a plan step by step, emitting a StepStarted / StepFinished pair per step."""
 
     runtime: Runtime
-    journal: Journal
+    bus: ev.EventBus
     registry: ActionRegistry = field(default_factory=lambda: ACTIONS)
-    on_step: Callable[[StepResult], None] | None = None
+    interrupts: Interrupts = field(default_factory=_NoInterrupts)
 
     def run(self, plan: Plan) -> RunResult:
-        self.journal.set("plan", plan.to_dict())
-        result = RunResult(status="running")
+        result = RunResult(status=RunStatus.OK)
         done: list[Step] = []
         try:
-            with sigterm_as_interrupt():
-                for step in plan.steps:
-                    try:
-                        res = self._run_step("steps", step)
-                    except _StepFailed as failed:
-                        result.steps.append(failed.result)
-                        raise
-                    result.steps.append(res)
-                    done.append(step)
-                for check in plan.verify:
-                    try:
-                        res = self._run_step("verification", check)
-                    except _StepFailed as failed:
-                        result.verification.append(failed.result)
-                        failed.verification = True
-                        raise
-                    result.verification.append(res)
+            for step in plan.steps:
+                res = self._run_step("steps", step)
+                result.steps.append(res)
+                if res.status == "stopped":
+                    raise KeyboardInterrupt
+                done.append(step)
+            for check in plan.verify:
+                try:
+                    res = self._run_step("verification", check)
+                except _StepFailed as failed:
+                    failed.verification = True
+                    raise
+                result.verification.append(res)
         except _StepFailed as failed:
+            (result.verification if failed.verification else result.steps).append(failed.result)
             result.rollback = self._rollback(done)
             what = "verification" if failed.verification else "step"
             message = f"{what} {failed.result.step.id!r} failed: {failed.result.error}"
             rolled = " (rolled back)" if result.rollback else ""
-            result.status = "rolled_back" if result.rollback else "failed"
+            result.status = RunStatus.ROLLED_BACK if result.rollback else RunStatus.FAILED
             cause = failed.cause
             if failed.verification or not isinstance(cause, McctlError):
                 result.error = OperationFailed(message + rolled)
@@ -118,58 +143,68 @@ class Executor:
                 result.error = cause
                 if rolled:
                     cause.hint = "; ".join(h for h in (cause.hint, "completed steps were rolled back") if h)
-            self.journal.finish(result.status, error=message + rolled)
             return result
         except KeyboardInterrupt:
             result.rollback = self._rollback(done)
-            result.status = "interrupted"
-            result.error = OperationFailed("interrupted" + (" (rolled back)" if result.rollback else ""))
-            self.journal.finish("interrupted", error="interrupted by signal")
-            raise
-        result.status = "ok"
-        self.journal.finish("ok", result={"steps": len(result.steps)})
+            result.status = RunStatus.INTERRUPTED
+            rolled = f"; {len(result.rollback)} rollback step(s) ran" if result.rollback else ""
+            result.error = Interrupted(
+                f"interrupted after {len(done)} of {len(plan.steps)} step(s){rolled}",
+                hint="`mcctl journal show last` lists what completed",
+            )
         return result
 
     def _run_step(self, section: str, step: Step) -> StepResult:
-        entry = self.journal.begin(
-            section,
-            step.id,
-            step.description,
-            action=step.action,
-            provider=step.provider,
-            resource=step.resource,
-            mutating=step.mutating,
+        self.bus.emit(
+            ev.StepStarted(
+                section,
+                step.id,
+                step.description,
+                action=step.action,
+                provider=step.provider,
+                resource=step.resource,
+                mutating=step.mutating,
+                total=step.total,
+                unit=step.unit,
+            )
         )
         started = time.monotonic()
+        stop = threading.Event()
         try:
-            handler = self.registry.get(step.action)
-            output = handler(self.runtime, step.params)
+            if step.call is not None:
+                ctx = StepContext(self.runtime, step, self.bus, stop)
+                with self.interrupts.stoppable(stop) if step.stoppable else nullcontext():
+                    output = step.call(ctx)
+            else:
+                output = self.registry.get(step.action)(self.runtime, step.params)
         except KeyboardInterrupt:
-            self.journal.end(entry, "interrupted", error="interrupted")
+            self._finished(section, step, "interrupted", started, error="interrupted")
             raise
         except Exception as exc:  # a failure is data in the journal, not a lost stack trace
             res = StepResult(step, "failed", error=str(exc), duration_s=time.monotonic() - started)
-            self.journal.end(entry, "failed", error=f"{type(exc).__name__}: {exc}")
-            if self.on_step:
-                self.on_step(res)
+            self._finished(section, step, "failed", started, error=f"{type(exc).__name__}: {exc}")
             raise _StepFailed(res, cause=exc) from exc
-        res = StepResult(step, "ok", output=output, duration_s=time.monotonic() - started)
-        self.journal.end(entry, "ok", output=output)
-        if self.on_step:
-            self.on_step(res)
-        return res
+        status = "stopped" if stop.is_set() and not step.follow else "ok"
+        self._finished(section, step, status, started, output=output)
+        return StepResult(step, status, output=output, duration_s=time.monotonic() - started)
+
+    def _finished(
+        self, section: str, step: Step, status: str, started: float, *, output: Any = None, error: str | None = None
+    ) -> None:
+        self.bus.emit(ev.StepFinished(section, step.id, status, time.monotonic() - started, output, error))
 
     def _rollback(self, done: list[Step]) -> list[StepResult]:
         results = []
-        for step in reversed(done):
-            if step.rollback is None:
-                continue
-            try:
-                results.append(self._run_step("rollback", step.rollback))
-            except _StepFailed as failed:  # keep rolling back the rest
-                results.append(failed.result)
-            except KeyboardInterrupt:
-                continue  # a second Ctrl-C does not stop the remaining rollbacks
+        with self.interrupts.shielded():
+            for step in reversed(done):
+                if step.rollback is None:
+                    continue
+                try:
+                    results.append(self._run_step("rollback", step.rollback))
+                except _StepFailed as failed:  # keep rolling back the rest
+                    results.append(failed.result)
+                except KeyboardInterrupt:  # only without a shield (a test harness): still finish the rest
+                    continue
         return results
 
 
@@ -179,29 +214,3 @@ class _StepFailed(Exception):
         self.result = result
         self.cause = cause
         self.verification = verification
-
-
-@dataclass
-class DisplayExecutor:
-    """The `--dry-run` executor: records the plan, runs nothing."""
-
-    runtime: Runtime
-    journal: Journal
-
-    def run(self, plan: Plan) -> RunResult:
-        self.journal.set("plan", plan.to_dict())
-        result = RunResult(status="planned", steps=[StepResult(s, "planned") for s in plan.steps])
-        for res in result.steps:
-            entry = self.journal.begin(
-                "steps", res.step.id, res.step.description, action=res.step.action, mutating=res.step.mutating
-            )
-            self.journal.end(entry, "planned")
-        self.journal.finish("planned", result={"steps": len(plan.steps)})
-        return result
-
-
-def executor_for(runtime: Runtime, journal: Journal, registry: ActionRegistry | None = None) -> Any:
-    """The display-only executor under dry run, the applying one otherwise."""
-    if runtime.dry_run:
-        return DisplayExecutor(runtime, journal)
-    return Executor(runtime, journal, registry or ACTIONS)

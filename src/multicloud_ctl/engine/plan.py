@@ -1,15 +1,28 @@
 """Plans are data: an ordered tuple of frozen steps, each one call on a provider client.
 
-An operation builds a `Plan` from read-only calls; the executor either displays it (`--dry-run`) or applies
-it. What `--dry-run` shows is exactly what apply runs, because both walk the same steps.
+An operation builds a `Plan` from read-only calls; the run lifecycle (`engine/run.py`) either shows it
+(`--dry-run`) or hands it to the executor. What `--dry-run` shows is exactly what apply runs, because both
+walk the same steps.
+
+Most steps name an action in the closed registry (`engine/actions.py`) with JSON-able params. A **bulk step**
+(`Step.bulk(...)`) carries instead the function that does a large amount of uniform work planned in memory
+(backup's copies, sync's batches): it reports progress counts through its `StepContext` and returns a summary
+with counts, which is what the journal records (never one entry per object). A `stoppable` bulk step stops at
+its next safe point when the run is signalled, instead of being interrupted mid-write (the run then ends
+`interrupted`); a `follow` step runs until it is signalled, so for it a stop is the normal end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multicloud_ctl.engine.executor import StepContext
+
+BulkFn = Callable[["StepContext"], Any]
 
 
 def _freeze(params: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -32,9 +45,46 @@ class Step:
     mutating: bool = True
     resource: str = ""
     rollback: Step | None = None
+    call: BulkFn | None = field(default=None, compare=False, repr=False)
+    stoppable: bool = False
+    follow: bool = False
+    total: float | None = None
+    unit: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _freeze(self.params))
+
+    @classmethod
+    def bulk(
+        cls,
+        id: str,
+        description: str,
+        call: BulkFn,
+        *,
+        total: float | None = None,
+        unit: str = "",
+        mutating: bool = True,
+        stoppable: bool = False,
+        follow: bool = False,
+        provider: str = "local",
+        params: Mapping[str, Any] | None = None,
+        rollback: Step | None = None,
+    ) -> Step:
+        """A step that runs `call(ctx)`: bulk work reported as counts (see the module docstring)."""
+        return cls(
+            id=id,
+            action=f"bulk:{id}",
+            description=description,
+            provider=provider,
+            params=params or {},
+            mutating=mutating,
+            rollback=rollback,
+            call=call,
+            stoppable=stoppable or follow,
+            follow=follow,
+            total=total,
+            unit=unit,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -46,6 +96,11 @@ class Step:
             "mutating": self.mutating,
             "params": dict(self.params),
         }
+        if self.call is not None:
+            out["bulk"] = True
+            if self.total is not None:
+                out["total"] = self.total
+                out["unit"] = self.unit
         if self.rollback is not None:
             out["rollback"] = self.rollback.to_dict()
         return out

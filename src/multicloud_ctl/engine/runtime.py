@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.config.secrets import SecretResolver
+from multicloud_ctl.engine.events import Event, EventBus
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
-    from multicloud_ctl.engine.journal import Journal
     from multicloud_ctl.providers.aws.session import AwsClients
 
 
@@ -32,6 +32,7 @@ class Runtime:
     dry_run: bool = False
     clock: Callable[[], datetime] = utc_now
     secrets: SecretResolver = field(default_factory=SecretResolver)
+    events: EventBus = field(default_factory=EventBus)
 
     def __post_init__(self) -> None:
         if self.secrets.aws_fetch is None:
@@ -61,25 +62,16 @@ class Runtime:
 
         return CloudflareClient(self.environment, self.secrets, dry_run=self.dry_run)
 
+    def emit(self, event: Event) -> None:
+        """Report an event (progress, a recorded fact, a measurement): the console and, in a run, the journal."""
+        self.events.emit(event)
+
     def sql_url(self) -> str:
         """The Azure SQL URL (resolved when the environment gives a secret reference)."""
         from multicloud_ctl.config.secrets import is_reference
 
         url = self.environment.azure.sql.url
         return self.secrets.resolve(url) if is_reference(url) else url
-
-    def journal(self, verb: str, inputs: dict[str, Any] | None = None) -> Journal:
-        from multicloud_ctl.engine.journal import Journal, journal_dir
-
-        return Journal(
-            journal_dir(self.state_dir),
-            verb,
-            self.environment.name,
-            inputs=inputs or {},
-            dry_run=self.dry_run,
-            redactor=self.secrets.redactor,
-            clock=self.clock,
-        )
 
     def _fetch_aws_secret(self, arn: str) -> str:
         from multicloud_ctl.providers.aws.errors import aws_errors

@@ -8,11 +8,12 @@ steps. Resource kinds are a registry (`registry.py`), one module each under `kin
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.provision import ProvisionSpec
     from multicloud_ctl.engine.plan import Plan
+    from multicloud_ctl.engine.run import Operation, Outcome
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.provision.drift import DriftItem
     from multicloud_ctl.operations.provision.model import ResourcePlan
@@ -64,17 +65,22 @@ def find_drift(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = N
     return drift_items(plan_resources(runtime, spec, only), list(spec.allow_drift))
 
 
-def apply(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> Any:
-    """Plan and apply without a CLI (used by `mcctl local demo` and tests): lock, journal, executor."""
-    from multicloud_ctl.engine.executor import executor_for
-    from multicloud_ctl.engine.lock import run_lock
+def apply_operation(spec: ProvisionSpec, only: list[str] | None = None) -> Operation:
+    """`provision apply` for the run lifecycle: lock "provision", plan live, converge."""
+    from multicloud_ctl.engine.run import LockSpec, Operation
 
-    plan = apply_plan(runtime, spec, only)
-    journal = runtime.journal("provision apply", {"only": list(only or [])})
-    if runtime.dry_run:
-        return executor_for(runtime, journal).run(plan)
-    with run_lock(runtime, "provision"):
-        result = executor_for(runtime, journal).run(plan)
-    if result.error is not None:
-        raise result.error
-    return result
+    return Operation(
+        "provision apply",
+        lambda rt: apply_plan(rt, spec, only),
+        inputs={"only": list(only or [])},
+        lock=LockSpec("provision"),
+    )
+
+
+def apply(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> Outcome:
+    """Plan and apply without a CLI (`mcctl local demo`, tests), unattended: the same lifecycle as the verb."""
+    from multicloud_ctl.engine.run import run
+
+    outcome = run(runtime, apply_operation(spec, only))
+    outcome.raise_for_status()
+    return outcome
