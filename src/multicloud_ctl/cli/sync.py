@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -22,44 +18,13 @@ app = typer.Typer(help="Change data capture from DynamoDB to Azure SQL.", no_arg
 PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Sync playbook. [default: playbooks/sync.yaml]")
 TABLES = typer.Argument(None, help="DynamoDB (or SQL) table names from the playbook. [default: all]")
 DRY_RUN = typer.Option(False, "--dry-run", help="Show what would be done; change nothing.")
-LOCK = "sync"  # backfill, run and replay exclude each other
 
 
-def _context(state: CliState, playbook: Path | None, dry_run: bool = False) -> SyncContext:
+def _context(state: CliState, playbook: Path | None) -> SyncContext:
     from multicloud_ctl.cli.runner import make_runtime
     from multicloud_ctl.operations.sync.context import open_context
 
-    return open_context(make_runtime(state, dry_run=dry_run), playbook)
-
-
-@contextmanager
-def _journaled(state: CliState, ctx: SyncContext, verb: str, inputs: dict[str, Any]) -> Iterator[Any]:
-    """Local run lock (a killed run must restart at once, so no cloud lease) + journal."""
-    from multicloud_ctl.engine.lock import run_lock
-    from multicloud_ctl.errors import SafetyRefused
-
-    journal = ctx.runtime.journal(verb, inputs)
-    try:
-        with run_lock(ctx.runtime, LOCK, lease=False):
-            yield journal
-    except BaseException as exc:
-        journal.finish("refused" if isinstance(exc, SafetyRefused) else "failed", error=str(exc))
-        raise
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """SIGTERM/SIGINT end a (following) run after the batch in flight, instead of mid-way."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return open_context(make_runtime(state, dry_run=True), playbook)
 
 
 @app.command()
@@ -71,48 +36,24 @@ def backfill(
     dry_run: bool = DRY_RUN,
 ) -> None:
     """Copy whole tables into SQL by parallel Scan, then hand over to the stream without a gap."""
-    from multicloud_ctl.operations.sync.backfill import backfill_table, plan_backfill
+    from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.operations.sync.runs import backfill_operation
 
     state = get_state(ctx)
     console = state.console
-    sctx = _context(state, playbook, dry_run)
-    n = segments or sctx.spec.segments
-    if dry_run:
-        plan = plan_backfill(sctx, tables)
+    outcome = run_operation(state, backfill_operation(playbook, tables, segments), dry_run=dry_run)
+    if dry_run and outcome.ok:
+        plan = outcome.result["tables"]
         console.emit(
-            {"dry_run": True, "tables": plan},
+            outcome.result,
             columns=["table", "target", "approx items", "segments"],
-            rows=[(p["table"], p["target"], p["approx_items"], n) for p in plan],
+            rows=[(p["table"], p["target"], p["approx_items"], p["segments"]) for p in plan],
             title="backfill plan (dry run: nothing changed)",
         )
+    outcome.raise_for_status()
+    if dry_run:
         return
-    mappings = sctx.select(tables)
-    console.confirm(
-        f"Backfill {', '.join(m.source for m in mappings)} into SQL ({sctx.runtime.environment.name})?",
-        assume_yes=state.yes,
-    )
-    out = []
-    with _journaled(state, sctx, "sync backfill", {"tables": [m.source for m in mappings], "segments": n}) as j:
-        for m in mappings:
-            r = backfill_table(sctx, m, n)
-            console.info(
-                f"{m.source}: {r.rows} rows in {r.scan_seconds:.1f}s ({r.rows_per_second:.0f} rows/s), "
-                f"{r.dead_letters} dead letters, stream position {r.position or 'start'}"
-            )
-            out.append(
-                {
-                    "table": r.table,
-                    "rows": r.rows,
-                    "dead_letters": r.dead_letters,
-                    "tombstoned": r.tombstoned,
-                    "position": r.position,
-                    "shards": r.shards,
-                    "scan_seconds": round(r.scan_seconds, 3),
-                    "capture_seconds": round(r.capture_seconds, 3),
-                    "created_tables": r.created_tables,
-                }
-            )
-        j.finish("ok", result=out)
+    out = outcome.result["tables"]
     console.emit(
         {"tables": out},
         columns=["table", "rows", "dead letters", "tombstoned", "position"],
@@ -130,17 +71,17 @@ def run(
     dry_run: bool = DRY_RUN,
 ) -> None:
     """Apply the streams' changes to SQL (each batch and its checkpoint in one transaction)."""
-    from multicloud_ctl.operations.sync.run import preflight, run_sync
-    from multicloud_ctl.operations.sync.status import status_rows, sync_status
+    from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.operations.sync.runs import run_operation as sync_run_operation
+    from multicloud_ctl.operations.sync.status import status_rows
 
     state = get_state(ctx)
     console = state.console
-    sctx = _context(state, playbook, dry_run)
-    if dry_run:
-        preflight(sctx, sctx.mappings)
-        statuses = sync_status(sctx)
+    op = sync_run_operation(playbook, follow=follow, max_seconds=max_seconds, batch_size=batch_size)
+    outcome = run_operation(state, op, dry_run=dry_run)
+    if dry_run and outcome.ok:
         console.emit(
-            {"dry_run": True, "shards": statuses},
+            outcome.result,
             columns=[
                 "table",
                 "shard",
@@ -151,62 +92,41 @@ def run(
                 "checked",
                 "dead letters",
             ],
-            rows=status_rows(statuses),
+            rows=status_rows(outcome.result["shards"]),
             title="run plan (dry run: nothing applied)",
         )
+    outcome.raise_for_status()
+    if dry_run:
         return
-    inputs = {"follow": follow, "max_seconds": max_seconds, "batch_size": batch_size}
-    report: Callable[[Any], None] = lambda r: console.detail(  # noqa: E731
-        f"pass {r.passes}: {r.records} records, {r.dead_letters} dead letters"
-    )
-    with _journaled(state, sctx, "sync run", inputs) as j, _stop_on_signals() as stop:
-        r = run_sync(
-            sctx, follow=follow, max_seconds=max_seconds, batch_size=batch_size, on_pass=report, stop_event=stop
-        )
-        result = {
-            "records": r.records,
-            "written": r.written,
-            "dead_letters": r.dead_letters,
-            "batches": r.batches,
-            "seconds": round(r.seconds, 3),
-            "stopped_by_signal": r.stopped,
-            "records_per_second": round(r.records_per_second, 1),
-            "per_table": r.per_table,
-        }
-        j.measure("records_per_second", result["records_per_second"])
-        j.finish("ok", result=result)
-    if r.dead_letters:
-        console.warn(
-            f"{r.dead_letters} record(s) went to the dead-letter table; see `mcctl sync status`, "
-            "fix the cause, then `mcctl sync replay`"
-        )
+    r = outcome.result
     console.emit(
-        result,
+        r,
         columns=["records", "written", "dead letters", "batches", "seconds"],
-        rows=[(r.records, r.written, r.dead_letters, r.batches, f"{r.seconds:.1f}")],
+        rows=[(r["records"], r["written"], r["dead_letters"], r["batches"], f"{r['seconds']:.1f}")],
     )
 
 
 @app.command()
 def replay(ctx: typer.Context, tables: list[str] = TABLES, playbook: Path = PLAYBOOK, dry_run: bool = DRY_RUN) -> None:
     """Retry dead-lettered records (still order-safe: older never overwrites newer)."""
-    from multicloud_ctl.operations.sync.replay import pending_letters, replay_dead_letters
+    from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.operations.sync.runs import replay_operation
 
     state = get_state(ctx)
     console = state.console
-    sctx = _context(state, playbook, dry_run)
-    if dry_run:
-        letters = pending_letters(sctx, tables)
+    outcome = run_operation(state, replay_operation(playbook, tables), dry_run=dry_run)
+    if dry_run and outcome.ok:
+        letters = outcome.result["dead_letters"]
         console.emit(
-            {"dry_run": True, "dead_letters": letters},
+            outcome.result,
             columns=["id", "table", "keys", "reason"],
             rows=[(d["id"], d["source_table"], d["keys"], d["reason"]) for d in letters],
         )
+    outcome.raise_for_status()
+    if dry_run:
         return
-    with _journaled(state, sctx, "sync replay", {"tables": tables or []}) as j:
-        r = replay_dead_letters(sctx, tables)
-        j.finish("ok", result=r.__dict__)
-    console.emit(r.__dict__, columns=["tried", "resolved", "failed"], rows=[(r.tried, r.resolved, r.failed)])
+    r = outcome.result
+    console.emit(r, columns=["tried", "resolved", "failed"], rows=[(r["tried"], r["resolved"], r["failed"])])
 
 
 @app.command()

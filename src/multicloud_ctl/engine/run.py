@@ -69,7 +69,8 @@ class Operation:
 
     - `plan(runtime)` builds the plan with read-only calls (the runtime is guarded under `--dry-run`).
     - `question(plan)` is what the operator confirms (default: "Apply N change(s) to ENV?"); `typed` asks them
-      to type a word instead (destroy).
+      to type a word instead (destroy). `confirm=False` only for catch-up work that applies what the source
+      already holds and changes no intent (`sync run`, `sync replay`): it runs unattended like a daemon.
     - `view(plan)` is an optional table of the plan for the screen.
     - `conclude(plan, result)` turns a successful execution into the run's result (JSON-able, journaled);
       `judge(result)` may then return an error: `Degraded` ends the run `degraded` (exit 3), any other
@@ -83,6 +84,7 @@ class Operation:
     lock: LockSpec | None = None
     question: Callable[[Plan], str] | str | None = None
     typed: str | None = None
+    confirm: bool = True
     view: Callable[[Plan], ev.PlanView | None] | None = None
     conclude: Callable[[Plan, RunResult], Any] | None = None
     judge: Callable[[Any], McctlError | None] | None = None
@@ -175,8 +177,9 @@ def _lifecycle(
             outcome.status = RunStatus.OK
             outcome.result = _conclude(op, plan, RunResult(RunStatus.OK))
             return
-        bus.emit(ev.PhaseStarted("confirm"))
-        confirm(_question(runtime, op, plan), typed=op.typed)
+        if op.confirm:
+            bus.emit(ev.PhaseStarted("confirm"))
+            confirm(_question(runtime, op, plan), typed=op.typed)
         bus.emit(ev.PhaseStarted("execute", f"{len(plan.steps)} step(s)"))
         execution = Executor(runtime, bus, op.registry or _default_registry(), interrupts=guard).run(plan)
         outcome.execution = execution
