@@ -56,14 +56,6 @@ def _store(state: CliState, spec: BackupSpec, *, dry_run: bool = False) -> Backu
     return open_store(make_runtime(state, dry_run=dry_run), spec)
 
 
-def _confirm(state: CliState, question: str, yes: bool) -> Any:
-    return lambda summary: state.console.confirm(question.format(**summary), assume_yes=state.yes or yes)
-
-
-def _progress(state: CliState, label: str) -> Any:
-    return lambda objects, _bytes: state.console.progress(label, total=objects)
-
-
 def _print_summary(state: CliState, summary: dict[str, Any], title: str) -> None:
     console = state.console
     if console.json_mode or not console.stdout_is_tty:
@@ -73,17 +65,19 @@ def _print_summary(state: CliState, summary: dict[str, Any], title: str) -> None
     console.table(["", "value"], rows, title=title)
 
 
-def _run_backup(state: CliState, kind: str, summary_fn: Any) -> None:
+def _run_backup(state: CliState, kind: str, op: Any, *, dry_run: bool, yes: bool) -> None:
+    """Run a daily or weekly backup through the lifecycle and print its summary (also when incomplete)."""
+    from multicloud_ctl.cli.runner import run_operation
     from multicloud_ctl.operations.backup.run import BackupIncomplete
 
-    try:
-        summary = summary_fn()
-    except BackupIncomplete as exc:
-        _print_summary(state, exc.summary, f"backup {kind} (incomplete)")
-        raise
+    outcome = run_operation(state, op, dry_run=dry_run, yes=yes)
+    if isinstance(outcome.error, BackupIncomplete):
+        _print_summary(state, {**outcome.error.summary, "journal": outcome.run_id}, f"backup {kind} (incomplete)")
+    outcome.raise_for_status()
+    summary = {**outcome.result, "journal": outcome.run_id}
     _print_summary(state, summary, f"backup {kind}")
-    if not summary.get("dry_run"):
-        state.console.success(f"backup {kind} {summary['id']} committed (journal {summary['journal']})")
+    if not dry_run:
+        state.console.success(f"backup {kind} {summary['id']} committed (journal {outcome.run_id})")
 
 
 @app.command()
@@ -99,28 +93,16 @@ def daily(
     ),
 ) -> None:
     """Copy new and changed S3 objects to the backup container; skip unchanged ones (size + ETag)."""
-    from multicloud_ctl.cli.runner import make_runtime
     from multicloud_ctl.errors import UsageError
     from multicloud_ctl.operations.backup.daily import DailyOptions
-    from multicloud_ctl.operations.backup.run import run_daily
+    from multicloud_ctl.operations.backup.run import daily_operation
 
     if transfer not in (None, "auto", "server", "stream"):
         raise UsageError(f"--transfer must be auto, server or stream, not {transfer!r}")
     state = get_state(ctx)
     spec = _spec(playbook, required=True)
     options = DailyOptions(transfer=transfer, bwlimit=_rate(bwlimit), mirror_deletes=mirror_deletes)
-    runtime = make_runtime(state, dry_run=dry_run)
-    _run_backup(
-        state,
-        "daily",
-        lambda: run_daily(
-            runtime,
-            spec,
-            options,
-            progress=_progress(state, "backup daily"),
-            confirm=_confirm(state, "Copy {to_copy} object(s) ({bytes_to_copy} bytes) to the backup container?", yes),
-        ),
-    )
+    _run_backup(state, "daily", daily_operation(spec, options), dry_run=dry_run, yes=yes)
 
 
 @app.command()
@@ -133,24 +115,12 @@ def weekly(
     bwlimit: str = typer.Option(None, "--bwlimit", help="Cap streamed bytes per second, e.g. 20MiB."),
 ) -> None:
     """Full snapshot (S3 objects, DynamoDB and SQL tables, config) under one id; manifest written last."""
-    from multicloud_ctl.cli.runner import make_runtime
-    from multicloud_ctl.operations.backup.run import run_weekly
+    from multicloud_ctl.operations.backup.run import weekly_operation
 
     state = get_state(ctx)
     spec = _spec(playbook, required=True)
-    runtime = make_runtime(state, dry_run=dry_run)
-    _run_backup(
-        state,
-        "weekly",
-        lambda: run_weekly(
-            runtime,
-            spec,
-            transfer=transfer,
-            bwlimit=_rate(bwlimit),
-            progress=_progress(state, "backup weekly"),
-            confirm=_confirm(state, "Write snapshot {id} ({objects} object(s), {bytes} bytes)?", yes),
-        ),
-    )
+    op = weekly_operation(spec, transfer=transfer, bwlimit=_rate(bwlimit))
+    _run_backup(state, "weekly", op, dry_run=dry_run, yes=yes)
 
 
 @app.command("list")
@@ -225,23 +195,19 @@ def restore(
     playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
 ) -> None:
     """Restore into the same or another environment, then compare counts and hashes (exit 3 on mismatch)."""
+    from multicloud_ctl.cli.runner import run_operation
     from multicloud_ctl.config.loader import load_environment
     from multicloud_ctl.engine.runtime import Runtime
-    from multicloud_ctl.operations.backup.run import run_restore
+    from multicloud_ctl.operations.backup.run import finished, restore_operation
 
     state = get_state(ctx)
     store = _store(state, _spec(playbook, required=False), dry_run=dry_run)
     target = store.runtime
     if to_env and to_env != state.env:
         target = Runtime(environment=load_environment(to_env, state.config_dir), dry_run=dry_run)
-    result = run_restore(
-        store,
-        backup_id,
-        target,
-        buckets=_names(buckets),
-        tables=_names(tables),
-        confirm=_confirm(state, f"Restore {{id}} into {target.environment.name}?", yes),
-    )
+        target.events.subscribe(state.console.renderer())
+    op = restore_operation(store, backup_id, buckets=_names(buckets), tables=_names(tables))
+    result = finished(run_operation(state, op, yes=yes, runtime=target))
     if state.console.json_mode:
         state.console.print_json(result)
     else:
@@ -266,18 +232,20 @@ def prune(
     playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
 ) -> None:
     """Remove backups beyond the retention; never the newest verified one."""
-    from multicloud_ctl.operations.backup.run import run_prune
+    from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.operations.backup.run import finished, prune_operation
 
     state = get_state(ctx)
     spec = _spec(playbook, required=False)
     r = spec.retention
-    result = run_prune(
-        _store(state, spec, dry_run=dry_run),
+    store = _store(state, spec, dry_run=dry_run)
+    op = prune_operation(
+        store,
         keep_daily=r.keep_daily if keep_daily is None else keep_daily,
         keep_weekly=r.keep_weekly if keep_weekly is None else keep_weekly,
         keep_monthly=r.keep_monthly if keep_monthly is None else keep_monthly,
-        confirm=_confirm(state, "Remove {remove} and their data?", yes),
     )
+    result = finished(run_operation(state, op, yes=yes, runtime=store.runtime))
     if state.console.json_mode:
         state.console.print_json(result)
         return

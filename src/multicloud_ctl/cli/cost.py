@@ -235,8 +235,9 @@ def seed(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be seeded; change nothing."),
 ) -> None:
     """Load deterministic cost data into the sandbox (moto Cost Explorer + the fake ARM). Sandbox only."""
+    from multicloud_ctl.cli.runner import run_operation
     from multicloud_ctl.errors import UsageError
-    from multicloud_ctl.operations.cost.seeding import PRIMED_TAGS, primed_periods, seed_cost
+    from multicloud_ctl.operations.cost.seeding import seed_operation
 
     state = get_state(ctx)
     env = state.environment()
@@ -244,55 +245,24 @@ def seed(
         raise UsageError(
             f"`mcctl cost seed` only writes to the sandbox; {env.name!r} is a cloud environment", hint="use --env local"
         )
-    clouds, today, endpoints = _clouds(provider), _today(), env.endpoints()
+    clouds = _clouds(provider)
+    op = seed_operation(days=days, seed=seed_value, clouds=clouds, today=_today())
+    outcome = run_operation(state, op, dry_run=dry_run)
+    outcome.raise_for_status()
     if dry_run:
-        periods = primed_periods(today, days)
-        queries = len(periods) * len(PRIMED_TAGS)
-        plan = [
-            ["aws", endpoints.aws, f"{days} days; {queries} primed Cost Explorer queries; usage metrics"],
-            ["azure", endpoints.arm, f"{days} days of Cost Management records"],
+        plan = outcome.result
+        rows = [
+            ["aws", plan["aws"], f"{days} days; {plan['queries']} primed Cost Explorer queries; usage metrics"],
+            ["azure", plan["arm"], f"{days} days of Cost Management records"],
         ]
         state.console.emit(
-            {
-                "dry_run": True,
-                "days": days,
-                "clouds": clouds,
-                "aws": endpoints.aws,
-                "arm": endpoints.arm,
-                "primed_periods": [str(p) for p in periods],
-            },
+            {k: v for k, v in plan.items() if k != "queries"},
             columns=["Cloud", "Endpoint", "What"],
-            rows=[r for r in plan if r[0] in clouds],
+            rows=[r for r in rows if r[0] in clouds],
             title="cost seed plan (dry run: nothing changed)",
         )
         return
-    from multicloud_ctl.cli.console import to_jsonable
-    from multicloud_ctl.cli.runner import make_runtime
-
-    runtime = make_runtime(state)
-    sources = _sources(state, provider)
-    metrics = None
-    if "aws" in clouds:
-        from multicloud_ctl.providers.aws.cloudwatch_metrics import CloudWatchMetrics
-
-        metrics = (CloudWatchMetrics(runtime.aws.client("cloudwatch")), env)
-    journal = runtime.journal("cost seed", {"days": days, "seed": seed_value, "clouds": list(clouds)})
-    try:
-        summary = seed_cost(
-            moto_url=endpoints.aws if "aws" in clouds else None,
-            arm_url=endpoints.arm if "azure" in clouds else None,
-            ce=sources.aws,
-            aws_account=env.aws.account_id,
-            azure_subscription=env.azure.subscription_id,
-            today=today,
-            days=days,
-            seed=seed_value,
-            metrics=metrics,
-        )
-    except BaseException as exc:
-        journal.finish("failed", error=str(exc))
-        raise
-    journal.finish("ok", result=to_jsonable(summary))
+    summary = outcome.result
     state.console.emit(
         summary,
         columns=["From", "To", "AWS rows", "Azure rows", "CE queries primed", "metrics"],

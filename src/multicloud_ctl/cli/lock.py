@@ -47,17 +47,14 @@ def status(ctx: typer.Context) -> None:
 
 @app.command("break")
 def break_lock(ctx: typer.Context, name: str = typer.Argument(..., help="Lock name (e.g. failover).")) -> None:
-    """Remove an environment lease left by a dead run (asks first unless --yes)."""
-    from multicloud_ctl.cli.runner import make_runtime
-    from multicloud_ctl.engine.lock import CloudLease
+    """Remove an environment lease left by a dead run (asks first unless --yes; journaled)."""
+    from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.engine.lock import break_operation
 
     state = get_state(ctx)
-    runtime = make_runtime(state)
-    lease = CloudLease(runtime)
-    held = lease.status(name)
-    if held is None:
+    outcome = run_operation(state, break_operation(name))
+    outcome.raise_for_status()
+    if outcome.execution is None:
         state.console.info(f"no lease named {name!r}")
         return
-    state.console.confirm(f"Break lease {name!r} held by {held['owner']}?", assume_yes=state.yes)
-    lease.break_lease(name)
-    state.console.success(f"lease {name!r} broken")
+    state.console.success(f"lease {name!r} broken (journal {outcome.run_id})")

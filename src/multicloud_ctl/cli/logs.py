@@ -89,27 +89,17 @@ def ship(
     playbook: Path = typer.Option(PLAYBOOK, "--playbook", "-p", help="Observability playbook."),
 ) -> None:
     """Ship new CloudWatch Logs events (and the Azure side's lines) to Log Analytics."""
-    from multicloud_ctl.cli.runner import make_runtime
-    from multicloud_ctl.engine.lock import run_lock
-    from multicloud_ctl.operations.observability.shipper import ship_logs
+    from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.operations.observability.shipper import ship_operation
 
     state = get_state(ctx)
-    spec = _spec(playbook)
-    runtime = make_runtime(state, dry_run=dry_run)
-    journal = runtime.journal("logs ship", {"playbook": str(playbook)})
-    if not dry_run:
-        state.console.confirm("Ship new log lines to Log Analytics?", assume_yes=state.yes)
-    try:
-        with run_lock(runtime, "logs-ship", lease=False):
-            result = ship_logs(runtime, spec)
-    except BaseException as exc:
-        journal.finish("failed", error=str(exc))
-        raise
-    journal.finish("ok", result=result)
+    outcome = run_operation(state, ship_operation(_spec(playbook), {"playbook": str(playbook)}), dry_run=dry_run)
+    outcome.raise_for_status()
+    result = outcome.result
     if state.console.json_mode:
-        state.console.print_json({**result, "journal": journal.run_id})
+        state.console.print_json({**result, "journal": outcome.run_id})
         return
     for where, count in result["shipped"].items():
         state.console.detail(f"{count:>6}  {where}")
     verb = "would ship" if dry_run else "shipped"
-    state.console.success(f"{verb} {result['total']} line(s); captured {result['captured']} (journal {journal.run_id})")
+    state.console.success(f"{verb} {result['total']} line(s); captured {result['captured']} (journal {outcome.run_id})")

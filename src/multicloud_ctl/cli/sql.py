@@ -25,22 +25,20 @@ def migrate(
     dry_run: bool = typer.Option(False, "--dry-run", help="List pending; change nothing."),
 ) -> None:
     """Upgrade the schema to `--revision` (default: head). Idempotent."""
-    from multicloud_ctl.migrations.runner import pending, upgrade
+    from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.migrations.runner import migrate_operation
 
     state = get_state(ctx)
-    target = _url(ctx, url)
-    todo = pending(target, revision)
+    outcome = run_operation(state, migrate_operation(url, revision), dry_run=dry_run)
+    outcome.raise_for_status()
     if dry_run:
-        state.console.emit({"dry_run": True, "pending": todo}, columns=["pending revision"], rows=[(r,) for r in todo])
+        todo = outcome.result["pending"]
+        state.console.emit(outcome.result, columns=["pending revision"], rows=[(r,) for r in todo])
         state.console.info(f"dry run: {len(todo)} migration(s) pending, none applied")
         return
-    if todo:
-        state.console.confirm(f"Apply {len(todo)} migration(s)?", assume_yes=state.yes)
-    applied = upgrade(target, revision)
-    state.console.emit(
-        {"applied": applied, "current": revision}, columns=["applied revision"], rows=[(r,) for r in applied]
-    )
-    state.console.success(f"schema at {revision} ({len(applied)} migration(s) applied)")
+    applied = outcome.result["applied"]
+    state.console.emit(outcome.result, columns=["applied revision"], rows=[(r,) for r in applied])
+    state.console.success(f"schema at {revision} ({len(applied)} migration(s) applied, journal {outcome.run_id})")
 
 
 @app.command()

@@ -238,7 +238,7 @@ def fold(lines: Iterator[dict[str, Any]]) -> dict[str, Any]:
             rec["plan"] = line.get("plan")
         elif kind == "step_started":
             section = line.get("section", "steps")
-            entry = {
+            entry: dict[str, Any] = {
                 "id": line.get("id"),
                 "description": line.get("description"),
                 "status": "running",
@@ -253,11 +253,11 @@ def fold(lines: Iterator[dict[str, Any]]) -> dict[str, Any]:
             open_steps[(section, str(line.get("id")))] = entry
         elif kind == "step_finished":
             section = line.get("section", "steps")
-            entry = open_steps.pop((section, str(line.get("id"))), None)
-            if entry is None:  # a finished step whose start line is missing: keep what we know
-                entry = {"id": line.get("id"), "start": None}
-                rec.setdefault(section, []).append(entry)
-            entry.update(
+            finished = open_steps.pop((section, str(line.get("id"))), None)
+            if finished is None:  # a finished step whose start line is missing: keep what we know
+                finished = {"id": line.get("id"), "start": None}
+                rec.setdefault(section, []).append(finished)
+            finished.update(
                 end=line.get("at"),
                 status=line.get("status"),
                 duration_s=line.get("duration_s"),

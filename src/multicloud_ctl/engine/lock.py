@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.errors import EndpointUnreachable, LockHeld, NotFound, ProviderError
 
 if TYPE_CHECKING:
+    from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
 
 
@@ -242,3 +243,31 @@ def run_lock(runtime: Runtime, name: str, *, lease: bool = True) -> Iterator[str
                     break
                 except ProviderError:
                     time.sleep(0.5)
+
+
+def break_operation(name: str) -> Operation:
+    """`lock break NAME` for the run lifecycle: read the lease, confirm (naming its owner), delete it.
+
+    It takes no lock itself: the lease it breaks is the lock.
+    """
+    from multicloud_ctl.engine.plan import Plan, Step
+    from multicloud_ctl.engine.run import Operation
+
+    def plan(runtime: Runtime) -> Plan:
+        held = CloudLease(runtime).status(name)
+        if held is None:
+            return Plan("lock break", summary={"name": name, "held": None})
+        step = Step.bulk(
+            "break-lease",
+            f"delete lease {name!r} held by {held['owner']}",
+            lambda ctx: CloudLease(ctx.runtime).break_lease(name),
+            provider="aws",
+        )
+        return Plan("lock break", (step,), summary={"name": name, "held": held})
+
+    return Operation(
+        "lock break",
+        plan,
+        inputs={"name": name},
+        question=lambda p: f"Break lease {name!r} held by {p.summary['held']['owner']}?",
+    )

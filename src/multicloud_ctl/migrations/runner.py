@@ -11,6 +11,7 @@ from multicloud_ctl.errors import OperationFailed
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
@@ -133,3 +134,34 @@ def offline_sql(dialect_url: str, target: str = "head") -> str:
     cfg.output_buffer = buf
     command.upgrade(cfg, target, sql=True)
     return buf.getvalue()
+
+
+def migrate_operation(url: str | None, revision: str) -> Operation:
+    """`sql migrate` for the run lifecycle: list pending revisions (read-only), confirm, upgrade (lease "sql")."""
+    from multicloud_ctl.engine.plan import Plan, Step
+    from multicloud_ctl.engine.run import LockSpec, Operation
+
+    def plan(runtime: Runtime) -> Plan:
+        target = url or environment_url(runtime)
+        todo = pending(target, revision)
+        steps = (
+            Step.bulk(
+                "upgrade",
+                f"upgrade the schema to {revision} ({', '.join(todo)})",
+                lambda ctx: upgrade(target, revision),
+                total=len(todo),
+                unit="revisions",
+                provider="azure",
+            ),
+        )
+        return Plan("sql migrate", steps if todo else (), summary={"pending": todo, "revision": revision})
+
+    return Operation(
+        "sql migrate",
+        plan,
+        inputs={"revision": revision, "url": "(--url)" if url else "(environment)"},
+        lock=LockSpec("sql"),
+        question=lambda p: f"Apply {len(p.summary['pending'])} migration(s)?",
+        conclude=lambda p, r: {"applied": r.steps[0].output if r.steps else [], "current": revision},
+        dry_result=lambda p: {"dry_run": True, "pending": list(p.summary["pending"])},
+    )

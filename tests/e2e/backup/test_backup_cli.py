@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from multicloud_ctl.engine.journal import load_journal
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[3]
@@ -123,7 +125,7 @@ def test_second_run_refused_then_sigkill_and_rerun_copies_only_what_is_missing(
     assert summary["copied"] == total - done_before
     assert summary["skipped"] == done_before
     assert _mirror_count(backup_setup) == total
-    journal = json.loads((backup_setup["env"].env_state_dir / "journal" / f"{summary['journal']}.json").read_text())
+    journal = load_journal(backup_setup["env"].env_state_dir, summary["journal"])
     assert journal["status"] == "ok"
     assert journal["reclaimed_lease"]["dead_owner"].split(":")[1] == str(first.pid)
     verify = cli(*_base(backup_setup), "backup", "verify", "--playbook", str(backup_setup["playbook"]))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from multicloud_ctl.engine.journal import list_journals
 from multicloud_ctl.local.processes import Emulator, free_port, start_moto
 
 pytestmark = pytest.mark.e2e
@@ -57,6 +58,6 @@ def test_restore_into_a_scratch_environment(cli: Any, backup_setup: dict[str, An
     assert target.aws.client("s3").get_object(Bucket="src-a", Key="img/1.jpg")["Body"].read() == b"\xff\xd8jpeg"
     item = target.aws.client("dynamodb").get_item(TableName="Products", Key={"id": {"S": "p1"}})["Item"]
     assert item["price"] == {"N": "9.99"}
-    journals = list((scratch.env_state_dir / "journal").glob("*-backup-restore.json"))
-    assert len(journals) == 1 and json.loads(journals[0].read_text())["status"] == "ok"
+    journals = list_journals(scratch.env_state_dir, verb="backup restore")
+    assert len(journals) == 1 and journals[0]["status"] == "ok"
     assert ddb.scan(TableName="Products")["Count"] == 1  # the source is untouched

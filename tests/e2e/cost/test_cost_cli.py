@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from multicloud_ctl.engine.journal import list_journals
+
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 BIG_BUDGETS = """  budgets:
@@ -165,8 +167,7 @@ def test_seed_dry_run_changes_nothing_and_real_seed_is_journaled(
     empty = cli("--config-dir", str(cost_config_dir), "cost", "report", "--last", "7d", "--no-budgets")
     assert "no cost data" in empty.stderr
     _seed(cli, cost_config_dir)
-    journals = list((local_env.state_dir / local_env.name / "journal").glob("*.json"))
-    docs = [json.loads(p.read_text()) for p in journals]
+    docs = list_journals(local_env.state_dir / local_env.name)
     assert any(d.get("verb") == "cost seed" and d.get("status") == "ok" for d in docs), docs
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from test_failover_cli import REPO, lb_state, run, write_playbook
 
+from multicloud_ctl.engine.journal import list_journals, load_journal
+
 pytestmark = pytest.mark.integration
 
 
@@ -73,7 +75,7 @@ def test_drill_with_aws_stopped_serves_from_azure_and_fails_back(
         "failback",
         "steady-state-after",
     ]
-    journal = json.loads(next((fo_env.env_state_dir / "journal").glob("*-failover-drill.json")).read_text())
+    journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover drill")[0]["id"])
     assert journal["status"] == "passed" and journal["measurements"]["rto_seconds"] == report["rto_seconds"]
 
 
@@ -127,6 +129,6 @@ def test_ctrl_c_in_the_middle_of_a_drill_still_fails_back(
     assert proc.returncode == 130, err
     assert lb_state(fo_env, lb)[:2] == (("aws", "azure"), "azure")
     assert controller.calls == ["stop:aws", "start:aws"] and origins["aws"].running
-    journal = json.loads(next((fo_env.env_state_dir / "journal").glob("*-failover-drill.json")).read_text())
+    journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover drill")[0]["id"])
     assert journal["status"] == "interrupted"
     assert {r["id"] for r in journal["rollback"]} == {"restarted aws", "failed back to aws"}

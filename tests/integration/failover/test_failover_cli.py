@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from multicloud_ctl.engine.journal import list_journals, load_journal
 from multicloud_ctl.providers.cloudflare.client import CloudflareClient
 
 pytestmark = pytest.mark.integration
@@ -56,7 +57,7 @@ def test_failover_to_azure_switches_verifies_and_journals(
     doc = json.loads(res.stdout)
     assert doc["status"] == "ok" and 0 < doc["rto_seconds"] < 5
     assert lb_state(fo_env, lb)[:2] == (("azure", "aws"), "aws")
-    journal = json.loads(next((fo_env.env_state_dir / "journal").glob("*-failover.json")).read_text())
+    journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover")[-1]["id"])
     assert journal["status"] == "ok" and journal["measurements"]["rto_seconds"] == doc["rto_seconds"]
     assert "rpo_seconds" in journal["measurements"]
     intended = json.loads((fo_env.env_state_dir / "failover" / "intended.json").read_text())
@@ -113,7 +114,7 @@ def test_unhealthy_target_refused_exit_4_nothing_changed(
     assert res.exit_code == 4
     assert "refused by preflight" in res.stderr and "target-healthy" in res.stderr
     assert lb_state(fo_env, lb) == before
-    journal = json.loads(next((fo_env.env_state_dir / "journal").glob("*-failover.json")).read_text())
+    journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover")[-1]["id"])
     assert journal["status"] == "refused" and journal["steps"] == []
 
 
@@ -144,7 +145,7 @@ def test_force_overrides_preflight_with_recorded_reason(
     )
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["forced_reason"] == "INC-42 AWS outage"
-    journal = json.loads(next((fo_env.env_state_dir / "journal").glob("*-failover.json")).read_text())
+    journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover")[-1]["id"])
     assert journal["forced"]["reason"] == "INC-42 AWS outage"
     assert journal["forced"]["overridden"] == ["target-healthy"]
 
@@ -164,7 +165,7 @@ def test_verification_failure_rolls_back_exit_1(
     raw = cf.sdk.load_balancers.get(lb["lb"], zone_id=cf.zone_id)
     assert raw.session_affinity_attributes.zero_downtime_failover == "temporary"
     assert not (fo_env.env_state_dir / "failover" / "intended.json").exists()
-    journal = json.loads(next((fo_env.env_state_dir / "journal").glob("*-failover.json")).read_text())
+    journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover")[-1]["id"])
     assert journal["status"] == "rolled_back" and journal["rollback"]
 
 

@@ -74,7 +74,7 @@ def test_rotation_without_failed_requests(rot_env: Any, tmp_path: Path, cli: Any
         assert [call(u, "old-key-0123456789abcdef") for u in urls] == [401, 401]
     assert len(statuses) >= 10
     assert set(statuses) == {404}, f"{statuses.count(401)} request(s) refused during the rotation"
-    journals = list((rot_env.env_state_dir / "journal").glob("*secrets*.json"))
+    journals = list((rot_env.env_state_dir / "journal").glob("*secrets*.jsonl"))
     assert journals and new not in journals[0].read_text()
     assert new not in res.stdout + res.stderr
 

@@ -40,8 +40,6 @@ def dead_local_owner(owner: str, hostname: str | None = None) -> bool:
 
 def reclaim_dead_lease(runtime: Runtime, name: str = "backup") -> str | None:
     """Break `name`'s lease when its owner died on this host; returns the dead owner, else None."""
-    if runtime.dry_run:
-        return None
     from multicloud_ctl.engine.lock import CloudLease
 
     lease = CloudLease(runtime)

@@ -1,30 +1,32 @@
-"""The mutating backup runs as plain functions: lock, plan, (dry run stops here), confirm, apply, journal.
+"""The mutating backup verbs as run-lifecycle operations: daily, weekly, restore, prune.
 
-`run_daily(runtime, spec)` is what both `mcctl backup daily` and the Azure backup-service function call.
-Confirmation and the progress display are injected by the caller (the CLI); unattended callers pass none.
+Each `*_operation` describes one run for `engine/run.py`: the plan is built from read-only listings (the
+buckets, the mirror, the manifests), the work is a bulk step that reports object counts, and the lifecycle does
+the rest (lease "backup" with a dead local owner's lease reclaimed on the record, confirmation, journal,
+signals, dry run). `run_daily(runtime, spec)` and friends are the same operations for callers without a
+terminal (tests, the backup-service function): they confirm nothing, return the summary and raise the run's
+error.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.errors import LockHeld, OperationFailed, SafetyRefused
+from multicloud_ctl.engine.plan import Plan, Step
+from multicloud_ctl.engine.run import Confirmer, LockSpec, Operation, Outcome, assume_yes, run
+from multicloud_ctl.errors import Degraded, OperationFailed
 from multicloud_ctl.operations.backup.daily import DailyOptions, execute_daily, outcome_summary, plan_daily
+from multicloud_ctl.operations.backup.reclaim import reclaim_dead_lease
 from multicloud_ctl.operations.backup.store import open_store
 from multicloud_ctl.operations.backup.weekly import execute_weekly, plan_weekly
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.backup import BackupSpec
-    from multicloud_ctl.engine.journal import Journal
+    from multicloud_ctl.engine.executor import RunResult, StepContext
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.backup.store import BackupStore
-
-Progress = Callable[[int, int], AbstractContextManager[Any]]  # (objects, bytes) -> bar with .advance(n)
-Confirm = Callable[[dict[str, Any]], None]  # raises ConfirmationDeclined to stop
 
 
 class BackupIncomplete(OperationFailed):
@@ -50,39 +52,218 @@ def mutating_calls(runtime: Runtime, store: BackupStore) -> dict[str, int]:
     }
 
 
-@contextmanager
-def journaled(runtime: Runtime, verb: str, inputs: dict[str, Any], *, lease: bool) -> Iterator[Journal]:
-    """Journal + `run_lock(runtime, "backup")`; a failure, refusal or interrupt is recorded and re-raised."""
-    from multicloud_ctl.engine.lock import run_lock
-    from multicloud_ctl.operations.backup.reclaim import reclaim_dead_lease
+def _lock(lease: bool) -> LockSpec:
+    return LockSpec("backup", lease=lease, reclaim=lambda rt: reclaim_dead_lease(rt, "backup"))
 
-    journal = runtime.journal(verb, inputs)
-    try:
-        with ExitStack() as held:
-            try:
-                held.enter_context(run_lock(runtime, "backup", lease=lease))
-            except LockHeld:
-                # A run killed on this machine leaves its lease behind: reclaim it once, on the record.
-                if not (lease and (dead := reclaim_dead_lease(runtime))):
-                    raise
-                journal.set("reclaimed_lease", {"name": "backup", "dead_owner": dead})
-                held.enter_context(run_lock(runtime, "backup", lease=lease))
-            yield journal
-    except BaseException as exc:
-        if journal.record["status"] == "running":
-            status = (
-                "refused"
-                if isinstance(exc, SafetyRefused)
-                else "interrupted"
-                if isinstance(exc, KeyboardInterrupt)
-                else "failed"
+
+class _Held:
+    """What planning found, kept for the step and the result (one lifecycle, one instance)."""
+
+    store: BackupStore
+    plan: Any
+    summary: dict[str, Any]
+    target: Runtime
+    bid: str
+
+    def dry_result(self, runtime: Runtime, plan: Plan) -> dict[str, Any]:
+        return {"dry_run": True, **plan.summary, "mutating_calls": mutating_calls(runtime, self.store)}
+
+
+def daily_operation(spec: BackupSpec, options: DailyOptions | None = None, *, lease: bool = True) -> Operation:
+    """One daily incremental backup: list, compare, copy what changed, commit the manifest last."""
+    options = options or DailyOptions()
+    held = _Held()
+
+    def plan(runtime: Runtime) -> Plan:
+        held.store = open_store(runtime, spec)
+        held.plan = plan_daily(held.store, options)
+        summary = held.plan.summary()
+        step = Step.bulk(
+            "copy",
+            f"copy {summary['to_copy']} object(s), then write the manifest",
+            copy,
+            total=len(held.plan.tasks()),
+            unit="objects",
+        )
+        return Plan("backup daily", (step,), summary=summary)
+
+    def copy(ctx: StepContext) -> dict[str, Any]:
+        start = time.perf_counter()
+        outcome, manifest, mode = execute_daily(
+            held.store, held.plan, options, advance=lambda n, _bytes: ctx.advance(n)
+        )
+        summary = outcome_summary(held.plan, outcome, manifest, mode, time.perf_counter() - start)
+        held.summary = summary
+        for name in ("objects_per_s", "mib_per_s", "copied", "skipped"):
+            ctx.measure(name, summary[name])
+        if manifest is None:
+            ctx.record("incomplete", summary)
+            first = outcome.failures[0]
+            raise BackupIncomplete(
+                f"backup daily: {summary['failed']} object(s) failed to copy; no manifest "
+                f"written (first: {first['key']}: {first['error']})",
+                summary,
             )
-            journal.finish(status, error=str(exc) or type(exc).__name__)
-        raise
+        return {k: v for k, v in summary.items() if k != "failures"}
+
+    return Operation(
+        "backup daily",
+        plan,
+        inputs={"playbook": spec.model_dump(mode="json"), "options": asdict(options)},
+        lock=_lock(lease),
+        question=lambda p: "Copy {to_copy} object(s) ({bytes_to_copy} bytes) to the backup container?".format(
+            **p.summary
+        ),
+        conclude=lambda p, r: held.summary,
+        dry_result=lambda p: held.dry_result(held.store.runtime, p),
+    )
 
 
-def _bar(progress: Progress | None, objects: int, nbytes: int) -> AbstractContextManager[Any]:
-    return progress(objects, nbytes) if progress is not None else nullcontext(None)
+def weekly_operation(
+    spec: BackupSpec, *, transfer: str | None = None, bwlimit: int | None = None, lease: bool = True
+) -> Operation:
+    """One full weekly snapshot (S3 objects, DynamoDB and SQL tables, config) under one id; manifest last."""
+    held = _Held()
+
+    def plan(runtime: Runtime) -> Plan:
+        held.store = open_store(runtime, spec)
+        held.plan = plan_weekly(held.store, transfer)
+        step = Step.bulk(
+            "snapshot",
+            f"snapshot {held.plan.id}",
+            snapshot,
+            total=len(held.plan.objects),
+            unit="objects",
+        )
+        return Plan("backup weekly", (step,), summary=held.plan.summary())
+
+    def snapshot(ctx: StepContext) -> dict[str, Any]:
+        start = time.perf_counter()
+        manifest, failures = execute_weekly(
+            held.store, held.plan, bwlimit=bwlimit, advance=lambda n, _bytes: ctx.advance(n)
+        )
+        summary: dict[str, Any] = {
+            "id": held.plan.id,
+            "kind": "weekly",
+            "status": "ok" if manifest else "incomplete",
+            "seconds": round(time.perf_counter() - start, 3),
+            "objects": manifest.objects if manifest else None,
+            "bytes": manifest.bytes if manifest else None,
+            "tables": {t.name: t.items for t in manifest.tables} if manifest else {},
+            "failed": len(failures),
+            "failures": failures[:20],
+        }
+        held.summary = summary
+        if manifest is None:
+            ctx.record("incomplete", summary)
+            raise BackupIncomplete(
+                f"backup weekly: {len(failures)} object(s) failed; snapshot {held.plan.id} not "
+                f"committed (first: {failures[0]['key']}: {failures[0]['error']})",
+                summary,
+            )
+        return {k: v for k, v in summary.items() if k != "failures"}
+
+    return Operation(
+        "backup weekly",
+        plan,
+        inputs={"playbook": spec.model_dump(mode="json"), "transfer": transfer, "bwlimit": bwlimit},
+        lock=_lock(lease),
+        question=lambda p: "Write snapshot {id} ({objects} object(s), {bytes} bytes)?".format(**p.summary),
+        conclude=lambda p, r: held.summary,
+        dry_result=lambda p: held.dry_result(held.store.runtime, p),
+    )
+
+
+def restore_operation(
+    store: BackupStore,
+    backup_id: str | None,
+    *,
+    buckets: list[str] | None = None,
+    tables: list[str] | None = None,
+) -> Operation:
+    """Restore a backup from `store` into the runtime the run is given, then compare (degraded on a mismatch)."""
+    from multicloud_ctl.operations.backup.manifest import read_manifest, resolve_backup_id
+    from multicloud_ctl.operations.backup.restore import execute_restore, plan_restore
+
+    held = _Held()
+    held.store = store
+
+    def plan(target: Runtime) -> Plan:
+        held.target = target
+        held.bid = bid = resolve_backup_id(store.blobs, store.layout, backup_id)
+        manifest = read_manifest(store.blobs, store.layout, bid)
+        held.plan = plan_restore(manifest, target.environment.name, buckets=buckets, tables=tables)
+        step = Step.bulk(
+            "restore",
+            f"restore {bid} into {target.environment.name}",
+            lambda ctx: execute_restore(store, held.plan, ctx.runtime),
+        )
+        return Plan("backup restore", (step,), summary=held.plan.summary())
+
+    def judge(result: dict[str, Any]) -> Degraded | None:
+        report = result["comparison"]
+        if report["ok"]:
+            return None
+        bad = (
+            report["mismatched"]
+            + report["missing_in_backup"]
+            + [t for t, r in report["tables"].items() if not r["digest_match"]]
+        )
+        return Degraded(
+            f"restore of {held.bid}: {len(bad)} object(s)/table(s) differ from the backup: {', '.join(bad[:10])}",
+            hint="`mcctl journal show last` has the full comparison",
+        )
+
+    return Operation(
+        "backup restore",
+        plan,
+        inputs={"id": backup_id, "buckets": buckets, "tables": tables},
+        lock=_lock(True),
+        question=lambda p: f"Restore {held.bid} into {p.summary['target_env']}?",
+        conclude=lambda p, r: {"dry_run": False, **p.summary, "comparison": r.steps[0].output},
+        judge=judge,
+        dry_result=lambda p: held.dry_result(held.target, p),
+    )
+
+
+def prune_operation(store: BackupStore, *, keep_daily: int, keep_weekly: int, keep_monthly: int) -> Operation:
+    """Remove backups beyond the retention (never the newest verified one); manifests first, then data."""
+    from multicloud_ctl.operations.backup.prune import apply_prune, plan_prune
+
+    held = _Held()
+    held.store = store
+
+    def plan(runtime: Runtime) -> Plan:
+        held.plan = plan_prune(store, keep_daily=keep_daily, keep_weekly=keep_weekly, keep_monthly=keep_monthly)
+        summary = held.plan.summary()
+        work = held.plan.remove or held.plan.orphan_snapshots or held.plan.stale_versions
+        step = Step.bulk(
+            "delete",
+            f"remove {len(held.plan.remove)} backup(s), {len(held.plan.orphan_snapshots)} uncommitted snapshot(s) "
+            f"and {len(held.plan.stale_versions)} stale mirror version(s)",
+            lambda ctx: apply_prune(store, held.plan),
+        )
+        return Plan("backup prune", (step,) if work else (), summary=summary)
+
+    def conclude(p: Plan, r: RunResult) -> dict[str, Any]:
+        deleted = r.steps[0].output if r.steps else {"manifests": 0, "snapshot_blobs": 0, "mirror_versions": 0}
+        return {"dry_run": False, **p.summary, "deleted": deleted}
+
+    return Operation(
+        "backup prune",
+        plan,
+        inputs={"keep_daily": keep_daily, "keep_weekly": keep_weekly, "keep_monthly": keep_monthly},
+        lock=_lock(True),
+        question=lambda p: f"Remove {p.summary['remove']} and their data?",
+        conclude=conclude,
+        dry_result=lambda p: held.dry_result(store.runtime, p),
+    )
+
+
+def finished(outcome: Outcome) -> dict[str, Any]:
+    """The run's result with its journal id; raises the run's error (as the CLI does)."""
+    outcome.raise_for_status()
+    return {**outcome.result, "journal": outcome.run_id}
 
 
 def run_daily(
@@ -90,57 +271,11 @@ def run_daily(
     spec: BackupSpec,
     options: DailyOptions | None = None,
     *,
-    progress: Progress | None = None,
-    confirm: Confirm | None = None,
+    confirm: Confirmer = assume_yes,
     lease: bool = True,
 ) -> dict[str, Any]:
     """One daily incremental backup; returns the JSON summary (raises BackupIncomplete on failed copies)."""
-    options = options or DailyOptions()
-    inputs = {"playbook": spec.model_dump(mode="json"), "options": asdict(options)}
-    with journaled(runtime, "backup daily", inputs, lease=lease) as journal:
-        store = open_store(runtime, spec)
-        step = journal.begin("steps", "plan", "list the buckets and the mirror")
-        plan = plan_daily(store, options)
-        journal.end(step, "ok", output={k: v for k, v in plan.summary().items() if k != "buckets"})
-        if runtime.dry_run:
-            return _dry_run_result(journal, runtime, store, plan.summary())
-        if confirm is not None:
-            confirm(plan.summary())
-        start = time.perf_counter()
-        step = journal.begin("steps", "copy", f"copy {plan.summary()['to_copy']} object(s)")
-        with _bar(progress, len(plan.tasks()), sum(b.copy_bytes for b in plan.buckets)) as bar:
-            outcome, manifest, mode = execute_daily(
-                store, plan, options, advance=(lambda n, _b: bar.advance(n)) if bar else None
-            )
-        summary = outcome_summary(plan, outcome, manifest, mode, time.perf_counter() - start)
-        journal.end(step, "ok" if manifest else "failed", output={k: v for k, v in summary.items() if k != "failures"})
-        for name in ("objects_per_s", "mib_per_s", "copied", "skipped"):
-            journal.measure(name, summary[name])
-        summary["journal"] = journal.run_id
-        journal.finish(
-            "ok" if manifest else "failed",
-            result=summary,
-            error=None if manifest else f"{summary['failed']} object(s) failed",
-        )
-    if manifest is None:
-        raise BackupIncomplete(
-            f"backup daily: {summary['failed']} object(s) failed to copy; no manifest "
-            f"written (first: {outcome.failures[0]['key']}: {outcome.failures[0]['error']})",
-            summary,
-        )
-    return summary
-
-
-def _dry_run_result(journal: Any, runtime: Runtime, store: Any, plan_summary: dict[str, Any]) -> dict[str, Any]:
-    """Finish a dry run's journal with the plan and the guards' count of mutating calls (zero)."""
-    result = {
-        "dry_run": True,
-        **plan_summary,
-        "mutating_calls": mutating_calls(runtime, store),
-        "journal": journal.run_id,
-    }
-    journal.finish("ok", result=result)
-    return result
+    return finished(run(runtime, daily_operation(spec, options, lease=lease), confirm=confirm))
 
 
 def run_weekly(
@@ -149,49 +284,12 @@ def run_weekly(
     *,
     transfer: str | None = None,
     bwlimit: int | None = None,
-    progress: Progress | None = None,
-    confirm: Confirm | None = None,
+    confirm: Confirmer = assume_yes,
     lease: bool = True,
 ) -> dict[str, Any]:
     """One full weekly snapshot; returns the JSON summary."""
-    inputs = {"playbook": spec.model_dump(mode="json"), "transfer": transfer, "bwlimit": bwlimit}
-    with journaled(runtime, "backup weekly", inputs, lease=lease) as journal:
-        store = open_store(runtime, spec)
-        step = journal.begin("steps", "plan", "list buckets, tables and SQL tables")
-        plan = plan_weekly(store, transfer)
-        journal.end(step, "ok", output=plan.summary())
-        if runtime.dry_run:
-            return _dry_run_result(journal, runtime, store, plan.summary())
-        if confirm is not None:
-            confirm(plan.summary())
-        start = time.perf_counter()
-        step = journal.begin("steps", "snapshot", f"snapshot {plan.id}")
-        with _bar(progress, len(plan.objects), sum(o.size for _, o in plan.objects)) as bar:
-            manifest, failures = execute_weekly(
-                store, plan, bwlimit=bwlimit, advance=(lambda n, _b: bar.advance(n)) if bar else None
-            )
-        seconds = round(time.perf_counter() - start, 3)
-        summary: dict[str, Any] = {
-            "id": plan.id,
-            "kind": "weekly",
-            "status": "ok" if manifest else "incomplete",
-            "seconds": seconds,
-            "objects": manifest.objects if manifest else None,
-            "bytes": manifest.bytes if manifest else None,
-            "tables": {t.name: t.items for t in manifest.tables} if manifest else {},
-            "failed": len(failures),
-            "failures": failures[:20],
-            "journal": journal.run_id,
-        }
-        journal.end(step, "ok" if manifest else "failed", output={k: v for k, v in summary.items() if k != "failures"})
-        journal.finish("ok" if manifest else "failed", result=summary)
-    if manifest is None:
-        raise BackupIncomplete(
-            f"backup weekly: {len(failures)} object(s) failed; snapshot {plan.id} not "
-            f"committed (first: {failures[0]['key']}: {failures[0]['error']})",
-            summary,
-        )
-    return summary
+    op = weekly_operation(spec, transfer=transfer, bwlimit=bwlimit, lease=lease)
+    return finished(run(runtime, op, confirm=confirm))
 
 
 def run_restore(
@@ -201,39 +299,11 @@ def run_restore(
     *,
     buckets: list[str] | None = None,
     tables: list[str] | None = None,
-    confirm: Confirm | None = None,
+    confirm: Confirmer = assume_yes,
 ) -> dict[str, Any]:
     """Restore a backup into `target` (lock + journal there), then compare; Degraded on a mismatch."""
-    from multicloud_ctl.errors import Degraded
-    from multicloud_ctl.operations.backup.manifest import read_manifest, resolve_backup_id
-    from multicloud_ctl.operations.backup.restore import execute_restore, plan_restore
-
-    bid = resolve_backup_id(store.blobs, store.layout, backup_id)
-    manifest = read_manifest(store.blobs, store.layout, bid)
-    plan = plan_restore(manifest, target.environment.name, buckets=buckets, tables=tables)
-    inputs = {"id": bid, "buckets": buckets, "tables": tables, "target_env": target.environment.name}
-    with journaled(target, "backup restore", inputs, lease=True) as journal:
-        journal.set("plan", plan.summary())
-        if target.dry_run:
-            return _dry_run_result(journal, target, store, plan.summary())
-        if confirm is not None:
-            confirm(plan.summary())
-        step = journal.begin("steps", "restore", f"restore {bid} into {target.environment.name}")
-        report = execute_restore(store, plan, target)
-        journal.end(step, "ok" if report["ok"] else "failed", output=report)
-        result = {"dry_run": False, **plan.summary(), "comparison": report, "journal": journal.run_id}
-        journal.finish("ok" if report["ok"] else "degraded", result=result)
-    if not report["ok"]:
-        bad = (
-            report["mismatched"]
-            + report["missing_in_backup"]
-            + [t for t, r in report["tables"].items() if not r["digest_match"]]
-        )
-        raise Degraded(
-            f"restore of {bid}: {len(bad)} object(s)/table(s) differ from the backup: {', '.join(bad[:10])}",
-            hint="`mcctl journal show last` has the full comparison",
-        )
-    return result
+    op = restore_operation(store, backup_id, buckets=buckets, tables=tables)
+    return finished(run(target, op, confirm=confirm))
 
 
 def run_prune(
@@ -242,21 +312,8 @@ def run_prune(
     keep_daily: int,
     keep_weekly: int,
     keep_monthly: int,
-    confirm: Confirm | None = None,
+    confirm: Confirmer = assume_yes,
 ) -> dict[str, Any]:
     """Remove backups beyond the retention (never the newest verified one)."""
-    from multicloud_ctl.operations.backup.prune import apply_prune, plan_prune
-
-    runtime = store.runtime
-    inputs = {"keep_daily": keep_daily, "keep_weekly": keep_weekly, "keep_monthly": keep_monthly}
-    with journaled(runtime, "backup prune", inputs, lease=True) as journal:
-        plan = plan_prune(store, keep_daily=keep_daily, keep_weekly=keep_weekly, keep_monthly=keep_monthly)
-        journal.set("plan", plan.summary())
-        if runtime.dry_run:
-            return _dry_run_result(journal, runtime, store, plan.summary())
-        if confirm is not None and (plan.remove or plan.orphan_snapshots or plan.stale_versions):
-            confirm(plan.summary())
-        deleted = apply_prune(store, plan)
-        result = {"dry_run": False, **plan.summary(), "deleted": deleted, "journal": journal.run_id}
-        journal.finish("ok", result=result)
-    return result
+    op = prune_operation(store, keep_daily=keep_daily, keep_weekly=keep_weekly, keep_monthly=keep_monthly)
+    return finished(run(store.runtime, op, confirm=confirm))

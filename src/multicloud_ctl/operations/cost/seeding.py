@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import UsageError
 from multicloud_ctl.local.cost_seed import (
@@ -24,6 +24,11 @@ from multicloud_ctl.local.cost_seed import (
 from multicloud_ctl.operations.cost.period import Period, month_bounds
 from multicloud_ctl.operations.cost.seed_metrics import usage_metrics
 from multicloud_ctl.operations.cost.sources import Grouping
+
+if TYPE_CHECKING:
+    from multicloud_ctl.engine.executor import StepContext
+    from multicloud_ctl.engine.run import Operation
+    from multicloud_ctl.engine.runtime import Runtime
 
 PRIMED_WINDOWS = (7, 14, 30, 60, 90)
 PRIMED_TAGS = (None, "team")
@@ -106,4 +111,54 @@ def seed_cost(
         skipped,
         today - timedelta(days=days - 1),
         today,
+    )
+
+
+def seed_operation(*, days: int, seed: int, clouds: tuple[str, ...], today: date) -> Operation:
+    """`cost seed` for the run lifecycle: sandbox only, no confirmation (it writes only emulator data)."""
+    from multicloud_ctl.engine.plan import Plan, Step
+    from multicloud_ctl.engine.run import LockSpec, Operation
+
+    def plan(runtime: Runtime) -> Plan:
+        endpoints = runtime.environment.endpoints()
+        periods = primed_periods(today, days)
+        summary = {
+            "days": days,
+            "clouds": list(clouds),
+            "aws": endpoints.aws,
+            "arm": endpoints.arm,
+            "primed_periods": [str(p) for p in periods],
+            "queries": len(periods) * len(PRIMED_TAGS),
+        }
+        return Plan("cost seed", (Step.bulk("seed", f"seed {days} days of cost data", _seed),), summary=summary)
+
+    def _seed(ctx: StepContext) -> SeedSummary:
+        from multicloud_ctl.operations.cost.fetch import CostSources
+        from multicloud_ctl.providers.aws.cloudwatch_metrics import CloudWatchMetrics
+
+        runtime = ctx.runtime
+        env = runtime.environment
+        endpoints = env.endpoints()
+        sources = CostSources.for_environment(env, clouds)
+        metrics = (CloudWatchMetrics(runtime.aws.client("cloudwatch")), env) if "aws" in clouds else None
+        return seed_cost(
+            moto_url=endpoints.aws if "aws" in clouds else None,
+            arm_url=endpoints.arm if "azure" in clouds else None,
+            ce=sources.aws,
+            aws_account=env.aws.account_id,
+            azure_subscription=env.azure.subscription_id,
+            today=today,
+            days=days,
+            seed=seed,
+            metrics=metrics,
+        )
+
+    return Operation(
+        "cost seed",
+        plan,
+        inputs={"days": days, "seed": seed, "clouds": list(clouds)},
+        lock=LockSpec("cost-seed", lease=False),
+        confirm=False,
+        conclude=lambda p, r: r.steps[0].output,
+        dry_result=lambda p: {"dry_run": True, **p.summary},
     )
