@@ -64,50 +64,31 @@ def failover(
         )
     if force and not (reason or "").strip():
         raise UsageError("--force needs --reason TEXT (it is recorded in the journal)")
-    from multicloud_ctl.cli.runner import make_runtime, show_plan
-    from multicloud_ctl.operations.failover.switch import failover as run_failover
+    from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.operations.failover.switch import failover_operation
 
     state = get_state(ctx)
     console = state.console
     book = _load_failover(playbook, to)
-    runtime = make_runtime(state, dry_run=dry_run)
     inputs = {"to": to, "playbook": str(book.path), "force": force, "reason": reason if force else None}
-
-    def preflight_table(checks: Any) -> None:
-        if not console.json_mode:
-            console.table(
-                ["preflight", "result", "detail"],
-                [(c.name, {True: "ok", False: "FAILED", None: "unknown"}[c.ok], c.detail) for c in checks],
-            )
-
-    def confirm(plan: Any, checks: Any) -> None:
-        preflight_table(checks)
-        show_plan(state, plan, title=f"failover to {to}")
-        console.confirm(f"Fail {runtime.environment.name} over to {to}?", assume_yes=state.yes or yes)
-
-    outcome = run_failover(
-        runtime,
-        book.spec,
-        started=started,
-        force_reason=reason if force else None,
-        confirm=confirm,
-        inputs=inputs,
-    )
-    if outcome.status == "planned":
-        preflight_table(outcome.preflight)
-        show_plan(state, outcome.plan, title=f"failover to {to} (dry run)")
+    op, outcome = failover_operation(book.spec, started=started, force_reason=reason if force else None, inputs=inputs)
+    run = run_operation(state, op, dry_run=dry_run, yes=yes)
+    outcome.journal = run.run_id
+    if dry_run and run.ok:
         if console.json_mode:
             console.print_json({"dry_run": True, **outcome.to_dict()})
         console.info(
-            f"dry run: {len(outcome.plan.mutating_steps)} change(s) planned, none made (journal {outcome.journal})"
+            f"dry run: {len(run.plan.mutating_steps) if run.plan else 0} change(s) planned, none made "
+            f"(journal {run.run_id})"
         )
         return
-    if console.json_mode:
+    if run.execution is not None and console.json_mode and run.ok:
         console.print_json(outcome.to_dict())
+    run.raise_for_status()
     if outcome.forced:
         console.warn(f"preflight overridden: {outcome.forced}")
     rpo = "unknown" if outcome.rpo_s is None else f"{outcome.rpo_s:.1f}s"
-    console.success(f"{to} serves: RTO {outcome.rto_s}s, RPO {rpo} (journal {outcome.journal})")
+    console.success(f"{to} serves: RTO {outcome.rto_s}s, RPO {rpo} (journal {run.run_id})")
 
 
 @app.command("status")
@@ -168,10 +149,9 @@ def drill(
     reason: str = typer.Option(None, "--reason", help="Why the preflight is overridden (journaled)."),
 ) -> None:
     """Failover drill: steady state, (inject), fail over, verify, fail back, steady state; RTO, RPO, errors."""
-    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.cli.runner import make_runtime, run_operation
     from multicloud_ctl.config.playbook import load_playbook
-    from multicloud_ctl.errors import Degraded
-    from multicloud_ctl.operations.failover.drill import run_drill
+    from multicloud_ctl.operations.failover.drill import drill_operation
     from multicloud_ctl.operations.failover.inject import outage_for
 
     to = _cloud(to) or "azure"
@@ -187,17 +167,10 @@ def drill(
     runtime = make_runtime(state)
     source = "aws" if to == "azure" else "azure"
     outage = outage_for(runtime, source, spec.inject, state.config_dir) if inject else None
-    console.confirm(
-        f"Run a failover drill on {runtime.environment.name} (to {to} and back"
-        f"{', stopping ' + source if outage else ''})?",
-        assume_yes=state.yes or yes,
-    )
-    report = run_drill(
-        runtime,
+    op, report = drill_operation(
         spec,
         book.spec,
         outage=outage,
-        on_phase=console.info,
         inputs={
             "to": to,
             "inject": inject,
@@ -207,6 +180,9 @@ def drill(
         },
         force_reason=reason if force else None,
     )
+    run = run_operation(state, op, yes=yes, runtime=runtime)
+    if run.result is None:  # refused, failed or interrupted before a verdict: the error says why
+        run.raise_for_status()
     obj = spec.objectives
     t = report.traffic
     rows = [
@@ -232,11 +208,7 @@ def drill(
         rows=rows,
         title=f"drill {report.source} -> {report.to} -> {report.source}: {report.status.upper()}",
     )
-    if report.status != "passed":
-        raise Degraded(
-            f"drill missed its objectives (journal {report.journal})",
-            hint="see the table above; the load balancer was failed back",
-        )
+    run.raise_for_status()  # degraded (exit 3) when the drill missed its objectives
     console.success(f"drill passed (journal {report.journal})")
 
 

@@ -95,10 +95,8 @@ class EventRenderer:
         console = self.console
         if console.json_mode or console.quiet:
             return
-        if event.view is not None:
-            if event.view.rows:
-                console.table(event.view.columns, event.view.rows, title=event.view.title or None)
-            return
+        if event.view is not None and event.view.rows:
+            console.table(event.view.columns, event.view.rows, title=event.view.title or None)
         plan = event.plan
         rows = [("+" if s.mutating else " ", s.id, s.description) for s in plan.steps]
         if not rows:

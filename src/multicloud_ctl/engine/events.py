@@ -65,7 +65,7 @@ class PlanReady(Event):
 
 @dataclass(frozen=True)
 class PlanView:
-    """An operation's own table for its plan (data only; the console renders it)."""
+    """A table an operation shows above its plan's steps (data only; the console renders it)."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]

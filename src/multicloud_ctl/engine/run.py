@@ -71,7 +71,7 @@ class Operation:
     - `question(plan)` is what the operator confirms (default: "Apply N change(s) to ENV?"); `typed` asks them
       to type a word instead (destroy). `confirm=False` only for catch-up work that applies what the source
       already holds and changes no intent (`sync run`, `sync replay`): it runs unattended like a daemon.
-    - `view(plan)` is an optional table of the plan for the screen.
+    - `view(plan)` is an optional table shown above the plan's steps (failover's preflight results).
     - `conclude(plan, result)` turns a successful execution into the run's result (JSON-able, journaled);
       `judge(result)` may then return an error: `Degraded` ends the run `degraded` (exit 3), any other
       `failed`. The result is journaled either way.
@@ -122,13 +122,13 @@ def run(runtime: Runtime, op: Operation, *, confirm: Confirmer = assume_yes) -> 
     journal = Journal.create(
         journal_dir(runtime.state_dir), op.verb, clock=runtime.clock, redactor=runtime.secrets.redactor
     )
-    outer = runtime.events
-    bus = ev.EventBus(outer)
+    outer, outer_id = runtime.events, runtime.run_id
+    bus = ev.EventBus(runtime.screen)  # a nested run reports to the screen, never into its parent's journal
     bus.subscribe(journal, critical=True)
-    runtime.events = bus
+    runtime.events, runtime.run_id = bus, journal.run_id
     outcome = Outcome(RunStatus.FAILED, journal.run_id, runtime.dry_run)
     started = time.monotonic()
-    guard = SignalGuard()
+    guard = SignalGuard.current() or SignalGuard()
     try:
         with guard.installed():
             bus.emit(ev.RunStarted(journal.run_id, op.verb, runtime.environment.name, runtime.dry_run, op.inputs))
@@ -152,7 +152,7 @@ def run(runtime: Runtime, op: Operation, *, confirm: Confirmer = assume_yes) -> 
                 raise
             _finish(bus, outcome, started)
     finally:
-        runtime.events = outer
+        runtime.events, runtime.run_id = outer, outer_id
         journal.close()
     return outcome
 
@@ -233,26 +233,44 @@ def _default_registry() -> ActionRegistry:
 
 
 class SignalGuard:
-    """SIGINT and SIGTERM for the duration of a run (main thread only; elsewhere signals are not ours)."""
+    """SIGINT and SIGTERM for the duration of a run (main thread only; elsewhere signals are not ours).
+
+    Signal handlers are process-wide, so there is one guard per process at a time: a run nested in another
+    (a drill's failover) shares its parent's guard, and a signal held during the parent's rollback stays held.
+    """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    _active: list[SignalGuard] = []  # the guards installed in this process, innermost last
 
     def __init__(self) -> None:
         self.received: list[int] = []
         self._stop: threading.Event | None = None
         self._shield = 0
+        self._depth = 0
+
+    @classmethod
+    def current(cls) -> SignalGuard | None:
+        return cls._active[-1] if cls._active else None
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
+        if self._depth or threading.current_thread() is not threading.main_thread():
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
             return
         previous = {sig: signal.getsignal(sig) for sig in self.SIGNALS}
         for sig in self.SIGNALS:
             signal.signal(sig, self._handle)
+        self._depth += 1
+        SignalGuard._active.append(self)
         try:
             yield
         finally:
+            SignalGuard._active.remove(self)
+            self._depth -= 1
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 

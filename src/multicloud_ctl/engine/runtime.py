@@ -33,8 +33,11 @@ class Runtime:
     clock: Callable[[], datetime] = utc_now
     secrets: SecretResolver = field(default_factory=SecretResolver)
     events: EventBus = field(default_factory=EventBus)
+    run_id: str | None = None  # the journal id while a run is in progress (engine/run.py sets it)
+    screen: EventBus = field(init=False, repr=False)  # the bus the console listens to (runs route via theirs)
 
     def __post_init__(self) -> None:
+        self.screen = self.events
         if self.secrets.aws_fetch is None:
             self.secrets.aws_fetch = self._fetch_aws_secret
 

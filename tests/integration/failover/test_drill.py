@@ -76,7 +76,7 @@ def test_drill_with_aws_stopped_serves_from_azure_and_fails_back(
         "steady-state-after",
     ]
     journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover drill")[0]["id"])
-    assert journal["status"] == "passed" and journal["measurements"]["rto_seconds"] == report["rto_seconds"]
+    assert journal["status"] == "ok" and journal["measurements"]["rto_seconds"] == report["rto_seconds"]
 
 
 def test_drill_missing_objectives_exits_3_after_failing_back(
@@ -131,4 +131,5 @@ def test_ctrl_c_in_the_middle_of_a_drill_still_fails_back(
     assert controller.calls == ["stop:aws", "start:aws"] and origins["aws"].running
     journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover drill")[0]["id"])
     assert journal["status"] == "interrupted"
-    assert {r["id"] for r in journal["rollback"]} == {"restarted aws", "failed back to aws"}
+    assert {r["id"] for r in journal["rollback"]} == {"restarted aws", "failed back to aws", "stopped traffic"}
+    assert all(r["status"] == "ok" for r in journal["rollback"])

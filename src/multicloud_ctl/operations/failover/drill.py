@@ -1,34 +1,34 @@
-"""A failover drill: steady state, inject, fail over, verify, recover, fail back, steady state again.
+"""A failover drill as one run-lifecycle operation whose steps are its phases.
 
-    lock "failover" -> snapshot LB -> steady state (edge serves the source) -> traffic generator on
-      -> [inject outage of the source] -> failover (preflight, switch, verify; RTO, RPO)
-      -> restart the injected side, wait until it answers -> fail back to the snapshot, verify
-      -> steady state again -> traffic off -> report against the objectives
+    lock "failover" -> plan: snapshot LB, steady state (the edge serves the source; else refused)
+      -> traffic on -> [inject an outage of the source] -> failover (a nested run: preflight, switch, verify;
+      RTO, RPO) -> observe -> [recover: restart the source, wait until it answers] -> fail back (a nested run)
+      -> steady state again -> traffic off -> report against the objectives (missed: degraded, exit 3)
 
-Rollbacks (start the injected side again, restore the load balancer to the snapshot) run in `finally`, so
-they happen when a phase fails AND on Ctrl-C / SIGTERM; a second Ctrl-C does not stop them.
+The phases that change something carry their undo as the step's rollback (start the injected side again,
+restore the load balancer to the snapshot, stop the traffic): the executor runs them in reverse order when a
+phase fails AND on Ctrl-C / SIGTERM, and the lifecycle holds further signals until they have finished. The
+nested failover and fail-back runs write their own journals (`failover status` lists them with their RTO).
 """
 
 from __future__ import annotations
 
 import contextlib
-import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Plan, Step
-from multicloud_ctl.errors import OperationFailed, PreflightFailed
+from multicloud_ctl.errors import Degraded, OperationFailed, PreflightFailed
 from multicloud_ctl.operations.failover.lbstate import LbSnapshot, read_intended, read_state
-from multicloud_ctl.operations.failover.switch import failover, transition_steps, verify_step
+from multicloud_ctl.operations.failover.switch import failover_operation, transition_steps, verify_step
 from multicloud_ctl.operations.failover.traffic import TrafficGenerator
 from multicloud_ctl.operations.failover.verify import verify_serving
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.failover import DrillSpec, FailoverSpec
-    from multicloud_ctl.engine.journal import Journal
+    from multicloud_ctl.engine.executor import RunResult, StepContext
+    from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.failover.inject import Outage
 
@@ -38,7 +38,7 @@ class DrillReport:
     to: str
     source: str
     journal: str
-    status: str = "running"  # passed | failed | error | interrupted
+    status: str = "running"  # passed | failed (objectives missed)
     injected: str | None = None
     rto_s: float | None = None
     rpo_s: float | None = None
@@ -73,20 +73,6 @@ class DrillReport:
         }
 
 
-@contextmanager
-def sigint_ignored() -> Iterator[None]:
-    """Let rollbacks finish even if the operator presses Ctrl-C again."""
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def restore(
     runtime: Runtime,
     snapshot: LbSnapshot,
@@ -95,24 +81,36 @@ def restore(
     verify: Step | None,
     inputs: dict[str, Any],
 ) -> None:
-    """Put the load balancer back as `snapshot` says (and intended.json as it was), verified when asked."""
-    from multicloud_ctl.engine.executor import Executor
+    """Put the load balancer back as `snapshot` says (and intended.json as it was), verified when asked.
 
-    current = read_state(runtime, with_health=False)
-    steps = transition_steps(current, snapshot, prefix="failback-")
-    steps.append(
-        Step(
-            "failback-record-intended",
-            "failover.record_intended",
-            "restore intended state",
-            params={"intended": intended},
+    A nested run (own journal, no lock: the drill holds the "failover" lease, no confirmation: the drill was
+    confirmed). Interrupted -> KeyboardInterrupt, so the drill's own rollbacks run.
+    """
+    from multicloud_ctl.engine.run import Operation, run
+
+    def plan(rt: Runtime) -> Plan:
+        current = read_state(rt, with_health=False)
+        steps = transition_steps(current, snapshot, prefix="failback-")
+        steps.append(
+            Step(
+                "failback-record-intended",
+                "failover.record_intended",
+                "restore intended state",
+                params={"intended": intended},
+            )
         )
-    )
-    result = Executor(runtime, runtime.journal("failover", inputs)).run(
-        Plan("failover", tuple(steps), (verify,) if verify else ())
-    )
-    if result.error is not None:
-        raise result.error
+        return Plan("failover", tuple(steps), (verify,) if verify else ())
+
+    _nested(run(runtime, Operation("failover", plan, inputs=inputs)))
+
+
+def _nested(outcome: Any) -> Any:
+    from multicloud_ctl.engine.events import RunStatus
+
+    if outcome.status is RunStatus.INTERRUPTED:
+        raise KeyboardInterrupt
+    outcome.raise_for_status()
+    return outcome
 
 
 def _wait_answers(runtime: Runtime, snapshot: LbSnapshot, pool: str, timeout: float) -> None:
@@ -129,168 +127,251 @@ def _wait_answers(runtime: Runtime, snapshot: LbSnapshot, pool: str, timeout: fl
         time.sleep(0.1)
 
 
-def run_drill(
-    runtime: Runtime,
-    spec: DrillSpec,
-    fo_spec: FailoverSpec,
-    *,
-    outage: Outage | None,
-    on_phase: Callable[[str], None] = lambda _: None,
-    inputs: dict[str, Any] | None = None,
-    force_reason: str | None = None,
-) -> DrillReport:
-    """Run one drill; rollbacks always run. Returns the report (status passed/failed) or raises."""
-    from multicloud_ctl.engine.lock import run_lock
+class _Drill:
+    """The state the drill's phases share within one run."""
 
-    journal = runtime.journal("failover drill", inputs or {"to": spec.to})
-    report = DrillReport(fo_spec.to, "?", journal.run_id, objectives=spec.objectives.model_dump())
-    try:
-        with run_lock(runtime, "failover"):
-            _drill(runtime, spec, fo_spec, outage, on_phase, journal, report, force_reason)
-    except BaseException as exc:
-        from multicloud_ctl.errors import SafetyRefused
+    def __init__(self, spec: DrillSpec, fo_spec: FailoverSpec, outage: Outage | None, force_reason: str | None):
+        self.spec, self.fo_spec, self.outage, self.force_reason = spec, fo_spec, outage, force_reason
+        self.report = DrillReport(fo_spec.to, "?", "", objectives=spec.objectives.model_dump())
+        self.runtime: Runtime | None = None
+        self.snapshot: LbSnapshot | None = None
+        self.intended: dict[str, Any] | None = None
+        self.steady: Step | None = None
+        self.traffic: TrafficGenerator | None = None
+        self.injected = self.switched = self.failed_back = False
 
-        report.status = (
-            "interrupted"
-            if isinstance(exc, KeyboardInterrupt)
-            else "refused"
-            if isinstance(exc, SafetyRefused)
-            else "error"
+    @property
+    def rt(self) -> Runtime:
+        assert self.runtime is not None
+        return self.runtime
+
+    def phase(self, name: str, text: str) -> None:
+        from multicloud_ctl.engine.events import Notice
+
+        self.rt.emit(Notice(f"{name}: {text}"))
+        self.report.phases.append({"phase": name, "at": time.time()})
+
+    # ---- plan (read-only, plus the steady-state check) -----------------------------------------------
+    def plan(self, runtime: Runtime) -> Plan:
+        self.runtime = runtime
+        self.report.journal = runtime.run_id or ""
+        snapshot = self.snapshot = read_state(runtime)
+        self.intended = read_intended(runtime.state_dir)
+        from multicloud_ctl.engine.events import Recorded
+
+        runtime.emit(Recorded("before", snapshot.to_dict()))
+        source = self.report.source = snapshot.serving_pool() or "?"
+        to = self.fo_spec.to
+        if source == to:
+            raise PreflightFailed(
+                f"pool {to} already serves: nothing to drill", hint=f"drill the other direction: --to {source}"
+            )
+        self.steady = verify_step(runtime, snapshot, source, self.fo_spec.verify, "steady-state")
+        _warm_up(runtime, self.fo_spec.preflight.backup_kind)
+        try:
+            self.steady_state("steady-state-before")
+        except OperationFailed as exc:
+            raise PreflightFailed(f"steady state not met before the drill: {exc}") from None
+        pools = " > ".join(snapshot.default_pools)
+        steps = [
+            Step.bulk(
+                "traffic-on",
+                f"traffic on, {self.spec.steady_state_seconds:g}s steady",
+                self.traffic_on,
+                mutating=False,
+                rollback=Step.bulk("stopped traffic", "stop the traffic", self.traffic_off, mutating=False),
+            )
+        ]
+        if self.outage is not None:
+            steps.append(
+                Step.bulk(
+                    "inject",
+                    f"outage of {source}: {self.outage.describe()}",
+                    self.inject,
+                    rollback=Step.bulk(f"restarted {source}", f"start {source} again", self.undo_inject),
+                )
+            )
+        steps.append(
+            Step.bulk(
+                "failover",
+                f"fail over to {to}",
+                self.failover,
+                rollback=Step.bulk(f"failed back to {source}", f"restore pools {pools}", self.undo_failover),
+            )
         )
-        report.error = str(exc) or type(exc).__name__
-        journal.set("report", report.to_dict())
-        journal.finish(report.status, error=report.error)
-        raise
-    journal.set("report", report.to_dict())
-    journal.finish(report.status, result={"rto_seconds": report.rto_s, "error_rate": report.error_rate})
-    return report
+        steps.append(Step.bulk("observe", f"observe {to} serving", self.observe, mutating=False))
+        if self.outage is not None:
+            steps.append(Step.bulk("recover", f"start {source} again", self.recover))
+        steps.append(Step.bulk("failback", f"restore pools {pools}", self.failback))
+        steps.append(Step.bulk("steady-state-after", f"the edge serves from {source}", self.after, mutating=False))
+        steps.append(Step.bulk("traffic-off", "stop the traffic", self.traffic_off, mutating=False))
+        return Plan("failover drill", tuple(steps), summary={"from": source, "to": to, "pools": pools})
 
-
-def _phase(journal: Journal, report: DrillReport, on_phase: Callable[[str], None], name: str, text: str) -> Any:
-    on_phase(f"{name}: {text}")
-    entry = journal.begin("steps", name, text)
-    report.phases.append({"phase": name, "at": time.time()})
-    return entry
-
-
-def _drill(
-    runtime: Runtime,
-    spec: DrillSpec,
-    fo_spec: FailoverSpec,
-    outage: Outage | None,
-    on_phase: Callable[[str], None],
-    journal: Journal,
-    report: DrillReport,
-    force_reason: str | None = None,
-) -> None:
-    snapshot = read_state(runtime)
-    intended = read_intended(runtime.state_dir)
-    journal.set("before", snapshot.to_dict())
-    source = snapshot.serving_pool() or "?"
-    report.source = source
-    if source == fo_spec.to:
-        raise PreflightFailed(
-            f"pool {fo_spec.to} already serves: nothing to drill",
-            hint=f"drill the other direction: --to {source}",
-        )
-    steady = verify_step(runtime, snapshot, source, fo_spec.verify, "steady-state")
-
-    def steady_state(name: str) -> None:
-        entry = _phase(journal, report, on_phase, name, f"the edge serves from {source}")
-        p = dict(steady.params)
-        out = verify_serving(
+    def steady_state(self, name: str) -> dict[str, Any]:
+        assert self.steady is not None
+        self.phase(name, f"the edge serves from {self.report.source}")
+        p = dict(self.steady.params)
+        return verify_serving(
             url=p["url"],
             host=p["host"],
             header=p["header"],
             expect=set(p["expect"]),
-            deadline_s=spec.recovery_timeout_seconds,
+            deadline_s=self.spec.recovery_timeout_seconds,
             interval_s=0.05,
             consecutive=3,
             timeout_s=p["request_timeout_seconds"],
         )
-        journal.end(entry, "ok", output=out)
 
-    _warm_up(runtime, fo_spec.preflight.backup_kind)
-    try:
-        steady_state("steady-state-before")
-    except OperationFailed as exc:
-        raise PreflightFailed(f"steady state not met before the drill: {exc}") from None
-    edge = dict(steady.params)
-    traffic = TrafficGenerator(
-        edge["url"].rsplit("/", 1)[0] + spec.traffic.path,
-        host=edge["host"],
-        rate=spec.traffic.rate_per_second,
-        workers=spec.traffic.workers,
-        timeout=spec.traffic.timeout_seconds,
-    ).start()
-    injected = switched = failed_back = False
-    try:
-        time.sleep(spec.steady_state_seconds)
-        if outage is not None:
-            entry = _phase(journal, report, on_phase, "inject", f"outage of {source}: {outage.describe()}")
-            injected = True
-            outage.stop()
-            report.injected = outage.describe()
-            journal.end(entry, "ok")
-        entry = _phase(journal, report, on_phase, "failover", f"fail over to {fo_spec.to}")
-        switched = True
-        outcome = failover(
-            runtime,
-            fo_spec,
+    # ---- phases -------------------------------------------------------------------------------------
+    def traffic_on(self, ctx: StepContext) -> dict[str, Any]:
+        assert self.steady is not None
+        edge = dict(self.steady.params)
+        t = self.spec.traffic
+        self.traffic = TrafficGenerator(
+            edge["url"].rsplit("/", 1)[0] + t.path,
+            host=edge["host"],
+            rate=t.rate_per_second,
+            workers=t.workers,
+            timeout=t.timeout_seconds,
+        ).start()
+        time.sleep(self.spec.steady_state_seconds)
+        return {"rate_per_second": t.rate_per_second}
+
+    def traffic_off(self, ctx: StepContext) -> dict[str, Any]:
+        if self.traffic is not None:
+            self.report.traffic = self.traffic.stop()
+            self.traffic = None
+        return dict(self.report.traffic)
+
+    def inject(self, ctx: StepContext) -> dict[str, Any]:
+        assert self.outage is not None
+        self.phase("inject", f"outage of {self.report.source}: {self.outage.describe()}")
+        self.injected = True
+        try:
+            self.outage.stop()
+        except BaseException:
+            self.undo_inject(ctx)  # a half-done stop is undone here: a failed step has no rollback of its own
+            raise
+        self.report.injected = self.outage.describe()
+        return {"injected": self.report.injected}
+
+    def undo_inject(self, ctx: StepContext) -> str:
+        if not (self.injected and self.outage is not None):
+            return "already running"
+        try:
+            self.outage.start()
+        except Exception as exc:
+            self.report.rollbacks.append(f"restart of {self.report.source} FAILED: {exc}")
+            raise
+        self.injected = False
+        self.report.rollbacks.append(f"restarted {self.report.source}")
+        return "restarted"
+
+    def failover(self, ctx: StepContext) -> dict[str, Any]:
+        from multicloud_ctl.engine.run import run
+
+        self.phase("failover", f"fail over to {self.fo_spec.to}")
+        self.switched = True
+        op, out = failover_operation(
+            self.fo_spec,
             started=time.time(),
             lock=False,
-            force_reason=force_reason,
-            inputs={"to": fo_spec.to, "drill": journal.run_id},
+            force_reason=self.force_reason,
+            inputs={"to": self.fo_spec.to, "drill": self.report.journal},
         )
-        report.rto_s, report.rpo_s = outcome.rto_s, outcome.rpo_s
-        journal.end(entry, "ok", output={"journal": outcome.journal, "rto_seconds": outcome.rto_s})
-        journal.measure("rto_seconds", report.rto_s)
-        journal.measure("rpo_seconds", report.rpo_s)
-        time.sleep(spec.steady_state_seconds)
-        if injected and outage is not None:
-            entry = _phase(journal, report, on_phase, "recover", f"start {source} again")
-            outage.start()
-            injected = False
-            _wait_answers(runtime, snapshot, source, spec.recovery_timeout_seconds)
-            journal.end(entry, "ok")
-        entry = _phase(journal, report, on_phase, "failback", f"restore pools {' > '.join(snapshot.default_pools)}")
+        _nested(run(self.rt, op))
+        self.report.rto_s, self.report.rpo_s = out.rto_s, out.rpo_s
+        ctx.measure("rto_seconds", out.rto_s)
+        ctx.measure("rpo_seconds", out.rpo_s)
+        return {"journal": out.journal, "rto_seconds": out.rto_s}
+
+    def undo_failover(self, ctx: StepContext) -> str:
+        if not self.switched or self.failed_back:
+            return "nothing to undo"
+        assert self.snapshot is not None
+        source = self.report.source
+        try:
+            restore(
+                self.rt,
+                self.snapshot,
+                self.intended,
+                verify=None,
+                inputs={"to": source, "drill": self.report.journal, "rollback": True},
+            )
+        except (Exception, KeyboardInterrupt) as exc:
+            self.report.rollbacks.append(f"fail-back FAILED: {exc}")
+            raise
+        self.failed_back = True
+        self.report.rollbacks.append(f"failed back to {source}")
+        return "failed back"
+
+    def observe(self, ctx: StepContext) -> None:
+        time.sleep(self.spec.steady_state_seconds)
+
+    def recover(self, ctx: StepContext) -> None:
+        assert self.outage is not None and self.snapshot is not None
+        self.phase("recover", f"start {self.report.source} again")
+        self.outage.start()
+        self.injected = False
+        _wait_answers(self.rt, self.snapshot, self.report.source, self.spec.recovery_timeout_seconds)
+
+    def failback(self, ctx: StepContext) -> None:
+        assert self.snapshot is not None
+        self.phase("failback", f"restore pools {' > '.join(self.snapshot.default_pools)}")
         restore(
-            runtime,
-            snapshot,
-            intended,
-            verify=steady,
-            inputs={"to": source, "drill": journal.run_id, "failback": True},
+            self.rt,
+            self.snapshot,
+            self.intended,
+            verify=self.steady,
+            inputs={"to": self.report.source, "drill": self.report.journal, "failback": True},
         )
-        failed_back = True
-        journal.end(entry, "ok")
-        steady_state("steady-state-after")
-    finally:
-        with sigint_ignored():
-            if injected and outage is not None:
-                try:
-                    outage.start()
-                    report.rollbacks.append(f"restarted {source}")
-                except Exception as exc:  # keep rolling back the rest
-                    report.rollbacks.append(f"restart of {source} FAILED: {exc}")
-            if switched and not failed_back:
-                try:
-                    restore(
-                        runtime,
-                        snapshot,
-                        intended,
-                        verify=None,
-                        inputs={"to": source, "drill": journal.run_id, "rollback": True},
-                    )
-                    report.rollbacks.append(f"failed back to {source}")
-                except Exception as exc:
-                    report.rollbacks.append(f"fail-back FAILED: {exc}")
-            report.traffic = traffic.stop()
-            if report.rollbacks:
-                journal.set(
-                    "rollback",
-                    [{"id": r, "status": "ok" if "FAILED" not in r else "failed"} for r in report.rollbacks],
-                )
-    _judge(spec, report)
+        self.failed_back = True
+
+    def after(self, ctx: StepContext) -> dict[str, Any]:
+        return self.steady_state("steady-state-after")
+
+    # ---- the verdict --------------------------------------------------------------------------------
+    def conclude(self, plan: Plan, result: RunResult) -> dict[str, Any]:
+        from multicloud_ctl.engine.events import Recorded
+
+        _judge(self.spec, self.report)
+        self.rt.emit(Recorded("report", self.report.to_dict()))
+        return self.report.to_dict()
+
+    def judge(self, result: dict[str, Any]) -> Degraded | None:
+        if result["status"] == "passed":
+            return None
+        return Degraded(
+            f"drill missed its objectives (journal {self.report.journal})",
+            hint="see the table above; the load balancer was failed back",
+        )
+
+
+def drill_operation(
+    spec: DrillSpec,
+    fo_spec: FailoverSpec,
+    *,
+    outage: Outage | None,
+    inputs: dict[str, Any] | None = None,
+    force_reason: str | None = None,
+) -> tuple[Operation, DrillReport]:
+    """One drill for the run lifecycle (lease "failover"), and the report it fills in as it runs."""
+    from multicloud_ctl.engine.run import LockSpec, Operation
+
+    drill = _Drill(spec, fo_spec, outage, force_reason)
+    op = Operation(
+        "failover drill",
+        drill.plan,
+        inputs=inputs or {"to": fo_spec.to},
+        lock=LockSpec("failover"),
+        question=lambda p: (
+            f"Run a failover drill on {drill.rt.environment.name} (to {fo_spec.to} and back"
+            f"{', stopping ' + p.summary['from'] if outage else ''})?"
+        ),
+        conclude=drill.conclude,
+        judge=drill.judge,
+    )
+    return op, drill.report
 
 
 def _warm_up(runtime: Runtime, backup_kind: str) -> None:

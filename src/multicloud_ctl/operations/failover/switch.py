@@ -1,9 +1,10 @@
-"""Build the failover plan (switch, record, verify) and run it: preflight, confirm, lock, apply, measure.
+"""The failover as a run-lifecycle operation: preflight and plan (switch, record, verify), then measure.
 
+    lock "failover" (engine/run.py)
     snapshot  = read_state()                      # read-only: LB order, pools, failback setting
     preflight = run_preflight()                   # refused -> exit 4, nothing changed (unless --force)
     plan      = pools -> load balancer -> capacity -> intended.json, verify = edge serves the target
-    lock "failover" -> Executor (reverse-order rollback to the snapshot when verification fails) -> journal
+    confirm -> executor (reverse-order rollback to the snapshot when verification fails) -> journal
 
 RTO = command start to the first verified answer from the target; RPO = the sync lag at cutover.
 """
@@ -11,7 +12,6 @@ RTO = command start to the first verified answer from the target; RPO = the sync
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,9 @@ from multicloud_ctl.operations.failover.preflight import PreflightCheck, refuse,
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.failover import FailoverSpec, Verify
-    from multicloud_ctl.engine.journal import Journal
+    from multicloud_ctl.engine.events import PlanView
+    from multicloud_ctl.engine.executor import RunResult
+    from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
 
 
@@ -216,9 +218,11 @@ def build_plan(runtime: Runtime, spec: FailoverSpec, current: LbSnapshot, run_id
 
 @dataclass
 class FailoverOutcome:
+    """What one failover found and did (the CLI's JSON document)."""
+
     status: str
     journal: str
-    plan: Plan
+    plan: Plan | None
     preflight: list[PreflightCheck]
     forced: str | None = None
     rto_s: float | None = None
@@ -234,77 +238,88 @@ class FailoverOutcome:
             "rpo_seconds": self.rpo_s,
             "forced_reason": self.forced,
             "preflight": [c.to_dict() for c in self.preflight],
-            "plan": self.plan.to_dict(),
+            "plan": self.plan.to_dict() if self.plan is not None else None,
         }
 
 
-def failover(
-    runtime: Runtime,
+def failover_operation(
     spec: FailoverSpec,
     *,
     started: float,
     force_reason: str | None = None,
-    confirm: Callable[[Plan, list[PreflightCheck]], None] = lambda plan, checks: None,
-    journal: Journal | None = None,
-    lock: bool = True,
     inputs: dict[str, Any] | None = None,
-) -> FailoverOutcome:
-    """Run one failover to `spec.to`; `started` is the command's start (time.time()) for the RTO."""
-    from multicloud_ctl.engine.executor import DisplayExecutor, Executor
-    from multicloud_ctl.engine.lock import run_lock
-    from multicloud_ctl.errors import SafetyRefused
+    lock: bool = True,
+) -> tuple[Operation, FailoverOutcome]:
+    """One failover to `spec.to` for the run lifecycle, and the outcome it fills in as it runs.
 
-    journal = journal or runtime.journal("failover", inputs or {"to": spec.to})
-    try:
+    `started` is the command's start (`time.time()`), the origin of the RTO. `lock=False` when the caller
+    already holds the "failover" lease (a drill).
+    """
+    from multicloud_ctl.engine import events as ev
+    from multicloud_ctl.engine.run import LockSpec, Operation
+
+    out = FailoverOutcome("planned", "", None, [])
+    held: list[Runtime] = []
+
+    def plan(runtime: Runtime) -> Plan:
         from multicloud_ctl.operations.health.daemonpool import DaemonPool
 
+        held.append(runtime)
+        out.journal = runtime.run_id or ""
         with DaemonPool(1, name="lb-state") as pool:
             state = pool.submit(read_state, runtime)
             checks = run_preflight(runtime, state.result, spec.to, spec.preflight)
             current = state.result()  # raises what reading the load balancer raised
-        journal.set("before", current.to_dict())
-        journal.set("preflight", [c.to_dict() for c in checks])
+        out.preflight, out.previous = checks, current
+        runtime.emit(ev.Recorded("before", current.to_dict()))
+        runtime.emit(ev.Recorded("preflight", [c.to_dict() for c in checks]))
+        for c in checks:
+            runtime.emit(ev.Verified(f"preflight {c.name}", c.ok, c.detail))
         failed = verdict(checks, spec.preflight)
         if failed and not force_reason:
             raise refuse(failed, spec.to)
         if failed:
-            journal.set("forced", {"reason": force_reason, "overridden": [c.name for c in failed]})
-        plan = build_plan(runtime, spec, current, journal.run_id)
-        outcome = FailoverOutcome(
-            "planned", journal.run_id, plan, checks, force_reason if failed else None, previous=current
-        )
-        if runtime.dry_run:
-            DisplayExecutor(runtime, journal).run(plan)
-            return outcome
-        confirm(plan, checks)
-        with run_lock(runtime, "failover") if lock else _nolock():
-            # the RPO is the sync lag at cutover: the preflight measured it moments ago (measuring again
-            # would add seconds to the RTO); when it was not measured, try once more now
-            lag = next((c for c in checks if c.name == "sync-lag"), None)
-            outcome.rpo_s = lag.value if lag is not None else _rpo(runtime)
-            result = Executor(runtime, journal).run(plan)
-    except BaseException as exc:
-        if journal.record["status"] == "running":
-            journal.finish(
-                "refused"
-                if isinstance(exc, SafetyRefused)
-                else "interrupted"
-                if isinstance(exc, KeyboardInterrupt)
-                else "failed",
-                error=str(exc),
-            )
-        raise
-    journal.measure("rpo_seconds", outcome.rpo_s)
-    if result.error is not None:
-        outcome.status = result.status
-        raise result.error
-    served: dict[str, Any] = next((r.output for r in result.verification if r.output), {}) or {}
-    if served.get("first_served_at"):
-        outcome.rto_s = round(float(served["first_served_at"]) - started, 3)
-    journal.measure("rto_seconds", outcome.rto_s)
-    outcome.status = "ok"
-    journal.set("result", {"serving": spec.to, "rto_seconds": outcome.rto_s, "rpo_seconds": outcome.rpo_s})
-    return outcome
+            out.forced = force_reason
+            runtime.emit(ev.Recorded("forced", {"reason": force_reason, "overridden": [c.name for c in failed]}))
+        # the RPO is the sync lag at cutover: the preflight measured it moments ago (measuring again would
+        # add seconds to the RTO); when it was not measured, the conclusion tries once more
+        lag = next((c for c in checks if c.name == "sync-lag"), None)
+        out.rpo_s = lag.value if lag is not None else None
+        out.plan = build_plan(runtime, spec, current, out.journal)
+        return out.plan
+
+    def conclude(plan: Plan, result: RunResult) -> dict[str, Any]:
+        runtime = held[-1]
+        if out.rpo_s is None:
+            out.rpo_s = _rpo(runtime)
+        served: dict[str, Any] = next((r.output for r in result.verification if r.output), {}) or {}
+        if served.get("first_served_at"):
+            out.rto_s = round(float(served["first_served_at"]) - started, 3)
+        runtime.emit(ev.Measured("rpo_seconds", out.rpo_s))
+        runtime.emit(ev.Measured("rto_seconds", out.rto_s))
+        out.status = "ok"
+        return {"serving": spec.to, "rto_seconds": out.rto_s, "rpo_seconds": out.rpo_s}
+
+    op = Operation(
+        "failover",
+        plan,
+        inputs=inputs or {"to": spec.to},
+        lock=LockSpec("failover") if lock else None,
+        question=lambda p: f"Fail over to {spec.to}?",
+        view=lambda p: preflight_view(out.preflight),
+        conclude=conclude,
+        dry_result=lambda p: {"dry_run": True, **out.to_dict()},
+    )
+    return op, out
+
+
+def preflight_view(checks: list[PreflightCheck]) -> PlanView:
+    """The preflight table shown above the plan (before the confirmation, and in a dry run)."""
+    from multicloud_ctl.engine.events import PlanView
+
+    verdicts = {True: "ok", False: "FAILED", None: "unknown"}
+    rows = tuple((c.name, verdicts[c.ok], c.detail) for c in checks)
+    return PlanView(("preflight", "result", "detail"), rows)
 
 
 def _rpo(runtime: Runtime) -> float | None:
@@ -317,14 +332,6 @@ def _rpo(runtime: Runtime) -> float | None:
     except McctlError:
         return None
     return lag if isinstance(lag, float) and lag != float("inf") else None
-
-
-class _nolock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def now() -> float:
