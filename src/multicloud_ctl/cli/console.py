@@ -1,8 +1,9 @@
 """All terminal output of mcctl goes through `Console`: tables, JSON, progress, errors and prompts.
 
-Cron-friendly by construction: no colour, no spinner and no progress bar when stdout is not a TTY or
-`--no-color` / `NO_COLOR` is set; `--output json` prints exactly one JSON document on stdout, and
-messages for humans go to stderr so that a pipe only ever sees data.
+Cron-friendly by construction: no spinner and no progress bar when stdout is not a TTY, no colour then or
+with `--no-color` / `NO_COLOR` (which remove colour, not progress); `--output json` prints exactly one JSON
+document on stdout, and messages for humans go to stderr so that a pipe only ever sees data. Progress is
+drawn by `renderer()` from the engine's events (`cli/progress.py`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -91,7 +91,8 @@ class Console:
                     no_color=not self.color,
                     highlight=False,
                     soft_wrap=True,
-                    force_terminal=None if self.color else False,
+                    # progress needs a terminal, not colour: NO_COLOR / --no-color keep the live display
+                    force_terminal=None if self.stdout_is_tty else False,
                 )
             return self._err
         if self._out is None:
@@ -206,45 +207,3 @@ class Console:
             return
         if not Confirm.ask(question, console=self._rich(err=True), default=False):
             raise ConfirmationDeclined("not confirmed; nothing was changed")
-
-    @contextmanager
-    def progress(self, description: str, total: float | None = None) -> Iterator[Any]:
-        """A progress bar on a TTY; a silent counter otherwise. Yields an object with `advance(n)`."""
-        if not (self.stdout_is_tty and self.color) or self.quiet or self.json_mode:
-            yield _SilentProgress()
-            return
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TimeRemainingColumn(),
-            console=self._rich(err=True),
-            transient=True,
-        ) as prog:
-            task = prog.add_task(description, total=total)
-            yield _RichProgress(prog, task)
-
-
-class _SilentProgress:
-    def __init__(self) -> None:
-        self.completed = 0.0
-
-    def advance(self, amount: float = 1) -> None:
-        self.completed += amount
-
-    def update(self, **_: Any) -> None:
-        return None
-
-
-class _RichProgress:
-    def __init__(self, progress: Any, task: Any) -> None:
-        self._p = progress
-        self._t = task
-
-    def advance(self, amount: float = 1) -> None:
-        self._p.advance(self._t, amount)
-
-    def update(self, **kwargs: Any) -> None:
-        self._p.update(self._t, **kwargs)

@@ -41,7 +41,9 @@ def _clouds(provider: str) -> tuple[str, ...]:
 def _sources(state: CliState, provider: str) -> CostSources:
     from multicloud_ctl.operations.cost.fetch import CostSources
 
-    return CostSources.for_environment(state.environment(), _clouds(provider))
+    sources = CostSources.for_environment(state.environment(), _clouds(provider))
+    sources.emit = state.console.renderer()
+    return sources
 
 
 def _today() -> Any:

@@ -5,7 +5,8 @@ line: a spinner, its description, a bar and counts when the step reported a tota
 steps never flicker onto the screen. `--no-color` and `NO_COLOR` remove colour, not progress.
 
 Off a TTY nothing moves: with `-v` each step start and end, retry and notice is one line prefixed with its UTC
-timestamp (what cron mails and CI logs want); without `-v` only notices (warnings) print. The plan is shown
+timestamp (what cron mails and CI logs want), and a long step's progress detail (`sync run --follow`'s
+passes, the resource being read) at most every 5 seconds; without `-v` only notices print. The plan is shown
 as a table when it is ready (before the confirmation prompt, and as the whole output of a dry run).
 """
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.cli.console import Console
 
 LIVE_AFTER_S = 2.0
+HEARTBEAT_S = 5.0
 
 
 class EventRenderer:
@@ -33,6 +35,7 @@ class EventRenderer:
         self._lock = threading.RLock()
         self._live: Any = None
         self._tasks: dict[str, Any] = {}
+        self._said: dict[str, float] = {}
 
     @property
     def live_enabled(self) -> bool:
@@ -115,10 +118,17 @@ class EventRenderer:
         if not self.live_enabled:
             return
         live = self._ensure_live()
-        self._end_task(key)
+        old = self._tasks.pop(key, None)
+        if old is not None:
+            live.remove_task(old)
         self._tasks[key] = live.add_task(description, total=total)
 
     def _progress(self, event: ev.Progress) -> None:
+        if event.detail and not self.live_enabled:  # heartbeats off a TTY: at most one line per step per 5 s
+            now = self.clock.monotonic()
+            if now - self._said.get(event.step_id, -HEARTBEAT_S) >= HEARTBEAT_S:
+                self._said[event.step_id] = now
+                self._line(f"...    {event.step_id}: {event.detail}")
         task = self._tasks.get(event.step_id)
         if task is None or self._live is None:
             return

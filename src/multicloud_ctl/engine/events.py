@@ -195,3 +195,33 @@ class EventBus:
 
     def __call__(self, event: Event) -> None:
         self.emit(event)
+
+
+class Activity:
+    """Progress of read-only work outside a plan's steps (reading live state, running checks, fetching cost).
+
+    Emits a `StepStarted`/`StepFinished` pair in the `read` section (the console shows it like a step, live
+    after 2 s on a TTY; the journal records only the plan's own sections) and `Progress` counts in between.
+    """
+
+    SECTION = "read"
+
+    def __init__(self, emit: Callable[[Event], None], key: str, description: str, total: float | None) -> None:
+        self._emit, self.key, self.description, self.total = emit, key, description, total
+
+    def __enter__(self) -> Activity:
+        import time
+
+        self._started = time.monotonic()
+        self._emit(StepStarted(self.SECTION, self.key, self.description, total=self.total))
+        return self
+
+    def advance(self, amount: float = 1, *, detail: str = "") -> None:
+        self._emit(Progress(self.key, advance=amount, detail=detail))
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        import time
+
+        status = "ok" if exc_type is None else "failed"
+        error = None if exc is None else f"{type(exc).__name__}: {exc}"
+        self._emit(StepFinished(self.SECTION, self.key, status, time.monotonic() - self._started, error=error))

@@ -147,6 +147,8 @@ class Journal:
             }
         if isinstance(event, ev.PlanReady):
             return {"event": "plan", "plan": event.plan.to_dict()}
+        if isinstance(event, ev.StepStarted | ev.StepFinished) and event.section not in SECTIONS:
+            return None  # read-only activity (reading live state, fetching cost): the screen's business
         if isinstance(event, ev.StepStarted):
             line: dict[str, Any] = {
                 "event": "step_started",

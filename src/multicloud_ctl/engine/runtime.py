@@ -1,6 +1,8 @@
-"""The runtime of one operation: the environment, its provider clients, secrets, clock and state directory.
+"""The runtime of one operation: the environment, its provider clients, secrets, clock, events and state dir.
 
-Clients are built lazily (importing an SDK only when first used) and all carry the dry-run guard.
+Clients are built lazily (importing an SDK only when first used) and all carry the dry-run guard. `events` is
+where operations report progress and facts (`emit`, `activity`): the console listens to it, and while a run
+is in progress (`engine/run.py`) it also feeds that run's journal.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.config.secrets import SecretResolver
-from multicloud_ctl.engine.events import Event, EventBus
+from multicloud_ctl.engine.events import Activity, Event, EventBus
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
@@ -68,6 +70,10 @@ class Runtime:
     def emit(self, event: Event) -> None:
         """Report an event (progress, a recorded fact, a measurement): the console and, in a run, the journal."""
         self.events.emit(event)
+
+    def activity(self, key: str, description: str, total: float | None = None) -> Activity:
+        """A `with` block of read-only work whose progress the console shows (`advance()` counts)."""
+        return Activity(self.emit, key, description, total)
 
     def sql_url(self) -> str:
         """The Azure SQL URL (resolved when the environment gives a secret reference)."""

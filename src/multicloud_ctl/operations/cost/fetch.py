@@ -6,7 +6,8 @@ Clients are built here from the environment (provider modules own the SDKs); tes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.config.specs.cost import CurrencyPolicy
@@ -17,6 +18,7 @@ from multicloud_ctl.operations.cost.sources import Grouping, collect
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.engine.events import Event
 
 CLOUDS = ("aws", "azure")
 
@@ -29,6 +31,7 @@ class CostSources:
     aws_account: str
     azure: Any | None
     azure_subscription: str
+    emit: Callable[[Event], None] = field(default=lambda event: None, repr=False)  # progress for the console
 
     @classmethod
     def for_environment(cls, env: Environment, clouds: tuple[str, ...] = CLOUDS) -> CostSources:
@@ -45,12 +48,15 @@ class CostSources:
 
     def fetch(self, period: Period, *, tag_key: str | None = None, policy: CurrencyPolicy | None = None) -> CostDataset:
         """Daily records of both clouds for the period, with the currency policy applied."""
-        dataset = collect(
-            period,
-            grouping=Grouping(tag_key),
-            aws=(self.aws, self.aws_account) if self.aws is not None else None,
-            azure=(self.azure, self.azure_subscription) if self.azure is not None else None,
-        )
+        from multicloud_ctl.engine.events import Activity
+
+        with Activity(self.emit, "cost-fetch", f"fetch cost {period}", None):
+            dataset = collect(
+                period,
+                grouping=Grouping(tag_key),
+                aws=(self.aws, self.aws_account) if self.aws is not None else None,
+                azure=(self.azure, self.azure_subscription) if self.azure is not None else None,
+            )
         records, warnings = apply_currency_policy(dataset.records, policy or CurrencyPolicy())
         dataset.records = records
         dataset.warnings.extend(warnings)

@@ -66,10 +66,13 @@ def build_packages(runtime: Runtime, clouds: tuple[str, ...], vendor: bool) -> d
 
     opts = BuildOptions(out_dir=runtime.state_dir / "packages", vendor=vendor)
     out: dict[str, Artifact] = {}
-    if "aws" in clouds:
-        out["aws"] = build_lambda(opts)
-    if "azure" in clouds:
-        out["azure"] = build_azure(opts)
+    with runtime.activity("package", f"build {len(clouds)} package(s)", len(clouds)) as act:
+        if "aws" in clouds:
+            out["aws"] = build_lambda(opts)
+            act.advance(detail="lambda package built")
+        if "azure" in clouds:
+            out["azure"] = build_azure(opts)
+            act.advance(detail="azure package built")
     return out
 
 

@@ -119,12 +119,16 @@ class Provisioner:
     def read_all(self, resources: list[Resource]) -> list[dict[str, Any] | None]:
         """Live state of each resource, read in parallel with read-only calls."""
 
-        def read(res: Resource) -> dict[str, Any] | None:
-            return KINDS[res.kind].read(self.runtime, res)
+        with self.runtime.activity("read-live", f"read {len(resources)} resource(s)", len(resources)) as act:
 
-        warm_clients(self.runtime, {KINDS[r.kind].provider for r in resources})
-        with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-            return list(pool.map(read, resources))
+            def read(res: Resource) -> dict[str, Any] | None:
+                live = KINDS[res.kind].read(self.runtime, res)
+                act.advance(detail=res.address)
+                return live
+
+            warm_clients(self.runtime, {KINDS[r.kind].provider for r in resources})
+            with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+                return list(pool.map(read, resources))
 
     def plan(self) -> list[ResourcePlan]:
         """create / update (with changes) / noop for every desired resource."""

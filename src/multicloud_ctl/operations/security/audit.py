@@ -60,13 +60,17 @@ def run_audit(runtime: Runtime, *, scan_paths: Sequence[Path] = (), only: Sequen
     if only and not selected:
         raise UsageError(f"no audit check matches {', '.join(only)}", hint=f"known: {', '.join(CHECKS)}")
     results = []
-    for chk in selected:
-        ctx = CheckContext(runtime, chk.id, tuple(scan_paths))
-        try:
-            findings = chk.fn(ctx)
-        except McctlError as exc:
-            results.append(CheckResult(chk.id, chk.cloud, chk.title, "error", error=str(exc)))
-            continue
-        status = "fail" if findings else ("skipped" if ctx.skipped and not ctx.inspected else "pass")
-        results.append(CheckResult(chk.id, chk.cloud, chk.title, status, findings, ctx.skipped))
+    with runtime.activity("audit", f"run {len(selected)} security check(s)", len(selected)) as act:
+        for chk in selected:
+            ctx = CheckContext(runtime, chk.id, tuple(scan_paths))
+            act.advance(0, detail=chk.title)
+            try:
+                findings = chk.fn(ctx)
+            except McctlError as exc:
+                results.append(CheckResult(chk.id, chk.cloud, chk.title, "error", error=str(exc)))
+                act.advance()
+                continue
+            status = "fail" if findings else ("skipped" if ctx.skipped and not ctx.inspected else "pass")
+            results.append(CheckResult(chk.id, chk.cloud, chk.title, status, findings, ctx.skipped))
+            act.advance()
     return AuditReport(runtime.environment.name, runtime.clock().isoformat(), results)
