@@ -179,3 +179,21 @@ def test_verify_exit_3_names_corrupt_and_missing_then_list_shows_it(cli: Any, ba
     rows = json.loads(listed.stdout)
     assert rows[0]["id"] == backup_id and rows[0]["kind"] == "daily" and rows[0]["objects"] == 5
     assert rows[0]["verify_status"] == "failed" and rows[0]["bytes"] == 500
+
+
+def test_on_a_tty_declined_and_ctrl_c_at_the_prompt_copy_nothing(cli: Any, backup_setup: dict[str, Any]) -> None:
+    from multicloud_ctl.engine.journal import list_journals
+    from tty_support import on_a_tty
+
+    _seed(backup_setup, 3, 1024)
+    args = ("backup", "daily", "--playbook", str(backup_setup["playbook"]))
+    state = backup_setup["env"].env_state_dir
+    code, out = on_a_tty(backup_setup["config_dir"], *args, answer="n")
+    assert code == 4 and "Copy 3 object(s)" in out
+    assert list_journals(state, "backup daily")[0]["status"] == "refused"
+    code, _ = on_a_tty(backup_setup["config_dir"], *args, answer=None)
+    assert code == 130 and list_journals(state, "backup daily")[0]["status"] == "interrupted"
+    assert _mirror_count(backup_setup) == 0
+    code, out = on_a_tty(backup_setup["config_dir"], *args, answer="y")
+    assert code == 0, out
+    assert list_journals(state, "backup daily")[0]["status"] == "ok" and _mirror_count(backup_setup) == 3

@@ -1,0 +1,59 @@
+"""Run mcctl on a pseudo-terminal and answer its confirmation prompt, as an operator at a keyboard would."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def on_a_tty(config: Path, *args: str, answer: str | None) -> tuple[int, str]:
+    """Run mcctl on a pty; at the prompt type `answer` (None: send SIGINT). Returns (exit code, output)."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(config), *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=REPO,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    out = b""
+    prompted = False
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if not prompted and (b"[y/n]" in out or b"to confirm" in out):
+                prompted = True
+                if answer is None:
+                    proc.send_signal(signal.SIGINT)
+                else:
+                    os.write(master, answer.encode() + b"\r")
+            if proc.poll() is not None and not ready:
+                break
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert prompted, out.decode(errors="replace")
+    return code, out.decode(errors="replace")
