@@ -7,6 +7,7 @@ and every secret-looking key in journals, logs and error messages.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable
@@ -45,8 +46,12 @@ def is_reference(value: str) -> bool:
     return bool(_REF.match(value))
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    """True when a mapping key names something secret (its value is masked in output)."""
+    """True when a mapping key names something secret (its value is masked in output).
+
+    Cached: the journal asks for every key of every line, and a run's keys are a small, repeating set.
+    """
     return bool(_SECRET_KEY.search(key))
 
 
