@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,14 +66,20 @@ def test_schema_is_json_schema_with_every_kind(cli) -> None:  # type: ignore[no-
 
 
 def test_journal_list_and_show_through_cli(cli, local_env, config_dir) -> None:  # type: ignore[no-untyped-def]
+    from multicloud_ctl.engine.plan import Plan, Step
+    from multicloud_ctl.engine.run import Operation, run
     from multicloud_ctl.engine.runtime import Runtime
 
-    journal = Runtime(local_env).journal("backup daily", {"bucket": "b"})
-    journal.measure("objects_copied", 3)
-    journal.finish("ok")
+    def copy(ctx: Any) -> dict[str, int]:
+        ctx.measure("objects_copied", 3)
+        return {"copied": 3}
+
+    plan = Plan("backup daily", (Step.bulk("copy", "copy 3 objects", copy),))
+    out = run(Runtime(local_env), Operation("backup daily", lambda rt: plan, inputs={"bucket": "b"}))
     res = cli("--config-dir", str(config_dir), "-o", "json", "journal", "list")
     assert res.exit_code == 0, res.stderr
-    assert json.loads(res.stdout)[0]["id"] == journal.run_id
+    assert json.loads(res.stdout)[0]["id"] == out.run_id
+    assert json.loads(res.stdout)[0]["status"] == "ok"
     res = cli("--config-dir", str(config_dir), "-o", "json", "journal", "show", "last")
     assert json.loads(res.stdout)["measurements"] == {"objects_copied": 3}
     res = cli("--config-dir", str(config_dir), "journal", "show", "nope")

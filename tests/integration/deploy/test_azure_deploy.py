@@ -95,7 +95,7 @@ def test_rollback_restores_the_previous_package(cli: Any, azure_config: Any, pla
 
 def test_dry_run_of_both_clouds_makes_zero_mutating_calls(azure_config: Any) -> None:
     from multicloud_ctl.config.specs.deploy import DeploySpec
-    from multicloud_ctl.engine.executor import DisplayExecutor
+    from multicloud_ctl.engine.run import Operation, run
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.deploy.rollout import build_packages, plan_deploy, select
 
@@ -104,7 +104,7 @@ def test_dry_run_of_both_clouds_makes_zero_mutating_calls(azure_config: Any) -> 
     spec = DeploySpec.model_validate({"vendor": False, "azure": {"container": f"pkg-{uuid.uuid4().hex[:8]}"}})
     selection = select(env, spec, [], "all")
     plan = plan_deploy(runtime, spec, selection, "linear10", build_packages(runtime, selection.clouds, False))
-    DisplayExecutor(runtime, runtime.journal("deploy")).run(plan)
+    run(runtime, Operation("deploy", lambda _rt: plan))
     actions = {s.action for s in plan.mutating_steps}
     assert {
         "deploy.azure_group_create",

@@ -64,7 +64,7 @@ def test_unchanged_package_is_not_uploaded_again(cli: Any, config_dir: Path, pla
 
 def test_dry_run_makes_zero_mutating_calls(local_env: Any, tmp_path: Path) -> None:
     from multicloud_ctl.config.specs.deploy import DeploySpec
-    from multicloud_ctl.engine.executor import DisplayExecutor
+    from multicloud_ctl.engine.run import Operation, run
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.deploy.rollout import build_packages, plan_deploy, select
 
@@ -72,8 +72,8 @@ def test_dry_run_makes_zero_mutating_calls(local_env: Any, tmp_path: Path) -> No
     spec = DeploySpec(vendor=False)
     selection = select(local_env, spec, [], "aws")
     plan = plan_deploy(runtime, spec, selection, "canary10", build_packages(runtime, selection.clouds, False))
-    result = DisplayExecutor(runtime, runtime.journal("deploy")).run(plan)
-    assert result.status == "planned"
+    result = run(runtime, Operation("deploy", lambda _rt: plan))
+    assert result.status == "ok" and result.execution is None and result.dry_run
     assert {s.action for s in plan.mutating_steps} >= {
         "deploy.s3_create_bucket",
         "deploy.upload_artifact",

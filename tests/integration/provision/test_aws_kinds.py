@@ -24,10 +24,10 @@ def test_all_aws_kinds_converge_and_destroy(runtime_for: Any, aws_spec: Any) -> 
     destroy = provision.destroy_plan(runtime_for(dry_run=True), spec)
     provision_kinds = {s.resource.split("/")[0] for s in destroy.steps}
     assert provision_kinds == set(AWS_KINDS)
-    from multicloud_ctl.engine.executor import Executor
+    from multicloud_ctl.engine.run import Operation, run
 
     rt = runtime_for()
-    result = Executor(rt, rt.journal("provision destroy")).run(destroy)
+    result = run(rt, Operation("provision destroy", lambda _rt: destroy))
     assert result.status == "ok", result.error
     after = provision.plan_resources(runtime_for(dry_run=True), spec)
     assert {p.action for p in after} == {"create"}

@@ -30,9 +30,9 @@ def test_azure_apply_converges_and_destroys(cloud_runtime: Any, aws_spec: Any, a
     assert any(i.endswith("/managementpolicies/default") for i in ids)
     rt = cloud_runtime()
     destroy = provision.destroy_plan(rt, spec)
-    from multicloud_ctl.engine.executor import Executor
+    from multicloud_ctl.engine.run import Operation, run
 
-    assert Executor(rt, rt.journal("provision destroy")).run(destroy).status == "ok"
+    assert run(rt, Operation("provision destroy", lambda _rt: destroy)).status == "ok"
     assert store.resources == {} and store.groups == {}
 
 

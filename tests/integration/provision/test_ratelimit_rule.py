@@ -84,8 +84,8 @@ def test_ratelimit_rule_created_kept_alongside_others_and_removed(local_env: Any
     assert endpoint.rules[0]["description"] == "someone else's"  # other rules kept
     assert provision.find_drift(runtime(True), spec) == []
 
-    from multicloud_ctl.engine.executor import Executor
+    from multicloud_ctl.engine.run import Operation, run
 
     rt = runtime()
-    assert Executor(rt, rt.journal("provision destroy")).run(provision.destroy_plan(rt, spec)).status == "ok"
+    assert run(rt, Operation("provision destroy", lambda _rt: provision.destroy_plan(rt, spec))).status == "ok"
     assert [r["description"] for r in endpoint.rules] == ["someone else's"]

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from multicloud_ctl.config.playbook import load_playbook
-from multicloud_ctl.engine.executor import DisplayExecutor, Executor
+from multicloud_ctl.engine.run import Operation, run
 from multicloud_ctl.errors import ProviderError
 from multicloud_ctl.local.faults import FaultRule
 from multicloud_ctl.operations import provision
@@ -43,7 +43,7 @@ def test_whole_system_apply_noop_drift_repair_dry_run(full_runtime: Any, spec: A
     # --dry-run on empty clouds: a full plan, zero mutating calls at any client boundary, nothing created
     rt = full_runtime(dry_run=True)
     plan = provision.apply_plan(rt, spec)
-    DisplayExecutor(rt, rt.journal("provision apply")).run(plan)
+    run(rt, Operation("provision apply", lambda _rt: plan))
     kinds = {s.resource.split("/")[0] for s in plan.steps}
     assert {"dynamodb_table", "s3_bucket", "azure_sql_server", "cf_load_balancer", "sql_schema"} <= kinds
     assert rt.aws.counter.total > 0 and rt.aws.counter.mutating == 0 and rt.aws.counter.blocked == 0
@@ -119,7 +119,7 @@ def test_destroy_leaves_untagged_and_foreign_resources_alone(runtime_for: Any, a
     plan = provision.destroy_plan(rt, spec)
     skipped = {r["address"]: r.get("reason") for r in plan.summary["resources"] if r["action"] == "skip"}
     assert set(skipped) == {"s3_bucket/static-assets", "dynamodb_table/Users@us-east-1"}
-    assert Executor(rt, rt.journal("provision destroy")).run(plan).status == "ok"
+    assert run(rt, Operation("provision destroy", lambda _rt: plan)).status == "ok"
     assert sorted(ddb.list_tables()["TableNames"]) == ["Unrelated", "Users", "mcctl-locks"]  # + the lease table
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["static-assets"]
 
