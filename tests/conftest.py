@@ -5,11 +5,17 @@
 - `postgres_url`: a fresh database on the machine's PostgreSQL (skips only if none is reachable and not in CI).
 - `local_env`: an `Environment` for the sandbox whose ports point at the session's emulators.
 - `cli`: runs `mcctl` in-process through Typer's runner with catch_exceptions=False.
+- Time: a test that depends on the calendar is marked `calendar` and reads the date it means from
+  `pinned_clock` (the instant `MCCTL_TEST_NOW` names, default `TEST_NOW`). The fixture pins the product's clock
+  (`MCCTL_NOW`, anchored to this session so every pin shares one timeline) for the test; `pin_clock(at)`
+  pins another instant. `make test-calendar` reruns `-m calendar` at the month, leap-day, year and
+  daylight-saving edges.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -19,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from calendar_support import TEST_NOW
 from multicloud_ctl.local.processes import Emulator, free_port, start_azurite, start_moto
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,6 +33,51 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.pop("AWS_PROFILE", None)
+
+# The instant calendar tests run at (`make test-calendar` sets MCCTL_TEST_NOW to each edge date in turn).
+SESSION_ANCHOR = f"{time.time():.6f}"  # every pin in this process shares one timeline
+
+
+def pin_environ(at: str) -> dict[str, str]:
+    """The variables that pin the product's clock at `at` on this session's timeline."""
+    return {"MCCTL_NOW": at, "MCCTL_NOW_ANCHOR": SESSION_ANCHOR}
+
+
+@pytest.fixture
+def pin_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`pin_clock("2026-03-01T00:00:00Z")` pins the product's clock there for this test and returns it."""
+    from multicloud_ctl.engine.clock import default_clock
+
+    def pin(at: str) -> Any:
+        for key, value in pin_environ(at).items():
+            monkeypatch.setenv(key, value)
+        return default_clock()
+
+    return pin
+
+
+@pytest.fixture
+def pinned_clock(pin_clock: Any) -> Any:
+    """The product's clock pinned at `TEST_NOW` (MCCTL_TEST_NOW) for this test: a `Clock`."""
+    return pin_clock(TEST_NOW)
+
+
+@pytest.fixture(scope="module")
+def module_pinned_clock() -> Iterator[Any]:
+    """`pinned_clock` for module-scoped fixtures (a seeded sandbox shared by a module's tests)."""
+    from multicloud_ctl.engine.clock import default_clock
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in pin_environ(TEST_NOW).items():
+            mp.setenv(key, value)
+        yield default_clock()
+
+
+@pytest.fixture(autouse=True)
+def _calendar_tests_are_pinned(request: pytest.FixtureRequest) -> None:
+    """A `calendar` test always runs on a pinned clock, never on today's date."""
+    if request.node.get_closest_marker("calendar") is not None:
+        request.getfixturevalue("pinned_clock")
 
 
 @pytest.fixture(scope="session")

@@ -46,10 +46,9 @@ def _sources(state: CliState, provider: str) -> CostSources:
     return sources
 
 
-def _today() -> Any:
-    from multicloud_ctl.operations.cost.period import today_utc
-
-    return today_utc()
+def _today(state: CliState) -> Any:
+    """Today in UTC on this invocation's clock (`MCCTL_NOW` pins it)."""
+    return state.clock.today()
 
 
 def _gate_budgets(console: Console, budgets: list[BudgetStatus]) -> None:
@@ -91,13 +90,19 @@ def report(
     provider: str = PROVIDER,
     playbook: Path = PLAYBOOK,
     no_budgets: bool = typer.Option(False, "--no-budgets", help="Skip the budgets (and their exit-3 gate)."),
+    movers_basis: str = typer.Option(
+        None,
+        "--movers-basis",
+        help="Top movers on effective (amortized: an up-front reservation is not a mover) or billed cost."
+        " [default: the playbook's movers_basis, else effective]",
+    ),
 ) -> None:
     """Cost of both clouds over a period, normalized to FOCUS 1.2 (default: last 30 days, by service)."""
     from multicloud_ctl.errors import UsageError
     from multicloud_ctl.operations.cost import render
     from multicloud_ctl.operations.cost.period import resolve_period
     from multicloud_ctl.operations.cost.render_views import BUDGET_COLUMNS, budget_json, budget_rows
-    from multicloud_ctl.operations.cost.report import group_key
+    from multicloud_ctl.operations.cost.report import MOVER_BASES, group_key
     from multicloud_ctl.operations.cost.views import load_spec, report_view
 
     state = get_state(ctx)
@@ -107,10 +112,12 @@ def report(
     if granularity not in ("daily", "monthly"):
         raise UsageError(f"--granularity {granularity!r} is not daily or monthly")
     group_key(group_by)  # validates --group-by before any network call
+    if movers_basis is not None and movers_basis not in MOVER_BASES:
+        raise UsageError(f"--movers-basis {movers_basis!r} is not one of {', '.join(MOVER_BASES)}")
     fmt = "json" if fmt == "table" and console.json_mode else fmt
     if out is not None and fmt == "table":
         raise UsageError("--out needs --format json, csv, focus or html")
-    today = _today()
+    today = _today(state)
     period = resolve_period(last=last, since=since, until=until, today=today)
     spec, _ = load_spec(playbook)
     result = report_view(
@@ -121,6 +128,7 @@ def report(
         group_by=group_by,
         granularity=granularity,
         with_budgets=not no_budgets,
+        mover_basis=movers_basis,
     )
     for warning in result.report.warnings:
         console.warn(warning)
@@ -168,7 +176,7 @@ def forecast(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLAY
         from multicloud_ctl.providers.aws.cost_explorer import CostExplorer, ce_client
 
         probe = CostExplorer(ce_client(state.environment(), max_attempts=1)).cost_forecast
-    result = forecast_view(sources, spec, today=_today(), ce_forecast=probe)
+    result = forecast_view(sources, spec, today=_today(state), ce_forecast=probe)
     for note in result.notes:
         console.warn(note)
     for method in sorted({p.method for p in result.providers}):
@@ -197,7 +205,7 @@ def anomalies(
     state = get_state(ctx)
     console = state.console
     spec, _ = load_spec(playbook)
-    found, data, policy = anomalies_view(_sources(state, provider), spec, today=_today(), sensitivity=sensitivity)
+    found, data, policy = anomalies_view(_sources(state, provider), spec, today=_today(state), sensitivity=sensitivity)
     for warning in data.warnings:
         console.warn(warning)
     console.info(
@@ -223,7 +231,7 @@ def recommend(ctx: typer.Context, provider: str = PROVIDER, playbook: Path = PLA
     state = get_state(ctx)
     spec, _ = load_spec(playbook)
     runtime = make_runtime(state, dry_run=True)  # read-only: the guards refuse any mutating call
-    recs = build(runtime, spec, _sources(state, provider), today=_today(), clouds=_clouds(provider))
+    recs = build(runtime, spec, _sources(state, provider), today=_today(state), clouds=_clouds(provider))
     data, columns, rows = recommend_view_data(recs)
     state.console.emit(data, columns=columns, rows=rows, title="Cost recommendations")
 
@@ -248,7 +256,7 @@ def seed(
             f"`mcctl cost seed` only writes to the sandbox; {env.name!r} is a cloud environment", hint="use --env local"
         )
     clouds = _clouds(provider)
-    op = seed_operation(days=days, seed=seed_value, clouds=clouds, today=_today())
+    op = seed_operation(days=days, seed=seed_value, clouds=clouds, today=_today(state))
     outcome = run_operation(state, op, dry_run=dry_run)
     outcome.raise_for_status()
     if dry_run:

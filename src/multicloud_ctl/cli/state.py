@@ -12,6 +12,7 @@ from multicloud_ctl.cli.console import Console
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.engine.clock import Clock
     from multicloud_ctl.engine.runtime import Runtime
 
 
@@ -29,6 +30,16 @@ class CliState:
     console: Console = field(default_factory=Console)
     _environment: Environment | None = field(default=None, repr=False)
     _runtime: Runtime | None = field(default=None, repr=False)
+    _clock: Clock | None = field(default=None, repr=False)
+
+    @property
+    def clock(self) -> Clock:
+        """This invocation's clock: the wall clock, or the one `MCCTL_NOW` pins (engine/clock.py)."""
+        if self._clock is None:
+            from multicloud_ctl.engine.clock import default_clock
+
+            self._clock = default_clock()
+        return self._clock
 
     def environment(self) -> Environment:
         """Load and validate `config/<env>.yaml` once per invocation."""
@@ -43,7 +54,7 @@ class CliState:
         if self._runtime is None:
             from multicloud_ctl.engine.runtime import Runtime
 
-            self._runtime = Runtime(environment=self.environment())
+            self._runtime = Runtime(environment=self.environment(), clock=self.clock)
         return self._runtime
 
 

@@ -7,23 +7,19 @@ is in progress (`engine/run.py`) it also feeds that run's journal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.config.secrets import SecretResolver
+from multicloud_ctl.engine.clock import Clock, default_clock, seeded_random
 from multicloud_ctl.engine.events import Activity, Event, EventBus
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
     from multicloud_ctl.providers.aws.session import AwsClients
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -32,7 +28,7 @@ class Runtime:
 
     environment: Environment
     dry_run: bool = False
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock = field(default_factory=default_clock)  # the one clock (MCCTL_NOW pins it); see engine/clock.py
     secrets: SecretResolver = field(default_factory=SecretResolver)
     events: EventBus = field(default_factory=EventBus)
     run_id: str | None = None  # the journal id while a run is in progress (engine/run.py sets it)
@@ -42,6 +38,11 @@ class Runtime:
         self.screen = self.events
         if self.secrets.aws_fetch is None:
             self.secrets.aws_fetch = self._fetch_aws_secret
+
+    @cached_property
+    def random(self) -> random.Random:
+        """The run's one source of randomness (sampling, jitter): `MCCTL_SEED` makes it replayable."""
+        return seeded_random()
 
     @property
     def state_dir(self) -> Path:

@@ -46,8 +46,8 @@ def playbook(tmp_path: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def seeded_dir(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A config dir whose sandbox (moto + a fake ARM) was seeded once for the whole module.
+def seeded_dir(moto_server: Any, tmp_path_factory: pytest.TempPathFactory, module_pinned_clock: Any) -> Iterator[Path]:
+    """A config dir whose sandbox (moto + a fake ARM) was seeded once for the whole module, on the pinned date.
 
     Only for read-only tests, in a module where no test asks for `aws` (that fixture resets moto).
     """

@@ -10,7 +10,7 @@ import pytest
 
 from multicloud_ctl.engine.journal import list_journals
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.calendar]
 
 BIG_BUDGETS = """  budgets:
     - {name: aws-all, provider: aws, monthly: 1000000}
@@ -183,3 +183,23 @@ def test_unreachable_arm_is_one_line_with_hint(cli: Any, config_dir: Path) -> No
     r = cli("--config-dir", str(config_dir), "cost", "report", "--provider", "azure", "--no-budgets")
     assert r.exit_code == 1
     assert r.stderr.startswith("error: Cost Management query.usage") and "hint: check azure.arm_endpoint" in r.stderr
+
+
+def test_on_the_2nd_the_reservation_leads_billed_movers_not_effective_ones(
+    cli: Any, cost_config_dir: Path, playbook: Any, pin_clock: Any
+) -> None:
+    """The date main went red on: seeded and reported on 2026-12-02, a day after the up-front purchase."""
+    pin_clock("2026-12-02T09:00:00Z")
+    _seed(cli, cost_config_dir)
+    base = ("--config-dir", str(cost_config_dir), "cost", "report", "--format", "json", "--no-budgets")
+    effective = json.loads(cli(*base, "--playbook", str(playbook(BIG_BUDGETS))).stdout)
+    assert effective["period"] == {"start": "2026-11-03", "end": "2026-12-02", "days": 30}  # the pinned clock
+    assert effective["top_movers_basis"] == "effective"
+    assert effective["top_movers"][0]["service"] == "AWS Lambda"
+    r = cli(*base, "--movers-basis", "billed")
+    assert r.exit_code == 0, r.stderr
+    billed = json.loads(r.stdout)
+    assert billed["top_movers_basis"] == "billed"
+    assert billed["top_movers"][0]["service"] in {"Amazon DynamoDB", "SQL Database"}
+    bad = cli(*base, "--movers-basis", "list")
+    assert bad.exit_code == 2 and "--movers-basis 'list'" in bad.stderr

@@ -12,7 +12,7 @@ import pytest
 
 from multicloud_ctl.operations.cost.focus_spec import FOCUS_COLUMN_NAMES, validate_focus_rows
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.calendar]
 
 BIG_BUDGETS = """  budgets:
     - {name: aws-all, provider: aws, monthly: 1000000}
@@ -42,7 +42,11 @@ def test_report_json_covers_both_clouds(cli: Any, seeded_dir: Path, playbook: An
     total = data["totals"][0]["billed"]
     assert total == pytest.approx(sum(g["billed"] for g in data["groups"]), rel=1e-6)
     assert all(len(p["daily"]) == 30 for p in data["providers"])
-    assert data["top_movers"] and data["top_movers"][0]["service"] == "AWS Lambda"  # the planted spike
+    # the planted spike leads on EffectiveCost (the default) on any date, the 1st-7th of a month included,
+    # when the reservation bought up front on the 1st is the biggest change on the bill
+    assert data["top_movers_basis"] == "effective"
+    assert data["top_movers"] and data["top_movers"][0]["service"] == "AWS Lambda"
+    assert all(m["basis"] == "effective" for m in data["top_movers"])
     assert [b["status"] for b in data["budgets"]] == ["ok", "ok"]
 
 

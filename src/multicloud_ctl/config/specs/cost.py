@@ -88,6 +88,9 @@ class CostSpec(Spec):
     currency: CurrencyPolicy = CurrencyPolicy()
     recommend: RecommendPolicy = RecommendPolicy()
     top_movers: int = Field(default=5, ge=0, le=50)
+    # Which FOCUS column top movers compare: EffectiveCost (amortized; a reservation bought up front does not
+    # show as a mover) or BilledCost (the invoice view). `--movers-basis` overrides it.
+    movers_basis: Literal["effective", "billed"] = "effective"
 
     @model_validator(mode="after")
     def _unique_budget_names(self) -> CostSpec:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from multicloud_ctl.errors import UsageError
 
@@ -35,11 +35,6 @@ class Period:
     def __str__(self) -> str:
         last = self.end - timedelta(days=1)
         return f"{self.start.isoformat()} .. {last.isoformat()} ({self.days} days, UTC)"
-
-
-def today_utc(now: datetime | None = None) -> date:
-    """Today's date in UTC (from an injectable clock)."""
-    return (now or datetime.now(UTC)).astimezone(UTC).date()
 
 
 def _parse_date(text: str, option: str) -> date:

@@ -14,7 +14,7 @@ A check whose data source does not answer says `unavailable` with the reason, ne
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from multicloud_ctl.config.specs.cost import CostSpec
@@ -40,7 +40,7 @@ def recommend(
     from multicloud_ctl.providers.aws.cloudwatch_metrics import CloudWatchMetrics
 
     env = runtime.environment
-    now = now or datetime.now(UTC)
+    now = now or runtime.clock()
     out: list[Recommendation] = []
     if "aws" in clouds:
         cw = CloudWatchMetrics(runtime.aws.client("cloudwatch"))

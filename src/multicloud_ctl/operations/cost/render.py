@@ -75,7 +75,7 @@ def report_tables(report: CostReport) -> list[TableView]:
         w = report.mover_window
         tables.append(
             TableView(
-                f"Top movers (last {w} days vs the {w} before)",
+                f"Top movers on {report.mover_basis} cost (last {w} days vs the {w} before)",
                 ["Provider", "Service", "Currency", f"Prev {w}d", f"Last {w}d", "Change", "Change %"],
                 [
                     [
@@ -134,6 +134,7 @@ def report_json(report: CostReport) -> dict[str, Any]:
             }
             for g in report.lines
         ],
+        "top_movers_basis": report.mover_basis,
         "top_movers": [
             {
                 "provider": m.provider,
@@ -144,6 +145,7 @@ def report_json(report: CostReport) -> dict[str, Any]:
                 "change": round(m.change, 2),
                 "change_pct": None if m.change_pct is None else round(m.change_pct, 1),
                 "window_days": report.mover_window,
+                "basis": report.mover_basis,
             }
             for m in report.movers
         ],

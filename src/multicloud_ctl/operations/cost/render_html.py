@@ -162,7 +162,8 @@ def render_html(report: CostReport, budgets: Sequence[BudgetStatus] = (), *, tit
             for m in report.movers
         ]
         sections.append(
-            f"<h2>Top movers (last {report.mover_window} days vs the {report.mover_window} before)</h2>"
+            f"<h2>Top movers on {report.mover_basis} cost"
+            f" (last {report.mover_window} days vs the {report.mover_window} before)</h2>"
             + _table(["Provider", "Service", "Currency", "Before", "After", "Change"], rows)
         )
     return (

@@ -19,6 +19,7 @@ from multicloud_ctl.operations.cost.records import CostRecord
 PROVIDER_LABEL = {"aws": "AWS", "azure": "Azure"}
 SPARKS = "▁▂▃▄▅▆▇█"
 GROUP_BY_CHOICES = ("provider", "service", "region", "tag:KEY")
+MOVER_BASES = ("effective", "billed")
 
 
 @dataclass
@@ -70,6 +71,7 @@ class CostReport:
     mover_window: int
     warnings: list[str]
     sources: dict[str, str]
+    mover_basis: str = "effective"
 
     @property
     def currencies(self) -> list[str]:
@@ -127,25 +129,38 @@ def _lines(records: Iterable[CostRecord], period: Period, name: Callable[[CostRe
     return sorted(acc.values(), key=lambda g: (-g.billed, g.provider, g.group, g.currency))
 
 
-def top_movers(records: Iterable[CostRecord], period: Period, *, limit: int = 5) -> tuple[list[Mover], int]:
+def top_movers(
+    records: Iterable[CostRecord], period: Period, *, limit: int = 5, basis: str = "effective"
+) -> tuple[list[Mover], int]:
     """Services with the largest absolute change between the last window and the one before it.
 
     The window is 7 days when the period has at least 14, otherwise half the period.
+
+    `basis` is the FOCUS column compared. The default is EffectiveCost (amortized): a one-off up-front
+    commitment purchase (a reservation or savings plan bought on the 1st) is a financing event, not a change
+    in what the services consume, and on BilledCost it outranks every real usage change in the week it lands
+    in (FOCUS 1.2, EffectiveCost: "amortized ... to the charge period in which the commitment is used";
+    the FinOps Foundation's guidance reads trends on amortized cost). `billed` compares invoice cost, where
+    the purchase shows up as the spike it is on the bill.
     """
+    if basis not in MOVER_BASES:
+        raise UsageError(f"--movers-basis {basis!r} is not one of {', '.join(MOVER_BASES)}")
     window = 7 if period.days >= 14 else period.days // 2
     if window == 0 or limit == 0:
         return [], window
     split = date.fromordinal(period.end.toordinal() - window)
     begin = date.fromordinal(split.toordinal() - window)
     acc: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    effective = basis == "effective"
     for r in records:
         if r.start < begin:
             continue
         slot = 1 if r.start >= split else 0
-        acc[(PROVIDER_LABEL.get(r.cloud, r.cloud), r.service, r.currency)][slot] += r.billed
+        key = (PROVIDER_LABEL.get(r.cloud, r.cloud), r.service, r.currency)
+        acc[key][slot] += r.effective if effective else r.billed
     movers = [Mover(p, s, c, v[0], v[1]) for (p, s, c), v in acc.items()]
     movers.sort(key=lambda m: (-abs(m.change), m.provider, m.service))
-    return [m for m in movers if m.change != 0][:limit], window
+    return [m for m in movers if round(m.change, 6) != 0][:limit], window
 
 
 def build_report(
@@ -155,6 +170,7 @@ def build_report(
     group_by: str = "service",
     granularity: str = "daily",
     movers: int = 5,
+    mover_basis: str = "effective",
     warnings: list[str] | None = None,
     sources: dict[str, str] | None = None,
 ) -> CostReport:
@@ -162,7 +178,16 @@ def build_report(
     name = group_key(group_by)
     lines = _lines(records, period, name)
     totals = _lines(records, period, lambda r: PROVIDER_LABEL.get(r.cloud, r.cloud))
-    top, window = top_movers(records, period, limit=movers)
+    top, window = top_movers(records, period, limit=movers, basis=mover_basis)
     return CostReport(
-        period, granularity, group_by, lines, totals, top, window, list(warnings or []), dict(sources or {})
+        period,
+        granularity,
+        group_by,
+        lines,
+        totals,
+        top,
+        window,
+        list(warnings or []),
+        dict(sources or {}),
+        mover_basis,
     )

@@ -74,6 +74,7 @@ def report_view(
     group_by: str = "service",
     granularity: str = "daily",
     with_budgets: bool = True,
+    mover_basis: str | None = None,
 ) -> ReportResult:
     """Fetch and build the report (and the budgets, unless asked not to)."""
     tag_key = group_by[4:] if group_by.startswith("tag:") else None
@@ -84,6 +85,7 @@ def report_view(
         group_by=group_by,
         granularity=granularity,
         movers=spec.top_movers,
+        mover_basis=mover_basis or spec.movers_basis,
         warnings=dataset.warnings,
         sources=dataset.sources,
     )
