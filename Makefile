@@ -4,7 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit integration e2e bench clean
+.PHONY: setup demo test test-calendar lint typecheck unit integration e2e bench clean
+
+# The instants (and the local time zone) at which `test-calendar` reruns the date-sensitive tests (marker
+# `calendar`): the 1st and the last day of a month, 29 February, both sides of 31 December -> 1 January, and
+# the EU and US daylight-saving changes. The product works in UTC; TZ proves the local zone does not leak in.
+CALENDAR := 2027-03-01T00:20:00Z@UTC 2027-04-30T23:40:00Z@Asia/Tokyo 2028-02-29T12:00:00Z@UTC \
+	2026-12-31T23:30:00Z@Pacific/Auckland 2027-01-01T00:05:00Z@America/Los_Angeles \
+	2027-03-28T01:30:00Z@Europe/London 2026-11-01T06:30:00Z@America/New_York
 
 $(STAMP): pyproject.toml constraints.txt tools/azurite/package.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +34,13 @@ typecheck: setup
 
 test: setup lint typecheck
 	$(BIN)/pytest -q -n 2 --durations=15
+	$(MAKE) --no-print-directory test-calendar
+
+test-calendar: setup
+	@for pin in $(CALENDAR); do \
+	  echo "== calendar tests at $${pin%@*} (TZ=$${pin#*@})"; \
+	  MCCTL_TEST_NOW=$${pin%@*} TZ=$${pin#*@} $(BIN)/pytest -q -n 2 -m calendar || exit 1; \
+	done
 
 unit: setup
 	$(BIN)/pytest -q tests/unit

@@ -6,7 +6,6 @@ missed its objectives; 4 refused (preflight, lock held, not confirmed, steady st
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +54,8 @@ def failover(
     """Fail traffic over to one cloud: preflight, switch the Cloudflare load balancer, verify, measure."""
     if ctx.invoked_subcommand is not None:
         return
-    started = time.time()
+    state = get_state(ctx)
+    started = state.clock.timestamp()  # the RTO is measured from the command's start
     to = _cloud(to) or ""
     if not to:
         raise UsageError(
@@ -67,7 +67,6 @@ def failover(
     from multicloud_ctl.cli.runner import run_operation
     from multicloud_ctl.operations.failover.switch import failover_operation
 
-    state = get_state(ctx)
     console = state.console
     book = _load_failover(playbook, to)
     inputs = {"to": to, "playbook": str(book.path), "force": force, "reason": reason if force else None}

@@ -78,13 +78,15 @@ def health(
     if not checks:
         raise UsageError("no check matches", hint="see the names in the health playbook")
     if watch is None:
-        raise typer.Exit(_show(state, run_checks(checks, max_workers=spec.max_workers), fmt, watch=False))
+        raise typer.Exit(
+            _show(state, run_checks(checks, max_workers=spec.max_workers, clock=state.clock), fmt, watch=False)
+        )
     debounce = Debouncer(spec.watch.failure_threshold, spec.watch.success_threshold)
     code, rounds = 0, 0
     try:
         while True:
             began = time.monotonic()
-            report = debounce.update(run_checks(checks, max_workers=spec.max_workers))
+            report = debounce.update(run_checks(checks, max_workers=spec.max_workers, clock=state.clock))
             code = _show(state, report, fmt, watch=True)
             rounds += 1
             if count is not None and rounds >= count:

@@ -26,7 +26,7 @@ def make_runtime(state: CliState, *, dry_run: bool = False) -> Runtime:
     """A runtime for this invocation's environment (dry-run guarded when asked); its events draw on the console."""
     from multicloud_ctl.engine.runtime import Runtime
 
-    runtime = Runtime(environment=state.environment(), dry_run=dry_run)
+    runtime = Runtime(environment=state.environment(), dry_run=dry_run, clock=state.clock)
     runtime.events.subscribe(state.console.renderer())
     return runtime
 

@@ -57,6 +57,10 @@ class Clock:
         """A clock that stays at `at` until `advance()` moves it (unit tests)."""
         return cls(parse_instant(at) if isinstance(at, str) else at, frozen=True)
 
+    def shifted(self, **delta: float) -> Clock:
+        """A clock that reads this one's now + `timedelta(**delta)` and advances in real time (tests, what-ifs)."""
+        return Clock.pinned(self.now() + timedelta(**delta))
+
     # ---- reading ------------------------------------------------------------------------------------
     @property
     def is_pinned(self) -> bool:

@@ -22,10 +22,10 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.errors import OperationFailed, UsageError
 from multicloud_ctl.local.components import Component, Probe, SandboxContext, load_components
 from multicloud_ctl.local.processes import LOOPBACK, port_in_use
@@ -229,7 +229,7 @@ class Supervisor:
             "pid": proc.pid,
             "port": self.port_of(comp),
             "argv": spec.argv,
-            "started_at": datetime.now(UTC).isoformat(),
+            "started_at": default_clock().now().isoformat(),
         }
         tmp = self.pid_file(comp).with_suffix(".tmp")
         tmp.write_text(json.dumps(record))

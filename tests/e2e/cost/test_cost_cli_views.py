@@ -40,7 +40,8 @@ def test_report_json_covers_both_clouds(cli: Any, seeded_dir: Path, playbook: An
     assert {p["provider"] for p in data["providers"]} == {"AWS", "Azure"}
     assert data["currencies"] == ["USD"]
     total = data["totals"][0]["billed"]
-    assert total == pytest.approx(sum(g["billed"] for g in data["groups"]), rel=1e-6)
+    # every amount is rounded to cents on its own: the sum of the rounded groups may drift by half a cent each
+    assert total == pytest.approx(sum(g["billed"] for g in data["groups"]), abs=0.005 * len(data["groups"]))
     assert all(len(p["daily"]) == 30 for p in data["providers"])
     # the planted spike leads on EffectiveCost (the default) on any date, the 1st-7th of a month included,
     # when the reservation bought up front on the 1st is the biggest change on the bill
@@ -120,7 +121,8 @@ def test_forecast_falls_back_and_states_method(cli: Any, seeded_dir: Path, playb
     data = json.loads(r.stdout)
     assert {p["provider"] for p in data["providers"]} == {"AWS", "Azure"}
     assert all(p["method"].startswith("seasonal median") for p in data["providers"])
-    assert "Cost Explorer forecast unavailable" in r.stderr
+    if data["today"] != data["month_end"]:  # on the last day of a month nothing is left to forecast or ask for
+        assert "Cost Explorer forecast unavailable" in r.stderr
     for p in data["providers"]:
         assert p["low"] <= p["month_end_total"] <= p["high"]
 

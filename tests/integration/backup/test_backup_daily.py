@@ -116,14 +116,15 @@ def test_restore_an_older_daily_brings_back_the_bytes_it_recorded(runtime: Any, 
 def test_last_backup_age_for_the_health_check(backup_env: Any, spec: Any) -> None:
     from datetime import UTC, datetime, timedelta
 
+    from multicloud_ctl.engine.clock import Clock
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.backup import last_backup_age_seconds
 
     t0 = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
     seed(make_runtime(backup_env), "src-a", {"a": b"1"})
     seed(make_runtime(backup_env), "src-b", {})
-    assert last_backup_age_seconds(Runtime(backup_env, clock=lambda: t0), "daily", spec) is None
-    run_daily(Runtime(backup_env, clock=lambda: t0), spec)
-    later = Runtime(backup_env, clock=lambda: t0 + timedelta(hours=25))
+    assert last_backup_age_seconds(Runtime(backup_env, clock=Clock.frozen(t0)), "daily", spec) is None
+    run_daily(Runtime(backup_env, clock=Clock.frozen(t0)), spec)
+    later = Runtime(backup_env, clock=Clock.frozen(t0 + timedelta(hours=25)))
     assert last_backup_age_seconds(later, "daily", spec) == 25 * 3600
     assert last_backup_age_seconds(later, "weekly", spec) is None

@@ -9,6 +9,7 @@ import pytest
 from backup_testkit import seed
 
 from multicloud_ctl.config.specs.backup import BackupSpec
+from multicloud_ctl.engine.clock import Clock
 from multicloud_ctl.engine.runtime import Runtime
 from multicloud_ctl.operations.backup import run_daily, run_weekly
 from multicloud_ctl.operations.backup.manifest import list_manifests
@@ -21,7 +22,7 @@ T0 = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)
 
 
 def at(env: Any, when: datetime, *, dry_run: bool = False) -> Runtime:
-    return Runtime(environment=env, dry_run=dry_run, clock=lambda: when)
+    return Runtime(environment=env, dry_run=dry_run, clock=Clock.frozen(when))
 
 
 def test_prune_keeps_retention_and_newest_verified_and_collects_data(backup_env: Any, container: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from multicloud_ctl.engine.clock import Clock
 from multicloud_ctl.engine.lock import CloudLease, run_lock
 from multicloud_ctl.engine.runtime import Runtime
 from multicloud_ctl.errors import (
@@ -77,7 +78,7 @@ def test_missing_credentials_is_an_auth_error(local_env: Any, monkeypatch: pytes
 
 def test_lease_excludes_a_second_owner_until_released_or_expired(local_env: Any) -> None:
     now = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-    rt = Runtime(local_env, clock=lambda: now)
+    rt = Runtime(local_env, clock=Clock.frozen(now))
     lease = CloudLease(rt)
     lease.acquire("failover", "alice@host:1", timedelta(minutes=15))
     with pytest.raises(LockHeld) as err:
@@ -85,7 +86,7 @@ def test_lease_excludes_a_second_owner_until_released_or_expired(local_env: Any)
     assert "alice@host:1" in err.value.message
     lease.release("failover", "bob@host:2")  # not the owner: no effect
     assert lease.status("failover")["owner"] == "alice@host:1"
-    later = Runtime(local_env, clock=lambda: now + timedelta(minutes=16))
+    later = Runtime(local_env, clock=Clock.frozen(now + timedelta(minutes=16)))
     CloudLease(later).acquire("failover", "bob@host:2", timedelta(minutes=15))  # expired: taken over
     assert CloudLease(later).status("failover")["owner"] == "bob@host:2"
     CloudLease(later).release("failover", "bob@host:2")

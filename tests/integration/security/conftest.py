@@ -4,7 +4,6 @@ every audit check, which each test then breaks on purpose."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -28,9 +27,10 @@ def sec_env(local_env: Any, arm_server: Any) -> Any:
 
 @pytest.fixture
 def make_runtime(sec_env: Any) -> Callable[..., Any]:
+    from multicloud_ctl.engine.clock import Clock
     from multicloud_ctl.engine.runtime import Runtime
 
-    def make(*, dry_run: bool = False, clock: Callable[[], datetime] | None = None) -> Runtime:
+    def make(*, dry_run: bool = False, clock: Clock | None = None) -> Runtime:
         rt = Runtime(environment=sec_env, dry_run=dry_run)
         if clock is not None:
             rt.clock = clock

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from security_posture import azure_resources, create_table, put_arm, stage_arn
 
+from multicloud_ctl.engine.clock import Clock
+
 pytestmark = pytest.mark.integration
 
 
@@ -122,7 +124,7 @@ def test_cognito_mfa_off(good_posture: Any, make_runtime: Any) -> None:
 
 def test_api_key_too_old(good_posture: Any, make_runtime: Any) -> None:
     later = good_posture.clock() + timedelta(days=120)
-    result = audit(make_runtime, "keys.api_key_age", clock=lambda: later)
+    result = audit(make_runtime, "keys.api_key_age", clock=Clock.frozen(later))
     assert sorted(f.message for f in result.findings) == ["API key is 120 days old (max 90)"] * 2
     assert audit(make_runtime, "keys.api_key_age").status == "pass"
 

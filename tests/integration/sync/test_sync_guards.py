@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,8 @@ def test_second_run_is_refused_by_the_lock(orders: Any, sync_config_dir: Path, p
 
 
 def test_retention_guard_refuses_an_old_checkpoint(orders: Any, sync_env: Any, playbook: Path) -> None:
-    from multicloud_ctl.engine.runtime import Runtime, utc_now
+    from multicloud_ctl.engine.clock import Clock
+    from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.errors import PreflightFailed
     from multicloud_ctl.operations.sync.backfill import backfill_table
     from multicloud_ctl.operations.sync.context import open_context
@@ -70,15 +70,15 @@ def test_retention_guard_refuses_an_old_checkpoint(orders: Any, sync_env: Any, p
     put(orders, "a", status="new")
     ctx = open_context(Runtime(environment=sync_env), playbook)
     backfill_table(ctx, ctx.mappings[0], 1)
-    later = open_context(Runtime(environment=sync_env, clock=lambda: utc_now() + timedelta(hours=25)), playbook)
+    later = open_context(Runtime(environment=sync_env, clock=Clock.system().shifted(hours=25)), playbook)
     with pytest.raises(PreflightFailed) as err:
         run_sync(later)
     assert "older than the stream retention (24 h)" in err.value.message
     assert "backfill" in (err.value.hint or "")
     # within the retention it runs, and confirms the position (checked_at moves on)
-    soon = open_context(Runtime(environment=sync_env, clock=lambda: utc_now() + timedelta(hours=23)), playbook)
+    soon = open_context(Runtime(environment=sync_env, clock=Clock.system().shifted(hours=23)), playbook)
     run_sync(soon)
-    run_sync(open_context(Runtime(environment=sync_env, clock=lambda: utc_now() + timedelta(hours=46)), playbook))
+    run_sync(open_context(Runtime(environment=sync_env, clock=Clock.system().shifted(hours=46)), playbook))
     assert sql_rows(ctx)["a"]["status"] == "new"
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from calendar_support import TEST_TODAY
 from multicloud_ctl.config.specs.backup import BackupSpec, parse_size
 from multicloud_ctl.operations.backup.dynamo import decode_value, encode_value, item_line
 from multicloud_ctl.operations.backup.layout import (
@@ -85,22 +86,29 @@ def _summary(bid: str, created: datetime, status: str | None = None) -> Manifest
     return ManifestSummary(bid, bid.split("-")[0], created, 1, 1, created.isoformat() if status else None, status)
 
 
+@pytest.mark.calendar
 def test_retention_keeps_newest_per_day_week_month() -> None:
+    """On the pinned date (`make test-calendar`: month, leap-day, year and DST edges): UTC days, ISO weeks
+    and calendar months are counted from the backups' own timestamps."""
+    now = datetime.combine(TEST_TODAY, time(2, 30), UTC)
     backups = []
     for day in range(10):  # two dailies a day for 10 days
         for hour in (1, 13):
-            t = T0 - timedelta(days=day) + timedelta(hours=hour)
+            t = now - timedelta(days=day) + timedelta(hours=hour)
             backups.append(_summary(f"daily-{t:%Y%m%dT%H%M%SZ}", t))
-    for week in range(10):  # one weekly a week for 10 weeks
-        t = T0 - timedelta(weeks=week)
-        backups.append(_summary(f"weekly-{t:%Y%m%dT%H%M%SZ}", t))
+    weekly_times = [now - timedelta(weeks=week) for week in range(10)]  # one weekly a week for 10 weeks
+    backups += [_summary(f"weekly-{t:%Y%m%dT%H%M%SZ}", t) for t in weekly_times]
     keep = select_keep(backups, keep_daily=3, keep_weekly=2, keep_monthly=2)
     dailies = sorted(k for k in keep if k.startswith("daily"))
     assert len(dailies) == 3 and all(d.endswith("153000Z") for d in dailies)  # the newest of each day
-    assert dailies[-1] == f"daily-{T0 + timedelta(hours=13):%Y%m%dT%H%M%SZ}"
-    weeklies = {k: v for k, v in keep.items() if k.startswith("weekly")}
-    assert keep[f"weekly-{T0:%Y%m%dT%H%M%SZ}"] == ["weekly", "monthly"]
-    assert len(weeklies) == 3  # 2 newest weeks + the newest of the previous month
+    assert dailies[-1] == f"daily-{now + timedelta(hours=13):%Y%m%dT%H%M%SZ}"
+    assert keep[f"weekly-{now:%Y%m%dT%H%M%SZ}"] == ["weekly", "monthly"]
+    # the 2 newest weeks, plus the newest weekly of each of the 2 newest calendar months (the previous
+    # month's may already be one of those two weeks when the pinned date is in the first week of a month)
+    months = sorted({(t.year, t.month) for t in weekly_times}, reverse=True)[:2]
+    monthly = {max(t for t in weekly_times if (t.year, t.month) == m) for m in months}
+    expected = {f"weekly-{t:%Y%m%dT%H%M%SZ}" for t in {*weekly_times[:2], *monthly}}
+    assert {k for k in keep if k.startswith("weekly")} == expected
 
 
 def test_retention_never_drops_newest_verified() -> None:

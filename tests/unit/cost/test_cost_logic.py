@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from calendar_support import TEST_TODAY
 
+from calendar_support import TEST_TODAY
 from multicloud_ctl.config.specs.cost import AnomalyPolicy, Budget, CostSpec, CurrencyPolicy
 from multicloud_ctl.errors import UsageError
 from multicloud_ctl.local.cost_seed import RESERVED, generate_rows

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from calendar_support import TEST_INSTANT
 from multicloud_ctl.local.functions.events import proxy_event, proxy_response
 from multicloud_ctl.local.functions.triggers import TimerTrigger
 from multicloud_ctl.operations.deploy.traffic import weights_for
@@ -72,3 +76,16 @@ def test_strategy_weights() -> None:
     assert weights_for("all-at-once") == []
     assert weights_for("canary10") == [0.1]
     assert weights_for("linear10") == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+
+
+@pytest.mark.calendar
+def test_the_daily_timer_fires_once_a_utc_day_across_month_year_and_dst_edges() -> None:
+    timer = TimerTrigger("backup_service", lambda: {})
+    now = TEST_INSTANT
+    dues = []
+    for _ in range(3):
+        now = timer.next_due(now)
+        dues.append(now)
+    assert all(d.tzinfo is not None and d.utcoffset() == timedelta(0) and d.hour == 2 and d.minute == 0 for d in dues)
+    assert [(b - a) for a, b in itertools.pairwise(dues)] == [timedelta(days=1)] * 2  # 24 h, DST or not
+    assert timedelta(0) < dues[0] - TEST_INSTANT <= timedelta(days=1)

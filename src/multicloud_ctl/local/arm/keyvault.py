@@ -8,10 +8,10 @@ Versions live in the shared store under the same path, so `/_admin/reset` clears
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
+from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.local.arm.actions import ActionContext, action
 from multicloud_ctl.local.jsonhttp import Response
 
@@ -56,7 +56,7 @@ def set_secret(ctx: ActionContext) -> Response:
         "version": uuid.uuid4().hex,
         "value": body["value"],
         "tags": body.get("tags") or {},
-        "created": int(time.time()),
+        "created": int(default_clock().timestamp()),
     }
     versions.append(version)
     ctx.store.put_resource(_key(ctx), TYPE, {"properties": {"versions": versions}})

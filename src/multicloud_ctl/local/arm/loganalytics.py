@@ -20,6 +20,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.local.arm.actions import ActionContext, action
 from multicloud_ctl.local.jsonhttp import Response
 
@@ -51,7 +52,7 @@ def ingest(ctx: ActionContext) -> Response:
     if not stream.startswith("Custom-"):
         return _error(400, "InvalidStream", f"unknown stream {stream}")
     table = stream[len("Custom-") :] + "_CL"
-    now = datetime.now(UTC).isoformat()
+    now = default_clock().now().isoformat()
     stored = [{**r, "TimeGenerated": str(r.get("TimeGenerated") or r.get("timestamp") or now)} for r in rows]
     rid = f"{PREFIX}/{table}/{uuid.uuid4().hex}"
     ctx.store.put_resource(rid, TYPE, {"properties": {"table": table, "rows": stored}})
@@ -105,7 +106,7 @@ def query(ctx: ActionContext) -> Response:
         props = batch.get("properties") or {}
         by_table.setdefault(props.get("table", ""), []).extend(props.get("rows") or [])
     try:
-        rows = run_kql(kql, by_table, datetime.now(UTC))
+        rows = run_kql(kql, by_table, default_clock().now())
     except (ValueError, KeyError) as exc:
         return _error(400, "BadArgumentError", f"{type(exc).__name__}: {exc}")
     columns: list[str] = ["TimeGenerated"]

@@ -18,9 +18,10 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from multicloud_ctl.engine.clock import default_clock
 
 KINDS = ("monitors", "pools", "load_balancers", "dns_records")
 
@@ -93,7 +94,7 @@ class EdgeError(Exception):
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return default_clock().now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass

@@ -8,11 +8,12 @@ the raw path, a `requestContext` with a request id, stage and source IP, and the
 from __future__ import annotations
 
 import base64
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from multicloud_ctl.engine.clock import default_clock
 
 STAGE = "local"
 
@@ -41,7 +42,7 @@ def proxy_event(
     except UnicodeDecodeError:
         text, encoded = base64.b64encode(body).decode("ascii"), True
     rid = request_id or str(uuid.uuid4())
-    now_ms = int(time.time() * 1000)
+    now_ms = int(default_clock().timestamp() * 1000)
     return {
         "resource": "/{proxy+}",
         "path": path,

@@ -16,8 +16,10 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from multicloud_ctl.engine.clock import default_clock
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +157,7 @@ class TimerTrigger:
     run: Callable[[], Mapping[str, Any]]
     interval: float = 0.0
     at_hour: int = 2
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], datetime] = field(default_factory=default_clock)
     runs: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -73,7 +73,7 @@ def verify_backup(
     blobs = store.blobs
     bid = resolve_backup_id(blobs, store.layout, backup_id)
     manifest = read_manifest(blobs, store.layout, bid)
-    entries = sample_entries(manifest.entries, sample_pct, rng or random.Random())
+    entries = sample_entries(manifest.entries, sample_pct, rng or store.runtime.random)  # MCCTL_SEED replays it
     versions = blob_versions(store, manifest)
     report = VerifyReport(bid, manifest.kind, sample_pct, manifest.objects)
 

@@ -109,4 +109,5 @@ def verify_edge(runtime: Runtime, params: Mapping[str, Any]) -> Any:
         interval_s=float(params["interval_seconds"]),
         consecutive=int(params["consecutive"]),
         timeout_s=float(params["request_timeout_seconds"]),
+        now=runtime.clock.timestamp,  # the RTO's end, on the clock its start was read from
     )

@@ -149,7 +149,7 @@ class _Drill:
         from multicloud_ctl.engine.events import Notice
 
         self.rt.emit(Notice(f"{name}: {text}"))
-        self.report.phases.append({"phase": name, "at": time.time()})
+        self.report.phases.append({"phase": name, "at": self.rt.clock.timestamp()})
 
     # ---- plan (read-only, plus the steady-state check) -----------------------------------------------
     def plan(self, runtime: Runtime) -> Plan:
@@ -220,6 +220,7 @@ class _Drill:
             interval_s=0.05,
             consecutive=3,
             timeout_s=p["request_timeout_seconds"],
+            now=self.rt.clock.timestamp,
         )
 
     # ---- phases -------------------------------------------------------------------------------------
@@ -233,6 +234,7 @@ class _Drill:
             rate=t.rate_per_second,
             workers=t.workers,
             timeout=t.timeout_seconds,
+            now=self.rt.clock.timestamp,  # samples, phases and the RTO share one timeline
         ).start()
         time.sleep(self.spec.steady_state_seconds)
         return {"rate_per_second": t.rate_per_second}
@@ -274,7 +276,7 @@ class _Drill:
         self.switched = True
         op, out = failover_operation(
             self.fo_spec,
-            started=time.time(),
+            started=self.rt.clock.timestamp(),
             lock=False,
             force_reason=self.force_reason,
             inputs={"to": self.fo_spec.to, "drill": self.report.journal},

@@ -11,9 +11,7 @@ RTO = command start to the first verified answer from the target; RPO = the sync
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Plan, Step
@@ -175,7 +173,7 @@ def intended_document(
         "version": 1,
         "environment": runtime.environment.name,
         "serving": to,
-        "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        "since": runtime.clock().isoformat(timespec="seconds"),
         "journal": run_id,
         "automatic_failback": target.zero_downtime_failover != "sticky",
         "load_balancer": {
@@ -252,7 +250,7 @@ def failover_operation(
 ) -> tuple[Operation, FailoverOutcome]:
     """One failover to `spec.to` for the run lifecycle, and the outcome it fills in as it runs.
 
-    `started` is the command's start (`time.time()`), the origin of the RTO. `lock=False` when the caller
+    `started` is the command's start (`runtime.clock.timestamp()`), the origin of the RTO. `lock=False` when the caller
     already holds the "failover" lease (a drill).
     """
     from multicloud_ctl.engine import events as ev
@@ -332,7 +330,3 @@ def _rpo(runtime: Runtime) -> float | None:
     except McctlError:
         return None
     return lag if isinstance(lag, float) and lag != float("inf") else None
-
-
-def now() -> float:
-    return time.time()

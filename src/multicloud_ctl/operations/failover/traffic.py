@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.operations.failover.verify import fetch
 
 
@@ -37,6 +39,7 @@ class TrafficGenerator:
     workers: int = 2
     timeout: float = 2.0
     pool_header: str = "x-mcctl-pool"
+    now: Callable[[], float] = field(default_factory=lambda: default_clock().timestamp)  # wall time of a sample
     samples: list[Sample] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -62,7 +65,7 @@ class TrafficGenerator:
             if delay > 0 and self._stop.wait(delay):
                 return
             next_at += period
-            sent = time.time()
+            sent = self.now()
             t0 = time.monotonic()
             status, pool, _ = fetch(self.url, host=self.host, header=self.pool_header, timeout_s=self.timeout)
             with self._lock:

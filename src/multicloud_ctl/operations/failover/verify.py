@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import http.client
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.errors import OperationFailed
 
 
@@ -46,6 +48,7 @@ def verify_serving(
     interval_s: float,
     consecutive: int,
     timeout_s: float,
+    now: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """Poll `url` until `consecutive` 2xx answers name an origin in `expect`; raise past the deadline."""
     started = time.monotonic()
@@ -58,7 +61,7 @@ def verify_serving(
         last = {"status": status, "origin": origin, "error": error}
         if status is not None and 200 <= status < 300 and served_by(origin, expect):
             if first_at is None:
-                first_at = time.time()
+                first_at = now() if now is not None else default_clock().timestamp()
             streak += 1
             if streak >= consecutive:
                 return {

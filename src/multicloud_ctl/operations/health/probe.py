@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.operations.health.conditions import Observation, parse_body
 
 MAX_BODY = 1 << 20
@@ -36,7 +37,7 @@ def probe(
     method: str = "GET",
     headers: Mapping[str, str] | None = None,
     timeout: float = 5.0,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    now: Callable[[], datetime] | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[Observation, str | None]:
     """Probe `url`; returns the observation and an error text when no HTTP answer came back."""
@@ -56,7 +57,7 @@ def probe(
             conn.connect()
         except (OSError, ssl.SSLError) as exc:
             return Observation(connected=False), f"connect failed: {exc}"
-        cert_left = _cert_seconds_left(conn.sock, now) if parts.scheme == "https" else None
+        cert_left = _cert_seconds_left(conn.sock, now or default_clock()) if parts.scheme == "https" else None
         ip = conn.sock.getpeername()[0] if conn.sock else None
         try:
             conn.request(method, target, headers=dict(headers or {}))

@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from multicloud_ctl.engine.clock import Clock, default_clock
 from multicloud_ctl.errors import McctlError
 from multicloud_ctl.operations.health.daemonpool import DaemonPool
 from multicloud_ctl.operations.health.endpoints import Check, endpoint_checks
@@ -45,10 +45,10 @@ def _guarded(check: Check, started: dict[str, float]) -> CheckResult:
         return CheckResult(check.name, check.kind, Status.UNKNOWN, f"{type(exc).__name__}: {exc}")
 
 
-def run_checks(checks: list[Check], *, max_workers: int = 64) -> HealthReport:
+def run_checks(checks: list[Check], *, max_workers: int = 64, clock: Clock | None = None) -> HealthReport:
     """Run `checks` concurrently; results come back in the order of `checks`."""
     began = time.monotonic()
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    stamp = (clock or default_clock()).now().isoformat(timespec="seconds")
     if not checks:
         return HealthReport([], stamp, 0.0)
     started: dict[str, float] = {}

@@ -41,6 +41,8 @@ class StaticTokenCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
+        # real Unix time on purpose, not the product's clock: azure-core compares `expires_on` with `time.time()`
+        # to decide when to refresh, so a pinned MCCTL_NOW must not make a fresh token look expired
         return AccessToken(self._token, int(time.time()) + self._lifetime)
 
     def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
