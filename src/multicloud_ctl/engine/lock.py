@@ -3,6 +3,7 @@
 The file lock stops cron from overlapping runs on one machine; the lease (a conditional write with an
 expiry) stops two operators on two machines. The lease table lives in the primary AWS region and falls back
 to the secondary when the primary does not answer (a failover is exactly when the primary may be down).
+The DynamoDB calls themselves are `providers/aws/lease_table.py`'s; this module holds the policy.
 """
 
 from __future__ import annotations
@@ -12,18 +13,21 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from multicloud_ctl.errors import EndpointUnreachable, LockHeld, NotFound, ProviderError
 
 if TYPE_CHECKING:
     from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.providers.aws.lease_table import LeaseTable
+
+T = TypeVar("T")
 
 
 def owner_id() -> str:
@@ -83,68 +87,35 @@ class CloudLease:
         aws = self.runtime.environment.aws
         return [aws.regions.primary, aws.regions.secondary]
 
-    def _call(self, fn: Any) -> Any:
-        """Run `fn(client)` in the first region that answers."""
+    def _call(self, fn: Callable[[LeaseTable], T]) -> T:
+        """Run `fn(table)` on the lease table of the first region that answers."""
+        from multicloud_ctl.providers.aws.lease_table import LeaseTable
+
         last: Exception | None = None
         for region in self._regions():
             try:
-                return fn(self.runtime.aws.client("dynamodb", region))
+                return fn(LeaseTable(self.runtime.aws, self.table, region))
             except EndpointUnreachable as exc:
                 last = exc
         assert last is not None
         raise last
 
     def ensure_table(self) -> None:
-        from multicloud_ctl.providers.aws.errors import aws_errors
-
-        def make(ddb: Any) -> None:
-            with aws_errors("DescribeTable", self.table):
-                try:
-                    ddb.describe_table(TableName=self.table)
-                    return
-                except ddb.exceptions.ResourceNotFoundException:
-                    pass
-            with aws_errors("CreateTable", self.table):
-                ddb.create_table(
-                    TableName=self.table,
-                    BillingMode="PAY_PER_REQUEST",
-                    KeySchema=[{"AttributeName": "lock", "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": "lock", "AttributeType": "S"}],
-                    Tags=[{"Key": k, "Value": v} for k, v in self.runtime.environment.resource_tags().items()],
-                )
-                ddb.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1})
-
-        self._call(make)
+        tags = self.runtime.environment.resource_tags()
+        self._call(lambda table: table.ensure(tags))
 
     def acquire(self, name: str, owner: str, ttl: timedelta) -> None:
-        from multicloud_ctl.providers.aws.errors import aws_errors
-
         now = self.runtime.clock()
 
-        def put(ddb: Any) -> None:
-            try:
-                with aws_errors("PutItem", self.table):
-                    ddb.put_item(
-                        TableName=self.table,
-                        Item={
-                            "lock": {"S": name},
-                            "owner": {"S": owner},
-                            "since": {"S": now.isoformat()},
-                            "expires": {"N": str(int((now + ttl).timestamp()))},
-                        },
-                        ConditionExpression="attribute_not_exists(#l) OR #e < :now",
-                        ExpressionAttributeNames={"#l": "lock", "#e": "expires"},
-                        ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
-                    )
-            except ProviderError as exc:
-                if "ConditionalCheckFailed" not in str(exc):
-                    raise
-                held = self.status(name) or {}
-                raise LockHeld(
-                    f"the {self.runtime.environment.name} environment lease {name!r} is held by "
-                    f"{held.get('owner', '?')} since {held.get('since', '?')} (expires {held.get('expires', '?')})",
-                    hint="another operator is running; wait, or `mcctl lock break` if that run is dead",
-                ) from None
+        def put(table: LeaseTable) -> None:
+            if table.put(name, owner, since=now, expires=now + ttl, now=now):
+                return
+            held = self.status(name) or {}
+            raise LockHeld(
+                f"the {self.runtime.environment.name} environment lease {name!r} is held by "
+                f"{held.get('owner', '?')} since {held.get('since', '?')} (expires {held.get('expires', '?')})",
+                hint="another operator is running; wait, or `mcctl lock break` if that run is dead",
+            )
 
         try:
             self._call(put)
@@ -153,49 +124,22 @@ class CloudLease:
             self._call(put)
 
     def release(self, name: str, owner: str) -> None:
-        from multicloud_ctl.providers.aws.errors import aws_errors
-
-        def delete(ddb: Any) -> None:
-            try:
-                with aws_errors("DeleteItem", self.table):
-                    ddb.delete_item(
-                        TableName=self.table,
-                        Key={"lock": {"S": name}},
-                        ConditionExpression="#o = :me",
-                        ExpressionAttributeNames={"#o": "owner"},
-                        ExpressionAttributeValues={":me": {"S": owner}},
-                    )
-            except ProviderError as exc:
-                if "ConditionalCheckFailed" not in str(exc):
-                    raise
-
-        self._call(delete)
+        self._call(lambda table: table.delete(name, owner))  # not the owner (any more): nothing to release
 
     def status(self, name: str | None = None) -> Any:
         """One lease (by name) or all of them; expired leases are marked."""
-        from multicloud_ctl.providers.aws.errors import aws_errors
-
         now = int(self.runtime.clock().timestamp())
-
-        def read(ddb: Any) -> Any:
-            with aws_errors("Scan", self.table):
-                try:
-                    items = ddb.scan(TableName=self.table, ConsistentRead=True).get("Items", [])
-                except ddb.exceptions.ResourceNotFoundException:
-                    items = []
-            return items
-
         try:
-            items = self._call(read)
+            items = self._call(lambda table: table.items())
         except NotFound:
             items = []
         leases = [
             {
-                "name": i["lock"]["S"],
-                "owner": i["owner"]["S"],
-                "since": i["since"]["S"],
-                "expires": datetime.fromtimestamp(int(i["expires"]["N"]), tz=self.runtime.clock().tzinfo).isoformat(),
-                "expired": int(i["expires"]["N"]) < now,
+                "name": i.name,
+                "owner": i.owner,
+                "since": i.since,
+                "expires": datetime.fromtimestamp(i.expires, tz=self.runtime.clock().tzinfo).isoformat(),
+                "expired": i.expires < now,
             }
             for i in items
         ]
@@ -204,15 +148,8 @@ class CloudLease:
         return next((lease for lease in leases if lease["name"] == name), None)
 
     def break_lease(self, name: str) -> bool:
-        from multicloud_ctl.providers.aws.errors import aws_errors
-
         existed = self.status(name) is not None
-
-        def delete(ddb: Any) -> None:
-            with aws_errors("DeleteItem", self.table):
-                ddb.delete_item(TableName=self.table, Key={"lock": {"S": name}})
-
-        self._call(delete)
+        self._call(lambda table: table.delete(name))
         return existed
 
 

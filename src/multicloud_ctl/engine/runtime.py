@@ -84,9 +84,6 @@ class Runtime:
         return self.secrets.resolve(url) if is_reference(url) else url
 
     def _fetch_aws_secret(self, arn: str) -> str:
-        from multicloud_ctl.providers.aws.errors import aws_errors
+        from multicloud_ctl.providers.aws.secretsmanager import SecretsManager
 
-        client = self.aws.client("secretsmanager")
-        with aws_errors("GetSecretValue", arn):
-            value = client.get_secret_value(SecretId=arn)
-        return str(value.get("SecretString") or value.get("SecretBinary", b"").decode())
+        return SecretsManager(self.aws).current(arn)

@@ -1,17 +1,16 @@
 """The `MCCTL_FN_*` settings a function gets in an environment (Lambda env vars, Azure app settings, the
 local host's env file), derived from the Environment with read-only calls only.
 
-Queue URLs follow from the account, region and endpoint; only the Cognito pool id has to be looked up
-(`list_user_pools` by the environment's pool name). Secret values never appear here: secret settings carry
-references (`env:`, `aws-secretsmanager:`, `literal-dev:` for the sandbox) that the functions resolve.
+Queue URLs follow from the account, region and endpoint; only the Cognito pool id has to be looked up (by
+the environment's pool name, through `providers/aws/cognito.py`). Secret values never appear here: secret
+settings carry references (`env:`, `aws-secretsmanager:`, `literal-dev:` for the sandbox) that the functions
+resolve.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from multicloud_ctl.providers.aws.errors import aws_errors
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
@@ -34,16 +33,15 @@ def queue_url(env: Environment, name: str) -> str:
 
 
 def find_pool(aws: AwsClients, name: str) -> CognitoPool | None:
-    """The user pool called `name` and its first app client, or None."""
-    idp = aws.client("cognito-idp")
-    with aws_errors("ListUserPools", name):
-        pools = idp.list_user_pools(MaxResults=60).get("UserPools", [])
-    for pool in pools:
-        if pool.get("Name") == name:
-            with aws_errors("ListUserPoolClients", pool["Id"]):
-                clients = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60).get("UserPoolClients", [])
-            return CognitoPool(pool["Id"], clients[0]["ClientId"] if clients else "")
-    return None
+    """The user pool called `name` (in the primary region) and its first app client, or None."""
+    from multicloud_ctl.providers.aws.cognito import CognitoAdmin
+
+    idp = CognitoAdmin(aws, aws.primary_region)
+    pool_id = idp.pool_id(name)
+    if pool_id is None:
+        return None
+    clients = idp.client_ids(pool_id)
+    return CognitoPool(pool_id, clients[0] if clients else "")
 
 
 def function_env(env: Environment, cloud: str, pool: CognitoPool | None) -> dict[str, str]:

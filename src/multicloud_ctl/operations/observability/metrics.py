@@ -3,7 +3,8 @@
 Per (cloud, service): invocations and errors from CloudWatch (`AWS/Lambda`, per FunctionName) and Azure
 Monitor (per function app), average duration from the same, p50/p99 from the collected spans (the platforms'
 own metrics carry no percentiles for Azure Functions). Gauges: queue depth per SQS queue, CDC sync lag, the
-last backup's age. Every call is a read.
+last backup's age. Every call is a read, made through the provider clients (`providers/aws/cloudwatch_metrics.py`,
+`providers/aws/sqs.py`, `providers/azure/monitor_metrics.py`).
 """
 
 from __future__ import annotations
@@ -27,13 +28,9 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def _aws_functions(runtime: Runtime, start: Any, end: Any) -> dict[str, dict[str, Any]]:
     from multicloud_ctl.providers.aws.cloudwatch_metrics import CloudWatchMetrics
-    from multicloud_ctl.providers.aws.errors import aws_errors
 
-    client = runtime.aws.client("cloudwatch")
-    cw = CloudWatchMetrics(client)
-    with aws_errors("ListMetrics", "AWS/Lambda"):
-        listed = client.list_metrics(Namespace="AWS/Lambda", MetricName="Invocations").get("Metrics", [])
-    names = sorted({d["Value"] for m in listed for d in m.get("Dimensions", []) if d["Name"] == "FunctionName"})
+    cw = CloudWatchMetrics(runtime.aws.client("cloudwatch"))
+    names = cw.dimension_values("AWS/Lambda", "Invocations", "FunctionName")
     out = {}
     for name in names:
         dims = {"FunctionName": name}
@@ -88,21 +85,16 @@ def _span_durations(runtime: Runtime, start: Any) -> dict[tuple[str, str], list[
 
 
 def _gauges(runtime: Runtime) -> list[dict[str, Any]]:
-    from multicloud_ctl.providers.aws.errors import aws_errors
+    from multicloud_ctl.providers.aws.sqs import SqsQueues
 
     env = runtime.environment
-    sqs = runtime.aws.client("sqs")
+    sqs = SqsQueues(runtime.aws)
     rows = []
     for logical in ("orders", "payments", "notifications", "analytics"):
         name = getattr(env.aws.queues, logical)
         try:
-            with aws_errors("GetQueueAttributes", name):
-                url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-                attrs = sqs.get_queue_attributes(
-                    QueueUrl=url,
-                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-                )["Attributes"]
-            depth: float | None = float(attrs.get("ApproximateNumberOfMessages", 0))
+            queue = sqs.depth(name)
+            depth: float | None = None if queue is None else float(queue.messages)
         except McctlError:
             depth = None
         rows.append({"gauge": f"queue depth {name}", "cloud": "aws", "value": depth, "unit": "messages"})

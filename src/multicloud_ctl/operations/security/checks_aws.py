@@ -1,5 +1,6 @@
 """AWS audit checks: S3 public-access block and SSE, DynamoDB SSE, WAF attached, Cognito policy and MFA,
-service API key age. Every call here is a read (the runtime may be dry-run guarded)."""
+service API key age. Every call here is a read (the runtime may be dry-run guarded), made through the provider
+clients in `providers/aws/` (S3Admin, DynamoDbAdmin, WafAdmin, ApiGateway, CognitoAdmin)."""
 
 from __future__ import annotations
 
@@ -99,12 +100,13 @@ def _acl_name(ctx: CheckContext) -> str:
 
 @check("aws.waf.attached", "aws", "The WAF web ACL exists and protects every API stage")
 def waf_attached(ctx: CheckContext) -> list[Finding]:
-    from multicloud_ctl.providers.aws.errors import aws_errors
+    from multicloud_ctl.providers.aws.apigateway import ApiGateway
     from multicloud_ctl.providers.aws.wafv2 import WafAdmin
 
     env = ctx.runtime.environment
     region = env.aws.regions.primary
-    acl = WafAdmin(ctx.runtime.aws, region).find(_acl_name(ctx))
+    waf = WafAdmin(ctx.runtime.aws, region)
+    acl = waf.find(_acl_name(ctx))
     ctx.saw()
     if acl is None:
         return [
@@ -115,25 +117,17 @@ def waf_attached(ctx: CheckContext) -> list[Finding]:
                 "mcctl provision apply (waf_web_acl)",
             )
         ]
-    apigw = ctx.runtime.aws.client("apigateway", region)
-    waf = ctx.runtime.aws.client("wafv2", region)
+    apigw = ApiGateway(ctx.runtime.aws, region)
     out, stages = [], 0
-    with aws_errors("GetRestApis", "apigateway"):
-        apis = apigw.get_rest_apis(limit=500).get("items", [])
-    for api in apis:
-        with aws_errors("GetStages", api["id"]):
-            names = [s["stageName"] for s in apigw.get_stages(restApiId=api["id"]).get("item", [])]
-        for stage in names:
+    for api in apigw.rest_apis():
+        for stage in apigw.stage_names(api.id):
             stages += 1
             ctx.saw()
-            arn = f"arn:aws:apigateway:{region}::/restapis/{api['id']}/stages/{stage}"
-            with aws_errors("GetWebACLForResource", arn):
-                attached = waf.get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
-            if not attached:
+            if waf.acl_for_resource(apigw.stage_arn(api.id, stage)) is None:
                 out.append(
                     ctx.finding(
                         "high",
-                        f"apigateway:{api.get('name')}/{stage}",
+                        f"apigateway:{api.name}/{stage}",
                         "no WAF web ACL attached",
                         f"associate-web-acl --web-acl-arn {acl['ARN']}",
                     )

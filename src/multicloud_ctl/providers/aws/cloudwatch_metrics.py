@@ -1,7 +1,8 @@
-"""A thin typed client over CloudWatch metric statistics (read) and metric data (sandbox seeding).
+"""A thin typed client over CloudWatch metric statistics and listings (read) and metric data (sandbox seeding).
 
 `mcctl cost recommend` reads usage metrics AWS publishes by itself (S3 storage and request metrics, Lambda
-Duration/Invocations, DynamoDB consumed capacity). Errors are mapped like every AWS client here.
+Duration/Invocations, DynamoDB consumed capacity); `mcctl metrics` lists which functions published any
+(`dimension_values`). Errors are mapped like every AWS client here.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ class CloudWatchMetrics:
             )
         points = [Datapoint(p["Timestamp"], float(p[statistic])) for p in answer.get("Datapoints", [])]
         return sorted(points, key=lambda p: p.timestamp)
+
+    def dimension_values(self, namespace: str, metric: str, dimension: str) -> list[str]:
+        """The values of `dimension` among the metrics named `metric` in `namespace`, sorted and distinct."""
+        from multicloud_ctl.providers.aws.errors import aws_errors
+
+        with aws_errors("ListMetrics", namespace):
+            pages = self.client.get_paginator("list_metrics").paginate(Namespace=namespace, MetricName=metric)
+            listed = [m for page in pages for m in page.get("Metrics", [])]
+        return sorted({d["Value"] for m in listed for d in m.get("Dimensions", []) if d["Name"] == dimension})
 
     def put(self, namespace: str, data: Iterable[dict[str, Any]], *, batch: int = 500) -> int:
         """Publish metric data (used by the sandbox seed only); returns the number of datapoints sent."""

@@ -1,4 +1,8 @@
-"""Cognito user pool + app client administration for provision (found by name; ids are generated)."""
+"""Cognito user pool + app client administration for provision, and the lookups deploy and audit make.
+
+Pools and app clients are found by name (their ids are generated): `pool_id` and `client_ids` for the
+functions' settings (`operations/deploy/fnenv.py`), `find_pool`/`find_client` (described) for provision.
+"""
 
 from __future__ import annotations
 
@@ -21,15 +25,29 @@ class CognitoAdmin:
     def _c(self) -> Any:
         return self.clients.client("cognito-idp", self.region)
 
-    def find_pool(self, name: str) -> dict[str, Any] | None:
-        """The pool named `name` (described), or None."""
+    def pool_id(self, name: str) -> str | None:
+        """The id of the first pool named `name`, or None."""
         with aws_errors("ListUserPools", name):
             pages = self._c.get_paginator("list_user_pools").paginate(MaxResults=60)
             for page in pages:
                 for pool in page.get("UserPools", []):
                     if pool["Name"] == name:
-                        return dict(self._c.describe_user_pool(UserPoolId=pool["Id"])["UserPool"])
+                        return str(pool["Id"])
         return None
+
+    def find_pool(self, name: str) -> dict[str, Any] | None:
+        """The pool named `name` (described), or None."""
+        pool_id = self.pool_id(name)
+        if pool_id is None:
+            return None
+        with aws_errors("DescribeUserPool", pool_id):
+            return dict(self._c.describe_user_pool(UserPoolId=pool_id)["UserPool"])
+
+    def client_ids(self, pool_id: str) -> list[str]:
+        """The ids of the pool's app clients, in the order Cognito lists them."""
+        with aws_errors("ListUserPoolClients", pool_id):
+            pages = self._c.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id, MaxResults=60)
+            return [str(c["ClientId"]) for page in pages for c in page.get("UserPoolClients", [])]
 
     def create_pool(
         self, name: str, schema: list[dict[str, Any]], policies: dict[str, Any], tags: dict[str, str]

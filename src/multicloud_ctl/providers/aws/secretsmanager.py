@@ -1,7 +1,8 @@
-"""Secrets Manager calls the security verbs use: describe, read a staged value, create, put a new version.
+"""Secrets Manager calls mcctl uses: describe, read the current or a staged value, create, put a new version.
 
-Values are returned to the caller only; they are never logged here. `put` moves the given staging labels
-(AWSCURRENT by default, which also moves AWSPREVIOUS), exactly as Secrets Manager's rotation protocol does.
+`current` resolves `aws-secretsmanager:ARN` references (`engine/runtime.py`); the rest serve the security
+verbs. Values are returned to the caller only; they are never logged here. `put` moves the given staging
+labels (AWSCURRENT by default, which also moves AWSPREVIOUS), exactly as Secrets Manager's rotation protocol does.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ class SecretsManager:
                 return dict(self._c.describe_secret(SecretId=name))
         except NotFound:
             return None
+
+    def current(self, secret_id: str) -> str:
+        """The current value of secret `secret_id` (name or ARN): its string, or its binary decoded as UTF-8.
+
+        Raises NotFound when there is no such secret.
+        """
+        with aws_errors("GetSecretValue", secret_id):
+            value = self._c.get_secret_value(SecretId=secret_id)
+        return str(value.get("SecretString") or value.get("SecretBinary", b"").decode())
 
     def value(self, name: str, stage: str = "AWSCURRENT") -> str | None:
         """The secret string carrying `stage`, or None when there is none."""

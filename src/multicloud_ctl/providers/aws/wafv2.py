@@ -1,4 +1,5 @@
-"""WAFv2 web ACL administration for provision (REGIONAL scope for the API; found by name)."""
+"""WAFv2 web ACL administration for provision (REGIONAL scope for the API; found by name), and the audit's
+question which web ACL protects a resource."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ class WafAdmin:
                     out = self._c.get_web_acl(Name=name, Scope=self.scope, Id=acl["Id"])
                     return {**out["WebACL"], "LockToken": out["LockToken"]}
         return None
+
+    def acl_for_resource(self, resource_arn: str) -> dict[str, Any] | None:
+        """The web ACL associated with `resource_arn` (an API stage, a load balancer), or None."""
+        with aws_errors("GetWebACLForResource", resource_arn):
+            acl = self._c.get_web_acl_for_resource(ResourceArn=resource_arn).get("WebACL")
+        return dict(acl) if acl else None
 
     def create(self, name: str, config: dict[str, Any], tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateWebACL", name):
