@@ -12,6 +12,11 @@ Routes (what the official cloudflare SDK calls):
 Answers use Cloudflare's envelope `{"success", "errors": [{"code", "message"}], "messages", "result",
 "result_info"}`; every answer carries a `cf-ray` id. Requests need `Authorization: Bearer <token>`
 equal to the configured token: missing -> 401, wrong -> 403 (code 10000).
+
+Every POST/PUT/PATCH body is validated against the operation's request schema in Cloudflare's published
+OpenAPI document (`openapi.py`, `schemas/`) before the store sees it. A violation is refused with 400 and
+the envelope: load balancing answers code 1002 with the field and reason; DNS answers Cloudflare's
+`{"code": 1004, "message": "DNS Validation Error", "error_chain": [...]}` (9021 for a bad TTL).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 import uuid
 from typing import Any
 
+from multicloud_ctl.local.edge.openapi import RequestValidator, Violation, default_validator
 from multicloud_ctl.local.edge.store import EdgeError, EdgeStore
 from multicloud_ctl.local.jsonhttp import JsonHandler, JsonServer, Request, Response
 
@@ -39,11 +45,17 @@ def envelope(result: Any, *, result_info: dict[str, Any] | None = None) -> dict[
     return body
 
 
-def cf_error(status: int, code: int, message: str) -> Response:
-    return Response(
-        status,
-        {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None},
-    )
+def cf_error(status: int, code: int, message: str, **extra: Any) -> Response:
+    error = {"code": code, "message": message, **extra}
+    return Response(status, {"success": False, "errors": [error], "messages": [], "result": None})
+
+
+def schema_error(path: str, violations: list[Violation]) -> Response:
+    """A 400 for a request body that breaks the operation's schema, in the family's error style."""
+    if "/dns_records" in path:
+        chain = [{"code": 9021 if v.field == "ttl" else 1004, "message": str(v)} for v in violations]
+        return cf_error(400, 1004, "DNS Validation Error", error_chain=chain)
+    return cf_error(400, 1002, "; ".join(str(v) for v in violations))
 
 
 class EdgeApiHandler(JsonHandler):
@@ -67,6 +79,10 @@ class EdgeApiHandler(JsonHandler):
         if auth[7:].strip() != self.server.token:
             return cf_error(403, 10000, "Authentication error")
         path = req.path[len(PREFIX) :].rstrip("/")
+        if req.method in ("POST", "PUT", "PATCH"):
+            violations = self.server.validator.violations(req.method, path, req.body)
+            if violations:
+                return schema_error(path, violations)
         try:
             return self._route(req, path)
         except EdgeError as exc:
@@ -153,9 +169,18 @@ def pool_health(store: EdgeStore, account: str, pool_id: str) -> dict[str, Any]:
 class EdgeApiServer(JsonServer):
     """The fake Cloudflare API server; `store` is the object the request proxy shares."""
 
-    def __init__(self, port: int, *, token: str, store: EdgeStore | None = None, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        token: str,
+        store: EdgeStore | None = None,
+        validator: RequestValidator | None = None,
+        verbose: bool = False,
+    ) -> None:
         if not token:
             raise ValueError("the edge API needs a token (Authorization: Bearer ...)")
         self.store = store or EdgeStore()
+        self.validator = validator or default_validator()
         self.token = token
         super().__init__(port, EdgeApiHandler, service="mcctl-edge-api", reset=self.store.reset, verbose=verbose)

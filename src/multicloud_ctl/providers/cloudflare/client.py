@@ -292,8 +292,13 @@ class CloudflareClient:
             return DnsRecord.from_api(rec)
 
     def edit_dns_record(self, record_id: str, **fields: Any) -> DnsRecord:
+        """Change some fields (PATCH). The API's patch body is still a whole record of its type (`type`,
+        `name`, `content`, and in later API versions `ttl`, are required), so the current ones fill in."""
         current = self.get_dns_record(record_id)
-        merged = {"type": current.type, "name": current.name, "ttl": current.ttl, **fields}
+        merged = {"type": current.type, "name": current.name, "ttl": current.ttl}
+        if current.content:
+            merged["content"] = current.content
+        merged.update(fields)
         with cloudflare_errors(f"edit DNS record {record_id}"):
             rec = self.sdk.dns.records.edit(record_id, zone_id=self.zone_id, **merged)  # type: ignore[call-overload]
             return DnsRecord.from_api(rec)
