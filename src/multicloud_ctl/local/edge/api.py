@@ -17,6 +17,10 @@ Every POST/PUT/PATCH body is validated against the operation's request schema in
 OpenAPI document (`openapi.py`, `schemas/`) before the store sees it. A violation is refused with 400 and
 the envelope: load balancing answers code 1002 with the field and reason; DNS answers Cloudflare's
 `{"code": 1004, "message": "DNS Validation Error", "error_chain": [...]}` (9021 for a bad TTL).
+
+Pool health answers the real shape: `pop_health` maps each PoP that probes the pool (here one, named
+`LOCAL_POP`) to `{"healthy", "origins": [{address: {"healthy", "rtt", "failure_reason",
+"response_code"}}]}`.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ _ROUTES = [
 ]
 _HEALTH = re.compile(r"/accounts/([^/]+)/load_balancers/pools/([^/]+)/health")
 _LIST_FILTERS = {"dns_records": ("name", "type", "content"), "pools": ("monitor",)}
+LOCAL_POP = "Sandbox, LCL"  # the one PoP that probes pools here (Cloudflare names PoPs "Amsterdam, NL")
 
 
 def envelope(result: Any, *, result_info: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -150,7 +155,7 @@ class EdgeApiHandler(JsonHandler):
 
 
 def pool_health(store: EdgeStore, account: str, pool_id: str) -> dict[str, Any]:
-    """The pool health document (one local 'POP'): overall health plus each origin's."""
+    """The pool health document: per PoP (one here, `LOCAL_POP`), the pool's health and each origin's."""
     pool = store.get("pools", account, pool_id)
     origins = [
         {
@@ -163,7 +168,8 @@ def pool_health(store: EdgeStore, account: str, pool_id: str) -> dict[str, Any]:
         }
         for o in pool["origins"]
     ]
-    return {"pool_id": pool_id, "pop_health": {"healthy": store.pool_healthy(pool_id), "origins": origins}}
+    pop = {"healthy": store.pool_healthy(pool_id), "origins": origins}
+    return {"pool_id": pool_id, "pop_health": {LOCAL_POP: pop}}
 
 
 class EdgeApiServer(JsonServer):

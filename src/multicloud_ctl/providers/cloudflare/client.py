@@ -13,6 +13,7 @@ exceptions become `errors.NotFound/AuthError/Throttled/EndpointUnreachable/Provi
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -178,7 +179,7 @@ class CloudflareClient:
         with cloudflare_errors(f"get pool health {pool_id}"):
             raw = self.sdk.load_balancers.pools.health.get(pool_id, account_id=self.account_id)
             health = PoolHealth.from_api(raw)
-            return health if health.pool_id else PoolHealth(pool_id, health.healthy, health.origins)
+            return health if health.pool_id else dataclasses.replace(health, pool_id=pool_id)
 
     # ---- load balancers (zone) --------------------------------------------------------------------
     def list_load_balancers(self) -> list[LoadBalancer]:
