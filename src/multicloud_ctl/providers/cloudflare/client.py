@@ -37,6 +37,17 @@ if TYPE_CHECKING:
     from multicloud_ctl.config.secrets import SecretResolver
 
 
+# The monitor's probe `timeout` (seconds, a body field) clashes with the `timeout` keyword every SDK method
+# takes for its own HTTP request: the SDK takes the body field as `load_balancer_monitor_timeout` and sends
+# it as `timeout`. Passed as `timeout=`, it would only shorten our request and never reach the monitor.
+MONITOR_SDK_FIELDS = {"timeout": "load_balancer_monitor_timeout"}
+
+
+def monitor_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Monitor body fields (as the API names them) as the SDK's keyword arguments."""
+    return {MONITOR_SDK_FIELDS.get(k, k): v for k, v in fields.items()}
+
+
 def _origins(origins: list[Origin]) -> Any:
     """Origins as the SDK's request shape (its TypedDict is stricter than our plain dicts)."""
     return [o.to_api() for o in origins]
@@ -115,17 +126,23 @@ class CloudflareClient:
             return Monitor.from_api(self.sdk.load_balancers.monitors.get(monitor_id, account_id=self.account_id))
 
     def create_monitor(self, **fields: Any) -> Monitor:
+        """Create a monitor from its API fields (`type`, `path`, `timeout` (the probe's), `expected_codes`...)."""
         with cloudflare_errors("create monitor"):
-            return Monitor.from_api(self.sdk.load_balancers.monitors.create(account_id=self.account_id, **fields))
+            mon = self.sdk.load_balancers.monitors.create(account_id=self.account_id, **monitor_fields(fields))
+            return Monitor.from_api(mon)
 
     def update_monitor(self, monitor_id: str, **fields: Any) -> Monitor:
         with cloudflare_errors(f"update monitor {monitor_id}"):
-            mon = self.sdk.load_balancers.monitors.update(monitor_id, account_id=self.account_id, **fields)
+            mon = self.sdk.load_balancers.monitors.update(
+                monitor_id, account_id=self.account_id, **monitor_fields(fields)
+            )
             return Monitor.from_api(mon)
 
     def edit_monitor(self, monitor_id: str, **fields: Any) -> Monitor:
         with cloudflare_errors(f"edit monitor {monitor_id}"):
-            mon = self.sdk.load_balancers.monitors.edit(monitor_id, account_id=self.account_id, **fields)
+            mon = self.sdk.load_balancers.monitors.edit(
+                monitor_id, account_id=self.account_id, **monitor_fields(fields)
+            )
             return Monitor.from_api(mon)
 
     def delete_monitor(self, monitor_id: str) -> None:
