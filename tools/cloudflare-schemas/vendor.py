@@ -56,7 +56,8 @@ def refs(node: Any) -> set[str]:
 
 
 def main(path: str, commit: str, date: str) -> None:
-    spec = json.load(open(path, encoding="utf-8"))
+    with open(path, encoding="utf-8") as fh:
+        spec = json.load(fh)
     schemas = spec["components"]["schemas"]
     operations: dict[str, Any] = {}
     for method, route in OPERATIONS:
@@ -89,9 +90,7 @@ def main(path: str, commit: str, date: str) -> None:
         },
         "operations": operations,
         "components": {
-            "schemas": {
-                n: trim(schemas[n], keep_example=n == "load-balancing_health_details") for n in sorted(wanted)
-            }
+            "schemas": {n: trim(schemas[n], keep_example=n == "load-balancing_health_details") for n in sorted(wanted)}
         },
     }
     json.dump(out, sys.stdout, indent=1, sort_keys=False)
