@@ -97,3 +97,13 @@ def test_unreachable_api_maps_to_endpoint_unreachable(cf_env: Any) -> None:
     )
     with pytest.raises(errors.EndpointUnreachable):
         CloudflareClient(env, max_retries=0).list_pools()
+
+
+def test_the_monitor_timeout_reaches_the_api(cf_env: Any, edge: ServerHandle) -> None:
+    """`timeout` is the probe's timeout in the monitor body, not the SDK's HTTP request timeout."""
+    cf = CloudflareClient(cf_env)
+    mon = cf.create_monitor(type="http", path="/health", expected_codes="200", interval=10, timeout=2)
+    assert mon.timeout == 2 and edge.server.store.get("monitors", cf.account_id, mon.id)["timeout"] == 2
+    assert cf.edit_monitor(mon.id, timeout=3).timeout == 3
+    replaced = cf.update_monitor(mon.id, type="http", path="/health", expected_codes="200", timeout=4)
+    assert replaced.timeout == 4 and cf.get_monitor(mon.id).timeout == 4

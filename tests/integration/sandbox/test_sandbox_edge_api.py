@@ -10,6 +10,8 @@ from pathlib import Path
 import cloudflare
 import pytest
 
+from multicloud_ctl.local.edge.api import LOCAL_POP
+from multicloud_ctl.local.edge.openapi import load_document
 from multicloud_ctl.local.edge.server import run_edge_api
 from multicloud_ctl.local.edge.store import EdgeStore
 from multicloud_ctl.local.jsonhttp import ServerHandle
@@ -70,20 +72,45 @@ def test_pool_health_follows_origin_health(edge: ServerHandle) -> None:
     pool = cf.load_balancers.pools.create(
         account_id=ACC, name="aws", origins=[{"name": "a", "address": "127.0.0.1:7071"}]
     )
-    assert cf.load_balancers.pools.health.get(pool.id, account_id=ACC).pop_health.healthy is True
+    health = cf.load_balancers.pools.health.get(pool.id, account_id=ACC).to_dict()
+    assert health["pop_health"][LOCAL_POP]["healthy"] is True
     edge.server.store.set_origin_health(pool.id, "127.0.0.1:7071", False)
     health = cf.load_balancers.pools.health.get(pool.id, account_id=ACC).to_dict()
-    assert health["pool_id"] == pool.id and health["pop_health"]["healthy"] is False
-    assert health["pop_health"]["origins"] == [
-        {
-            "127.0.0.1:7071": {
+    assert health == {
+        "pool_id": pool.id,
+        "pop_health": {
+            LOCAL_POP: {
                 "healthy": False,
-                "rtt": "1ms",
-                "failure_reason": "No failures",
-                "response_code": 200,
+                "origins": [
+                    {
+                        "127.0.0.1:7071": {
+                            "healthy": False,
+                            "rtt": "1ms",
+                            "failure_reason": "No failures",
+                            "response_code": 200,
+                        }
+                    }
+                ],
             }
-        }
-    ]
+        },
+    }
+
+
+def test_pool_health_has_the_published_shape(edge: ServerHandle) -> None:
+    """Same keys at every level as the example in Cloudflare's schema (PoP names and addresses vary)."""
+    schema = load_document()["components"]["schemas"]["load-balancing_health_details"]
+    example = schema["allOf"][1]["properties"]["result"]["example"]
+    cf = sdk(edge)
+    pool = cf.load_balancers.pools.create(account_id=ACC, name="aws", origins=[{"name": "a", "address": "2001:db8::5"}])
+    ours = cf.load_balancers.pools.health.get(pool.id, account_id=ACC).to_dict()
+    assert ours.keys() == example.keys()
+    [(_, our_pop)], [(_, their_pop)] = ours["pop_health"].items(), example["pop_health"].items()
+    assert our_pop.keys() == their_pop.keys()
+    [[(address, our_origin)]], [[(_, their_origin)]] = (
+        [o.items() for o in pop["origins"]] for pop in (our_pop, their_pop)
+    )
+    assert address == "2001:db8::5" and our_origin.keys() == their_origin.keys()
+    assert {k: type(v) for k, v in our_origin.items()} == {k: type(v) for k, v in their_origin.items()}
 
 
 def test_dns_records_crud_filter_and_pagination(edge: ServerHandle) -> None:

@@ -12,6 +12,15 @@ Routes (what the official cloudflare SDK calls):
 Answers use Cloudflare's envelope `{"success", "errors": [{"code", "message"}], "messages", "result",
 "result_info"}`; every answer carries a `cf-ray` id. Requests need `Authorization: Bearer <token>`
 equal to the configured token: missing -> 401, wrong -> 403 (code 10000).
+
+Every POST/PUT/PATCH body is validated against the operation's request schema in Cloudflare's published
+OpenAPI document (`openapi.py`, `schemas/`) before the store sees it. A violation is refused with 400 and
+the envelope: load balancing answers code 1002 with the field and reason; DNS answers Cloudflare's
+`{"code": 1004, "message": "DNS Validation Error", "error_chain": [...]}` (9021 for a bad TTL).
+
+Pool health answers the real shape: `pop_health` maps each PoP that probes the pool (here one, named
+`LOCAL_POP`) to `{"healthy", "origins": [{address: {"healthy", "rtt", "failure_reason",
+"response_code"}}]}`.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import re
 import uuid
 from typing import Any
 
+from multicloud_ctl.local.edge.openapi import RequestValidator, Violation, default_validator
 from multicloud_ctl.local.edge.store import EdgeError, EdgeStore
 from multicloud_ctl.local.jsonhttp import JsonHandler, JsonServer, Request, Response
 
@@ -30,6 +40,7 @@ _ROUTES = [
 ]
 _HEALTH = re.compile(r"/accounts/([^/]+)/load_balancers/pools/([^/]+)/health")
 _LIST_FILTERS = {"dns_records": ("name", "type", "content"), "pools": ("monitor",)}
+LOCAL_POP = "Sandbox, LCL"  # the one PoP that probes pools here (Cloudflare names PoPs "Amsterdam, NL")
 
 
 def envelope(result: Any, *, result_info: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -39,11 +50,17 @@ def envelope(result: Any, *, result_info: dict[str, Any] | None = None) -> dict[
     return body
 
 
-def cf_error(status: int, code: int, message: str) -> Response:
-    return Response(
-        status,
-        {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None},
-    )
+def cf_error(status: int, code: int, message: str, **extra: Any) -> Response:
+    error = {"code": code, "message": message, **extra}
+    return Response(status, {"success": False, "errors": [error], "messages": [], "result": None})
+
+
+def schema_error(path: str, violations: list[Violation]) -> Response:
+    """A 400 for a request body that breaks the operation's schema, in the family's error style."""
+    if "/dns_records" in path:
+        chain = [{"code": 9021 if v.field == "ttl" else 1004, "message": str(v)} for v in violations]
+        return cf_error(400, 1004, "DNS Validation Error", error_chain=chain)
+    return cf_error(400, 1002, "; ".join(str(v) for v in violations))
 
 
 class EdgeApiHandler(JsonHandler):
@@ -67,6 +84,10 @@ class EdgeApiHandler(JsonHandler):
         if auth[7:].strip() != self.server.token:
             return cf_error(403, 10000, "Authentication error")
         path = req.path[len(PREFIX) :].rstrip("/")
+        if req.method in ("POST", "PUT", "PATCH"):
+            violations = self.server.validator.violations(req.method, path, req.body)
+            if violations:
+                return schema_error(path, violations)
         try:
             return self._route(req, path)
         except EdgeError as exc:
@@ -134,7 +155,7 @@ class EdgeApiHandler(JsonHandler):
 
 
 def pool_health(store: EdgeStore, account: str, pool_id: str) -> dict[str, Any]:
-    """The pool health document (one local 'POP'): overall health plus each origin's."""
+    """The pool health document: per PoP (one here, `LOCAL_POP`), the pool's health and each origin's."""
     pool = store.get("pools", account, pool_id)
     origins = [
         {
@@ -147,15 +168,25 @@ def pool_health(store: EdgeStore, account: str, pool_id: str) -> dict[str, Any]:
         }
         for o in pool["origins"]
     ]
-    return {"pool_id": pool_id, "pop_health": {"healthy": store.pool_healthy(pool_id), "origins": origins}}
+    pop = {"healthy": store.pool_healthy(pool_id), "origins": origins}
+    return {"pool_id": pool_id, "pop_health": {LOCAL_POP: pop}}
 
 
 class EdgeApiServer(JsonServer):
     """The fake Cloudflare API server; `store` is the object the request proxy shares."""
 
-    def __init__(self, port: int, *, token: str, store: EdgeStore | None = None, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        token: str,
+        store: EdgeStore | None = None,
+        validator: RequestValidator | None = None,
+        verbose: bool = False,
+    ) -> None:
         if not token:
             raise ValueError("the edge API needs a token (Authorization: Bearer ...)")
         self.store = store or EdgeStore()
+        self.validator = validator or default_validator()
         self.token = token
         super().__init__(port, EdgeApiHandler, service="mcctl-edge-api", reset=self.store.reset, verbose=verbose)

@@ -13,6 +13,7 @@ exceptions become `errors.NotFound/AuthError/Throttled/EndpointUnreachable/Provi
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,17 @@ if TYPE_CHECKING:
 
     from multicloud_ctl.config.environment import Environment
     from multicloud_ctl.config.secrets import SecretResolver
+
+
+# The monitor's probe `timeout` (seconds, a body field) clashes with the `timeout` keyword every SDK method
+# takes for its own HTTP request: the SDK takes the body field as `load_balancer_monitor_timeout` and sends
+# it as `timeout`. Passed as `timeout=`, it would only shorten our request and never reach the monitor.
+MONITOR_SDK_FIELDS = {"timeout": "load_balancer_monitor_timeout"}
+
+
+def monitor_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Monitor body fields (as the API names them) as the SDK's keyword arguments."""
+    return {MONITOR_SDK_FIELDS.get(k, k): v for k, v in fields.items()}
 
 
 def _origins(origins: list[Origin]) -> Any:
@@ -114,17 +126,23 @@ class CloudflareClient:
             return Monitor.from_api(self.sdk.load_balancers.monitors.get(monitor_id, account_id=self.account_id))
 
     def create_monitor(self, **fields: Any) -> Monitor:
+        """Create a monitor from its API fields (`type`, `path`, `timeout` (the probe's), `expected_codes`...)."""
         with cloudflare_errors("create monitor"):
-            return Monitor.from_api(self.sdk.load_balancers.monitors.create(account_id=self.account_id, **fields))
+            mon = self.sdk.load_balancers.monitors.create(account_id=self.account_id, **monitor_fields(fields))
+            return Monitor.from_api(mon)
 
     def update_monitor(self, monitor_id: str, **fields: Any) -> Monitor:
         with cloudflare_errors(f"update monitor {monitor_id}"):
-            mon = self.sdk.load_balancers.monitors.update(monitor_id, account_id=self.account_id, **fields)
+            mon = self.sdk.load_balancers.monitors.update(
+                monitor_id, account_id=self.account_id, **monitor_fields(fields)
+            )
             return Monitor.from_api(mon)
 
     def edit_monitor(self, monitor_id: str, **fields: Any) -> Monitor:
         with cloudflare_errors(f"edit monitor {monitor_id}"):
-            mon = self.sdk.load_balancers.monitors.edit(monitor_id, account_id=self.account_id, **fields)
+            mon = self.sdk.load_balancers.monitors.edit(
+                monitor_id, account_id=self.account_id, **monitor_fields(fields)
+            )
             return Monitor.from_api(mon)
 
     def delete_monitor(self, monitor_id: str) -> None:
@@ -178,7 +196,7 @@ class CloudflareClient:
         with cloudflare_errors(f"get pool health {pool_id}"):
             raw = self.sdk.load_balancers.pools.health.get(pool_id, account_id=self.account_id)
             health = PoolHealth.from_api(raw)
-            return health if health.pool_id else PoolHealth(pool_id, health.healthy, health.origins)
+            return health if health.pool_id else dataclasses.replace(health, pool_id=pool_id)
 
     # ---- load balancers (zone) --------------------------------------------------------------------
     def list_load_balancers(self) -> list[LoadBalancer]:
@@ -292,8 +310,13 @@ class CloudflareClient:
             return DnsRecord.from_api(rec)
 
     def edit_dns_record(self, record_id: str, **fields: Any) -> DnsRecord:
+        """Change some fields (PATCH). The API's patch body is still a whole record of its type (`type`,
+        `name`, `content`, and in later API versions `ttl`, are required), so the current ones fill in."""
         current = self.get_dns_record(record_id)
-        merged = {"type": current.type, "name": current.name, "ttl": current.ttl, **fields}
+        merged = {"type": current.type, "name": current.name, "ttl": current.ttl}
+        if current.content:
+            merged["content"] = current.content
+        merged.update(fields)
         with cloudflare_errors(f"edit DNS record {record_id}"):
             rec = self.sdk.dns.records.edit(record_id, zone_id=self.zone_id, **merged)  # type: ignore[call-overload]
             return DnsRecord.from_api(rec)

@@ -18,7 +18,9 @@ def _message(exc: Any) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict) and body.get("errors"):
         first = body["errors"][0]
-        return f"{first.get('message', '')} (code {first.get('code')})"
+        # Cloudflare puts the detail of some errors ("DNS Validation Error") in an `error_chain`.
+        chain = "; ".join(str(c.get("message", "")) for c in first.get("error_chain") or [] if isinstance(c, dict))
+        return f"{first.get('message', '')}{f': {chain}' if chain else ''} (code {first.get('code')})"
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 

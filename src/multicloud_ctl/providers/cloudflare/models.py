@@ -161,20 +161,42 @@ class DnsRecord:
         )
 
 
+def _quorum(votes: list[bool]) -> bool:
+    """More than half of the votes are True (none -> False: no PoP has judged the pool)."""
+    return sum(votes) * 2 > len(votes)
+
+
 @dataclass(frozen=True)
 class PoolHealth:
-    """A pool's health as the edge sees it: overall, and per origin address."""
+    """A pool's health as the edge sees it: overall, per PoP, and per origin address.
+
+    The API (`GET /accounts/{account}/load_balancers/pools/{id}/health`) answers per PoP:
+    `{"pool_id", "pop_health": {"Amsterdam, NL": {"healthy": true, "origins": [{"2001:DB8::5":
+    {"healthy": true, "rtt": "12.1ms", "failure_reason": "No failures", "response_code": 401}}]}}}`.
+    We read a pool (and each origin) as healthy when more than half of the PoPs that report on it say
+    so: Cloudflare itself decides health by a quorum of data centres, one PoP's network trouble should
+    not make a failover preflight or a health check flap, and a pool that most of the edge cannot reach
+    is not one to send traffic to. No PoP reporting (no monitor yet, or not yet probed) reads unhealthy.
+    """
 
     pool_id: str
     healthy: bool
     origins: dict[str, bool]
+    pops: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def from_api(cls, raw: Any) -> PoolHealth:
         d = _d(raw)
-        pop = d.get("pop_health") or {}
-        origins: dict[str, bool] = {}
-        for entry in pop.get("origins") or []:
-            for address, info in dict(entry).items():
-                origins[address] = bool((info or {}).get("healthy", False))
-        return cls(d.get("pool_id") or "", bool(pop.get("healthy", False)), origins)
+        pop_health = d.get("pop_health") or {}
+        pops: dict[str, bool] = {}
+        votes: dict[str, list[bool]] = {}
+        for pop, value in _d(pop_health).items():
+            report = _d(value) if isinstance(value, dict) or hasattr(value, "to_dict") else {}
+            if "healthy" not in report:
+                continue  # not a PoP entry (e.g. the flat `{"healthy", "origins"}` the API does not send)
+            pops[str(pop)] = bool(report.get("healthy"))
+            for entry in report.get("origins") or []:
+                for address, info in _d(entry).items():
+                    votes.setdefault(address, []).append(bool(_d(info).get("healthy", False)))
+        origins = {address: _quorum(v) for address, v in votes.items()}
+        return cls(d.get("pool_id") or "", _quorum(list(pops.values())), origins, pops)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from multicloud_ctl.errors import NotFound
-from multicloud_ctl.providers.cloudflare.client import cloudflare_errors
+from multicloud_ctl.providers.cloudflare.client import MONITOR_SDK_FIELDS, cloudflare_errors
 
 if TYPE_CHECKING:
     from multicloud_ctl.providers.cloudflare.client import CloudflareClient
@@ -23,7 +23,7 @@ RATELIMIT_PHASE: Literal["http_ratelimit"] = "http_ratelimit"
 
 # Body fields the SDK renames because they clash with its own keyword arguments (`timeout` is the request
 # timeout in every SDK method; the monitor's probe timeout goes as `load_balancer_monitor_timeout`).
-SDK_FIELD_NAMES = {"monitors": {"timeout": "load_balancer_monitor_timeout"}}
+SDK_FIELD_NAMES = {"monitors": MONITOR_SDK_FIELDS}
 
 
 def _sdk_body(kind: str, body: dict[str, Any]) -> dict[str, Any]:
