@@ -27,10 +27,23 @@ def to_message(body: Mapping[str, Any], message_id: str | None, trace: Mapping[s
     )
 
 
+def deliveries(amqp_delivery_count: int | None) -> int:
+    """Which delivery this is, counting from 1 (what Service Bus calls DeliveryCount and MaxDeliveryCount counts).
+
+    The AMQP 1.0 header's `delivery-count` is "the number of prior unsuccessful delivery attempts" (AMQP 1.0
+    section 3.2.1), so Service Bus puts DeliveryCount - 1 on the wire and its .NET and Java clients add 1
+    (azure-sdk-for-java PR #11845, "service bus puts (delivery count - 1) on the AMQP frame"). The Python
+    client (azure-servicebus 7.x, `ServiceBusReceivedMessage.delivery_count`) returns the header unchanged: 0 on
+    the first delivery. Reading `count or 1` made the second delivery "1" too, so a message dead-lettered one
+    delivery late.
+    """
+    return int(amqp_delivery_count or 0) + 1
+
+
 def from_message(queue: str, msg: Any) -> Received:
-    """Our Received for a ServiceBusReceivedMessage (body sections joined; delivery_count as delivered)."""
+    """Our Received for a ServiceBusReceivedMessage (body sections joined; delivery counted from 1)."""
     raw = b"".join(bytes(part) for part in msg.body)
-    received = Received(queue, decode_body(raw), str(msg.message_id), int(msg.delivery_count or 1), msg)
+    received = Received(queue, decode_body(raw), str(msg.message_id), deliveries(msg.delivery_count), msg)
     props = msg.application_properties or {}
     for key in ("traceparent", "tracestate"):
         value = props.get(key) or props.get(key.encode())

@@ -6,7 +6,7 @@ from multicloud_ctl.operations.provision.arm_kind import ArmKind, ArmSpec, arm_i
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import group_address
 
-API = "2021-11-01"
+API = "2024-01-01"  # stable, and its SBNamespaceProperties has minimumTlsVersion (2021-11-01 has not)
 
 
 class Settings(KindSettings):
