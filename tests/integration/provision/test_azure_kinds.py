@@ -54,3 +54,27 @@ def test_sql_geo_replica_adds_failover_group_and_secondary_database(cloud_env: A
         r for r in arm.server.store.resources.values() if r["id"].endswith("mcctl-sql-westus/databases/mcctl")
     )
     assert secondary["properties"]["createMode"] == "Secondary"
+
+
+def test_function_apps_read_no_drift_and_an_update_keeps_the_settings_deploy_wrote(
+    cloud_runtime: Any, aws_spec: Any, arm: Any
+) -> None:
+    """App Service answers a site GET with `siteConfig` nulls and replaces app settings on a site PUT
+    (local/arm/webapps.py cites the sources): provision must read `config/web` and re-send the settings."""
+    from multicloud_ctl.providers.azure.functionapps import FunctionApps
+
+    kinds = ("azure_resource_group", "azure_function_plan", "azure_function_app")
+    spec = aws_spec(*kinds)
+    provision.apply(cloud_runtime(), spec)
+    site = next(r for r in arm.server.store.resources.values() if r["type"] == "Microsoft.Web/sites")
+    assert site["properties"]["siteConfig"]["linuxFxVersion"] is None  # what a real GET shows
+    assert pending(provision.plan_resources(cloud_runtime(dry_run=True), spec)) == {}  # no phantom drift
+    apps = FunctionApps(cloud_runtime().azure)
+    app = cloud_runtime().environment.azure.function_apps[0]
+    apps.set_settings(app, {"WEBSITE_RUN_FROM_PACKAGE": "https://pkg/1.zip", "MCCTL_FN_CLOUD": "azure"})
+    newer = aws_spec(*kinds, kinds={"azure_function_app": {"python_version": "3.12"}})
+    changed = pending(provision.plan_resources(cloud_runtime(dry_run=True), newer))
+    assert any("linuxFxVersion" in str(c) for c in changed.values()), changed
+    provision.apply(cloud_runtime(), newer)
+    assert apps.settings(app) == {"WEBSITE_RUN_FROM_PACKAGE": "https://pkg/1.zip", "MCCTL_FN_CLOUD": "azure"}
+    assert pending(provision.plan_resources(cloud_runtime(dry_run=True), newer)) == {}

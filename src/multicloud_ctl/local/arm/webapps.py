@@ -1,5 +1,12 @@
-"""Fake ARM actions for function apps (Microsoft.Web/sites): app settings and slot swap (azure-mgmt-web).
+"""Fake ARM actions for function apps (Microsoft.Web/sites): the site itself, app settings and slot swap.
 
+The site behaves as App Service does, not as its REST definition suggests:
+- `PUT .../sites/{app}` with a `siteConfig` replaces the app's settings with `siteConfig.appSettings` (none
+  sent = none left): a site PUT is a full replacement and the Web RP treats appSettings as a plain property
+  (Azure/azure-cli#11718, Azure/azure-quickstart-templates#8495). Whoever re-PUTs a site must send them.
+- `GET .../sites/{app}` answers `siteConfig` with every value null: "SiteConfig is not part of Site API ...
+  by design" (Azure/azure-powershell#14877; Azure/azure-rest-api-specs#12104). The configuration is read
+  from `GET .../sites/{app}/config/web`, which answers it with `appSettings: null`.
 - `PUT .../sites/{app}[/slots/{slot}]/config/appsettings` answers 200 (the SDK accepts only
   200 here, while the generic store would answer 201 on first write);
 - `POST .../config/appsettings/list` returns the stored settings (ARM only lists settings through POST);
@@ -39,6 +46,39 @@ def _settings(ctx: ActionContext, site_id: str) -> dict[str, Any]:
 def _answer(site_id: str, props: dict[str, Any]) -> Response:
     return Response(
         200, {"id": f"{site_id}/config/appsettings", "name": "appsettings", "type": TYPE, "properties": props}
+    )
+
+
+# the siteConfig keys a site GET names (all null); a sample of the real list, plus whatever was sent
+NULLED_SITE_CONFIG = ("appSettings", "alwaysOn", "connectionStrings", "ftpsState", "http20Enabled", "linuxFxVersion")
+
+
+@action("PUT", SITE + SLOT)
+def put_site(ctx: ActionContext) -> Response:
+    from multicloud_ctl.local.arm.server import OPS, OPS_API
+
+    site_id = _site_id(ctx)
+    body = dict(ctx.request.body or {})
+    props = dict(body.get("properties") or {})
+    config = dict(props.get("siteConfig") or {})
+    settings = config.pop("appSettings", None) or []
+    props["siteConfig"] = dict.fromkeys((*NULLED_SITE_CONFIG, *config))
+    site, created = ctx.store.put_resource(site_id, "Microsoft.Web/sites", {**body, "properties": props})
+    ctx.store.put_resource(f"{site_id}/config/web", TYPE, {"properties": {**config, "appSettings": None}})
+    kept = {str(item["name"]): str(item["value"]) for item in settings if isinstance(item, dict) and "name" in item}
+    ctx.store.put_resource(f"{site_id}/config/appsettings", TYPE, {"properties": kept})
+    if not created:
+        return Response(200, site)
+    op = ctx.store.new_operation(site["id"])
+    sub = ctx.match["sub"]
+    return Response(
+        200,
+        site,
+        {
+            "Azure-AsyncOperation": f"{ctx.base_url}/subscriptions/{sub}/{OPS}/operationStatuses/{op.op_id}"
+            f"?api-version={OPS_API}",
+            "Retry-After": "0",
+        },
     )
 
 

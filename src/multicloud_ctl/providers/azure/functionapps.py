@@ -58,12 +58,14 @@ class FunctionApps:
             else:
                 self._web.web_apps.begin_create_or_update(self.group, app, site).result()
 
-    def settings(self, app: str, slot: str | None = None) -> dict[str, str]:
+    def settings(self, app: str, slot: str | None = None, *, group: str | None = None) -> dict[str, str]:
+        """The app's settings (`group`: another resource group than the environment's, e.g. a secondary's)."""
+        rg = group or self.group
         with azure_errors(f"list app settings of {app}"):
             if slot:
-                out = self._web.web_apps.list_application_settings_slot(self.group, app, slot)
+                out = self._web.web_apps.list_application_settings_slot(rg, app, slot)
             else:
-                out = self._web.web_apps.list_application_settings(self.group, app)
+                out = self._web.web_apps.list_application_settings(rg, app)
         return dict(out.properties or {})
 
     def set_settings(self, app: str, settings: Mapping[str, str], slot: str | None = None) -> None:
