@@ -41,3 +41,26 @@ def test_the_server_is_reachable_through_firewall_rules_not_disabled() -> None:
     assert rules["operators-2"] == {"startIpAddress": "198.51.100.7", "endIpAddress": "198.51.100.7"}
     with pytest.raises(ValueError, match="ends before"):
         specs("local", allowed_ip_ranges=["10.0.0.9-10.0.0.1"])
+
+
+def test_front_door_serves_from_a_public_assets_container_not_the_private_backups_account() -> None:
+    from multicloud_ctl.operations.provision.kinds.azure_frontdoor import AzureFrontDoor
+    from multicloud_ctl.operations.provision.kinds.azure_storage_account import AzureStorageAccount
+
+    env = load_environment("local", REPO / "config")
+    spec = ProvisionSpec()
+    ctx = DesiredContext(env=env, spec=spec, features=spec.features_for("local"))
+    backups = {a.name: a.body for a in AzureStorageAccount().arm(ctx)}
+    fd = AzureFrontDoor().arm(ctx)
+    origin = next(a for a in fd if "/origins/" in a.id).body["properties"]
+    account = origin["hostName"].split(".", 1)[0]
+    assert account not in backups and all(not b["properties"]["allowBlobPublicAccess"] for b in backups.values())
+    served = next(a for a in fd if a.name == account)
+    assert served.body["properties"]["allowBlobPublicAccess"] is True
+    assert "Microsoft.Storage/storageAccounts" in served.id and len(account) <= 24
+    container = next(a for a in fd if a.id.endswith("/containers/assets"))
+    assert container.body["properties"]["publicAccess"] == "Blob" and container.owner == served.id
+    route = next(a for a in fd if "/routes/" in a.id).body["properties"]
+    assert route["originPath"] == "/assets"
+    resources = AzureFrontDoor().desired(ctx)
+    assert {r.inputs["api_version"] for r in resources if "Microsoft.Storage" in r.inputs["id"]} == {"2023-05-01"}

@@ -1,12 +1,26 @@
 """Azure Front Door (Standard) for the Azure copy of the static assets: profile, endpoint, origin group,
-the primary storage account's blob host as origin, and an HTTPS-only route. ARM type Microsoft.Cdn."""
+origin and an HTTPS-only route (ARM type Microsoft.Cdn), plus the storage the origin serves from.
+
+The origin is its own storage account (`<account>web`) whose one container `assets` allows anonymous reads
+of blobs (publicAccess "Blob"), not the backups account: that one has public blob access disabled, so Front
+Door (Standard cannot use a private link to storage) would get 403/409 for every object, and opening it
+would expose the backups. The route reads from `/assets`.
+"""
 
 from __future__ import annotations
 
 from multicloud_ctl.operations.provision.arm_kind import ArmKind, ArmSpec, arm_id
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import group_address
-from multicloud_ctl.operations.provision.kinds.azure_storage_account import AzureStorageAccount, account_name
+from multicloud_ctl.operations.provision.kinds.azure_storage_account import API as STORAGE_API
+from multicloud_ctl.operations.provision.kinds.azure_storage_account import PATH as STORAGE_PATH
+
+ASSETS = "assets"
+
+
+def static_account_name(ctx: DesiredContext) -> str:
+    """The static assets' storage account: the environment's account name + `web` (at most 24 characters)."""
+    return f"{ctx.env.azure.storage.account[:21]}web"
 
 
 class Settings(KindSettings):
@@ -25,9 +39,37 @@ class AzureFrontDoor(ArmKind):
         profile = f"mcctl-{ctx.env.name}-afd"
         pid = arm_id(ctx, ctx.env.azure.resource_group, f"Microsoft.Cdn/profiles/{profile}")
         endpoint, group, origin, route = "static", "storage", "blob-primary", "static-route"
-        host = f"{account_name(ctx, primary)}.blob.core.windows.net"
+        static = static_account_name(ctx)
+        sid = arm_id(ctx, ctx.env.azure.resource_group, f"{STORAGE_PATH}/{static}")
+        host = f"{static}.blob.core.windows.net"
         me = self.name
         return [
+            ArmSpec(
+                static,
+                sid,
+                {
+                    "location": primary,
+                    "kind": "StorageV2",
+                    "sku": {"name": "Standard_LRS"},
+                    "tags": ctx.tags,
+                    "properties": {
+                        "supportsHttpsTrafficOnly": True,
+                        "minimumTlsVersion": "TLS1_2",
+                        "allowBlobPublicAccess": True,  # only the `assets` container opts in
+                        "accessTier": "Hot",
+                    },
+                },
+                depends_on=(group_address(ctx, primary),),
+                extra={"api_version": STORAGE_API},
+            ),
+            ArmSpec(
+                f"{static}/{ASSETS}",
+                f"{sid}/blobServices/default/containers/{ASSETS}",
+                {"properties": {"publicAccess": "Blob"}},
+                depends_on=(f"{me}/{static}",),
+                owner=sid,
+                extra={"api_version": STORAGE_API, "owner_api_version": STORAGE_API},
+            ),
             ArmSpec(
                 profile,
                 pid,
@@ -68,10 +110,7 @@ class AzureFrontDoor(ArmKind):
                         "enabledState": "Enabled",
                     }
                 },
-                depends_on=(
-                    f"{me}/{profile}/{group}",
-                    f"{AzureStorageAccount.name}/{account_name(ctx, primary)}",
-                ),
+                depends_on=(f"{me}/{profile}/{group}", f"{me}/{static}/{ASSETS}"),
                 owner=pid,
             ),
             ArmSpec(
@@ -80,6 +119,7 @@ class AzureFrontDoor(ArmKind):
                 {
                     "properties": {
                         "originGroup": {"id": f"{pid}/originGroups/{group}"},
+                        "originPath": f"/{ASSETS}",
                         "supportedProtocols": ["Https"],
                         "httpsRedirect": "Enabled",
                         "forwardingProtocol": "HttpsOnly",
