@@ -102,8 +102,9 @@ def inject_errors(boto: Any, function: str, version: str, count: float) -> None:
                 "MetricName": "Errors",
                 "Value": count,
                 "Timestamp": datetime.now(UTC),
-                "Dimensions": [
+                "Dimensions": [  # what Lambda publishes for a version invoked through the alias
                     {"Name": "FunctionName", "Value": function},
+                    {"Name": "Resource", "Value": f"{function}:live"},
                     {"Name": "ExecutedVersion", "Value": version},
                 ],
             }
