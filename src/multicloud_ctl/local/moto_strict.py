@@ -7,6 +7,11 @@ the published dimensions (and, with no dimensions, for all of them), so a reader
 set (`{FunctionName, ExecutedVersion}` for what Lambda publishes as `{FunctionName, Resource, ExecutedVersion}`)
 sees data here and nothing in AWS. This entry point tightens that one call before it starts moto's own
 server; GetMetricData already matches exactly in moto, and ListMetrics keeps its (correct) subset filter.
+
+Cognito's UpdateUserPoolClient is a full replacement: "If you don't provide a value for an attribute, Amazon
+Cognito sets it to its default value" (UpdateUserPoolClient API reference). moto merges the new settings
+into the old ones; here it resets the client to moto's defaults plus what the call sent, as Cognito does.
+(moto's UpdateUserPool already replaces.)
 """
 
 from __future__ import annotations
@@ -53,8 +58,27 @@ def make_strict() -> None:
     CloudWatchBackend.get_metric_statistics = strict  # type: ignore[method-assign]
 
 
+def make_cognito_strict() -> None:
+    """Make moto's UpdateUserPoolClient replace the client's settings instead of merging them."""
+    from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPoolClient
+
+    if getattr(CognitoIdpBackend.update_user_pool_client, "_mcctl_strict", False):
+        return
+    merging = CognitoIdpBackend.update_user_pool_client
+
+    def replacing(self: Any, user_pool_id: str, client_id: str, extended_config: dict[str, Any]) -> Any:
+        client = merging(self, user_pool_id, client_id, {})  # existence checks and errors stay moto's
+        defaults = CognitoIdpUserPoolClient(user_pool_id, False, None).extended_config
+        client.extended_config = {**defaults, **(extended_config or {})}
+        return client
+
+    replacing._mcctl_strict = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.update_user_pool_client = replacing  # type: ignore[method-assign]
+
+
 def main() -> None:
     make_strict()
+    make_cognito_strict()
     from moto.server import main as moto_main
 
     moto_main()
