@@ -24,16 +24,27 @@ log = logging.getLogger(__name__)
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
-def aws_app(platform: LambdaPlatform | None = None) -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answer]:
-    """The AWS side: HTTP -> proxy event -> the path's function (through its alias when deployed) -> HTTP."""
+def aws_app(
+    platform: Callable[[], LambdaPlatform] | None = None,
+) -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answer]:
+    """The AWS side: HTTP -> proxy event -> the path's function (through its alias when deployed) -> HTTP.
+
+    `platform` builds the alias routing + metrics on the first API call (its clients stay off the start-up path).
+    """
     from multicloud_ctl.functions.aws_lambda.router import route
+
+    built: list[LambdaPlatform] = []
+    lock = threading.Lock()
 
     def call(method: str, target: str, headers: list[tuple[str, str]], body: bytes, client: str) -> Answer:
         event = proxy_event(method, target, headers, body, source_ip=client)
         function = function_for(event["path"])
         if platform is None or function is None:
             return proxy_response(route(event))
-        return proxy_response(platform.invoke(function, event, route))
+        with lock:
+            if not built:
+                built.append(platform())
+        return proxy_response(built[0].invoke(function, event, route))
 
     return call
 
