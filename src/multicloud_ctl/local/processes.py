@@ -94,7 +94,8 @@ def _spawn(cmd: list[str], log: Path | None) -> subprocess.Popen[bytes]:
 
 
 def moto_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)]
+    """moto server with CloudWatch's exact dimension-set matching (see `local/moto_strict.py`)."""
+    return [sys.executable, "-m", "multicloud_ctl.local.moto_strict", "-H", LOOPBACK, "-p", str(port)]
 
 
 def start_moto(port: int, log: Path | None = None) -> Emulator:

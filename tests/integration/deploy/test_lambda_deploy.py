@@ -102,8 +102,9 @@ def inject_errors(boto: Any, function: str, version: str, count: float) -> None:
                 "MetricName": "Errors",
                 "Value": count,
                 "Timestamp": datetime.now(UTC),
-                "Dimensions": [
+                "Dimensions": [  # what Lambda publishes for a version invoked through the alias
                     {"Name": "FunctionName", "Value": function},
+                    {"Name": "Resource", "Value": f"{function}:live"},
                     {"Name": "ExecutedVersion", "Value": version},
                 ],
             }
@@ -227,3 +228,19 @@ def test_cdc_stream_mappings_are_planned_in_a_cloud_environment(local_env: Any) 
     mapped = {s.params["stream_arn"].split("/")[1] for s in plan.steps if s.action == "deploy.lambda_stream_mapping"}
     assert mapped == {"Orders", "Products", "Inventory", "Users"}
     assert runtime.aws.counter.mutating == 0
+
+
+def test_execution_role_gets_the_least_privilege_policy_once(
+    cli: Any, config_dir: Path, playbook: Any, boto: Any
+) -> None:
+    iam = boto("iam")
+    assert deploy(cli, config_dir, SERVICE, "--playbook", str(playbook())).exit_code == 0
+    doc = iam.get_role_policy(RoleName="mcctl-lambda", PolicyName="mcctl-functions")["PolicyDocument"]
+    sids = {s["Sid"] for s in doc["Statement"]}
+    assert {"Logs", "Tables", "Streams", "ListStreams", "Queues", "ProductImages"} <= sids
+    streams = next(s for s in doc["Statement"] if s["Sid"] == "Streams")
+    assert "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/*" in streams["Resource"]
+    iam.delete_role_policy(RoleName="mcctl-lambda", PolicyName="mcctl-functions")  # drifted: deploy puts it back
+    res = deploy(cli, config_dir, SERVICE, "--playbook", str(playbook()))
+    assert res.exit_code == 0, res.stderr
+    assert iam.get_role_policy(RoleName="mcctl-lambda", PolicyName="mcctl-functions")["PolicyDocument"] == doc

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from multicloud_ctl.local.functions.server import FunctionsServer, aws_app, azure_app, serve_in_thread
+from multicloud_ctl.local.functions.server import (
+    FunctionsServer,
+    aws_app,
+    azure_app,
+    lambda_platform,
+    serve_in_thread,
+)
 from multicloud_ctl.local.functions.triggers import Poller, TimerTrigger, servicebus_trigger, sqs_event_source
 
 log = logging.getLogger(__name__)
@@ -51,7 +57,7 @@ class FunctionsHost:
             from multicloud_ctl.local.functions.smtp import start_smtp
 
             self._smtp, _ = start_smtp(self.options.smtp_port, self.options.smtp_dir or Path("outbox/smtp"))
-        app = aws_app() if self.cloud == "aws" else azure_app()
+        app = aws_app(lambda_platform) if self.cloud == "aws" else azure_app()
         self._server = FunctionsServer(self.port, self.cloud, app, self.admin)
         if self.options.bus:
             self.pollers = self._make_pollers()

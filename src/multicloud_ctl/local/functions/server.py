@@ -18,19 +18,45 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from multicloud_ctl.local.functions.events import proxy_event, proxy_response
+from multicloud_ctl.local.functions.lambda_metrics import LambdaPlatform, function_for
 
 log = logging.getLogger(__name__)
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
-def aws_app() -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answer]:
-    """The AWS side: HTTP -> proxy event -> router.route -> proxy result -> HTTP."""
+def aws_app(
+    platform: Callable[[], LambdaPlatform] | None = None,
+) -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answer]:
+    """The AWS side: HTTP -> proxy event -> the path's function (through its alias when deployed) -> HTTP.
+
+    `platform` builds the alias routing + metrics on the first API call (its clients stay off the start-up path).
+    """
     from multicloud_ctl.functions.aws_lambda.router import route
 
+    built: list[LambdaPlatform] = []
+    lock = threading.Lock()
+
     def call(method: str, target: str, headers: list[tuple[str, str]], body: bytes, client: str) -> Answer:
-        return proxy_response(route(proxy_event(method, target, headers, body, source_ip=client)))
+        event = proxy_event(method, target, headers, body, source_ip=client)
+        function = function_for(event["path"])
+        if platform is None or function is None:
+            return proxy_response(route(event))
+        with lock:
+            if not built:
+                built.append(platform())
+        return proxy_response(built[0].invoke(function, event, route))
 
     return call
+
+
+def lambda_platform() -> LambdaPlatform:
+    """The alias routing + metrics of the host's functions, on the endpoint the functions' settings name."""
+    from multicloud_ctl.engine.clock import default_clock
+    from multicloud_ctl.functions.adapters.aws import client
+    from multicloud_ctl.functions.config import FunctionConfig
+
+    cfg = FunctionConfig.from_env()
+    return LambdaPlatform(client("lambda", cfg), client("cloudwatch", cfg), default_clock())
 
 
 def azure_app() -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answer]:
@@ -84,7 +110,7 @@ class FunctionsHandler(BaseHTTPRequestHandler):
             status, headers, out = self.server.app(
                 self.command, self.path, list(self.headers.items()), body, self.client_address[0]
             )
-        except Exception:  # an unhandled handler crash is a 502 on API Gateway and a 500 on Functions
+        except Exception:  # a function error is a 502 on API Gateway and a 500 on Functions
             log.exception("handler crashed on %s %s", self.command, path)
             status = 502 if self.server.cloud == "aws" else 500
             headers, out = [("Content-Type", "application/json")], b'{"message": "Internal server error"}'

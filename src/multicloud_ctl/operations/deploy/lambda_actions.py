@@ -43,6 +43,12 @@ def create_role(runtime: Runtime, p: P) -> dict[str, Any]:
     return {"role": arn}
 
 
+@ACTIONS.register("deploy.role_policy")
+def role_policy(runtime: Runtime, p: P) -> dict[str, Any]:
+    LambdaRole(runtime.aws).put_policy(p["role"], p["policy_name"], p["document"])
+    return {"role": p["role"], "policy": p["policy_name"]}
+
+
 @ACTIONS.register("deploy.lambda_create")
 def lambda_create(runtime: Runtime, p: P) -> dict[str, Any]:
     arn = LambdaRole(runtime.aws).arn(p["role"])

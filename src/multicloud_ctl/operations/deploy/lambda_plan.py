@@ -7,6 +7,7 @@ artifacts bucket (same hash-named key) is not uploaded again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -198,20 +199,41 @@ def bake_params(spec: DeploySpec) -> dict[str, Any]:
     }
 
 
-def plan_role(runtime: Runtime, spec: DeploySpec) -> list[Step]:
-    """Create the execution role when a new function needs it and it does not exist."""
-    if LambdaRole(runtime.aws).arn(spec.aws.role) is not None:
-        return []
-    return [
-        Step(
-            "aws.role",
-            "deploy.create_role",
-            f"create IAM role {spec.aws.role} for the functions",
-            provider="aws",
-            resource=spec.aws.role,
-            params={"role": spec.aws.role, "tags": runtime.environment.resource_tags()},
+def plan_role(runtime: Runtime, spec: DeploySpec, creating: bool) -> list[Step]:
+    """Create the execution role when a new function needs it, and keep its least-privilege policy current."""
+    from multicloud_ctl.operations.deploy.lambda_policy import POLICY_NAME, policy_json
+
+    env = runtime.environment
+    role = LambdaRole(runtime.aws)
+    exists = role.arn(spec.aws.role) is not None
+    steps = []
+    if not exists and creating:
+        steps.append(
+            Step(
+                "aws.role",
+                "deploy.create_role",
+                f"create IAM role {spec.aws.role} for the functions",
+                provider="aws",
+                resource=spec.aws.role,
+                params={"role": spec.aws.role, "tags": env.resource_tags()},
+            )
         )
-    ]
+    if not (exists or creating):
+        return steps
+    functions = [*env.aws.functions, *([spec.aws.cdc.function] if spec.aws.cdc.enabled else [])]
+    document = policy_json(env, functions)
+    if not exists or role.policy(spec.aws.role, POLICY_NAME) != json.loads(document):
+        steps.append(
+            Step(
+                "aws.role.policy",
+                "deploy.role_policy",
+                f"set the least-privilege policy {POLICY_NAME} on IAM role {spec.aws.role}",
+                provider="aws",
+                resource=spec.aws.role,
+                params={"role": spec.aws.role, "policy_name": POLICY_NAME, "document": document},
+            )
+        )
+    return steps
 
 
 def _version_sha(lam: LambdaClient, service: str, version: str) -> str | None:

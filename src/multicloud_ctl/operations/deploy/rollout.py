@@ -106,8 +106,8 @@ def plan_deploy(
                 mappings = cdc_plan.plan_mappings(runtime, spec, tables)
             else:
                 service_steps += lambda_plan.plan_service(runtime, spec, svc, art, strategy, fn_env)
-        if any(s.action == "deploy.lambda_create" for s in service_steps):
-            steps += lambda_plan.plan_role(runtime, spec)
+        creating = any(s.action == "deploy.lambda_create" for s in service_steps)
+        steps += lambda_plan.plan_role(runtime, spec, creating)
         steps += service_steps + mappings
     if selection.azure:
         art = artifacts["azure"]

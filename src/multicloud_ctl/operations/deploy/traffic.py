@@ -6,7 +6,8 @@
 
 A breach (more `Errors` on the new version than allowed, too high an error rate, or a named alarm in ALARM)
 puts the alias back on the previous version and raises `DeployBreach` (exit 1). The new version is judged
-alone through the `ExecutedVersion` dimension, so errors of the old version never abort a rollout.
+alone through the alias's `{FunctionName, Resource=name:alias, ExecutedVersion}` metrics, so errors of the old
+version never abort a rollout.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ class Shift:
         deadline = time.monotonic() + policy.seconds
         while True:
             now = self.clock()
-            health = self.metrics.version_health(self.function, version, started - LOOKBACK, now + timedelta(minutes=1))
+            health = self.metrics.version_health(
+                self.function, self.alias, version, started - LOOKBACK, now + timedelta(minutes=1)
+            )
             firing = self.metrics.alarms_in_alarm(policy.alarms)
             self.history.append(
                 {

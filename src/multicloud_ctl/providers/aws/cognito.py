@@ -2,6 +2,11 @@
 
 Pools and app clients are found by name (their ids are generated): `pool_id` and `client_ids` for the
 functions' settings (`operations/deploy/fnenv.py`), `find_pool`/`find_client` (described) for provision.
+
+UpdateUserPool and UpdateUserPoolClient replace the whole configuration: "If you don't provide a value for an
+attribute, Amazon Cognito sets it to its default value" (API reference of both calls). So an update reads the
+current settings, keeps every one the update can carry, overlays ours (nested objects merged key by key) and
+writes the whole set: a setting someone manages outside mcctl survives our update.
 """
 
 from __future__ import annotations
@@ -14,6 +19,17 @@ from multicloud_ctl.providers.aws.errors import aws_errors
 
 if TYPE_CHECKING:
     from multicloud_ctl.providers.aws.session import AwsClients
+
+
+def merged(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    """`current` with `desired` laid over it; nested objects are merged key by key, lists replaced."""
+    out = dict(current)
+    for key, value in desired.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 @dataclass
@@ -63,11 +79,27 @@ class CognitoAdmin:
             )
         return str(out["UserPool"]["Id"])
 
+    def _settable(self, operation: str, described: dict[str, Any]) -> dict[str, Any]:
+        """The described settings that `operation` accepts (its input members, from the service model)."""
+        members = self._c.meta.service_model.operation_model(operation).input_shape.members
+        return {k: v for k, v in described.items() if k in members}
+
     def update_pool(self, pool_id: str, policies: dict[str, Any], tags: dict[str, str]) -> None:
+        """Set our password policy and tags, keeping every other setting of the pool as it is."""
+        with aws_errors("DescribeUserPool", pool_id):
+            current = dict(self._c.describe_user_pool(UserPoolId=pool_id)["UserPool"])
+        config = self._settable("UpdateUserPool", current)
+        config.pop("UserPoolId", None)
+        admin = dict(config.get("AdminCreateUserConfig") or {})
+        if admin.pop("UnusedAccountValidityDays", None) is not None:  # deprecated: PasswordPolicy carries it now
+            config["AdminCreateUserConfig"] = admin
+        desired = {
+            "Policies": policies,
+            "UserPoolTags": tags,
+            "AutoVerifiedAttributes": ["email"],
+        }
         with aws_errors("UpdateUserPool", pool_id):
-            self._c.update_user_pool(
-                UserPoolId=pool_id, Policies=policies, UserPoolTags=tags, AutoVerifiedAttributes=["email"]
-            )
+            self._c.update_user_pool(UserPoolId=pool_id, **merged(config, desired))
 
     def add_attributes(self, pool_id: str, schema: list[dict[str, Any]]) -> None:
         with aws_errors("AddCustomAttributes", pool_id):
@@ -96,8 +128,16 @@ class CognitoAdmin:
         return str(out["UserPoolClient"]["ClientId"])
 
     def update_client(self, pool_id: str, client_id: str, name: str, config: dict[str, Any]) -> None:
+        """Set `config` on the app client, keeping every setting it does not name."""
+        with aws_errors("DescribeUserPoolClient", client_id):
+            current = dict(self._c.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"])
+        whole = self._settable("UpdateUserPoolClient", current)
+        for key in ("UserPoolId", "ClientId"):
+            whole.pop(key, None)
         with aws_errors("UpdateUserPoolClient", name):
-            self._c.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, ClientName=name, **config)
+            self._c.update_user_pool_client(
+                UserPoolId=pool_id, ClientId=client_id, **merged(whole, {**config, "ClientName": name})
+            )
 
     def delete_client(self, pool_id: str, client_id: str) -> None:
         try:

@@ -7,6 +7,7 @@ handlers run in our own functions host instead. Weighted alias routing (canary/l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -240,6 +241,20 @@ class LambdaRole:
                 Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
             )
         return str(role["Role"]["Arn"])
+
+    def policy(self, name: str, policy_name: str) -> dict[str, Any] | None:
+        """The role's inline policy `policy_name` as a document, or None."""
+        try:
+            with aws_errors("GetRolePolicy", f"{name}/{policy_name}"):
+                doc = self._iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+        except NotFound:
+            return None
+        return dict(json.loads(doc) if isinstance(doc, str) else doc)
+
+    def put_policy(self, name: str, policy_name: str, document: str) -> None:
+        """Create or replace the role's inline policy `policy_name`."""
+        with aws_errors("PutRolePolicy", f"{name}/{policy_name}"):
+            self._iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=document)
 
 
 class StreamMappings:
