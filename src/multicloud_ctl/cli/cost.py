@@ -153,7 +153,16 @@ def report(
     elif fmt == "csv":
         _write(console, render.report_csv(result.dataset.records, result.report), out)
     elif fmt == "focus":
-        _write(console, render.focus_csv(render.focus_rows(result.dataset.records, period, granularity)), out)
+        env = state.environment()
+        names = {
+            k: v
+            for k, v in (
+                (env.aws.account_id, env.aws.account_name),
+                (env.azure.subscription_id, env.azure.subscription_name),
+            )
+            if v
+        }
+        _write(console, render.focus_csv(render.focus_rows(result.dataset.records, period, granularity, names)), out)
     else:
         from multicloud_ctl.operations.cost.render_html import render_html
 

@@ -50,6 +50,9 @@ class AwsQueues(Model):
 
 class AwsConfig(Model):
     account_id: str = Field(pattern=r"^\d{12}$")
+    account_name: str | None = Field(
+        default=None, description="Display name of the account (FOCUS SubAccountName; Cost Explorer does not return it)"
+    )
     regions: Regions
     profile: str | None = None
     endpoint_url: str | None = Field(default=None, description="Override every AWS endpoint (the sandbox's moto)")
@@ -98,6 +101,9 @@ class AzureStorage(Model):
 
 class AzureConfig(Model):
     subscription_id: str
+    subscription_name: str | None = Field(
+        default=None, description="Display name of the subscription (FOCUS SubAccountName; the query omits it)"
+    )
     tenant_id: str
     regions: Regions
     resource_group: str

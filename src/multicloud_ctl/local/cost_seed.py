@@ -157,10 +157,12 @@ def ce_pages(
 ) -> list[dict[str, Any]]:
     """Cost Explorer `get_cost_and_usage` pages (with NextPageToken) for the AWS rows in [start, end)."""
     by_day: dict[date, dict[tuple[str, str], list[float]]] = defaultdict(dict)
+    units: dict[str, str] = {}
     for r in rows:
         if r.cloud != "aws" or not start <= r.day < end:
             continue
         second = f"{tag_key}${r.tags.get(tag_key, '')}" if tag_key else ("global" if r.region == "global" else r.region)
+        units[r.service] = r.unit
         acc = by_day[r.day].setdefault((r.service, second), [0.0, 0.0, 0.0])
         acc[0] += r.billed
         acc[1] += r.effective
@@ -174,7 +176,8 @@ def ce_pages(
                 "Metrics": {
                     "UnblendedCost": {"Amount": f"{v[0]:.10f}", "Unit": "USD"},
                     "AmortizedCost": {"Amount": f"{v[1]:.10f}", "Unit": "USD"},
-                    "UsageQuantity": {"Amount": f"{v[2]:.4f}", "Unit": "N/A"},
+                    # one usage type per seeded service, so Cost Explorer names its unit ("N/A" is for mixed units)
+                    "UsageQuantity": {"Amount": f"{v[2]:.4f}", "Unit": units.get(svc, "N/A")},
                 },
             }
             for (svc, second), v in sorted(by_day.get(day, {}).items())

@@ -31,9 +31,9 @@ AWS_SERVICES: dict[str, tuple[str, str]] = {
     "AWS X-Ray": ("Management and Governance", "Observability"),
     "AWS CloudTrail": ("Management and Governance", "Compliance"),
     "Amazon Cognito": ("Identity", "Identity and Access Management"),
-    "AWS Key Management Service": ("Security", "Other (Security)"),
-    "AWS Secrets Manager": ("Security", "Other (Security)"),
-    "AWS WAF": ("Security", "Other (Security)"),
+    "AWS Key Management Service": ("Security", "Secret Management"),
+    "AWS Secrets Manager": ("Security", "Secret Management"),
+    "AWS WAF": ("Networking", "Network Security"),
 }
 
 AZURE_SERVICES: dict[str, tuple[str, str]] = {
@@ -57,8 +57,8 @@ AZURE_SERVICES: dict[str, tuple[str, str]] = {
     "Azure Monitor": ("Management and Governance", "Observability"),
     "Log Analytics": ("Management and Governance", "Observability"),
     "Application Insights": ("Management and Governance", "Observability"),
-    "Key Vault": ("Security", "Other (Security)"),
-    "Microsoft Defender for Cloud": ("Security", "Other (Security)"),
+    "Key Vault": ("Security", "Secret Management"),
+    "Microsoft Defender for Cloud": ("Security", "Threat Detection and Response"),
     "Microsoft Entra ID": ("Identity", "Identity and Access Management"),
 }
 
@@ -82,14 +82,15 @@ REGION_NAMES: dict[str, str] = {
 _NO_REGION = {"", "global", "noregion", "unassigned", "unknown", "all regions"}
 
 
-def service_category(cloud: str, service: str) -> tuple[str, str | None]:
+# FOCUS 1.2: ServiceSubcategory MUST NOT be null and MUST have one parent ServiceCategory; a service we do
+# not know (and a tax line, which is no service) is ("Other", "Other (Other)").
+UNKNOWN_SERVICE = ("Other", "Other (Other)")
+
+
+def service_category(cloud: str, service: str) -> tuple[str, str]:
     """(ServiceCategory, ServiceSubcategory) for a provider's service name."""
     table = AWS_SERVICES if cloud == "aws" else AZURE_SERVICES
-    if service in table:
-        return table[service]
-    if service in TAX_SERVICES:
-        return ("Other", None)
-    return ("Other", None)
+    return table.get(service, UNKNOWN_SERVICE)
 
 
 def normalize_region(raw: str | None) -> str | None:

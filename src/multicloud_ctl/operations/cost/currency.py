@@ -41,6 +41,8 @@ def apply_currency_policy(records: list[CostRecord], policy: CurrencyPolicy) -> 
                 effective=r.effective * rate,
                 currency=policy.target,
                 tags=dict(r.tags),
+                pricing_currency=r.pricing_currency or r.currency,
+                pricing_rate=r.pricing_rate * rate,
             )
         )
     warnings = []

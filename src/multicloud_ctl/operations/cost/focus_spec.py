@@ -1,9 +1,10 @@
-"""The FOCUS 1.2 Cost and Usage column list, as data, and a validator that checks rows against it.
+"""The FOCUS 1.2 Cost and Usage column list, as data, and a validator that checks rows against the specification.
 
-Each column carries its data type, feature level, whether nulls are allowed and, where the specification
-closes the set, the allowed values. `validate_focus_rows` is what the tests (and `--format focus`) use to
-prove that every row we emit conforms column by column. Source: FOCUS specification v1.2 (FinOps
-Foundation), column definitions; feature levels as stated there.
+The column metadata (feature level, whether nulls are allowed, data type, allowed values, and the
+ServiceCategory parent of each ServiceSubcategory) is read from `focus_spec_data/focus-1.2-columns.json`,
+extracted from the FOCUS_Spec repository at tag v1.2 (CC-BY-4.0; see that directory's README). The rules
+that need more than one column live in `focus_rules.py`, each citing the column it comes from.
+`validate_focus_rows` is what the tests, the bench and `--format focus` use to prove that rows conform.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from importlib import resources
 from typing import Any, Literal
-
-FOCUS_VERSION = "1.2"
 
 DataType = Literal["String", "Decimal", "DateTime", "JSON"]
 FeatureLevel = Literal["Mandatory", "Recommended", "Conditional"]
+
+_DATA = json.loads(
+    resources.files("multicloud_ctl.operations.cost").joinpath("focus_spec_data/focus-1.2-columns.json").read_text()
+)
+FOCUS_VERSION: str = _DATA["focus_version"]
+SPEC_SOURCE = f"{_DATA['source']} @ {_DATA['tag']} ({_DATA['commit'][:12]})"
 
 
 @dataclass(frozen=True)
@@ -33,100 +39,27 @@ class FocusColumn:
     allowed: tuple[str, ...] = ()
 
 
-SERVICE_CATEGORIES: tuple[str, ...] = (
-    "AI and Machine Learning",
-    "Analytics",
-    "Business Applications",
-    "Compute",
-    "Databases",
-    "Developer Tools",
-    "Multicloud",
-    "Identity",
-    "Integration",
-    "Internet of Things",
-    "Management and Governance",
-    "Media",
-    "Migration",
-    "Mobile",
-    "Networking",
-    "Security",
-    "Storage",
-    "Web",
-    "Other",
-)
-
-CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
-CHARGE_FREQUENCIES = ("One-Time", "Recurring", "Usage-Based")
+def _column(entry: dict[str, Any]) -> FocusColumn:
+    allowed = entry.get("allowed_values") or []
+    values = tuple(v[1] if isinstance(v, list) else v for v in allowed)
+    data_type: DataType = "DateTime" if entry["data_type"] == "Date/Time" else entry["data_type"]
+    return FocusColumn(entry["column_id"], data_type, entry["feature_level"], entry["allows_nulls"], values)
 
 
-def _c(
-    name: str, data_type: DataType, level: FeatureLevel, nullable: bool, allowed: tuple[str, ...] = ()
-) -> FocusColumn:
-    return FocusColumn(name, data_type, level, nullable, allowed)
-
-
-FOCUS_COLUMNS: tuple[FocusColumn, ...] = (
-    _c("AvailabilityZone", "String", "Recommended", True),
-    _c("BilledCost", "Decimal", "Mandatory", False),
-    _c("BillingAccountId", "String", "Mandatory", False),
-    _c("BillingAccountName", "String", "Mandatory", True),
-    _c("BillingAccountType", "String", "Conditional", False),
-    _c("BillingCurrency", "String", "Mandatory", False),
-    _c("BillingPeriodEnd", "DateTime", "Mandatory", False),
-    _c("BillingPeriodStart", "DateTime", "Mandatory", False),
-    _c("CapacityReservationId", "String", "Conditional", True),
-    _c("CapacityReservationStatus", "String", "Conditional", True, ("Used", "Unused")),
-    _c("ChargeCategory", "String", "Mandatory", False, CHARGE_CATEGORIES),
-    _c("ChargeClass", "String", "Mandatory", True, ("Correction",)),
-    _c("ChargeDescription", "String", "Mandatory", True),
-    _c("ChargeFrequency", "String", "Recommended", False, CHARGE_FREQUENCIES),
-    _c("ChargePeriodEnd", "DateTime", "Mandatory", False),
-    _c("ChargePeriodStart", "DateTime", "Mandatory", False),
-    _c("CommitmentDiscountCategory", "String", "Conditional", True, ("Spend", "Usage")),
-    _c("CommitmentDiscountId", "String", "Conditional", True),
-    _c("CommitmentDiscountName", "String", "Conditional", True),
-    _c("CommitmentDiscountQuantity", "Decimal", "Conditional", True),
-    _c("CommitmentDiscountStatus", "String", "Conditional", True, ("Used", "Unused")),
-    _c("CommitmentDiscountType", "String", "Conditional", True),
-    _c("CommitmentDiscountUnit", "String", "Conditional", True),
-    _c("ConsumedQuantity", "Decimal", "Conditional", True),
-    _c("ConsumedUnit", "String", "Conditional", True),
-    _c("ContractedCost", "Decimal", "Mandatory", False),
-    _c("ContractedUnitPrice", "Decimal", "Conditional", True),
-    _c("EffectiveCost", "Decimal", "Mandatory", False),
-    _c("InvoiceId", "String", "Recommended", True),
-    _c("InvoiceIssuerName", "String", "Mandatory", False),
-    _c("ListCost", "Decimal", "Mandatory", False),
-    _c("ListUnitPrice", "Decimal", "Conditional", True),
-    _c("PricingCategory", "String", "Conditional", True, ("Standard", "Dynamic", "Committed", "Other")),
-    _c("PricingCurrency", "String", "Conditional", True),
-    _c("PricingCurrencyContractedUnitPrice", "Decimal", "Conditional", True),
-    _c("PricingCurrencyEffectiveCost", "Decimal", "Conditional", True),
-    _c("PricingCurrencyListUnitPrice", "Decimal", "Conditional", True),
-    _c("PricingQuantity", "Decimal", "Mandatory", True),
-    _c("PricingUnit", "String", "Mandatory", True),
-    _c("ProviderName", "String", "Mandatory", False),
-    _c("PublisherName", "String", "Mandatory", False),
-    _c("RegionId", "String", "Conditional", True),
-    _c("RegionName", "String", "Conditional", True),
-    _c("ResourceId", "String", "Conditional", True),
-    _c("ResourceName", "String", "Conditional", True),
-    _c("ResourceType", "String", "Conditional", True),
-    _c("ServiceCategory", "String", "Mandatory", False, SERVICE_CATEGORIES),
-    _c("ServiceName", "String", "Mandatory", False),
-    _c("ServiceSubcategory", "String", "Recommended", True),
-    _c("SkuId", "String", "Conditional", True),
-    _c("SkuMeter", "String", "Conditional", True),
-    _c("SkuPriceDetails", "JSON", "Conditional", True),
-    _c("SkuPriceId", "String", "Conditional", True),
-    _c("SubAccountId", "String", "Conditional", True),
-    _c("SubAccountName", "String", "Conditional", True),
-    _c("SubAccountType", "String", "Conditional", True),
-    _c("Tags", "JSON", "Conditional", True),
-)
-
+FOCUS_COLUMNS: tuple[FocusColumn, ...] = tuple(_column(e) for e in _DATA["columns"])
 FOCUS_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in FOCUS_COLUMNS)
 _BY_NAME = {c.name: c for c in FOCUS_COLUMNS}
+
+SERVICE_CATEGORIES: tuple[str, ...] = _BY_NAME["ServiceCategory"].allowed
+CHARGE_CATEGORIES: tuple[str, ...] = _BY_NAME["ChargeCategory"].allowed
+CHARGE_FREQUENCIES: tuple[str, ...] = _BY_NAME["ChargeFrequency"].allowed
+PRICING_CATEGORIES: tuple[str, ...] = _BY_NAME["PricingCategory"].allowed
+# ServiceSubcategory -> its one parent ServiceCategory ("MUST have one and only one parent ServiceCategory")
+SUBCATEGORY_PARENT: dict[str, str] = {
+    sub: cat
+    for cat, sub in next(e for e in _DATA["columns"] if e["column_id"] == "ServiceSubcategory")["allowed_values"]
+}
+
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CURRENCY_COLUMNS = {"BillingCurrency", "PricingCurrency"}
 
@@ -136,16 +69,24 @@ def column(name: str) -> FocusColumn:
     return _BY_NAME[name]
 
 
+def _key_value_ok(parsed: Any) -> str | None:
+    """KeyValueFormat: a JSON object whose values are numbers, strings, true, false or null."""
+    if not isinstance(parsed, dict):
+        return "is not a JSON object"
+    nested = [k for k, v in parsed.items() if isinstance(v, dict | list)]
+    return f"has object or array values for {nested} (KeyValueFormat)" if nested else None
+
+
 def _type_ok(col: FocusColumn, value: Any) -> str | None:
     """None when `value` (a Python value or its CSV text) fits the column's data type, else why not."""
     if col.data_type == "Decimal":
         if isinstance(value, bool):
             return "is a boolean, not a decimal"
         try:
-            Decimal(str(value))
+            number = Decimal(str(value))
         except InvalidOperation:
             return f"{value!r} is not a decimal"
-        return None
+        return None if number.is_finite() else f"{value!r} is not a valid decimal value"
     if col.data_type == "DateTime":
         text = value.isoformat() if isinstance(value, datetime) else str(value)
         if not text.endswith("Z") and not text.endswith("+00:00"):
@@ -160,7 +101,7 @@ def _type_ok(col: FocusColumn, value: Any) -> str | None:
             parsed = json.loads(value) if isinstance(value, str) else value
         except ValueError:
             return f"{value!r} is not JSON"
-        return None if isinstance(parsed, dict) else "is not a JSON object"
+        return _key_value_ok(parsed)
     if not isinstance(value, str):
         return f"{value!r} is not a string"
     if col.name in _CURRENCY_COLUMNS and not _CURRENCY.match(value):
@@ -170,34 +111,15 @@ def _type_ok(col: FocusColumn, value: Any) -> str | None:
     return None
 
 
-def _when(value: Any) -> datetime | None:
-    """An aware datetime, or None (type errors are reported by the column checks, not twice)."""
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
-
-
-def _relations(row: Mapping[str, Any]) -> list[str]:
-    """Cross-column rules: a charge period is non-empty and lies inside its billing period."""
-    start, end = _when(row.get("ChargePeriodStart")), _when(row.get("ChargePeriodEnd"))
-    bill_start, bill_end = _when(row.get("BillingPeriodStart")), _when(row.get("BillingPeriodEnd"))
-    out = []
-    if start and end and not start < end:
-        out.append("ChargePeriodEnd must be after ChargePeriodStart")
-    if start and end and bill_start and bill_end and not (bill_start <= start and end <= bill_end):
-        out.append("the charge period must lie inside the billing period")
-    return out
-
-
 def validate_focus_rows(rows: Iterable[Mapping[str, Any]], *, limit: int = 20) -> list[str]:
-    """Problems found when checking rows against the column list (empty when every row conforms).
+    """Problems found when checking rows against FOCUS 1.2 (empty when every row conforms).
 
-    Checks: exactly the FOCUS columns (no custom ones unless prefixed `x_`), nulls only where allowed
-    (an empty CSV cell counts as null), data types, allowed values, and that each charge period is
-    non-empty and inside its billing period.
+    Per column: exactly the FOCUS columns (custom ones only with the `x_` prefix), nulls only where the
+    column allows them (an empty CSV cell counts as null), data types, currency codes, KeyValueFormat and
+    allowed values. Across columns: the conditional requirements and cross-column rules in `focus_rules`.
     """
+    from multicloud_ctl.operations.cost.focus_rules import row_rules
+
     problems: list[str] = []
     for index, row in enumerate(rows):
         missing = [n for n in FOCUS_COLUMN_NAMES if n not in row]
@@ -215,7 +137,7 @@ def validate_focus_rows(rows: Iterable[Mapping[str, Any]], *, limit: int = 20) -
             why = _type_ok(col, value)
             if why:
                 problems.append(f"row {index}: {col.name} {why}")
-        problems.extend(f"row {index}: {p}" for p in _relations(row))
+        problems.extend(f"row {index}: {p}" for p in row_rules(row))
         if len(problems) >= limit:
             break
     return problems[:limit]

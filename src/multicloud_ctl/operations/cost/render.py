@@ -195,7 +195,7 @@ def focus_rows(
             row["ProviderName"],
             row["ServiceName"],
             row["RegionId"] or "",
-            row["Tags"],
+            row["Tags"] or "",
         )
     )
     return rows

@@ -195,6 +195,8 @@ def rollup_monthly(records: Iterable[CostRecord], period: Period) -> list[CostRe
                 dict(r.tags),
                 r.quantity,
                 r.unit,
+                r.pricing_currency,
+                r.pricing_rate,
             )
         else:
             m.billed += r.billed
