@@ -48,8 +48,10 @@ def good_posture(make_runtime: Callable[..., Any], arm_server: Any) -> Any:
     configure_aws(rt)
     store = arm_server.server.store
     for key, (rid, body) in azure_resources(rt.environment).items():
-        if key.startswith("group:"):
-            put_arm(rt, rid, body)  # through the SDK once per group; resources straight into the fake's store
+        if key.startswith(("group:", "app:")):
+            # through the SDK: groups, and sites (App Service keeps their siteConfig at config/web, which the
+            # fake's site PUT writes); everything else straight into the fake's store
+            put_arm(rt, rid, body)
         else:
             store.put_resource(rid, arm_type(rid), body)
     write_keys(rt, ["initial-key-0123456789"])

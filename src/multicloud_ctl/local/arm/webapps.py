@@ -2,7 +2,8 @@
 
 The site behaves as App Service does, not as its REST definition suggests:
 - `PUT .../sites/{app}` with a `siteConfig` replaces the app's settings with `siteConfig.appSettings` (none
-  sent = none left): a site PUT is a full replacement and the Web RP treats appSettings as a plain property
+  sent = none left; a PUT with no `siteConfig` at all leaves configuration and settings alone): a site PUT is a
+  full replacement and the Web RP treats appSettings as a plain property
   (Azure/azure-cli#11718, Azure/azure-quickstart-templates#8495). Whoever re-PUTs a site must send them.
 - `GET .../sites/{app}` answers `siteConfig` with every value null: "SiteConfig is not part of Site API ...
   by design" (Azure/azure-powershell#14877; Azure/azure-rest-api-specs#12104). The configuration is read
@@ -60,13 +61,18 @@ def put_site(ctx: ActionContext) -> Response:
     site_id = _site_id(ctx)
     body = dict(ctx.request.body or {})
     props = dict(body.get("properties") or {})
-    config = dict(props.get("siteConfig") or {})
+    sent = props.get("siteConfig")
+    config = dict(sent or {})
     settings = config.pop("appSettings", None) or []
+    if sent is None:  # no siteConfig at all: the configuration and the settings stay as they are
+        known = (ctx.store.get_resource(f"{site_id}/config/web") or {}).get("properties") or {}
+        config = {k: v for k, v in known.items() if k not in ("appSettings", "provisioningState")}
     props["siteConfig"] = dict.fromkeys((*NULLED_SITE_CONFIG, *config))
     site, created = ctx.store.put_resource(site_id, "Microsoft.Web/sites", {**body, "properties": props})
     ctx.store.put_resource(f"{site_id}/config/web", TYPE, {"properties": {**config, "appSettings": None}})
-    kept = {str(item["name"]): str(item["value"]) for item in settings if isinstance(item, dict) and "name" in item}
-    ctx.store.put_resource(f"{site_id}/config/appsettings", TYPE, {"properties": kept})
+    if sent is not None or created:
+        kept = {str(i["name"]): str(i["value"]) for i in settings if isinstance(i, dict) and "name" in i}
+        ctx.store.put_resource(f"{site_id}/config/appsettings", TYPE, {"properties": kept})
     if not created:
         return Response(200, site)
     op = ctx.store.new_operation(site["id"])

@@ -114,7 +114,9 @@ def function_apps(ctx: CheckContext) -> list[Finding]:
             if res is None:
                 continue
             props = res.get("properties") or {}
-            site = props.get("siteConfig") or {}
+            # a site GET answers siteConfig with nulls by design: the configuration is read from config/web
+            config = _get(ctx, group, f"Microsoft.Web/sites/{name}/config/web", WEB_API) or {}
+            site = config.get("properties") or {}
             where = f"functionapp:{name}"
             if not props.get("httpsOnly"):
                 out.append(ctx.finding("high", where, "HTTP is allowed (httpsOnly is off)", "httpsOnly: true"))
