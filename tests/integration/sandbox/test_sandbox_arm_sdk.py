@@ -71,7 +71,7 @@ def test_deleting_a_group_deletes_its_resources(arm_env: Any) -> None:
     rc = AzureClients(arm_env).resources
     rc.resource_groups.create_or_update("rg", {"location": "eastus"})
     rc.resources.begin_create_or_update_by_id(
-        site_id(arm_env, "rg", "a"), {"location": "eastus"}, api_version=API
+        site_id(arm_env, "rg", "app-a"), {"location": "eastus"}, api_version=API
     ).result()
     rc.resource_groups.begin_delete("rg").result()
     rc.resource_groups.create_or_update("rg", {"location": "eastus"})
@@ -92,7 +92,7 @@ def test_a_resource_in_a_missing_group_is_refused(arm_env: Any) -> None:
     az = AzureClients(arm_env)
     with pytest.raises(errors.NotFound, match="ResourceGroupNotFound"), azure_errors("create site"):
         az.resources.resources.begin_create_or_update_by_id(
-            site_id(arm_env, "nogroup", "a"), {"location": "x"}, api_version=API
+            site_id(arm_env, "nogroup", "app-a"), {"location": "x"}, api_version=API
         ).result()
 
 
@@ -152,11 +152,11 @@ def test_typed_sdks_sync_and_lro_methods_all_accept_the_answers(arm: ServerHandl
     assert site.result().name == "orders"
     polled = [op for op in arm.server.store.operations.values() if op.resource_id.endswith("/sites/orders")]
     assert len(polled) == 1 and polled[0].polls_left == 0  # the poller really polled the operation endpoint
-    az.servicebus.namespaces.begin_create_or_update("rg", "bus", {"location": "eastus"}).result()
+    az.servicebus.namespaces.begin_create_or_update("rg", "mcctl-bus", {"location": "eastus"}).result()
     from azure.mgmt.servicebus.models import SBQueue
 
-    queue = az.servicebus.queues.create_or_update("rg", "bus", "orders", SBQueue(max_delivery_count=5))
+    queue = az.servicebus.queues.create_or_update("rg", "mcctl-bus", "orders", SBQueue(max_delivery_count=5))
     assert queue.name == "orders" and queue.max_delivery_count == 5
-    assert [q.name for q in az.servicebus.queues.list_by_namespace("rg", "bus")] == ["orders"]
+    assert [q.name for q in az.servicebus.queues.list_by_namespace("rg", "mcctl-bus")] == ["orders"]
     az.web.web_apps.delete("rg", "orders")
     assert [s.name for s in az.web.web_apps.list_by_resource_group("rg")] == []

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from multicloud_ctl.local.arm.actions import ActionContext, find_action, load_plugins
+from multicloud_ctl.local.arm.rules import check_put
 from multicloud_ctl.local.arm.store import ArmStore, resource_type
 from multicloud_ctl.local.jsonhttp import (
     JsonHandler,
@@ -32,6 +33,11 @@ OPS = "providers/microsoft.resources"
 OPS_API = "2021-04-01"
 _FILTER_TYPE = re.compile(r"resourceType\s+eq\s+'([^']+)'", re.IGNORECASE)
 _FILTER_TAG = re.compile(r"tagName\s+eq\s+'([^']+)'(?:\s+and\s+tagValue\s+eq\s+'([^']*)')?", re.IGNORECASE)
+
+
+def api_version(req: Request) -> str:
+    """The request's `api-version` query value ("" when absent)."""
+    return next((str(v) for k, v in req.query.items() if k.lower() == "api-version"), "")
 
 
 def arm_error(status: int, code: str, message: str) -> Response:
@@ -139,6 +145,9 @@ class ArmHandler(JsonHandler):
             return Response(200, {"value": items})
         sub = scope.split("/")[2]
         if req.method == "PUT":
+            refused = check_put(store, rid, prov, api_version(req))
+            if refused is not None:
+                return refused
             resource, created = store.put_resource(rid, rtype, req.body or {})
             if not created:
                 return Response(200, resource)

@@ -56,9 +56,15 @@ NULLED_SITE_CONFIG = ("appSettings", "alwaysOn", "connectionStrings", "ftpsState
 
 @action("PUT", SITE + SLOT)
 def put_site(ctx: ActionContext) -> Response:
-    from multicloud_ctl.local.arm.server import OPS, OPS_API
+    from multicloud_ctl.local.arm.rules import check_put, error
+    from multicloud_ctl.local.arm.server import OPS, OPS_API, api_version
 
     site_id = _site_id(ctx)
+    if ctx.store.get_group(ctx.match["sub"], ctx.match["rg"]) is None:
+        return error(404, "ResourceGroupNotFound", f"Resource group '{ctx.match['rg']}' could not be found.")
+    refused = check_put(ctx.store, site_id, site_id.split("/providers/", 1)[1].split("/"), api_version(ctx.request))
+    if refused is not None:
+        return refused
     body = dict(ctx.request.body or {})
     props = dict(body.get("properties") or {})
     sent = props.get("siteConfig")
