@@ -108,7 +108,15 @@ def test_second_run_refused_then_sigkill_and_rerun_copies_only_what_is_missing(
         if first.poll() is None:
             first.kill()
             first.wait()
-    done_before = _mirror_count(backup_setup)
+    # an upload whose body left the killed process before SIGKILL still lands in Azurite moments later:
+    # count the mirror once it has stopped changing
+    done_before, deadline = -1, time.monotonic() + 10
+    while time.monotonic() < deadline:
+        now = _mirror_count(backup_setup)
+        if now == done_before:
+            break
+        done_before = now
+        time.sleep(0.5)
     assert 30 <= done_before < total
     rerun = cli(
         *_base(backup_setup),
