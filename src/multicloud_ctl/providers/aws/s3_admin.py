@@ -1,5 +1,5 @@
 """S3 bucket configuration calls provision uses: create, versioning, encryption, public-access block,
-lifecycle, replication, tags, delete. (Object reads/writes live in `s3.py`, owned by the backup code.)
+lifecycle, replication, bucket policy, tags, delete. (Object reads/writes live in `s3.py`, owned by the backup code.)
 
 Getters return None when the configuration is absent (S3 answers those with a 404-class error code).
 """
@@ -22,6 +22,7 @@ ABSENT = {
     "NoSuchPublicAccessBlockConfiguration",
     "NoSuchTagSet",
     "ReplicationConfigurationNotFoundError",
+    "NoSuchBucketPolicy",
 }
 
 
@@ -107,6 +108,23 @@ class S3Admin:
     def set_replication(self, bucket: str, config: dict[str, Any]) -> None:
         with aws_errors("PutBucketReplication", bucket):
             self._c.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=config)
+
+    def policy(self, bucket: str) -> dict[str, Any] | None:
+        """The bucket policy as a document, or None when the bucket has none."""
+        import json
+
+        out = self._get("GetBucketPolicy", bucket, self._c.get_bucket_policy)
+        return dict(json.loads(out["Policy"])) if out else None
+
+    def set_policy(self, bucket: str, document: dict[str, Any]) -> None:
+        import json
+
+        with aws_errors("PutBucketPolicy", bucket):
+            self._c.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))
+
+    def delete_policy(self, bucket: str) -> None:
+        with aws_errors("DeleteBucketPolicy", bucket):
+            self._c.delete_bucket_policy(Bucket=bucket)
 
     def tags(self, bucket: str) -> dict[str, str]:
         out = self._get("GetBucketTagging", bucket, self._c.get_bucket_tagging) or {}

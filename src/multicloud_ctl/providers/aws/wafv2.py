@@ -38,6 +38,15 @@ class WafAdmin:
             acl = self._c.get_web_acl_for_resource(ResourceArn=resource_arn).get("WebACL")
         return dict(acl) if acl else None
 
+    def associate(self, acl_arn: str, resource_arn: str) -> None:
+        """Attach the (REGIONAL) web ACL to `resource_arn`, e.g. an API Gateway stage."""
+        with aws_errors("AssociateWebACL", resource_arn):
+            self._c.associate_web_acl(WebACLArn=acl_arn, ResourceArn=resource_arn)
+
+    def disassociate(self, resource_arn: str) -> None:
+        with aws_errors("DisassociateWebACL", resource_arn):
+            self._c.disassociate_web_acl(ResourceArn=resource_arn)
+
     def create(self, name: str, config: dict[str, Any], tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateWebACL", name):
             return str(self._c.create_web_acl(Name=name, Scope=self.scope, Tags=tags, **config)["Summary"]["ARN"])

@@ -2,6 +2,8 @@
 
 Versioning, SSE AES-256, the full public-access block, lifecycle to STANDARD_IA then INTELLIGENT_TIERING,
 tags, and (with `aws.s3_replication`) replication of each primary bucket to its secondary-region copy.
+Replication runs as the IAM role `replication_role` (trusting s3.amazonaws.com), created here before the
+replication configuration is put: one least-privilege inline policy per source bucket, named after it.
 Bucket names are global, so the secondary copy is `<name>-<secondary-region>`.
 """
 
@@ -37,6 +39,42 @@ def secondary_name(bucket: str, region: str) -> str:
     return f"{bucket}-{region}"
 
 
+REPLICATION_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"},
+    ],
+}
+
+
+def replication_policy(source: str, destination: str) -> dict[str, Any]:
+    """Least privilege for S3 to replicate `source` into `destination` (AWS "Setting up permissions")."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{source}"],
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
+                "Resource": [f"arn:aws:s3:::{source}/*"],
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                "Resource": [f"arn:aws:s3:::{destination}/*"],
+            },
+        ],
+    }
+
+
 class S3Bucket(ResourceKind):
     name = "s3_bucket"
     provider = "aws"
@@ -69,12 +107,18 @@ class S3Bucket(ResourceKind):
                 "tags": ctx.tags,
             }
             attrs = dict(base)
+            inputs = {"bucket": bucket}
             deps: list[str] = []
             if secondary:
                 copy = secondary_name(bucket, secondary)
                 out.append(self.make(ctx, copy, dict(base), region=secondary, inputs={"bucket": copy}))
                 if ctx.env.aws.s3_replication:
                     role = f"arn:aws:iam::{ctx.env.aws.account_id}:role/{s.replication_role}"
+                    inputs["replication_role"] = s.replication_role
+                    attrs["replication_role"] = {
+                        "trust": REPLICATION_TRUST,
+                        "policy": replication_policy(bucket, copy),
+                    }
                     attrs["replication"] = {
                         "Role": role,
                         "Rules": [
@@ -89,13 +133,31 @@ class S3Bucket(ResourceKind):
                         ],
                     }
                     deps.append(f"{self.name}/{copy}")
-            out.append(self.make(ctx, bucket, attrs, region=primary, inputs={"bucket": bucket}, depends_on=deps))
+            out.append(self.make(ctx, bucket, attrs, region=primary, inputs=inputs, depends_on=deps))
         return out
 
     def _admin(self, runtime: Any, res: Resource) -> Any:
         from multicloud_ctl.providers.aws.s3_admin import S3Admin
 
         return S3Admin(runtime.aws, res.region)
+
+    def _iam(self, runtime: Any) -> Any:
+        from multicloud_ctl.providers.aws.iam_admin import IamAdmin
+
+        return IamAdmin(runtime.aws)
+
+    def _read_role(self, runtime: Any, res: Resource) -> dict[str, Any]:
+        iam, role = self._iam(runtime), res.inputs["replication_role"]
+        return {"trust": iam.trust_policy(role), "policy": iam.inline_policy(role, res.inputs["bucket"])}
+
+    def _put_role(self, runtime: Any, res: Resource) -> None:
+        iam, role, want = self._iam(runtime), res.inputs["replication_role"], res.attrs["replication_role"]
+        trust = iam.trust_policy(role)
+        if trust is None:
+            iam.create_role(role, want["trust"], "mcctl: S3 cross-region replication")
+        elif trust != want["trust"]:
+            iam.set_trust_policy(role, want["trust"])
+        iam.put_inline_policy(role, res.inputs["bucket"], want["policy"])
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
         s3 = self._admin(runtime, res)
@@ -111,6 +173,8 @@ class S3Bucket(ResourceKind):
         }
         if "replication" in res.attrs:
             live["replication"] = s3.replication(bucket)
+        if "replication_role" in res.attrs:
+            live["replication_role"] = self._read_role(runtime, res)
         return live
 
     def create(self, runtime: Any, res: Resource) -> Any:
@@ -126,10 +190,12 @@ class S3Bucket(ResourceKind):
             "encryption": lambda: s3.set_encryption(bucket, a["encryption"]),
             "public_access_block": lambda: s3.set_public_access_block(bucket, a["public_access_block"]),
             "lifecycle": lambda: s3.set_lifecycle(bucket, a["lifecycle"]),
+            "replication_role": lambda: self._put_role(runtime, res),
             "replication": lambda: s3.set_replication(bucket, a["replication"]),
         }
         done = []
-        for key, setter in setters.items():  # versioning before replication (S3 requires it)
+        # versioning and the role before replication (S3 requires both to exist)
+        for key, setter in setters.items():
             if key in changed and key in a:
                 setter()
                 done.append(key)
@@ -137,4 +203,8 @@ class S3Bucket(ResourceKind):
 
     def delete(self, runtime: Any, res: Resource) -> Any:
         self._admin(runtime, res).delete(res.inputs["bucket"])
+        if "replication_role" in res.inputs:
+            iam, role = self._iam(runtime), res.inputs["replication_role"]
+            iam.delete_inline_policy(role, res.inputs["bucket"])
+            iam.delete_role_if_unused(role)
         return {"deleted": res.inputs["bucket"]}

@@ -1,4 +1,10 @@
-"""WAFv2 web ACL for the API (REGIONAL, both regions) with a rate-based blocking rule per client IP."""
+"""WAFv2 web ACL for the API (REGIONAL, both regions) with a rate-based blocking rule per client IP.
+
+A REGIONAL ACL protects nothing until it is associated (`AssociateWebACL`) with a resource: here every
+API Gateway REST API stage in the ACL's region. (A CLOUDFRONT-scope ACL would instead be set as the
+distribution's `WebACLId`; this one is for the API.) `api_stages_protected` is drift-checked: a stage
+deployed after the last apply, or one whose ACL was removed, shows up as a change and apply associates it.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +49,7 @@ class WafWebAcl(ResourceKind):
             self.make(
                 ctx,
                 f"{acl}@{region}",
-                {"default_action": "Allow", "rules": rules, "tags": ctx.tags},
+                {"default_action": "Allow", "rules": rules, "api_stages_protected": True, "tags": ctx.tags},
                 region=region,
                 inputs={"acl": acl},
             )
@@ -54,6 +60,26 @@ class WafWebAcl(ResourceKind):
         from multicloud_ctl.providers.aws.wafv2 import WafAdmin
 
         return WafAdmin(runtime.aws, res.region)
+
+    def _stage_arns(self, runtime: Any, res: Resource) -> list[str]:
+        from multicloud_ctl.providers.aws.apigateway import ApiGateway
+
+        apigw = ApiGateway(runtime.aws, res.region)
+        return [apigw.stage_arn(api.id, stage) for api in apigw.rest_apis() for stage in apigw.stage_names(api.id)]
+
+    def _unprotected(self, runtime: Any, res: Resource, waf: Any, acl_arn: str) -> list[str]:
+        out = []
+        for arn in self._stage_arns(runtime, res):
+            current = waf.acl_for_resource(arn)
+            if current is None or current.get("ARN") != acl_arn:
+                out.append(arn)
+        return out
+
+    def _protect(self, runtime: Any, res: Resource, waf: Any, acl_arn: str) -> list[str]:
+        stages = self._unprotected(runtime, res, waf, acl_arn)
+        for arn in stages:
+            waf.associate(acl_arn, arn)
+        return stages
 
     def _config(self, res: Resource) -> dict[str, Any]:
         rules = [{**r, "VisibilityConfig": _visibility(r["Name"])} for r in res.attrs["rules"]]
@@ -72,11 +98,14 @@ class WafWebAcl(ResourceKind):
         return {
             "default_action": next(iter(acl.get("DefaultAction") or {"?": 0})),
             "rules": rules,
+            "api_stages_protected": not self._unprotected(runtime, res, waf, acl["ARN"]),
             "tags": only_keys(waf.tags(acl["ARN"]), res.tags),
         }
 
     def create(self, runtime: Any, res: Resource) -> Any:
-        return {"arn": self._admin(runtime, res).create(res.inputs["acl"], self._config(res), tag_list(res.tags))}
+        waf = self._admin(runtime, res)
+        arn = waf.create(res.inputs["acl"], self._config(res), tag_list(res.tags))
+        return {"arn": arn, "associated": self._protect(runtime, res, waf, arn)}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
         waf = self._admin(runtime, res)
@@ -85,11 +114,17 @@ class WafWebAcl(ResourceKind):
             waf.update(acl, self._config(res))
         if "tags" in changed:
             waf.tag(acl["ARN"], tag_list(res.tags))
+        if "api_stages_protected" in changed:
+            return {"updated": changed, "associated": self._protect(runtime, res, waf, acl["ARN"])}
         return {"updated": changed}
 
     def delete(self, runtime: Any, res: Resource) -> Any:
         waf = self._admin(runtime, res)
         acl = waf.find(res.inputs["acl"])
         if acl:
-            waf.delete(acl)
+            for arn in self._stage_arns(runtime, res):  # WAF refuses to delete an ACL still associated
+                current = waf.acl_for_resource(arn)
+                if current is not None and current.get("ARN") == acl["ARN"]:
+                    waf.disassociate(arn)
+            waf.delete(waf.find(res.inputs["acl"]) or acl)
         return {"deleted": res.inputs["acl"]}
