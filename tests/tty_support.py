@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 def on_a_tty(config: Path, *args: str, answer: str | None) -> tuple[int, str]:
     """Run mcctl on a pty; at the prompt type `answer` (None: send SIGINT). Returns (exit code, output)."""
     master, slave = pty.openpty()
-    env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
+    # faulthandler: a child that hangs is sent SIGABRT and prints every thread's stack into the output
+    env = {**os.environ, "COLUMNS": "160", "TERM": "xterm", "PYTHONFAULTHANDLER": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(config), *args],
         stdin=slave,
@@ -30,9 +31,16 @@ def on_a_tty(config: Path, *args: str, answer: str | None) -> tuple[int, str]:
     os.close(slave)
     out = b""
     prompted = False
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 90
+    hung = False
     try:
-        while time.monotonic() < deadline:
+        while True:
+            if not hung and time.monotonic() > deadline:
+                hung = True  # dump the stacks, then read them until the child dies
+                proc.send_signal(signal.SIGABRT)
+                deadline = time.monotonic() + 10
+            elif hung and time.monotonic() > deadline:
+                break
             ready, _, _ = select.select([master], [], [], 0.2)
             if ready:
                 try:
@@ -50,10 +58,11 @@ def on_a_tty(config: Path, *args: str, answer: str | None) -> tuple[int, str]:
                     os.write(master, answer.encode() + b"\r")
             if proc.poll() is not None and not ready:
                 break
-        code = proc.wait(timeout=60)
+        code = proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
         os.close(master)
+    assert not hung, f"mcctl {' '.join(args)} hung (answer {answer!r}); its stacks:\n{out.decode(errors='replace')}"
     assert prompted, out.decode(errors="replace")
     return code, out.decode(errors="replace")
