@@ -3,19 +3,30 @@
 stdlib only (`http.server.ThreadingHTTPServer`), bound to 127.0.0.1, HTTP/1.1 with keep-alive so the real
 SDKs (requests, httpx) reuse connections as they do against the cloud. A subclass implements
 `route(request) -> Response`; this base adds what every fake needs: the admin endpoints
-(`/_admin/health`, `/_admin/faults`, `/_admin/reset`), fault injection, a request id header on every
-answer, and quiet logging.
+(`/_admin/health`, `/_admin/faults`, `/_admin/reset`, `/_admin/conformance`), fault injection, a request id
+header on every answer, quiet logging, and the conformance record.
+
+Conformance: before routing, `check(request)` validates the request against the published definition of
+the API the fake stands for (Cloudflare's OpenAPI document, the Azure REST API specs) and leaves the result
+on `request.checked`; the subclass's `route` refuses a violating request where the real service would (after
+authentication, say). Every request is then recorded in the server's `ConformanceLog`: method, path, the
+operation or resource type it was checked against, the violations and the status answered. Tests read it
+in-process (`server.conformance`) or over HTTP (`GET /_admin/conformance`); with `MCCTL_CONFORMANCE_LOG=<dir>`
+in the environment each fake also appends it to `<dir>/<service>.jsonl` (a whole sandbox run, every process).
+Bodies are never recorded: they can hold secrets.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,6 +45,58 @@ class Request:
     headers: dict[str, str]
     body: Any = None
     raw_body: bytes = b""
+    checked: Checked | None = None  # set by the handler's `check` before `route` runs
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What validating one request against the published definition found.
+
+    `operation` names what it was checked against (a Cloudflare operationId, an ARM resource type and
+    api-version); `violations` is empty when the request conforms.
+    """
+
+    operation: str
+    violations: tuple[str, ...] = ()
+
+
+CONFORMANCE_ENV = "MCCTL_CONFORMANCE_LOG"
+
+
+class ConformanceLog:
+    """Every request a fake received and what its conformance check found (see the module docstring)."""
+
+    def __init__(self, service: str, directory: str | None = None) -> None:
+        self.service = service
+        directory = directory if directory is not None else os.environ.get(CONFORMANCE_ENV)
+        self.file = Path(directory) / f"{service}.jsonl" if directory else None
+        self._lock = threading.Lock()
+        self._entries: list[dict[str, Any]] = []
+
+    def record(self, request: Request, status: int) -> None:
+        checked = request.checked
+        entry = {
+            "service": self.service,
+            "method": request.method,
+            "path": request.path,
+            "operation": checked.operation if checked else None,
+            "violations": list(checked.violations) if checked else [],
+            "status": status,
+        }
+        with self._lock:
+            self._entries.append(entry)
+            if self.file is not None:
+                self.file.parent.mkdir(parents=True, exist_ok=True)
+                with self.file.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps(entry) + "\n")
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 @dataclass
@@ -63,6 +126,7 @@ class JsonServer(ThreadingHTTPServer):
         super().__init__((LOOPBACK, port), handler)
         self.service = service
         self.faults = FaultInjector()
+        self.conformance = ConformanceLog(service)
         self.reset_state = reset or (lambda: None)
         self.verbose = verbose
 
@@ -85,6 +149,10 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def error_response(self, status: int, code: str, message: str) -> Response:
         return Response(status, {"error": {"code": code, "message": message}})
+
+    def check(self, request: Request) -> Checked | None:
+        """Validate `request` against the published definition; None when no definition covers it."""
+        return None
 
     def new_request_id(self) -> str:
         return str(uuid.uuid4())
@@ -127,14 +195,18 @@ class JsonHandler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         raw, body = self._read()
         req = Request(method, parts.path, query, {k.lower(): v for k, v in self.headers.items()}, body, raw)
+        admin = parts.path.startswith("/_admin/")
         try:
-            if parts.path.startswith("/_admin/"):
+            if admin:
                 resp = self._admin(req)
             else:
+                req.checked = self.check(req)
                 rule = self.server.faults.take(method, parts.path)
                 resp = self._fault(rule) if rule else self.route(req)
         except Exception as exc:  # a bug in the fake must answer 500, not hang the client
             resp = self.error_response(500, "InternalServerError", f"{type(exc).__name__}: {exc}")
+        if not admin:
+            self.server.conformance.record(req, resp.status)
         self._send(method, resp)
 
     def _fault(self, rule: FaultRule) -> Response:
@@ -151,6 +223,10 @@ class JsonHandler(BaseHTTPRequestHandler):
             self.server.reset_state()
             self.server.faults.clear()
             return Response(200, {"reset": True})
+        if req.path == "/_admin/conformance":
+            if req.method == "DELETE":
+                self.server.conformance.clear()
+            return Response(200, {"service": self.server.service, "requests": self.server.conformance.entries()})
         if req.path == "/_admin/faults":
             if req.method == "GET":
                 return Response(200, {"faults": self.server.faults.describe()})

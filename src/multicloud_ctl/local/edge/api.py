@@ -31,7 +31,7 @@ from typing import Any
 
 from multicloud_ctl.local.edge.openapi import RequestValidator, Violation, default_validator
 from multicloud_ctl.local.edge.store import EdgeError, EdgeStore
-from multicloud_ctl.local.jsonhttp import JsonHandler, JsonServer, Request, Response
+from multicloud_ctl.local.jsonhttp import Checked, JsonHandler, JsonServer, Request, Response
 
 PREFIX = "/client/v4"
 _ROUTES = [
@@ -75,6 +75,17 @@ class EdgeApiHandler(JsonHandler):
     def error_response(self, status: int, code: str, message: str) -> Response:
         return cf_error(status, 10000 if status in (401, 403) else 10001 if status == 429 else 10002, message)
 
+    def check(self, req: Request) -> Checked | None:
+        """The request body against its operation's schema in Cloudflare's OpenAPI document."""
+        if req.method not in ("POST", "PUT", "PATCH") or not req.path.startswith(PREFIX + "/"):
+            return None
+        path = req.path[len(PREFIX) :].rstrip("/")
+        operation = self.server.validator.operation(req.method, path)
+        if operation is None:
+            return None
+        violations = self.server.validator.violations(req.method, path, req.body)
+        return Checked(operation, tuple(str(v) for v in violations))
+
     def route(self, req: Request) -> Response:
         if not req.path.startswith(PREFIX + "/"):
             return cf_error(404, 7000, "No route for that URI")
@@ -84,10 +95,9 @@ class EdgeApiHandler(JsonHandler):
         if auth[7:].strip() != self.server.token:
             return cf_error(403, 10000, "Authentication error")
         path = req.path[len(PREFIX) :].rstrip("/")
-        if req.method in ("POST", "PUT", "PATCH"):
+        if req.checked is not None and req.checked.violations:
             violations = self.server.validator.violations(req.method, path, req.body)
-            if violations:
-                return schema_error(path, violations)
+            return schema_error(path, violations)
         try:
             return self._route(req, path)
         except EdgeError as exc:
