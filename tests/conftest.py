@@ -10,6 +10,9 @@
   (`MCCTL_NOW`, anchored to this session so every pin shares one timeline) for the test; `pin_clock(at)`
   pins another instant. `make test-calendar` reruns `-m calendar` at the month, leap-day, year and
   daylight-saving edges.
+- Conformance: every request a test sends to an in-process fake (the fake ARM and Cloudflare APIs) must conform to
+  the published API definitions (tests/conformance_support.py); `conformance_of_the_fakes` fails the test after
+  it runs otherwise. A test that sends a refused request on purpose is marked `violations_expected`.
 """
 
 from __future__ import annotations
@@ -78,6 +81,22 @@ def _calendar_tests_are_pinned(request: pytest.FixtureRequest) -> None:
     """A `calendar` test always runs on a pinned clock, never on today's date."""
     if request.node.get_closest_marker("calendar") is not None:
         request.getfixturevalue("pinned_clock")
+
+
+@pytest.fixture(autouse=True)
+def conformance_of_the_fakes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test: no violation and no unchecked body in what the in-process fakes received during it."""
+    from conformance_support import problems
+    from multicloud_ctl.local.jsonhttp import JsonServer
+
+    seen = {id(s): len(s.conformance.entries()) for s in JsonServer.live()}
+    yield
+    if request.node.get_closest_marker("violations_expected") is not None:
+        return
+    records = [r for s in JsonServer.live() for r in s.conformance.entries()[seen.get(id(s), 0) :]]
+    found = problems(records)
+    if found:
+        pytest.fail("requests the clouds would refuse or that no schema checked:\n  " + "\n  ".join(found[:20]))
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ import os
 import sys
 import threading
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,6 +114,7 @@ class JsonServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    _live: weakref.WeakSet[JsonServer] = weakref.WeakSet()  # the fakes of this process (tests read their records)
 
     def __init__(
         self,
@@ -127,12 +129,18 @@ class JsonServer(ThreadingHTTPServer):
         self.service = service
         self.faults = FaultInjector()
         self.conformance = ConformanceLog(service)
+        JsonServer._live.add(self)
         self.reset_state = reset or (lambda: None)
         self.verbose = verbose
 
     @property
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.server_address[1]}"
+
+    @classmethod
+    def live(cls) -> list[JsonServer]:
+        """Every fake server this process has started and not yet dropped."""
+        return list(cls._live)
 
 
 class JsonHandler(BaseHTTPRequestHandler):

@@ -174,15 +174,6 @@ def test_local_verbs_refuse_a_cloud_environment(cli: Any, sandbox: Any, tmp_path
     assert res.exit_code == 2 and "is not local" in res.stderr
 
 
-def test_demo_runs_every_step_and_prints_a_summary(cli: Any, sandbox: Any) -> None:
-    res = cli("--config-dir", str(sandbox.config_dir), "--output", "json", "local", "demo", "--down")
-    assert res.exit_code == 0, res.stderr
-    results = json.loads(res.stdout)
-    assert [(r["step"], r["result"]) for r in results][:2] == [("sandbox up", "ok"), ("local status", "ok")]
-    assert all(r["result"] == "ok" for r in results)
-    assert not list((sandbox.env.env_state_dir / "sandbox").glob("*.pid"))  # --down stopped it
-
-
 def test_a_taken_secondary_port_is_named_too(cli: Any, sandbox: Any) -> None:
     port = sandbox.port("edge_proxy")  # the edge process also serves the request proxy
     with socket.socket() as squatter:

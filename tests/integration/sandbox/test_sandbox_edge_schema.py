@@ -12,7 +12,7 @@ import pytest
 
 from multicloud_ctl.local.jsonhttp import ServerHandle
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.violations_expected]  # every test here plants a refused body
 ACC, ZONE = "acc1", "zone1"
 
 
