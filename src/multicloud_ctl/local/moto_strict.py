@@ -12,10 +12,17 @@ Cognito's UpdateUserPoolClient is a full replacement: "If you don't provide a va
 Cognito sets it to its default value" (UpdateUserPoolClient API reference). moto merges the new settings
 into the old ones; here it resets the client to moto's defaults plus what the call sent, as Cognito does.
 (moto's UpdateUserPool already replaces.)
+
+IAM is eventually consistent and moto is not: in AWS a role created a moment ago cannot be assumed by Lambda
+yet, and CreateFunction answers `InvalidParameterValueException: The role defined for the function cannot be
+assumed by Lambda.` for a few seconds (aws/aws-cli#7700, aws/aws-sdk-js#3498; Terraform's AWS provider retries
+it). Here the first `MCCTL_MOTO_IAM_PROPAGATION` (default 1) CreateFunction calls naming a newly created role
+are refused with that error, counted rather than timed, so a deploy that does not retry fails in the sandbox.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -76,9 +83,46 @@ def make_cognito_strict() -> None:
     CognitoIdpBackend.update_user_pool_client = replacing  # type: ignore[method-assign]
 
 
+ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
+_unpropagated: dict[str, int] = {}  # role ARN -> CreateFunction calls still to refuse
+
+
+def make_iam_eventually_consistent(refusals: int | None = None) -> None:
+    """Refuse the first `refusals` CreateFunction calls that name a newly created role, as Lambda does."""
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaBackend
+    from moto.iam.models import IAMBackend
+
+    if getattr(LambdaBackend.create_function, "_mcctl_strict", False):
+        return
+    count = int(os.environ.get("MCCTL_MOTO_IAM_PROPAGATION", "1")) if refusals is None else refusals
+    creating_role, creating_function = IAMBackend.create_role, LambdaBackend.create_function
+
+    def create_role(self: Any, *args: Any, **kwargs: Any) -> Any:
+        role = creating_role(self, *args, **kwargs)
+        with _lock:
+            _unpropagated[role.arn] = count
+        return role
+
+    def create_function(self: Any, spec: dict[str, Any]) -> Any:
+        role = str(spec.get("Role", ""))
+        with _lock:
+            left = _unpropagated.get(role, 0)
+            if left > 0:
+                _unpropagated[role] = left - 1
+        if left > 0:
+            raise InvalidParameterValueException(ROLE_NOT_ASSUMABLE)
+        return creating_function(self, spec)
+
+    create_function._mcctl_strict = True  # type: ignore[attr-defined]
+    IAMBackend.create_role = create_role  # type: ignore[method-assign]
+    LambdaBackend.create_function = create_function  # type: ignore[method-assign]
+
+
 def main() -> None:
     make_strict()
     make_cognito_strict()
+    make_iam_eventually_consistent()
     from moto.server import main as moto_main
 
     moto_main()

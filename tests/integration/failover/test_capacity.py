@@ -12,6 +12,7 @@ import boto3
 import pytest
 from test_failover_cli import lb_state, run, write_playbook
 
+from aws_support import create_function
 from multicloud_ctl.providers.cloudflare.client import CloudflareClient
 
 pytestmark = pytest.mark.integration
@@ -40,7 +41,8 @@ def function(aws: str) -> Any:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("app.py", "def handler(e, c):\n    return e\n")
     client = boto3.client("lambda", endpoint_url=aws, region_name="us-east-1")
-    client.create_function(
+    create_function(
+        client,
         FunctionName="order-service",
         Runtime="python3.11",
         Role=role,

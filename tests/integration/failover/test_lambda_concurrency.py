@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
+from aws_support import create_function
 from multicloud_ctl import errors
 from multicloud_ctl.engine.runtime import Runtime
 from multicloud_ctl.providers.aws.lambda_concurrency import LambdaConcurrency
@@ -30,7 +31,8 @@ def fn(aws: str) -> str:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("app.py", "def handler(e, c):\n    return e\n")
-    boto3.client("lambda", endpoint_url=aws, region_name="us-east-1").create_function(
+    create_function(
+        boto3.client("lambda", endpoint_url=aws, region_name="us-east-1"),
         FunctionName="order-service",
         Runtime="python3.11",
         Role=role,

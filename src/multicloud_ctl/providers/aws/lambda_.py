@@ -3,20 +3,56 @@
 Only the calls `mcctl deploy` needs. Never `invoke`: in the sandbox moto's Lambda needs Docker to run code, so
 handlers run in our own functions host instead. Weighted alias routing (canary/linear) goes through
 `RoutingConfig.AdditionalVersionWeights`. Errors come out mapped by `aws_errors` with the request id.
+
+IAM is eventually consistent: a role created (or a policy put) a moment ago is not yet visible to Lambda, which
+answers CreateFunction with `InvalidParameterValueException: The role defined for the function cannot be assumed
+by Lambda.` and CreateEventSourceMapping with `... Cannot access stream ... Please ensure the role can perform
+the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream` until the change has
+propagated (seconds; "Changes that I make are not always immediately visible", IAM troubleshooting guide).
+Terraform's AWS provider and Waypoint retry exactly these; `_after_iam_change` does the same for up to
+`IAM_PROPAGATION_S`, and only for these messages. The sandbox's moto refuses the first CreateFunction with a
+new role the same way (`local/moto_strict.py`), so this path runs in every sandbox deploy.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.errors import NotFound
+from multicloud_ctl.errors import NotFound, ProviderError
 from multicloud_ctl.providers.aws.errors import aws_errors
 
 if TYPE_CHECKING:
     from multicloud_ctl.providers.aws.session import AwsClients
+
+IAM_PROPAGATION_S = 120.0
+_NOT_YET_PROPAGATED = re.compile(
+    r"InvalidParameterValueException: (The role defined for the function cannot be assumed by Lambda"
+    r"|.*Cannot access stream.*ensure the role can perform"
+    r"|The provided execution role does not have permissions)",
+    re.IGNORECASE,
+)
+
+
+def not_yet_propagated(exc: BaseException) -> bool:
+    """Is `exc` Lambda saying that an IAM change it depends on has not propagated yet?"""
+    return isinstance(exc, ProviderError) and bool(_NOT_YET_PROPAGATED.search(str(exc)))
+
+
+def _after_iam_change(call: Callable[[], Any], *, budget_s: float = IAM_PROPAGATION_S) -> Any:
+    """Run `call`, retrying while Lambda has not yet seen a new role or policy (1 s, 2 s, 4 s, ... 8 s)."""
+    from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
+
+    retrying = retry(
+        retry=retry_if_exception(not_yet_propagated),
+        wait=wait_exponential(multiplier=1, max=8),
+        stop=stop_after_delay(budget_s),
+        reraise=True,
+    )
+    return retrying(call)()
 
 
 @dataclass(frozen=True)
@@ -90,20 +126,22 @@ class LambdaClient:
         env: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> FunctionInfo:
-        with aws_errors("CreateFunction", name):
-            conf = self._client.create_function(
-                FunctionName=name,
-                Runtime=runtime,
-                Role=role_arn,
-                Handler=handler,
-                Code={"S3Bucket": bucket, "S3Key": key},
-                MemorySize=memory,
-                Timeout=timeout,
-                Environment={"Variables": dict(env)},
-                Tags=dict(tags),
-                Publish=False,
-            )
-        return _info(conf)
+        def create() -> Any:
+            with aws_errors("CreateFunction", name):
+                return self._client.create_function(
+                    FunctionName=name,
+                    Runtime=runtime,
+                    Role=role_arn,
+                    Handler=handler,
+                    Code={"S3Bucket": bucket, "S3Key": key},
+                    MemorySize=memory,
+                    Timeout=timeout,
+                    Environment={"Variables": dict(env)},
+                    Tags=dict(tags),
+                    Publish=False,
+                )
+
+        return _info(_after_iam_change(create))
 
     def update_code(self, name: str, *, bucket: str, key: str) -> FunctionInfo:
         with aws_errors("UpdateFunctionCode", name):
@@ -279,13 +317,15 @@ class StreamMappings:
         return [str(m["EventSourceArn"]) for m in out.get("EventSourceMappings", [])]
 
     def create(self, function: str, stream_arn: str, batch_size: int) -> str:
-        with aws_errors("CreateEventSourceMapping", function):
-            out = self._lambda.create_event_source_mapping(
-                FunctionName=function,
-                EventSourceArn=stream_arn,
-                StartingPosition="TRIM_HORIZON",
-                BatchSize=batch_size,
-                BisectBatchOnFunctionError=True,
-                MaximumRetryAttempts=10,
-            )
-        return str(out["UUID"])
+        def create() -> Any:
+            with aws_errors("CreateEventSourceMapping", function):
+                return self._lambda.create_event_source_mapping(
+                    FunctionName=function,
+                    EventSourceArn=stream_arn,
+                    StartingPosition="TRIM_HORIZON",
+                    BatchSize=batch_size,
+                    BisectBatchOnFunctionError=True,
+                    MaximumRetryAttempts=10,
+                )
+
+        return str(_after_iam_change(create)["UUID"])
