@@ -9,7 +9,8 @@ itself with one line there, naming its launcher as "module:function" (imported o
 where `aws_launch(ctx: SandboxContext, port: int) -> LaunchSpec`. (A module may instead call `register`
 itself and be listed in `COMPONENT_MODULES`.) `port_field` names the `local.ports` field of the environment
 file, which is also what the port-taken error points at. `default=False` keeps a component out of a plain
-`mcctl local up` (start it with `mcctl local start NAME`).
+`mcctl local up` (start it with `mcctl local start NAME`). `requires` names components that `up`/`start` of this
+one brings up too, first (as systemd's Requires= and After=); stop and down never follow it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Component:
     default: bool = True
     ready_timeout: float = 40.0
     extra_ports: tuple[str, ...] = ()  # more `local.ports` fields the process binds (checked before start)
+    requires: tuple[str, ...] = ()  # components `local up|start` brings up first (left alone if already serving)
 
     def launch(self, ctx: SandboxContext, port: int) -> LaunchSpec:
         """Build the launch spec (importing a "module:function" launcher on first use)."""

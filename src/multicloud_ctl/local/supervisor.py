@@ -113,6 +113,17 @@ class Supervisor:
             )
         return [self.components[n] for n in names]
 
+    def _with_requirements(self, comps: list[Component]) -> list[Component]:
+        """`comps` plus everything they require, transitively, in registry (start) order."""
+        wanted: set[str] = set()
+        todo = [c.name for c in comps]
+        while todo:
+            name = todo.pop()
+            if name not in wanted:
+                wanted.add(name)
+                todo += list(self.components[name].requires)
+        return [c for c in self.components.values() if c.name in wanted]
+
     def port_of(self, comp: Component) -> int:
         assert self.environment.local is not None
         return int(getattr(self.environment.local.ports, comp.port_field))
@@ -169,8 +180,8 @@ class Supervisor:
 
     # ---- up ---------------------------------------------------------------------------------------
     def up(self, names: list[str] | None = None) -> list[ComponentStatus]:
-        """Start what is not running, leave what is; refuse a port held by a foreign process."""
-        comps = self.select(names)
+        """Start what is not running (and what it requires), leave what is; refuse a port held by a foreign process."""
+        comps = self._with_requirements(self.select(names))
         self.directory.mkdir(parents=True, exist_ok=True)
         plan: list[Component] = []
         waiting: list[Component] = []

@@ -43,7 +43,7 @@ def sandbox(local_env: Any, tmp_path: Path) -> Iterator[tuple[Path, Any]]:
     config.mkdir()
     (config / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
     yield config, env
-    Supervisor(env).down(["functions_aws", "functions_azure", "edge", "azurite"])
+    Supervisor(env).down(["functions_aws", "functions_azure", "edge", "azurite", "arm"])
 
 
 def mcctl(config: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:

@@ -15,21 +15,22 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def sandbox_dir(local_env: Any, tmp_path: Path) -> Any:
-    """A config dir whose functions/smtp ports are free (moto is the test session's)."""
+    """A config dir whose sandbox ports are free (moto is the test session's; the Azure host brings up the local
+    ARM it requires, whose Key Vault holds its service keys)."""
     import yaml
 
     from multicloud_ctl.local.processes import free_port
     from multicloud_ctl.local.supervisor import Supervisor
 
     ports = local_env.local.ports.model_copy(
-        update={"functions_aws": free_port(), "functions_azure": free_port(), "smtp": free_port()}
+        update={"functions_aws": free_port(), "functions_azure": free_port(), "smtp": free_port(), "arm": free_port()}
     )
     env = local_env.model_copy(update={"local": local_env.local.model_copy(update={"ports": ports})})
     config = tmp_path / "config"
     config.mkdir()
     (config / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
     yield config, ports
-    Supervisor(env).down(["functions_aws", "functions_azure"])
+    Supervisor(env).down(["functions_aws", "functions_azure", "arm"])
 
 
 def refused(port: int) -> bool:
@@ -47,7 +48,9 @@ def test_stop_aws_makes_its_port_refuse_and_start_brings_it_back(cli: Any, sandb
     d = str(config)
     started = cli("--config-dir", d, "--output", "json", "local", "start", "aws")
     assert started.exit_code == 0, started.stderr
-    assert [r["component"] for r in json.loads(started.stdout)] == ["functions_aws"]
+    rows = {r["component"]: r for r in json.loads(started.stdout)}
+    assert list(rows) == ["moto", "functions_aws"]  # what the AWS host requires comes up (or is left) first
+    assert rows["moto"]["pid"] is None and "left alone" in rows["moto"]["note"]  # the session's moto: not ours
     assert health(ports.functions_aws) == {"status": "ok", "cloud": "aws"}
     assert cli("--config-dir", d, "local", "start", "azure").exit_code == 0
     assert health(ports.functions_azure) == {"status": "ok", "cloud": "azure"}

@@ -3,7 +3,8 @@
 The fakes check each request against Cloudflare's OpenAPI document and the Azure REST API specs and record what
 they found (`MCCTL_CONFORMANCE_LOG`, read by tests/conformance_support.py). The run is `mcctl local demo` (every
 step must pass: this is also the demo's own end-to-end test; provision, deploy, sync, backup, the failover drill,
-observability, cost) plus the scenarios the demo does not cover: alerts, a manual failover and its way back. Zero
+observability, cost) plus the scenarios the demo does not cover: alerts, an API key rotation (which once waited
+180 s and failed here: the sandbox's functions used a fixed key), a manual failover and its way back. Zero
 violations, and no request with a documented body that no schema examined. Tests that start the fakes in-process
 (the provision, failover, alerts and secrets scenarios) are held to the same rule after every test by the
 `conformance_of_the_fakes` fixture in tests/conftest.py. The second test plants a bad body to prove the record
@@ -34,6 +35,7 @@ def test_a_whole_sandbox_run_conforms(cli: Any, sandbox: Any, tmp_path: Path, mo
     assert all(r["result"] == "ok" for r in results), res.stdout
     for args in (
         ("alerts", "apply"),
+        ("secrets", "rotate", "api-key", "--grace", "3", "--wait", "30"),  # the hosts re-read the stores every 2 s
         ("failover", "--to", "azure"),
         ("failover", "--to", "aws"),
     ):

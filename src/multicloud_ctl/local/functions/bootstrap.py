@@ -105,3 +105,56 @@ def ensure_sql_schema(env: Environment) -> list[str]:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):  # relative: pin it to our cwd
         url = "sqlite:///" + str(Path(url[len("sqlite:///") :]).resolve())
     return upgrade(url)
+
+
+SANDBOX_KEYS_TTL_S = 2  # the hosts re-read the key stores this often: a sandbox rotation takes seconds
+
+
+def ensure_service_keys(runtime: Any, cloud: str) -> str:
+    """The `cloud` host's reference to the rotated service API key list, its store seeded on first use.
+
+    As in the clouds, the functions read the key list from their cloud's store (Secrets Manager on moto, Key
+    Vault on the local ARM) and re-read it every few seconds, so `mcctl secrets rotate api-key` works on the
+    sandbox as it does in AWS and Azure. An empty store is seeded with what the other store holds, else with the
+    sandbox's literal key (not a secret); the sandbox's own clients read the key back from the stores
+    (`current_service_key`) rather than assuming it.
+    """
+    from multicloud_ctl.operations.deploy.fnenv import SANDBOX_SERVICE_KEY
+    from multicloud_ctl.operations.security.apikey_store import (
+        KV_SECRET,
+        aws_secret_name,
+        keyvault_secret_url,
+        split_keys,
+        vault_name,
+    )
+    from multicloud_ctl.providers.aws.secretsmanager import SecretsManager
+    from multicloud_ctl.providers.azure.keyvault import KeyVaultSecrets, vault_url
+
+    env = runtime.environment
+    if not env.is_local:
+        raise UsageError("the sandbox's key seeding is for a local environment")
+    sm, name = SecretsManager(runtime.aws), aws_secret_name(env)
+    aws_keys = split_keys(sm.value(name)) if sm.describe(name) else []
+    if cloud == "aws":
+        if not aws_keys:
+            sm.create(name, runtime.secrets.resolve(SANDBOX_SERVICE_KEY), env.resource_tags())
+        return f"aws-secretsmanager:{name}"
+    vault = KeyVaultSecrets(runtime.azure, vault_url(env, vault_name(env)))
+    current = vault.get(KV_SECRET)
+    if current is None or not split_keys(current.value):
+        value = ",".join(aws_keys) or runtime.secrets.resolve(SANDBOX_SERVICE_KEY)
+        vault.set(KV_SECRET, value, env.resource_tags())
+    return f"azure-keyvault:{keyvault_secret_url(env)}"
+
+
+def current_service_key(runtime: Any) -> str:
+    """The key the sandbox's clients present: the first one in the stores (after a rotation, the new one)."""
+    from multicloud_ctl.operations.security.apikey_store import read_state
+
+    state = read_state(runtime)
+    keys = state.aws_keys or state.azure_keys
+    if not keys:
+        raise UsageError(
+            "the sandbox's service API key stores are empty", hint="`mcctl local up` seeds them; is it running?"
+        )
+    return keys[0]

@@ -21,7 +21,8 @@ MAX_DELIVERIES = 5
 
 
 def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
-    from multicloud_ctl.local.functions.bootstrap import ensure_sandbox
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.local.functions.bootstrap import SANDBOX_KEYS_TTL_S, ensure_sandbox, ensure_service_keys
     from multicloud_ctl.local.functions.envfile import host_settings, write_env_file
     from multicloud_ctl.local.processes import wait_http
     from multicloud_ctl.providers.aws.session import AwsClients
@@ -31,9 +32,16 @@ def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
     if moto:
         wait_http(f"{moto}/moto-api/", timeout=30)  # `local up` spawns moto just before us
     pool = ensure_sandbox(AwsClients(env, ctx.secrets), env, MAX_DELIVERIES)
+    arm = env.endpoints().arm
+    if arm and cloud == "azure":
+        wait_http(f"{arm}/_admin/health", timeout=30)  # Key Vault (the service keys) is served by the local ARM
+    key_ref = ensure_service_keys(Runtime(env, secrets=ctx.secrets), cloud)
     directory = ctx.directory.resolve()
     smtp = env.local.ports.smtp if env.local and cloud == "azure" else None
     settings = host_settings(env, cloud, pool, state_dir=directory, max_deliveries=MAX_DELIVERIES, smtp_port=smtp)
+    settings["MCCTL_FN_SERVICE_API_KEYS"] = key_ref  # rotated by `mcctl secrets rotate api-key`
+    settings["MCCTL_FN_API_KEYS_TTL"] = str(SANDBOX_KEYS_TTL_S)
+    settings["MCCTL_FN_KEYVAULT_TOKEN"] = "sandbox"  # the local Key Vault takes any bearer token
     env_file = write_env_file(directory / f"functions_{cloud}.env", settings)
     argv = host_command(cloud, port, env_file)
     if smtp:
@@ -78,7 +86,16 @@ def azure_launch(ctx: SandboxContext, port: int) -> LaunchSpec:
     return _launch(ctx, port, "azure")
 
 
-register(Component("functions_aws", "functions_aws", aws_launch, "/_admin/health", json_service("mcctl-functions-aws")))
+register(
+    Component(
+        "functions_aws",
+        "functions_aws",
+        aws_launch,
+        "/_admin/health",
+        json_service("mcctl-functions-aws"),
+        requires=("moto",),
+    )
+)
 register(
     Component(
         "functions_azure",
@@ -86,6 +103,7 @@ register(
         azure_launch,
         "/_admin/health",
         json_service("mcctl-functions-azure"),
+        requires=("moto", "arm"),  # the tables and the Key Vault that holds the service keys
     )
 )
 ALIASES.update({"aws": "functions_aws", "azure": "functions_azure"})

@@ -32,13 +32,12 @@ def deploy(ctx: DemoContext) -> str:
 
 def traffic(ctx: DemoContext) -> str:
     """Sign up users, create products, place orders; wait until payments, e-mail and analytics caught up."""
-    from multicloud_ctl.local.functions.bootstrap import ensure_pool
+    from multicloud_ctl.local.functions.bootstrap import current_service_key, ensure_pool
     from multicloud_ctl.local.functions.shopclient import ShopClient, sign_up
-    from multicloud_ctl.operations.deploy.fnenv import SANDBOX_SERVICE_KEY
 
     env, runtime = ctx.environment, ctx.runtime()
     ends = env.endpoints()
-    key = runtime.secrets.resolve(SANDBOX_SERVICE_KEY)
+    key = current_service_key(runtime)
     aws, azure = ShopClient(str(ends.functions_aws), key), ShopClient(str(ends.functions_azure), key)
     pool = ensure_pool(runtime.aws, env)
     idp = runtime.aws.client("cognito-idp")
