@@ -3,13 +3,23 @@
 send, receive with a lock (visibility timeout / peek-lock), complete, abandon, dead-letter. `process_batch`
 is the consumer loop every host uses: the handler raising means "not done": the message is abandoned
 (redelivered) until its Nth delivery fails, then dead-lettered with the failure as its reason.
+
+`lock_seconds` means the same on every bus: how long a received message stays invisible to other consumers
+without renewal (SQS: the VisibilityTimeout of the receive; Service Bus: the queue's lockDuration, which
+provision sets). While a handler runs, `process_batch` holds the lock (`bus.hold`): SQS extends the
+visibility timeout with a ChangeMessageVisibility heartbeat, Service Bus renews with the SDK's
+AutoLockRenewer; renewal stops at settlement or after `max_lock_renewal` seconds. A consumer that dies
+stops renewing, so its messages come back after one lock period, as they should.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,9 +47,40 @@ class Bus(Protocol):
     def receive(
         self, queue: str, *, max_messages: int = 10, wait_seconds: int = 1, lock_seconds: int = 30
     ) -> list[Received]: ...
+    def hold(self, msg: Received, lock_seconds: int) -> AbstractContextManager[None]: ...
     def complete(self, msg: Received) -> None: ...
     def abandon(self, msg: Received) -> None: ...
     def dead_letter(self, msg: Received, reason: str) -> None: ...
+
+
+@contextmanager
+def heartbeat(
+    renew: Callable[[Received, int], None], msg: Received, lock_seconds: int, *, max_seconds: float
+) -> Iterator[None]:
+    """Renew `msg`'s lock for another `lock_seconds` every third of a lock period while the block runs.
+
+    Three renewals per period leave two periods of slack for a slow or failed renewal call. A renewal
+    that fails stops the heartbeat (the lock is most likely lost already: the message will be redelivered
+    and the handlers are idempotent); so does reaching `max_seconds`.
+    """
+    stop = threading.Event()
+
+    def beat() -> None:
+        deadline = time.monotonic() + max_seconds
+        while not stop.wait(lock_seconds / 3) and time.monotonic() < deadline:
+            try:
+                renew(msg, lock_seconds)
+            except Exception as exc:
+                log.warning("lock renewal of %s on %s failed: %s", msg.message_id, msg.queue, exc)
+                return
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"lock-{msg.queue}-{msg.message_id}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def decode_body(raw: str | bytes) -> dict[str, Any]:
@@ -68,8 +109,13 @@ def process_batch(
     max_messages: int = 10,
     wait_seconds: int = 1,
     lock_seconds: int = 30,
+    renew_locks: bool = True,
 ) -> Outcome:
-    """Receive one batch from `queue` and settle every message according to `handler`'s outcome."""
+    """Receive one batch from `queue` and settle every message according to `handler`'s outcome.
+
+    The message's lock is held (renewed) while its handler runs unless `renew_locks` is off; messages of a
+    batch wait their turn locked, so keep `max_messages` x handler time within what renewal covers.
+    """
     import os
 
     from multicloud_ctl.functions.observability import consumer_span
@@ -77,8 +123,9 @@ def process_batch(
     cloud = os.environ.get("MCCTL_FN_CLOUD", "aws")
     out = Outcome()
     for msg in bus.receive(queue, max_messages=max_messages, wait_seconds=wait_seconds, lock_seconds=lock_seconds):
+        held = bus.hold(msg, lock_seconds) if renew_locks else nullcontext()
         try:
-            with consumer_span(cloud, queue, msg.properties, msg.body):
+            with held, consumer_span(cloud, queue, msg.properties, msg.body):
                 handler(msg.body)
         except Exception as exc:  # the handler's failure is data: the reason travels with the message
             reason = f"{type(exc).__name__}: {exc}"[:1000]
@@ -104,10 +151,21 @@ def process_batch(
 def make_bus(cfg: Any) -> Bus:
     """The bus that `cfg.bus_kind` names."""
     if cfg.bus_kind == "servicebus":
-        from multicloud_ctl.functions.adapters.bus_servicebus import ServiceBusBus
+        from multicloud_ctl.functions.adapters.bus_servicebus import ServiceBusBus, entra_credential
         from multicloud_ctl.functions.adapters.secrets import resolve
 
-        return ServiceBusBus(resolve(cfg.servicebus_connection), cfg.queue_name)
+        if cfg.servicebus_connection:  # an exact-match setting wins, as in the Functions host
+            return ServiceBusBus(
+                resolve(cfg.servicebus_connection), cfg.queue_name, max_lock_renewal=cfg.max_lock_renewal
+            )
+        return ServiceBusBus(
+            queue_name=cfg.queue_name,
+            fully_qualified_namespace=cfg.servicebus_namespace,
+            credential=entra_credential(cfg.servicebus_credential, cfg.servicebus_client_id)
+            if cfg.servicebus_namespace
+            else None,
+            max_lock_renewal=cfg.max_lock_renewal,
+        )
     from multicloud_ctl.functions.adapters.bus_sqs import SqsBus
 
     return SqsBus(cfg)
