@@ -133,6 +133,11 @@ def test_a_left_over_servicebus_connection_string_goes_when_the_identity_setting
     config, env = azure_config
     assert deploy(cli, config, "--playbook", str(playbook())).exit_code == 0
     runtime = Runtime(env)
+    from multicloud_ctl.providers.azure.resources import ArmResources
+
+    site_id = f"/subscriptions/{env.azure.subscription_id}/resourceGroups/{env.azure.resource_group}"
+    site = ArmResources(runtime.azure).get(f"{site_id}/providers/Microsoft.Web/sites/{APP}", "2023-12-01") or {}
+    assert site["identity"]["type"] == "SystemAssigned" and site["identity"]["principalId"]  # what it connects as
     before = settings(env, APP)
     old = "Endpoint=sb://shop-bus.servicebus.windows.net/;SharedAccessKeyName=x;SharedAccessKey=eA=="
     FunctionApps(runtime.azure).set_settings(APP, {**before, "MCCTL_FN_SERVICEBUS_CONNECTION": old})

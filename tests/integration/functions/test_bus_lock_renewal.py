@@ -2,7 +2,7 @@
 the handler runs, so a second consumer is not handed a message that is still being processed; with renewal
 off, or once the consumer's process dies, the message comes back after one lock period.
 
-Locks are 1 s here, handlers take about 2.5 lock periods.
+Locks are 2 s here (renewed every third of that), slow handlers take 2.25 lock periods.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from multicloud_ctl.functions.adapters.bus_sqs import SqsBus
 from multicloud_ctl.functions.config import FunctionConfig
 
 pytestmark = pytest.mark.integration
-LOCK = 1  # seconds
-SLOW = 2.5  # seconds a slow handler takes: more than two lock periods
+LOCK = 2  # seconds
+SLOW = 4.5  # seconds a slow handler takes: more than two lock periods
 
 
 @pytest.fixture
