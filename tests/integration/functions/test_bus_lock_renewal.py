@@ -97,6 +97,29 @@ def test_without_renewal_a_slow_message_is_handed_out_again(fn_env: dict[str, st
     thread.join(5)
 
 
+def test_the_later_messages_of_a_batch_stay_locked_while_they_wait_their_turn(fn_env: dict[str, str]) -> None:
+    """Two messages in one batch, each handled in 1.25 lock periods: the second waits longer than its lock."""
+    cfg = FunctionConfig.from_env()
+    first, second = SqsBus(cfg), SqsBus(cfg)
+    for n in (1, 2):
+        first.send("orders", {"type": "OrderPlaced", "n": n}, message_id=f"e-batch-{n}")
+    started, outcomes = threading.Event(), []
+
+    def handler(body: dict[str, Any]) -> None:
+        started.set()
+        time.sleep(LOCK * 1.25)
+
+    def consume() -> None:
+        outcomes.append(process_batch(first, "orders", handler, max_deliveries=5, max_messages=2, lock_seconds=LOCK))
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    assert started.wait(5)
+    assert competing_receive(second, LOCK * 2.5 - 0.3) is None
+    thread.join(5)
+    assert outcomes and outcomes[0].completed == 2  # one batch of two
+
+
 CONSUMER = """
 import sys, time
 from multicloud_ctl.functions.adapters.bus import process_batch

@@ -6,9 +6,10 @@ is the consumer loop every host uses: the handler raising means "not done": the 
 
 `lock_seconds` means the same on every bus: how long a received message stays invisible to other consumers
 without renewal (SQS: the VisibilityTimeout of the receive; Service Bus: the queue's lockDuration, which
-provision sets). While a handler runs, `process_batch` holds the lock (`bus.hold`): SQS extends the
-visibility timeout with a ChangeMessageVisibility heartbeat, Service Bus renews with the SDK's
-AutoLockRenewer; renewal stops at settlement or after `max_lock_renewal` seconds. A consumer that dies
+provision sets). From receipt to settlement `process_batch` holds each lock (`bus.hold`), so the later
+messages of a batch do not lapse while they wait: SQS extends the visibility timeout with a
+ChangeMessageVisibility heartbeat, Service Bus renews with the SDK's AutoLockRenewer; renewal stops at
+settlement or after `max_lock_renewal` seconds. A consumer that dies
 stops renewing, so its messages come back after one lock period, as they should.
 """
 
@@ -19,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -113,8 +114,9 @@ def process_batch(
 ) -> Outcome:
     """Receive one batch from `queue` and settle every message according to `handler`'s outcome.
 
-    The message's lock is held (renewed) while its handler runs unless `renew_locks` is off; messages of a
-    batch wait their turn locked, so keep `max_messages` x handler time within what renewal covers.
+    Every message of the batch is held (its lock renewed) from receipt until it is settled, unless
+    `renew_locks` is off: the later messages of a batch wait their turn without their locks lapsing.
+    Renewal stops just before a message is settled.
     """
     import os
 
@@ -122,29 +124,38 @@ def process_batch(
 
     cloud = os.environ.get("MCCTL_FN_CLOUD", "aws")
     out = Outcome()
-    for msg in bus.receive(queue, max_messages=max_messages, wait_seconds=wait_seconds, lock_seconds=lock_seconds):
-        held = bus.hold(msg, lock_seconds) if renew_locks else nullcontext()
-        try:
-            with held, consumer_span(cloud, queue, msg.properties, msg.body):
-                handler(msg.body)
-        except Exception as exc:  # the handler's failure is data: the reason travels with the message
-            reason = f"{type(exc).__name__}: {exc}"[:1000]
-            if msg.delivery_count >= max_deliveries:
+    batch = bus.receive(queue, max_messages=max_messages, wait_seconds=wait_seconds, lock_seconds=lock_seconds)
+    with ExitStack() as holding:  # releases whatever is still held if settling raises
+        locks = []
+        for msg in batch:
+            lock = holding.enter_context(ExitStack())
+            if renew_locks:
+                lock.enter_context(bus.hold(msg, lock_seconds))
+            locks.append(lock)
+        for msg, lock in zip(batch, locks, strict=True):
+            failure = ""
+            try:
+                with consumer_span(cloud, queue, msg.properties, msg.body):
+                    handler(msg.body)
+            except Exception as exc:  # the handler's failure is data: the reason travels with the message
+                failure = f"{type(exc).__name__}: {exc}"[:1000]
+            lock.close()  # stop renewing before settling
+            if not failure:
+                bus.complete(msg)
+                out.completed += 1
+            elif msg.delivery_count >= max_deliveries:
                 log.warning(
                     "dead-lettering %s from %s after %d deliveries: %s",
                     msg.message_id,
                     queue,
                     msg.delivery_count,
-                    reason,
+                    failure,
                 )
-                bus.dead_letter(msg, reason)
+                bus.dead_letter(msg, failure)
                 out.dead_lettered += 1
             else:
                 bus.abandon(msg)
                 out.abandoned += 1
-            continue
-        bus.complete(msg)
-        out.completed += 1
     return out
 
 
