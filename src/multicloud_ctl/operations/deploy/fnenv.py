@@ -39,9 +39,10 @@ def servicebus_identity_settings(env: Environment) -> dict[str, str]:
     """The app settings of an identity-based Service Bus connection named MCCTL_FN_SERVICEBUS_CONNECTION.
 
     Provision creates the namespace with local (SAS) auth disabled, so a connection string is refused; the
-    Service Bus trigger (extension 5.x, bundle 4) and our adapter connect with the app's managed identity
-    when `<CONNECTION>__fullyQualifiedNamespace` is set and no setting named exactly `<CONNECTION>` exists
-    (an exact match wins: deploy replaces the whole settings list, so an old connection string goes away).
+    Service Bus trigger (identity-based connections need extension 5.x or later; host.json's bundle [4.*, 5)
+    has it) and our adapter connect with the app's managed identity when `<CONNECTION>__fullyQualifiedNamespace`
+    is set and no setting named exactly `<CONNECTION>` exists (an exact match wins, so deploy drops an old
+    connection string: `azure_plan.superseded`).
     Sources: "Azure Service Bus bindings for Azure Functions", section identity-based connections
     (learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus), and "Configure an
     identity-based connection" (learn.microsoft.com/azure/azure-functions/functions-reference). The
