@@ -88,7 +88,11 @@ class AzureSql(Model):
 
 class AzureServiceBus(Model):
     namespace: str = "mcctl-bus"
-    connection: SecretRef | None = None
+    connection: SecretRef | None = Field(
+        default=None,
+        description="A Service Bus emulator's connection string, never deployed: cloud namespaces are "
+        "provisioned with local (SAS) auth disabled and the functions connect with their managed identity",
+    )
     queues: list[str] = ["orders", "payments", "notifications", "analytics"]
 
 

@@ -26,7 +26,17 @@ Bus
                                 SQS queue URLs per logical queue (sqs kind)
     MCCTL_FN_QUEUE_ORDERS, _PAYMENTS, _NOTIFICATIONS, _ANALYTICS
                                 Service Bus queue names per logical queue (default: the logical name)
-    MCCTL_FN_SERVICEBUS_CONNECTION (ref)  Service Bus connection string (servicebus kind)
+    MCCTL_FN_SERVICEBUS_CONNECTION__fullyQualifiedNamespace
+                                <namespace>.servicebus.windows.net: connect with Microsoft Entra ID (the
+                                app's managed identity), the way the Functions host's Service Bus trigger
+                                reads an identity-based connection named MCCTL_FN_SERVICEBUS_CONNECTION
+    MCCTL_FN_SERVICEBUS_CONNECTION__credential  managedidentity (optional; with __clientId for a
+                                user-assigned identity)     MCCTL_FN_SERVICEBUS_CONNECTION__clientId
+    MCCTL_FN_SERVICEBUS_CONNECTION (ref)  a connection string instead (emulators only: the namespace is
+                                provisioned with local auth disabled, so the service refuses SAS); it wins
+                                over the identity settings when both are set, as in the Functions host
+    MCCTL_FN_MAX_LOCK_RENEWAL   seconds a consumer keeps renewing a message's lock while its handler runs
+                                (default 300, as the Functions host's maxAutoLockRenewalDuration)
     MCCTL_FN_MAX_DELIVERIES     deliveries before a message is dead-lettered (default 5)
     MCCTL_FN_QUEUE_URL_<NAME>_DLQ  optional explicit SQS dead-letter queue URL (default: from RedrivePolicy)
 Cache
@@ -65,6 +75,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 PREFIX = "MCCTL_FN_"
+# `<CONNECTION>__<property>`: how Azure Functions names the settings of an identity-based connection
+# ("Configure an identity-based connection", learn.microsoft.com/azure/azure-functions/functions-reference).
+IDENTITY_SEP = "__"
 QUEUES = ("orders", "payments", "notifications", "analytics")
 
 
@@ -109,7 +122,11 @@ class FunctionConfig:
     queue_urls: tuple[tuple[str, str], ...] = ()
     queue_names: tuple[tuple[str, str], ...] = ()
     servicebus_connection: str = ""
+    servicebus_namespace: str = ""
+    servicebus_credential: str = ""
+    servicebus_client_id: str = ""
     max_deliveries: int = 5
+    max_lock_renewal: int = 300
     redis_url: str = ""
     cache_ttl: int = 30
     jwks_url: str = ""
@@ -172,7 +189,11 @@ class FunctionConfig:
             queue_urls=tuple((q, s(f"QUEUE_URL_{q.upper()}")) for q in QUEUES if s(f"QUEUE_URL_{q.upper()}")),
             queue_names=tuple((q, s(f"QUEUE_{q.upper()}", q)) for q in QUEUES),
             servicebus_connection=s("SERVICEBUS_CONNECTION"),
+            servicebus_namespace=s(f"SERVICEBUS_CONNECTION{IDENTITY_SEP}fullyQualifiedNamespace"),
+            servicebus_credential=s(f"SERVICEBUS_CONNECTION{IDENTITY_SEP}credential"),
+            servicebus_client_id=s(f"SERVICEBUS_CONNECTION{IDENTITY_SEP}clientId"),
             max_deliveries=max(1, _int(env, "MAX_DELIVERIES", 5)),
+            max_lock_renewal=max(0, _int(env, "MAX_LOCK_RENEWAL", 300)),
             redis_url=s("REDIS_URL"),
             cache_ttl=_int(env, "CACHE_TTL", 30),
             jwks_url=s("COGNITO_JWKS_URL"),

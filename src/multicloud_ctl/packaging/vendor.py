@@ -31,6 +31,7 @@ LAMBDA_REQUIREMENTS = (
 # Azure Functions installs requirements.txt itself (remote build): listed, not vendored.
 AZURE_REQUIREMENTS = (
     "azure-functions==1.26.0",
+    "azure-identity==1.27.0",  # the Service Bus adapter authenticates with Entra ID (managed identity)
     "azure-servicebus==7.15.0",
     "azure-storage-blob==12.31.1",
     "boto3==1.44.5",

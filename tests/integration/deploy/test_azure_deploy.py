@@ -115,3 +115,41 @@ def test_dry_run_of_both_clouds_makes_zero_mutating_calls(azure_config: Any) -> 
     assert runtime.aws.counter.mutating == 0 and runtime.aws.counter.blocked == 0
     guard = runtime.azure.guard
     assert guard.total > 0 and guard.mutating == 0 and guard.blocked == 0
+
+
+def test_a_left_over_servicebus_connection_string_goes_when_the_identity_settings_come(
+    cli: Any, azure_config: Any, playbook: Any
+) -> None:
+    """An exact-match setting beats `__fullyQualifiedNamespace` in the Functions host, and deploy merges into
+    the app's current settings: a SAS connection string from an earlier deploy would keep the trigger on SAS,
+    which the namespace (local auth disabled) refuses. The settings write must drop it."""
+    from types import SimpleNamespace
+
+    from multicloud_ctl.config.specs.deploy import DeploySpec
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.deploy.azure_plan import azure_settings, plan_app
+    from multicloud_ctl.providers.azure.functionapps import FunctionApps
+
+    config, env = azure_config
+    assert deploy(cli, config, "--playbook", str(playbook())).exit_code == 0
+    runtime = Runtime(env)
+    from multicloud_ctl.providers.azure.resources import ArmResources
+
+    site_id = f"/subscriptions/{env.azure.subscription_id}/resourceGroups/{env.azure.resource_group}"
+    site = ArmResources(runtime.azure).get(f"{site_id}/providers/Microsoft.Web/sites/{APP}", "2023-12-01") or {}
+    assert site["identity"]["type"] == "SystemAssigned" and site["identity"]["principalId"]  # what it connects as
+    before = settings(env, APP)
+    old = "Endpoint=sb://shop-bus.servicebus.windows.net/;SharedAccessKeyName=x;SharedAccessKey=eA=="
+    FunctionApps(runtime.azure).set_settings(APP, {**before, "MCCTL_FN_SERVICEBUS_CONNECTION": old})
+    fqns = {"MCCTL_FN_SERVICEBUS_CONNECTION__fullyQualifiedNamespace": "shop-bus.servicebus.windows.net"}
+    fn_env = {k: v for k, v in before.items() if k.startswith("MCCTL_FN_")} | fqns
+    package = SimpleNamespace(name=before["WEBSITE_RUN_FROM_PACKAGE"].rsplit("/", 1)[1])
+    steps = plan_app(runtime, DeploySpec(), APP, package, fn_env)  # type: ignore[arg-type]
+    point = next(s for s in steps if s.id.endswith(".point"))
+    azure_settings(runtime, point.params)
+    after = settings(env, APP)
+    assert "MCCTL_FN_SERVICEBUS_CONNECTION" not in after
+    assert after["MCCTL_FN_SERVICEBUS_CONNECTION__fullyQualifiedNamespace"] == "shop-bus.servicebus.windows.net"
+    assert after["WEBSITE_RUN_FROM_PACKAGE"] == before["WEBSITE_RUN_FROM_PACKAGE"]
+    converged = plan_app(runtime, DeploySpec(), APP, package, fn_env)  # type: ignore[arg-type]
+    assert converged == []  # nothing left to write

@@ -1,5 +1,9 @@
 """The bus on SQS: visibility timeout is the lock, ApproximateReceiveCount the delivery count.
 
+`lock_seconds` is the VisibilityTimeout of the receive; `hold` is a ChangeMessageVisibility heartbeat
+(each call sets the timeout to `lock_seconds` from now, "Changing a message's visibility timeout", Amazon
+SQS Developer Guide) so a handler that outlives one lock period is not handed to a second consumer.
+
 Dead-lettering is explicit (so the reason travels as message attributes) into the queue named by the source
 queue's RedrivePolicy, or `MCCTL_FN_QUEUE_URL_<NAME>_DLQ`. The redrive policy stays as a safety net.
 """
@@ -10,10 +14,11 @@ import json
 import os
 import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from multicloud_ctl.functions.adapters.aws import client
-from multicloud_ctl.functions.adapters.bus import BusError, Received, decode_body
+from multicloud_ctl.functions.adapters.bus import BusError, Received, decode_body, heartbeat
 from multicloud_ctl.functions.config import FunctionConfig
 from multicloud_ctl.functions.observability import carrier_from_sqs
 
@@ -62,6 +67,16 @@ class SqsBus:
             received.properties = carrier_from_sqs(attrs)
             got.append(received)
         return got
+
+    def hold(self, msg: Received, lock_seconds: int) -> AbstractContextManager[None]:
+        """Keep `msg` invisible while the block runs (a visibility heartbeat, up to MAX_LOCK_RENEWAL s)."""
+        return heartbeat(self.renew, msg, lock_seconds, max_seconds=self.cfg.max_lock_renewal)
+
+    def renew(self, msg: Received, lock_seconds: int) -> None:
+        """Make `msg` invisible for another `lock_seconds` from now."""
+        self.sqs.change_message_visibility(
+            QueueUrl=self.url(msg.queue), ReceiptHandle=msg.handle, VisibilityTimeout=lock_seconds
+        )
 
     def complete(self, msg: Received) -> None:
         self.sqs.delete_message(QueueUrl=self.url(msg.queue), ReceiptHandle=msg.handle)

@@ -24,6 +24,23 @@ def canonical(resource_id: str) -> str:
     return resource_id.rstrip("/").lower()
 
 
+SANDBOX_TENANT = "00000000-0000-0000-0000-00000000face"  # the tenant the sandbox's identities live in
+
+
+def _identity(sent: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+    """A managed identity as ARM answers it: a system-assigned one gets a service principal (`principalId`,
+    `tenantId`) that lives as long as the resource keeps the identity, as Entra ID creates it."""
+    out = dict(sent)
+    if "systemassigned" in str(sent.get("type", "")).lower():
+        kept = existing if existing and "systemassigned" in str(existing.get("type", "")).lower() else {}
+        out["principalId"] = kept.get("principalId") or str(uuid.uuid4())
+        out["tenantId"] = kept.get("tenantId") or SANDBOX_TENANT
+    else:
+        out.pop("principalId", None)
+        out.pop("tenantId", None)
+    return out
+
+
 def resource_type(provider_segments: list[str]) -> str:
     """`Microsoft.Web/sites/slots` from [Microsoft.Web, sites, app, slots, staging]."""
     ns, rest = provider_segments[0], provider_segments[1:]
@@ -117,6 +134,8 @@ class ArmStore:
             props["provisioningState"] = "Succeeded"
             resource["properties"] = props
             resource.setdefault("tags", {})
+            if isinstance(body.get("identity"), dict):
+                resource["identity"] = _identity(body["identity"], (existing or {}).get("identity"))
             if existing and "location" not in body and "location" in existing:
                 resource["location"] = existing["location"]
             self.resources[canonical(rid)] = resource

@@ -4,9 +4,10 @@
   to the function as an SQS event; records reported in `batchItemFailures` (or the whole batch when the
   function raises) are left to reappear after the timeout, the rest are deleted. The queue's redrive policy
   dead-letters a message after `maxReceiveCount` receives, as in AWS.
-- Azure: the Service Bus trigger. Each message is locked, handed to `consumers.handle_message(queue, body)`;
-  success completes it, a raise abandons it for redelivery until the Nth delivery, which dead-letters it with
-  the failure as the reason (the functions' own `process_batch` settles, the same code as in the cloud).
+- Azure: the Service Bus trigger. Each message is locked (the lock renewed while the handler runs), handed
+  to `consumers.handle_message(queue, body)`; success completes it, a raise abandons it for redelivery until
+  the Nth delivery, which dead-letters it with the failure as the reason (the functions' own `process_batch`
+  settles, the same code as in the cloud).
 - Timer: backup-service at 02:00 UTC daily (or every `interval` seconds in the sandbox), or on demand.
 """
 
@@ -131,8 +132,14 @@ def servicebus_trigger(
     max_deliveries: int,
     lock_seconds: int = 5,
     wait: int = 1,
+    renew_locks: bool = True,
 ) -> Callable[[], tuple[int, int, int]]:
-    """The Service Bus trigger over the functions' bus interface (SQS on moto in the sandbox)."""
+    """The Service Bus trigger over the functions' bus interface (SQS on moto in the sandbox).
+
+    A message stays locked for `lock_seconds` and its lock is renewed while the handler runs, as the
+    Functions host renews Service Bus locks (host.json `maxAutoLockRenewalDuration`); with `renew_locks`
+    off, a handler slower than the lock sees its message handed out again.
+    """
     from multicloud_ctl.functions.adapters.bus import process_batch
 
     def poll_once() -> tuple[int, int, int]:
@@ -143,6 +150,7 @@ def servicebus_trigger(
             max_deliveries=max_deliveries,
             wait_seconds=wait,
             lock_seconds=lock_seconds,
+            renew_locks=renew_locks,
         )
         return out.completed, out.abandoned, out.dead_lettered
 

@@ -77,6 +77,13 @@ def plan_group(runtime: Runtime) -> list[Step]:
     ]
 
 
+def superseded(wanted: Mapping[str, str]) -> set[str]:
+    """Settings that must not survive next to `wanted`: a connection string named like an identity-based
+    connection that `wanted` configures (`X` next to `X__fullyQualifiedNamespace`), because the Functions
+    host takes an exact match over the identity settings (and the namespace refuses the string's SAS)."""
+    return {k.split("__", 1)[0] for k in wanted if k.endswith("__fullyQualifiedNamespace")}
+
+
 def plan_app(runtime: Runtime, spec: DeploySpec, app: str, artifact: Artifact, fn_env: Mapping[str, str]) -> list[Step]:
     """Steps that make `app` run `artifact` (none when it already does)."""
     apps = FunctionApps(runtime.azure)
@@ -111,10 +118,11 @@ def plan_app(runtime: Runtime, spec: DeploySpec, app: str, artifact: Artifact, f
         )
     current = apps.settings(app) if app_exists else {}
     wanted = {**fn_env, RUN_FROM_PACKAGE: url}
-    if all(current.get(k) == v for k, v in wanted.items()):
+    stale = superseded(wanted) & set(current)
+    if all(current.get(k) == v for k, v in wanted.items()) and not stale:
         return steps
     previous = current.get(RUN_FROM_PACKAGE, "")
-    settings = {**{k: v for k, v in current.items() if k != PREVIOUS}, **wanted}
+    settings = {**{k: v for k, v in current.items() if k != PREVIOUS and k not in stale}, **wanted}
     if previous and previous != url:
         settings[PREVIOUS] = previous
     rollback = None

@@ -32,6 +32,31 @@ def queue_url(env: Environment, name: str) -> str:
     return f"{base}/{env.aws.account_id}/{name}"
 
 
+SERVICEBUS_CONNECTION = "MCCTL_FN_SERVICEBUS_CONNECTION"  # the triggers' `connection` name (blueprints)
+
+
+def servicebus_identity_settings(env: Environment) -> dict[str, str]:
+    """The app settings of an identity-based Service Bus connection named MCCTL_FN_SERVICEBUS_CONNECTION.
+
+    Provision creates the namespace with local (SAS) auth disabled, so a connection string is refused; the
+    Service Bus trigger (identity-based connections need extension 5.x or later; host.json's bundle [4.*, 5)
+    has it) and our adapter connect with the app's managed identity when `<CONNECTION>__fullyQualifiedNamespace`
+    is set and no setting named exactly `<CONNECTION>` exists (an exact match wins, so deploy drops an old
+    connection string: `azure_plan.superseded`).
+    Sources: "Azure Service Bus bindings for Azure Functions", section identity-based connections
+    (learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus), and "Configure an
+    identity-based connection" (learn.microsoft.com/azure/azure-functions/functions-reference). The
+    system-assigned identity is used by default, so `__credential`/`__clientId` are not written; the role
+    assignments that let it receive and send come from provision (azure_role_assignment).
+    """
+    return {f"{SERVICEBUS_CONNECTION}__fullyQualifiedNamespace": servicebus_fqdn(env.azure.service_bus.namespace)}
+
+
+def servicebus_fqdn(namespace: str) -> str:
+    """`<namespace>.servicebus.windows.net`, the fully qualified namespace of the public cloud."""
+    return f"{namespace}.servicebus.windows.net"
+
+
 def find_pool(aws: AwsClients, name: str) -> CognitoPool | None:
     """The user pool called `name` (in the primary region) and its first app client, or None."""
     from multicloud_ctl.providers.aws.cognito import CognitoAdmin
@@ -69,8 +94,8 @@ def function_env(env: Environment, cloud: str, pool: CognitoPool | None) -> dict
         name = getattr(aws.queues, logical)
         out[f"MCCTL_FN_QUEUE_URL_{logical.upper()}"] = queue_url(env, name)
         out[f"MCCTL_FN_QUEUE_{logical.upper()}"] = name
-    if not env.is_local and env.azure.service_bus.connection:
-        out["MCCTL_FN_SERVICEBUS_CONNECTION"] = str(env.azure.service_bus.connection)
+    if not env.is_local and cloud == "azure":
+        out.update(servicebus_identity_settings(env))
     if pool is not None:
         issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool.pool_id}"
         jwks_base = f"{endpoint.rstrip('/')}/{pool.pool_id}" if endpoint else issuer

@@ -12,6 +12,7 @@ from multicloud_ctl.operations.provision.kinds.azure_frontdoor import AzureFront
 from multicloud_ctl.operations.provision.kinds.azure_function_app import AzureFunctionApp
 from multicloud_ctl.operations.provision.kinds.azure_function_plan import AzureFunctionPlan
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import AzureResourceGroup
+from multicloud_ctl.operations.provision.kinds.azure_role_assignment import AzureRoleAssignment
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import AzureServiceBusNamespace
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_queue import AzureServiceBusQueue
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_subscription import (
@@ -69,6 +70,7 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureServiceBusSubscription,
     AzureFunctionPlan,
     AzureFunctionApp,
+    AzureRoleAssignment,
     AzureVnet,
     AzureFrontDoor,
     SqlSchema,

@@ -49,9 +49,15 @@ class FunctionApps:
         return True
 
     def create(self, app: str, location: str, tags: Mapping[str, str], slot: str | None = None) -> None:
-        from azure.mgmt.web.models import Site
+        from azure.mgmt.web.models import ManagedServiceIdentity, Site
 
-        site = Site(location=location, kind="functionapp,linux", tags=dict(tags))
+        # the system-assigned identity is what the functions reach Service Bus with (as provision creates apps)
+        site = Site(
+            location=location,
+            kind="functionapp,linux",
+            tags=dict(tags),
+            identity=ManagedServiceIdentity(type="SystemAssigned"),
+        )
         with azure_errors(f"create function app {app}{'/' + slot if slot else ''}"):
             if slot:
                 self._web.web_apps.begin_create_or_update_slot(self.group, app, slot, site).result()

@@ -1,7 +1,10 @@
 """Service Bus queue triggers: payment-processor, notification-service, analytics-processor, order status.
 
 Raising from a trigger makes the Functions host abandon the message; Service Bus dead-letters it after the
-queue's MaxDeliveryCount. The connection is the app setting MCCTL_FN_SERVICEBUS_CONNECTION.
+queue's MaxDeliveryCount. The connection named MCCTL_FN_SERVICEBUS_CONNECTION is identity-based in the cloud:
+deploy writes `MCCTL_FN_SERVICEBUS_CONNECTION__fullyQualifiedNamespace` and the host connects with the app's
+managed identity (the namespace refuses SAS). The host renews message locks itself up to host.json's
+`maxAutoLockRenewalDuration`.
 """
 
 from __future__ import annotations

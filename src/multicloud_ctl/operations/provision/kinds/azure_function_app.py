@@ -32,7 +32,7 @@ class AzureFunctionApp(ArmKind):
     name = "azure_function_app"
     api_version = "2023-12-01"
     settings = Settings
-    description = "Azure Functions app (Linux, Python, HTTPS only)"
+    description = "Azure Functions app (Linux, Python, HTTPS only, system-assigned identity)"
 
     def arm(self, ctx: DesiredContext) -> list[ArmSpec]:
         s: Settings = ctx.settings(self.name)
@@ -48,6 +48,9 @@ class AzureFunctionApp(ArmKind):
                             "location": loc,
                             "kind": "functionapp,linux",
                             "tags": ctx.tags,
+                            # the identity the functions reach Service Bus with (local auth is off there);
+                            # azure_role_assignment grants it the data roles
+                            "identity": {"type": "SystemAssigned"},
                             "properties": {
                                 "serverFarmId": plan_id(ctx, loc),
                                 "httpsOnly": True,

@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
 from multicloud_ctl.operations.provision.arm_kind import ArmKind, ArmSpec, arm_id, group_for, suffix
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import group_address
 
 API = "2024-01-01"  # stable, and its SBNamespaceProperties has minimumTlsVersion (2021-11-01 has not)
+
+
+_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
+
+
+def lock_duration_seconds(value: str) -> float:
+    """Seconds of an ISO-8601 `PT..H..M..S` lock duration; ValueError outside Service Bus's 5 s to 5 min.
+
+    A queue's or subscription's `lockDuration` is how long a peek-locked message stays invisible to other
+    receivers; "The maximum value for LockDuration is 5 minutes" (Service Bus docs, "Message transfers,
+    locks, and settlement"), and the service refuses values under 5 seconds. A handler that needs longer
+    renews the lock (the functions' consumers do, see functions/adapters/bus.py).
+    """
+    m = _DURATION.match(value)
+    if m is None or not any(m.groups()):
+        raise ValueError(f"{value!r} is not an ISO-8601 duration like PT30S or PT1M")
+    seconds = int(m[1] or 0) * 3600 + int(m[2] or 0) * 60 + float(m[3] or 0)
+    if not 5 <= seconds <= 300:
+        raise ValueError(f"{value!r}: a Service Bus lock duration must be between PT5S and PT5M")
+    return seconds
+
+
+def _lock_duration(value: str) -> str:
+    lock_duration_seconds(value)
+    return value
+
+
+LockDuration = Annotated[str, AfterValidator(_lock_duration)]
 
 
 class Settings(KindSettings):

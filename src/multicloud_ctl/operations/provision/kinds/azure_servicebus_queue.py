@@ -6,6 +6,7 @@ from multicloud_ctl.operations.provision.arm_kind import ArmKind, ArmSpec
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import (
     API,
+    LockDuration,
     namespace_address,
     namespace_id,
     namespace_name,
@@ -14,7 +15,7 @@ from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import
 
 class Settings(KindSettings):
     max_delivery_count: int = 10
-    lock_duration: str = "PT1M"
+    lock_duration: LockDuration = "PT1M"  # ISO-8601, PT5S..PT5M; consumers renew for longer handlers
     default_ttl: str = "P14D"
 
 

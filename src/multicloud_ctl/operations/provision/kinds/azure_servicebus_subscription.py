@@ -6,6 +6,7 @@ from multicloud_ctl.operations.provision.arm_kind import ArmKind, ArmSpec
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import (
     API,
+    LockDuration,
     namespace_id,
     namespace_name,
 )
@@ -15,6 +16,7 @@ from multicloud_ctl.operations.provision.kinds.azure_servicebus_topic import Azu
 class Settings(KindSettings):
     consumers: list[str] = ["analytics-processor", "notification-service"]
     max_delivery_count: int = 10
+    lock_duration: LockDuration = "PT1M"  # ISO-8601, PT5S..PT5M; consumers renew for longer handlers
 
 
 class AzureServiceBusSubscription(ArmKind):
@@ -35,6 +37,7 @@ class AzureServiceBusSubscription(ArmKind):
                         "deadLetteringOnMessageExpiration": True,
                         "deadLetteringOnFilterEvaluationExceptions": True,
                         "maxDeliveryCount": s.max_delivery_count,
+                        "lockDuration": s.lock_duration,
                     }
                 },
                 depends_on=(f"{AzureServiceBusTopic.name}/{namespace_name(ctx, loc)}/{t}",),

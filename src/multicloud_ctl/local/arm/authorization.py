@@ -1,0 +1,150 @@
+"""Fake ARM role assignments (Microsoft.Authorization/roleAssignments): an extension resource on any scope.
+
+`PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{name}` is refused as the service refuses it
+("Troubleshoot Azure RBAC", learn.microsoft.com/azure/role-based-access-control/troubleshooting, and the
+REST reference "Role Assignments - Create", api-version 2022-04-01):
+- the name must be a GUID (400 `InvalidRoleAssignmentId`);
+- the scope must exist (404 `ResourceNotFound` / `ResourceGroupNotFound`);
+- `properties.roleDefinitionId` must name a role definition
+  (`/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}`) that exists: here the
+  built-in roles mcctl assigns (400 `RoleDefinitionDoesNotExist`);
+- `properties.principalId` must be a principal of the directory: here a system-assigned identity the fake
+  issued to a resource (400 `PrincipalNotFound`);
+- an assignment cannot be changed in place (409 `RoleAssignmentUpdateNotPermitted`), nor the same
+  principal + role + scope assigned twice under another name (409 `RoleAssignmentExists`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from multicloud_ctl.local.arm.actions import ActionContext, action
+from multicloud_ctl.local.jsonhttp import Response
+
+ASSIGNMENT = (
+    r"(?P<scope>/subscriptions/[^/]+(?:/.+?)?)/providers/microsoft\.authorization/roleassignments/(?P<name>[^/]+)"
+)
+TYPE = "Microsoft.Authorization/roleAssignments"
+API_VERSIONS = {"2015-07-01", "2018-01-01-preview", "2020-04-01-preview", "2022-04-01"}
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+# Built-in role definition ids ("Azure built-in roles", learn.microsoft.com/azure/role-based-access-control/
+# built-in-roles): the ones mcctl assigns
+BUILT_IN_ROLES = {
+    "090c5cfd-751d-490a-894a-3ce6f1109419": "Azure Service Bus Data Owner",
+    "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0": "Azure Service Bus Data Receiver",
+    "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39": "Azure Service Bus Data Sender",
+}
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return Response(status, {"error": {"code": code, "message": message}})
+
+
+def _scope_exists(ctx: ActionContext, scope: str) -> Response | None:
+    parts = scope.strip("/").split("/")
+    if len(parts) >= 4 and ctx.store.get_group(parts[1], parts[3]) is None:
+        return _error(404, "ResourceGroupNotFound", f"Resource group '{parts[3]}' could not be found.")
+    if "/providers/" in scope and ctx.store.get_resource(scope) is None:
+        return _error(404, "ResourceNotFound", f"The Resource '{scope}' was not found.")
+    return None
+
+
+def _principals(ctx: ActionContext) -> set[str]:
+    with ctx.store.lock:
+        resources = list(ctx.store.resources.values())
+    return {str((r.get("identity") or {}).get("principalId", "")).lower() for r in resources} - {""}
+
+
+def _check(ctx: ActionContext, scope: str, name: str, body: dict[str, Any]) -> Response | None:
+    from multicloud_ctl.local.arm.server import api_version
+
+    version = api_version(ctx.request)
+    if version not in API_VERSIONS:
+        return _error(
+            400,
+            "NoRegisteredProviderFound",
+            f"No registered resource provider found for API version '{version}' and resource type '{TYPE}'.",
+        )
+    if not GUID.match(name):
+        return _error(
+            400,
+            "InvalidRoleAssignmentId",
+            f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.",
+        )
+    missing = _scope_exists(ctx, scope)
+    if missing is not None:
+        return missing
+    props = body.get("properties") or {}
+    role = str(props.get("roleDefinitionId", ""))
+    sub = scope.strip("/").split("/")[1]
+    m = re.fullmatch(
+        rf"/subscriptions/{re.escape(sub)}/providers/Microsoft\.Authorization/roleDefinitions/([^/]+)", role, re.I
+    )
+    if m is None or m[1].lower() not in BUILT_IN_ROLES:
+        return _error(
+            400, "RoleDefinitionDoesNotExist", f"The specified role definition with ID '{role}' does not exist."
+        )
+    principal = str(props.get("principalId", ""))
+    if not GUID.match(principal) or principal.lower() not in _principals(ctx):
+        return _error(
+            400,
+            "PrincipalNotFound",
+            f"Principal {principal.replace('-', '')} does not exist in the directory. Check that you have the "
+            "correct principal ID.",
+        )
+    if props.get("principalType") not in (None, "User", "Group", "ServicePrincipal", "ForeignGroup", "Device"):
+        return _error(400, "InvalidPrincipalType", f"The principal type '{props.get('principalType')}' is invalid.")
+    return None
+
+
+@action("PUT", ASSIGNMENT)
+def put_assignment(ctx: ActionContext) -> Response:
+    scope, name = ctx.match["scope"], ctx.match["name"]
+    body = dict(ctx.request.body or {})
+    refused = _check(ctx, scope, name, body)
+    if refused is not None:
+        return refused
+    rid = f"{scope}/providers/{TYPE}/{name}"
+    props = body["properties"]
+    key = (str(props["principalId"]).lower(), str(props["roleDefinitionId"]).lower(), scope.lower())
+    existing = ctx.store.get_resource(rid)
+    if existing is not None:
+        was = existing["properties"]
+        if (str(was["principalId"]).lower(), str(was["roleDefinitionId"]).lower()) != key[:2]:
+            return _error(
+                409,
+                "RoleAssignmentUpdateNotPermitted",
+                "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+            )
+        return Response(200, existing)
+    for other in ctx.store.list_resources(scope, TYPE):
+        p = other["properties"]
+        same_scope = str(p.get("scope", "")).lower() == scope.lower()
+        if same_scope and (str(p["principalId"]).lower(), str(p["roleDefinitionId"]).lower()) == key[:2]:
+            return _error(409, "RoleAssignmentExists", "The role assignment already exists.")
+    stored = {"properties": {**props, "scope": scope, "principalType": props.get("principalType", "ServicePrincipal")}}
+    resource, _ = ctx.store.put_resource(rid, TYPE, stored)
+    resource["properties"].pop("provisioningState", None)  # role assignments have none
+    return Response(201, resource)
+
+
+@action("GET", ASSIGNMENT)
+def get_assignment(ctx: ActionContext) -> Response:
+    rid = f"{ctx.match['scope']}/providers/{TYPE}/{ctx.match['name']}"
+    found = ctx.store.get_resource(rid)
+    if found is None:
+        return _error(404, "RoleAssignmentNotFound", "The role assignment '{}' is not found.".format(ctx.match["name"]))
+    found["properties"].pop("provisioningState", None)
+    return Response(200, found)
+
+
+@action("DELETE", ASSIGNMENT)
+def delete_assignment(ctx: ActionContext) -> Response:
+    rid = f"{ctx.match['scope']}/providers/{TYPE}/{ctx.match['name']}"
+    found = ctx.store.get_resource(rid)
+    if found is None:
+        return Response(204)
+    ctx.store.delete_resource(rid)
+    found["properties"].pop("provisioningState", None)
+    return Response(200, found)
