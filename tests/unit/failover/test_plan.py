@@ -24,7 +24,6 @@ def snapshot() -> LbSnapshot:
         "api.shop.local",
         ["aws", "azure"],
         "azure",
-        "temporary",
         {
             "aws": PoolSnapshot(
                 "p-aws", "aws", True, [{"name": "aws-1", "address": "10.0.0.1", "enabled": True, "weight": 1.0}], True
@@ -45,7 +44,7 @@ def test_target_state_orders_pools_and_pins_failback() -> None:
         snapshot(), spec(fallback="aws", pools={"aws": {"enabled": False, "origin_weights": {"aws-1": 0.0}}})
     )
     assert target.default_pools == ["azure", "aws"] and target.fallback_pool == "aws"
-    assert target.zero_downtime_failover == "sticky"
+    assert target.failback() == {"automatic": False, "to": None}  # azure first: pinned
     assert target.pools["aws"].enabled is False and target.pools["aws"].origins[0]["weight"] == 0.0
     assert target.serving_pool() == "azure"
 
@@ -58,7 +57,7 @@ def test_transition_steps_have_undo_with_previous_state() -> None:
     lb = steps["load-balancer"]
     assert lb.params["default_pools"] == ["p-az", "p-aws"]
     assert lb.rollback is not None and lb.rollback.params["default_pools"] == ["p-aws", "p-az"]
-    assert lb.rollback.params["zero_downtime_failover"] == "temporary"
+    assert "session_affinity_attributes" not in lb.params and "zero_downtime_failover" not in lb.params
     assert steps["pool-aws"].params["enabled"] is False and steps["pool-aws"].rollback.params["enabled"] is True
 
 
@@ -71,6 +70,11 @@ def test_unknown_pool_is_a_config_error() -> None:
     bad = FailoverSpec.model_validate({"to": "azure", "load_balancer": {"order": ["azure", "gcp"]}})
     with pytest.raises(ConfigError, match="gcp"):
         target_state(snapshot(), bad)
+
+
+def test_the_removed_disable_failback_names_its_replacement() -> None:
+    with pytest.raises(ValueError, match="failback: pinned"):
+        spec(disable_failback=True)
 
 
 def test_spec_rules() -> None:
