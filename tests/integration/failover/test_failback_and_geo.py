@@ -102,6 +102,9 @@ def test_auto_failback_returns_traffic_to_aws_by_itself(
     assert served_by(proxy) == "azure"
     status = json.loads(run(cli, fo_config, "failover", "status").stdout)
     assert (status["serving"], status["automatic_failback"], status["failback_to"]) == ("azure", True, "aws")
+    table = cli("--config-dir", str(fo_config), "failover", "status")
+    assert "serving: azure" in table.stdout and "steering off, automatic failback to aws)" in table.stdout
+    assert "failback auto)" in table.stdout
     assert status["intended"]["failback"] == "auto" and status["intended"]["failback_to"] == "aws"
     up(api, origins, lb, "aws")
     wait_for(lambda: served_by(proxy) == "aws")  # nobody ran mcctl: Cloudflare's order and health did it
@@ -174,6 +177,8 @@ def test_failover_moves_geo_steered_traffic_and_rollback_restores_every_list(
     assert [served_by(proxy, h) for h in LOCATIONS] == ["azure"] * len(LOCATIONS)
     status = json.loads(run(cli, fo_config, "failover", "status").stdout)
     assert set(status["serving_by_location"].values()) == {"azure"}
+    table = cli("--config-dir", str(fo_config), "failover", "status").stdout
+    assert "steering geo, pinned)" in table and "region_pools.ENAM: azure" in table
 
     # back to aws with a verification that cannot pass: the rollback puts every list back as it was
     back = write_playbook(tmp_path, "aws", deadline=1)
