@@ -296,7 +296,9 @@ def target_state(current: LbSnapshot, spec: FailoverSpec, failback: Failback | N
                         origin["weight"] = want.origin_weights[key]
         pools[name] = PoolSnapshot(pool.id, name, enabled, origins, pool.healthy)
     each = _pinned(target.order, spec.to) if mode == "pinned" else _behind_home(spec.to)
-    fallback = target.fallback or target.order[-1]
+    # pinned: the playbook's fallback (default: the last of its order); auto: the target, which is to serve
+    # whenever the home is down
+    fallback = (target.fallback or target.order[-1]) if mode == "pinned" else spec.to
     rules = [
         {**r, "overrides": map_pool_lists(dict(r["overrides"]), each)} if r.get("overrides") else copy.deepcopy(r)
         for r in current.rules
