@@ -55,7 +55,7 @@ def failover(
         "--failback",
         help="pinned: the target stays first after the old primary recovers (fail back with another failover); "
         "auto: the old primary stays first and takes traffic back by itself once healthy (only while it is "
-        "unhealthy). [default: the playbook's load_balancer.failback, pinned]",
+        "unhealthy). Default: the playbook's load_balancer.failback, itself pinned by default.",
     ),
 ) -> None:
     """Fail traffic over to one cloud: preflight, switch the Cloudflare load balancer, verify, measure."""

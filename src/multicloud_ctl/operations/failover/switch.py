@@ -18,6 +18,7 @@ from multicloud_ctl.engine.plan import Plan, Step
 from multicloud_ctl.operations.failover import actions as _actions  # noqa: F401  (registers the actions)
 from multicloud_ctl.operations.failover.lbstate import (
     GEO_FIELDS,
+    Failback,
     LbSnapshot,
     map_pool_refs,
     read_intended,
@@ -222,11 +223,11 @@ def intended_document(
 
 
 def build_plan(
-    runtime: Runtime, spec: FailoverSpec, current: LbSnapshot, run_id: str, failback: str | None = None
+    runtime: Runtime, spec: FailoverSpec, current: LbSnapshot, run_id: str, failback: Failback | None = None
 ) -> Plan:
     """The failover plan: read-only calls only. `failback` (pinned/auto) overrides the playbook's."""
-    mode = failback or spec.load_balancer.failback
-    target = target_state(current, spec, mode)  # type: ignore[arg-type]
+    mode: Failback = failback or spec.load_balancer.failback
+    target = target_state(current, spec, mode)
     steps = transition_steps(current, target) + capacity_steps(runtime, spec)
     steps.append(
         Step(
