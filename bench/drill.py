@@ -64,12 +64,7 @@ def main() -> None:
         cf = runtime.cloudflare
         mon = cf.create_monitor(type="http", path="/health", interval=1, timeout=1, retries=0, expected_codes="200")
         ids = {c: cf.create_pool(c, [Origin(f"{c}-1", o.address)], monitor=mon.id).id for c, o in origins.items()}
-        cf.create_load_balancer(
-            "api.shop.local",
-            [ids["aws"], ids["azure"]],
-            ids["azure"],
-            session_affinity_attributes={"zero_downtime_failover": "temporary"},
-        )
+        cf.create_load_balancer("api.shop.local", [ids["aws"], ids["azure"]], ids["azure"])
         fo: FailoverSpec = load_playbook(REPO / "playbooks" / "failover-azure.yaml", "Failover").spec
         fo = fo.model_copy(update={"preflight": fo.preflight.model_copy(update={"max_backup_age_seconds": None})})
         drill: DrillSpec = load_playbook(REPO / "playbooks" / "drill.yaml", "Drill").spec

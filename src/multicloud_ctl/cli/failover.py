@@ -50,6 +50,13 @@ def failover(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Override a failed preflight (needs --reason)."),
     reason: str = typer.Option(None, "--reason", help="Why the preflight is overridden (journaled)."),
+    failback: str = typer.Option(
+        None,
+        "--failback",
+        help="pinned: the target stays first after the old primary recovers (fail back with another failover); "
+        "auto: the old primary stays first and takes traffic back by itself once healthy (only while it is "
+        "unhealthy). Default: the playbook's load_balancer.failback, itself pinned by default.",
+    ),
 ) -> None:
     """Fail traffic over to one cloud: preflight, switch the Cloudflare load balancer, verify, measure."""
     if ctx.invoked_subcommand is not None:
@@ -64,13 +71,24 @@ def failover(
         )
     if force and not (reason or "").strip():
         raise UsageError("--force needs --reason TEXT (it is recorded in the journal)")
+    if failback not in (None, "pinned", "auto"):
+        raise UsageError(f"--failback must be pinned or auto, not {failback!r}")
     from multicloud_ctl.cli.runner import run_operation
     from multicloud_ctl.operations.failover.switch import failover_operation
 
     console = state.console
     book = _load_failover(playbook, to)
-    inputs = {"to": to, "playbook": str(book.path), "force": force, "reason": reason if force else None}
-    op, outcome = failover_operation(book.spec, started=started, force_reason=reason if force else None, inputs=inputs)
+    spec = book.spec
+    if failback:
+        spec = spec.model_copy(update={"load_balancer": spec.load_balancer.model_copy(update={"failback": failback})})
+    inputs = {
+        "to": to,
+        "playbook": str(book.path),
+        "failback": spec.load_balancer.failback,
+        "force": force,
+        "reason": reason if force else None,
+    }
+    op, outcome = failover_operation(spec, started=started, force_reason=reason if force else None, inputs=inputs)
     run = run_operation(state, op, dry_run=dry_run, yes=yes)
     outcome.journal = run.run_id
     if dry_run and run.ok:
@@ -106,10 +124,13 @@ def status(ctx: typer.Context, limit: int = typer.Option(5, "--limit", help="How
     if lb is None:
         console.warn(f"load balancer unreadable: {doc.get('error')}")
     else:
+        back = f"automatic failback to {doc['failback_to']}" if doc["automatic_failback"] else "pinned"
         console.print(
             f"serving: {doc['serving']}   (pools {' > '.join(lb['default_pools'])}, fallback "
-            f"{lb['fallback_pool']}, zero_downtime_failover {lb['zero_downtime_failover']})"
+            f"{lb['fallback_pool']}, steering {lb['steering_policy']}, {back})"
         )
+        for where, pool in doc["serving_by_location"].items():
+            console.print(f"  {where}: {pool}")
         console.table(
             ["pool", "enabled", "healthy", "origins (weight)"],
             [(p["name"], p["enabled"], p["healthy"], p["origins"]) for p in doc["pools"]],
@@ -117,8 +138,8 @@ def status(ctx: typer.Context, limit: int = typer.Option(5, "--limit", help="How
     if doc["intended"]:
         i = doc["intended"]
         console.print(
-            f"intended: {i['serving']} since {i['since']} (journal {i['journal']}, automatic failback "
-            f"{'on' if i['automatic_failback'] else 'off'})"
+            f"intended: {i['serving']} since {i['since']} (journal {i['journal']}, failback "
+            f"{i.get('failback') or ('auto' if i['automatic_failback'] else 'pinned')})"
         )
     console.table(
         ["run", "verb", "to", "status", "RTO s", "RPO s"],

@@ -28,6 +28,8 @@ class _Handler(BaseHTTPRequestHandler):
         origin = self.server.origin
         if origin.delay:
             time.sleep(origin.delay)
+        if self.path.startswith("/slow"):  # held in flight until the test releases it
+            origin.release.wait(30)
         origin.hits += 1
         status, body = (
             (200, {"status": "ok", "cloud": origin.cloud})
@@ -50,6 +52,7 @@ class StandInOrigin:
         self.delay = delay
         self.healthy = True
         self.hits = 0
+        self.release = threading.Event()  # `/slow` requests wait for it
         self.port = free_port()
         self._server: ThreadingHTTPServer | None = None
         self.start()

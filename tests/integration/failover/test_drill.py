@@ -133,3 +133,29 @@ def test_ctrl_c_in_the_middle_of_a_drill_still_fails_back(
     assert journal["status"] == "interrupted"
     assert {r["id"] for r in journal["rollback"]} == {"restarted aws", "failed back to aws", "stopped traffic"}
     assert all(r["status"] == "ok" for r in journal["rollback"])
+
+
+def test_drill_under_geo_steering_moves_every_list_and_fails_back_to_the_exact_lists(
+    cli: Any, fo_config: Path, fo_env: Any, lb: dict[str, str], origins: Any, controller: Any, tmp_path: Path
+) -> None:
+    from test_failback_and_geo import geo_lb, raw_lb
+
+    before = geo_lb(fo_env, lb)  # WEU [aws, azure], ENAM [aws], US [aws, azure], SJC [aws, azure]
+    book = drill_playbook(tmp_path, controller)
+    res = run(
+        cli, fo_config, "failover", "drill", "--to", "azure", "--inject", "outage", "--playbook", str(book), "--yes"
+    )
+    assert res.exit_code == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["status"] == "passed" and report["traffic"]["served_by"].get("azure", 0) > 0
+    assert raw_lb(fo_env, lb) == before  # ENAM is [aws] again, not [aws, azure]: restored, not re-planned
+    switched = [
+        step["output"]
+        for j in list_journals(fo_env.env_state_dir, verb="failover")
+        for step in load_journal(fo_env.env_state_dir, str(j["id"]))["steps"]
+        if step.get("id") == "load-balancer"
+    ]
+    names = {lb["aws"]: "aws", lb["azure"]: "azure"}
+    assert [{r: [names[i] for i in ps] for r, ps in out["region_pools"].items()} for out in switched] == [
+        {"WEU": ["azure", "aws"], "ENAM": ["azure", "aws"]}
+    ]

@@ -62,15 +62,17 @@ def test_failover_to_azure_switches_verifies_and_journals(
     assert "rpo_seconds" in journal["measurements"]
     intended = json.loads((fo_env.env_state_dir / "failover" / "intended.json").read_text())
     assert intended["serving"] == "azure" and intended["load_balancer"]["default_pools"] == ["azure", "aws"]
-    assert intended["automatic_failback"] is False
+    assert intended["automatic_failback"] is False and intended["failback"] == "pinned"
     assert intended["previous"]["default_pools"] == ["aws", "azure"]
     cf = CloudflareClient(fo_env)
     raw = cf.sdk.load_balancers.get(lb["lb"], zone_id=cf.zone_id)
-    assert raw.session_affinity_attributes.zero_downtime_failover == "sticky"
+    # zero_downtime_failover is about affinity sessions within a pool: failover leaves it as it was
+    assert raw.session_affinity_attributes.zero_downtime_failover == "temporary"
     status = run(cli, fo_config, "failover", "status")
     assert status.exit_code == 0
     sdoc = json.loads(status.stdout)
     assert sdoc["serving"] == "azure" and sdoc["last_runs"][0]["status"] == "ok"
+    assert sdoc["automatic_failback"] is False and sdoc["intended"]["failback"] == "pinned"
     # and back: the failback setting returns to what was recorded
     back = run(cli, fo_config, "failover", "--to", "aws", "--playbook", str(write_playbook(tmp_path, "aws")), "--yes")
     assert back.exit_code == 0, back.stderr

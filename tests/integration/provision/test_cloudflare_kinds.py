@@ -77,6 +77,34 @@ def test_geo_steering_and_service_routing(full_runtime: Any, aws_spec: Any, edge
     assert set(lb(edge)["region_pools"]) == {"ENAM", "WNAM", "WEU", "EEU"}
     assert edge.server.store.load_balancer_by_name("orders.shop.local") is not None
 
+    # a failover to azure rewrote every region's list and recorded it: that is the desired state, not drift
+    rt = full_runtime()
+    balancer = lb(edge)
+    ids = {p.name: p.id for p in rt.cloudflare.list_pools()}
+    flipped = {r: [ids["azure"], ids["aws"]] for r in balancer["region_pools"]}
+    rt.cloudflare.edit_load_balancer(balancer["id"], region_pools=flipped)
+    drift = provision.find_drift(full_runtime(dry_run=True), spec)
+    assert ("cf_load_balancer/api.shop.local", "region_pools") in [(i.address, i.path.split(".")[0]) for i in drift]
+    intended = rt.environment.env_state_dir / "failover" / "intended.json"
+    intended.parent.mkdir(parents=True, exist_ok=True)
+    names = {v: k for k, v in ids.items()}
+    intended.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "load_balancer": {
+                    "name": "api.shop.local",
+                    "default_pools": [names[i] for i in balancer["default_pools"]],
+                    "fallback_pool": names[balancer["fallback_pool"]],
+                    "region_pools": {r: ["azure", "aws"] for r in balancer["region_pools"]},
+                },
+            }
+        )
+    )
+    assert [
+        i for i in provision.find_drift(full_runtime(dry_run=True), spec) if i.address.endswith("api.shop.local")
+    ] == []
+
 
 def test_throttled_call_is_retried_and_failover_disabled_pool_is_not_drift(
     full_runtime: Any, aws_spec: Any, edge: Any

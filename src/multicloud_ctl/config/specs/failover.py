@@ -1,8 +1,9 @@
 """Specs of the Failover and Drill playbook kinds.
 
 A Failover playbook says what the load balancer should look like when `to` serves: the pool order
-(`default_pools`), the fallback pool, which pools are enabled, origin weights, whether automatic failback is
-turned off for the duration, the preflight limits (RPO, backup age), how verification works, and the optional
+(`default_pools`, and every geo steering list with it), the fallback pool, which pools are enabled, origin
+weights, whether traffic is pinned to the target or fails back by itself (`failback`), the preflight limits
+(RPO, backup age), how verification works, and the optional
 "enhanced AWS capacity" (Lambda reserved/provisioned concurrency) for an Azure failure. A Drill playbook names
 the two failover playbooks it exercises, the fault to inject, the background traffic and the objectives.
 """
@@ -10,7 +11,7 @@ the two failover playbooks it exercises, the fault to inject, the background tra
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -41,10 +42,22 @@ class LoadBalancerTarget(Spec):
     order: list[str] = Field(min_length=1, description="default_pools, by pool name, first serves")
     fallback: str | None = Field(default=None, description="fallback pool name [default: last of order]")
     pools: dict[str, PoolState] = {}
-    disable_failback: bool = Field(
-        default=True,
-        description="pin traffic to the new pool: zero_downtime_failover=sticky for the duration",
+    failback: Literal["pinned", "auto"] = Field(
+        default="pinned",
+        description="pinned: the target goes first in every pool list and keeps traffic after the old primary "
+        "recovers (fail back with another failover); auto: each list keeps its first pool first with the target "
+        "behind it, so traffic returns by itself when that pool is healthy again (only while it is unhealthy)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "disable_failback" in data:
+            raise ValueError(
+                "disable_failback was removed (it set zero_downtime_failover, which only moves affinity sessions "
+                "between origins of one pool): use failback: pinned (the old true) or failback: auto"
+            )
+        return data
 
 
 class Preflight(Spec):

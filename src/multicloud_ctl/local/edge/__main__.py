@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--proxy-port", type=int, default=None, help="port of the request proxy (optional)")
     parser.add_argument("--state-file", type=Path, default=None, help="persist the edge state to this JSON file")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--pop", default=None, help="the data centre the proxy plays for geo/proximity steering [$MCCTL_EDGE_POP, LHR]"
+    )
     args = parser.parse_args(argv)
     from multicloud_ctl.local.edge.server import TOKEN_ENV, serve
 
@@ -31,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         state_file=args.state_file,
         proxy_port=args.proxy_port,
         verbose=args.verbose,
+        pop=args.pop,
     )
 
 

@@ -5,7 +5,8 @@ For each pool with a `monitor`, each origin is probed every `interval` seconds w
 `expected_body` (a substring). A failed probe is retried `retries` times at once; an origin turns unhealthy
 after `consecutive_down` failed probes and healthy again after `consecutive_up` good ones (0 counts as 1).
 Results go into the shared `EdgeStore` with `set_origin_health` (only on change, the store persists each
-write), which the API's pool-health endpoint and the request proxy both read.
+write), which the API's pool-health endpoint and the request proxy both read; each passed probe's round-trip
+time goes into the store's moving average (`record_rtt`), which dynamic latency steering reads.
 
 Any change to monitors, pools or load balancers wakes the runner, which re-probes at once: a freshly
 re-enabled pool is judged in milliseconds, not after a whole interval (the sandbox's stand-in for
@@ -84,7 +85,7 @@ def probe_origin(address: str, monitor: dict[str, Any]) -> tuple[bool, dict[str,
             resp = conn.getresponse()
             body = resp.read(1 << 16)
             rtt = (time.monotonic() - started) * 1000
-            detail = {"response_code": resp.status, "rtt": f"{rtt:.0f}ms", "failure_reason": "No failures"}
+            detail = {"response_code": resp.status, "rtt": f"{rtt:.1f}ms", "failure_reason": "No failures"}
             if not expected(resp.status, monitor.get("expected_codes") or "200"):
                 detail["failure_reason"] = f"HTTP {resp.status} not in {monitor.get('expected_codes')}"
                 continue
@@ -186,5 +187,7 @@ class MonitorRunner:
                 st.healthy = changed = True
             elif not passed and st.healthy is not False and (st.healthy is None or st.downs >= need_down):
                 st.healthy, changed = False, False
+        if passed and str(detail.get("rtt", "")).endswith("ms"):
+            self.store.record_rtt(pool_id, address, float(detail["rtt"][:-2]))
         if changed is not None:
             self.store.set_origin_health(pool_id, address, bool(changed))

@@ -1,7 +1,12 @@
 """The local edge's request proxy: routes each request the way a Cloudflare load balancer would.
 
-Steering `off` (the only policy here): the first pool of `default_pools` that is enabled and healthy serves;
-when none is, the `fallback_pool` serves whatever its health. Within the chosen pool, an origin is picked at
+Pools are chosen by the load balancer's `steering_policy` (`steering.py`: off, geo, random, dynamic_latency,
+proximity, least_outstanding_requests, least_connections; anything else answers 503 naming the policy). With
+`off` the first pool of `default_pools` that is enabled and healthy serves; `geo` does the same with the
+list for the request's PoP, country or region (the proxy's `pop`, the `x-mcctl-pop` and `cf-ipcountry`
+request headers); when no pool is healthy, the `fallback_pool` serves whatever its health. The proxy counts
+each pool's requests in flight (for least_outstanding_requests) and the monitors record each origin's RTT
+(for dynamic_latency). Within the chosen pool, an origin is picked at
 random among the enabled, healthy origins in proportion to `weight` (weight 0 drains an origin). When the
 connection to the chosen origin fails, the request is retried once on another origin of the same pool
 (Cloudflare's zero-downtime failover), and across pools only when the load balancer sets
@@ -25,11 +30,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.local.edge.monitors import MonitorRunner
+from multicloud_ctl.local.edge.steering import Location, SteeringInputs, UnsupportedSteering, locate, pool_order
 
 if TYPE_CHECKING:
     from multicloud_ctl.local.edge.store import EdgeStore
 
 LOOPBACK = "127.0.0.1"
+DEFAULT_POP = "LHR"
+POP_ENV = "MCCTL_EDGE_POP"
 HOP_BY_HOP = {
     "server",
     "date",
@@ -75,12 +83,28 @@ def _usable(store: EdgeStore, pool_id: str, pool: dict[str, Any], *, need_health
     ]
 
 
-def candidates(store: EdgeStore, lb: dict[str, Any], rng: random.Random) -> list[Choice]:
-    """Origins to try, in order: the serving pool's (weighted-shuffled), then, if allowed, later pools'."""
+def candidates(
+    store: EdgeStore,
+    lb: dict[str, Any],
+    rng: random.Random,
+    where: Location | None = None,
+    outstanding: dict[str, int] | None = None,
+) -> list[Choice]:
+    """Origins to try, in order: the serving pool's (weighted-shuffled), then, if allowed, later pools'.
+
+    Raises `UnsupportedSteering` for a policy the edge does not implement.
+    """
+    inputs = SteeringInputs(
+        healthy=store.pool_healthy,
+        pool=store.pool,
+        rtt_ms=store.pool_rtt,
+        outstanding=lambda p: (outstanding or {}).get(p, 0),
+        rng=rng,
+    )
     pools: list[tuple[str, dict[str, Any], bool]] = []
-    for pool_id in lb.get("default_pools") or []:
+    for pool_id in pool_order(lb, where or locate(DEFAULT_POP, {}), inputs):
         pool = store.pool(pool_id)
-        if pool is not None and store.pool_healthy(pool_id):
+        if pool is not None:
             pools.append((pool_id, pool, True))
     fallback_id = lb.get("fallback_pool")
     fallback = store.pool(fallback_id) if fallback_id else None
@@ -125,13 +149,18 @@ class ProxyServer(ThreadingHTTPServer):
         verbose: bool = False,
         timeout: float = 10.0,
         rng: random.Random | None = None,
+        pop: str = DEFAULT_POP,
     ) -> None:
+        from multicloud_ctl.engine.clock import seeded_random
+
         super().__init__((LOOPBACK, port), ProxyHandler)
         self.store = store
         self.verbose = verbose
         self.timeout = timeout
-        self.rng = rng or random.Random()
+        self.rng = rng or seeded_random()  # MCCTL_SEED makes the sandbox's random steering replayable
         self.rng_lock = threading.Lock()
+        self.pop = pop.upper()
+        self.outstanding: dict[str, int] = {}  # pool id -> requests in flight
 
     @property
     def url(self) -> str:
@@ -160,8 +189,12 @@ class ProxyHandler(BaseHTTPRequestHandler):
         lb = pick_load_balancer(self.server.store, self.headers.get("Host", ""))
         if lb is None:
             return self._reply(404, {"error": "no load balancer for this host"}, ray)
-        with self.server.rng_lock:
-            choices = candidates(self.server.store, lb, self.server.rng)
+        where = locate(self.server.pop, {k.lower(): v for k, v in self.headers.items()})
+        try:
+            with self.server.rng_lock:
+                choices = candidates(self.server.store, lb, self.server.rng, where, dict(self.server.outstanding))
+        except UnsupportedSteering as exc:
+            return self._reply(503, {"error": f"steering_policy {exc} is not implemented by the local edge"}, ray)
         if not choices:
             return self._reply(530, {"error": "no pool has a usable origin"}, ray)
         attempts: dict[str, int] = {}
@@ -169,9 +202,17 @@ class ProxyHandler(BaseHTTPRequestHandler):
             if attempts.get(choice.pool_id, 0) >= 2:
                 continue  # zero-downtime failover: one retry on another origin of the same pool
             attempts[choice.pool_id] = attempts.get(choice.pool_id, 0) + 1
-            if self._forward(choice, body, ray):
-                return None
+            self._in_flight(choice.pool_id, +1)
+            try:
+                if self._forward(choice, body, ray):
+                    return None
+            finally:
+                self._in_flight(choice.pool_id, -1)
         return self._reply(521, {"error": "web server is down", "tried": sum(attempts.values())}, ray)
+
+    def _in_flight(self, pool_id: str, delta: int) -> None:
+        with self.server.rng_lock:
+            self.server.outstanding[pool_id] = self.server.outstanding.get(pool_id, 0) + delta
 
     def _forward(self, choice: Choice, body: bytes, ray: str) -> bool:
         address = str(choice.origin["address"])
@@ -244,10 +285,23 @@ class ProxyHandle:
         self.thread.join(timeout=5)
 
 
-def start_proxy(store: EdgeStore, port: int, *, verbose: bool = False, monitor_tick: float = 0.05) -> ProxyHandle:
-    """Start the proxy on 127.0.0.1:port (0 = any free port) and the health monitors, both over `store`."""
+def start_proxy(
+    store: EdgeStore,
+    port: int,
+    *,
+    verbose: bool = False,
+    monitor_tick: float = 0.05,
+    pop: str | None = None,
+    rng: random.Random | None = None,
+) -> ProxyHandle:
+    """Start the proxy on 127.0.0.1:port (0 = any free port) and the health monitors, both over `store`.
+
+    `pop`: the data centre this edge plays (else `$MCCTL_EDGE_POP`, else LHR), for geo and proximity steering.
+    """
+    import os
+
     monitors = MonitorRunner(store, tick=monitor_tick).start()
-    server = ProxyServer(store, port, verbose=verbose)
+    server = ProxyServer(store, port, verbose=verbose, rng=rng, pop=pop or os.environ.get(POP_ENV) or DEFAULT_POP)
     thread = threading.Thread(target=server.serve_forever, name="edge-proxy", daemon=True)
     thread.start()
     return ProxyHandle(server, monitors, thread)

@@ -30,10 +30,10 @@ def run_edge_api(
     return start_in_thread(EdgeApiServer(port, token=token, store=store, verbose=verbose))
 
 
-def start_proxy(store: EdgeStore, port: int, *, verbose: bool = False) -> Any:
+def start_proxy(store: EdgeStore, port: int, *, verbose: bool = False, pop: str | None = None) -> Any:
     """Start `local/edge/proxy.py`'s request proxy over `store` (raises if that module is not there yet)."""
     module = importlib.import_module("multicloud_ctl.local.edge.proxy")
-    return module.start_proxy(store, port, verbose=verbose)
+    return module.start_proxy(store, port, verbose=verbose, pop=pop)
 
 
 def serve(
@@ -43,11 +43,12 @@ def serve(
     state_file: Path | None = None,
     proxy_port: int | None = None,
     verbose: bool = False,
+    pop: str | None = None,
 ) -> None:
     """Run the edge in the foreground until interrupted (`python -m multicloud_ctl.local.edge`)."""
     store = EdgeStore(path=state_file)
     api = EdgeApiServer(api_port, token=token, store=store, verbose=verbose)
-    proxy = start_proxy(store, proxy_port, verbose=verbose) if proxy_port else None
+    proxy = start_proxy(store, proxy_port, verbose=verbose, pop=pop) if proxy_port else None
     try:
         api.serve_forever()
     finally:

@@ -104,6 +104,7 @@ class EdgeStore:
     path: Path | None = None
     items: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in KINDS})
     origin_health: dict[str, dict[str, bool]] = field(default_factory=dict)
+    origin_rtt: dict[str, dict[str, float]] = field(default_factory=dict)  # measured, not persisted
     listeners: list[Callable[[str, str], None]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -128,6 +129,7 @@ class EdgeStore:
         with self.lock:
             self.items = {k: {} for k in KINDS}
             self.origin_health = {}
+            self.origin_rtt = {}
             self._changed("all", "")
 
     # ---- generic CRUD (the API) -------------------------------------------------------------------
@@ -243,6 +245,27 @@ class EdgeStore:
         with self.lock:
             self.origin_health.setdefault(pool_id, {})[address] = healthy
             self._changed("health", pool_id)
+
+    def record_rtt(self, pool_id: str, address: str, rtt_ms: float, *, alpha: float = 0.5) -> None:
+        """Fold one monitor probe's round-trip time into the origin's moving average (dynamic steering's profile)."""
+        with self.lock:
+            seen = self.origin_rtt.setdefault(pool_id, {})
+            old = seen.get(address)
+            seen[address] = rtt_ms if old is None else alpha * rtt_ms + (1 - alpha) * old
+
+    def pool_rtt(self, pool_id: str) -> float | None:
+        """The mean RTT (ms) of the pool's enabled, healthy origins that have been measured; None if none has."""
+        pool = self.pool(pool_id)
+        if pool is None:
+            return None
+        with self.lock:
+            seen = dict(self.origin_rtt.get(pool_id, {}))
+        rtts = [
+            seen[o["address"]]
+            for o in pool["origins"]
+            if o.get("enabled", True) and o.get("address") in seen and self.origin_healthy(pool_id, o)
+        ]
+        return sum(rtts) / len(rtts) if rtts else None
 
     def origin_healthy(self, pool_id: str, origin: dict[str, Any]) -> bool:
         """Unknown health counts as healthy (as Cloudflare treats a pool without a monitor)."""

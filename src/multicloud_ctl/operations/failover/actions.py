@@ -1,7 +1,7 @@
 """The plan actions of a failover (registered in the engine's closed action registry).
 
 cloudflare.set_pool            enabled flag and origins (weights) of one pool
-cloudflare.set_load_balancer   default_pools order, fallback pool, zero_downtime_failover
+cloudflare.set_load_balancer   default_pools, fallback pool, region/country/PoP pools, rules' pool lists
 lambda.set_concurrency         reserved and/or provisioned concurrency of one function
 failover.record_intended       write (or remove) <state_dir>/failover/intended.json
 failover.verify_edge           poll the edge until the target pool serves (the plan's verification)
@@ -40,21 +40,24 @@ def set_pool(runtime: Runtime, params: Mapping[str, Any]) -> Any:
 
 @_register("cloudflare.set_load_balancer")
 def set_load_balancer(runtime: Runtime, params: Mapping[str, Any]) -> Any:
-    from multicloud_ctl.providers.cloudflare.models import SessionAffinityAttributes
-
+    """PATCH the pool lists in `params` (by id); every other field of the load balancer stays as it is."""
     fields: dict[str, Any] = {
         "default_pools": list(params["default_pools"]),
         "fallback_pool": params["fallback_pool"],
     }
-    if params.get("zero_downtime_failover"):
-        fields["session_affinity_attributes"] = SessionAffinityAttributes(params["zero_downtime_failover"])
+    for name in ("region_pools", "country_pools", "pop_pools", "rules"):
+        if name in params:
+            fields[name] = params[name]
     lb = runtime.cloudflare.edit_load_balancer(params["lb_id"], **fields)
-    return {
+    out: dict[str, Any] = {
         "load_balancer": lb.name,
         "default_pools": list(lb.default_pools),
         "fallback_pool": lb.fallback_pool,
-        "zero_downtime_failover": params.get("zero_downtime_failover"),
     }
+    for name in ("region_pools", "country_pools", "pop_pools"):
+        if name in params:
+            out[name] = {k: list(v) for k, v in getattr(lb, name).items()}
+    return out
 
 
 @_register("lambda.set_concurrency")

@@ -61,7 +61,6 @@ def ensure_sandbox_lb(runtime: Runtime, *, interval: int = 2) -> dict[str, Any]:
             order,
             order[-1],
             steering_policy="off",
-            session_affinity_attributes={"zero_downtime_failover": "temporary"},
         )
         created.append(f"lb/{lb_name}")
     return {"load_balancer": lb_name, "pools": sorted(ids), "created": created}

@@ -48,15 +48,17 @@ def failover_status(runtime: Runtime, limit: int = 5) -> dict[str, Any]:
     except McctlError as exc:
         out.update({"serving": None, "load_balancer": None, "pools": [], "error": exc.message})
     else:
+        failback = snap.failback()
         out.update(
             {
                 "serving": snap.serving_pool(),
-                "load_balancer": {
-                    "name": snap.lb_name,
-                    "default_pools": snap.default_pools,
-                    "fallback_pool": snap.fallback_pool,
-                    "zero_downtime_failover": snap.zero_downtime_failover,
+                "serving_by_location": {
+                    where: snap.first_serving(pools) for where, pools in snap.pool_lists() if where != "default_pools"
                 },
+                # derived from the live order and health: Cloudflare has no failback setting of its own
+                "automatic_failback": failback["automatic"],
+                "failback_to": failback["to"],
+                "load_balancer": {"name": snap.lb_name, **snap.lists_dict()},
                 "pools": [
                     {
                         "name": p.name,
@@ -72,7 +74,9 @@ def failover_status(runtime: Runtime, limit: int = 5) -> dict[str, Any]:
     out["intended"] = (
         None
         if intended is None
-        else {k: intended.get(k) for k in ("serving", "since", "journal", "automatic_failback")}
+        else {
+            k: intended.get(k) for k in ("serving", "since", "journal", "failback", "failback_to", "automatic_failback")
+        }
     )
     out["last_runs"] = last_runs(runtime, limit)
     return out

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Plan, Step
 from multicloud_ctl.operations.failover import actions as _actions  # noqa: F401  (registers the actions)
-from multicloud_ctl.operations.failover.lbstate import LbSnapshot, read_intended, read_state, target_state
+from multicloud_ctl.operations.failover.lbstate import (
+    GEO_FIELDS,
+    Failback,
+    LbSnapshot,
+    map_pool_refs,
+    read_intended,
+    read_state,
+    target_state,
+)
 from multicloud_ctl.operations.failover.preflight import PreflightCheck, refuse, run_preflight, verdict
 
 if TYPE_CHECKING:
@@ -32,14 +40,48 @@ def _pool_params(pool: Any) -> dict[str, Any]:
 
 
 def _lb_params(snap: LbSnapshot) -> dict[str, Any]:
+    """Every pool-list field of the load balancer, by pool id (what the API takes) and by name (for people)."""
+    lists = snap.lists_dict()
+    ids = map_pool_refs(lists, snap.pool_id)
+    ids["rules"] = [
+        {**r, "overrides": map_pool_refs(dict(r["overrides"]), snap.pool_id)} if r.get("overrides") else r
+        for r in lists["rules"]
+    ]
     return {
         "lb_id": snap.lb_id,
-        "default_pools": [snap.pool_id(p) for p in snap.default_pools],
-        "fallback_pool": snap.pool_id(snap.fallback_pool),
+        "default_pools": ids["default_pools"],
+        "fallback_pool": ids["fallback_pool"],
+        **{f: ids[f] for f in (*GEO_FIELDS, "rules")},
         "pools": list(snap.default_pools),
         "fallback": snap.fallback_pool,
-        "zero_downtime_failover": snap.zero_downtime_failover,
+        **{f"{f}_by_name": lists[f] for f in (*GEO_FIELDS, "rules")},
     }
+
+
+LB_FIELDS = ("default_pools", "fallback_pool", *GEO_FIELDS, "rules")
+
+
+def _lb_change(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two PATCH bodies: the core order always, a geo map or the rules only when the switch changes them.
+
+    Everything else on the load balancer (steering, session affinity and its attributes, ttl...) is left as it
+    is: a PATCH replaces only the top-level fields it names, and every map here is the full map read moments ago.
+    """
+    same = [f for f in (*GEO_FIELDS, "rules") if before[f] == after[f]]
+
+    def trim(params: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in params.items() if k.removesuffix("_by_name") not in same}
+
+    return trim(before), trim(after)
+
+
+def describe_lists(snap: LbSnapshot, changed: list[str] | None = None) -> str:
+    """`pools azure > aws (fallback aws); region_pools WNAM azure > aws, ...` (only `changed` geo lists)."""
+    text = f"pools {' > '.join(snap.default_pools)} (fallback {snap.fallback_pool})"
+    geo = [(w, ps) for w, ps in snap.pool_lists() if w != "default_pools" and (changed is None or w in changed)]
+    if geo:
+        text += "; " + ", ".join(f"{w} {' > '.join(ps)}" for w, ps in geo)
+    return text
 
 
 def verify_step(runtime: Runtime, snap: LbSnapshot, pool: str, verify: Verify, step_id: str) -> Step:
@@ -98,27 +140,22 @@ def transition_steps(current: LbSnapshot, target: LbSnapshot, prefix: str = "") 
                 ),
             )
         )
-    before, after = _lb_params(current), _lb_params(target)
-    if {k: before[k] for k in ("default_pools", "fallback_pool", "zero_downtime_failover")} != {
-        k: after[k] for k in ("default_pools", "fallback_pool", "zero_downtime_failover")
-    }:
-        extra = (
-            f", failback {after['zero_downtime_failover']}"
-            if after["zero_downtime_failover"] != before["zero_downtime_failover"]
-            else ""
-        )
+    before, after = _lb_change(_lb_params(current), _lb_params(target))
+    if any(before[k] != after[k] for k in LB_FIELDS if k in before):
+        old_lists, new_lists = dict(current.pool_lists()), dict(target.pool_lists())
+        changed = [w for w in {**old_lists, **new_lists} if old_lists.get(w) != new_lists.get(w)]
         steps.append(
             Step(
                 f"{prefix}load-balancer",
                 "cloudflare.set_load_balancer",
-                f"pools {' > '.join(target.default_pools)} (fallback {target.fallback_pool}{extra})",
+                describe_lists(target, changed),
                 provider="cloudflare",
                 resource=f"lb/{target.lb_name}",
                 params=after,
                 rollback=Step(
                     f"{prefix}undo-load-balancer",
                     "cloudflare.set_load_balancer",
-                    f"restore pools {' > '.join(current.default_pools)}",
+                    f"restore {describe_lists(current, changed)}",
                     provider="cloudflare",
                     resource=f"lb/{target.lb_name}",
                     params=before,
@@ -166,38 +203,38 @@ def capacity_steps(runtime: Runtime, spec: FailoverSpec) -> list[Step]:
 
 
 def intended_document(
-    runtime: Runtime, target: LbSnapshot, previous: LbSnapshot, to: str, run_id: str
+    runtime: Runtime, target: LbSnapshot, previous: LbSnapshot, to: str, run_id: str, failback: str
 ) -> dict[str, Any]:
-    """The `intended.json` content (format documented in the failover README section)."""
+    """The `intended.json` content (format documented in lbstate's docstring and the README failover section)."""
+    homes = [ps[0] for _, ps in target.pool_lists() if ps and ps[0] != to]
     return {
         "version": 1,
         "environment": runtime.environment.name,
         "serving": to,
         "since": runtime.clock().isoformat(timespec="seconds"),
         "journal": run_id,
-        "automatic_failback": target.zero_downtime_failover != "sticky",
-        "load_balancer": {
-            "id": target.lb_id,
-            "name": target.lb_name,
-            "default_pools": target.default_pools,
-            "fallback_pool": target.fallback_pool,
-            "zero_downtime_failover": target.zero_downtime_failover,
-        },
+        "failback": failback,
+        "failback_to": homes[0] if failback == "auto" and homes else None,
+        "automatic_failback": failback == "auto" and bool(homes),
+        "load_balancer": {"id": target.lb_id, "name": target.lb_name, **target.lists_dict()},
         "pools": {n: {"id": p.id, "enabled": p.enabled, "origins": p.origins} for n, p in target.pools.items()},
         "previous": previous.to_dict(),
     }
 
 
-def build_plan(runtime: Runtime, spec: FailoverSpec, current: LbSnapshot, run_id: str) -> Plan:
-    """The failover plan: read-only calls only."""
-    target = target_state(current, spec)
+def build_plan(
+    runtime: Runtime, spec: FailoverSpec, current: LbSnapshot, run_id: str, failback: Failback | None = None
+) -> Plan:
+    """The failover plan: read-only calls only. `failback` (pinned/auto) overrides the playbook's."""
+    mode: Failback = failback or spec.load_balancer.failback
+    target = target_state(current, spec, mode)
     steps = transition_steps(current, target) + capacity_steps(runtime, spec)
     steps.append(
         Step(
             "record-intended",
             "failover.record_intended",
             "record the intended pool state for drift",
-            params={"intended": intended_document(runtime, target, current, spec.to, run_id)},
+            params={"intended": intended_document(runtime, target, current, spec.to, run_id, mode)},
             rollback=Step(
                 "undo-record-intended",
                 "failover.record_intended",
@@ -210,7 +247,7 @@ def build_plan(runtime: Runtime, spec: FailoverSpec, current: LbSnapshot, run_id
         "failover",
         tuple(steps),
         (verify_step(runtime, target, spec.to, spec.verify, "verify-edge"),),
-        summary={"to": spec.to, "from": current.serving_pool(), "pools": target.default_pools},
+        summary={"to": spec.to, "from": current.serving_pool(), "pools": target.default_pools, "failback": mode},
     )
 
 

@@ -242,14 +242,14 @@ class CloudflareClient:
             return LoadBalancer.from_api(lb)
 
     def edit_load_balancer(self, lb_id: str, **fields: Any) -> LoadBalancer:
-        """Change some fields (PATCH): `default_pools`, `fallback_pool`, `session_affinity_attributes`..."""
+        """Change some fields (PATCH): `default_pools`, `fallback_pool`, `region_pools`...; the others stay."""
         if isinstance(attrs := fields.get("session_affinity_attributes"), SessionAffinityAttributes):
             fields["session_affinity_attributes"] = attrs.to_api()  # PATCH replaces that whole object
         with cloudflare_errors(f"edit load balancer {lb_id}"):
             return LoadBalancer.from_api(self.sdk.load_balancers.edit(lb_id, zone_id=self.zone_id, **fields))
 
     def edit_session_affinity_attributes(self, lb_id: str, attrs: SessionAffinityAttributes) -> LoadBalancer:
-        """Set the load balancer's `session_affinity_attributes` (e.g. `zero_downtime_failover`) alone."""
+        """Set the load balancer's `session_affinity_attributes` alone (affinity sessions; not failover/failback)."""
         return self.edit_load_balancer(lb_id, session_affinity_attributes=attrs)
 
     def delete_load_balancer(self, lb_id: str) -> None:

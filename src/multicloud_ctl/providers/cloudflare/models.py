@@ -90,10 +90,12 @@ class Monitor:
 
 @dataclass(frozen=True)
 class SessionAffinityAttributes:
-    """The part of a load balancer's `session_affinity_attributes` mcctl uses.
+    """The part of a load balancer's `session_affinity_attributes` mcctl reads.
 
-    `zero_downtime_failover`: `none`, `temporary` (fail back automatically when the pool recovers) or
-    `sticky` (stay on the pool failed over to); None when the API does not say.
+    `zero_downtime_failover` (`none`, `temporary`, `sticky`) only says what happens to a *session pinned to an
+    origin* (session affinity on) when that origin fails: whether it moves to another origin of the same pool
+    for a while or for good. It does not decide which pool serves, so it has nothing to do with failing back
+    from one cloud to the other; mcctl reads it for display and never writes it.
     """
 
     zero_downtime_failover: str | None = None
@@ -109,6 +111,14 @@ class SessionAffinityAttributes:
         return {} if self.zero_downtime_failover is None else {"zero_downtime_failover": self.zero_downtime_failover}
 
 
+# every field of a load balancer (or of a rule's `overrides`) that lists pools: who serves depends on all of them
+GEO_POOL_FIELDS = ("region_pools", "country_pools", "pop_pools")
+
+
+def _pool_map(raw: Any) -> dict[str, tuple[str, ...]]:
+    return {str(k): tuple(v or ()) for k, v in _d(raw).items()}
+
+
 @dataclass(frozen=True)
 class LoadBalancer:
     id: str
@@ -119,23 +129,41 @@ class LoadBalancer:
     proxied: bool = False
     enabled: bool = True
     session_affinity_attributes: SessionAffinityAttributes = field(default_factory=SessionAffinityAttributes)
+    region_pools: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    country_pools: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pop_pools: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rules: tuple[dict[str, Any], ...] = ()
+    random_steering: dict[str, Any] = field(default_factory=dict)
 
     @property
     def zero_downtime_failover(self) -> str | None:
         return self.session_affinity_attributes.zero_downtime_failover
 
+    @property
+    def effective_steering(self) -> str:
+        """`""` means `geo` when region/country/PoP pools are set, else `off` (the API's documented rule)."""
+        if self.steering_policy not in ("", '""'):  # the OpenAPI enum spells the empty policy `"\"\""`
+            return self.steering_policy
+        return "geo" if any(getattr(self, f) for f in GEO_POOL_FIELDS) else "off"
+
     @classmethod
     def from_api(cls, raw: Any) -> LoadBalancer:
         d = _d(raw)
+        policy = d.get("steering_policy")
         return cls(
             d["id"],
             d.get("name", ""),
             tuple(d.get("default_pools") or ()),
             d.get("fallback_pool", ""),
-            d.get("steering_policy") or "off",
+            "off" if policy is None else str(policy),
             bool(d.get("proxied", False)),
             bool(d.get("enabled", True)),
             SessionAffinityAttributes.from_api(d.get("session_affinity_attributes")),
+            _pool_map(d.get("region_pools")),
+            _pool_map(d.get("country_pools")),
+            _pool_map(d.get("pop_pools")),
+            tuple(_d(r) for r in d.get("rules") or ()),
+            _d(d.get("random_steering")),
         )
 
 

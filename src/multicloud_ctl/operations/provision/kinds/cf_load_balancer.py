@@ -2,8 +2,9 @@
 `[aws, azure]`; geographic steering with region pools when `geo_steering` is on; one load balancer per
 service hostname when `service_routing` is on. Pools are named in config and resolved to ids on write.
 
-After a failover, `failover/intended.json` gives the pool order the operator chose: that order is the
-desired one, so neither drift nor apply fights the failover.
+After a failover, `failover/intended.json` gives the pool order the operator chose (`default_pools`,
+`fallback_pool` and, under geo steering, each region's list): that order is the desired one, so neither
+drift nor apply fights the failover.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ class CfLoadBalancer(CfKind):
         }
         if ctx.features.geo_steering:
             attrs["steering_policy"] = "geo"
+            failed_over = intended.get("region_pools") or {} if intended.get("name", host) == host else {}
             attrs["region_pools"] = {
-                region: [p for p in order_ if p in pools] for region, order_ in ctx.spec.geo_regions.items()
+                region: [p for p in failed_over.get(region, order_) if p in pools]
+                for region, order_ in ctx.spec.geo_regions.items()
             }
         out = [self.make(ctx, host, attrs, inputs={"match": ["name", host]}, depends_on=deps)]
         if ctx.features.service_routing:
