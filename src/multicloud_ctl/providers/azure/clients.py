@@ -139,7 +139,11 @@ class AzureClients:
     def servicebus(self) -> ServiceBusManagementClient:
         from azure.mgmt.servicebus import ServiceBusManagementClient
 
-        return ServiceBusManagementClient(self.credential, self.subscription_id, **self.mgmt_kwargs())
+        # the api-version provision writes namespaces with (kinds/azure_servicebus_namespace.py), not the SDK's
+        # newest: one published version across mcctl, the one whose schema the sandbox validates against
+        return ServiceBusManagementClient(
+            self.credential, self.subscription_id, api_version="2024-01-01", **self.mgmt_kwargs()
+        )
 
     @cached_property
     def cost(self) -> CostManagementClient:
