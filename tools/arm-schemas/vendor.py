@@ -6,16 +6,20 @@
 SCHEMAS_CHECKOUT is a checkout (or a bare git directory) of https://github.com/Azure/azure-resource-manager-schemas
 at COMMIT; the files are read with `git show COMMIT:schemas/<api-version>/<file>`. For each (api-version, file)
 in TARGETS the output `OUT_DIR/<api-version>/<file>` keeps the resource definitions of the listed types (keyed
-by their ARM type) and every `definitions` entry they reach, as published, with two changes that turn a
+by their ARM type) and every `definitions` entry they reach, as published, with these changes that turn a
 deployment-template schema into a REST body schema:
 - the `{"$ref": ".../common/definitions.json#/definitions/expression"}` alternatives are dropped (a template
   may put `[parameters('x')]` anywhere; a REST body is the value itself), and a `oneOf` left with one member
   is replaced by that member;
+- a polymorphic type (a `oneOf` of variants, e.g. metric alert criteria) loses the `additionalProperties` the
+  generator copies next to its `oneOf` (with empty `properties`) from the REST definition's open base type: in
+  draft 4 it applies to the variants' own members (`odata.type`, `allOf`) and would refuse every valid body;
 - the template-only members of a resource (`name`, `type`, `apiVersion`, `resources`, `dependsOn`...) go, and
   the resource's `required` keeps only body members other than `properties`: the template generator marks the
   `properties` envelope required on most types, the REST definitions do not (ARM's own example creates a
-  resource group with `{"location": ...}` alone; ResourceGroup requires only `location` in the REST spec). A `Microsoft.Web/sites/config`-style definition that is a `oneOf` over
-  config names keeps the variants named in CONFIG_NAMES, keyed `<type>#<name>`.
+  resource group with `{"location": ...}` alone; ResourceGroup requires only `location` in the REST spec).
+A `Microsoft.Web/sites/config`-style definition that is a `oneOf` over config names keeps the variants named
+in CONFIG_NAMES, keyed `<type>#<name>`.
 It also writes `OUT_DIR/api-versions.json`: per type, the vendored api-versions plus those mcctl sends
 without a vendored schema (USED_WITHOUT_SCHEMA), newest first.
 """
@@ -84,6 +88,8 @@ def strip_expressions(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {k: strip_expressions(v) for k, v in node.items()}
+    if "oneOf" in out and "additionalProperties" in out and not out.get("properties"):
+        del out["additionalProperties"]
     if "oneOf" in out:
         members = [m for m in out["oneOf"] if not (isinstance(m, dict) and m.get("$ref") == EXPRESSION)]
         if len(members) == 1:

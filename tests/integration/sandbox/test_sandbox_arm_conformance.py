@@ -129,6 +129,22 @@ BAD_BODIES = [
     ),
     pytest.param(
         None,
+        "Microsoft.Web/serverfarms/plan",
+        "2023-12-01",
+        {"location": "eastus", "sku": {"name": "Y1", "capacity": "two"}},
+        "sku.capacity",
+        id="app service plan: a string for a capacity",
+    ),
+    pytest.param(
+        None,
+        "Microsoft.Insights/metricAlerts/errors",
+        "2018-03-01",
+        {"location": "global", "properties": {"severity": "high", "enabled": True, "scopes": [], "criteria": {}}},
+        "properties.severity",
+        id="metric alert: a word for a severity",
+    ),
+    pytest.param(
+        None,
         "Microsoft.Network/virtualNetworks/vnet",
         "2023-09-01",
         {"location": "eastus", "properties": {"addressSpace": {"addressPrefixes": "10.0.0.0/16"}}},
