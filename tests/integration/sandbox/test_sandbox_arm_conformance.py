@@ -139,7 +139,17 @@ BAD_BODIES = [
         None,
         "Microsoft.Insights/metricAlerts/errors",
         "2018-03-01",
-        {"location": "global", "properties": {"severity": "high", "enabled": True, "scopes": [], "criteria": {}}},
+        {
+            "location": "global",
+            "properties": {
+                "severity": "high",
+                "enabled": True,
+                "scopes": [],
+                "evaluationFrequency": "PT1M",
+                "windowSize": "PT5M",
+                "criteria": {"odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", "allOf": []},
+            },
+        },
         "properties.severity",
         id="metric alert: a word for a severity",
     ),
