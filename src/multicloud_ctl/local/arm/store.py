@@ -128,6 +128,7 @@ class ArmStore:
     def put_resource(self, rid: str, rtype: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Create or replace the resource at `rid`; returns (resource, created)."""
         with self.lock:
+            self.running.pop(canonical(rid), None)  # a PUT supersedes an operation still running on the resource
             existing = self.resources.get(canonical(rid))
             resource: dict[str, Any] = {k: v for k, v in body.items() if k not in _RESERVED}
             resource["id"] = existing["id"] if existing else rid
@@ -216,7 +217,9 @@ class ArmStore:
                 self._set_state(op.resource_id, STATES[op.kind][1])
                 return copy.copy(op)
             op.status, op.ended = "Succeeded", _now()
-            self.running.pop(canonical(op.resource_id), None)
+            if self.running.get(canonical(op.resource_id)) != op.op_id:
+                return copy.copy(op)  # a later PUT or DELETE of the resource took over: its outcome stands
+            del self.running[canonical(op.resource_id)]
             if op.kind == "delete":
                 self._remove(op.resource_id)
             else:
