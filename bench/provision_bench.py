@@ -1,11 +1,14 @@
 """Time `provision` on the sandbox: plan on empty clouds, apply from empty, the second (no-op) plan, drift.
 
 Starts moto, the fake ARM and the fake edge API on free loopback ports; prints figures, asserts nothing.
-    .venv/bin/python bench/provision_bench.py
+    .venv/bin/python bench/provision_bench.py [LRO_POLLS]
+LRO_POLLS (default 2, the sandbox's) is how many polls each ARM long-running operation stays InProgress:
+compare 0 and 2 to see what ARM's async contract costs an apply.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     moto = start_moto(free_port())
-    arm, edge = run_arm(0), run_edge_api(0, token="sandbox-token")
+    lro_polls = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    arm, edge = run_arm(0, lro_polls=lro_polls), run_edge_api(0, token="sandbox-token")
     tmp = Path(tempfile.mkdtemp())
     base = load_environment("local", REPO / "config")
     env = base.model_copy(
@@ -64,6 +68,8 @@ def main() -> None:
             f"Cloudflare {rt.cloudflare.guard.total})"
         )
         print(f"drift (clean):             {t4 - t3:6.2f} s  (items: {len(drift)})")
+        ops = list(arm.server.store.operations.values())
+        print(f"ARM operations (lro_polls={lro_polls}): {len(ops)}, polled {sum(op.polled for op in ops)} times")
     finally:
         arm.stop()
         edge.stop()

@@ -113,3 +113,24 @@ def test_demo_steps_provision_the_whole_sandbox_then_find_no_drift(cli: Any, san
     assert "change(s) applied" in summary and int(summary.split()[0]) > 90
     assert drift_step(Ctx()).startswith("no drift")
     assert apply_step(Ctx()).startswith("already converged")
+
+
+def test_an_arm_write_throttle_that_never_lifts_is_one_error_line_with_a_hint(
+    cli: Any, sandbox_dir: Path, small_playbook: Path, servers: Any
+) -> None:
+    """ARM answers every write 429 (Retry-After 1): the SDK waits and retries, then the run fails with one
+    error line and a hint, no traceback."""
+    from multicloud_ctl.local.arm.throttle import WriteThrottle
+
+    arm = servers[0]
+    arm.server.throttle = WriteThrottle(capacity=0, refill_per_s=0.0)
+    try:
+        res = cli("--config-dir", str(sandbox_dir), "--yes", "provision", "apply", "--playbook", str(small_playbook))
+    finally:
+        arm.server.throttle = None
+    assert res.exit_code == ExitCode.FAILED, res.stderr
+    assert "Traceback" not in res.stderr and res.stderr.count("error:") == 1
+    assert "throttled (HTTP 429) after retries" in res.stderr
+    assert "throttles writes per subscription" in res.stderr
+    throttled = [e for e in arm.server.conformance.entries() if e["status"] == 429]
+    assert len(throttled) >= 2  # the first answer and at least one retry after Retry-After

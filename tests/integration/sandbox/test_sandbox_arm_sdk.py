@@ -17,7 +17,7 @@ from multicloud_ctl.providers.azure.clients import AzureClients
 from multicloud_ctl.providers.azure.errors import azure_errors
 
 pytestmark = pytest.mark.integration
-API = "2023-01-01"
+API = "2023-12-01"  # Microsoft.Web/sites: a version the fake lists (schemas/api-versions.json)
 
 
 def site_id(env: Any, rg: str, name: str) -> str:

@@ -111,9 +111,13 @@ def azure_resources(env: Any) -> dict[str, tuple[str, dict[str, Any]]]:
     return out
 
 
-def put_arm(rt: Any, rid: str, body: dict[str, Any], api: str = "2023-05-01") -> None:
+def put_arm(rt: Any, rid: str, body: dict[str, Any], api: str | None = None) -> None:
+    """PUT through the SDK at the api-version the audit reads the type with (the fake lists versions per type)."""
+    from multicloud_ctl.operations.security.checks_azure import SQL_API, STORAGE_API, WEB_API
     from multicloud_ctl.providers.azure.resources import ArmResources
 
+    if api is None:
+        api = SQL_API if "/Microsoft.Sql/" in rid else STORAGE_API if "/Microsoft.Storage/" in rid else WEB_API
     ArmResources(rt.azure).put(rid, api, body)
 
 

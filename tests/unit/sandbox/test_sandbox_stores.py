@@ -85,3 +85,22 @@ def test_edge_store_reloads_from_its_file_and_notifies(tmp_path: Path) -> None:
     assert seen == [("dns_records", rec["id"])]
     again = EdgeStore(path=tmp_path / "edge.json")
     assert again.get("dns_records", "zone", rec["id"])["zone_id"] == "zone"
+
+
+def test_arm_operations_move_provisioning_state_by_poll_count_and_a_later_put_supersedes_a_delete() -> None:
+    store = ArmStore(lro_polls=1)
+    rid = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/db"
+    store.put_resource(rid, "Microsoft.Sql/servers", {"location": "eastus"})
+    op = store.new_operation(rid, "create")
+    seen = [store.get_resource(rid)["properties"]["provisioningState"]]  # type: ignore[index]
+    seen += [store.get_resource(rid, poll=True)["properties"]["provisioningState"] for _ in range(2)]  # type: ignore[index]
+    assert seen == ["Accepted", "Creating", "Succeeded"] and store.operations[op.op_id].status == "Succeeded"
+    gone = store.new_operation(rid, "delete")
+    assert store.get_resource(rid)["properties"]["provisioningState"] == "Deleting"  # type: ignore[index]
+    store.put_resource(rid, "Microsoft.Sql/servers", {"location": "eastus"})  # re-created before the delete ends
+    assert [store.poll_operation(gone.op_id).status for _ in range(2)] == ["InProgress", "Succeeded"]  # type: ignore[union-attr]
+    assert store.get_resource(rid) is not None
+    store.new_operation(rid, "delete")
+    for _ in range(2):
+        store.get_resource(rid, poll=True)
+    assert store.get_resource(rid) is None

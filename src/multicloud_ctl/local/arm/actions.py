@@ -32,7 +32,7 @@ from multicloud_ctl.local.jsonhttp import Request, Response
 if TYPE_CHECKING:
     from multicloud_ctl.local.arm.store import ArmStore
 
-CORE_MODULES = {"__main__", "actions", "server", "store"}
+CORE_MODULES = {"__main__", "actions", "bodies", "lro", "rules", "server", "store", "throttle"}
 
 
 @dataclass

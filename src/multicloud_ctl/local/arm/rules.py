@@ -2,8 +2,8 @@
 
 - A malformed `api-version` is 400 `InvalidApiVersionParameter`; a well-formed one dated after today (on the
   sandbox clock) cannot be a published version: 400 `NoRegisteredProviderFound`, as ARM answers for a version the
-  provider does not register. (Versions the provider never published but dated in the past are not caught: that
-  needs the providers' version lists, see the README's sandbox section.)
+  provider does not register; so is a version missing from the type's list in `schemas/api-versions.json` (the
+  vendored versions plus those our SDKs send; a type with no list there is only date-checked).
 - A resource namespace ARM does not know is 400 `InvalidResourceNamespace`; the fake knows the providers mcctl
   and its tests use.
 - A child whose parent does not exist is 404 `ParentResourceNotFound` ("Can not perform requested operation on
@@ -101,7 +101,7 @@ def check_put(store: Any, rid: str, prov: list[str], api_version: str) -> Respon
     if namespace.lower() not in KNOWN_NAMESPACES:
         return error(400, "InvalidResourceNamespace", f"The resource namespace '{namespace}' is invalid.")
     rtype = "/".join([namespace, *prov[1::2]])
-    refused = check_api_version(api_version, rtype)
+    refused = check_api_version(api_version, rtype) or check_version_listed(rtype, api_version)
     if refused is not None:
         return refused
     name = prov[-1]
@@ -127,3 +127,24 @@ def _exists(store: Any, rid: str) -> bool:
     if name.lower() in IMPLICIT_SINGLETONS and "/providers/" in parent and parent.count("/") > 6:
         return _exists(store, parent)
     return False
+
+
+def check_version_listed(rtype: str, api_version: str) -> Response | None:
+    """ARM's refusal of an api-version the provider does not publish for `rtype` (None: listed, or no list kept).
+
+    Worded as ARM words it (seen in Azure/azure-cli#7075, Azure/azure-powershell#14395): "No registered resource
+    provider found for location '...' and API version '...' for type '...'. The supported api-versions are
+    '...'." The fake keeps no location lists, so the location and the supported locations are not named.
+    """
+    from multicloud_ctl.local.arm.bodies import supported_versions
+
+    listed = supported_versions(rtype)
+    if listed is None or api_version in listed:
+        return None
+    short = rtype.split("/", 1)[1] if "/" in rtype else rtype
+    return error(
+        400,
+        "NoRegisteredProviderFound",
+        f"No registered resource provider found for API version '{api_version}' for type '{short}'. "
+        f"The supported api-versions are '{', '.join(listed)}'.",
+    )

@@ -2,25 +2,31 @@
 
 Serves what the azure-mgmt SDKs send: resource groups (`/subscriptions/{sub}/resourcegroups/{rg}`),
 any resource id under `.../providers/{namespace}/{type}/{name}[/{child-type}/{child}...]` with
-PUT/GET/HEAD/PATCH/DELETE, collection GETs, `.../resources` listings with simple `$filter`, and
-long-running operations done as ARM does them so `begin_create_or_update` / `begin_delete` pollers finish:
-a new resource answers with an `Azure-AsyncOperation` header, a delete with a `Location` header, both with
-`Retry-After: 0`, and the operation endpoints report `InProgress` for `lro_polls` polls, then `Succeeded`.
-The status code is 200 for both: it is the one code every generated SDK method accepts, synchronous or
-LRO (e.g. azure-mgmt-web's `begin_create_or_update` rejects 201, `delete` rejects 202), and the headers
-alone make an LRO poller poll. A PUT of an existing resource answers 200 without LRO headers.
+PUT/GET/HEAD/PATCH/DELETE, collection GETs, `.../resources` listings with simple `$filter`.
+A request passes ARM's gates in ARM's order: a bearer token (401), an `api-version` (400), the subscription's
+write throttle when armed (429, `throttle.py`), then for a write the rules ARM applies before a provider sees it
+(`rules.py`: api-version published for the type, namespace, name, parent) and the body against the type's
+published schema for that api-version (`bodies.py`; the check runs in `check`, the refusal here):
+400 `InvalidRequestContent`, the code ARM answers for a body it cannot take ("The request content was invalid
+and could not be deserialized: ...", e.g. Azure/acs-engine#2938, pulumi/pulumi-azure-native#3022), with one
+`details` entry per violation. Long-running PUT/DELETE follow ARM's async contract per type (`lro.py`).
 Errors use the ARM envelope `{"error": {"code", "message"}}`; every answer carries `x-ms-request-id`.
-Extra behaviour (Cost Management, zip deploy) plugs in through `actions.py`.
+Extra behaviour (Cost Management, zip deploy, web apps) plugs in through `actions.py`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from multicloud_ctl.local.arm import lro
 from multicloud_ctl.local.arm.actions import ActionContext, find_action, load_plugins
-from multicloud_ctl.local.arm.rules import check_put
-from multicloud_ctl.local.arm.store import ArmStore, resource_type
+from multicloud_ctl.local.arm.bodies import check_body
+from multicloud_ctl.local.arm.rules import check_put, check_version_listed
+from multicloud_ctl.local.arm.store import RG_TYPE, ArmStore, resource_type
+from multicloud_ctl.local.arm.throttle import REMAINING_WRITES, WRITES, WriteThrottle
 from multicloud_ctl.local.jsonhttp import (
+    Checked,
     JsonHandler,
     JsonServer,
     Request,
@@ -29,8 +35,7 @@ from multicloud_ctl.local.jsonhttp import (
     start_in_thread,
 )
 
-OPS = "providers/microsoft.resources"
-OPS_API = "2021-04-01"
+OPS, OPS_API = lro.OPS, lro.OPS_API
 _FILTER_TYPE = re.compile(r"resourceType\s+eq\s+'([^']+)'", re.IGNORECASE)
 _FILTER_TAG = re.compile(r"tagName\s+eq\s+'([^']+)'(?:\s+and\s+tagValue\s+eq\s+'([^']*)')?", re.IGNORECASE)
 
@@ -44,6 +49,39 @@ def arm_error(status: int, code: str, message: str) -> Response:
     return Response(status, {"error": {"code": code, "message": message}})
 
 
+def invalid_body(checked: Checked | None) -> Response | None:
+    """ARM's refusal of a body that breaks the type's schema, or None when it conforms."""
+    if checked is None or not checked.violations:
+        return None
+    first = checked.violations[0]
+    resp = arm_error(
+        400,
+        "InvalidRequestContent",
+        f"The request content was invalid and could not be deserialized: '{first}' ({checked.operation}).",
+    )
+    resp.body["error"]["details"] = [
+        {"code": "InvalidRequestContent", "target": v.split(": ", 1)[0], "message": v} for v in checked.violations
+    ]
+    return resp
+
+
+def target_of(path: str) -> tuple[str, str] | None:
+    """(ARM type, name) of the resource or group a path names, or None (collections, listings, others)."""
+    seg = [s for s in path.split("/") if s]
+    low = [s.lower() for s in seg]
+    if len(seg) < 4 or low[0] != "subscriptions":
+        return None
+    if low[2] == "resourcegroups":
+        if len(seg) == 4:
+            return RG_TYPE, seg[3]
+        prov = seg[5:] if len(seg) > 5 and low[4] == "providers" else []
+    else:
+        prov = seg[3:] if low[2] == "providers" else []
+    if len(prov) < 3 or len(prov) % 2 == 0:
+        return None
+    return resource_type(prov), prov[-1]
+
+
 class ArmHandler(JsonHandler):
     """Routes ARM paths to the store; see the module docstring."""
 
@@ -52,6 +90,28 @@ class ArmHandler(JsonHandler):
 
     def error_response(self, status: int, code: str, message: str) -> Response:
         return arm_error(status, code, message)
+
+    def check(self, req: Request) -> Checked | None:
+        """A PUT/PATCH body of a resource (or group) against its type's schema at the request's api-version."""
+        if req.method not in ("PUT", "PATCH"):
+            return None
+        target = target_of(req.path)
+        if target is None:
+            return None
+        return check_body(req.method, target[0], target[1], api_version(req), req.body)
+
+    def _admin(self, req: Request) -> Response:
+        if req.path == "/_admin/throttle":
+            if req.method == "POST":
+                body = dict(req.body or {})
+                self.server.throttle = WriteThrottle(
+                    int(body.get("capacity", 200)), float(body.get("refill_per_s", 10))
+                )
+            elif req.method == "DELETE":
+                self.server.throttle = None
+            armed = self.server.throttle
+            return Response(200, {"throttle": None if armed is None else [armed.capacity, armed.refill_per_s]})
+        return super()._admin(req)
 
     def route(self, req: Request) -> Response:
         if not req.headers.get("authorization", "").lower().startswith("bearer "):
@@ -66,6 +126,26 @@ class ArmHandler(JsonHandler):
                 "MissingApiVersionParameter",
                 "The api-version query parameter (?api-version=) is required for all requests.",
             )
+        throttle = self.server.throttle
+        if throttle is not None and req.method in WRITES:
+            seg = [s for s in req.path.split("/") if s]
+            sub = seg[1] if len(seg) > 1 and seg[0].lower() == "subscriptions" else "(tenant)"
+            allowed, remaining, wait = throttle.take(sub)
+            if not allowed:
+                refused = arm_error(
+                    429,
+                    "SubscriptionRequestsThrottled",
+                    f"Number of 'write' requests for subscription '{sub}' exceeded the limit. "
+                    f"Please try again after '{wait}' seconds.",
+                )
+                refused.headers.update({"Retry-After": str(wait), REMAINING_WRITES: "0"})
+                return refused
+            resp = self._served(req)
+            resp.headers.setdefault(REMAINING_WRITES, str(remaining))
+            return resp
+        return self._served(req)
+
+    def _served(self, req: Request) -> Response:
         base = f"http://{req.headers.get('host', self.server.url.split('//', 1)[1])}"
         found = find_action(req.method, req.path)
         if found:
@@ -111,9 +191,14 @@ class ArmHandler(JsonHandler):
     def _group(self, req: Request, sub: str, rg: str, base: str) -> Response:
         store = self.server.store
         if req.method == "PUT":
+            refused = check_version_listed(RG_TYPE, api_version(req)) or invalid_body(req.checked)
+            if refused is not None:
+                return refused
             created_group, created = store.put_group(sub, rg, req.body or {})
             return Response(201 if created else 200, created_group)
         if req.method == "PATCH":
+            if (refused := invalid_body(req.checked)) is not None:
+                return refused
             patched = store.patch_group(sub, rg, req.body or {})
             return Response(200, patched) if patched else self._no_group(rg)
         if req.method == "HEAD":
@@ -122,9 +207,10 @@ class ArmHandler(JsonHandler):
             found = store.get_group(sub, rg)
             return Response(200, found) if found else self._no_group(rg)
         if req.method == "DELETE":
-            if not store.delete_group(sub, rg):
+            found = store.get_group(sub, rg)
+            if found is None:
                 return self._no_group(rg)
-            return self._accepted_delete(sub, f"/subscriptions/{sub}/resourceGroups/{rg}", base)
+            return lro.delete_answer(store, base, sub, found["id"], RG_TYPE)
         return arm_error(405, "MethodNotAllowed", f"{req.method} is not supported on a resource group")
 
     @staticmethod
@@ -145,27 +231,20 @@ class ArmHandler(JsonHandler):
             return Response(200, {"value": items})
         sub = scope.split("/")[2]
         if req.method == "PUT":
-            refused = check_put(store, rid, prov, api_version(req))
+            refused = check_put(store, rid, prov, api_version(req)) or invalid_body(req.checked)
             if refused is not None:
                 return refused
             resource, created = store.put_resource(rid, rtype, req.body or {})
-            if not created:
-                return Response(200, resource)
-            op = store.new_operation(resource["id"])
-            return Response(
-                200,  # the one status every SDK accepts for a PUT (sync or LRO); the header makes it poll
-                resource,
-                {
-                    "Azure-AsyncOperation": f"{base}/subscriptions/{sub}/{OPS}/operationStatuses/{op.op_id}"
-                    f"?api-version={OPS_API}",
-                    "Retry-After": "0",
-                },
-            )
+            return lro.put_answer(store, base, sub, resource, created)
+        listed = check_version_listed(rtype, api_version(req))
+        if listed is not None:
+            return listed
         if req.method == "DELETE":
-            if not store.delete_resource(rid):
+            gone = store.get_resource(rid)
+            if gone is None:
                 return Response(204)
-            return self._accepted_delete(sub, rid, base)
-        existing = store.get_resource(rid)
+            return lro.delete_answer(store, base, sub, gone["id"], rtype)
+        existing = store.get_resource(rid, poll=req.method == "GET")
         if existing is None:
             group = scope.rsplit("/", 1)[1] if "/resourceGroups/" in scope else "(subscription)"
             return arm_error(
@@ -178,38 +257,18 @@ class ArmHandler(JsonHandler):
         if req.method == "GET":
             return Response(200, existing)
         if req.method == "PATCH":
-            return Response(200, store.patch_resource(rid, req.body or {}))
+            return invalid_body(req.checked) or Response(200, store.patch_resource(rid, req.body or {}))
         if req.method == "POST":
             return arm_error(404, "NoActionHandler", f"no action is registered for POST {req.path}")
         return arm_error(405, "MethodNotAllowed", f"{req.method} is not supported")
 
-    def _accepted_delete(self, sub: str, rid: str, base: str) -> Response:
-        op = self.server.store.new_operation(rid)
-        return Response(
-            200,  # accepted by sync deletes ([200, 204]) and LRO deletes; the Location header makes it poll
-            None,
-            {
-                "Location": f"{base}/subscriptions/{sub}/{OPS}/operationResults/{op.op_id}?api-version={OPS_API}",
-                "Retry-After": "0",
-            },
-        )
-
     def _subscription_provider(self, req: Request, sub: str, prov: list[str], base: str) -> Response:
         low = [p.lower() for p in prov]
         if low[0] == "microsoft.resources" and len(prov) == 3 and low[1] in ("operationstatuses", "operationresults"):
-            op = self.server.store.poll_operation(prov[2])
-            if op is None:
+            polled = lro.poll(self.server.store, sub, low[1], prov[2])
+            if polled is None:
                 return arm_error(404, "OperationNotFound", f"operation {prov[2]} not found")
-            if low[1] == "operationresults":
-                return Response(202, None, {"Retry-After": "0"}) if op.status == "InProgress" else Response(204)
-            return Response(
-                200,
-                {
-                    "id": f"/subscriptions/{sub}/{OPS}/operationStatuses/{op.op_id}",
-                    "name": op.op_id,
-                    "status": op.status,
-                },
-            )
+            return polled
         if len(prov) in (1, 2) and (len(prov) == 1 or low[1] == "register"):
             return Response(
                 200,
@@ -239,21 +298,28 @@ class ArmHandler(JsonHandler):
 class ArmServer(JsonServer):
     """The fake ARM HTTP server; `store` is shared with action plugins."""
 
-    def __init__(self, port: int, *, store: ArmStore | None = None, verbose: bool = False) -> None:
+    def __init__(
+        self, port: int, *, store: ArmStore | None = None, throttle: WriteThrottle | None = None, verbose: bool = False
+    ) -> None:
         self.store = store or ArmStore()
+        self.throttle = throttle  # None: writes are not throttled (the sandbox's default)
         super().__init__(port, ArmHandler, service="mcctl-arm", reset=self.store.reset, verbose=verbose)
 
 
-def run_arm(port: int = 0, *, lro_polls: int = 1, verbose: bool = False) -> ServerHandle:
-    """Start the fake ARM on 127.0.0.1:port (0 = any free port) in a background thread."""
+def run_arm(port: int = 0, *, lro_polls: int = 2, verbose: bool = False, **options: Any) -> ServerHandle:
+    """Start the fake ARM on 127.0.0.1:port (0 = any free port) in a background thread.
+
+    `options`: `retry_after` (seconds on long-running answers) and `throttle` (a `WriteThrottle`).
+    """
     load_plugins()
-    return start_in_thread(ArmServer(port, store=ArmStore(lro_polls=lro_polls), verbose=verbose))
+    store = ArmStore(lro_polls=lro_polls, retry_after=int(options.get("retry_after", 0)))
+    return start_in_thread(ArmServer(port, store=store, throttle=options.get("throttle"), verbose=verbose))
 
 
-def serve(port: int, *, lro_polls: int = 1, verbose: bool = False) -> None:
+def serve(port: int, *, lro_polls: int = 2, throttle: WriteThrottle | None = None, verbose: bool = False) -> None:
     """Run the fake ARM in the foreground until interrupted (`python -m multicloud_ctl.local.arm`)."""
     load_plugins()
-    server = ArmServer(port, store=ArmStore(lro_polls=lro_polls), verbose=verbose)
+    server = ArmServer(port, store=ArmStore(lro_polls=lro_polls), throttle=throttle, verbose=verbose)
     try:
         server.serve_forever()
     finally:

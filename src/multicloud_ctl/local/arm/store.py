@@ -3,8 +3,11 @@
 Resource ids are matched case-insensitively (as ARM does) but echoed with the casing of the first PUT.
 A resource is stored as the JSON ARM returns for it: `id`, `name`, `type`, `location`, `tags`,
 `properties` (with `provisioningState`), plus any other top-level keys the client sent (`kind`, `sku`,
-`identity`...). Long-running operations are recorded so the operation-status endpoint can answer the
-SDK pollers. Other fakes (Cost Management, zip deploy) read and write through this object.
+`identity`...). Long-running operations are recorded so the operation endpoints can answer the SDK
+pollers; they advance by count, never by time: each poll of the operation (or GET of its resource) moves the
+resource's `provisioningState` on, Accepted -> Creating/Updating -> Succeeded after `lro_polls` polls, and a
+resource being deleted answers `Deleting` until its delete operation completes, then is gone.
+Other fakes (Cost Management, zip deploy) read and write through this object.
 """
 
 from __future__ import annotations
@@ -15,8 +18,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from multicloud_ctl.engine.clock import default_clock, iso
+
 RG_TYPE = "Microsoft.Resources/resourceGroups"
 _RESERVED = {"id", "name", "type"}
+
+
+def _now() -> str:
+    return iso(default_clock().now())
 
 
 def canonical(resource_id: str) -> str:
@@ -47,24 +56,34 @@ def resource_type(provider_segments: list[str]) -> str:
     return "/".join([ns, *rest[0::2]])
 
 
+# what a resource reads while its operation runs: (first state, state after the first poll)
+STATES = {"create": ("Accepted", "Creating"), "update": ("Accepted", "Updating"), "delete": ("Deleting", "Deleting")}
+
+
 @dataclass
 class Operation:
-    """A long-running operation the SDK poller asks about."""
+    """A long-running operation the SDK poller asks about; `kind` is create, update or delete."""
 
     op_id: str
     resource_id: str
     polls_left: int
     status: str = "Succeeded"
+    kind: str = "create"
+    polled: int = 0
+    started: str = ""
+    ended: str = ""
 
 
 @dataclass
 class ArmStore:
     """Thread-safe resource groups, resources and operations of one fake ARM."""
 
-    lro_polls: int = 1
+    lro_polls: int = 2
+    retry_after: int = 0  # the Retry-After seconds on long-running answers (ARM says 10-60; the sandbox 0)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[str, Operation] = field(default_factory=dict)
+    running: dict[str, str] = field(default_factory=dict)  # canonical resource id -> its running operation
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def reset(self) -> None:
@@ -72,6 +91,7 @@ class ArmStore:
             self.groups.clear()
             self.resources.clear()
             self.operations.clear()
+            self.running.clear()
 
     # ---- resource groups -------------------------------------------------------------------------
     def put_group(self, sub: str, name: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -125,6 +145,7 @@ class ArmStore:
     def put_resource(self, rid: str, rtype: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Create or replace the resource at `rid`; returns (resource, created)."""
         with self.lock:
+            self.running.pop(canonical(rid), None)  # a PUT supersedes an operation still running on the resource
             existing = self.resources.get(canonical(rid))
             resource: dict[str, Any] = {k: v for k, v in body.items() if k not in _RESERVED}
             resource["id"] = existing["id"] if existing else rid
@@ -141,8 +162,13 @@ class ArmStore:
             self.resources[canonical(rid)] = resource
             return copy.deepcopy(resource), existing is None
 
-    def get_resource(self, rid: str) -> dict[str, Any] | None:
+    def get_resource(self, rid: str, *, poll: bool = False) -> dict[str, Any] | None:
+        """The resource at `rid`; `poll=True` (a client's GET) counts as one poll of its running operation."""
         with self.lock:
+            if poll:
+                running = self.running.get(canonical(rid))
+                if running is not None:
+                    self.poll_operation(running)
             res = self.resources.get(canonical(rid))
             return copy.deepcopy(res) if res else None
 
@@ -187,19 +213,48 @@ class ArmStore:
             return sorted(out, key=lambda r: r["id"].lower())
 
     # ---- long-running operations -----------------------------------------------------------------
-    def new_operation(self, resource_id: str) -> Operation:
-        op = Operation(uuid.uuid4().hex, resource_id, self.lro_polls)
+    def new_operation(self, resource_id: str, kind: str = "create") -> Operation:
+        """Start an operation on `resource_id`: its provisioningState reads Accepted (Deleting for a delete)."""
+        op = Operation(uuid.uuid4().hex, resource_id, self.lro_polls, "InProgress", kind, started=_now())
         with self.lock:
             self.operations[op.op_id] = op
+            self.running[canonical(resource_id)] = op.op_id
+            self._set_state(resource_id, STATES[kind][0])
         return op
 
     def poll_operation(self, op_id: str) -> Operation | None:
-        """One poll: InProgress while polls are left, then the final status."""
+        """One poll: InProgress (the resource Creating/Updating) while polls are left, then Succeeded."""
         with self.lock:
             op = self.operations.get(op_id)
             if op is None:
                 return None
+            if op.status != "InProgress":
+                return copy.copy(op)
+            op.polled += 1
             if op.polls_left > 0:
                 op.polls_left -= 1
-                return Operation(op.op_id, op.resource_id, op.polls_left + 1, "InProgress")
-            return op
+                self._set_state(op.resource_id, STATES[op.kind][1])
+                return copy.copy(op)
+            op.status, op.ended = "Succeeded", _now()
+            if self.running.get(canonical(op.resource_id)) != op.op_id:
+                return copy.copy(op)  # a later PUT or DELETE of the resource took over: its outcome stands
+            del self.running[canonical(op.resource_id)]
+            if op.kind == "delete":
+                self._remove(op.resource_id)
+            else:
+                self._set_state(op.resource_id, "Succeeded")
+            return copy.copy(op)
+
+    def _set_state(self, rid: str, state: str) -> None:
+        key = canonical(rid)
+        target = self.resources.get(key) or self.groups.get(key)
+        if target is not None:
+            target.setdefault("properties", {})["provisioningState"] = state
+
+    def _remove(self, rid: str) -> None:
+        key = canonical(rid)
+        if key in self.groups:
+            del self.groups[key]
+        self.resources.pop(key, None)
+        for child in [r for r in self.resources if r.startswith(key + "/")]:
+            del self.resources[child]

@@ -56,13 +56,15 @@ NULLED_SITE_CONFIG = ("appSettings", "alwaysOn", "connectionStrings", "ftpsState
 
 @action("PUT", SITE + SLOT)
 def put_site(ctx: ActionContext) -> Response:
+    from multicloud_ctl.local.arm.lro import put_answer
     from multicloud_ctl.local.arm.rules import check_put, error
-    from multicloud_ctl.local.arm.server import OPS, OPS_API, api_version
+    from multicloud_ctl.local.arm.server import api_version, invalid_body
 
     site_id = _site_id(ctx)
     if ctx.store.get_group(ctx.match["sub"], ctx.match["rg"]) is None:
         return error(404, "ResourceGroupNotFound", f"Resource group '{ctx.match['rg']}' could not be found.")
-    refused = check_put(ctx.store, site_id, site_id.split("/providers/", 1)[1].split("/"), api_version(ctx.request))
+    prov = site_id.split("/providers/", 1)[1].split("/")
+    refused = check_put(ctx.store, site_id, prov, api_version(ctx.request)) or invalid_body(ctx.request.checked)
     if refused is not None:
         return refused
     body = dict(ctx.request.body or {})
@@ -79,23 +81,15 @@ def put_site(ctx: ActionContext) -> Response:
     if sent is not None or created:
         kept = {str(i["name"]): str(i["value"]) for i in settings if isinstance(i, dict) and "name" in i}
         ctx.store.put_resource(f"{site_id}/config/appsettings", TYPE, {"properties": kept})
-    if not created:
-        return Response(200, site)
-    op = ctx.store.new_operation(site["id"])
-    sub = ctx.match["sub"]
-    return Response(
-        200,
-        site,
-        {
-            "Azure-AsyncOperation": f"{ctx.base_url}/subscriptions/{sub}/{OPS}/operationStatuses/{op.op_id}"
-            f"?api-version={OPS_API}",
-            "Retry-After": "0",
-        },
-    )
+    return put_answer(ctx.store, ctx.base_url, ctx.match["sub"], site, created)
 
 
 @action("PUT", SITE + SLOT + r"/config/appsettings")
 def put_settings(ctx: ActionContext) -> Response:
+    from multicloud_ctl.local.arm.server import invalid_body
+
+    if (refused := invalid_body(ctx.request.checked)) is not None:
+        return refused
     site_id = _site_id(ctx)
     if ctx.store.get_resource(site_id) is None:
         return Response(404, {"error": {"code": "ResourceNotFound", "message": f"site {site_id} not found"}})

@@ -66,7 +66,12 @@ def map_azure_error(exc: Exception, operation: str) -> errors.McctlError | None:
         )
     if isinstance(exc, HttpResponseError):
         if status == 429:
-            return errors.Throttled(where + "throttled (HTTP 429) after retries", **kw)
+            return errors.Throttled(
+                where + "throttled (HTTP 429) after retries",
+                hint="Azure Resource Manager throttles writes per subscription (a bucket of 200, 10 more per "
+                "second): wait a minute and re-run",
+                **kw,
+            )
         if status in (401, 403):
             return errors.AuthError(where + _short(exc), **kw)
         if status == 404:
