@@ -73,8 +73,9 @@ CONFIG_NAMES = ("appsettings", "web")
 USED_WITHOUT_SCHEMA: dict[str, list[str]] = {
     "Microsoft.Web/sites": ["2025-05-01"],
     "Microsoft.Web/sites/config": ["2025-05-01"],
-    "Microsoft.Web/sites/slots": ["2025-05-01"],
-    "Microsoft.Web/sites/slots/config": ["2025-05-01"],
+    # slots take the site's bodies (local/arm/bodies.py SAME_BODY), so they are checked at the sites' versions
+    "Microsoft.Web/sites/slots": ["2025-05-01", "2023-12-01"],
+    "Microsoft.Web/sites/slots/config": ["2025-05-01", "2023-12-01"],
 }
 EXPRESSION = "https://schema.management.azure.com/schemas/common/definitions.json#/definitions/expression"
 TEMPLATE_ONLY = {"name", "type", "apiVersion", "resources", "dependsOn", "scope", "comments", "condition", "copy"}

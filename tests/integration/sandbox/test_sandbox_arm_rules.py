@@ -9,7 +9,7 @@ from azure.core.exceptions import HttpResponseError
 
 from multicloud_ctl.providers.azure.clients import AzureClients
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.violations_expected]  # every test here is refused on purpose
 
 
 def put(az: Any, rid: str, api: str = "2023-05-01", body: dict[str, Any] | None = None) -> Any:

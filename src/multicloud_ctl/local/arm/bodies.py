@@ -24,6 +24,14 @@ from multicloud_ctl.local.jsonhttp import Checked
 SCHEMAS = Path(__file__).with_name("schemas")
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
 CONFIG_TYPES = {"microsoft.web/sites/config", "microsoft.web/sites/slots/config"}
+# Types whose bodies are another type's: in the REST spec (specification/web/resource-manager/Microsoft.Web/
+# stable/2023-12-01/WebApps.json) WebApps_CreateOrUpdateSlot takes the same `Site` envelope as
+# WebApps_CreateOrUpdate, and the slot config operations the same bodies as the site's (StringDictionary for
+# appsettings, SiteConfigResource for web); the deployment schemas have no separate slot definitions we vendor.
+SAME_BODY = {
+    "microsoft.web/sites/slots": "microsoft.web/sites",
+    "microsoft.web/sites/slots/config": "microsoft.web/sites/config",
+}
 
 
 @cache
@@ -61,7 +69,8 @@ def supported_versions(rtype: str) -> tuple[str, ...] | None:
 
 def _key(rtype: str, name: str) -> str:
     # Microsoft.Web/sites/config is one type whose body depends on the config's name (appsettings, web...)
-    return f"{rtype}#{name}".lower() if rtype.lower() in CONFIG_TYPES else rtype.lower()
+    base = SAME_BODY.get(rtype.lower(), rtype.lower())
+    return f"{base}#{name}".lower() if rtype.lower() in CONFIG_TYPES else base
 
 
 def check_body(method: str, rtype: str, name: str, api_version: str, body: Any) -> Checked:

@@ -129,7 +129,11 @@ class AzureClients:
     def web(self) -> WebSiteManagementClient:
         from azure.mgmt.web import WebSiteManagementClient
 
-        return WebSiteManagementClient(self.credential, self.subscription_id, **self.mgmt_kwargs())
+        # the api-version provision writes sites and plans with (kinds/azure_function_app.py), not the SDK's
+        # newest (2025-05-01, which has no published deployment schema yet): one version across mcctl
+        return WebSiteManagementClient(
+            self.credential, self.subscription_id, api_version="2023-12-01", **self.mgmt_kwargs()
+        )
 
     @cached_property
     def sql(self) -> SqlManagementClient:
