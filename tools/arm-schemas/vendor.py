@@ -51,6 +51,7 @@ TARGETS: dict[tuple[str, str], list[str]] = {
         "Microsoft.Sql/servers",
         "Microsoft.Sql/servers/databases",
         "Microsoft.Sql/servers/firewallRules",
+        "Microsoft.Sql/servers/databases/transparentDataEncryption",
         "Microsoft.Sql/servers/failoverGroups",
     ],
     ("2023-05-01", "Microsoft.Cdn.json"): [
@@ -67,6 +68,7 @@ TARGETS: dict[tuple[str, str], list[str]] = {
     ],
     ("2023-09-01", "Microsoft.Network.NRP.json"): ["Microsoft.Network/virtualNetworks"],
     ("2018-03-01", "Microsoft.Insights.json"): ["Microsoft.Insights/metricAlerts"],
+    ("2022-04-01", "Microsoft.Authorization.json"): ["Microsoft.Authorization/roleAssignments"],
 }
 CONFIG_NAMES = ("appsettings", "web")
 # api-versions mcctl sends (the azure-mgmt SDKs' defaults) for which the schemas repo publishes no schema file

@@ -77,6 +77,9 @@ def target_of(path: str) -> tuple[str, str] | None:
         prov = seg[5:] if len(seg) > 5 and low[4] == "providers" else []
     else:
         prov = seg[3:] if low[2] == "providers" else []
+    low_prov = [s.lower() for s in prov]
+    if "providers" in low_prov[1:]:  # an extension resource (a role assignment on a namespace): its own type
+        prov = prov[len(low_prov) - low_prov[::-1].index("providers") :]
     if len(prov) < 3 or len(prov) % 2 == 0:
         return None
     return resource_type(prov), prov[-1]
