@@ -66,6 +66,9 @@ class AwsConfig(Model):
     user_pool: str = "mcctl-users"
     functions: list[str] = ["product-service", "inventory-service", "order-service", "user-service"]
     max_attempts: int = Field(default=5, ge=1, le=20)
+    max_pool_connections: int = Field(
+        default=64, ge=1, le=1024, description="HTTP connections per client (sync reads shards concurrently)"
+    )
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
 

@@ -12,6 +12,9 @@ spec:
   batch_size: 500               # GetRecords limit and rows per SQL transaction
   segments: 4                   # parallel Scan segments in backfill
   retention_hours: 24           # checkpoints older than this are refused: backfill again
+  shard_concurrency: 32         # shards read at once in one `sync run` (parents still before children)
+  idle_pages: 2                 # empty pages after which one pass calls an open shard caught up
+  throttle_patience_seconds: 600  # keep backing off a throttled stream this long before failing
   dead_letter: {table: sync_dead_letters, max_attempts: 5}
 """
 
@@ -77,6 +80,19 @@ class SyncSpec(Spec):
     segments: int = Field(default=4, ge=1, le=64)
     retention_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    shard_concurrency: int = Field(
+        default=32, ge=1, le=256, description="shards read at once by one `sync run` (parents before children)"
+    )
+    idle_pages: int = Field(
+        default=2,
+        ge=1,
+        le=1000,
+        description="consecutive empty GetRecords pages after which one pass treats an open shard as caught up "
+        "(the next pass, with --follow, carries on from the same iterator, so no gap stalls it)",
+    )
+    throttle_patience_seconds: float = Field(
+        default=600.0, gt=0, le=86_400, description="how long a throttled stream call is retried with backoff"
+    )
     checkpoint_table: str = Field(default="sync_checkpoints", pattern=IDENT)
     tombstone_table: str = Field(
         default="sync_tombstones",

@@ -82,7 +82,7 @@ def capture_position(ctx: SyncContext, mapping: TableMapping, arn: str) -> tuple
     for shard in stream.shards:
         prior = old.get(shard.shard_id)
         start = None if prior is None or prior.sequence is None else prior.sequence.lstrip("0") or "0"
-        tail = find_tail(ctx.streams, arn, shard, start)
+        tail = find_tail(ctx.streams, arn, shard, start, idle_pages=ctx.spec.idle_pages)
         seq = pad_seq(tail.sequence) if tail.sequence else None
         cps.append(Checkpoint(mapping.source, shard.shard_id, shard.parent_shard_id, seq, tail.finished, None, now, 0))
         if not tail.finished:

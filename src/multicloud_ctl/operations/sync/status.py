@@ -17,7 +17,7 @@ from sqlalchemy import func, inspect, select
 from multicloud_ctl.functions.cdc.apply import normalize_record
 from multicloud_ctl.operations.sync.checkpoint import load_checkpoints
 from multicloud_ctl.operations.sync.context import check_source, open_context
-from multicloud_ctl.operations.sync.stream import ordered_shards, pages
+from multicloud_ctl.operations.sync.stream import ShardReader, ordered_shards
 
 if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
@@ -88,7 +88,8 @@ def sync_status(ctx: SyncContext, names: list[str] | None = None, limit: int = 1
                 continue
             start = (cp.sequence.lstrip("0") or "0") if cp and cp.sequence else None
             behind, oldest = 0, None
-            for page in pages(ctx.streams, ctx.streams.shard_iterator(info.stream_arn, shard.shard_id, start), 1000):
+            reader = ShardReader(ctx.streams, info.stream_arn, shard.shard_id, start)
+            for page in reader.pages(1000, ctx.spec.idle_pages, shard.closed):
                 if page.records and oldest is None:
                     oldest = normalize_record(page.records[0]).created
                 behind += len(page.records)

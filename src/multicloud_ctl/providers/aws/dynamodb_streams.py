@@ -1,8 +1,9 @@
 """A thin typed client over DynamoDB Streams and the DynamoDB calls the sync needs (Scan, DescribeTable).
 
 Returns small dataclasses; boto3's record dicts are passed through untouched (the apply core normalizes
-them). Errors are mapped by `aws_errors`; a trimmed position raises `StreamTrimmed` so the caller can say
-"backfill again".
+them). Errors are mapped by `aws_errors`; two stream conditions get their own errors because the reader
+acts on them: a position past retention raises `StreamTrimmed` (the caller says "backfill again"), and an
+iterator older than 15 minutes raises `IteratorExpired` (the caller asks for a new one from its position).
 """
 
 from __future__ import annotations
@@ -10,15 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.errors import OperationFailed, PreflightFailed
+from multicloud_ctl.errors import OperationFailed, ProviderError
 from multicloud_ctl.providers.aws.errors import aws_errors
 
 if TYPE_CHECKING:
     from multicloud_ctl.providers.aws.session import AwsClients
 
 
-class StreamTrimmed(PreflightFailed):
-    """The requested stream position is older than the stream's retention."""
+class StreamTrimmed(OperationFailed):
+    """The requested stream position is older than the stream's retention (TrimmedDataAccessException)."""
+
+
+class IteratorExpired(ProviderError):
+    """A shard iterator was used more than 15 minutes after it was issued (ExpiredIteratorException)."""
+
+
+def _code(exc: OperationFailed) -> str:
+    """The AWS error code behind a mapped error ('' when it did not come from a ClientError)."""
+    cause = exc.__cause__
+    response = getattr(cause, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ class DynamoStreamsClient:
             with aws_errors("GetShardIterator", shard_id):
                 return str(self._streams.get_shard_iterator(**kwargs)["ShardIterator"])
         except OperationFailed as exc:
-            if "TrimmedDataAccess" in str(exc):
+            if _code(exc) == "TrimmedDataAccessException":
                 raise StreamTrimmed(
                     f"stream position {after_seq} in shard {shard_id} is past retention",
                     hint="run `mcctl sync backfill` for this table again",
@@ -122,8 +134,20 @@ class DynamoStreamsClient:
             raise
 
     def get_records(self, iterator: str, limit: int) -> RecordPage:
-        with aws_errors("GetRecords"):
-            page = self._streams.get_records(ShardIterator=iterator, Limit=limit)
+        """One page; `next_iterator` None means the shard is closed and read to its end."""
+        try:
+            with aws_errors("GetRecords"):
+                page = self._streams.get_records(ShardIterator=iterator, Limit=limit)
+        except OperationFailed as exc:
+            code = _code(exc)
+            if code == "TrimmedDataAccessException":
+                raise StreamTrimmed(
+                    "the shard iterator points at records trimmed past retention",
+                    hint="run `mcctl sync backfill` for this table again",
+                ) from exc
+            if code == "ExpiredIteratorException":
+                raise IteratorExpired(str(exc), provider="aws", operation="GetRecords") from exc
+            raise
         return RecordPage(list(page.get("Records", [])), page.get("NextShardIterator"))
 
     def scan_page(

@@ -113,6 +113,7 @@ class AwsClients:
             connect_timeout=aws.connect_timeout,
             read_timeout=aws.read_timeout,
             user_agent_extra="mcctl/0.1",
+            max_pool_connections=aws.max_pool_connections,
             s3={"addressing_style": "path"} if self.environment.endpoints().aws else None,
         )
         endpoint = self.environment.endpoints().aws
