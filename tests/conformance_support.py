@@ -29,6 +29,7 @@ def read_log(directory: Path) -> list[dict[str, Any]]:
 VALIDATED: dict[str, tuple[tuple[str, ...], str]] = {
     "mcctl-edge-api": (MUTATING, "/client/v4/"),
     "mcctl-arm": (("PUT", "PATCH"), "/subscriptions/"),
+    "mcctl-streams-fake": (("POST",), "/"),  # every call, checked against botocore's published models
 }
 # Writes no published schema describes (the fake records them as "<type>@<version> (no schema)"), each with why.
 # Anything else recorded that way fails the check: vendor its schema (tools/arm-schemas/vendor.py).

@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import OperationFailed, PreflightFailed
@@ -53,7 +54,8 @@ class RunResult:
 
 def preflight(ctx: SyncContext, mappings: list[TableMapping]) -> dict[str, str]:
     """Check sources, SQL schema, backfill state and retention before applying anything; stream ARN per table."""
-    arns = {m.source: check_source(ctx, m).stream_arn for m in mappings}
+    patience = Patience(seconds=ctx.spec.throttle_patience_seconds)
+    arns = {m.source: patiently(partial(check_source, ctx, m), patience).stream_arn for m in mappings}
     check_tables(ctx, mappings)
     now = ctx.now()
     with ctx.engine.connect() as conn:
@@ -65,7 +67,8 @@ def preflight(ctx: SyncContext, mappings: list[TableMapping]) -> dict[str, str]:
                     hint=f"run `mcctl sync backfill {m.source}` first",
                 )
             retention_guard(cps, m.source, now, ctx.spec.retention_hours)
-            present = {sh.shard_id for sh in ctx.streams.describe_stream(m.source, arns[m.source]).shards}
+            stream = patiently(partial(ctx.streams.describe_stream, m.source, arns[m.source]), patience)
+            present = {sh.shard_id for sh in stream.shards}
             lost = sorted(cp.shard_id for cp in cps.values() if not cp.finished and cp.shard_id not in present)
             if lost:
                 raise PreflightFailed(
@@ -187,7 +190,7 @@ def run_pass(state: RunState, mappings: list[TableMapping], arns: dict[str, str]
     cps: dict[str, dict[str, Checkpoint]] = {}
     patience = state.patience()
     for m in mappings:
-        stream = patiently(lambda m=m: ctx.streams.describe_stream(m.source, arns[m.source]), patience)  # type: ignore[misc]
+        stream = patiently(partial(ctx.streams.describe_stream, m.source, arns[m.source]), patience)
         lineage[m.source] = {s.shard_id: s for s in stream.shards}
         with ctx.engine.connect() as conn:
             cps[m.source] = load_checkpoints(conn, ctx.tables, m.source)
