@@ -67,6 +67,13 @@ def run(
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep tailing the streams."),
     max_seconds: float = typer.Option(None, "--max-seconds", min=0.1, help="Stop after this long."),
     batch_size: int = typer.Option(None, "--batch-size", min=1, max=1000, help="Records per batch."),
+    shard_concurrency: int = typer.Option(
+        None,
+        "--shard-concurrency",
+        min=1,
+        max=256,
+        help="Shards read at once (parents still before children). [default: the playbook's, 32]",
+    ),
     playbook: Path = PLAYBOOK,
     dry_run: bool = DRY_RUN,
 ) -> None:
@@ -77,7 +84,9 @@ def run(
 
     state = get_state(ctx)
     console = state.console
-    op = sync_run_operation(playbook, follow=follow, max_seconds=max_seconds, batch_size=batch_size)
+    op = sync_run_operation(
+        playbook, follow=follow, max_seconds=max_seconds, batch_size=batch_size, concurrency=shard_concurrency
+    )
     outcome = run_operation(state, op, dry_run=dry_run)
     if dry_run and outcome.ok:
         console.emit(

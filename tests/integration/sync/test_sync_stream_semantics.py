@@ -209,3 +209,53 @@ def test_throttling_for_a_while_backs_off_and_recovers(
     assert out.exit_code == 0, out.stderr
     assert time.monotonic() - t0 >= 1.0
     assert_exactly_once(fake, ctx)
+
+
+def test_sigkill_with_shards_in_flight_commits_no_batch_twice(
+    fake: Any, fake_env: Any, fake_playbook: Path, config_dir: Path
+) -> None:
+    """`sync run --follow` reading 4 shards at once, SIGKILLed at random points while the stream grows and
+    splits, then restarted: every record applied exactly once (the checkpoints count each batch once)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from multicloud_ctl.operations.sync.backfill import backfill_table
+
+    repo = Path(__file__).resolve().parents[3]
+    rng = random.Random(int(os.environ.get("MCCTL_SYNC_SEED", "20261203")))
+    fake.create_stream("Orders", "order_id", shards=6)
+    c = open_ctx(fake_env, fake_playbook)
+    backfill_table(c, c.mappings[0], 1)
+    cmd = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(config_dir), "sync", "run"]
+    cmd += ["--playbook", str(fake_playbook), "--shard-concurrency", "4"]
+    kills = 0
+    for round_ in range(4):
+        write_some(fake, rng, 60, keys=40)
+        if round_ in (1, 2):
+            for shard in fake.open_shards("Orders")[:3]:
+                fake.split("Orders", shard, 2)
+        proc = subprocess.Popen(
+            [*cmd, "--follow", "--max-seconds", "30", "--batch-size", str(rng.randint(1, 3))],
+            cwd=repo,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        before = sql_state(c)[1]
+        deadline = time.monotonic() + 30
+        while sql_state(c)[1] == before and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.3))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode in (-9, 0), err.decode()
+        applied = sql_state(c)[1]
+        assert applied <= len(all_records(fake)), "a batch was committed twice"
+    assert kills >= 3
+    final = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert_exactly_once(fake, c)

@@ -109,7 +109,12 @@ def backfill_operation(playbook: Path | None, tables: list[str] | None, segments
 
 
 def run_operation(
-    playbook: Path | None, *, follow: bool, max_seconds: float | None, batch_size: int | None
+    playbook: Path | None,
+    *,
+    follow: bool,
+    max_seconds: float | None,
+    batch_size: int | None,
+    concurrency: int | None = None,
 ) -> Operation:
     """`sync run`: apply the streams' changes (each batch and its checkpoint in one transaction)."""
     from multicloud_ctl.operations.sync.run import preflight, run_sync
@@ -133,6 +138,7 @@ def run_operation(
                 follow=follow,
                 max_seconds=max_seconds,
                 batch_size=batch_size,
+                concurrency=concurrency,
                 on_pass=on_pass,
                 stop_event=step.stop,
             )
@@ -163,7 +169,7 @@ def run_operation(
     return Operation(
         "sync run",
         plan,
-        inputs={"follow": follow, "max_seconds": max_seconds, "batch_size": batch_size},
+        inputs={"follow": follow, "max_seconds": max_seconds, "batch_size": batch_size, "concurrency": concurrency},
         lock=LOCK,
         confirm=False,
         conclude=lambda p, r: r.steps[0].output,
