@@ -8,6 +8,9 @@
 The ratio is ours / floor (goal >= 0.8); the moto floors are measured before and after ours
 and averaged. Position capture before the scan (reading the stream to its tail)
 is reported on its own. Usage: `.venv/bin/python bench/sync.py [--items N] [--no-postgres]`.
+
+`--fake-stream` runs against the wire-level DynamoDB Streams fake instead of moto (bench/sync_fake_stream.py:
+idle passes over 1-256 shards at 10 ms per call, CPU per applied record) and ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -172,7 +175,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--fake-stream", action="store_true", help="against the fake stream, no moto")
+    parser.add_argument("--records", type=int, default=20_000, help="--fake-stream: records for CPU per record")
+    parser.add_argument("--shard-concurrency", type=int, default=None, help="--fake-stream: shards read at once")
     args = parser.parse_args()
+    if args.fake_stream:
+        import json
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from sync_fake_stream import main as fake_stream_main
+
+        print(json.dumps(fake_stream_main(args.records, args.shard_concurrency)))
+        return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below (moto, scratch database)
 
     import boto3

@@ -197,7 +197,7 @@ def test_throttling_for_a_while_backs_off_and_recovers(
 ) -> None:
     rng = random.Random(6)
     write_some(fake, rng, 12)
-    fake.throttle(calls=5)  # the next 5 calls, whatever the operation: more than the SDK's attempts (2)
+    fake.throttle(calls=5)  # the next 5 calls, whatever the operation: more than the SDK's 3 attempts
     out = cli("--config-dir", str(config_dir), "sync", "run", "--playbook", str(fake_playbook))
     assert out.exit_code == 0, out.stderr
     assert fake.throttled == 5  # the SDK gave up on some calls; the reader backed off and came back

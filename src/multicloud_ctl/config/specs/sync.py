@@ -13,7 +13,7 @@ spec:
   segments: 4                   # parallel Scan segments in backfill
   retention_hours: 24           # checkpoints older than this are refused: backfill again
   shard_concurrency: 32         # shards read at once in one `sync run` (parents still before children)
-  idle_pages: 2                 # empty pages after which one pass calls an open shard caught up
+  idle_pages: 2                 # empty pages after which a one-shot run calls an open shard caught up
   throttle_patience_seconds: 600  # keep backing off a throttled stream this long before failing
   dead_letter: {table: sync_dead_letters, max_attempts: 5}
 """
@@ -87,8 +87,9 @@ class SyncSpec(Spec):
         default=2,
         ge=1,
         le=1000,
-        description="consecutive empty GetRecords pages after which one pass treats an open shard as caught up "
-        "(the next pass, with --follow, carries on from the same iterator, so no gap stalls it)",
+        description="consecutive empty GetRecords pages after which a one-shot `sync run` treats an open shard "
+        "as caught up (with --follow a pass stops at the first empty page and the next pass carries on from the "
+        "same iterator, so no run of empty pages stalls it)",
     )
     throttle_patience_seconds: float = Field(
         default=600.0, gt=0, le=86_400, description="how long a throttled stream call is retried with backoff"

@@ -79,6 +79,9 @@ def preflight(ctx: SyncContext, mappings: list[TableMapping]) -> dict[str, str]:
     return arns
 
 
+IDLE_FLUSH_SECONDS = 60.0
+
+
 @dataclass
 class Stop:
     """When a run should stop: at its deadline, or when asked (SIGTERM/SIGINT), after the current batch."""
@@ -103,6 +106,8 @@ class RunState:
     stop: Stop
     result: RunResult
     concurrency: int
+    follow: bool = False
+    idle_flushed: float = float("-inf")  # when idle shards' `checked_at` last went to SQL (monotonic)
     readers: dict[tuple[str, str], ShardReader] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -148,7 +153,9 @@ def _apply_shard(
     reader = state.reader(arn, shard, cp)
     dirty = False
     try:
-        for page in prefetched(reader.pages(state.batch, ctx.spec.idle_pages, shard.closed)):
+        # following, one empty page ends an open shard's turn: its iterator is kept and the next pass goes on
+        idle_pages = 1 if state.follow else ctx.spec.idle_pages
+        for page in prefetched(reader.pages(state.batch, idle_pages, shard.closed)):
             records = [normalize_record(r) for r in page.records]
             cp.checked_at = ctx.now()
             finished = page.next_iterator is None
@@ -232,10 +239,12 @@ def run_pass(state: RunState, mappings: list[TableMapping], arns: dict[str, str]
                 start_ready()
     if error is not None:
         raise error
-    if idle:
-        with ctx.engine.begin() as conn:  # one transaction for the idle shards' `checked_at`
+    # `checked_at` of idle shards only guards the retention (hours): following, write it once a minute
+    if idle and (not state.follow or time.monotonic() - state.idle_flushed >= IDLE_FLUSH_SECONDS):
+        with ctx.engine.begin() as conn:  # one transaction for all of them
             for cp in idle.values():
                 write_checkpoint(conn, ctx.tables, cp)
+        state.idle_flushed = time.monotonic()
 
 
 def run_sync(
@@ -260,7 +269,7 @@ def run_sync(
     t0 = time.monotonic()
     stop = Stop(t0 + max_seconds if max_seconds else float("inf"), stop_event or threading.Event())
     result = RunResult()
-    state = RunState(ctx, batch, stop, result, concurrency or ctx.spec.shard_concurrency)
+    state = RunState(ctx, batch, stop, result, concurrency or ctx.spec.shard_concurrency, follow)
     while True:
         before = result.records
         run_pass(state, mappings, arns)
