@@ -421,6 +421,8 @@ class StreamsHandler(JsonHandler):
             problems.append("Content-Type must be application/x-amz-json-1.0")
         if service is None:
             return Checked(target or "-", (*problems, f"unknown X-Amz-Target {target!r}"))
+        if len(request.raw_body) < int(request.headers.get("content-length") or 0):
+            return Checked(target, ())  # the client died mid-request (a SIGKILL test): nothing to judge
         model = service_model(service)
         op = model["operations"].get(operation)
         if op is None or (service == "dynamodb" and operation not in DYNAMODB_OPERATIONS):
@@ -433,6 +435,8 @@ class StreamsHandler(JsonHandler):
         assert checked is not None
         if checked.violations:
             return self.error_response(400, "ValidationException", "; ".join(checked.violations))
+        if len(request.raw_body) < int(request.headers.get("content-length") or 0):
+            return self.error_response(400, "SerializationException", "truncated request body")
         operation = checked.operation.partition(".")[2]
         try:
             return Response(200, self.server.state.call(operation, dict(request.body or {})), _JSON_HEADERS)

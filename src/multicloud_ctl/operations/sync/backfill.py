@@ -25,7 +25,7 @@ from multicloud_ctl.functions.cdc.writer import key_hash, write_rows
 from multicloud_ctl.operations.sync.checkpoint import Checkpoint, load_checkpoints, write_checkpoint
 from multicloud_ctl.operations.sync.context import check_source
 from multicloud_ctl.operations.sync.sqlschema import check_tables, create_tables
-from multicloud_ctl.operations.sync.stream import find_tail, prefetched
+from multicloud_ctl.operations.sync.stream import Patience, Tail, find_tail, prefetched
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from multicloud_ctl.functions.cdc.schema import TableMapping
     from multicloud_ctl.operations.sync.context import SyncContext
+    from multicloud_ctl.providers.aws.dynamodb_streams import ShardInfo
 
 SCAN_PAGE = 1000
 
@@ -79,10 +80,16 @@ def capture_position(ctx: SyncContext, mapping: TableMapping, arn: str) -> tuple
     stream = ctx.streams.describe_stream(mapping.source, arn)
     cps: list[Checkpoint] = []
     open_tails: list[str] = []
-    for shard in stream.shards:
+    patience = Patience(seconds=ctx.spec.throttle_patience_seconds)
+
+    def tail_of(shard: ShardInfo) -> Tail:
         prior = old.get(shard.shard_id)
         start = None if prior is None or prior.sequence is None else prior.sequence.lstrip("0") or "0"
-        tail = find_tail(ctx.streams, arn, shard, start, idle_pages=ctx.spec.idle_pages)
+        return find_tail(ctx.streams, arn, shard, start, idle_pages=ctx.spec.idle_pages, patience=patience)
+
+    with ThreadPoolExecutor(max_workers=ctx.spec.shard_concurrency, thread_name_prefix="sync-tail") as pool:
+        tails = list(pool.map(tail_of, stream.shards))  # every shard's tail at once, in shard order
+    for shard, tail in zip(stream.shards, tails, strict=True):
         seq = pad_seq(tail.sequence) if tail.sequence else None
         cps.append(Checkpoint(mapping.source, shard.shard_id, shard.parent_shard_id, seq, tail.finished, None, now, 0))
         if not tail.finished:
