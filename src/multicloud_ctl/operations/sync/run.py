@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.errors import OperationFailed, PreflightFailed
+from multicloud_ctl.errors import OperationFailed, PreflightFailed, Throttled
 from multicloud_ctl.functions.cdc.apply import apply_records, normalize_record
 from multicloud_ctl.operations.sync.checkpoint import (
     Checkpoint,
@@ -173,7 +173,13 @@ def _apply_shard(
                 _rewind(reader, cp)  # a page read ahead is dropped: read it again next time
                 break
     except StreamTrimmed as exc:
+        _rewind(reader, cp)
         raise _trimmed(m, shard, cp, ctx.spec.retention_hours) from exc
+    except Throttled:
+        _rewind(reader, cp)
+        if stop():  # asked to stop while backing off: a clean stop, not a failure
+            return cp, dirty
+        raise
     except BaseException:
         _rewind(reader, cp)
         raise
