@@ -157,6 +157,7 @@ class StreamsState:
         self.calls: dict[str, int] = {}
         self.expire_every = 0  # every Nth GetRecords answers ExpiredIteratorException (0: never)
         self.throttled = 0  # requests answered with a throttling error
+        self.in_flight = self.max_in_flight = 0  # requests being answered at once (latency included)
         self.served: dict[str, int] = {}  # sequence number -> times delivered by GetRecords
         self.served_order: list[tuple[str, str]] = []  # (shard id, sequence number) in delivery order
 
@@ -255,8 +256,18 @@ class StreamsState:
 
     # ---- the API ---------------------------------------------------------------------------------
     def call(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        if self.latency:
-            time.sleep(self.latency)
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            return self._call(operation, body)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _call(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self.calls[operation] = self.calls.get(operation, 0) + 1
             armed = self.throttle_calls > 0 or time.monotonic() < self.throttle_until

@@ -259,3 +259,19 @@ def test_sigkill_with_shards_in_flight_commits_no_batch_twice(
     final = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=120)
     assert final.returncode == 0, final.stderr
     assert_exactly_once(fake, c)
+
+
+def test_shards_are_read_concurrently_within_the_bound(fake: Any, fake_env: Any, fake_playbook: Path) -> None:
+    from multicloud_ctl.operations.sync.backfill import backfill_table
+    from multicloud_ctl.operations.sync.run import run_sync
+
+    fake.create_stream("Orders", "order_id", shards=12)
+    c = open_ctx(fake_env, fake_playbook)
+    backfill_table(c, c.mappings[0], 1)
+    write_some(fake, random.Random(7), 48, keys=30)
+    fake.latency = 0.02  # every call takes a while: reads of different shards overlap
+    fake.max_in_flight = 0
+    r = run_sync(c)  # the playbook's shard_concurrency: 4
+    assert r.records == 48
+    assert 2 <= fake.max_in_flight <= 4
+    assert_exactly_once(fake, c)
