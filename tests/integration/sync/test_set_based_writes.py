@@ -158,3 +158,39 @@ def test_a_poison_record_is_dead_lettered_and_the_batch_goes_on(engine: Engine) 
     with engine.begin() as conn:  # the next batch applies as usual
         assert apply_records(conn, tables, m, [normalize_record(rec("o99", 999))]).written == 1
     assert len(rows_of(engine, tables)) == 49
+
+
+def test_every_column_type_round_trips_through_the_batch_statement(engine: Engine) -> None:
+    m = TableMapping(
+        "Files",
+        "files",
+        (KeyColumn("blob", "blob", "B", 32), KeyColumn("n", "n", "N")),
+        (ProjectedColumn("ok", "ok", "boolean"), ProjectedColumn("price", "price", "number")),
+    )
+    tables = build_metadata([m])
+    tables.metadata.create_all(engine)
+    keys = {"blob": {"B": b"\x00\xff\\x"}, "n": {"N": "-12.50"}}
+    image = {**keys, "ok": {"BOOL": True}, "price": {"N": "12345678901234567890.123456789"}}
+    raw = {
+        "eventName": "INSERT",
+        "dynamodb": {"Keys": keys, "NewImage": image, "SequenceNumber": "7", "ApproximateCreationDateTime": 1.7e9},
+    }
+    with engine.begin() as conn:
+        assert apply_records(conn, tables, m, [normalize_record(raw)]).written == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(tables.table_for("Files"))).mappings().one()
+    assert bytes(row["blob"]) == b"\x00\xff\\x" and str(row["n"]) == "-12.5"
+    assert row["ok"] is True and str(row["price"]) == "12345678901234567890.123456789"
+    assert row["_source_time"].timestamp() == 1.7e9
+
+
+def test_postgres_refuses_a_value_too_long_instead_of_truncating_it(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not enforce VARCHAR lengths")
+    from sqlalchemy.exc import DBAPIError
+
+    m = mapping("mark")
+    tables = make_tables(engine, m)
+    row = {"order_id": "o1", "status": "x" * 17, "_seq": "1".zfill(40), "_deleted": False}
+    with pytest.raises(DBAPIError, match="too long"), engine.begin() as conn:
+        upsert_rows(conn, tables.table_for("Orders"), ["order_id"], [row])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import insert
@@ -49,8 +50,9 @@ class StreamRecord:
     created: datetime | None
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
-    @property
+    @cached_property
     def key_id(self) -> str:
+        """The key's canonical document, encoded once per record (collapse and dead letters reuse it)."""
         return canonical_document(self.keys)
 
 

@@ -5,9 +5,11 @@ key wins, decided by the database in the same statement (never by a read-then-wr
 
 - SQLite: one `executemany` of `INSERT ... ON CONFLICT (keys) DO UPDATE SET ... WHERE excluded._seq > t._seq`
   (rows run in order, so an older duplicate later in the batch loses to the guard).
-- PostgreSQL: one `INSERT ... SELECT DISTINCT ON (keys) ... FROM unnest(%s::text[], ...) ORDER BY keys, _seq
-  DESC ON CONFLICT ... DO UPDATE ... WHERE excluded._seq > t._seq`: one round trip for the whole batch, columns
-  sent as arrays of their base types (never cast to the column's length, so a value too long is refused).
+- PostgreSQL: one `INSERT ... SELECT DISTINCT ON (keys) ... FROM json_populate_recordset(NULL::t, %s) ORDER BY
+  keys, _seq DESC ON CONFLICT ... DO UPDATE ... WHERE excluded._seq > t._seq`: one round trip and one parameter
+  for the whole batch. The rows travel as one JSON array (encoded in C; `unnest` over per-column arrays was
+  measured at ~12 µs per value in psycopg's array dumper) and each value goes through its column's input
+  function, so a value too long for `varchar(n)` is refused, never truncated as an explicit cast would.
 - SQL Server (Azure SQL): rows go into a `#temp` table with pyodbc `fast_executemany` (one bulk parameter
   array), then one `MERGE ... WITH (HOLDLOCK)` from the newest row per key (`ROW_NUMBER()`), `WHEN MATCHED AND
   s._seq > t._seq`. `mssql_batch_sql` gives the T-SQL (tests parse it as T-SQL).
@@ -17,11 +19,14 @@ key wins, decided by the database in the same statement (never by a read-then-wr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, Numeric, Table
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -48,22 +53,6 @@ def upsert_statement(
 
 def _base_type(type_: TypeEngine[Any]) -> TypeEngine[Any]:
     return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
-
-
-def _pg_array_type(type_: TypeEngine[Any]) -> str:
-    """The unbounded PostgreSQL base type of a column, for `unnest(%s::T[])` (no length: no silent truncation)."""
-    base = _base_type(type_)
-    if isinstance(base, Boolean):
-        return "boolean"
-    if isinstance(base, DateTime):
-        return "timestamptz" if base.timezone else "timestamp"
-    if isinstance(base, Integer):
-        return "bigint"
-    if isinstance(base, Numeric):
-        return "numeric"
-    if isinstance(base, LargeBinary):
-        return "bytea"
-    return "text"
 
 
 def _mssql_type(type_: TypeEngine[Any]) -> str:
@@ -135,20 +124,33 @@ def _columns(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list
 
 
 def postgres_upsert_sql(conn: Connection, table: Table, keys: Sequence[str], guard: str | None, inclusive: bool) -> str:
-    """The one-statement PostgreSQL upsert of a whole batch, parameters one array per column (psycopg `%s`)."""
+    """The one-statement PostgreSQL upsert of a whole batch; its one parameter is the rows as a JSON array."""
     q = conn.dialect.identifier_preparer.quote
     cols = [c.name for c in table.columns]
     col_list = ", ".join(q(c) for c in cols)
-    arrays = ", ".join(f"%s::{_pg_array_type(c.type)}[]" for c in table.columns)
     key_list = ", ".join(q(k) for k in keys)
-    order = f"ORDER BY {key_list}, {q(guard)} DESC" if guard else ""
+    order = f"ORDER BY {key_list}, {q(guard)} DESC " if guard else ""
     updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in cols if c not in keys)
     where = f" WHERE excluded.{q(guard)} {'>=' if inclusive else '>'} {q(table.name)}.{q(guard)}" if guard else ""
     return (
         f"INSERT INTO {q(table.name)} ({col_list}) SELECT DISTINCT ON ({key_list}) {col_list} "
-        f"FROM unnest({arrays}) AS s({col_list}) {order} "
+        f"FROM json_populate_recordset(NULL::{q(table.name)}, %s::json) AS s {order}"
         f"ON CONFLICT ({key_list}) DO UPDATE SET {updates}{where}"
     )
+
+
+def _json_value(value: Any) -> Any:
+    """JSON for what `json` cannot encode: exact decimals as text, ISO-8601 times, bytea hex."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
+    raise TypeError(f"cannot send {type(value).__name__} to PostgreSQL as JSON")
+
+
+_ROWS_JSON = json.JSONEncoder(default=_json_value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _mssql_upsert(
@@ -181,7 +183,7 @@ def upsert_rows(
     dialect = conn.dialect.name
     if dialect == "postgresql":
         sql = postgres_upsert_sql(conn, table, keys, guard, inclusive)
-        conn.exec_driver_sql(sql, tuple(_columns(conn, table, rows)))
+        conn.exec_driver_sql(sql, (_ROWS_JSON.encode(rows),))
     elif dialect == "mssql":
         _mssql_upsert(conn, table, keys, rows, guard, inclusive)
     else:

@@ -103,10 +103,12 @@ def decode_value(value: AttributeValue) -> AttributeValue:
     return {tag: inner}
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # stateless, reused
+
+
 def canonical_document(item: Item) -> str:
     """The item as canonical typed JSON text (what the `_doc` column stores)."""
-    encoded = {str(k): encode_value(v) for k, v in item.items()}
-    return json.dumps(encoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode({str(k): encode_value(v) for k, v in item.items()})
 
 
 def decode_document(text: str) -> Item:
