@@ -14,6 +14,8 @@ from multicloud_ctl.functions.cdc.engine import create_sql_engine
 from multicloud_ctl.functions.cdc.schema import KeyColumn, ProjectedColumn, SyncTables, TableMapping, build_metadata
 from multicloud_ctl.functions.cdc.sinks import upsert_rows
 
+pytestmark = pytest.mark.integration
+
 KEYS = (KeyColumn("order_id", "order_id", "S", 64),)
 COLUMNS = (ProjectedColumn("status", "status", "string", 16), ProjectedColumn("total", "total", "number"))
 
