@@ -8,6 +8,8 @@
 The ratio is ours / floor (goal >= 0.8); the moto floors are measured before and after ours
 and averaged. Position capture before the scan (reading the stream to its tail)
 is reported on its own. Usage: `.venv/bin/python bench/sync.py [--items N] [--no-postgres]`.
+`--set-based` instead reports the set-based write and bounded-memory figures without the emulator (see
+bench/sync_sets.py) and ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -168,11 +170,32 @@ def context(port: int, sql_url: str, state: Path, playbook: Path) -> Any:
     return open_context(Runtime(environment=env), playbook)
 
 
+def set_based(args: argparse.Namespace) -> None:
+    """Set-based writes and bounded memory (bench/sync_sets.py), ending with one JSON line."""
+    import json
+
+    import sync_sets  # type: ignore[import-not-found]
+
+    pg = None if args.no_postgres else sync_sets.scratch_postgres()
+    try:
+        figures = sync_sets.run(args.records, [int(n) for n in args.sizes.split(",")], pg)
+    finally:
+        if pg:
+            sync_sets.drop_scratch(pg)
+    print(json.dumps(figures, sort_keys=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--set-based", action="store_true", help="issue 15 items 4-5 figures, no emulator")
+    parser.add_argument("--records", type=int, default=200_000, help="--set-based: stream records over 64 shards")
+    parser.add_argument("--sizes", default="100000,300000,1000000", help="--set-based: table sizes for memory")
     args = parser.parse_args()
+    if args.set_based:
+        set_based(args)
+        return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below (moto, scratch database)
 
     import boto3
