@@ -168,12 +168,12 @@ def apply_records(
     refused = 0
     try:
         with conn.begin_nested():
-            write_rows(conn, tables, mapping, [r for _, r in rows])
+            write_rows(conn, tables, mapping, [r for _, r in rows], key_docs=[rec.key_id for rec, _ in rows])
     except (DBAPIError, StatementError):
         for rec, row in rows:  # find the refused rows one by one; the others still apply
             try:
                 with conn.begin_nested():
-                    write_rows(conn, tables, mapping, [row])
+                    write_rows(conn, tables, mapping, [row], key_docs=[rec.key_id])
             except (DBAPIError, StatementError) as exc:
                 dead.append((rec, _db_reason(exc)))
                 refused += 1
