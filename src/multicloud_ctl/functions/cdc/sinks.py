@@ -63,7 +63,10 @@ def _mssql_type(type_: TypeEngine[Any]) -> str:
 
 @dataclass(frozen=True)
 class MssqlBatch:
-    """The T-SQL of one set-based batch: create the `#temp` table, fill it (fast_executemany), MERGE, drop."""
+    """The T-SQL of one set-based batch: create the `#temp` table, fill it (fast_executemany), MERGE, drop.
+
+    Per batch that is one bulk parameter array and one `MERGE` for the table, whatever the number of rows.
+    """
 
     create: str
     insert: str
@@ -101,7 +104,7 @@ def mssql_batch_sql(
         f"{matched} THEN UPDATE SET {', '.join(f't.{q(c)} = s.{q(c)}' for c in others)} "
         f"WHEN NOT MATCHED THEN INSERT ({col_list}) VALUES ({', '.join(f's.{q(c)}' for c in cols)});"
     )
-    return MssqlBatch(create, insert, merge, f"DROP TABLE {temp};")
+    return MssqlBatch(create, insert, merge, f"DROP TABLE IF EXISTS {temp};")
 
 
 def merge_statement(table: Table, keys: Sequence[str], guard: str | None = "_seq", inclusive: bool = False) -> str:
@@ -160,6 +163,7 @@ def _mssql_upsert(
     params = list(zip(*_columns(conn, table, rows), strict=True))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
+        cursor.execute(batch.drop)  # a batch that failed half-way (savepoint rolled back) may have left it
         cursor.execute(batch.create)
         cursor.fast_executemany = True  # pyodbc: one parameter array per round trip, not one per row
         cursor.executemany(batch.insert, params)
