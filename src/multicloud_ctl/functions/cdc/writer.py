@@ -12,9 +12,10 @@ cannot resurrect the key:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, select, text
 from sqlalchemy.engine import Connection
 
 from multicloud_ctl.functions.cdc.schema import DELETED, SEQ, SyncTables, TableMapping
@@ -34,10 +35,26 @@ def key_hash(mapping: TableMapping, row: dict[str, Any]) -> str:
     return content_hash(key_document(mapping, row))
 
 
+# The elements of a JSON array parameter as rows, per dialect (a long expanded IN list is re-parsed by the driver
+# on every batch: psycopg caches no statement with more than 50 parameters).
+_JSON_LIST = {
+    "postgresql": "SELECT json_array_elements_text(CAST(:hashes AS json))",
+    "sqlite": "SELECT value FROM json_each(:hashes)",
+}
+
+
 def _tombstone_seqs(conn: Connection, tables: SyncTables, source: str, hashes: list[str]) -> dict[str, str]:
     t = tables.tombstones
     assert t is not None
     out: dict[str, str] = {}
+    listed = _JSON_LIST.get(conn.dialect.name)
+    if listed is not None:  # one statement, one parameter: the hashes as a JSON array
+        q = conn.dialect.identifier_preparer.quote
+        query = text(
+            f"SELECT key_hash, {q(SEQ)} FROM {q(t.name)} WHERE source_table = :source AND key_hash IN ({listed})"
+        )
+        rows = conn.execute(query, {"source": source, "hashes": json.dumps(hashes)})
+        return {str(h): str(s) for h, s in rows}
     for i in range(0, len(hashes), 500):
         chunk = hashes[i : i + 500]
         rows = conn.execute(select(t.c.key_hash, t.c[SEQ]).where(t.c.source_table == source, t.c.key_hash.in_(chunk)))
