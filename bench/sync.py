@@ -11,6 +11,8 @@ is reported on its own. Usage: `.venv/bin/python bench/sync.py [--items N] [--no
 
 `--fake-stream` runs against the wire-level DynamoDB Streams fake instead of moto (bench/sync_fake_stream.py:
 idle passes over 1-256 shards at 10 ms per call, CPU per applied record) and ends with one JSON line.
+`--set-based` instead reports the set-based write and bounded-memory figures without the emulator (see
+bench/sync_sets.py) and ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -171,13 +173,32 @@ def context(port: int, sql_url: str, state: Path, playbook: Path) -> Any:
     return open_context(Runtime(environment=env), playbook)
 
 
+def set_based(args: argparse.Namespace) -> None:
+    """Set-based writes and bounded memory (bench/sync_sets.py), ending with one JSON line."""
+    import json
+
+    import sync_sets  # type: ignore[import-not-found]
+
+    pg = None if args.no_postgres else sync_sets.scratch_postgres()
+    try:
+        figures = sync_sets.run(args.records, [int(n) for n in args.sizes.split(",")], pg)
+    finally:
+        if pg:
+            sync_sets.drop_scratch(pg)
+    print(json.dumps(figures, sort_keys=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--fake-stream", action="store_true", help="against the fake stream, no moto")
-    parser.add_argument("--records", type=int, default=20_000, help="--fake-stream: records for CPU per record")
+    parser.add_argument("--set-based", action="store_true", help="issue 15 items 4-5 figures, no emulator")
+    parser.add_argument(
+        "--records", type=int, default=None, help="records (--fake-stream: 20,000; --set-based: 200,000 over 64 shards)"
+    )
     parser.add_argument("--shard-concurrency", type=int, default=None, help="--fake-stream: shards read at once")
+    parser.add_argument("--sizes", default="100000,300000,1000000", help="--set-based: table sizes for memory")
     args = parser.parse_args()
     if args.fake_stream:
         import json
@@ -185,7 +206,11 @@ def main() -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from sync_fake_stream import main as fake_stream_main
 
-        print(json.dumps(fake_stream_main(args.records, args.shard_concurrency)))
+        print(json.dumps(fake_stream_main(args.records or 20_000, args.shard_concurrency)))
+        return
+    if args.set_based:
+        args.records = args.records or 200_000
+        set_based(args)
         return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below (moto, scratch database)
 

@@ -99,6 +99,27 @@ def test_sql_schema_mismatch_is_refused_and_nothing_applied(orders: Any, sync: A
         assert conn.execute(text("SELECT count(*) FROM orders")).scalar() == 0
 
 
+def test_a_column_that_no_longer_fits_is_refused_in_one_line(orders: Any, sync: Any, sync_ctx: Any) -> None:
+    """SQL's `status` was narrowed to 8 characters; the playbook allows 16: exit 4 before any row is written."""
+    from sqlalchemy import Column, String, Table, text
+
+    if sync_ctx.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite does not enforce VARCHAR lengths: every value fits")
+    orders_sql = sync_ctx.tables.table_for("Orders")
+    narrowed = Table("orders", __import__("sqlalchemy").MetaData())
+    for c in orders_sql.columns:
+        col_type = String(8) if c.name == "status" else c.type
+        narrowed.append_column(Column(c.name, col_type, primary_key=c.primary_key, nullable=c.nullable))
+    narrowed.create(sync_ctx.engine)
+    put(orders, "a", status="shipped-ok")
+    r = sync("backfill")
+    assert r.exit_code == 4
+    lines = [line for line in r.stderr.splitlines() if "holds" in line]
+    assert len(lines) == 1 and "column orders.status holds 8 characters in SQL, the playbook allows 16" in lines[0]
+    with sync_ctx.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM orders")).scalar() == 0
+
+
 def test_dynamodb_key_mismatch_is_refused(ddb: Any, sync: Any) -> None:
     from sync_support import make_table  # type: ignore[import-not-found]
 

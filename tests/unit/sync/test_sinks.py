@@ -6,13 +6,15 @@ import itertools
 from typing import Any
 
 import pytest
+import sqlglot
 from sqlalchemy import select
 from sqlalchemy.dialects import mssql, postgresql, sqlite
+from sqlglot import exp
 
 from multicloud_ctl.functions.cdc.apply import apply_records, normalize_record
 from multicloud_ctl.functions.cdc.engine import create_sql_engine
 from multicloud_ctl.functions.cdc.schema import KeyColumn, ProjectedColumn, TableMapping, build_metadata
-from multicloud_ctl.functions.cdc.sinks import merge_statement, upsert_statement
+from multicloud_ctl.functions.cdc.sinks import mssql_batch_sql, upsert_statement
 
 MAPPING = TableMapping(
     "Orders",
@@ -22,21 +24,52 @@ MAPPING = TableMapping(
 )
 
 
-def test_sql_server_merge_compiles_with_the_seq_guard() -> None:
-    tables = build_metadata([MAPPING])
-    table = tables.table_for("Orders")
-    sql = str(merge_statement(table, ["order_id"]).compile(dialect=mssql.pyodbc.dialect(paramstyle="qmark")))
-    assert sql.startswith("MERGE INTO orders WITH (HOLDLOCK) AS t USING (VALUES (")
-    assert "ON t.order_id = s.order_id" in sql
-    assert "WHEN MATCHED AND s._seq > t._seq THEN UPDATE SET" in sql
-    assert "t._seq = s._seq" in sql and "t.order_id = s.order_id" not in sql.split("UPDATE SET")[1]
-    assert "WHEN NOT MATCHED THEN INSERT (order_id, status, total, _doc, _hash, _seq, _deleted, _source_time)" in sql
-    assert sql.rstrip().endswith(";")
-    assert sql.count("?") == len(table.columns)  # pyodbc qmark parameters, one per column
-    inclusive = str(merge_statement(table, ["order_id"], inclusive=True).compile(dialect=mssql.dialect()))
-    assert "s._seq >= t._seq" in inclusive
+def _tsql(script: str) -> list[Any]:
+    return sqlglot.parse(script, read="tsql", error_level=sqlglot.ErrorLevel.RAISE)
+
+
+def test_sql_server_batch_parses_as_tsql_with_the_seq_guard_in_the_merge() -> None:
+    """#temp + fast_executemany INSERT + one MERGE from the newest row per key, parsed by a T-SQL parser."""
+    table = build_metadata([MAPPING]).table_for("Orders")
+    batch = mssql_batch_sql(table, ["order_id"])
+    create, insert, merge, drop = _tsql(batch.script())
+    assert isinstance(create, exp.Create) and create.this.this.name == "mcctl_orders"
+    assert create.find(exp.TemporaryProperty) is not None  # `#name`: a session temp table
+    assert isinstance(insert, exp.Insert) and len(list(insert.find_all(exp.Placeholder))) == len(table.columns)
+    assert isinstance(drop, exp.Drop) and drop.args.get("exists")  # also run first: a failed batch may leave it
+    assert isinstance(merge, exp.Merge)
+    target = merge.this
+    assert target.name == "orders" and target.alias == "t"
+    assert [h.sql("tsql") for h in target.args["hints"]] == ["WITH (HOLDLOCK)"]
+    window = next(merge.args["using"].find_all(exp.Window))
+    assert isinstance(window.this, exp.RowNumber)
+    assert [c.name for c in window.args["partition_by"]] == ["order_id"]
+    (ordered,) = window.args["order"].expressions
+    assert ordered.this.name == "_seq" and ordered.args.get("desc")
+    matched, not_matched = merge.args["whens"].expressions
+    guard = matched.args["condition"]
+    assert isinstance(guard, exp.GT)
+    assert (guard.this.table, guard.this.name, guard.expression.table, guard.expression.name) == (
+        "s",
+        "_seq",
+        "t",
+        "_seq",
+    )
+    updated = [e.this.name for e in matched.args["then"].expressions]
+    assert "order_id" not in updated and "_seq" in updated and "_deleted" in updated
+    assert not_matched.args["matched"] is False
+    inclusive = _tsql(mssql_batch_sql(table, ["order_id"], inclusive=True).merge)[0]
+    assert isinstance(inclusive.args["whens"].expressions[0].args["condition"], exp.GTE)
     ddl = str(__import__("sqlalchemy").schema.CreateTable(table).compile(dialect=mssql.dialect()))
     assert "total NUMERIC(38, 10)" in ddl and "PRIMARY KEY (order_id)" in ddl
+
+
+def test_the_tsql_check_can_fail() -> None:
+    """The parser refuses what is not T-SQL (so the test above is not vacuous)."""
+    table = build_metadata([MAPPING]).table_for("Orders")
+    broken = mssql_batch_sql(table, ["order_id"]).merge.replace(") AS s ON", " AS s ON")
+    with pytest.raises(sqlglot.errors.ParseError):
+        _tsql(broken)
 
 
 @pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()])

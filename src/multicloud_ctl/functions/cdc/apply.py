@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import insert
@@ -49,8 +50,9 @@ class StreamRecord:
     created: datetime | None
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
-    @property
+    @cached_property
     def key_id(self) -> str:
+        """The key's canonical document, encoded once per record (collapse and dead letters reuse it)."""
         return canonical_document(self.keys)
 
 
@@ -166,12 +168,12 @@ def apply_records(
     refused = 0
     try:
         with conn.begin_nested():
-            write_rows(conn, tables, mapping, [r for _, r in rows])
+            write_rows(conn, tables, mapping, [r for _, r in rows], key_docs=[rec.key_id for rec, _ in rows])
     except (DBAPIError, StatementError):
         for rec, row in rows:  # find the refused rows one by one; the others still apply
             try:
                 with conn.begin_nested():
-                    write_rows(conn, tables, mapping, [row])
+                    write_rows(conn, tables, mapping, [row], key_docs=[rec.key_id])
             except (DBAPIError, StatementError) as exc:
                 dead.append((rec, _db_reason(exc)))
                 refused += 1

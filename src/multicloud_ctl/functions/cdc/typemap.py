@@ -103,10 +103,16 @@ def decode_value(value: AttributeValue) -> AttributeValue:
     return {tag: inner}
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # stateless, reused
+
+
 def canonical_document(item: Item) -> str:
     """The item as canonical typed JSON text (what the `_doc` column stores)."""
-    encoded = {str(k): encode_value(v) for k, v in item.items()}
-    return json.dumps(encoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    encoded = {}
+    for k, v in item.items():
+        # a plain string is already canonical: skip the general path for the commonest attribute type
+        encoded[str(k)] = v if len(v) == 1 and type(v.get("S")) is str else encode_value(v)
+    return _CANONICAL.encode(encoded)
 
 
 def decode_document(text: str) -> Item:

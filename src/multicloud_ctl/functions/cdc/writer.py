@@ -12,9 +12,10 @@ cannot resurrect the key:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, select, text
 from sqlalchemy.engine import Connection
 
 from multicloud_ctl.functions.cdc.schema import DELETED, SEQ, SyncTables, TableMapping
@@ -24,15 +25,36 @@ from multicloud_ctl.functions.cdc.typemap import canonical_document, content_has
 ANY_SEQ = "9" * 41  # sorts after every 40-digit sequence number: "whatever the stored _seq"
 
 
+def key_document(mapping: TableMapping, row: dict[str, Any]) -> str:
+    """The key's canonical document, from the key column values (the same text as the record's `key_id`)."""
+    return canonical_document({k.attribute: {k.type: row[k.column]} for k in mapping.keys})
+
+
 def key_hash(mapping: TableMapping, row: dict[str, Any]) -> str:
     """SHA-256 of the key's canonical document, computed from the key column values (any side)."""
-    return content_hash(canonical_document({k.attribute: {k.type: row[k.column]} for k in mapping.keys}))
+    return content_hash(key_document(mapping, row))
+
+
+# The elements of a JSON array parameter as rows, per dialect (a long expanded IN list is re-parsed by the driver
+# on every batch: psycopg caches no statement with more than 50 parameters).
+_JSON_LIST = {
+    "postgresql": "SELECT json_array_elements_text(CAST(:hashes AS json))",
+    "sqlite": "SELECT value FROM json_each(:hashes)",
+}
 
 
 def _tombstone_seqs(conn: Connection, tables: SyncTables, source: str, hashes: list[str]) -> dict[str, str]:
     t = tables.tombstones
     assert t is not None
     out: dict[str, str] = {}
+    listed = _JSON_LIST.get(conn.dialect.name)
+    if listed is not None:  # one statement, one parameter: the hashes as a JSON array
+        q = conn.dialect.identifier_preparer.quote
+        query = text(
+            f"SELECT key_hash, {q(SEQ)} FROM {q(t.name)} WHERE source_table = :source AND key_hash IN ({listed})"
+        )
+        rows = conn.execute(query, {"source": source, "hashes": json.dumps(hashes)})
+        return {str(h): str(s) for h, s in rows}
     for i in range(0, len(hashes), 500):
         chunk = hashes[i : i + 500]
         rows = conn.execute(select(t.c.key_hash, t.c[SEQ]).where(t.c.source_table == source, t.c.key_hash.in_(chunk)))
@@ -47,8 +69,12 @@ def write_rows(
     rows: list[dict[str, Any]],
     *,
     authoritative: bool = False,
+    key_docs: list[str] | None = None,
 ) -> None:
     """Write one row per key (tombstone rows have `_deleted` true) inside the caller's transaction.
+
+    `key_docs` (aligned with `rows`, optional): each row's canonical key document when the caller already has
+    it (a stream record's `key_id`), so that remove mode does not encode every key again.
 
     `authoritative` (backfill): the rows state what DynamoDB held after the stream position was captured, so
     they replace whatever SQL holds for their keys, whatever its `_seq` (older changes in other shards are
@@ -62,10 +88,12 @@ def write_rows(
         return
     t = tables.tombstones
     assert t is not None
+    docs = key_docs if key_docs is not None else [key_document(mapping, r) for r in rows]
+    doc_of = {id(r): d for r, d in zip(rows, docs, strict=True)}
     live = [r for r in rows if not r[DELETED]]
     gone = [r for r in rows if r[DELETED]]
     if live:
-        hashes = {id(r): key_hash(mapping, r) for r in live}
+        hashes = {id(r): content_hash(doc_of[id(r)]) for r in live}
         tombs = _tombstone_seqs(conn, tables, mapping.source, sorted(set(hashes.values())))
         newer = [r for r in live if authoritative or tombs.get(hashes[id(r)], "") < r[SEQ]]
         superseded = [
@@ -92,8 +120,8 @@ def write_rows(
             [
                 {
                     "source_table": mapping.source,
-                    "key_hash": key_hash(mapping, r),
-                    "keys": canonical_document({k.attribute: {k.type: r[k.column]} for k in mapping.keys}),
+                    "key_hash": content_hash(doc_of[id(r)]),
+                    "keys": doc_of[id(r)],
                     SEQ: r[SEQ],
                     "deleted_at": r.get("_source_time"),
                 }

@@ -6,6 +6,9 @@ to those tails, so scanned rows replace what SQL holds for their keys (whatever 
 the lowest tail P; records after the tails are newer than P and win over the scanned rows in order, so the
 replay ends at DynamoDB's state: nothing is lost, and a replay is harmless. Keys in SQL that the scan did
 not see were deleted before it: they are deleted (tombstone `_seq` P) the same way.
+
+Memory stays flat as the table grows: scanned key digests go to a spill file (`spill.SpillFile`), and the
+sweep walks the SQL keys a page at a time (keyset pagination), asking the spill file which it has seen.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from multicloud_ctl.functions.cdc.apply import StreamRecord, row_for, write_dead_letters
 from multicloud_ctl.functions.cdc.schema import DELETED, SEQ, SOURCE_TIME
@@ -24,6 +28,7 @@ from multicloud_ctl.functions.cdc.typemap import UnappliableRecord, content_hash
 from multicloud_ctl.functions.cdc.writer import key_hash, write_rows
 from multicloud_ctl.operations.sync.checkpoint import Checkpoint, load_checkpoints, write_checkpoint
 from multicloud_ctl.operations.sync.context import check_source
+from multicloud_ctl.operations.sync.spill import SpillFile
 from multicloud_ctl.operations.sync.sqlschema import check_tables, create_tables
 from multicloud_ctl.operations.sync.stream import Patience, Tail, find_tail, prefetched
 
@@ -36,6 +41,8 @@ if TYPE_CHECKING:
     from multicloud_ctl.providers.aws.dynamodb_streams import ShardInfo
 
 SCAN_PAGE = 1000
+SWEEP_PAGE = 1000
+SEEN = "scanned_keys"  # the spill file's set of scanned key digests
 
 
 @dataclass
@@ -99,10 +106,9 @@ def capture_position(ctx: SyncContext, mapping: TableMapping, arn: str) -> tuple
 
 
 def _scan_segment(
-    ctx: SyncContext, mapping: TableMapping, segment: int, total: int, label: str, when: datetime
-) -> tuple[int, int, set[bytes]]:
+    ctx: SyncContext, mapping: TableMapping, segment: int, total: int, label: str, when: datetime, seen: SpillFile
+) -> tuple[int, int]:
     rows_done = dead_done = 0
-    seen: set[bytes] = set()
 
     def scan_pages() -> Iterator[list[dict[str, Any]]]:
         start: dict[str, Any] | None = None
@@ -115,7 +121,7 @@ def _scan_segment(
                 return
 
     for items in prefetched(scan_pages()):
-        rows, dead = [], []
+        rows, dead, digests = [], [], []
         for item in items:
             keys = {k.attribute: item.get(k.attribute, {}) for k in mapping.keys}
             raw = {
@@ -125,46 +131,86 @@ def _scan_segment(
             rec = StreamRecord(
                 event="INSERT", keys=keys, new_image=item, old_image=None, seq=label, created=when, raw=raw
             )
-            seen.add(bytes.fromhex(content_hash(rec.key_id))[:16])  # dead-lettered keys are not swept either
+            digests.append(bytes.fromhex(content_hash(rec.key_id))[:16])  # dead-lettered keys are not swept either
             try:
                 rows.append(row_for(mapping, rec))
             except UnappliableRecord as exc:
                 dead.append((rec, f"backfill: {exc}"))
+        seen.add_keys(SEEN, digests)
         with ctx.engine.begin() as conn:
             write_rows(conn, ctx.tables, mapping, rows, authoritative=True)
             if dead:
                 write_dead_letters(conn, ctx.tables, mapping.source, None, dead, when)
         rows_done += len(rows)
         dead_done += len(dead)
-    return rows_done, dead_done, seen
+    return rows_done, dead_done
 
 
 def _digest(mapping: TableMapping, row: dict[str, Any]) -> bytes:
     return bytes.fromhex(key_hash(mapping, row))[:16]
 
 
+def _after(table: Table, keys: list[str], last: dict[str, Any]) -> ColumnElement[bool]:
+    """Keyset pagination: rows whose key sorts after `last` (row-value comparison spelled out, for SQL Server)."""
+    terms = []
+    for i, k in enumerate(keys):
+        equal = [table.c[p] == last[p] for p in keys[:i]]
+        terms.append(and_(*equal, table.c[k] > last[k]))
+    return or_(*terms)
+
+
+def _live_key_pages(conn: Connection, table: Table, keys: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """The live keys in SQL, a page at a time in key order (safe while the pages themselves are deleted)."""
+    last: dict[str, Any] | None = None
+    while True:
+        query = select(*(table.c[k] for k in keys)).where(table.c[DELETED].is_(False))
+        if last is not None:
+            query = query.where(_after(table, keys, last))
+        page = [dict(r) for r in conn.execute(query.order_by(*(table.c[k] for k in keys)).limit(SWEEP_PAGE)).mappings()]
+        if not page:
+            return
+        yield page
+        last = page[-1]
+
+
 def _sweep(
-    conn: Connection, ctx: SyncContext, mapping: TableMapping, seen: set[bytes], label: str, when: datetime
+    conn: Connection, ctx: SyncContext, mapping: TableMapping, seen: SpillFile, label: str, when: datetime
 ) -> int:
     """Keys in SQL that the scan did not see did not exist after the capture: delete them (or mark them)."""
     table = ctx.tables.table_for(mapping.source)
-    live = select(*(table.c[k] for k in mapping.key_columns)).where(table.c[DELETED].is_(False))
-    gone = [
-        {**{c.name: None for c in table.columns}, **dict(r), SEQ: label, DELETED: True, SOURCE_TIME: when}
-        for r in conn.execute(live).mappings()
-    ]
-    gone = [g for g in gone if _digest(mapping, g) not in seen]
-    if mapping.delete_mode == "mark":
-        keys = and_(*(table.c[k] == bindparam(f"k_{k}") for k in mapping.key_columns))
-        for i in range(0, len(gone), 1000):
+    keys = mapping.key_columns
+    blank = {c.name: None for c in table.columns}
+    swept = 0
+    for page in _live_key_pages(conn, table, keys):
+        digests = [_digest(mapping, r) for r in page]
+        present = seen.present(SEEN, list(digests))
+        gone = [
+            {**blank, **r, SEQ: label, DELETED: True, SOURCE_TIME: when}
+            for r, d in zip(page, digests, strict=True)
+            if d not in present
+        ]
+        if not gone:
+            continue
+        swept += len(gone)
+        if mapping.delete_mode == "mark":
+            match = and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys))
             conn.execute(
-                update(table).where(keys).values({SEQ: label, DELETED: True}),
-                [{f"k_{k}": g[k] for k in mapping.key_columns} for g in gone[i : i + 1000]],
+                update(table).where(match).values({SEQ: label, DELETED: True}),
+                [{f"k_{k}": g[k] for k in keys} for g in gone],
             )
-        return len(gone)
-    for i in range(0, len(gone), 1000):
-        write_rows(conn, ctx.tables, mapping, gone[i : i + 1000], authoritative=True)
-    return len(gone)
+        else:
+            write_rows(conn, ctx.tables, mapping, gone, authoritative=True)
+    return swept
+
+
+def _replace_checkpoints(conn: Connection, ctx: SyncContext, mapping: TableMapping, cps: list[Checkpoint]) -> None:
+    cpt = ctx.tables.checkpoints
+    assert cpt is not None
+    conn.execute(
+        delete(cpt).where(and_(cpt.c.source_table == mapping.source, cpt.c.shard_id.not_in([c.shard_id for c in cps])))
+    )
+    for cp in cps:
+        write_checkpoint(conn, ctx.tables, cp)
 
 
 def backfill_table(ctx: SyncContext, mapping: TableMapping, segments: int) -> BackfillResult:
@@ -178,25 +224,15 @@ def backfill_table(ctx: SyncContext, mapping: TableMapping, segments: int) -> Ba
     label = label or "0" * 40
     when = ctx.now()
     t1 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=segments) as pool:
-        futures = [pool.submit(_scan_segment, ctx, mapping, s, segments, label, when) for s in range(segments)]
-        seen: set[bytes] = set()
+    with SpillFile() as seen, ThreadPoolExecutor(max_workers=segments) as pool:
+        futures = [pool.submit(_scan_segment, ctx, mapping, s, segments, label, when, seen) for s in range(segments)]
         for fut in futures:
-            rows, dead, keys = fut.result()
+            rows, dead = fut.result()
             result.rows += rows
             result.dead_letters += dead
-            seen |= keys
-    with ctx.engine.begin() as conn:
-        result.tombstoned = _sweep(conn, ctx, mapping, seen, label, when)
-        cpt = ctx.tables.checkpoints
-        assert cpt is not None
-        conn.execute(
-            delete(cpt).where(
-                and_(cpt.c.source_table == mapping.source, cpt.c.shard_id.not_in([c.shard_id for c in cps]))
-            )
-        )
-        for cp in cps:
-            write_checkpoint(conn, ctx.tables, cp)
+        with ctx.engine.begin() as conn:
+            result.tombstoned = _sweep(conn, ctx, mapping, seen, label, when)
+            _replace_checkpoints(conn, ctx, mapping, cps)
     result.scan_seconds = time.perf_counter() - t1
     result.position, result.shards = label.lstrip("0") or None, len(cps)
     return result

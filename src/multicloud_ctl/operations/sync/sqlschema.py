@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, inspect
 
@@ -28,8 +28,23 @@ def create_tables(ctx: SyncContext, mappings: list[TableMapping]) -> list[str]:
     return [t.name for t in missing]
 
 
+def _narrower_columns(table: Table, found: dict[str, Any]) -> list[str]:
+    """Columns whose SQL length is below what the playbook lets a value have (values would no longer fit)."""
+    out = []
+    for col in table.columns:
+        wanted = getattr(col.type, "length", None)
+        have = getattr(found.get(col.name.lower(), {}).get("type"), "length", None)
+        if wanted is not None and have is not None and have < wanted:
+            out.append(f"column {table.name}.{col.name} holds {have} characters in SQL, the playbook allows {wanted}")
+    return out
+
+
 def check_tables(ctx: SyncContext, mappings: list[TableMapping]) -> None:
-    """Refuse (exit 4) when a sync table is missing in SQL or its columns/primary key differ from the playbook."""
+    """Refuse (exit 4) when a sync table is missing in SQL or its columns/primary key differ from the playbook.
+
+    A column narrower in SQL than the playbook's length (a value that passes the playbook's check would no
+    longer fit) is refused here, before anything is applied, rather than dead-lettering every long value.
+    """
     insp = inspect(ctx.engine)
     existing = set(insp.get_table_names())
     problems: list[str] = []
@@ -49,6 +64,8 @@ def check_tables(ctx: SyncContext, mappings: list[TableMapping]) -> None:
             problems.append(
                 f"table {table.name} has NOT NULL columns the sync does not fill: {', '.join(strict_extra)}"
             )
+        if ctx.engine.dialect.name != "sqlite":  # SQLite stores any length: a value always fits there
+            problems += _narrower_columns(table, cols)
         pk = [c.lower() for c in insp.get_pk_constraint(table.name).get("constrained_columns", [])]
         want_pk = [c.name.lower() for c in table.primary_key.columns]
         if not missing and sorted(pk) != sorted(want_pk):

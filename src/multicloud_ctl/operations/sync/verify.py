@@ -2,7 +2,8 @@
 
 Both sides hash the same canonical typed document (see `functions.cdc.typemap`). `--sample PCT` compares
 only the keys whose identity hash falls in the sample, chosen the same way on both sides (deterministic).
-Run it when `sync status` shows no lag: a change in flight shows up as a difference.
+Run it when `sync status` shows no lag: a change in flight shows up as a difference. Both sides stream into
+a spill file (`spill.SpillFile`) and are compared there, so memory stays flat as the table grows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from sqlalchemy import select
 from multicloud_ctl.functions.cdc.schema import DELETED, HASH
 from multicloud_ctl.functions.cdc.typemap import canonical_document, content_hash, key_identity
 from multicloud_ctl.operations.sync.context import check_source
+from multicloud_ctl.operations.sync.spill import SpillFile
 from multicloud_ctl.operations.sync.sqlschema import check_tables
+
+DYNAMO, SQL = "dynamodb_side", "sql_side"  # the two maps in the spill file
+SQL_PAGE = 1000
 
 if TYPE_CHECKING:
     from multicloud_ctl.functions.cdc.schema import TableMapping
@@ -46,53 +51,62 @@ def in_sample(identity: str, pct: float) -> bool:
     return bucket < pct * 100
 
 
-def _dynamo_side(ctx: SyncContext, m: TableMapping, pct: float) -> tuple[int, dict[str, str]]:
-    def segment(seg: int, total: int) -> tuple[int, dict[str, str]]:
-        count, hashes, start = 0, {}, None
+def _dynamo_side(ctx: SyncContext, m: TableMapping, pct: float, spill: SpillFile) -> int:
+    """Scan DynamoDB (parallel segments), spilling key -> hash page by page; the item count."""
+
+    def segment(seg: int, total: int) -> int:
+        count, start = 0, None
         while True:
             items, start = ctx.streams.scan_page(m.source, segment=seg, total=total, limit=1000, start_key=start)
+            page = []
             for item in items:
                 count += 1
                 ident = key_identity([(k.type, next(iter(item[k.attribute].values()))) for k in m.keys])
                 if in_sample(ident, pct):
-                    hashes[ident] = content_hash(canonical_document(item))
+                    page.append((ident, content_hash(canonical_document(item))))
+            spill.put_hashes(DYNAMO, page)
             if not start:
-                return count, hashes
+                return count
 
     total = ctx.spec.segments
-    count, hashes = 0, {}
     with ThreadPoolExecutor(max_workers=total) as pool:
-        for c, h in pool.map(lambda s: segment(s, total), range(total)):
-            count += c
-            hashes.update(h)
-    return count, hashes
+        return sum(pool.map(lambda s: segment(s, total), range(total)))
 
 
-def _sql_side(ctx: SyncContext, m: TableMapping, pct: float) -> tuple[int, dict[str, str]]:
+def _sql_side(ctx: SyncContext, m: TableMapping, pct: float, spill: SpillFile) -> int:
+    """Stream the live SQL rows (server-side cursor), spilling key -> hash; the row count."""
     table = ctx.tables.table_for(m.source)
     cols = [table.c[k.column] for k in m.keys]
-    count, hashes = 0, {}
+    count = 0
     with ctx.engine.connect() as conn:
-        for row in conn.execute(select(*cols, table.c[HASH]).where(table.c[DELETED].is_(False))):
-            count += 1
-            ident = key_identity([(k.type, row[i]) for i, k in enumerate(m.keys)])
-            if in_sample(ident, pct):
-                hashes[ident] = row[-1]
-    return count, hashes
+        result = conn.execution_options(yield_per=SQL_PAGE).execute(
+            select(*cols, table.c[HASH]).where(table.c[DELETED].is_(False))
+        )
+        for rows in result.partitions():
+            count += len(rows)
+            page = []
+            for row in rows:
+                ident = key_identity([(k.type, row[i]) for i, k in enumerate(m.keys)])
+                if in_sample(ident, pct):
+                    page.append((ident, row[-1]))
+            spill.put_hashes(SQL, page)
+    return count
 
 
 def verify_table(ctx: SyncContext, m: TableMapping, pct: float = 100.0) -> TableVerdict:
-    d_count, d = _dynamo_side(ctx, m, pct)
-    s_count, s = _sql_side(ctx, m, pct)
-    return TableVerdict(
-        m.source,
-        d_count,
-        s_count,
-        len(d.keys() | s.keys()),
-        missing_in_sql=sorted(d.keys() - s.keys()),
-        extra_in_sql=sorted(s.keys() - d.keys()),
-        different=sorted(k for k in d.keys() & s.keys() if d[k] != s[k]),
-    )
+    """Compare one table; both sides go to a spill file, so memory does not grow with the table."""
+    with SpillFile() as spill:
+        d_count = _dynamo_side(ctx, m, pct, spill)
+        s_count = _sql_side(ctx, m, pct, spill)
+        return TableVerdict(
+            m.source,
+            d_count,
+            s_count,
+            spill.count_union(DYNAMO, SQL),
+            missing_in_sql=list(spill.only_in(DYNAMO, SQL)),
+            extra_in_sql=list(spill.only_in(SQL, DYNAMO)),
+            different=list(spill.differing(DYNAMO, SQL)),
+        )
 
 
 def verify_sync(ctx: SyncContext, names: list[str] | None = None, pct: float = 100.0) -> list[TableVerdict]:
