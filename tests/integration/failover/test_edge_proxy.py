@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import urllib.request
 from typing import Any
 
 import pytest
+
+from wait_support import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -18,15 +19,6 @@ def get(url: str, host: str = "api.shop.local") -> tuple[int, dict[str, str]]:
             return resp.status, {k.lower(): v for k, v in resp.headers.items()}
     except urllib.error.HTTPError as exc:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}
-
-
-def wait_for(pred: Any, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def test_first_healthy_pool_serves_and_header_names_origin(edge: Any, lb: dict[str, str]) -> None:

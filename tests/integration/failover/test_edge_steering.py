@@ -6,7 +6,6 @@ Randomness comes from `MCCTL_SEED` (the proxy draws from `seeded_random()`), so 
 from __future__ import annotations
 
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -17,6 +16,7 @@ import pytest
 
 from multicloud_ctl.local.edge.proxy import start_proxy
 from multicloud_ctl.providers.cloudflare.client import CloudflareClient
+from wait_support import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -28,15 +28,6 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
             return resp.status, str(resp.headers["x-mcctl-pool"])
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
-
-
-def wait_for(pred: Any, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 @pytest.fixture

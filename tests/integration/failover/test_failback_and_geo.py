@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from wait_support import wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -32,15 +33,6 @@ def served_by(proxy: Any, headers: dict[str, str] | None = None) -> str:
             return str(resp.headers["x-mcctl-pool"])
     except urllib.error.HTTPError as exc:
         return f"HTTP {exc.code}: {exc.read().decode()}"
-
-
-def wait_for(pred: Any, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def raw_lb(env: Any, lb: dict[str, str]) -> dict[str, Any]:

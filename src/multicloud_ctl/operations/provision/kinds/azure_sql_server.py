@@ -5,11 +5,13 @@ sandbox (an all-zero SID names nobody, so no one could ever sign in as admin and
 database users). Network: the functions run on a consumption plan without VNet integration and the
 operator's `mcctl sync`/`sql migrate` connect from outside, so "public network access disabled" with no
 private endpoint is a server nothing can reach. Public access stays enabled, narrowed by firewall rules:
-`allow_azure_services` (the documented 0.0.0.0-0.0.0.0 rule "AllowAllWindowsAzureIps") and the operators'
-`allowed_ip_ranges`; Entra-only authentication stays on.
+`allow_azure_services` (the documented rule "AllowAllWindowsAzureIps", start = end = the unspecified
+address) and the operators' `allowed_ip_ranges`; Entra-only authentication stays on.
 """
 
 from __future__ import annotations
+
+import ipaddress
 
 from pydantic import field_validator
 
@@ -96,11 +98,17 @@ class AzureSqlServer(ArmKind):
         return servers + [rule for loc in ctx.azure_locations for rule in _firewall_rules(ctx, s, loc)]
 
 
+# A firewall rule from and to the unspecified IPv4 address is how Azure SQL spells "allow Azure services"
+# (the Microsoft.Sql/servers/firewallRules schema names that value "for all Azure-internal IP addresses"). It
+# binds nothing and opens nothing to the internet; `allow_azure_services: false` leaves it out.
+AZURE_SERVICES = ("AllowAllWindowsAzureIps", str(ipaddress.IPv4Address(0)), str(ipaddress.IPv4Address(0)))
+
+
 def _firewall_rules(ctx: DesiredContext, s: Settings, location: str) -> list[ArmSpec]:
     """The server's firewall rules (Microsoft.Sql/servers/firewallRules, same api-version)."""
     ranges: list[tuple[str, str, str]] = []
     if s.allow_azure_services:
-        ranges.append(("AllowAllWindowsAzureIps", "0.0.0.0", "0.0.0.0"))  # the documented "Azure services" rule
+        ranges.append(AZURE_SERVICES)
     for i, text in enumerate(s.allowed_ip_ranges):
         start, _, end = text.partition("-")
         ranges.append((f"operators-{i + 1}", start.strip(), (end or start).strip()))
