@@ -24,6 +24,7 @@ import sys
 import threading
 import uuid
 import weakref
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,12 +68,16 @@ CONFORMANCE_ENV = "MCCTL_CONFORMANCE_LOG"
 class ConformanceLog:
     """Every request a fake received and what its conformance check found (see the module docstring)."""
 
+    KEPT = 20_000
+
     def __init__(self, service: str, directory: str | None = None) -> None:
         self.service = service
         directory = directory if directory is not None else os.environ.get(CONFORMANCE_ENV)
         self.file = Path(directory) / f"{service}.jsonl" if directory else None
         self._lock = threading.Lock()
-        self._entries: list[dict[str, Any]] = []
+        # the newest KEPT records in memory (a sandbox fake may run for days); `total` never goes back
+        self._entries: deque[tuple[int, dict[str, Any]]] = deque(maxlen=self.KEPT)
+        self.total = 0
 
     def record(self, request: Request, status: int) -> None:
         checked = request.checked
@@ -85,15 +90,17 @@ class ConformanceLog:
             "status": status,
         }
         with self._lock:
-            self._entries.append(entry)
+            self._entries.append((self.total, entry))
+            self.total += 1
             if self.file is not None:
                 self.file.parent.mkdir(parents=True, exist_ok=True)
                 with self.file.open("a", encoding="utf-8") as out:
                     out.write(json.dumps(entry) + "\n")
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self, since: int = 0) -> list[dict[str, Any]]:
+        """The records kept in memory, from the `since`-th request on (`total` before a test is its mark)."""
         with self._lock:
-            return list(self._entries)
+            return [entry for index, entry in self._entries if index >= since]
 
     def clear(self) -> None:
         with self._lock:
