@@ -116,34 +116,81 @@ def run(
 
 
 @app.command()
-def replay(ctx: typer.Context, tables: list[str] = TABLES, playbook: Path = PLAYBOOK, dry_run: bool = DRY_RUN) -> None:
-    """Retry dead-lettered records (still order-safe: older never overwrites newer)."""
+def replay(
+    ctx: typer.Context,
+    tables: list[str] = TABLES,
+    playbook: Path = PLAYBOOK,
+    drop_trimmed: bool = typer.Option(
+        False,
+        "--drop-trimmed",
+        help="Delete failed-batch messages whose records the stream no longer holds (after a backfill).",
+    ),
+    dry_run: bool = DRY_RUN,
+) -> None:
+    """Retry dead-lettered records and the CDC Lambda's failed batches (order-safe: older never overwrites newer)."""
     from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.errors import OperationFailed
     from multicloud_ctl.operations.sync.runs import replay_operation
 
     state = get_state(ctx)
     console = state.console
-    outcome = run_operation(state, replay_operation(playbook, tables), dry_run=dry_run)
+    outcome = run_operation(state, replay_operation(playbook, tables, drop_trimmed), dry_run=dry_run)
     if dry_run and outcome.ok:
         letters = outcome.result["dead_letters"]
         console.emit(
             outcome.result,
             columns=["id", "table", "keys", "reason"],
             rows=[(d["id"], d["source_table"], d["keys"], d["reason"]) for d in letters],
+            title=f"{outcome.result['failed_batches']} failed batch(es) wait in the CDC failure queue",
         )
     outcome.raise_for_status()
     if dry_run:
         return
     r = outcome.result
-    console.emit(r, columns=["tried", "resolved", "failed"], rows=[(r["tried"], r["resolved"], r["failed"])])
+    b = r["batches"] or {}
+    console.emit(
+        r,
+        columns=["dead letters tried", "resolved", "failed", "batches", "replayed", "records", "not replayed"],
+        rows=[
+            (
+                r["tried"],
+                r["resolved"],
+                r["failed"],
+                b.get("batches", 0),
+                b.get("replayed", 0),
+                b.get("records", 0),
+                len(b.get("trimmed", [])) - b.get("dropped", 0) + len(b.get("unreadable", [])),
+            )
+        ],
+    )
+    kept_trimmed = len(b.get("trimmed", [])) - b.get("dropped", 0)
+    if kept_trimmed:
+        names = sorted(set(b["trimmed"]))
+        raise OperationFailed(
+            f"{kept_trimmed} failed batch(es) of {', '.join(names)} are no longer in the stream (past its 24 h): "
+            "they cannot be replayed",
+            hint=f"run `mcctl sync backfill {' '.join(names)}`, then `mcctl sync replay --drop-trimmed`",
+        )
+    if b.get("unreadable"):
+        raise OperationFailed(
+            f"{len(b['unreadable'])} message(s) in the CDC failure queue are not replayable: {b['unreadable'][0]}",
+            hint="inspect them in the queue; they were left there",
+        )
 
 
 @app.command()
 def status(ctx: typer.Context, tables: list[str] = TABLES, playbook: Path = PLAYBOOK) -> None:
-    """Per table and shard: checkpoint, records and seconds behind (the RPO), dead letters."""
+    """Per table and shard: checkpoint, records and seconds behind (the RPO), dead letters.
+
+    In cloud environments, where the CDC Lambda is the engine: per table its stream mapping (state, last result,
+    parallelization, on-failure destination), the function's IteratorAge and the failed batches waiting.
+    """
     from multicloud_ctl.operations.sync.status import lag_of, status_rows, sync_status
 
     state = get_state(ctx)
+    if not state.environment().is_local:
+        _cloud_status(state, playbook, tables)
+        return
     statuses = sync_status(_context(state, playbook), tables)
     lag = lag_of(statuses)
     state.console.emit(
@@ -161,6 +208,25 @@ def status(ctx: typer.Context, tables: list[str] = TABLES, playbook: Path = PLAY
         rows=status_rows(statuses),
         title=f"sync lag: {'never backfilled' if lag == float('inf') else f'{lag:.1f}s'}",
     )
+
+
+def _cloud_status(state: CliState, playbook: Path, tables: list[str]) -> None:
+    import math
+
+    from multicloud_ctl.operations.sync.cloud_status import cloud_rows, cloud_status
+
+    status = cloud_status(_context(state, playbook), tables)
+    lag = status.lag_seconds
+    shown = "unknown" if lag is None else "unbounded" if lag == math.inf else f"{lag:.1f}s"
+    state.console.emit(
+        status.to_json(),
+        columns=["table", "mapping", "state", "last result", "parallelization", "on-failure queue"],
+        rows=cloud_rows(status),
+        title=f"sync lag: {shown} (CDC Lambda; failed batches waiting: "
+        f"{'no queue' if status.failed_batches is None else status.failed_batches})",
+    )
+    for problem in status.problems:
+        state.console.warn(problem)
 
 
 @app.command()

@@ -63,6 +63,11 @@ class AwsConfig(Model):
     tables: AwsTables = AwsTables()
     buckets: AwsBuckets = AwsBuckets()
     queues: AwsQueues = AwsQueues()
+    cdc_failure_queue: str = Field(
+        default="cdc-failures",
+        pattern=r"^[A-Za-z0-9_-]{1,80}$",
+        description="Standard SQS queue receiving the CDC Lambda's failed stream batches (`mcctl sync replay`)",
+    )
     user_pool: str = "mcctl-users"
     functions: list[str] = ["product-service", "inventory-service", "order-service", "user-service"]
     max_attempts: int = Field(default=5, ge=1, le=20)

@@ -18,6 +18,17 @@ yet, and CreateFunction answers `InvalidParameterValueException: The role define
 assumed by Lambda.` for a few seconds (aws/aws-cli#7700, aws/aws-sdk-js#3498; Terraform's AWS provider retries
 it). Here the first `MCCTL_MOTO_IAM_PROPAGATION` (default 1) CreateFunction calls naming a newly created role
 are refused with that error, counted rather than timed, so a deploy that does not retry fails in the sandbox.
+
+Lambda event source mappings on a DynamoDB stream: CreateEventSourceMapping and UpdateEventSourceMapping refuse
+what the API reference refuses for a stream source (BatchSize 1-10,000, MaximumBatchingWindowInSeconds 0-300,
+ParallelizationFactor 1-10, MaximumRecordAgeInSeconds -1 or 60-604,800, MaximumRetryAttempts -1-10,000,
+FunctionResponseTypes only `ReportBatchItemFailures`, StartingPosition required, an on-failure destination that is
+a standard SQS queue or SNS topic, one mapping per function and stream: ResourceConflictException); moto stores any
+value. A mapping onto an alias keeps the alias in its FunctionArn (`...:function:NAME:ALIAS`, the qualifier it was
+created with, as ListEventSourceMappings shows it); moto resolves it to the alias's current version.
+And moto "fires" a stream mapping on every write without running the code, then *empties* the shard: in
+AWS records stay in the stream for 24 hours whoever reads them. Here the mapping is stored and never fired, so
+the stream keeps its records (for the reader that `mcctl sync replay` is, or a second consumer).
 """
 
 from __future__ import annotations
@@ -119,8 +130,102 @@ def make_iam_eventually_consistent(refusals: int | None = None) -> None:
     LambdaBackend.create_function = create_function  # type: ignore[method-assign]
 
 
+def esm_refusal(spec: dict[str, Any], *, creating: bool) -> str | None:
+    """Why Lambda would refuse these event source mapping settings for a DynamoDB stream, or None."""
+    if creating and ":dynamodb:" in str(spec.get("EventSourceArn", "")) and not spec.get("StartingPosition"):
+        return "StartingPosition is required for a DynamoDB stream event source."
+    ranges = {
+        "BatchSize": (1, 10_000),
+        "MaximumBatchingWindowInSeconds": (0, 300),
+        "ParallelizationFactor": (1, 10),
+        "MaximumRecordAgeInSeconds": (-1, 604_800),
+        "MaximumRetryAttempts": (-1, 10_000),
+    }
+    for key, (low, high) in ranges.items():
+        value = spec.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            field = key[0].lower() + key[1:]
+            return (
+                f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: "
+                f"Member must have value between {low} and {high}"
+            )
+    age = spec.get("MaximumRecordAgeInSeconds")
+    if isinstance(age, int) and 0 <= age < 60:
+        return f"MaximumRecordAgeInSeconds must be -1 or between 60 and 604800 (got {age})."
+    for kind in spec.get("FunctionResponseTypes") or []:
+        if kind != "ReportBatchItemFailures":
+            return f"Unsupported FunctionResponseType: {kind}."
+    destination = ((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    if destination is not None:
+        service = str(destination).split(":")[2] if str(destination).count(":") >= 5 else ""
+        if service not in ("sqs", "sns") or str(destination).endswith(".fifo"):
+            return f"Unsupported OnFailure destination {destination}: a standard SQS queue or SNS topic is expected."
+    return None
+
+
+def qualified(function_arn: str, name: str) -> str:
+    """The mapping's FunctionArn as Lambda keeps it: the alias it was created with, not the alias's version."""
+    qualifier = name.rsplit(":", 1)[1] if name.count(":") in (1, 7) else None
+    if qualifier and not qualifier.isdigit() and qualifier != "$LATEST":
+        return f"{function_arn.rsplit(':', 1)[0]}:{qualifier}"
+    return function_arn
+
+
+def make_stream_mappings_strict() -> None:
+    """Validate stream mapping settings as Lambda does; store the mapping but never fire it (records stay)."""
+    from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
+    from moto.awslambda.models import LambdaBackend
+    from moto.dynamodb.models.table import StreamRecord, StreamShard
+
+    if getattr(LambdaBackend.create_event_source_mapping, "_mcctl_strict", False):
+        return
+
+    class Conflict(LambdaClientError):
+        code = 409
+
+    creating, updating = LambdaBackend.create_event_source_mapping, LambdaBackend.update_event_source_mapping
+
+    def create(self: Any, spec: dict[str, Any]) -> Any:
+        refusal = esm_refusal(spec, creating=True)
+        if refusal:
+            raise InvalidParameterValueException(refusal)
+        source, name = spec.get("EventSourceArn"), str(spec.get("FunctionName", ""))
+        wanted = qualified(self._lambdas.get_function_by_name_or_arn_with_qualifier(name).function_arn, name)
+        if ":dynamodb:" in str(source):
+            for esm in self._event_source_mappings.values():
+                if esm.event_source_arn == source and esm.function_arn == wanted:
+                    raise Conflict(
+                        "ResourceConflictException",
+                        f"An event source mapping with event source ({source}) and function ({wanted}) already "
+                        f"exists. Please update or delete the existing mapping with UUID {esm.uuid}",
+                    )
+        esm = creating(self, spec)
+        esm.function_arn = wanted
+        return esm
+
+    def update(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+        refusal = esm_refusal(spec, creating=False)
+        if refusal:
+            raise InvalidParameterValueException(refusal)
+        return updating(self, uuid, spec)
+
+    def add(self: Any, old: Any, new: Any) -> None:
+        t = self.table.stream_specification["StreamViewType"]
+        event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+        seq = len(self.items) + self.starting_sequence_number
+        self.items.append(StreamRecord(self.table, t, event, old, new, seq))
+
+    create._mcctl_strict = True  # type: ignore[attr-defined]
+    LambdaBackend.create_event_source_mapping = create  # type: ignore[method-assign]
+    LambdaBackend.update_event_source_mapping = update  # type: ignore[method-assign]
+    StreamShard.add = add  # type: ignore[method-assign]
+
+
 def main() -> None:
     make_strict()
+    make_stream_mappings_strict()
     make_cognito_strict()
     make_iam_eventually_consistent()
     from moto.server import main as moto_main

@@ -221,6 +221,7 @@ def test_cdc_stream_mappings_are_planned_in_a_cloud_environment(local_env: Any) 
         }
     )
     create_tables(Runtime(cloud).aws.client("dynamodb"), FunctionConfig())
+    Runtime(cloud).aws.client("sqs").create_queue(QueueName=cloud.aws.cdc_failure_queue)  # provision's
     runtime = Runtime(cloud, dry_run=True)
     spec = DeploySpec(vendor=False)
     selection = select(cloud, spec, ["cdc-sync"], "aws")

@@ -137,7 +137,10 @@ def test_lambda_handler_is_idempotent_and_order_safe(tmp_path: Path) -> None:
             lambda_record("INSERT", 13, "c", "way-too-long"),
         ]
     }
-    assert handle(newer, env) == {"Orders": {"received": 2, "written": 2, "dead_letters": 0}}
+    assert handle(newer, env) == {
+        "Orders": {"received": 2, "written": 2, "dead_letters": 0},
+        "batchItemFailures": [],
+    }
     assert handle(older, env)["Orders"]["dead_letters"] == 1  # late and out of order
     handle(newer, env)  # redelivered
     engine, tables, _ = _setup(
@@ -151,3 +154,28 @@ def test_lambda_handler_is_idempotent_and_order_safe(tmp_path: Path) -> None:
     assert rows["a"]["status"] == "paid" and "b" not in rows and "c" not in rows
     assert json.loads(rows["a"]["_doc"])["raw"] == {"B": "AAE="}
     assert len(letters) == 1 and "holds 8" in letters[0]["reason"]
+
+
+def test_lambda_handler_reports_the_first_record_of_a_failed_group_for_a_retry(tmp_path: Path) -> None:
+    """With ReportBatchItemFailures on the mapping, a database failure is answered with the first record's sequence
+    number (Lambda retries from there); without it the handler raises and Lambda retries the whole batch."""
+    import sqlite3
+
+    from multicloud_ctl.functions.aws_lambda.cdc import handle
+    from multicloud_ctl.functions.cdc.schema import KeyColumn, ProjectedColumn, TableMapping
+
+    mapping = TableMapping(
+        "Orders", "orders", (KeyColumn("order_id", "order_id"),), (ProjectedColumn("status", "status", "string", 8),)
+    )
+    db = tmp_path / "sql.db"
+    env = {"MCCTL_FN_SQL_URL": f"sqlite:///{db}", "MCCTL_FN_CDC_TABLES": json.dumps([mapping.to_json()])}
+    batch = {"Records": [lambda_record("INSERT", 21, "a", "new"), lambda_record("INSERT", 22, "b", "new")]}
+    assert handle(batch, {**env, "MCCTL_FN_CDC_REPORT_FAILURES": "1"})["batchItemFailures"] == []
+    with sqlite3.connect(db) as conn:  # a column gone (each record fails) and no dead-letter table to park it
+        conn.execute("ALTER TABLE orders RENAME COLUMN status TO state")
+        conn.execute("DROP TABLE sync_dead_letters")
+    later = {"Records": [lambda_record("MODIFY", 23, "a", "paid"), lambda_record("MODIFY", 24, "b", "paid")]}
+    out = handle(later, {**env, "MCCTL_FN_CDC_REPORT_FAILURES": "1"})
+    assert out["batchItemFailures"] == [{"itemIdentifier": "23"}] and "Orders" not in out
+    with pytest.raises(Exception, match="sync_dead_letters"):
+        handle(later, {**env, "MCCTL_FN_CDC_REPORT_FAILURES": "0"})

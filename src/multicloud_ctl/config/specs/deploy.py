@@ -37,12 +37,15 @@ class AlarmSpec(Spec):
 
 
 class CdcDeploySpec(Spec):
-    """The CDC Lambda (DynamoDB Streams -> Azure SQL, the same apply core as `mcctl sync run`)."""
+    """The CDC Lambda (DynamoDB Streams -> Azure SQL, the same apply core as `mcctl sync run`).
+
+    Its event source mappings (batch size, parallelization, retries, the on-failure queue) are configured by
+    the sync playbook's `stream_mapping`, next to the tables they carry.
+    """
 
     enabled: bool = True
     function: str = Field(default="cdc-sync", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     sync_playbook: str = "playbooks/sync.yaml"
-    batch_size: int = Field(default=100, ge=1, le=10000)
 
 
 class AwsDeploySpec(Spec):

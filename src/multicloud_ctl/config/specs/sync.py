@@ -16,6 +16,14 @@ spec:
   idle_pages: 2                 # empty pages after which a one-shot run calls an open shard caught up
   throttle_patience_seconds: 600  # keep backing off a throttled stream this long before failing
   dead_letter: {table: sync_dead_letters, max_attempts: 5}
+  stream_mapping:               # cloud environments: the CDC Lambda's event source mapping (`mcctl deploy`)
+    parallelization_factor: 4   # concurrent batches per shard (1-10; per-key order is kept by Lambda)
+    batch_size: 100
+    batching_window_seconds: 0
+    maximum_record_age_seconds: 21600   # older records go to the on-failure queue (-1 = until trimmed)
+    maximum_retry_attempts: 10
+    bisect_on_error: true
+    report_batch_item_failures: true
 """
 
 from __future__ import annotations
@@ -72,6 +80,33 @@ class DeadLetter(Spec):
     max_attempts: int = Field(default=5, ge=1, le=100)
 
 
+class StreamMappingSpec(Spec):
+    """The CDC Lambda's event source mapping on each table's stream, in cloud environments.
+
+    Ranges are the CreateEventSourceMapping API reference's for a DynamoDB stream source
+    (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html): BatchSize 1-10,000,
+    MaximumBatchingWindowInSeconds 0-300, ParallelizationFactor 1-10, MaximumRecordAgeInSeconds -1 or
+    60-604,800, MaximumRetryAttempts -1 (until the record expires) to 10,000. A batch that still fails after the
+    retries, or a record older than the age limit, is not lost: its position goes to the environment's
+    `aws.cdc_failure_queue` and `mcctl sync replay` reads it back from the stream (within the stream's 24 h).
+    """
+
+    parallelization_factor: int = Field(default=4, ge=1, le=10)
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    batching_window_seconds: int = Field(default=0, ge=0, le=300)
+    maximum_record_age_seconds: int = Field(default=21_600, ge=-1, le=604_800)
+    maximum_retry_attempts: int = Field(default=10, ge=-1, le=10_000)
+    bisect_on_error: bool = True
+    report_batch_item_failures: bool = True
+
+    @field_validator("maximum_record_age_seconds")
+    @classmethod
+    def _age(cls, value: int) -> int:
+        if value != -1 and value < 60:
+            raise ValueError("must be -1 (no limit) or between 60 and 604800 seconds")
+        return value
+
+
 class SyncSpec(Spec):
     """CDC from DynamoDB Streams to Azure SQL (SQLite/PostgreSQL in the sandbox)."""
 
@@ -101,6 +136,7 @@ class SyncSpec(Spec):
         description="keys deleted in `remove` mode, with the sequence number of the delete",
     )
     dead_letter: DeadLetter = DeadLetter()
+    stream_mapping: StreamMappingSpec = StreamMappingSpec()
 
     @field_validator("tables")
     @classmethod

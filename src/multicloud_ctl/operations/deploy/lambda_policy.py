@@ -11,6 +11,8 @@ Each statement names the calls of `functions/` that need it and is scoped to thi
                 is refused ("cannot access stream ... check permissions")
     sqs         bus_sqs / notify: SendMessage; consumers and the SQS event source mapping: ReceiveMessage
                 DeleteMessage ChangeMessageVisibility GetQueueAttributes GetQueueUrl; on the queues + `-dlq`
+    cdc         the CDC function's event source mappings send failed batches to the CDC failure queue with the
+                execution role: SendMessage on that queue only
     s3          S3ImageUrls presigns PUT/GET of product images: a presigned URL carries the signer's rights
     secrets     adapters/secrets: GetSecretValue on each `aws-secretsmanager:` reference in the settings
 
@@ -107,6 +109,12 @@ def policy_document(env: Environment, functions: list[str], settings: dict[str, 
             "Resource": [f"arn:aws:sqs:{region}:{account}:{q}" for q in _queues(env)],
         },
         {
+            "Sid": "CdcFailures",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [f"arn:aws:sqs:{region}:{account}:{env.aws.cdc_failure_queue}"],
+        },
+        {
             "Sid": "ProductImages",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject"],
@@ -144,6 +152,7 @@ def required_calls(env: Environment, functions: list[str]) -> list[tuple[str, st
         calls += [(a, f"{table}/{t}/stream/2026-01-01T00:00:00.000") for a in STREAM_READ]
     calls += [("dynamodb:ListStreams", "*")]
     calls += [(a, f"arn:aws:sqs:{region}:{account}:{q}") for q in _queues(env) for a in SQS_CALLS]
+    calls += [("sqs:SendMessage", f"arn:aws:sqs:{region}:{account}:{env.aws.cdc_failure_queue}")]
     calls += [
         (a, f"arn:aws:s3:::{env.aws.buckets.product_images}/products/p1.jpg") for a in ("s3:GetObject", "s3:PutObject")
     ]

@@ -99,11 +99,11 @@ def plan_deploy(
         service_steps: list[Step] = []
         for svc in selection.aws:
             if svc == spec.aws.cdc.function:
-                settings, tables = cdc_plan.cdc_settings(runtime, spec, fn_env)
+                settings, sync = cdc_plan.cdc_settings(runtime, spec, fn_env)
                 service_steps += lambda_plan.plan_service(
                     runtime, spec, svc, art, strategy, settings, handler=cdc_plan.CDC_HANDLER
                 )
-                mappings = cdc_plan.plan_mappings(runtime, spec, tables)
+                mappings = cdc_plan.plan_mappings(runtime, spec, sync)
             else:
                 service_steps += lambda_plan.plan_service(runtime, spec, svc, art, strategy, fn_env)
         creating = any(s.action == "deploy.lambda_create" for s in service_steps)

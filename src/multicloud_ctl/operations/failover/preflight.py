@@ -84,7 +84,8 @@ def check_lag(runtime: Runtime, spec: Preflight) -> PreflightCheck:
         return PreflightCheck(
             "sync-lag",
             False if spec.rpo_seconds is not None else None,
-            "the sync was never backfilled (lag unbounded)",
+            "sync lag unbounded (never backfilled, or in the cloud a stream mapping missing or stopped, or failed "
+            "batches waiting for `mcctl sync replay`: see `mcctl sync status`)",
         )
     if spec.rpo_seconds is None:
         return PreflightCheck("sync-lag", True, f"{lag:.1f}s (no RPO limit)", lag)

@@ -69,7 +69,7 @@ def gather_facts(runtime: Runtime, timeout: float = 10.0) -> dict[str, Any]:
             "default_pools": snap.default_pools,
             "pool_ids": {n: p.id for n, p in snap.pools.items()},
         }
-    facts["sync_lag_seconds"] = "unbounded (never backfilled)" if got["lag"] == float("inf") else got["lag"]
+    facts["sync_lag_seconds"] = "unbounded (see `mcctl sync status`)" if got["lag"] == float("inf") else got["lag"]
     facts["backup_age_seconds"] = {"daily": got["daily"], "weekly": got["weekly"]}
     return facts
 

@@ -57,13 +57,15 @@ def backup_age_figure(runtime: Runtime, kind: str) -> float | str | None:
 
 
 def check_sync_lag(runtime: Runtime, spec: DataCheck) -> CheckResult:
-    lag = sync_lag_figure(runtime)
-    if isinstance(lag, str):
-        return CheckResult(spec.label, spec.kind, Status.SKIPPED, lag)
+    try:
+        from multicloud_ctl.operations.sync import sync_lag_reason  # type: ignore[attr-defined]
+    except ImportError:
+        return CheckResult(spec.label, spec.kind, Status.SKIPPED, "check unavailable: the sync module is not installed")
+    lag, reason = sync_lag_reason(runtime)
     if lag is None:
-        return CheckResult(spec.label, spec.kind, Status.UNKNOWN, "sync lag unknown (no checkpoint yet)")
+        return CheckResult(spec.label, spec.kind, Status.UNKNOWN, f"sync lag unknown ({reason})")
     if lag == float("inf"):
-        return CheckResult(spec.label, spec.kind, Status.CRITICAL, "never backfilled: sync lag unbounded")
+        return CheckResult(spec.label, spec.kind, Status.CRITICAL, f"sync lag unbounded: {reason}")
     return _figure(spec, lag, "s", f"sync lag {lag:.1f}s")
 
 
@@ -79,7 +81,8 @@ def check_backup_age(runtime: Runtime, spec: DataCheck) -> CheckResult:
 def check_dead_letter(runtime: Runtime, spec: DataCheck) -> CheckResult:
     from multicloud_ctl.providers.aws.sqs import SqsQueues
 
-    names = spec.queues or [f"{q}-dlq" for q in runtime.environment.aws.queues.model_dump().values()]
+    aws = runtime.environment.aws
+    names = spec.queues or [*(f"{q}-dlq" for q in aws.queues.model_dump().values()), aws.cdc_failure_queue]
     sqs = SqsQueues(runtime.aws)
     depths: dict[str, int] = {}
     missing: list[str] = []

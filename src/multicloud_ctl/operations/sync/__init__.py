@@ -24,11 +24,19 @@ if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
 
 
-def sync_lag_seconds(runtime: Runtime, playbook: Path | None = None) -> float:
-    """Seconds since the oldest change not yet in SQL (0 when caught up, inf if never backfilled)."""
+def sync_lag_seconds(runtime: Runtime, playbook: Path | None = None) -> float | None:
+    """Seconds since the oldest change not yet in SQL (0 when caught up, inf when unbounded, None unknown)."""
     from multicloud_ctl.operations.sync.status import sync_lag_seconds as lag
 
     return lag(runtime, playbook)
+
+
+def sync_lag_reason(runtime: Runtime, playbook: Path | None = None) -> tuple[float | None, str]:
+    """(the lag as `sync_lag_seconds`, what it rests on or why it is unbounded/unknown)."""
+    from multicloud_ctl.operations.sync.status import sync_lag
+
+    lag = sync_lag(runtime, playbook)
+    return lag.seconds, lag.reason
 
 
 def sync_metadata(spec: SyncSpec | None = None, playbook: Path | None = None) -> MetaData:
@@ -50,7 +58,8 @@ def cdc_lambda_environment(spec: SyncSpec, sql_url_ref: str) -> dict[str, str]:
         "MCCTL_FN_CDC_CHECKPOINTS": spec.checkpoint_table,
         "MCCTL_FN_CDC_DEAD_LETTERS": spec.dead_letter.table,
         "MCCTL_FN_CDC_TOMBSTONES": spec.tombstone_table,
+        "MCCTL_FN_CDC_REPORT_FAILURES": "1" if spec.stream_mapping.report_batch_item_failures else "0",
     }
 
 
-__all__: list[Any] = ["cdc_lambda_environment", "sync_lag_seconds", "sync_metadata"]
+__all__: list[Any] = ["cdc_lambda_environment", "sync_lag_reason", "sync_lag_seconds", "sync_metadata"]

@@ -177,29 +177,56 @@ def run_operation(
     )
 
 
-def replay_operation(playbook: Path | None, tables: list[str] | None) -> Operation:
-    """`sync replay`: retry dead letters through the same guarded upsert (older never overwrites newer)."""
+def replay_operation(playbook: Path | None, tables: list[str] | None, drop_trimmed: bool = False) -> Operation:
+    """`sync replay`: retry dead letters through the same guarded upsert (older never overwrites newer), then
+    drain the CDC Lambda's failure queue (`failed_batches`): each failed batch read back from the stream."""
     from multicloud_ctl.operations.sync.replay import pending_letters, replay_dead_letters
 
     holder = _SyncOperation(playbook)
     wanted = list(tables or [])
 
     def plan(runtime: Runtime) -> Plan:
+        from multicloud_ctl.providers.aws.sqs import SqsQueues
+
         ctx = holder.context(runtime)
         letters = pending_letters(ctx, wanted or None)
-        step = Step.bulk(
-            "replay",
-            f"replay {len(letters)} dead letter(s)",
-            lambda s: asdict(replay_dead_letters(holder.ctx, wanted or None)),
-            total=len(letters),
-            unit="letters",
+        steps = []
+        if letters:
+            steps.append(
+                Step.bulk(
+                    "replay",
+                    f"replay {len(letters)} dead letter(s)",
+                    lambda s: asdict(replay_dead_letters(holder.ctx, wanted or None)),
+                    total=len(letters),
+                    unit="letters",
+                )
+            )
+        queue = runtime.environment.aws.cdc_failure_queue
+        depth = SqsQueues(runtime.aws).depth(queue)
+        if depth is not None and depth.messages:
+            steps.append(
+                Step.bulk(
+                    "replay-batches",
+                    f"replay the CDC Lambda's {depth.messages} failed batch(es) from {queue}, reading the stream",
+                    lambda s: _replay_batches(holder.ctx, depth.url, wanted or None, drop_trimmed),
+                    total=depth.messages,
+                    unit="batches",
+                )
+            )
+        return Plan(
+            "sync replay",
+            tuple(steps),
+            summary={"dead_letters": letters, "failed_batches": depth.messages if depth else 0},
         )
-        return Plan("sync replay", (step,) if letters else (), summary={"dead_letters": letters})
 
     def conclude(plan: Plan, result: RunResult) -> Any:
-        if not result.steps:
-            return {"tried": 0, "resolved": 0, "failed": 0}
-        return result.steps[0].output
+        out: dict[str, Any] = {"tried": 0, "resolved": 0, "failed": 0, "batches": None}
+        for done in result.steps:
+            if done.step.id == "replay":
+                out.update(done.output)
+            elif done.step.id == "replay-batches":
+                out["batches"] = done.output
+        return out
 
     return Operation(
         "sync replay",
@@ -208,5 +235,16 @@ def replay_operation(playbook: Path | None, tables: list[str] | None) -> Operati
         lock=LOCK,
         confirm=False,
         conclude=conclude,
-        dry_result=lambda p: {"dry_run": True, "dead_letters": list(p.summary["dead_letters"])},
+        dry_result=lambda p: {
+            "dry_run": True,
+            "dead_letters": list(p.summary["dead_letters"]),
+            "failed_batches": p.summary["failed_batches"],
+        },
     )
+
+
+def _replay_batches(ctx: SyncContext, url: str, names: list[str] | None, drop_trimmed: bool) -> dict[str, Any]:
+    from multicloud_ctl.operations.sync.failed_batches import replay_failed_batches
+    from multicloud_ctl.providers.aws.sqs import SqsMessages
+
+    return asdict(replay_failed_batches(ctx, SqsMessages(ctx.runtime.aws, url), names, drop_trimmed=drop_trimmed))

@@ -2,6 +2,9 @@
 
 Seconds behind is the RPO figure: the age of the oldest stream record not yet applied (0 when caught up).
 Counting records behind reads the stream from the checkpoint (read-only), capped at `limit` records.
+
+That is the sandbox, where `mcctl sync run` is the engine. In cloud environments the CDC Lambda is, and the
+figure comes from its event source mappings and IteratorAge instead (`cloud_status`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class ShardStatus:
     dead_letters: int
 
 
-def _dead_letters(ctx: SyncContext) -> dict[str, int]:
+def dead_letter_counts(ctx: SyncContext) -> dict[str, int]:
     t = ctx.tables.dead_letters
     assert t is not None
     if t.name not in inspect(ctx.engine).get_table_names():
@@ -52,7 +55,7 @@ def _dead_letters(ctx: SyncContext) -> dict[str, int]:
 def sync_status(ctx: SyncContext, names: list[str] | None = None, limit: int = 10_000) -> list[ShardStatus]:
     """One line per table and shard (read-only)."""
     now = ctx.now()
-    dead = _dead_letters(ctx)
+    dead = dead_letter_counts(ctx)
     have_cp = (
         ctx.tables.checkpoints is not None and ctx.tables.checkpoints.name in inspect(ctx.engine).get_table_names()
     )
@@ -122,12 +125,33 @@ def lag_of(statuses: list[ShardStatus]) -> float:
     return worst
 
 
-def sync_lag_seconds(runtime: Runtime, playbook: Path | None = None) -> float:
-    """The sync's RPO right now: seconds since the oldest unapplied change (inf if never backfilled).
+@dataclass(frozen=True)
+class Lag:
+    """The sync's RPO right now and what it rests on."""
+
+    seconds: float | None  # math.inf: unbounded; None: unknown
+    reason: str
+
+
+def sync_lag(runtime: Runtime, playbook: Path | None = None) -> Lag:
+    """The RPO from the checkpoints (sandbox) or from the CDC Lambda's mappings and metrics (cloud); read-only."""
+    ctx = open_context(runtime, playbook)
+    if not runtime.environment.is_local:
+        from multicloud_ctl.operations.sync.cloud_status import cloud_status
+
+        cloud = cloud_status(ctx)
+        reason = "; ".join(cloud.problems) or "CDC Lambda IteratorAge"
+        return Lag(cloud.lag_seconds, reason)
+    lag = lag_of(sync_status(ctx))
+    return Lag(lag, "never backfilled: sync lag unbounded" if lag == math.inf else "checkpoints")
+
+
+def sync_lag_seconds(runtime: Runtime, playbook: Path | None = None) -> float | None:
+    """The sync's RPO right now: seconds since the oldest unapplied change (inf: unbounded, None: unknown).
 
     For the health and failover preflight checks; read-only.
     """
-    return lag_of(sync_status(open_context(runtime, playbook)))
+    return sync_lag(runtime, playbook).seconds
 
 
 def status_rows(statuses: list[ShardStatus]) -> list[list[Any]]:

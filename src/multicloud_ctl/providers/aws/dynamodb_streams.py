@@ -113,11 +113,15 @@ class DynamoStreamsClient:
                 return StreamInfo(table, arn, view, shards)
             kwargs["ExclusiveStartShardId"] = last
 
-    def shard_iterator(self, arn: str, shard_id: str, after_seq: str | None = None, latest: bool = False) -> str:
-        """An iterator just after `after_seq`, at TRIM_HORIZON when None, or at LATEST."""
+    def shard_iterator(
+        self, arn: str, shard_id: str, after_seq: str | None = None, latest: bool = False, at_seq: str | None = None
+    ) -> str:
+        """An iterator just after `after_seq`, at `at_seq`, at TRIM_HORIZON when neither is given, or at LATEST."""
         kwargs: dict[str, Any] = {"StreamArn": arn, "ShardId": shard_id}
         if latest:
             kwargs["ShardIteratorType"] = "LATEST"
+        elif at_seq is not None:
+            kwargs.update(ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=at_seq)
         elif after_seq is None:
             kwargs["ShardIteratorType"] = "TRIM_HORIZON"
         else:
@@ -128,7 +132,7 @@ class DynamoStreamsClient:
         except OperationFailed as exc:
             if _code(exc) == "TrimmedDataAccessException":
                 raise StreamTrimmed(
-                    f"stream position {after_seq} in shard {shard_id} is past retention",
+                    f"stream position {at_seq or after_seq} in shard {shard_id} is past retention",
                     hint="run `mcctl sync backfill` for this table again",
                 ) from exc
             raise

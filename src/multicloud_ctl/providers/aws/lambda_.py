@@ -310,22 +310,36 @@ class StreamMappings:
             return None
         return str(arn) if arn else None
 
+    def on_stream(self, stream_arn: str) -> list[dict[str, Any]]:
+        """Every mapping reading `stream_arn`, whatever its function (ListEventSourceMappings, paginated)."""
+        out: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"EventSourceArn": stream_arn}
+        while True:
+            with aws_errors("ListEventSourceMappings", stream_arn):
+                page = self._lambda.list_event_source_mappings(**kwargs)
+            out.extend(page.get("EventSourceMappings", []))
+            if not page.get("NextMarker"):
+                return out
+            kwargs["Marker"] = page["NextMarker"]
+
     def sources(self, function: str) -> list[str]:
         """Stream ARNs already mapped onto `function` (name or name:alias)."""
         with aws_errors("ListEventSourceMappings", function):
             out = self._lambda.list_event_source_mappings(FunctionName=function)
         return [str(m["EventSourceArn"]) for m in out.get("EventSourceMappings", [])]
 
-    def create(self, function: str, stream_arn: str, batch_size: int) -> str:
+    def create(self, function: str, stream_arn: str, config: dict[str, Any]) -> str:
+        """A mapping from `stream_arn` to `function` starting at TRIM_HORIZON with `config` (API field names)."""
+
         def create() -> Any:
             with aws_errors("CreateEventSourceMapping", function):
                 return self._lambda.create_event_source_mapping(
-                    FunctionName=function,
-                    EventSourceArn=stream_arn,
-                    StartingPosition="TRIM_HORIZON",
-                    BatchSize=batch_size,
-                    BisectBatchOnFunctionError=True,
-                    MaximumRetryAttempts=10,
+                    FunctionName=function, EventSourceArn=stream_arn, StartingPosition="TRIM_HORIZON", **config
                 )
 
         return str(_after_iam_change(create)["UUID"])
+
+    def update(self, uuid: str, config: dict[str, Any]) -> None:
+        """Change a mapping's settings in place (its position in the stream is kept)."""
+        with aws_errors("UpdateEventSourceMapping", uuid):
+            self._lambda.update_event_source_mapping(UUID=uuid, **config)

@@ -1,4 +1,10 @@
-"""CloudWatch alarms on every Lambda function's Errors and Throttles (primary region)."""
+"""CloudWatch alarms on every Lambda function's Errors and Throttles (primary region), and on the CDC Lambda's
+progress: its IteratorAge (how old the last record it processed was: the sync's RPO in the cloud) and the depth
+of the CDC failure queue (batches Lambda gave up on, waiting for `mcctl sync replay`).
+
+IteratorAge is published in milliseconds under the {FunctionName} dimension set, as Maximum per period being
+the figure to alarm on ("Using CloudWatch metrics with Lambda": streaming invocation metrics).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,9 @@ class Settings(KindSettings):
     errors_threshold: float = 1.0
     throttles_threshold: float = 1.0
     alarm_topic_arn: str | None = None
+    cdc_function: str | None = "cdc-sync"
+    iterator_age_threshold_seconds: float = 300.0
+    iterator_age_evaluation_periods: int = 5
 
 
 class CloudWatchAlarm(ResourceKind):
@@ -48,7 +57,43 @@ class CloudWatchAlarm(ResourceKind):
                     "tags": ctx.tags,
                 }
                 out.append(self.make(ctx, alarm, attrs, region=ctx.regions[0], inputs={"alarm": alarm}))
+        if s.cdc_function:
+            out += self._cdc_alarms(ctx, s, s.cdc_function)
         return out
+
+    def _cdc_alarms(self, ctx: DesiredContext, s: Settings, fn: str) -> list[Resource]:
+        actions = [s.alarm_topic_arn] if s.alarm_topic_arn else []
+        age = f"mcctl-{ctx.env.name}-{fn}-iterator-age"
+        failed = f"mcctl-{ctx.env.name}-{fn}-failed-batches"
+        specs = {
+            age: {
+                "Namespace": "AWS/Lambda",
+                "MetricName": "IteratorAge",
+                "Dimensions": [{"Name": "FunctionName", "Value": fn}],
+                "Statistic": "Maximum",
+                "Period": 60,
+                "EvaluationPeriods": s.iterator_age_evaluation_periods,
+                "Threshold": s.iterator_age_threshold_seconds * 1000.0,  # IteratorAge is in milliseconds
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",  # no invocation: no backlog to measure
+                "AlarmActions": actions,
+                "tags": ctx.tags,
+            },
+            failed: {
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": ctx.env.aws.cdc_failure_queue}],
+                "Statistic": "Maximum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 1.0,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": actions,
+                "tags": ctx.tags,
+            },
+        }
+        return [self.make(ctx, n, a, region=ctx.regions[0], inputs={"alarm": n}) for n, a in specs.items()]
 
     def _admin(self, runtime: Any, res: Resource) -> Any:
         from multicloud_ctl.providers.aws.cloudwatch import CloudWatchAdmin

@@ -1,6 +1,11 @@
 """SQS queues the services use (orders, notifications, payments, analytics), each with a dead-letter queue.
 
 Both regions. A main queue depends on its DLQ, whose ARN goes into the redrive policy.
+
+Plus, in the primary region (where the CDC Lambda reads the streams), the CDC failure queue
+(`aws.cdc_failure_queue`): the on-failure destination of the CDC Lambda's event source mappings. It keeps its
+messages for the SQS maximum, 14 days, though they are only useful while the stream still holds the records
+(24 hours): `mcctl sync replay` drains it. It has no redrive policy: replay deletes a message only once applied.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ class Settings(KindSettings):
     visibility_timeout: int = 60
     retention_seconds: int = 345600
     dlq_retention_seconds: int = 1209600
+    cdc_failure_retention_seconds: int = 1209600
 
 
 class SqsQueue(ResourceKind):
@@ -62,6 +68,16 @@ class SqsQueue(ResourceKind):
                         depends_on=[f"{self.name}/{dlq}@{region}"],
                     )
                 )
+        failures, primary = ctx.env.aws.cdc_failure_queue, ctx.regions[0]
+        out.append(
+            self.make(
+                ctx,
+                f"{failures}@{primary}",
+                {"attributes": {"MessageRetentionPeriod": str(s.cdc_failure_retention_seconds)}, "tags": ctx.tags},
+                region=primary,
+                inputs={"queue": failures},
+            )
+        )
         return out
 
     def _admin(self, runtime: Any, res: Resource) -> Any:
