@@ -211,6 +211,24 @@ def test_throttling_for_a_while_backs_off_and_recovers(
     assert_exactly_once(fake, ctx)
 
 
+def test_a_minute_of_throttling_on_every_call_backs_off_recovers_and_exits_0(
+    fake: Any, ctx: Any, config_dir: Path, fake_playbook: Path, cli: Any
+) -> None:
+    """Every call refused with ThrottlingException for 60 s (the SDK's retries long exhausted), with the default
+    patience: the run keeps backing off (capped at 5 s a wait), then applies everything once, exit 0."""
+    rng = random.Random(60)
+    write_some(fake, rng, 20)
+    fake_playbook.write_text(fake_playbook.read_text().replace("  throttle_patience_seconds: 60\n", ""))
+    fake.throttle(seconds=60.0)
+    t0 = time.monotonic()
+    out = cli("--config-dir", str(config_dir), "sync", "run", "--playbook", str(fake_playbook))
+    took = time.monotonic() - t0
+    assert out.exit_code == 0, out.stderr
+    assert 60.0 <= took < 90.0, f"{took:.1f}s: the backoff should stop waiting soon after the throttling ends"
+    assert fake.throttled > 10
+    assert_exactly_once(fake, ctx)
+
+
 def test_sigkill_with_shards_in_flight_commits_no_batch_twice(
     fake: Any, fake_env: Any, fake_playbook: Path, config_dir: Path
 ) -> None:
