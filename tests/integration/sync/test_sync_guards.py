@@ -133,7 +133,15 @@ def test_sigterm_stops_a_following_run_cleanly(
     while not info.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
     put(orders, "b", status="new")
-    time.sleep(1.0)
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.sync.context import open_context
+
+    ctx = open_context(Runtime(environment=sync_env), playbook)
+    deadline = time.monotonic() + 60  # the follow loop is running once it applied "b" (planning may be slow)
+    while time.monotonic() < deadline and proc.poll() is None:
+        if "b" in sql_rows(ctx):  # the backfill created the tables
+            break
+        time.sleep(0.1)
     proc.terminate()
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
