@@ -155,11 +155,14 @@ class SandboxPorts:
 def local_env(tmp_path: Path, aws: str, request: pytest.FixtureRequest) -> Any:
     """The `local` environment with its state dir in tmp_path and moto on the session's port.
 
-    Azurite is wired in only when the test also asks for the `azurite` fixture.
+    Azurite is wired in only when the test also asks for the `azurite` fixture. The environment lease lives in
+    DynamoDB alone here (the sandbox's three-store quorum needs Azurite and the edge running: the tests of the
+    quorum and the sandbox's own tests use it).
     """
     from multicloud_ctl.config.loader import load_environment
 
     base = load_environment("local", REPO / "config")
+    base = base.model_copy(update={"lease": base.lease.model_copy(update={"stores": ["aws"]})})
     ports = {"moto": int(aws.rsplit(":", 1)[1])}
     if "azurite" in request.fixturenames:
         ports["azurite_blob"] = request.getfixturevalue("azurite").port

@@ -124,6 +124,10 @@ class LockHeld(SafetyRefused):
     pass
 
 
+class LeaseLost(SafetyRefused):
+    """A run's environment lease expired or was broken mid-run: it stops before its next mutation."""
+
+
 class ConfirmationDeclined(SafetyRefused):
     pass
 

@@ -30,6 +30,8 @@ OPERATIONS = [
     ("POST", "/zones/{zone_id}/dns_records"),
     ("PUT", "/zones/{zone_id}/dns_records/{dns_record_id}"),
     ("PATCH", "/zones/{zone_id}/dns_records/{dns_record_id}"),
+    ("POST", "/accounts/{account_id}/d1/database"),
+    ("POST", "/accounts/{account_id}/d1/database/{database_id}/query"),
 ]
 REF = "#/components/schemas/"
 
@@ -80,7 +82,7 @@ def main(path: str, commit: str, date: str) -> None:
         todo |= refs(trim(schemas[name], keep_example=keep)) - wanted
     out = {
         "info": {
-            "title": "Cloudflare API: the load-balancing and DNS operations the mcctl sandbox edge serves",
+            "title": "Cloudflare API: the load-balancing, DNS and D1 operations the mcctl sandbox edge serves",
             "source": "https://github.com/cloudflare/api-schemas (openapi.json)",
             "commit": commit,
             "commit_date": date,

@@ -159,7 +159,28 @@ class LocalConfig(Model):
 
 
 class LeaseConfig(Model):
+    """The environment lease every mutating run takes (`engine/lock.py`).
+
+    `stores`: where it lives. DynamoDB alone (the default) cannot be taken while AWS is dark; the three
+    stores, one per cloud, make a quorum that any two can grant, so a failover runs with any one cloud gone.
+    """
+
     ttl_seconds: int = Field(default=900, ge=30)
+    stores: list[Literal["aws", "azure", "cloudflare"]] = Field(default=["aws"], min_length=1)
+    azure_container: str = Field(default="mcctl-leases", pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+    cloudflare_database: str = Field(default="mcctl-leases", pattern=r"^[a-z0-9][a-z0-9-_]*$")
+    store_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="how long one store may take to answer before it counts as down"
+    )
+
+    @field_validator("stores")
+    @classmethod
+    def _odd_and_distinct(cls, stores: list[str]) -> list[str]:
+        if len(set(stores)) != len(stores):
+            raise ValueError("each store may be listed once")
+        if len(stores) % 2 == 0:
+            raise ValueError("list 1 or 3 stores: with 2, losing either one loses the majority")
+        return stores
 
 
 def derive_local_pools(data: Any) -> Any:

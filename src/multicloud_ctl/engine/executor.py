@@ -171,6 +171,8 @@ class Executor:
         started = time.monotonic()
         stop = threading.Event()
         try:
+            if step.mutating and self.runtime.fence is not None:
+                self.runtime.fence()  # still the lease holder? (LeaseLost otherwise: fail before mutating)
             if step.call is not None:
                 ctx = StepContext(self.runtime, step, self.bus, stop)
                 with self.interrupts.stoppable(stop) if step.stoppable else nullcontext():

@@ -1,13 +1,15 @@
-"""Two locks for every mutating run: a local file lock and an environment-wide lease in DynamoDB.
+"""Two locks for every mutating run: a local file lock and an environment-wide lease.
 
-The file lock stops cron from overlapping runs on one machine; the lease (a conditional write with an
-expiry) stops two operators on two machines. The lease table lives in the primary AWS region and falls back
-to the secondary when the primary does not answer (a failover is exactly when the primary may be down).
-The DynamoDB calls themselves are `providers/aws/lease_table.py`'s; this module holds the policy.
+The file lock stops cron from overlapping runs on one machine; the lease (conditional writes with an expiry)
+stops two operators on two machines. The lease lives in DynamoDB alone (primary region, the secondary when the
+primary does not answer) or, with `lease.stores: [aws, azure, cloudflare]`, in a majority of three stores, one
+per cloud, so it can be taken with any one cloud dark: `CloudLease` explains the design and its failure cases.
+The stores' calls are `engine/lease_stores.py`'s; this module holds the policy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -20,12 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from multicloud_ctl.errors import EndpointUnreachable, LockHeld, NotFound, ProviderError
+from multicloud_ctl.errors import EndpointUnreachable, LockHeld, ProviderError
 
 if TYPE_CHECKING:
     from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
-    from multicloud_ctl.providers.aws.lease_table import LeaseTable
 
 T = TypeVar("T")
 
@@ -74,8 +75,48 @@ class LocalLock:
 
 
 @dataclass
+class Fence:
+    """What a holder of the environment lease has: the grants of a majority of stores and the fencing token
+    (the highest of their tokens: every store's token only grows, so a later holder's is higher)."""
+
+    name: str
+    owner: str
+    grants: dict[str, int]  # store kind -> its token
+    confirmed_at: float = 0.0  # time.monotonic() of the last confirmation
+
+    @property
+    def token(self) -> int:
+        return max(self.grants.values())
+
+
+@dataclass
 class CloudLease:
-    """An environment-wide lease: one DynamoDB item per lock name, taken with a conditional write."""
+    """The environment lease: a majority of independent stores (`engine/lease_stores.py`).
+
+    Design. A lease is held when a majority of the configured stores (1 of 1, or 2 of 3: DynamoDB in the primary
+    region, a blob in Azure, a D1 table in Cloudflare) grant it. Each store grants atomically (a conditional
+    write: free, released, expired, or already ours), so two contenders can never both collect a majority: any
+    two majorities share a store, and that store granted only one of them. The stores are asked in parallel,
+    each within `lease.store_timeout_seconds`; a store that does not answer counts as a refusal. A contender
+    that falls short releases what it got, so a tie (each with one store, the third unreachable) leaves the
+    lease free for the next attempt instead of stuck until the TTL.
+
+    Failure cases. Any one cloud dark: the other two stores still form a majority (the failover to Azure runs
+    with AWS gone, and the other way round). Two clouds dark: no majority, the run is refused with the stores that
+    did not answer (no action that needs the lease can run then; that is the price of never having two
+    holders). A store that answers slowly (later than the timeout) may grant after the contender gave up on it:
+    that grant is one store's vote, which the contender then releases; at worst it blocks that store until the
+    TTL, and the other two stores still decide. Clock skew between the operators' machines shifts when an
+    expired lease counts as free by the skew; keep TTLs long (minutes) against seconds of skew.
+
+    Fencing. Every grant carries the store's token, which grows by one each time the lease changes hands. The
+    executor confirms the lease (renews it on a majority, conditioned on owner and token) before each mutating
+    step, at most every `CONFIRM_EVERY` seconds of monotonic time, so a run that lost its lease (expired while it
+    was paused, or broken with `lock break`) stops before its next mutation; time spent paused counts, so a
+    pause longer than that interval always triggers a confirmation. The window that remains is a mutation already
+    sent when the lease was lost: a store-side fence (a token checked by Cloudflare or SQL) is what would close
+    it, and none of the services we call accepts one.
+    """
 
     runtime: Runtime
 
@@ -83,74 +124,159 @@ class CloudLease:
     def table(self) -> str:
         return self.runtime.environment.aws.tables.locks
 
-    def _regions(self) -> list[str]:
-        aws = self.runtime.environment.aws
-        return [aws.regions.primary, aws.regions.secondary]
+    def _stores(self) -> list[Any]:
+        from multicloud_ctl.engine.lease_stores import stores
 
-    def _call(self, fn: Callable[[LeaseTable], T]) -> T:
-        """Run `fn(table)` on the lease table of the first region that answers."""
-        from multicloud_ctl.providers.aws.lease_table import LeaseTable
+        return stores(self.runtime)
 
-        last: Exception | None = None
-        for region in self._regions():
+    @property
+    def majority(self) -> int:
+        return len(self.runtime.environment.lease.stores) // 2 + 1
+
+    def _each(self, fn: Callable[[Any], T]) -> dict[str, T | BaseException]:
+        """`fn(store)` on every store at once; each answer, or the exception it raised (or a timeout)."""
+        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import TimeoutError as Timeout
+
+        stores = self._stores()
+        if len(stores) == 1:  # no thread for the single-store lease
             try:
-                return fn(LeaseTable(self.runtime.aws, self.table, region))
-            except EndpointUnreachable as exc:
-                last = exc
-        assert last is not None
-        raise last
+                return {stores[0].kind: fn(stores[0])}
+            except (ProviderError, OSError) as exc:
+                return {stores[0].kind: exc}
+        limit = self.runtime.environment.lease.store_timeout_seconds
+        pool = ThreadPoolExecutor(len(stores), thread_name_prefix="mcctl-lease")
+        futures = {s.kind: pool.submit(fn, s) for s in stores}
+        deadline = time.monotonic() + limit
+        out: dict[str, T | BaseException] = {}
+        for kind, future in futures.items():
+            try:
+                out[kind] = future.result(timeout=max(deadline - time.monotonic(), 0.0))
+            except Timeout:
+                out[kind] = EndpointUnreachable(f"the {kind} lease store did not answer within {limit:g}s")
+            except Exception as exc:
+                out[kind] = exc
+        pool.shutdown(wait=False, cancel_futures=True)
+        return out
 
     def ensure_table(self) -> None:
-        tags = self.runtime.environment.resource_tags()
-        self._call(lambda table: table.ensure(tags))
+        from multicloud_ctl.providers.aws.lease_table import LeaseTable
 
-    def acquire(self, name: str, owner: str, ttl: timedelta) -> None:
+        aws = self.runtime.environment.aws
+        LeaseTable(self.runtime.aws, self.table, aws.regions.primary).ensure(self.runtime.environment.resource_tags())
+
+    def try_store(self, store: Any, name: str, owner: str, ttl: timedelta) -> int | BaseException | None:
+        """One store's answer to a request for the lease (for tests that force an interleaving)."""
         now = self.runtime.clock()
+        try:
+            return store.grant(name, owner, now, now + ttl, now)  # type: ignore[no-any-return]
+        except (ProviderError, OSError) as exc:
+            return exc
 
-        def put(table: LeaseTable) -> None:
-            if table.put(name, owner, since=now, expires=now + ttl, now=now):
-                return
-            held = self.status(name) or {}
+    def settle(self, name: str, owner: str, answers: dict[str, int | BaseException | None]) -> Fence:
+        """The lease from the stores' answers: held on a majority, else released where granted and refused."""
+        grants = {k: v for k, v in answers.items() if isinstance(v, int) and not isinstance(v, bool)}
+        if len(grants) >= self.majority:
+            return Fence(name, owner, grants, time.monotonic())
+        for store in self._stores():
+            if store.kind in grants:
+                with contextlib.suppress(ProviderError, OSError):  # else it expires with its TTL
+                    store.release(name, owner)
+        held = [k for k, v in answers.items() if v is None]
+        down = {k: v for k, v in answers.items() if isinstance(v, BaseException)}
+        total = len(answers)
+        if held:
+            who = self.status(name) or {}
             raise LockHeld(
                 f"the {self.runtime.environment.name} environment lease {name!r} is held by "
-                f"{held.get('owner', '?')} since {held.get('since', '?')} (expires {held.get('expires', '?')})",
+                f"{who.get('owner') or 'another run'} since {who.get('since', '?')} "
+                f"(expires {who.get('expires', '?')}); {len(grants)} of {total} store(s) granted it, "
+                f"{self.majority} needed",
                 hint="another operator is running; wait, or `mcctl lock break` if that run is dead",
             )
+        reasons = "; ".join(f"{k}: {v}" for k, v in down.items())
+        raise EndpointUnreachable(
+            f"the environment lease needs {self.majority} of {total} store(s) and {len(grants)} answered ({reasons})",
+            hint="with one cloud down the other two stores decide: check `lease.stores` and the stores' endpoints",
+        )
 
-        try:
-            self._call(put)
-        except NotFound:  # the first lease in this environment: make the table, then take it
-            self.ensure_table()
-            self._call(put)
+    def acquire(self, name: str, owner: str, ttl: timedelta) -> Fence:
+        now = self.runtime.clock()
+        answers = self._each(lambda s: s.grant(name, owner, now, now + ttl, now))
+        if len(answers) == 1:
+            (only,) = answers.values()
+            if isinstance(only, BaseException):
+                raise only
+        return self.settle(name, owner, answers)
+
+    def confirm(self, fence: Fence, ttl: timedelta) -> None:
+        """Renew the lease on a majority, or raise LeaseLost: the run must stop before it mutates anything else."""
+        from multicloud_ctl.errors import LeaseLost
+
+        expires = self.runtime.clock() + ttl
+        answers = self._each(lambda s: s.renew(fence.name, fence.owner, fence.grants.get(s.kind, -1), expires))
+        kept = sum(1 for kind, v in answers.items() if v is True and kind in fence.grants)
+        if kept < self.majority:
+            raise LeaseLost(
+                f"the environment lease {fence.name!r} is no longer this run's ({kept} of {len(answers)} store(s) "
+                "still grant it): it expired or was broken, and another run may hold it now",
+                hint="nothing more was changed; check `mcctl lock status` and `mcctl journal show last`",
+            )
+        fence.confirmed_at = time.monotonic()
 
     def release(self, name: str, owner: str) -> None:
-        self._call(lambda table: table.delete(name, owner))  # not the owner (any more): nothing to release
+        answers = self._each(lambda s: s.release(name, owner))
+        failed = [v for v in answers.values() if isinstance(v, BaseException)]
+        if len(failed) == len(answers):
+            raise failed[0]
 
     def status(self, name: str | None = None) -> Any:
-        """One lease (by name) or all of them; expired leases are marked."""
+        """One lease (by name) or all of them, as the majority of stores sees it; expired leases are marked."""
         now = int(self.runtime.clock().timestamp())
-        try:
-            items = self._call(lambda table: table.items())
-        except NotFound:
-            items = []
-        leases = [
-            {
-                "name": i.name,
-                "owner": i.owner,
-                "since": i.since,
-                "expires": datetime.fromtimestamp(i.expires, tz=self.runtime.clock().tzinfo).isoformat(),
-                "expired": i.expires < now,
-            }
-            for i in items
-        ]
+        answers = self._each(lambda s: s.leases())
+        views: dict[str, dict[str, Any]] = {}
+        for kind, got in answers.items():
+            if isinstance(got, BaseException):
+                continue
+            for item in got:
+                views.setdefault(item.name, {})[kind] = item
+        leases = []
+        for lock, by_store in sorted(views.items()):
+            live = [i for i in by_store.values() if i.expires >= now]
+            owners = [i.owner for i in live]
+            owner = max(set(owners), key=owners.count) if owners else None
+            held = owner is not None and owners.count(owner) >= self.majority
+            if not live and all(i.expires == 0 for i in by_store.values()):
+                continue  # released everywhere
+            shown = next((i for i in live if i.owner == owner), max(by_store.values(), key=lambda i: i.expires))
+            leases.append(
+                {
+                    "name": lock,
+                    "owner": shown.owner,
+                    "since": shown.since,
+                    "expires": datetime.fromtimestamp(shown.expires, tz=self.runtime.clock().tzinfo).isoformat(),
+                    "expired": not held,
+                    "token": max(i.token for i in by_store.values()),
+                    "stores": {k: (i.owner if i.expires >= now else None) for k, i in by_store.items()},
+                }
+            )
+        unreachable = [k for k, v in answers.items() if isinstance(v, BaseException)]
+        if len(unreachable) == len(answers):
+            raise next(v for v in answers.values() if isinstance(v, BaseException))
         if name is None:
             return leases
         return next((lease for lease in leases if lease["name"] == name), None)
 
     def break_lease(self, name: str) -> bool:
         existed = self.status(name) is not None
-        self._call(lambda table: table.delete(name))
+        answers = self._each(lambda s: s.expire(name))
+        failed = [v for v in answers.values() if isinstance(v, BaseException)]
+        if len(failed) == len(answers):
+            raise failed[0]
         return existed
+
+
+CONFIRM_EVERY = 2.0  # seconds of monotonic time between lease confirmations before mutating steps
 
 
 @contextmanager
@@ -170,10 +296,17 @@ def run_lock(runtime: Runtime, name: str, *, lease: bool = True) -> Iterator[str
             return
         cloud = CloudLease(runtime)
         ttl = timedelta(seconds=runtime.environment.lease.ttl_seconds)
-        cloud.acquire(name, owner, ttl)
+        fence = cloud.acquire(name, owner, ttl)
+
+        def confirm() -> None:
+            if time.monotonic() - fence.confirmed_at >= CONFIRM_EVERY:
+                cloud.confirm(fence, ttl)
+
+        runtime.fence = confirm
         try:
             yield owner
         finally:
+            runtime.fence = None
             for _ in range(3):
                 try:
                     cloud.release(name, owner)

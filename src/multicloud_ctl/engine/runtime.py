@@ -8,6 +8,7 @@ is in progress (`engine/run.py`) it also feeds that run's journal.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +34,7 @@ class Runtime:
     events: EventBus = field(default_factory=EventBus)
     run_id: str | None = None  # the journal id while a run is in progress (engine/run.py sets it)
     screen: EventBus = field(init=False, repr=False)  # the bus the console listens to (runs route via theirs)
+    fence: Callable[[], None] | None = field(default=None, repr=False)  # confirms the lease (engine/lock.py)
 
     def __post_init__(self) -> None:
         self.screen = self.events

@@ -33,42 +33,47 @@ def test_ensure_creates_the_table_once_with_tags(local_env: Any, aws: str) -> No
     assert {"Key": "app", "Value": "mcctl"} in tags
 
 
-def test_missing_table_put_is_not_found_and_items_is_empty(local_env: Any, aws: str) -> None:
+def test_missing_table_grant_is_not_found_and_items_is_empty(local_env: Any, aws: str) -> None:
     leases = table(local_env)
     with pytest.raises(NotFound):
-        leases.put("failover", "alice", since=NOW, expires=NOW + timedelta(minutes=5), now=NOW)
+        leases.grant("failover", "alice", NOW.isoformat(), int((NOW + timedelta(minutes=5)).timestamp()), T0)
     assert leases.items() == []
 
 
-def test_put_is_conditional_on_free_or_expired(local_env: Any, aws: str) -> None:
+T0 = int(NOW.timestamp())
+LATER = T0 + 300
+
+
+def test_grant_is_conditional_and_the_token_grows_when_the_lease_changes_hands(local_env: Any, aws: str) -> None:
     leases = table(local_env)
     leases.ensure({})
-    later = NOW + timedelta(minutes=5)
-    assert leases.put("failover", "alice", since=NOW, expires=later, now=NOW)
-    assert not leases.put("failover", "bob", since=NOW, expires=later, now=NOW)  # held
-    assert leases.items() == [LeaseItem("failover", "alice", NOW.isoformat(), int(later.timestamp()))]
-    after = later + timedelta(seconds=1)
-    assert leases.put("failover", "bob", since=after, expires=after + timedelta(minutes=5), now=after)
-    assert [i.owner for i in leases.items()] == ["bob"]
+    assert leases.grant("failover", "alice", NOW.isoformat(), LATER, T0) == 1
+    assert leases.grant("failover", "bob", NOW.isoformat(), LATER, T0) is None  # held
+    assert leases.grant("failover", "alice", NOW.isoformat(), LATER + 60, T0) == 1  # ours: extended, same token
+    assert leases.items() == [LeaseItem("failover", "alice", NOW.isoformat(), LATER + 60, 1)]
+    assert leases.grant("failover", "bob", NOW.isoformat(), LATER + 400, LATER + 61) == 2  # expired: bob's, token 2
+    assert [(i.owner, i.token) for i in leases.items()] == [("bob", 2)]
 
 
-def test_delete_by_owner_only_unless_broken(local_env: Any, aws: str) -> None:
+def test_renew_needs_owner_and_token_and_release_keeps_the_token(local_env: Any, aws: str) -> None:
     leases = table(local_env)
     leases.ensure({})
-    leases.put("backup", "alice", since=NOW, expires=NOW + timedelta(minutes=5), now=NOW)
-    assert not leases.delete("backup", "bob")  # not the owner: condition fails, nothing deleted
-    assert [i.owner for i in leases.items()] == ["alice"]
-    assert leases.delete("backup", "alice")
-    assert leases.items() == []
-    leases.put("backup", "alice", since=NOW, expires=NOW + timedelta(minutes=5), now=NOW)
-    assert leases.delete("backup")  # `lock break`: unconditional
-    assert leases.items() == []
+    assert leases.grant("backup", "alice", NOW.isoformat(), LATER, T0) == 1
+    assert leases.renew("backup", "alice", 1, LATER + 60)
+    assert not leases.renew("backup", "alice", 7, LATER + 120)  # a stale token
+    assert not leases.renew("backup", "bob", 1, LATER + 120)
+    assert not leases.expire("backup", "bob")  # not the owner: condition fails
+    assert leases.expire("backup", "alice")
+    assert leases.items()[0].expires == 0
+    assert leases.grant("backup", "bob", NOW.isoformat(), LATER, T0) == 2  # released: free, and the token grew
+    assert leases.expire("backup")  # `lock break`: unconditional
+    assert not leases.expire("nothing-here")
 
 
 def test_the_table_is_per_region(local_env: Any, aws: str) -> None:
     primary, secondary = local_env.aws.regions.primary, local_env.aws.regions.secondary
     table(local_env, primary).ensure({})
-    table(local_env, primary).put("drill", "alice", since=NOW, expires=NOW + timedelta(minutes=5), now=NOW)
+    table(local_env, primary).grant("drill", "alice", NOW.isoformat(), LATER, T0)
     assert table(local_env, secondary).items() == []
     with pytest.raises(NotFound):
-        table(local_env, secondary).put("drill", "bob", since=NOW, expires=NOW + timedelta(minutes=5), now=NOW)
+        table(local_env, secondary).grant("drill", "bob", NOW.isoformat(), LATER, T0)

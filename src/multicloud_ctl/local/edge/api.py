@@ -7,6 +7,8 @@ Routes (what the official cloudflare SDK calls):
     /accounts/{account}/load_balancers/pools/{id}/health        GET
     /zones/{zone}/load_balancers[/{id}]                         GET POST | GET PUT PATCH DELETE
     /zones/{zone}/dns_records[/{id}]                            GET POST | GET PUT PATCH DELETE
+    /accounts/{account}/d1/database                             GET POST       (`d1.py`: the lease store)
+    /accounts/{account}/d1/database/{id}/query                  POST
     /user/tokens/verify                                         GET
 
 Answers use Cloudflare's envelope `{"success", "errors": [{"code", "message"}], "messages", "result",
@@ -39,6 +41,7 @@ _ROUTES = [
     re.compile(r"/zones/([^/]+)/(load_balancers|dns_records)(?:/([^/]+))?"),
 ]
 _HEALTH = re.compile(r"/accounts/([^/]+)/load_balancers/pools/([^/]+)/health")
+_D1 = re.compile(r"/accounts/([^/]+)/d1/database(?:/([^/]+)/query)?")
 _LIST_FILTERS = {"dns_records": ("name", "type", "content"), "pools": ("monitor",)}
 LOCAL_POP = "Sandbox, LCL"  # the one PoP that probes pools here (Cloudflare names PoPs "Amsterdam, NL")
 
@@ -107,6 +110,9 @@ class EdgeApiHandler(JsonHandler):
         store = self.server.store
         if path == "/user/tokens/verify" and req.method == "GET":
             return Response(200, envelope({"id": "sandbox", "status": "active"}))
+        d1 = _D1.fullmatch(path)
+        if d1:
+            return self._d1(req, d1.group(1), d1.group(2))
         health = _HEALTH.fullmatch(path)
         if health and req.method == "GET":
             return Response(200, envelope(pool_health(store, health.group(1), health.group(2))))
@@ -116,6 +122,22 @@ class EdgeApiHandler(JsonHandler):
                 scope, kind, item_id = match.groups()
                 return self._crud(req, kind, scope, item_id)
         return cf_error(404, 7000, "No route for that URI")
+
+    def _d1(self, req: Request, account: str, database: str | None) -> Response:
+        d1 = self.server.d1
+        body = req.body if isinstance(req.body, dict) else {}
+        if database is None and req.method == "GET":
+            found = d1.databases(account, req.query.get("name") or None)
+            page, per = max(int(req.query.get("page") or 1), 1), max(int(req.query.get("per_page") or 1000), 1)
+            chunk = found[(page - 1) * per : page * per]  # the SDK asks for pages until one comes back empty
+            info = {"page": page, "per_page": per, "count": len(chunk), "total_count": len(found)}
+            return Response(200, envelope(chunk, result_info=info))
+        if database is None and req.method == "POST":
+            return Response(200, envelope(d1.create(account, str(body["name"]))))
+        if database is not None and req.method == "POST":
+            params = body.get("params")
+            return Response(200, envelope(d1.query(account, database, str(body["sql"]), params)))
+        return cf_error(405, 10000, f"{req.method} not allowed")
 
     def _crud(self, req: Request, kind: str, scope: str, item_id: str | None) -> Response:
         store = self.server.store
@@ -196,7 +218,15 @@ class EdgeApiServer(JsonServer):
     ) -> None:
         if not token:
             raise ValueError("the edge API needs a token (Authorization: Bearer ...)")
+        from multicloud_ctl.local.edge.d1 import D1Store
+
         self.store = store or EdgeStore()
+        self.d1 = D1Store()
         self.validator = validator or default_validator()
         self.token = token
-        super().__init__(port, EdgeApiHandler, service="mcctl-edge-api", reset=self.store.reset, verbose=verbose)
+
+        def reset() -> None:
+            self.store.reset()
+            self.d1.reset()
+
+        super().__init__(port, EdgeApiHandler, service="mcctl-edge-api", reset=reset, verbose=verbose)

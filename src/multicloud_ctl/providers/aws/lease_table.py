@@ -1,14 +1,15 @@
 """The environment lease table in one region: a DynamoDB table with one item per lock name.
 
-`engine/lock.py` decides the policy (which region, when a lease counts as held, what to tell the operator);
-this client only makes the calls. Taking a lease is one conditional PutItem (free, or expired before `now`),
-releasing it a DeleteItem conditioned on the owner; a failed condition is an answer (`False`), not an error.
+`engine/lock.py` decides the policy (the quorum, what to tell the operator) and `engine/lease_stores.py` makes
+this table one of its stores; this client only makes the calls. Taking a lease is one conditional UpdateItem
+(free, released, expired before `now`, or already ours), which adds 1 to the lease's fencing token when it
+changes hands; renewing is an UpdateItem conditioned on owner and token; releasing sets `expires` to 0 (the
+token stays, so it never goes back). A failed condition is an answer (`None`/`False`), not an error.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import ProviderError
@@ -26,6 +27,7 @@ class LeaseItem:
     owner: str
     since: str
     expires: int
+    token: int = 0
 
 
 def _condition_failed(exc: ProviderError) -> bool:
@@ -63,24 +65,51 @@ class LeaseTable:
             )
             ddb.get_waiter("table_exists").wait(TableName=self.name, WaiterConfig={"Delay": 1})
 
-    def put(self, lock: str, owner: str, since: datetime, expires: datetime, now: datetime) -> bool:
-        """Write the lease unless another one is still valid at `now`; False when it is (the lease is held).
+    def grant(self, lock: str, owner: str, since: str, expires: int, now: int) -> int | None:
+        """Take the lease unless someone else holds it at `now`; the fencing token, or None when held.
 
+        A free lease changes hands (token + 1); one `owner` already holds is extended (same token).
         Raises NotFound when the table does not exist.
         """
+        names = {"#l": "lock", "#o": "owner", "#s": "since", "#e": "expires", "#t": "token"}
+        values = {":me": {"S": owner}, ":since": {"S": since}, ":exp": {"N": str(expires)}}
+        for update, condition, extra in (
+            ("SET #o = :me, #s = :since, #e = :exp ADD #t :one", "attribute_not_exists(#l) OR #e < :now",
+             {":now": {"N": str(now)}, ":one": {"N": "1"}}),
+            ("SET #o = :me, #s = :since, #e = :exp", "#o = :me", {}),
+        ):  # fmt: skip
+            try:
+                with aws_errors("UpdateItem", self.name):
+                    got = self._c.update_item(
+                        TableName=self.name,
+                        Key={"lock": {"S": lock}},
+                        UpdateExpression=update,
+                        ConditionExpression=condition,
+                        ExpressionAttributeNames={k: v for k, v in names.items() if k in update + condition},
+                        ExpressionAttributeValues={**values, **extra},
+                        ReturnValues="ALL_NEW",
+                    )
+                return int(got["Attributes"]["token"]["N"])
+            except ProviderError as exc:
+                if not _condition_failed(exc):
+                    raise
+        return None
+
+    def renew(self, lock: str, owner: str, token: int, expires: int) -> bool:
+        """Extend the lease while `owner` still holds it with `token`; False when it does not."""
         try:
-            with aws_errors("PutItem", self.name):
-                self._c.put_item(
+            with aws_errors("UpdateItem", self.name):
+                self._c.update_item(
                     TableName=self.name,
-                    Item={
-                        "lock": {"S": lock},
-                        "owner": {"S": owner},
-                        "since": {"S": since.isoformat()},
-                        "expires": {"N": str(int(expires.timestamp()))},
+                    Key={"lock": {"S": lock}},
+                    UpdateExpression="SET #e = :exp",
+                    ConditionExpression="#o = :me AND #t = :token",
+                    ExpressionAttributeNames={"#o": "owner", "#e": "expires", "#t": "token"},
+                    ExpressionAttributeValues={
+                        ":me": {"S": owner},
+                        ":token": {"N": str(token)},
+                        ":exp": {"N": str(expires)},
                     },
-                    ConditionExpression="attribute_not_exists(#l) OR #e < :now",
-                    ExpressionAttributeNames={"#l": "lock", "#e": "expires"},
-                    ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
                 )
         except ProviderError as exc:
             if not _condition_failed(exc):
@@ -88,20 +117,27 @@ class LeaseTable:
             return False
         return True
 
-    def delete(self, lock: str, owner: str | None = None) -> bool:
-        """Delete the lease (only if `owner` holds it, when given); False when someone else holds it."""
-        conditional: dict[str, Any] = {}
+    def expire(self, lock: str, owner: str | None = None) -> bool:
+        """Release the lease (only if `owner` holds it, when given: `lock break` gives none); token kept."""
+        conditional: dict[str, Any] = {"ConditionExpression": "attribute_exists(#l)"}
+        names = {"#l": "lock", "#e": "expires"}
+        values: dict[str, Any] = {":zero": {"N": "0"}}
         if owner is not None:
-            conditional = {
-                "ConditionExpression": "#o = :me",
-                "ExpressionAttributeNames": {"#o": "owner"},
-                "ExpressionAttributeValues": {":me": {"S": owner}},
-            }
+            conditional = {"ConditionExpression": "#o = :me"}
+            names = {"#o": "owner", "#e": "expires"}
+            values[":me"] = {"S": owner}
         try:
-            with aws_errors("DeleteItem", self.name):
-                self._c.delete_item(TableName=self.name, Key={"lock": {"S": lock}}, **conditional)
+            with aws_errors("UpdateItem", self.name):
+                self._c.update_item(
+                    TableName=self.name,
+                    Key={"lock": {"S": lock}},
+                    UpdateExpression="SET #e = :zero",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    **conditional,
+                )
         except ProviderError as exc:
-            if owner is None or not _condition_failed(exc):
+            if not _condition_failed(exc):
                 raise
             return False
         return True
@@ -114,4 +150,13 @@ class LeaseTable:
                 items = ddb.scan(TableName=self.name, ConsistentRead=True).get("Items", [])
             except ddb.exceptions.ResourceNotFoundException:
                 items = []
-        return [LeaseItem(i["lock"]["S"], i["owner"]["S"], i["since"]["S"], int(i["expires"]["N"])) for i in items]
+        return [
+            LeaseItem(
+                i["lock"]["S"],
+                i["owner"]["S"],
+                i["since"]["S"],
+                int(i["expires"]["N"]),
+                int(i.get("token", {"N": "0"})["N"]),
+            )
+            for i in items
+        ]

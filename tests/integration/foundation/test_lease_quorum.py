@@ -1,0 +1,152 @@
+"""The environment lease as a majority of three stores (`engine/lock.py` CloudLease, `engine/lease_stores.py`):
+DynamoDB on moto, a blob on Azurite, a D1 table on the sandbox edge's Cloudflare API, all over HTTP with the
+real SDKs. Two contenders never both hold it, in every interleaving of their per-store requests; any one store
+dark still grants it; a run that lost it stops before its next mutation."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from multicloud_ctl.errors import EndpointUnreachable, LeaseLost, LockHeld
+
+TTL = timedelta(minutes=15)
+
+
+@pytest.fixture(scope="module")
+def edge() -> Iterator[Any]:
+    from multicloud_ctl.local.edge.server import run_edge_api
+
+    handle = run_edge_api(0, token="sandbox-token")  # config/local.yaml: literal-dev:sandbox-token
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def quorum_env(local_env: Any, azurite: Any, edge: Any) -> Any:
+    edge.server.store.reset()
+    edge.server.d1.reset()
+    lease = local_env.lease.model_copy(update={"stores": ["aws", "azure", "cloudflare"], "store_timeout_seconds": 5})
+    cf = local_env.cloudflare.model_copy(update={"base_url": f"{edge.url}/client/v4"})
+    return local_env.model_copy(update={"lease": lease, "cloudflare": cf})
+
+
+def lease(env: Any) -> Any:
+    from multicloud_ctl.engine.lock import CloudLease
+    from multicloud_ctl.engine.runtime import Runtime
+
+    return CloudLease(Runtime(env))
+
+
+def dark(env: Any, cloud: str) -> Any:
+    """`env` with one cloud's endpoint pointing at a closed port (connection refused)."""
+    from multicloud_ctl.local.processes import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    if cloud == "aws":
+        return env.model_copy(update={"aws": env.aws.model_copy(update={"endpoint_url": closed, "max_attempts": 1})})
+    if cloud == "cloudflare":
+        return env.model_copy(update={"cloudflare": env.cloudflare.model_copy(update={"base_url": closed})})
+    ports = env.local.model_copy(update={"ports": env.local.ports.model_copy(update={"azurite_blob": free_port()})})
+    return env.model_copy(update={"local": ports})
+
+
+def test_two_contenders_never_both_hold_it_in_any_interleaving(quorum_env: Any) -> None:
+    """A and B each ask the three stores one at a time; all 20 orders of their six requests are forced. In each,
+    exactly one collects a majority, the other is refused (LockHeld) and gives back what it got, and the winner's
+    fencing token is higher than any token handed out before."""
+    kinds = ["aws", "azure", "cloudflare"]
+    orders = sorted(set(itertools.permutations("AAABBB")))
+    assert len(orders) == 20
+    last_token = 0
+    for n, order in enumerate(orders):
+        name = f"failover-{n}"
+        a, b = lease(quorum_env), lease(quorum_env)
+        stores = {"A": {s.kind: s for s in a._stores()}, "B": {s.kind: s for s in b._stores()}}
+        asked = {"A": 0, "B": 0}
+        answers: dict[str, dict[str, Any]] = {"A": {}, "B": {}}
+        for who in order:
+            kind = kinds[asked[who]] if who == "A" else kinds[::-1][asked[who]]  # opposite orders: worst case
+            asked[who] += 1
+            contender = a if who == "A" else b
+            answers[who][kind] = contender.try_store(stores[who][kind], name, f"owner-{who}", TTL)
+        won = []
+        for who, contender in (("A", a), ("B", b)):
+            try:
+                won.append((who, contender.settle(name, f"owner-{who}", answers[who])))
+            except LockHeld:
+                pass
+        assert len(won) == 1, f"{''.join(order)}: {answers}"
+        who, fence = won[0]
+        assert fence.token >= 1 and len(fence.grants) >= 2
+        held = lease(quorum_env).status(name)
+        assert held["owner"] == f"owner-{who}" and held["expired"] is False
+        loser = "B" if who == "A" else "A"
+        assert f"owner-{loser}" not in held["stores"].values()  # the loser released its partial grant
+        lease(quorum_env).release(name, f"owner-{who}")
+        assert lease(quorum_env).status(name) is None
+        last_token = max(last_token, fence.token)
+
+
+def test_one_store_dark_still_grants_and_two_dark_refuse_with_one_line(quorum_env: Any) -> None:
+    for cloud in ("aws", "azure", "cloudflare"):
+        env = dark(quorum_env, cloud)
+        fence = lease(env).acquire(f"failover-{cloud}", "alice", TTL)
+        assert cloud not in fence.grants and len(fence.grants) == 2
+        with pytest.raises(LockHeld, match="held by alice"):
+            lease(quorum_env).acquire(f"failover-{cloud}", "bob", TTL)  # all three up: two still say alice
+        lease(env).release(f"failover-{cloud}", "alice")
+    both = dark(dark(quorum_env, "aws"), "cloudflare")
+    with pytest.raises(EndpointUnreachable, match="needs 2 of 3 store") as refused:
+        lease(both).acquire("failover", "alice", TTL)
+    assert "aws:" in str(refused.value) and "cloudflare:" in str(refused.value)
+    assert lease(quorum_env).status("failover") is None  # the one grant it got was given back
+
+
+def test_a_run_that_lost_its_lease_stops_before_its_next_mutation(quorum_env: Any) -> None:
+    """The fence: renewals need owner and token on a majority. After `lock break` and a new holder, the old
+    holder's confirmation fails with LeaseLost; the new holder's token is higher."""
+    first = lease(quorum_env).acquire("provision", "alice", TTL)
+    lease(quorum_env).confirm(first, TTL)
+    assert lease(quorum_env).break_lease("provision")
+    second = lease(quorum_env).acquire("provision", "bob", TTL)
+    assert second.token > first.token
+    with pytest.raises(LeaseLost, match="no longer this run's"):
+        lease(quorum_env).confirm(first, TTL)
+    lease(quorum_env).confirm(second, TTL)
+
+
+def test_the_engine_confirms_the_lease_before_mutating_steps(quorum_env: Any) -> None:
+    """A run whose lease is broken mid-run fails its next mutating step without calling it."""
+    from multicloud_ctl.engine.plan import Plan, Step
+    from multicloud_ctl.engine.run import LockSpec, Operation, run
+    from multicloud_ctl.engine.runtime import Runtime
+
+    calls: list[str] = []
+
+    def first(ctx: Any) -> str:
+        calls.append("first")
+        assert lease(quorum_env).break_lease("demo")  # an operator breaks it; bob takes it
+        lease(quorum_env).acquire("demo", "bob", TTL)
+        import time
+
+        time.sleep(2.1)  # past CONFIRM_EVERY: the next mutating step confirms
+        return "ok"
+
+    def second(ctx: Any) -> str:
+        calls.append("second")
+        return "ok"
+
+    op = Operation(
+        "demo",
+        lambda runtime: Plan("demo", (Step.bulk("one", "first", first), Step.bulk("two", "second", second))),
+        lock=LockSpec("demo"),
+        confirm=False,
+    )
+    outcome = run(Runtime(quorum_env), op)
+    assert calls == ["first"] and not outcome.ok
+    assert "no longer this run's" in str(outcome.error)
