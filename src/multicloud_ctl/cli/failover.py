@@ -47,9 +47,13 @@ def failover(
     ctx: typer.Context,
     to: str = typer.Option(None, "--to", help="azure or aws: the cloud that should serve."),
     playbook: Path = typer.Option(None, "--playbook", "-p", help="[default: playbooks/failover-<to>.yaml]"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Preflight and show the plan; change nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the preflight table and the plan; change nothing (exit 4 if refused)."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    force: bool = typer.Option(False, "--force", help="Override a failed preflight (needs --reason)."),
+    force: bool = typer.Option(
+        False, "--force", help="Override a refusing preflight, failed or unknown checks alike (needs --reason)."
+    ),
     reason: str = typer.Option(None, "--reason", help="Why the preflight is overridden (journaled)."),
     accept_unknown: list[str] = typer.Option(
         [],
