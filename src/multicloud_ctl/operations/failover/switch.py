@@ -357,8 +357,11 @@ def failover_operation(
             runtime.emit(
                 ev.Recorded(
                     "ungraceful",
-                    {"source": source, "skipped": [{"check": k, "why": w} for k, w in skip.items()]}
-                    | {"rpo": "not measured (it reads the source)"},
+                    {
+                        "source": source,
+                        "skipped": [{"check": k, "why": w} for k, w in skip.items()],
+                        "rpo": "not measured (it reads the source)",
+                    },
                 )
             )
             runtime.emit(
@@ -414,7 +417,7 @@ def failover_operation(
         inputs=inputs or {"to": spec.to},
         lock=LockSpec("failover") if lock else None,
         question=lambda p: f"Fail over to {spec.to}?",
-        view=lambda p: preflight_view(out.preflight, out.ungraceful is not None and source),
+        view=lambda p: preflight_view(out.preflight, source if skip is not None else None),
         conclude=conclude,
         gate=gate,
         dry_result=lambda p: {"dry_run": True, **out.to_dict()},
@@ -422,8 +425,10 @@ def failover_operation(
     return op, out
 
 
-def preflight_view(checks: list[PreflightCheck], gone: str | bool = False) -> PlanView:
-    """The preflight table shown above the plan: before the confirmation, in a dry run, and on a refusal."""
+def preflight_view(checks: list[PreflightCheck], gone: str | None = None) -> PlanView:
+    """The preflight table shown above the plan: before the confirmation, in a dry run, and on a refusal.
+
+    `gone` is the source side an ungraceful failover treats as gone (it goes into the title)."""
     from multicloud_ctl.engine.events import PlanView
 
     shown = {"pass": "pass", "fail": "FAIL", "unknown": "UNKNOWN", "skipped": "skipped"}
