@@ -14,8 +14,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def on_a_tty(config: Path, *args: str, answer: str | None) -> tuple[int, str]:
-    """Run mcctl on a pty; at the prompt type `answer` (None: send SIGINT). Returns (exit code, output)."""
+def on_a_tty(config: Path, *args: str, answer: str | None, delay: float = 0.0) -> tuple[int, str]:
+    """Run mcctl on a pty; at the prompt type `answer` (None: send SIGINT) after `delay` seconds, as an
+    operator who reads the plan first. Returns (exit code, output)."""
     master, slave = pty.openpty()
     # faulthandler: a child that hangs is sent SIGABRT and prints every thread's stack into the output
     env = {**os.environ, "COLUMNS": "160", "TERM": "xterm", "PYTHONFAULTHANDLER": "1"}
@@ -52,6 +53,7 @@ def on_a_tty(config: Path, *args: str, answer: str | None) -> tuple[int, str]:
                 out += chunk
             if not prompted and (b"[y/n]" in out or b"to confirm" in out):
                 prompted = True
+                time.sleep(delay)
                 if answer is None:
                     proc.send_signal(signal.SIGINT)
                 else:

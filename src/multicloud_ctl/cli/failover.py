@@ -1,7 +1,8 @@
 """`mcctl failover --to azure|aws`, `mcctl failover status`, `mcctl failover drill`.
 
-Exit codes: 0 switched (or drill passed); 1 failed (verification failed and rolled back); 3 drill ran but
-missed its objectives; 4 refused (preflight, lock held, not confirmed, steady state not met).
+Exit codes: 0 switched (or drill passed); 1 failed (verification failed and rolled back); 2 usage (an unknown
+`--accept-unknown` check, ...); 3 drill ran but missed its objectives; 4 refused (a preflight check failed or
+could not be measured and was not accepted, lock held, not confirmed, steady state not met).
 """
 
 from __future__ import annotations
@@ -46,10 +47,27 @@ def failover(
     ctx: typer.Context,
     to: str = typer.Option(None, "--to", help="azure or aws: the cloud that should serve."),
     playbook: Path = typer.Option(None, "--playbook", "-p", help="[default: playbooks/failover-<to>.yaml]"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Preflight and show the plan; change nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the preflight table and the plan; change nothing (exit 4 if refused)."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    force: bool = typer.Option(False, "--force", help="Override a failed preflight (needs --reason)."),
+    force: bool = typer.Option(
+        False, "--force", help="Override a refusing preflight, failed or unknown checks alike (needs --reason)."
+    ),
     reason: str = typer.Option(None, "--reason", help="Why the preflight is overridden (journaled)."),
+    accept_unknown: list[str] = typer.Option(
+        [],
+        "--accept-unknown",
+        metavar="CHECK",
+        help="Go ahead although this preflight check could not be measured (repeatable; journaled with the "
+        "reason). Checks: target-healthy, sync-lag, backup-age.",
+    ),
+    ungraceful: bool = typer.Option(
+        False,
+        "--ungraceful",
+        help="The source side is gone: skip what reads it (its preflight checks, the RPO measurement); the plan "
+        "and the journal say which.",
+    ),
     failback: str = typer.Option(
         None,
         "--failback",
@@ -62,7 +80,7 @@ def failover(
     if ctx.invoked_subcommand is not None:
         return
     state = get_state(ctx)
-    started = state.clock.timestamp()  # the RTO is measured from the command's start
+    started = state.clock.timestamp()
     to = _cloud(to) or ""
     if not to:
         raise UsageError(
@@ -74,7 +92,12 @@ def failover(
     if failback not in (None, "pinned", "auto"):
         raise UsageError(f"--failback must be pinned or auto, not {failback!r}")
     from multicloud_ctl.cli.runner import run_operation
+    from multicloud_ctl.operations.failover.preflight import CHECKS
     from multicloud_ctl.operations.failover.switch import failover_operation
+
+    unknown_names = [c for c in accept_unknown if c not in CHECKS]
+    if unknown_names:
+        raise UsageError(f"--accept-unknown {unknown_names[0]}: no such preflight check (checks: {', '.join(CHECKS)})")
 
     console = state.console
     book = _load_failover(playbook, to)
@@ -87,10 +110,22 @@ def failover(
         "failback": spec.load_balancer.failback,
         "force": force,
         "reason": reason if force else None,
+        "accept_unknown": sorted(set(accept_unknown)),
+        "ungraceful": ungraceful,
     }
-    op, outcome = failover_operation(spec, started=started, force_reason=reason if force else None, inputs=inputs)
+    op, outcome = failover_operation(
+        spec,
+        # asked at a prompt: the RTO starts when the operator confirms; with --yes, at the command's start
+        started=started if (yes or state.yes) else None,
+        force_reason=reason if force else None,
+        accept_unknown=set(accept_unknown),
+        ungraceful=ungraceful,
+        inputs=inputs,
+    )
     run = run_operation(state, op, dry_run=dry_run, yes=yes)
     outcome.journal = run.run_id
+    if run.status.value == "refused" and outcome.plan is not None and console.json_mode:
+        console.print_json({"dry_run": dry_run, **outcome.to_dict(), "status": "refused"})
     if dry_run and run.ok:
         if console.json_mode:
             console.print_json({"dry_run": True, **outcome.to_dict()})
@@ -104,8 +139,10 @@ def failover(
     run.raise_for_status()
     if outcome.forced:
         console.warn(f"preflight overridden: {outcome.forced}")
+    if outcome.verdict is not None and outcome.verdict.accepted:
+        console.warn("accepted unknown: " + ", ".join(c.name for c in outcome.verdict.accepted))
     rpo = "unknown" if outcome.rpo_s is None else f"{outcome.rpo_s:.1f}s"
-    console.success(f"{to} serves: RTO {outcome.rto_s}s, RPO {rpo} (journal {run.run_id})")
+    console.success(f"{to} serves: RTO {outcome.rto_s}s from {outcome.rto_from}, RPO {rpo} (journal {run.run_id})")
 
 
 @app.command("status")

@@ -46,6 +46,9 @@ class RunResult:
     verification: list[StepResult] = field(default_factory=list)
     rollback: list[StepResult] = field(default_factory=list)
     error: McctlError | None = None
+    # Unix seconds on the runtime's clock when the run was confirmed (or went ahead unasked), set by the run
+    # lifecycle: the origin of a recovery time that must not count the operator's time at the prompt
+    confirmed_at: float | None = None
 
     @property
     def ok(self) -> bool:

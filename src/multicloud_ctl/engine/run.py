@@ -2,6 +2,7 @@
 
     journal opened ─► lock (local file lock + environment lease; never under --dry-run)
       ─► plan (read-only calls; PlanReady is what a dry run shows and what the operator confirms)
+      ─► gate (the operation's safety verdict on the plan it showed: refused here, dry run or not)
       ─► --dry-run: stop here, status ok ─► nothing to do: stop here, status ok
       ─► confirm (TTY prompt, --yes, refused off a TTY) ─► execute (executor: steps, verify, rollback)
       ─► conclude (the operation's summary; Degraded -> degraded) ─► locks released ─► journal closed
@@ -76,6 +77,8 @@ class Operation:
       `judge(result)` may then return an error: `Degraded` ends the run `degraded` (exit 3), any other
       `failed`. The result is journaled either way.
     - `dry_result(plan)` is the result of a dry run (default: the plan's summary).
+    - `gate(plan)` may return a `SafetyRefused` after the plan and its view are shown and journaled (so the
+      operator sees every reason at once): the run is refused there, in a dry run too, before any question.
     """
 
     verb: str
@@ -89,6 +92,7 @@ class Operation:
     conclude: Callable[[Plan, RunResult], Any] | None = None
     judge: Callable[[Any], McctlError | None] | None = None
     dry_result: Callable[[Plan], Any] | None = None
+    gate: Callable[[Plan], SafetyRefused | None] | None = None
     registry: ActionRegistry | None = None
 
 
@@ -169,6 +173,9 @@ def _lifecycle(
         plan = op.plan(runtime)
         outcome.plan = plan
         bus.emit(ev.PlanReady(plan, op.view(plan) if op.view else None))
+        refusal = op.gate(plan) if op.gate else None
+        if refusal is not None:
+            raise refusal
         if runtime.dry_run:
             outcome.status = RunStatus.OK
             outcome.result = op.dry_result(plan) if op.dry_result else dict(plan.summary)
@@ -180,8 +187,10 @@ def _lifecycle(
         if op.confirm:
             bus.emit(ev.PhaseStarted("confirm"))
             confirm(_question(runtime, op, plan), typed=op.typed)
+        confirmed_at = runtime.clock.timestamp()  # the operator's time at the prompt ends here
         bus.emit(ev.PhaseStarted("execute", f"{len(plan.steps)} step(s)"))
         execution = Executor(runtime, bus, op.registry or _default_registry(), interrupts=guard).run(plan)
+        execution.confirmed_at = confirmed_at
         outcome.execution = execution
         outcome.status, outcome.error = execution.status, execution.error
         if execution.ok:

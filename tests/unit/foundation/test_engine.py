@@ -208,6 +208,45 @@ def test_dry_run_runs_nothing_takes_no_lock_and_records_the_plan(runtime: Runtim
     assert not (runtime.state_dir / "locks").exists()
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_gate_refuses_after_the_plan_and_view_are_shown(runtime: Runtime, world: Any, dry_run: bool) -> None:
+    from multicloud_ctl.errors import PreflightFailed
+
+    reg, calls = world
+    runtime.dry_run = dry_run
+    seen: list[ev.Event] = []
+    runtime.events.subscribe(seen.append)
+    view = ev.PlanView(("check", "result"), (("a", "fail"), ("b", "unknown")))
+    asked: list[str] = []
+    op = op_for(
+        reg,
+        step("a"),
+        view=lambda plan: view,
+        gate=lambda plan: PreflightFailed("refused: a fail; b unknown"),
+    )
+    out = run(runtime, op, confirm=lambda q, typed=None: asked.append(q))
+    assert calls == [] and asked == [] and out.status is RunStatus.REFUSED and out.error is not None
+    assert out.error.exit_code == 4
+    ready = [e for e in seen if isinstance(e, ev.PlanReady)]
+    assert len(ready) == 1 and ready[0].view == view  # shown before the refusal, all of it
+    rec = record_of(runtime, out.run_id)
+    assert rec["status"] == "refused" and rec["plan"]["steps"][0]["id"] == "a" and rec["steps"] == []
+
+
+def test_the_result_carries_the_instant_of_confirmation(runtime: Runtime, world: Any) -> None:
+    reg, _ = world
+    clock = Clock.frozen("2026-03-01T00:00:00Z")
+    runtime.clock = clock
+    got: list[float | None] = []
+
+    def slow_operator(question: str, *, typed: str | None = None) -> None:
+        clock.advance(10)  # ten seconds reading the plan
+
+    op = op_for(reg, step("a"), conclude=lambda plan, result: got.append(result.confirmed_at))
+    out = run(runtime, op, confirm=slow_operator)
+    assert out.ok and got == [datetime(2026, 3, 1, 0, 0, 10, tzinfo=UTC).timestamp()]
+
+
 def test_empty_plan_asks_nothing_and_is_ok(runtime: Runtime, world: Any) -> None:
     reg, calls = world
     out = run(runtime, op_for(reg), confirm=declined)

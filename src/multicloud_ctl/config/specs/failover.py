@@ -61,7 +61,9 @@ class LoadBalancerTarget(Spec):
 
 
 class Preflight(Spec):
-    """Refuse the switch (exit 4) unless these hold; --force overrides with a recorded reason."""
+    """Refuse the switch (exit 4) unless these hold (an unmeasurable check refuses too, unless the operator
+    accepts it with --accept-unknown CHECK); --force overrides with a recorded reason. A limit set to null
+    skips its check."""
 
     target_healthy: bool = True
     health_path: str = "/health"
@@ -69,7 +71,11 @@ class Preflight(Spec):
     rpo_seconds: float | None = Field(default=300, ge=0, description="max sync lag at cutover")
     max_backup_age_seconds: float | None = Field(default=26 * 3600, ge=0)
     backup_kind: Literal["daily", "weekly"] = "daily"
-    require_known: bool = Field(default=False, description="refuse when lag/backup age cannot be measured")
+    require_known: bool = Field(
+        default=True,
+        description="kept for old playbooks, no effect: a check that cannot be measured always refuses "
+        "unless the operator passes --accept-unknown CHECK",
+    )
     timeout_seconds: float = Field(default=5, gt=0, le=60)
     measure_timeout_seconds: float = Field(default=10, gt=0, le=600, description="sync lag / backup age")
 

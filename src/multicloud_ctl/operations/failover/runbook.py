@@ -118,10 +118,11 @@ def provider_failure(runtime: Runtime) -> dict[str, Any]:
     if target:
         steps.append(
             {
-                "do": f"Fail over to {target} (the healthy side). The preflight cannot measure what "
-                f"lives on {failed}: override it with a reason.",
+                "do": f"Fail over to {target} (the healthy side) in ungraceful mode: it skips the preflight "
+                f"checks that read {failed} and says which. A check it still cannot measure refuses: accept it "
+                f'with --accept-unknown CHECK, or override with --force --reason "<incident id>".',
                 "run": f"mcctl {e} failover --to {target} --playbook playbooks/failover-{target}.yaml "
-                f'--yes --force --reason "complete {failed} failure: <incident id>"',
+                "--yes --ungraceful",
             }
         )
         if edge.get("reachable") and target in ids and failed in ids:

@@ -2,19 +2,26 @@
 
     lock "failover" (engine/run.py)
     snapshot  = read_state()                      # read-only: LB order, pools, failback setting
-    preflight = run_preflight()                   # refused -> exit 4, nothing changed (unless --force)
+    preflight = run_preflight()                   # every check: pass / fail / unknown / skipped, with its value
     plan      = pools -> load balancer -> capacity -> intended.json, verify = edge serves the target
+    gate      = a failed or unaccepted unknown check refuses (exit 4) after the table and plan are shown
     confirm -> executor (reverse-order rollback to the snapshot when verification fails) -> journal
 
-RTO = command start to the first verified answer from the target; RPO = the sync lag at cutover.
+RTO = from the moment the run is confirmed at the prompt (with --yes: from the command's start) to the first
+verified answer from the target, so the operator's time at the prompt is never counted; RPO = the sync lag at
+cutover. `--ungraceful` (the source side is gone) skips the checks that read it (preflight.SOURCE_NEEDS) and
+the RPO measurement at the end, and says so in the plan and the journal.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Plan, Step
+from multicloud_ctl.errors import SafetyRefused
 from multicloud_ctl.operations.failover import actions as _actions  # noqa: F401  (registers the actions)
 from multicloud_ctl.operations.failover.lbstate import (
     GEO_FIELDS,
@@ -25,7 +32,14 @@ from multicloud_ctl.operations.failover.lbstate import (
     read_state,
     target_state,
 )
-from multicloud_ctl.operations.failover.preflight import PreflightCheck, refuse, run_preflight, verdict
+from multicloud_ctl.operations.failover.preflight import (
+    PreflightCheck,
+    PreflightVerdict,
+    refuse,
+    run_preflight,
+    ungraceful_skips,
+    verdict,
+)
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.failover import FailoverSpec, Verify
@@ -223,9 +237,17 @@ def intended_document(
 
 
 def build_plan(
-    runtime: Runtime, spec: FailoverSpec, current: LbSnapshot, run_id: str, failback: Failback | None = None
+    runtime: Runtime,
+    spec: FailoverSpec,
+    current: LbSnapshot,
+    run_id: str,
+    failback: Failback | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> Plan:
-    """The failover plan: read-only calls only. `failback` (pinned/auto) overrides the playbook's."""
+    """The failover plan: read-only calls only. `failback` (pinned/auto) overrides the playbook's.
+
+    `skipped` (an ungraceful failover) names what was not done because the source side is gone.
+    """
     mode: Failback = failback or spec.load_balancer.failback
     target = target_state(current, spec, mode)
     steps = transition_steps(current, target) + capacity_steps(runtime, spec)
@@ -247,7 +269,13 @@ def build_plan(
         "failover",
         tuple(steps),
         (verify_step(runtime, target, spec.to, spec.verify, "verify-edge"),),
-        summary={"to": spec.to, "from": current.serving_pool(), "pools": target.default_pools, "failback": mode},
+        summary={
+            "to": spec.to,
+            "from": current.serving_pool(),
+            "pools": target.default_pools,
+            "failback": mode,
+            **({"ungraceful_skipped": skipped} if skipped is not None else {}),
+        },
     )
 
 
@@ -261,17 +289,24 @@ class FailoverOutcome:
     preflight: list[PreflightCheck]
     forced: str | None = None
     rto_s: float | None = None
+    rto_from: str | None = None  # confirmation | command start
     rpo_s: float | None = None
     previous: LbSnapshot | None = None
+    verdict: PreflightVerdict | None = None
+    ungraceful: dict[str, str] | None = None  # skipped check -> why (None: a graceful failover)
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        accepted = self.verdict.accepted if self.verdict is not None else []
         return {
             "status": self.status,
             "journal": self.journal,
             "rto_seconds": self.rto_s,
+            "rto_from": self.rto_from,
             "rpo_seconds": self.rpo_s,
             "forced_reason": self.forced,
+            "accepted_unknown": [{"check": c.name, "reason": c.detail} for c in accepted],
+            "ungraceful_skipped": self.ungraceful,
             "preflight": [c.to_dict() for c in self.preflight],
             "plan": self.plan.to_dict() if self.plan is not None else None,
         }
@@ -280,14 +315,18 @@ class FailoverOutcome:
 def failover_operation(
     spec: FailoverSpec,
     *,
-    started: float,
+    started: float | None,
     force_reason: str | None = None,
+    accept_unknown: Collection[str] = (),
+    ungraceful: bool = False,
     inputs: dict[str, Any] | None = None,
     lock: bool = True,
 ) -> tuple[Operation, FailoverOutcome]:
     """One failover to `spec.to` for the run lifecycle, and the outcome it fills in as it runs.
 
-    `started` is the command's start (`runtime.clock.timestamp()`), the origin of the RTO. `lock=False` when the caller
+    `started` is the origin of the RTO when nobody is asked (`--yes`, a drill: the command's start on
+    `runtime.clock`); None measures from the moment the operator confirms. `accept_unknown` names the checks
+    whose `unknown` does not refuse; `ungraceful` skips what reads the source side. `lock=False` when the caller
     already holds the "failover" lease (a drill).
     """
     from multicloud_ctl.engine import events as ev
@@ -295,6 +334,8 @@ def failover_operation(
 
     out = FailoverOutcome("planned", "", None, [])
     held: list[Runtime] = []
+    source = "aws" if spec.to == "azure" else "azure"
+    skip = ungraceful_skips(source) if ungraceful else None
 
     def plan(runtime: Runtime) -> Plan:
         from multicloud_ctl.operations.health.daemonpool import DaemonPool
@@ -303,33 +344,68 @@ def failover_operation(
         out.journal = runtime.run_id or ""
         with DaemonPool(1, name="lb-state") as pool:
             state = pool.submit(read_state, runtime)
-            checks = run_preflight(runtime, state.result, spec.to, spec.preflight)
+            checks = run_preflight(runtime, state.result, spec.to, spec.preflight, skip=skip)
             current = state.result()  # raises what reading the load balancer raised
-        out.preflight, out.previous = checks, current
+        found = verdict(checks, accept_unknown)
+        out.preflight, out.previous, out.verdict, out.ungraceful = checks, current, found, skip
         runtime.emit(ev.Recorded("before", current.to_dict()))
         runtime.emit(ev.Recorded("preflight", [c.to_dict() for c in checks]))
         for c in checks:
-            runtime.emit(ev.Verified(f"preflight {c.name}", c.ok, c.detail))
-        failed = verdict(checks, spec.preflight)
-        if failed and not force_reason:
-            raise refuse(failed, spec.to)
-        if failed:
+            if c.skipped is None:
+                runtime.emit(ev.Verified(f"preflight {c.name}", c.ok, c.detail))
+        if skip is not None:
+            runtime.emit(
+                ev.Recorded(
+                    "ungraceful",
+                    {
+                        "source": source,
+                        "skipped": [{"check": k, "why": w} for k, w in skip.items()],
+                        "rpo": "not measured (it reads the source)",
+                    },
+                )
+            )
+            runtime.emit(
+                ev.Notice(f"ungraceful: {source} is treated as gone; not run: {', '.join(skip)}", level="warning")
+            )
+        if found.accepted:
+            runtime.emit(
+                ev.Recorded("accepted_unknown", [{"check": c.name, "reason": c.detail} for c in found.accepted])
+            )
+        if found.refusing and force_reason:
             out.forced = force_reason
-            runtime.emit(ev.Recorded("forced", {"reason": force_reason, "overridden": [c.name for c in failed]}))
+            runtime.emit(
+                ev.Recorded("forced", {"reason": force_reason, "overridden": [c.name for c in found.refusing]})
+            )
         # the RPO is the sync lag at cutover: the preflight measured it moments ago (measuring again would
         # add seconds to the RTO); when it was not measured, the conclusion tries once more
         lag = next((c for c in checks if c.name == "sync-lag"), None)
         out.rpo_s = lag.value if lag is not None else None
-        out.plan = build_plan(runtime, spec, current, out.journal)
+        out.plan = build_plan(runtime, spec, current, out.journal, skipped=skip)
         return out.plan
 
+    def gate(plan: Plan) -> SafetyRefused | None:
+        if out.verdict is None or not out.verdict.refusing or force_reason:
+            return None
+        return refuse(out.verdict, spec.to)
+
     def conclude(plan: Plan, result: RunResult) -> dict[str, Any]:
+        from multicloud_ctl.engine.clock import iso
+
         runtime = held[-1]
-        if out.rpo_s is None:
+        if out.rpo_s is None and skip is None:
             out.rpo_s = _rpo(runtime)
         served: dict[str, Any] = next((r.output for r in result.verification if r.output), {}) or {}
-        if served.get("first_served_at"):
-            out.rto_s = round(float(served["first_served_at"]) - started, 3)
+        origin = started if started is not None else result.confirmed_at
+        out.rto_from = "command start" if started is not None else "confirmation"
+        if origin is not None:
+            runtime.emit(
+                ev.Recorded(
+                    "rto_origin",
+                    {"from": out.rto_from, "at": iso(datetime.fromtimestamp(origin, UTC))},
+                )
+            )
+        if served.get("first_served_at") and origin is not None:
+            out.rto_s = round(float(served["first_served_at"]) - origin, 3)
         runtime.emit(ev.Measured("rpo_seconds", out.rpo_s))
         runtime.emit(ev.Measured("rto_seconds", out.rto_s))
         out.status = "ok"
@@ -341,20 +417,26 @@ def failover_operation(
         inputs=inputs or {"to": spec.to},
         lock=LockSpec("failover") if lock else None,
         question=lambda p: f"Fail over to {spec.to}?",
-        view=lambda p: preflight_view(out.preflight),
+        view=lambda p: preflight_view(out.preflight, source if skip is not None else None),
         conclude=conclude,
+        gate=gate,
         dry_result=lambda p: {"dry_run": True, **out.to_dict()},
     )
     return op, out
 
 
-def preflight_view(checks: list[PreflightCheck]) -> PlanView:
-    """The preflight table shown above the plan (before the confirmation, and in a dry run)."""
+def preflight_view(checks: list[PreflightCheck], gone: str | None = None) -> PlanView:
+    """The preflight table shown above the plan: before the confirmation, in a dry run, and on a refusal.
+
+    `gone` is the source side an ungraceful failover treats as gone (it goes into the title)."""
     from multicloud_ctl.engine.events import PlanView
 
-    verdicts = {True: "ok", False: "FAILED", None: "unknown"}
-    rows = tuple((c.name, verdicts[c.ok], c.detail) for c in checks)
-    return PlanView(("preflight", "result", "detail"), rows)
+    shown = {"pass": "pass", "fail": "FAIL", "unknown": "UNKNOWN", "skipped": "skipped"}
+    rows = tuple(
+        (c.name, "unknown (accepted)" if c.accepted else shown[c.result], c.measured or "-", c.detail) for c in checks
+    )
+    title = f"preflight (ungraceful: {gone} is gone)" if gone else "preflight"
+    return PlanView(("check", "result", "value", "detail"), rows, title)
 
 
 def _rpo(runtime: Runtime) -> float | None:
