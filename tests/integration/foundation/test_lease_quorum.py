@@ -5,6 +5,7 @@ dark still grants it; a run that lost it stops before its next mutation."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterator
 from datetime import timedelta
@@ -76,10 +77,8 @@ def test_two_contenders_never_both_hold_it_in_any_interleaving(quorum_env: Any) 
             answers[who][kind] = contender.try_store(stores[who][kind], name, f"owner-{who}", TTL)
         won = []
         for who, contender in (("A", a), ("B", b)):
-            try:
+            with contextlib.suppress(LockHeld):
                 won.append((who, contender.settle(name, f"owner-{who}", answers[who])))
-            except LockHeld:
-                pass
         assert len(won) == 1, f"{''.join(order)}: {answers}"
         who, fence = won[0]
         assert fence.token >= 1 and len(fence.grants) >= 2
