@@ -149,3 +149,56 @@ def test_failback_after_the_outage_ends(sandbox: tuple[Path, Any], failback: str
         fo = json.loads(mcctl(config, "--output", "json", "failover", "status").stdout)
     assert {_served_by(env) for _ in range(10)} == {"azure"}  # pinned: aws is healthy and gets nothing
     assert (fo["serving"], fo["automatic_failback"]) == ("azure", False)
+
+
+def test_failover_to_azure_with_every_aws_process_of_the_sandbox_stopped(
+    sandbox: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """AWS entirely dark (the sandbox's moto and the AWS functions host stopped): the environment lease is a
+    majority of three stores (DynamoDB, Azure Blob, Cloudflare D1), so Azure and Cloudflare grant it; the
+    failover switches, the shop is served from Azure, and the journal has the RTO. `--ungraceful` says the
+    source side is gone (its sync lag cannot be read); `--force` because a fresh sandbox has no backup yet."""
+    import yaml
+
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.local.processes import free_port
+    from multicloud_ctl.operations.failover.sandbox import ensure_sandbox_lb
+
+    config, base = sandbox
+    ports = base.local.ports.model_copy(update={"moto": free_port()})  # the sandbox's own moto, not the session's
+    lease = base.lease.model_copy(update={"stores": ["aws", "azure", "cloudflare"], "store_timeout_seconds": 5})
+    env = base.model_copy(update={"local": base.local.model_copy(update={"ports": ports}), "lease": lease})
+    (config / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
+    try:
+        up = mcctl(config, "local", "up", "moto", "arm", "azurite", "edge", "functions_aws", "functions_azure")
+        assert up.returncode == 0, up.stderr
+        ensure_sandbox_lb(Runtime(env), interval=1)
+        _wait_served_by(env, "aws")
+        for component in ("functions_aws", "moto"):
+            assert mcctl(config, "local", "stop", component).returncode == 0
+        status = {
+            r["component"]: r["healthy"] for r in json.loads(mcctl(config, "-o", "json", "local", "status").stdout)
+        }
+        assert status["moto"] is False and status["functions_aws"] is False
+        res = mcctl(
+            config, "--output", "json", "failover", "--to", "azure", "--yes", "--ungraceful", "--force",
+            "--reason", "e2e: AWS is dark and a fresh sandbox has no backup",
+        )  # fmt: skip
+        assert res.returncode == 0, res.stdout + res.stderr
+        result = json.loads(res.stdout)
+        assert result["status"] == "ok" and result["rto_seconds"] is not None
+        assert "sync-lag" in result["ungraceful_skipped"]
+        assert {_served_by(env) for _ in range(5)} == {"azure"}
+        journal = json.loads(mcctl(config, "--output", "json", "journal", "show", "last").stdout)
+        assert journal["status"] == "ok" and "rto_seconds" in json.dumps(journal)
+        # the same run with the lease in DynamoDB alone cannot start while AWS is dark
+        alone = env.model_copy(update={"lease": lease.model_copy(update={"stores": ["aws"]})})
+        (config / "local.yaml").write_text(yaml.safe_dump(alone.model_dump(mode="json", exclude_none=True)))
+        res = mcctl(
+            config, "failover", "--to", "aws", "--yes", "--ungraceful", "--force", "--reason", "e2e",
+        )  # fmt: skip
+        assert res.returncode == 1 and "error:" in res.stderr, res.stderr
+    finally:
+        from multicloud_ctl.local.supervisor import Supervisor
+
+        Supervisor(env).down(["moto"])
