@@ -16,7 +16,9 @@ def status(ctx: typer.Context) -> None:
     from multicloud_ctl.engine.lock import CloudLease, LocalLock
 
     state = get_state(ctx)
-    runtime = make_runtime(state, dry_run=True)
+    # Not a dry-run runtime: the lease's Cloudflare store is read with D1's query endpoint, a POST the dry-run
+    # guard must count as mutating (it runs any SQL). This command sends only SELECTs (engine/lease_stores.py).
+    runtime = make_runtime(state, dry_run=False)
     rows = []
     lock_dir = runtime.state_dir / "locks"
     for info in sorted(lock_dir.glob("*.json")) if lock_dir.is_dir() else []:
@@ -36,9 +38,19 @@ def status(ctx: typer.Context) -> None:
         rows.append({"scope": "environment", **lease})
     state.console.emit(
         rows,
-        columns=["scope", "name", "owner", "since", "expires", "expired"],
+        columns=["scope", "name", "owner", "since", "expires", "expired", "token", "stores"],
         rows=[
-            (r["scope"], r["name"], r["owner"], r["since"], r["expires"], "yes" if r["expired"] else "") for r in rows
+            (
+                r["scope"],
+                r["name"],
+                r["owner"],
+                r["since"],
+                r["expires"],
+                "yes" if r["expired"] else "",
+                r.get("token", ""),
+                " ".join(f"{k}={v or '-'}" for k, v in (r.get("stores") or {}).items()),
+            )
+            for r in rows
         ],
     )
     if not rows:

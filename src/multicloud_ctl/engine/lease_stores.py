@@ -211,7 +211,17 @@ class D1Store:
         self.db.query("UPDATE mcctl_leases SET expires = 0 WHERE env = ?1 AND lock = ?2", [self.env, lock])
 
     def leases(self) -> list[StoredLease]:
-        rows = self.db.query("SELECT lock, owner, since, expires, token FROM mcctl_leases WHERE env = ?1", [self.env])
+        """Read only (no database or table is created): none when either does not exist yet."""
+        from multicloud_ctl.errors import ProviderError
+
+        try:
+            rows = self.db.query(
+                "SELECT lock, owner, since, expires, token FROM mcctl_leases WHERE env = ?1", [self.env]
+            )
+        except ProviderError as exc:
+            if "no such table" not in str(exc):
+                raise
+            return []
         return [StoredLease(r["lock"], r["owner"], r["since"], int(r["expires"]), int(r["token"])) for r in rows]
 
 

@@ -125,9 +125,13 @@ class CloudLease:
         return self.runtime.environment.aws.tables.locks
 
     def _stores(self) -> list[Any]:
+        """The configured stores, built once per CloudLease (each caches what it looked up, e.g. D1's id)."""
         from multicloud_ctl.engine.lease_stores import stores
 
-        return stores(self.runtime)
+        cached = self.__dict__.get("_built")
+        if cached is None:
+            cached = self.__dict__["_built"] = stores(self.runtime)
+        return list(cached)
 
     @property
     def majority(self) -> int:

@@ -36,11 +36,19 @@ def quorum_env(local_env: Any, azurite: Any, edge: Any) -> Any:
     return local_env.model_copy(update={"lease": lease, "cloudflare": cf})
 
 
+_LEASES: dict[int, Any] = {}
+
+
 def lease(env: Any) -> Any:
+    """A CloudLease on `env` (one per environment object: its clients and store lookups are reused)."""
     from multicloud_ctl.engine.lock import CloudLease
     from multicloud_ctl.engine.runtime import Runtime
 
-    return CloudLease(Runtime(env))
+    if id(env) not in _LEASES:
+        if len(_LEASES) > 16:
+            _LEASES.clear()
+        _LEASES[id(env)] = (env, CloudLease(Runtime(env)))
+    return _LEASES[id(env)][1]
 
 
 def dark(env: Any, cloud: str) -> Any:
@@ -61,12 +69,16 @@ def test_two_contenders_never_both_hold_it_in_any_interleaving(quorum_env: Any) 
     exactly one collects a majority, the other is refused (LockHeld) and gives back what it got, and the winner's
     fencing token is higher than any token handed out before."""
     kinds = ["aws", "azure", "cloudflare"]
+    from multicloud_ctl.engine.lock import CloudLease
+    from multicloud_ctl.engine.runtime import Runtime
+
+    contenders = CloudLease(Runtime(quorum_env)), CloudLease(Runtime(quorum_env))
     orders = sorted(set(itertools.permutations("AAABBB")))
     assert len(orders) == 20
     last_token = 0
     for n, order in enumerate(orders):
         name = f"failover-{n}"
-        a, b = lease(quorum_env), lease(quorum_env)
+        a, b = contenders
         stores = {"A": {s.kind: s for s in a._stores()}, "B": {s.kind: s for s in b._stores()}}
         asked = {"A": 0, "B": 0}
         answers: dict[str, dict[str, Any]] = {"A": {}, "B": {}}
