@@ -195,6 +195,42 @@ def status(ctx: typer.Context, limit: int = typer.Option(5, "--limit", help="How
     )
 
 
+@app.command("history")
+def history(
+    ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, help="How many runs, newest first.")
+) -> None:
+    """Every failover and drill on record: RTO, RPO and per-step durations over time, with a summary."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.operations.failover.status import history as failover_history
+
+    state = get_state(ctx)
+    doc = failover_history(make_runtime(state), limit)
+    s = doc["summary"]
+
+    def secs(value: Any) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    state.console.emit(
+        doc,
+        columns=["started", "run", "verb", "to", "status", "RTO s", "RPO s", "steps (s)"],
+        rows=[
+            (
+                r["started"],
+                r["id"],
+                r["verb"],
+                r["to"],
+                r["status"] + (" (dry run)" if r["dry_run"] else ""),
+                secs(r["rto_seconds"]),
+                secs(r["rpo_seconds"]),
+                " ".join(f"{st['id']}={secs(st['duration_s'])}" for st in r["steps"]),
+            )
+            for r in doc["runs"]
+        ],
+        title=f"{s['runs']} run(s); RTO median {secs(s['rto_median_seconds'])} s, worst "
+        f"{secs(s['rto_max_seconds'])} s over {s['measured']} measured; worst RPO {secs(s['rpo_max_seconds'])} s",
+    )
+
+
 @app.command("drill")
 def drill(
     ctx: typer.Context,

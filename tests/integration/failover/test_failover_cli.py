@@ -77,6 +77,16 @@ def test_failover_to_azure_switches_verifies_and_journals(
     back = run(cli, fo_config, "failover", "--to", "aws", "--playbook", str(write_playbook(tmp_path, "aws")), "--yes")
     assert back.exit_code == 0, back.stderr
     assert lb_state(fo_env, lb)[:2] == (("aws", "azure"), "azure")
+    # history: both runs, newest first, with RTO, RPO and per-step durations, and the summary over them
+    hist = run(cli, fo_config, "failover", "history")
+    assert hist.exit_code == 0, hist.stderr
+    hdoc = json.loads(hist.stdout)
+    assert [r["to"] for r in hdoc["runs"]] == ["aws", "azure"]
+    assert hdoc["runs"][1]["rto_seconds"] == doc["rto_seconds"]
+    assert all(st["duration_s"] is not None for st in hdoc["runs"][1]["steps"]) and hdoc["runs"][1]["steps"]
+    rtos = sorted(r["rto_seconds"] for r in hdoc["runs"])
+    assert hdoc["summary"]["measured"] == 2 and hdoc["summary"]["rto_max_seconds"] == rtos[-1]
+    assert hdoc["summary"]["rto_median_seconds"] == round(sum(rtos) / 2, 3)
 
 
 def test_dry_run_changes_nothing(cli: Any, fo_config: Path, fo_env: Any, lb: dict[str, str], tmp_path: Path) -> None:

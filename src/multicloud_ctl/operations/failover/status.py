@@ -38,6 +38,52 @@ def last_runs(runtime: Runtime, limit: int = 5) -> list[dict[str, Any]]:
     return runs
 
 
+def history(runtime: Runtime, limit: int = 50) -> dict[str, Any]:
+    """Every failover and drill run on record (newest first) with its RTO, RPO and per-step durations, and a
+    summary over the runs that switched traffic (the recovery times an operator can expect)."""
+    import statistics
+
+    from multicloud_ctl.engine.journal import list_journals, load_journal
+
+    runs = []
+    for summary in list_journals(runtime.state_dir, verb="failover", limit=limit):
+        try:
+            rec = load_journal(runtime.state_dir, str(summary["id"]))
+        except McctlError:
+            continue
+        m = rec.get("measurements") or {}
+        runs.append(
+            {
+                "id": rec["id"],
+                "verb": rec["verb"],
+                "to": (rec.get("inputs") or {}).get("to"),
+                "status": rec["status"],
+                "dry_run": bool(rec.get("dry_run")),
+                "started": rec["started"],
+                "duration_s": rec.get("duration_s"),
+                "rto_seconds": m.get("rto_seconds"),
+                "rpo_seconds": m.get("rpo_seconds"),
+                "steps": [
+                    {"id": s["id"], "status": s.get("status"), "duration_s": s.get("duration_s")}
+                    for s in rec.get("steps") or []
+                ],
+            }
+        )
+    rtos = [float(r["rto_seconds"]) for r in runs if r["rto_seconds"] is not None and not r["dry_run"]]
+    rpos = [float(r["rpo_seconds"]) for r in runs if r["rpo_seconds"] is not None and not r["dry_run"]]
+    return {
+        "environment": runtime.environment.name,
+        "runs": runs,
+        "summary": {
+            "runs": len(runs),
+            "measured": len(rtos),
+            "rto_median_seconds": round(statistics.median(rtos), 3) if rtos else None,
+            "rto_max_seconds": max(rtos) if rtos else None,
+            "rpo_max_seconds": max(rpos) if rpos else None,
+        },
+    }
+
+
 def failover_status(runtime: Runtime, limit: int = 5) -> dict[str, Any]:
     """The status document (JSON-able); the load balancer part says why when it cannot be read."""
     from multicloud_ctl.operations.failover.lbstate import read_intended, read_state
