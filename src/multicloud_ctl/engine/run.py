@@ -47,7 +47,8 @@ class LockSpec:
     """Which lock a run takes: the local file lock `name`, and the environment lease of that name if `lease`.
 
     `reclaim(runtime)` may free a lease left by a dead run on this machine; it returns the dead owner (then
-    the lock is tried once more, on the record) or None.
+    the lock is tried once more, on the record) or None. By default (`reclaim=None`) a lease whose owner is a
+    process of this host that no longer exists is reclaimed (`engine/reclaim.py`), for every verb.
     """
 
     name: str
@@ -223,7 +224,10 @@ def _take_lock(runtime: Runtime, spec: LockSpec, held: ExitStack, bus: ev.EventB
         held.enter_context(run_lock(runtime, spec.name, lease=spec.lease))
     except LockHeld:
         # A run killed on this machine leaves its lease behind: reclaim it once, on the record.
-        dead = spec.reclaim(runtime) if (spec.lease and spec.reclaim is not None) else None
+        from multicloud_ctl.engine.reclaim import reclaim_dead_lease
+
+        reclaim = spec.reclaim or (lambda rt: reclaim_dead_lease(rt, spec.name))
+        dead = reclaim(runtime) if spec.lease else None
         if not dead:
             raise
         bus.emit(ev.Recorded("reclaimed_lease", {"name": spec.name, "dead_owner": dead}))

@@ -229,3 +229,36 @@ def test_two_failovers_at_once_one_refused(
     finally:
         _out, err = first.communicate(timeout=60)
     assert first.returncode == 1, err  # its own verification fails and it rolls back
+
+
+def test_a_failover_killed_mid_run_is_named_by_the_next_one_which_completes_it(
+    cli: Any, fo_config: Path, fo_env: Any, lb: dict[str, str], tmp_path: Path
+) -> None:
+    """SIGKILL after the load balancer was switched (verification still waiting): the lease is left (a dead
+    owner on this host), the journal `abandoned`. The next failover says what the killed one did, and completes
+    it; the one after that (to aws) would reverse it, and says so too."""
+    import signal
+
+    slow = write_playbook(tmp_path, "azure", deadline=60)
+    slow.write_text(slow.read_text().replace("verify: {", "verify: {origin_header: x-not-set, "))
+    cmd = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(fo_config), "failover", "--to", "azure"]
+    first = subprocess.Popen([*cmd, "--playbook", str(slow), "--yes"], cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        end = time.monotonic() + 60
+        while lb_state(fo_env, lb)[:2] != (("azure", "aws"), "aws"):  # the switch step has run
+            assert time.monotonic() < end and first.poll() is None, "the first failover never switched"
+            time.sleep(0.1)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)
+    killed = list_journals(fo_env.env_state_dir, verb="failover")[0]
+    assert killed["status"] == "abandoned"
+    res = run(
+        cli, fo_config, "failover", "--to", "azure", "--playbook", str(write_playbook(tmp_path, "azure")), "--yes"
+    )
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["previous_unfinished"]["id"] == killed["id"] and "load-balancer" in doc["previous_unfinished"]["done"]
+    assert "was killed" in res.stderr and "completes it" in res.stderr
+    assert lb_state(fo_env, lb)[:2] == (("azure", "aws"), "aws")

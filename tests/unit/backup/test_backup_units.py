@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from calendar_support import TEST_TODAY
 from multicloud_ctl.config.specs.backup import BackupSpec, parse_size
+from multicloud_ctl.engine.reclaim import dead_local_owner
 from multicloud_ctl.operations.backup.dynamo import decode_value, encode_value, item_line
 from multicloud_ctl.operations.backup.layout import (
     META_SHA256,
@@ -25,7 +26,6 @@ from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEn
 from multicloud_ctl.operations.backup.parallel import LARGE, for_each, interleave
 from multicloud_ctl.operations.backup.prune import select_keep
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
-from multicloud_ctl.operations.backup.reclaim import dead_local_owner
 from multicloud_ctl.operations.backup.schedule import cron_to_oncalendar, export_cron, scheduled_playbooks
 from multicloud_ctl.operations.backup.verify import sample_entries
 

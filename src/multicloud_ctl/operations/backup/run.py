@@ -18,7 +18,6 @@ from multicloud_ctl.engine.plan import Plan, Step
 from multicloud_ctl.engine.run import Confirmer, LockSpec, Operation, Outcome, assume_yes, run
 from multicloud_ctl.errors import Degraded, OperationFailed
 from multicloud_ctl.operations.backup.daily import DailyOptions, execute_daily, outcome_summary, plan_daily
-from multicloud_ctl.operations.backup.reclaim import reclaim_dead_lease
 from multicloud_ctl.operations.backup.store import open_store
 from multicloud_ctl.operations.backup.weekly import execute_weekly, plan_weekly
 
@@ -53,7 +52,7 @@ def mutating_calls(runtime: Runtime, store: BackupStore) -> dict[str, int]:
 
 
 def _lock(lease: bool) -> LockSpec:
-    return LockSpec("backup", lease=lease, reclaim=lambda rt: reclaim_dead_lease(rt, "backup"))
+    return LockSpec("backup", lease=lease)  # a dead local owner's lease is reclaimed by the engine
 
 
 class _Held:

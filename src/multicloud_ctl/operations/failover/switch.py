@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Plan, Step
-from multicloud_ctl.errors import SafetyRefused
+from multicloud_ctl.errors import McctlError, SafetyRefused
 from multicloud_ctl.operations.failover import actions as _actions  # noqa: F401  (registers the actions)
 from multicloud_ctl.operations.failover.lbstate import (
     GEO_FIELDS,
@@ -236,6 +236,27 @@ def intended_document(
     }
 
 
+def unfinished_failover(runtime: Runtime) -> dict[str, Any] | None:
+    """The newest earlier failover run, when it never finished (its process died: `abandoned`): which steps
+    it completed. A failover converges the load balancer to its target, so the next run completes it (same
+    target) or reverses it (the other one); either way the operator is told first."""
+    from multicloud_ctl.engine.journal import list_journals, load_journal
+
+    for summary in list_journals(runtime.state_dir, verb="failover", limit=10):  # newest first
+        if summary["id"] == runtime.run_id or summary.get("verb") != "failover":
+            continue
+        try:
+            rec = load_journal(runtime.state_dir, str(summary["id"]))
+        except McctlError:
+            return None
+        if rec.get("status") != "abandoned" or rec.get("dry_run"):
+            return None
+        done = [s["id"] for s in rec.get("steps") or [] if s.get("status") == "ok"]
+        to = (rec.get("inputs") or {}).get("to")
+        return {"id": rec["id"], "to": to, "status": "was killed", "done": done, "started": rec.get("started")}
+    return None
+
+
 def build_plan(
     runtime: Runtime,
     spec: FailoverSpec,
@@ -295,6 +316,7 @@ class FailoverOutcome:
     verdict: PreflightVerdict | None = None
     ungraceful: dict[str, str] | None = None  # skipped check -> why (None: a graceful failover)
     errors: list[str] = field(default_factory=list)
+    unfinished: dict[str, Any] | None = None  # the previous failover, when it never finished (killed)
 
     def to_dict(self) -> dict[str, Any]:
         accepted = self.verdict.accepted if self.verdict is not None else []
@@ -307,6 +329,7 @@ class FailoverOutcome:
             "forced_reason": self.forced,
             "accepted_unknown": [{"check": c.name, "reason": c.detail} for c in accepted],
             "ungraceful_skipped": self.ungraceful,
+            "previous_unfinished": self.unfinished,
             "preflight": [c.to_dict() for c in self.preflight],
             "plan": self.plan.to_dict() if self.plan is not None else None,
         }
@@ -348,6 +371,20 @@ def failover_operation(
             current = state.result()  # raises what reading the load balancer raised
         found = verdict(checks, accept_unknown)
         out.preflight, out.previous, out.verdict, out.ungraceful = checks, current, found, skip
+        unfinished = unfinished_failover(runtime)
+        if unfinished is not None:
+            out.unfinished = unfinished
+            runtime.emit(ev.Recorded("previous_unfinished", unfinished))
+            runtime.emit(
+                ev.Notice(
+                    f"the previous failover (journal {unfinished['id']}, to {unfinished['to']}) "
+                    f"{unfinished['status']} after {len(unfinished['done'])} of its steps "
+                    f"({', '.join(unfinished['done']) or 'none'}); the load balancer now serves "
+                    f"{current.serving_pool()}: this run "
+                    f"{'completes it' if unfinished['to'] == spec.to else 'reverses it'}",
+                    level="warning",
+                )
+            )
         runtime.emit(ev.Recorded("before", current.to_dict()))
         runtime.emit(ev.Recorded("preflight", [c.to_dict() for c in checks]))
         for c in checks:
