@@ -235,7 +235,12 @@ def history(
 def drill(
     ctx: typer.Context,
     to: str = typer.Option("azure", "--to", help="azure or aws: the cloud to fail over to and back from."),
-    inject: str = typer.Option(None, "--inject", help="outage: stop the serving cloud's functions host first."),
+    inject: str = typer.Option(
+        None,
+        "--inject",
+        help="Fault on the serving cloud first: outage | brownout:30% | latency:2s | loss:20% | partition "
+        "(network faults use tc netem: root).",
+    ),
     playbook: Path = typer.Option(Path("playbooks/drill.yaml"), "--playbook", "-p", help="Drill playbook."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Override a failed failover preflight (needs --reason)."),
@@ -245,13 +250,13 @@ def drill(
     from multicloud_ctl.cli.runner import make_runtime, run_operation
     from multicloud_ctl.config.playbook import load_playbook
     from multicloud_ctl.operations.failover.drill import drill_operation
-    from multicloud_ctl.operations.failover.inject import outage_for
+    from multicloud_ctl.operations.failover.inject import fault_for, parse_inject
 
     to = _cloud(to) or "azure"
     if force and not (reason or "").strip():
         raise UsageError("--force needs --reason TEXT (it is recorded in the journal)")
-    if inject not in (None, "outage"):
-        raise UsageError(f"--inject knows only 'outage', not {inject!r}")
+    if inject is not None:
+        parse_inject(inject, "aws" if to == "azure" else "azure")  # a bad fault is a usage error before anything
     state = get_state(ctx)
     console = state.console
     spec = load_playbook(playbook, "Drill").spec
@@ -259,7 +264,7 @@ def drill(
     book = _load_failover(fo_path, to)
     runtime = make_runtime(state)
     source = "aws" if to == "azure" else "azure"
-    outage = outage_for(runtime, source, spec.inject, state.config_dir) if inject else None
+    outage = fault_for(runtime, source, inject, spec.inject, state.config_dir) if inject else None
     op, report = drill_operation(
         spec,
         book.spec,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -88,6 +89,8 @@ class FunctionsServer(ThreadingHTTPServer):
     ) -> None:
         super().__init__(("127.0.0.1", port), FunctionsHandler)
         self.cloud, self.app, self.admin = cloud, app, admin
+        self.brownout = 0.0  # share of requests answered 503 (a drill's `--inject brownout:30%`)
+        self.brownout_rng = random.Random()
 
 
 class FunctionsHandler(BaseHTTPRequestHandler):
@@ -102,9 +105,24 @@ class FunctionsHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0]
+        if path == "/_admin/brownout" and self.command == "POST":
+            try:
+                share = float(json.loads(body or b"{}").get("share", 0.0))
+            except (ValueError, TypeError, AttributeError):
+                share = -1.0
+            if not 0.0 <= share <= 1.0:
+                self._send(400, [("Content-Type", "application/json")], b'{"error": "share must be 0..1"}')
+                return
+            self.server.brownout = share
+            self._send(200, [("Content-Type", "application/json")], json.dumps({"brownout": share}).encode())
+            return
         if path == "/_admin/health" or (path.startswith("/admin/functions/") and self.command == "POST"):
             status, data = self.server.admin(self.command, path)
             self._send(status, [("Content-Type", "application/json")], json.dumps(data).encode())
+            return
+        if self.server.brownout and self.server.brownout_rng.random() < self.server.brownout:
+            # what API Gateway and Functions answer when the backend is overloaded
+            self._send(503, [("Content-Type", "application/json")], b'{"message": "Service Unavailable"}')
             return
         try:
             status, headers, out = self.server.app(

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.engine.executor import RunResult, StepContext
     from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
-    from multicloud_ctl.operations.failover.inject import Outage
+    from multicloud_ctl.operations.failover.inject import Brownout, Netem, Outage
 
 
 @dataclass
@@ -40,6 +40,7 @@ class DrillReport:
     journal: str
     status: str = "running"  # passed | failed (objectives missed)
     injected: str | None = None
+    detection_s: float | None = None  # inject -> the edge's monitors call the source unhealthy (None: never)
     rto_s: float | None = None
     rpo_s: float | None = None
     traffic: dict[str, Any] = field(default_factory=dict)
@@ -61,6 +62,7 @@ class DrillReport:
             "from": self.source,
             "journal": self.journal,
             "injected": self.injected,
+            "detection_seconds": self.detection_s,
             "rto_seconds": self.rto_s,
             "rpo_seconds": self.rpo_s,
             "error_rate": self.error_rate,
@@ -127,10 +129,27 @@ def _wait_answers(runtime: Runtime, snapshot: LbSnapshot, pool: str, timeout: fl
         time.sleep(0.1)
 
 
+def _detect(runtime: Runtime, pool: str, timeout: float) -> float | None:
+    """Seconds until the edge's monitors report `pool` unhealthy after a fault (None: not within `timeout`;
+    a brownout or a delay shorter than the monitor's timeout may never be detected, and that is the finding)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            snap = read_state(runtime)
+        except OperationFailed:
+            snap = None
+        if snap is not None and pool in snap.pools and snap.pools[pool].healthy is False:
+            return round(time.monotonic() - started, 3)
+        time.sleep(0.1)
+    return None
+
+
 class _Drill:
     """The state the drill's phases share within one run."""
 
-    def __init__(self, spec: DrillSpec, fo_spec: FailoverSpec, outage: Outage | None, force_reason: str | None):
+    def __init__(
+        self, spec: DrillSpec, fo_spec: FailoverSpec, outage: Outage | Brownout | Netem | None, force_reason: str | None
+    ):
         self.spec, self.fo_spec, self.outage, self.force_reason = spec, fo_spec, outage, force_reason
         self.report = DrillReport(fo_spec.to, "?", "", objectives=spec.objectives.model_dump())
         self.runtime: Runtime | None = None
@@ -186,7 +205,7 @@ class _Drill:
             steps.append(
                 Step.bulk(
                     "inject",
-                    f"outage of {source}: {self.outage.describe()}",
+                    f"fault on {source}: {self.outage.describe()}",
                     self.inject,
                     rollback=Step.bulk(f"restarted {source}", f"start {source} again", self.undo_inject),
                 )
@@ -247,7 +266,7 @@ class _Drill:
 
     def inject(self, ctx: StepContext) -> dict[str, Any]:
         assert self.outage is not None
-        self.phase("inject", f"outage of {self.report.source}: {self.outage.describe()}")
+        self.phase("inject", f"fault on {self.report.source}: {self.outage.describe()}")
         self.injected = True
         try:
             self.outage.stop()
@@ -255,7 +274,9 @@ class _Drill:
             self.undo_inject(ctx)  # a half-done stop is undone here: a failed step has no rollback of its own
             raise
         self.report.injected = self.outage.describe()
-        return {"injected": self.report.injected}
+        self.report.detection_s = _detect(self.rt, self.report.source, min(self.spec.recovery_timeout_seconds, 10))
+        ctx.measure("detection_seconds", self.report.detection_s)
+        return {"injected": self.report.injected, "detection_seconds": self.report.detection_s}
 
     def undo_inject(self, ctx: StepContext) -> str:
         if not (self.injected and self.outage is not None):
@@ -353,7 +374,7 @@ def drill_operation(
     spec: DrillSpec,
     fo_spec: FailoverSpec,
     *,
-    outage: Outage | None,
+    outage: Outage | Brownout | Netem | None,
     inputs: dict[str, Any] | None = None,
     force_reason: str | None = None,
 ) -> tuple[Operation, DrillReport]:

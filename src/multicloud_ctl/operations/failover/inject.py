@@ -1,8 +1,19 @@
-"""Fault injection for drills: stop the side we leave, and always start it again.
+"""Fault injection for drills: break the side we leave, and always heal it again.
 
-`supervisor` runs `mcctl local stop <cloud>` / `mcctl local start <cloud>` (the sandbox supervisor stops
-that cloud's functions host, a region outage); `http` posts to a stop/start URL on 127.0.0.1 (stand-in
-origins in tests). Injection is refused outside a local environment: drills never break real clouds.
+`--inject KIND[:VALUE]`, each a fault with `describe()`, `stop()` (inject) and `start()` (heal):
+
+    outage[:CLOUD]     the source's functions host stopped: `supervisor` runs `mcctl local stop <cloud>` (a
+                       region outage); `http` posts to a stop/start URL on 127.0.0.1 (stand-in origins in tests)
+    brownout:30%       the source's functions host answers that share of its requests 503 (`/_admin/brownout`)
+    latency:2s         every packet to and from the source's functions host delayed (tc netem)
+    loss:20%           that share of those packets dropped (tc netem)
+    partition[:CLOUD]  all of them dropped: the edge can no longer reach the source, which still runs
+
+The network faults are real: `tc netem` on the loopback device, applied only to the source host's port by u32
+filters on the source and destination port (the sandbox runs every cloud on 127.0.0.1, so a port is a cloud's
+address here; per-cloud network namespaces would let a partition cut a whole cloud, which the sandbox's
+single-address layout does not allow yet). They need root and iproute2's `tc`; without them the drill refuses
+with one line. Injection is refused outside a local environment: drills never break real clouds.
 """
 
 from __future__ import annotations
@@ -73,3 +84,157 @@ def outage_for(runtime: Runtime, cloud: str, spec: Injection, config_dir: Path |
             hint="drill without --inject against a real cloud",
         )
     return Outage(cloud, spec, runtime.environment.name, config_dir)
+
+
+KINDS = ("outage", "brownout", "latency", "loss", "partition")
+
+
+def parse_inject(text: str, source: str) -> tuple[str, float | None]:
+    """`KIND[:VALUE]` -> (kind, value): a share in 0..1 for brownout and loss, seconds for latency."""
+    from multicloud_ctl.errors import UsageError
+
+    kind, _, value = text.partition(":")
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        raise UsageError(f"--inject {text!r}: unknown fault {kind!r}", hint=f"one of {', '.join(KINDS)}")
+    value = value.strip().lower()
+    if kind in ("outage", "partition"):
+        if value and value != source:
+            raise UsageError(f"--inject {text!r}: a drill breaks the side it leaves, {source}, not {value}")
+        return kind, None
+    try:
+        if kind == "latency":
+            number = float(value[:-2]) / 1000 if value.endswith("ms") else float(value.rstrip("s"))
+            ok = 0 < number <= 60
+        else:
+            number = float(value.rstrip("%")) / 100
+            ok = 0 < number <= 1
+    except ValueError:
+        ok, number = False, 0.0
+    if not ok:
+        example = "latency:2s or latency:500ms (up to 60s)" if kind == "latency" else f"{kind}:30% (1-100%)"
+        raise UsageError(f"--inject {text!r}: bad value {value!r}", hint=f"for example {example}")
+    return kind, number
+
+
+@dataclass
+class Brownout:
+    """A share of the source host's requests answered 503, set on the host's admin endpoint."""
+
+    port: int
+    share: float
+    timeout: float = 10.0
+
+    def describe(self) -> str:
+        return f"brownout: {self.share:.0%} of requests to 127.0.0.1:{self.port} answered 503"
+
+    def _set(self, share: float) -> None:
+        import json
+
+        url = f"http://127.0.0.1:{self.port}/_admin/brownout"
+        req = urllib.request.Request(url, method="POST", data=json.dumps({"share": share}).encode())
+        try:
+            urllib.request.urlopen(req, timeout=self.timeout).close()
+        except OSError as exc:
+            raise OperationFailed(f"setting the brownout on {url} failed: {exc}") from exc
+
+    def stop(self) -> None:
+        self._set(self.share)
+
+    def start(self) -> None:
+        self._set(0.0)
+
+
+@dataclass
+class Netem:
+    """tc netem on `lo` for the packets to and from one port (see the module docstring)."""
+
+    port: int
+    kind: str  # latency | loss | partition
+    value: float | None = None
+    device: str = "lo"
+
+    def describe(self) -> str:
+        what = {
+            "latency": f"{(self.value or 0) * 1000:.0f} ms delay",
+            "loss": f"{(self.value or 0):.0%} packet loss",
+            "partition": "100% packet loss",
+        }[self.kind]
+        return f"tc netem on {self.device}: {what} to and from 127.0.0.1:{self.port}"
+
+    def _netem(self) -> list[str]:
+        if self.kind == "latency":
+            return ["delay", f"{int((self.value or 0) * 1000)}ms"]
+        if self.kind == "loss":
+            return ["loss", f"{(self.value or 0) * 100:g}%"]
+        return ["loss", "100%"]
+
+    def _tc(self, *args: str, check: bool = True) -> None:
+        proc = subprocess.run(["tc", *args], capture_output=True, text=True, timeout=15, check=False)
+        if check and proc.returncode != 0:
+            raise OperationFailed(f"`tc {' '.join(args)}` failed: {(proc.stderr or proc.stdout).strip()}")
+
+    def check(self) -> None:
+        """Refuse (before the drill starts) where tc netem cannot run: not root, no iproute2, or a kernel
+        without the netem qdisc (sch_netem). Probed in a throwaway network namespace: the host's devices are
+        not touched."""
+        import os
+        import shutil
+
+        if shutil.which("tc") is None or shutil.which("ip") is None or os.geteuid() != 0:
+            raise SafetyRefused(
+                f"--inject {self.kind} needs root and iproute2 (network faults are made with tc netem)",
+                hint="run the drill as root on a machine with iproute2, or use --inject outage or brownout",
+            )
+        ns = f"mcctl-netem-probe-{os.getpid()}"
+        try:
+            subprocess.run(["ip", "netns", "add", ns], capture_output=True, timeout=15, check=True)
+            probe = subprocess.run(
+                ["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"],
+                capture_output=True,
+                text=True,
+                timeout=15,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise SafetyRefused(f"--inject {self.kind}: cannot probe tc netem ({exc})") from None
+        finally:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=15, check=False)
+        if probe.returncode != 0:
+            raise SafetyRefused(
+                f"--inject {self.kind}: this kernel has no netem queueing discipline ({probe.stderr.strip()}): "
+                "network faults cannot be injected here",
+                hint="load sch_netem (modprobe sch_netem) or use --inject outage or brownout",
+            )
+
+    def stop(self) -> None:
+        self.check()
+        dev = self.device
+        self._tc("qdisc", "del", "dev", dev, "root", check=False)  # a leftover of a killed drill
+        self._tc("qdisc", "add", "dev", dev, "root", "handle", "1:", "prio", "bands", "4")
+        self._tc("qdisc", "add", "dev", dev, "parent", "1:4", "handle", "40:", "netem", *self._netem())
+        for direction in ("dport", "sport"):
+            self._tc(
+                "filter", "add", "dev", dev, "parent", "1:0", "protocol", "ip", "prio", "1", "u32",
+                "match", "ip", direction, str(self.port), "0xffff", "flowid", "1:4",
+            )  # fmt: skip
+
+    def start(self) -> None:
+        self._tc("qdisc", "del", "dev", self.device, "root", check=False)
+
+
+def fault_for(
+    runtime: Runtime, source: str, text: str, spec: Injection, config_dir: Path | None
+) -> Outage | Brownout | Netem:
+    """The fault `--inject TEXT` names, against the source cloud's functions host (sandbox only)."""
+    kind, value = parse_inject(text, source)
+    outage = outage_for(runtime, source, spec, config_dir)  # refuses outside the sandbox
+    if kind == "outage":
+        return outage
+    ports = runtime.environment.local.ports if runtime.environment.local else None
+    port = int(getattr(ports, f"functions_{source}"))
+    if kind == "brownout":
+        return Brownout(port, float(value or 0))
+    fault = Netem(port, kind, value)
+    fault.check()
+    return fault
