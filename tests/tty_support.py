@@ -14,9 +14,27 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def on_a_tty(config: Path, *args: str, answer: str | None, delay: float = 0.0) -> tuple[int, str]:
-    """Run mcctl on a pty; at the prompt type `answer` (None: send SIGINT) after `delay` seconds, as an
-    operator who reads the plan first. Returns (exit code, output)."""
+def _interrupt(pid: int, other_thread: bool) -> None:
+    """SIGINT to the process, or (other_thread) to one of its threads that is not the main one: the kernel may
+    deliver a process-directed signal to any thread, and this makes that case happen on purpose (tgkill)."""
+    if other_thread:
+        import ctypes
+
+        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid]
+        if tids:
+            libc = ctypes.CDLL(None, use_errno=True)
+            syscall_tgkill = 234  # x86_64
+            if libc.syscall(syscall_tgkill, pid, tids[0], signal.SIGINT) == 0:
+                return
+    os.kill(pid, signal.SIGINT)
+
+
+def on_a_tty(
+    config: Path, *args: str, answer: str | None, delay: float = 0.0, other_thread: bool = False
+) -> tuple[int, str]:
+    """Run mcctl on a pty; at the prompt type `answer` (None: send SIGINT, to a non-main thread with
+    `other_thread`) after `delay` seconds, as an operator who reads the plan first. Returns (exit code,
+    output)."""
     master, slave = pty.openpty()
     # faulthandler: a child that hangs is sent SIGABRT and prints every thread's stack into the output
     env = {**os.environ, "COLUMNS": "160", "TERM": "xterm", "PYTHONFAULTHANDLER": "1"}
@@ -55,7 +73,7 @@ def on_a_tty(config: Path, *args: str, answer: str | None, delay: float = 0.0) -
                 prompted = True
                 time.sleep(delay)
                 if answer is None:
-                    proc.send_signal(signal.SIGINT)
+                    _interrupt(proc.pid, other_thread)
                 else:
                     os.write(master, answer.encode() + b"\r")
             if proc.poll() is not None and not ready:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from multicloud_ctl.errors import ConfirmationDeclined
 
@@ -198,12 +198,37 @@ class Console:
                 f"{question} needs confirmation, and this is not a terminal",
                 hint="rerun with --yes to confirm non-interactively, or --dry-run to see the plan",
             )
+        import sys
+
         from rich.prompt import Confirm, Prompt
 
+        # The answer is read by `_Interruptible`, not input(). A Ctrl-C is sent to the process, and the kernel may
+        # hand it to any thread that does not block it (a progress or pool thread): CPython's C handler then only
+        # notes it, the main thread stays blocked in input()'s read, and the run's signal guard never runs until
+        # the operator presses Enter (a CI hang: its stack was in `input`). Waiting in short select() slices lets
+        # the main thread run the guard within 0.2 s whichever thread the signal reached.
+        stream = cast("TextIO", _Interruptible(sys.stdin))
         if typed is not None:
-            answer = Prompt.ask(f"{question} Type [bold]{typed}[/bold] to confirm", console=self._rich(err=True))
+            answer = Prompt.ask(
+                f"{question} Type [bold]{typed}[/bold] to confirm", console=self._rich(err=True), stream=stream
+            )
             if answer.strip() != typed:
                 raise ConfirmationDeclined("confirmation did not match; nothing was changed")
             return
-        if not Confirm.ask(question, console=self._rich(err=True), default=False):
+        if not Confirm.ask(question, console=self._rich(err=True), default=False, stream=stream):
             raise ConfirmationDeclined("not confirmed; nothing was changed")
+
+
+class _Interruptible:
+    """A line reader on a terminal that stays responsive to signals (see `Console.confirm`)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def readline(self) -> str:
+        import select
+
+        while True:
+            ready, _, _ = select.select([self.stream], [], [], 0.2)
+            if ready:
+                return str(self.stream.readline())

@@ -200,7 +200,7 @@ class CloudLease:
             )
         reasons = "; ".join(f"{k}: {v}" for k, v in down.items())
         raise EndpointUnreachable(
-            f"the environment lease needs {self.majority} of {total} store(s) and {len(grants)} answered ({reasons})",
+            f"the environment lease needs {self.majority} of {total} store(s) and {len(grants)} granted it ({reasons})",
             hint="with one cloud down the other two stores decide: check `lease.stores` and the stores' endpoints",
         )
 

@@ -166,7 +166,7 @@ def test_failover_to_azure_with_every_aws_process_of_the_sandbox_stopped(
 
     config, base = sandbox
     ports = base.local.ports.model_copy(update={"moto": free_port()})  # the sandbox's own moto, not the session's
-    lease = base.lease.model_copy(update={"stores": ["aws", "azure", "cloudflare"], "store_timeout_seconds": 5})
+    lease = base.lease.model_copy(update={"stores": ["aws", "azure", "cloudflare"], "store_timeout_seconds": 15})
     env = base.model_copy(update={"local": base.local.model_copy(update={"ports": ports}), "lease": lease})
     (config / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
     try:

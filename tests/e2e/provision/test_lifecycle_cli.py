@@ -40,6 +40,10 @@ def test_provision_apply_declined_interrupted_failed_then_ok(
     code, out = on_a_tty(sandbox_dir, *pb, answer=None)
     assert code == ExitCode.INTERRUPTED, out
     assert last_status(local_env, "provision apply") == "interrupted"
+    # Ctrl-C at the waiting prompt, delivered to another thread than the main one (the kernel may do so): it
+    # used to leave the main thread blocked in input() until Enter (a CI hang)
+    code, out = on_a_tty(sandbox_dir, *pb, answer=None, delay=0.5, other_thread=True)
+    assert code == ExitCode.INTERRUPTED, out
 
     from multicloud_ctl.local.faults import FaultRule
 

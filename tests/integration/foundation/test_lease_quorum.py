@@ -31,7 +31,7 @@ def edge() -> Iterator[Any]:
 def quorum_env(local_env: Any, azurite: Any, edge: Any) -> Any:
     edge.server.store.reset()
     edge.server.d1.reset()
-    lease = local_env.lease.model_copy(update={"stores": ["aws", "azure", "cloudflare"], "store_timeout_seconds": 5})
+    lease = local_env.lease.model_copy(update={"stores": ["aws", "azure", "cloudflare"], "store_timeout_seconds": 15})
     cf = local_env.cloudflare.model_copy(update={"base_url": f"{edge.url}/client/v4"})
     return local_env.model_copy(update={"lease": lease, "cloudflare": cf})
 
