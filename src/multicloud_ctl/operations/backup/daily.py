@@ -20,7 +20,7 @@ listing and comparison and counts, without copying.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -179,26 +179,32 @@ def execute_daily(
     writer = ManifestWriter(blobs, store.layout, header, block_size=spec.manifest_block_size)
     outcome = DailyOutcome(counts={b: BucketCounts() for b in plan.buckets})
 
-    def tasks() -> Iterator[CopyTask | Gone]:
-        for decision in listing(store, plan.buckets, workers=spec.parallelism):
-            outcome.counts[decision.bucket].add(decision)
-            if isinstance(decision, Keep):
-                obj, meta = decision.obj, decision.blob.metadata
-                writer.add(
-                    _entry(
-                        decision.bucket,
-                        obj.key,
-                        decision.blob.name,
-                        obj.size,
-                        meta.get(META_SHA256, ""),
-                        obj.etag,
-                        meta.get(META_MD5, ""),
+    def tasks() -> Generator[CopyTask | Gone, None, None]:
+        stream = listing(store, plan.buckets, workers=spec.parallelism)
+        try:
+            for decision in stream:
+                outcome.counts[decision.bucket].add(decision)
+                if isinstance(decision, Keep):
+                    obj, meta = decision.obj, decision.blob.metadata
+                    writer.add(
+                        _entry(
+                            decision.bucket,
+                            obj.key,
+                            decision.blob.name,
+                            obj.size,
+                            meta.get(META_SHA256, ""),
+                            obj.etag,
+                            meta.get(META_MD5, ""),
+                        )
                     )
-                )
-                if advance is not None:
-                    advance(1, 0)
-            elif isinstance(decision, CopyTask) or options.mirror_deletes:
-                yield decision
+                    if advance is not None:
+                        advance(1, 0)
+                elif isinstance(decision, CopyTask) or options.mirror_deletes:
+                    yield decision
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # stops the listing threads when the copy stage stops first (failure, Ctrl-C)
 
     def work(task: CopyTask | Gone) -> Copied | None:
         if isinstance(task, Gone):
@@ -242,7 +248,11 @@ def execute_daily(
         if advance is not None:
             advance(1, task.obj.size)
 
-    for_each(_windows(tasks()), work, workers=spec.parallelism, on_done=done)
+    source = tasks()
+    try:
+        for_each(_windows(source), work, workers=spec.parallelism, on_done=done)
+    finally:
+        source.close()
     outcome.fallbacks = int(getattr(transfer, "fallbacks", 0))
     outcome.mode = transfer.mode
     if outcome.failed:

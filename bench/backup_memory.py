@@ -1,0 +1,129 @@
+"""Peak RSS of `mcctl backup daily` as the bucket grows: a full copy and a no-change pass at each size.
+
+    .venv/bin/python bench/backup_memory.py [--sizes 10000,50000,100000] [--parallel 8] [--src DIR]
+
+Starts its own moto and, per size, a fresh Azurite (it slows as it fills) on free 127.0.0.1 ports, grows
+one bucket of 100-byte objects spread over 16 prefixes to each size, and runs the real CLI (`python -m
+multicloud_ctl ... backup daily --yes`) twice: a full copy into an empty container, then a no-change pass.
+Peak RSS is the child's own `ru_maxrss` from `wait4` (not the bench's, not the emulators'). `--src` runs
+another source tree (e.g. `git archive` of an older commit) against the same emulators, for before/after
+figures. Prints a table and a JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from backup import BUCKET, write_config  # noqa: E402
+
+from multicloud_ctl.local.processes import free_port, start_azurite, start_moto  # noqa: E402
+
+PREFIXES = 16
+
+
+def grow(moto_url: str, start: int, stop: int) -> None:
+    """Add objects start..stop-1 (100 bytes each) to the bench bucket."""
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    if start == 0:
+        s3.create_bucket(Bucket=BUCKET)
+
+    def put(i: int) -> None:
+        s3.put_object(Bucket=BUCKET, Key=f"p{i % PREFIXES:02d}/{i:08d}.bin", Body=os.urandom(100))
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(put, range(start, stop)))
+
+
+def run_daily(cfg: Path, playbook: Path, src: Path | None) -> dict[str, Any]:
+    """One `backup daily` in a child process: its summary, wall seconds and peak RSS (MiB)."""
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    cmd = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(cfg), "--output", "json"]
+    cmd += ["backup", "daily", "--yes", "--playbook", str(playbook)]
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"backup daily exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
+        summary = json.loads(out.read())
+    return {"summary": summary, "seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,50000,100000")
+    parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--src", type=Path, default=None, help="another source tree to run (before/after)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="mcctl-bench-mem-") as d:
+        tmp = Path(d)
+        moto = start_moto(free_port(), log=tmp / "moto.log")
+        try:
+            have = 0
+            for size in sizes:
+                grow(moto.url, have, size)
+                have = size
+                azurite = start_azurite(free_port(), tmp / f"azurite-{size}", log=tmp / f"azurite-{size}.log")
+                try:
+                    cfg, playbook = write_config(tmp, moto.port, azurite.port, f"mem-{size}", args.parallel)
+                    full = run_daily(cfg, playbook, args.src)
+                    again = run_daily(cfg, playbook, args.src)
+                finally:
+                    azurite.stop()
+                assert full["summary"]["copied"] == size and again["summary"]["copied"] == 0, (full, again)
+                rows.append(
+                    {
+                        "objects": size,
+                        "full_rss_mib": round(full["peak_rss_mib"], 1),
+                        "full_s": round(full["seconds"], 1),
+                        "nochange_rss_mib": round(again["peak_rss_mib"], 1),
+                        "nochange_s": round(again["seconds"], 1),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+        finally:
+            moto.stop()
+    print(f"source: {args.src or REPO / 'src'}; parallelism {args.parallel}; 100-byte objects over {PREFIXES} prefixes")
+    print(f"{'objects':>8} {'full MiB':>9} {'full s':>7} {'no-change MiB':>14} {'no-change s':>12}")
+    for r in rows:
+        print(
+            f"{r['objects']:>8} {r['full_rss_mib']:>9.1f} {r['full_s']:>7.1f} "
+            f"{r['nochange_rss_mib']:>14.1f} {r['nochange_s']:>12.1f}"
+        )
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        per_k = (last["full_rss_mib"] - first["full_rss_mib"]) / ((last["objects"] - first["objects"]) / 1000)
+        print(f"growth, full copy: {per_k * 1024:.1f} KiB per 1,000 objects")
+    print(json.dumps({"rows": rows, "src": str(args.src) if args.src else None}))
+
+
+if __name__ == "__main__":
+    main()
