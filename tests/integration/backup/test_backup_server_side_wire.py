@@ -212,3 +212,18 @@ def test_auto_falls_back_to_streaming_when_the_target_cannot_fetch_urls(
     assert len(refused) == 1  # one 501, then streaming (Put Block with the bytes in the body)
     streamed = [r for r in fake_blob.requests if r.query.get("comp") == "block" and "x-ms-copy-source" not in r.headers]
     assert [len(r.body) for r in streamed] == [BLOCK, len(data) - BLOCK]
+
+
+def test_verify_download_hashes_the_source_here(wired: Runtime, fake_blob: FakeBlobService) -> None:
+    s3 = wired.aws.client("s3")
+    s3.create_bucket(Bucket="src-a")
+    data = os.urandom(3000)
+    s3.put_object(Bucket="src-a", Key="x.bin", Body=data)
+    spec = BackupSpec(buckets=["src-a"], container="backups", parallelism=2, verify="download")
+    mark = len(wired.aws.counter.operations)
+    run_daily(wired, spec, DailyOptions(transfer="server"))
+    assert wired.aws.counter.operations[mark:].count("GetObject") == 1  # asked for: the one download
+    commit = next(r for r in fake_blob.requests if r.query.get("comp") == "blocklist" and r.path.endswith("x.bin"))
+    assert commit.headers["x-ms-meta-mcctl_sha256"] == hashlib.sha256(data).hexdigest()
+    assert commit.headers["x-ms-meta-mcctl_check"] == "sha256"
+    assert fake_blob.blobs["daily/src-a/x.bin"] == data  # still copied by the service from the URL
