@@ -90,7 +90,7 @@ class BackupSpec(Spec):
     block_size: int = Field(default=8 * 1024**2, description="bytes per block; smaller objects go in one request")
     bwlimit: int | None = Field(default=None, description="bytes/s cap on streamed bytes (e.g. 50MiB)")
     manifest_block_size: int = Field(
-        default=4 * 1024**2, ge=1024, le=64 * 1024**2, description="bytes per manifest block (Put Block)"
+        default=1024**2, ge=1024, le=64 * 1024**2, description="bytes per manifest block (Put Block)"
     )
     scan_segments: int = Field(default=4, ge=1, le=64, description="DynamoDB parallel scan segments")
     presign_seconds: int = Field(default=3600, ge=60, le=7 * 86400)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.providers.azure.blob import BlobContainer
 
 FORMAT_VERSION = 2  # 2: an entry may carry `md5` (and then no `sha256`); entries in pipeline order
-MANIFEST_BLOCK = 4 * 1024 * 1024
+MANIFEST_BLOCK = 1024 * 1024  # ~4,000 entries a block; 50,000 blocks (the limit) hold ~200M entries
 
 
 @dataclass(frozen=True)
