@@ -84,3 +84,18 @@ def test_dry_run_counts_through_the_same_pipeline(backup_env: Any, spec: Any) ->
     assert (result["to_copy"], result["unchanged"], result["bytes_to_copy"]) == (2, 2, 6)
     assert result["buckets"]["src-a"]["listed"] == 4
     assert result["mutating_calls"]["azure_sent"] == 0 and result["mutating_calls"]["aws_sent"] == 0
+
+
+def test_closing_the_listing_early_stops_its_threads(runtime: Any, spec: Any) -> None:
+    import threading
+
+    from multicloud_ctl.operations.backup.compare import decisions
+
+    seed(runtime, "src-a", {f"p{i % 4}/k{i:04d}": b"x" for i in range(120)})
+    seed(runtime, "src-b", {})
+    stream = decisions(open_store(runtime, spec), ["src-a", "src-b"], workers=4, queue_size=8)
+    first = [next(stream) for _ in range(10)]
+    assert len(first) == 10
+    assert [t for t in threading.enumerate() if t.name.startswith("mcctl-list-")]  # blocked on the full queue
+    stream.close()  # the copy stage failed or was interrupted
+    assert not [t for t in threading.enumerate() if t.name.startswith("mcctl-list-")]

@@ -155,13 +155,13 @@ def run_unit(
     return None
 
 
-def decisions(store: BackupStore, buckets: list[str], *, workers: int) -> Iterator[Decision]:
-    """Every bucket's decisions as the listing threads produce them (at most `QUEUE` waiting).
+def decisions(store: BackupStore, buckets: list[str], *, workers: int, queue_size: int = QUEUE) -> Iterator[Decision]:
+    """Every bucket's decisions as the listing threads produce them (at most `queue_size` waiting).
 
     Closing the iterator (the consumer finished, failed or was interrupted) stops the threads; an error in
     a listing thread is raised here, in the consumer.
     """
-    out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE)
+    out: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
     units: queue.SimpleQueue[Unit | None] = queue.SimpleQueue()
     stop = threading.Event()
     lock = threading.Lock()
