@@ -50,8 +50,11 @@ def grow(moto_url: str, start: int, stop: int) -> None:
     def put(i: int) -> None:
         s3.put_object(Bucket=BUCKET, Key=f"p{i % PREFIXES:02d}/{i:08d}.bin", Body=os.urandom(100))
 
-    with ThreadPoolExecutor(16) as pool:
+    pool = ThreadPoolExecutor(16)
+    try:
         list(pool.map(put, range(start, stop)))
+    finally:
+        pool.shutdown(cancel_futures=True)  # Ctrl-C: do not go on seeding
 
 
 def run_daily(cfg: Path, playbook: Path, src: Path | None) -> dict[str, Any]:

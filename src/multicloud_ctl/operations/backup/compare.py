@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 MAX_SPLIT = 64  # more first-level prefixes than this: the bucket is listed flat
 QUEUE = 2048  # decisions waiting for the copy stage (the bound that keeps memory flat)
+LISTERS = 4  # units listed at once: each holds a page of each side (S3 at most 1,000 keys, Blob BLOB_PAGE)
+BLOB_PAGE = 1000  # List Blobs maxresults here: a parsed page with metadata is ~3 KB per blob
 T = TypeVar("T")
 
 
@@ -125,7 +127,7 @@ def compare(
 def _flat(store: BackupStore, unit: Unit, emit: Callable[[Decision], None]) -> None:
     mirror = store.layout.mirror_prefix(unit.bucket)
     objects = (o for page, _, _ in store.s3().pages(unit.bucket, unit.prefix) for o in page)
-    blobs = (b for page, _ in store.blobs.pages(mirror + unit.prefix) for b in page)
+    blobs = (b for page, _ in store.blobs.pages(mirror + unit.prefix, page_size=BLOB_PAGE) for b in page)
     for decision in compare(unit.bucket, mirror, objects, blobs):
         emit(decision)
 
@@ -145,7 +147,7 @@ def run_unit(
     blob_prefixes: set[str] = set()
 
     def mirror_level() -> Iterator[BlobInfo]:
-        for page, prefixes in store.blobs.pages(mirror, delimiter="/"):
+        for page, prefixes in store.blobs.pages(mirror, delimiter="/", page_size=BLOB_PAGE):
             blob_prefixes.update(p[len(mirror) :] for p in prefixes)
             yield from page
 
@@ -201,7 +203,8 @@ def decisions(store: BackupStore, buckets: list[str], *, workers: int, queue_siz
                 with contextlib.suppress(_Stopped):
                     put(_DONE)
 
-    threads = [threading.Thread(target=work, name=f"mcctl-list-{i}", daemon=True) for i in range(max(1, workers))]
+    count = max(1, min(workers, LISTERS))
+    threads = [threading.Thread(target=work, name=f"mcctl-list-{i}", daemon=True) for i in range(count)]
     for bucket in buckets:
         units.put(Unit(bucket, root=True))
     if not buckets:
