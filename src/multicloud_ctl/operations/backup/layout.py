@@ -23,7 +23,7 @@ META_SIZE = "mcctl_src_size"
 META_SHA256 = "mcctl_sha256"
 META_MTIME = "mcctl_src_mtime"
 META_MD5 = "mcctl_md5"  # hex; the single-part source ETag the target checked on the service side
-META_CHECK = "mcctl_check"  # how the copy was checked: sha256 | md5 | etag (multipart, verified by sampling)
+META_CHECK = "mcctl_check"  # the checksum the copy is checked by: sha256 | md5 | etag (multipart, by sampling)
 
 
 def new_backup_id(kind: str, now: datetime) -> str:

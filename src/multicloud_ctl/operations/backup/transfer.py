@@ -129,10 +129,12 @@ class StreamTransfer:
 
 
 MIB = 1024 * 1024
-# Put Block From URL takes a block of up to 4,000 MiB (x-ms-version 2019-12-12 and later), so any
-# single-part S3 object up to that size (a single PUT is at most 5 GiB) goes in one block whose MD5 the
-# service can check against the ETag.
-MAX_URL_BLOCK = 4000 * MIB
+# Put Block From URL takes a block of up to 4,000 MiB (x-ms-version 2019-12-12 and later, REST reference
+# "Put Block From URL"), and `x-ms-source-content-md5` is the MD5 of the range it fetches, so a single-part
+# object goes in one block whose MD5 (the ETag) the service checks. Up to 256 MiB only: one request that
+# long is already seconds of service-side copying; a larger single-part object is staged in `block_size`
+# ranges like a multipart one, and its MD5 is recorded for `backup verify` to check.
+MAX_MD5_BLOCK = 256 * MIB
 _MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
@@ -169,7 +171,7 @@ class ServerTransfer:
             self.blobs.upload(blob_name, b"", meta)
             return Copied(bucket, obj.key, blob_name, 0, obj.etag, EMPTY_SHA256, self.mode)
         md5 = single_part_md5(obj.etag)
-        one_block = bool(md5) and obj.size <= MAX_URL_BLOCK
+        one_block = bool(md5) and obj.size <= MAX_MD5_BLOCK
         if self.verify == "download":
             sha = self.downloaded_sha256(bucket, obj)
         elif one_block:
@@ -187,7 +189,7 @@ class ServerTransfer:
                 self.blobs.stage_block_from_url(
                     blob_name, ids[-1], url, offset, min(self.block_size, obj.size - offset)
                 )
-        check = "sha256" if sha else "md5" if one_block else "etag"
+        check = "sha256" if sha else "md5" if md5 else "etag"
         meta = source_metadata(obj.size, obj.etag, sha, obj.last_modified, md5=md5, check=check)
         self.blobs.commit_blocks(blob_name, ids, meta)
         return Copied(bucket, obj.key, blob_name, obj.size, obj.etag, sha, self.mode, md5)
