@@ -70,3 +70,43 @@ def test_an_md5_entry_is_checked_by_md5() -> None:
     entry = ManifestEntry("s3/b/k", "daily/b/k", 3, "", "x", hashlib.md5(b"abc").hexdigest())
     assert bytes_match(entry, [b"a", b"bc"]) == (True, 3)
     assert bytes_match(entry, [b"abd"])[0] is False
+
+
+class _Blocks:
+    """Just the two calls ManifestWriter makes, kept in memory (staged blocks stay invisible until committed)."""
+
+    def __init__(self) -> None:
+        self.staged: dict[str, bytes] = {}
+        self.blobs: dict[str, tuple[bytes, dict[str, str]]] = {}
+
+    def stage_block(self, name: str, block_id: str, data: bytes) -> None:
+        self.staged[f"{name}#{block_id}"] = data
+
+    def commit_blocks(self, name: str, block_ids: list[str], metadata: dict[str, str]) -> None:
+        self.blobs[name] = (b"".join(self.staged.pop(f"{name}#{b}") for b in block_ids), metadata)
+
+
+@pytest.mark.parametrize("count", [0, 1, 500])
+def test_manifest_writer_commits_one_json_document_last(count: int) -> None:
+    import json
+    from datetime import UTC, datetime
+    from typing import Any, cast
+
+    from multicloud_ctl.config.specs.backup import Layout
+    from multicloud_ctl.operations.backup.layout import BackupLayout
+    from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestWriter
+
+    t0 = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+    store = _Blocks()
+    header = BackupManifest("daily-20261125T023000000Z", "daily", "local", t0, t0, buckets=["b"])
+    writer = ManifestWriter(cast(Any, store), BackupLayout(Layout()), header, block_size=1024)
+    entries = [ManifestEntry(f"s3/b/k{i}", f"daily/b/k{i}", i, "", f"e{i}", "0" * 32) for i in range(count)]
+    for entry in entries:
+        writer.add(entry)
+    assert not store.blobs  # nothing visible before the commit
+    name = writer.commit(t0, "stream")
+    body, meta = store.blobs[name]
+    again = BackupManifest.from_dict(json.loads(body))
+    assert again.entries == entries and again.buckets == ["b"] and again.transfer == "stream"
+    assert meta["mcctl_objects"] == str(count) and meta["mcctl_bytes"] == str(sum(range(count)))
+    assert len(writer.blocks) > 10 if count == 500 else len(writer.blocks) == 1
