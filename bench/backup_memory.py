@@ -7,7 +7,9 @@ one bucket of 100-byte objects spread over 16 prefixes to each size, and runs th
 multicloud_ctl ... backup daily --yes`) twice: a full copy into an empty container, then a no-change pass.
 Peak RSS is the child's own `ru_maxrss` from `wait4` (not the bench's, not the emulators'). `--src` runs
 another source tree (e.g. `git archive` of an older commit) against the same emulators, for before/after
-figures. Prints a table and a JSON line.
+figures. `--blob fake` serves Blob from the wire-level fake of the tests (`tests/integration/backup/
+fake_blob_endpoint.py`, in this process, blobs in memory) instead of Azurite, which slows as it fills: for the
+large sizes. Prints a table and a JSON line.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "tests" / "integration" / "backup"))
 
 from backup import BUCKET, write_config  # noqa: E402
 
@@ -57,6 +60,25 @@ def grow(moto_url: str, start: int, stop: int) -> None:
         pool.shutdown(cancel_futures=True)  # Ctrl-C: do not go on seeding
 
 
+def start_blob(kind: str, location: Path) -> Any:
+    """Azurite on a fresh location, or the wire-level fake (anything with `.port` and `.stop()`)."""
+    if kind == "fake":
+        from fake_blob_endpoint import FakeBlobService
+
+        return FakeBlobService().start()
+    return start_azurite(free_port(), location, log=location.with_suffix(".log"))
+
+
+def point_at_fake(cfg: Path, port: int) -> None:
+    """Make the environment's blob endpoint the fake (its URL carries the account, as Azurite's does)."""
+    import yaml
+
+    path = cfg / "local.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["azure"]["storage"]["blob_endpoint"] = f"http://127.0.0.1:{port}/devstoreaccount1"
+    path.write_text(yaml.safe_dump(data))
+
+
 def run_daily(cfg: Path, playbook: Path, src: Path | None) -> dict[str, Any]:
     """One `backup daily` in a child process: its summary, wall seconds and peak RSS (MiB)."""
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -83,6 +105,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,50000,100000")
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--src", type=Path, default=None, help="another source tree to run (before/after)")
+    parser.add_argument("--blob", choices=("azurite", "fake"), default="azurite")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     rows: list[dict[str, Any]] = []
@@ -94,13 +117,15 @@ def main() -> None:
             for size in sizes:
                 grow(moto.url, have, size)
                 have = size
-                azurite = start_azurite(free_port(), tmp / f"azurite-{size}", log=tmp / f"azurite-{size}.log")
+                blob = start_blob(args.blob, tmp / f"azurite-{size}")
                 try:
-                    cfg, playbook = write_config(tmp, moto.port, azurite.port, f"mem-{size}", args.parallel)
+                    cfg, playbook = write_config(tmp, moto.port, blob.port, f"mem-{size}", args.parallel)
+                    if args.blob == "fake":
+                        point_at_fake(cfg, blob.port)
                     full = run_daily(cfg, playbook, args.src)
                     again = run_daily(cfg, playbook, args.src)
                 finally:
-                    azurite.stop()
+                    blob.stop()
                 assert full["summary"]["copied"] == size and again["summary"]["copied"] == 0, (full, again)
                 rows.append(
                     {
@@ -114,7 +139,10 @@ def main() -> None:
                 print(json.dumps(rows[-1]), flush=True)
         finally:
             moto.stop()
-    print(f"source: {args.src or REPO / 'src'}; parallelism {args.parallel}; 100-byte objects over {PREFIXES} prefixes")
+    print(
+        f"source: {args.src or REPO / 'src'}; blob: {args.blob}; parallelism {args.parallel}; "
+        f"100-byte objects over {PREFIXES} prefixes"
+    )
     print(f"{'objects':>8} {'full MiB':>9} {'full s':>7} {'no-change MiB':>14} {'no-change s':>12}")
     for r in rows:
         print(
@@ -125,7 +153,7 @@ def main() -> None:
         first, last = rows[0], rows[-1]
         per_k = (last["full_rss_mib"] - first["full_rss_mib"]) / ((last["objects"] - first["objects"]) / 1000)
         print(f"growth, full copy: {per_k * 1024:.1f} KiB per 1,000 objects")
-    print(json.dumps({"rows": rows, "src": str(args.src) if args.src else None}))
+    print(json.dumps({"rows": rows, "src": str(args.src) if args.src else None, "blob": args.blob}))
 
 
 if __name__ == "__main__":

@@ -99,7 +99,13 @@ class FakeBlobService:
                 parts = rec.path.strip("/").split("/", 2)  # account, container, blob
                 blob = parts[2] if len(parts) > 2 else ""
                 if query.get("restype") == "container" and query.get("comp") == "list":
-                    return self._reply(200, service.listing(query.get("prefix", ""), query.get("delimiter", "")))
+                    page = service.listing(
+                        query.get("prefix", ""),
+                        query.get("delimiter", ""),
+                        int(query.get("maxresults", "5000")),
+                        query.get("marker", ""),
+                    )
+                    return self._reply(200, page)
                 if query.get("restype") == "container":
                     return self._reply(200 if self.command == "GET" else 201)
                 if self.command == "PUT" and query.get("comp") == "block":
@@ -149,24 +155,35 @@ class FakeBlobService:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def listing(self, prefix: str, delimiter: str = "") -> bytes:
+    def listing(self, prefix: str, delimiter: str = "", maxresults: int = 5000, marker: str = "") -> bytes:
         """A List Blobs answer with the stored blobs under `prefix`, their sizes and metadata.
 
         With a delimiter, names with the delimiter after `prefix` are rolled up into `BlobPrefix` elements
-        (in name order among the blobs, as the service lists them).
+        (in name order among the blobs, as the service lists them). At most `maxresults` entries a page; the
+        NextMarker is the last name (or prefix) given, and the next page starts after it.
         """
         root = ET.Element("EnumerationResults", ServiceEndpoint="http://127.0.0.1/", ContainerName="c")
         blobs = ET.SubElement(root, "Blobs")
         seen: set[str] = set()
+        emitted, next_marker = 0, ""
         with self.lock:
             for name in sorted(n for n in self.blobs if n.startswith(prefix)):
+                if marker and (
+                    name <= marker or (delimiter and marker.endswith(delimiter) and name.startswith(marker))
+                ):
+                    continue
                 cut = name.find(delimiter, len(prefix)) if delimiter else -1
+                if emitted >= maxresults and (cut < 0 or name[: cut + len(delimiter)] not in seen):
+                    break
+                next_marker = name if cut < 0 else name[: cut + len(delimiter)]
                 if cut >= 0:
                     rolled = name[: cut + len(delimiter)]
                     if rolled not in seen:
                         seen.add(rolled)
+                        emitted += 1
                         ET.SubElement(ET.SubElement(blobs, "BlobPrefix"), "Name").text = rolled
                     continue
+                emitted += 1
                 blob = ET.SubElement(blobs, "Blob")
                 ET.SubElement(blob, "Name").text = name
                 props = ET.SubElement(blob, "Properties")
@@ -176,7 +193,12 @@ class FakeBlobService:
                 meta = ET.SubElement(blob, "Metadata")
                 for key, value in self.metadata.get(name, {}).items():
                     ET.SubElement(meta, key).text = value
-        ET.SubElement(root, "NextMarker")
+            more = emitted >= maxresults and any(
+                n > next_marker and not (delimiter and next_marker.endswith(delimiter) and n.startswith(next_marker))
+                for n in self.blobs
+                if n.startswith(prefix)
+            )
+        ET.SubElement(root, "NextMarker").text = next_marker if more else None
         return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root)
 
     def stop(self) -> None:
