@@ -110,3 +110,14 @@ def test_manifest_writer_commits_one_json_document_last(count: int) -> None:
     assert again.entries == entries and again.buckets == ["b"] and again.transfer == "stream"
     assert meta["mcctl_objects"] == str(count) and meta["mcctl_bytes"] == str(sum(range(count)))
     assert len(writer.blocks) > 10 if count == 500 else len(writer.blocks) == 1
+
+
+def test_the_mutation_guard_keeps_exact_counts_and_only_the_newest_calls() -> None:
+    from multicloud_ctl.providers.dryrun import RECENT, MutationGuard
+
+    guard = MutationGuard("azure")
+    for i in range(RECENT + 500):
+        guard.check("PUT", f"http://127.0.0.1/devstoreaccount1/c/daily/b/k{i}")
+    assert (guard.total, guard.mutating, guard.blocked) == (RECENT + 500, RECENT + 500, 0)
+    assert len(guard.operations) == RECENT  # memory does not grow with the number of requests
+    assert guard.operations[-1] == f"PUT /devstoreaccount1/c/daily/b/k{RECENT + 499}"
