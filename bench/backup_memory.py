@@ -5,7 +5,9 @@
 Starts its own moto and, per size, a fresh Azurite (it slows as it fills) on free 127.0.0.1 ports, grows
 one bucket of 100-byte objects spread over 16 prefixes to each size, and runs the real CLI (`python -m
 multicloud_ctl ... backup daily --yes`) twice: a full copy into an empty container, then a no-change pass.
-Peak RSS is the child's own `ru_maxrss` from `wait4` (not the bench's, not the emulators'). `--src` runs
+Peak RSS is the child's own VmHWM, which it reports at exit (`/proc/self/status`): not `ru_maxrss` from
+`wait4`, which Linux raises to the RSS of the parent that forked the child (the bench, holding the fake's
+blobs) when the child execs. `--src` runs
 another source tree (e.g. `git archive` of an older commit) against the same emulators, for before/after
 figures. `--blob fake` serves Blob from the wire-level fake of the tests (`tests/integration/backup/
 fake_blob_endpoint.py`, in this process, blobs in memory) instead of Azurite, which slows as it fills: for the
@@ -79,25 +81,39 @@ def point_at_fake(cfg: Path, port: int) -> None:
     path.write_text(yaml.safe_dump(data))
 
 
+# Runs the CLI as `python -m multicloud_ctl` does, then reports the process's own peak RSS on stderr.
+PEAK_WRAPPER = (
+    "import atexit, runpy, sys\n"
+    "def _peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            sys.stderr.write('MCCTL_PEAK_KB ' + line.split()[1] + '\\n')\n"
+    "atexit.register(_peak)\n"
+    "sys.argv = ['multicloud_ctl'] + sys.argv[1:]\n"
+    "runpy.run_module('multicloud_ctl', run_name='__main__', alter_sys=True)\n"
+)
+
+
 def run_daily(cfg: Path, playbook: Path, src: Path | None) -> dict[str, Any]:
     """One `backup daily` in a child process: its summary, wall seconds and peak RSS (MiB)."""
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     if src is not None:
         env["PYTHONPATH"] = str(src)
-    cmd = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(cfg), "--output", "json"]
+    cmd = [sys.executable, "-c", PEAK_WRAPPER, "--config-dir", str(cfg), "--output", "json"]
     cmd += ["backup", "daily", "--yes", "--playbook", str(playbook)]
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.wait()
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
+        errors = err.read().decode()
         if proc.returncode != 0:
-            raise SystemExit(f"backup daily exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
+            raise SystemExit(f"backup daily exited {proc.returncode}:\n{errors[-2000:]}")
         summary = json.loads(out.read())
-    return {"summary": summary, "seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024}
+    peak_kb = int(errors.rsplit("MCCTL_PEAK_KB ", 1)[1].split()[0])
+    return {"summary": summary, "seconds": seconds, "peak_rss_mib": peak_kb / 1024}
 
 
 def main() -> None:
