@@ -76,6 +76,12 @@ def _run_backup(state: CliState, kind: str, op: Any, *, dry_run: bool, yes: bool
     outcome.raise_for_status()
     summary = {**outcome.result, "journal": outcome.run_id}
     _print_summary(state, summary, f"backup {kind}")
+    if summary.get("vanished"):
+        shown = ", ".join(summary.get("vanished_keys", []))
+        state.console.warn(
+            f"{summary['vanished']} object(s) were deleted at the source during the run and are not in this "
+            f"backup: {shown}"
+        )
     if not dry_run:
         state.console.success(f"backup {kind} {summary['id']} committed (journal {outcome.run_id})")
 

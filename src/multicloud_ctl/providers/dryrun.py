@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from multicloud_ctl.errors import DryRunViolation
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RECENT = 1000  # calls kept in `MutationGuard.operations`
 
 DryRunRefused = DryRunViolation
 """A mutating cloud call was attempted during a dry run (a bug in the planner: it must only read)."""
@@ -28,7 +30,9 @@ class MutationGuard:
     """Refuses mutating calls when `dry_run` is on; counts calls like the AWS `CallCounter` does.
 
     `total` every call seen, `mutating` mutating calls that were sent, `blocked` mutating calls refused
-    under dry run, `operations` "METHOD /path" of each call in order.
+    under dry run, `operations` "METHOD /path" of the newest `RECENT` calls in order. Only the newest: one
+    string per request (~150 bytes with a blob's path) was the last thing a backup's memory grew with
+    (`bench/backup_memory.py`: ~15 MiB at 100,000 objects); the counts stay exact.
     """
 
     provider: str
@@ -37,7 +41,7 @@ class MutationGuard:
     total: int = 0
     mutating: int = 0
     blocked: int = 0
-    operations: list[str] = field(default_factory=list)
+    operations: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT))
     _patterns: list[re.Pattern[str]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

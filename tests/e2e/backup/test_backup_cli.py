@@ -197,7 +197,7 @@ def test_on_a_tty_declined_and_ctrl_c_at_the_prompt_copy_nothing(cli: Any, backu
     args = ("backup", "daily", "--playbook", str(backup_setup["playbook"]))
     state = backup_setup["env"].env_state_dir
     code, out = on_a_tty(backup_setup["config_dir"], *args, answer="n")
-    assert code == 4 and "Copy 3 object(s)" in out
+    assert code == 4 and "Copy the new and changed objects of src-a" in out
     assert list_journals(state, "backup daily")[0]["status"] == "refused"
     code, _ = on_a_tty(backup_setup["config_dir"], *args, answer=None)
     assert code == 130 and list_journals(state, "backup daily")[0]["status"] == "interrupted"

@@ -1,14 +1,19 @@
 """A tiny Blob service on 127.0.0.1 that speaks just enough of the wire protocol for the backup copy paths.
 
 It records every request (method, path, query, headers, body) and behaves like Azure for Put Block From
-URL: it fetches `x-ms-copy-source` itself (with `x-ms-source-range`), which Azurite cannot do. It can be
+URL: it fetches `x-ms-copy-source` itself (with `x-ms-source-range`), which Azurite cannot do, checks
+`x-ms-source-content-md5` against what it fetched (400 Md5Mismatch, as Azure answers), and answers a source
+that cannot be read with CannotVerifyCopySource and the source's status (as Azure does). It can be
 told to answer Put Block From URL with 501 (as Azurite does) to exercise the fallback, and to fail the
 next requests with given statuses (`fail_next`) to exercise retries and error mapping.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -37,6 +42,7 @@ class FakeBlobService:
     metadata: dict[str, dict[str, str]] = field(default_factory=dict)
     refuse_copy_from_url: bool = False
     fail_next: list[tuple[int, str]] = field(default_factory=list)  # (status, error code) for the next requests
+    refuse_from_url: dict[str, tuple[int, str]] = field(default_factory=dict)  # blob -> Put Block From URL answer
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: Any = None
 
@@ -69,6 +75,14 @@ class FakeBlobService:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _error(self, status: int, code: str) -> None:
+                """An error in the service's shape (the SDK needs the Message element)."""
+                body = (
+                    f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code>'
+                    f"<Message>{code} (fake)\nRequestId:fake-req-1</Message></Error>"
+                ).encode()
+                return self._reply(status, body, error=code)
+
             def _handle(self) -> None:
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
@@ -85,7 +99,13 @@ class FakeBlobService:
                 parts = rec.path.strip("/").split("/", 2)  # account, container, blob
                 blob = parts[2] if len(parts) > 2 else ""
                 if query.get("restype") == "container" and query.get("comp") == "list":
-                    return self._reply(200, service.listing(query.get("prefix", "")))
+                    page = service.listing(
+                        query.get("prefix", ""),
+                        query.get("delimiter", ""),
+                        int(query.get("maxresults", "5000")),
+                        query.get("marker", ""),
+                    )
+                    return self._reply(200, page)
                 if query.get("restype") == "container":
                     return self._reply(200 if self.command == "GET" else 201)
                 if self.command == "PUT" and query.get("comp") == "block":
@@ -106,6 +126,8 @@ class FakeBlobService:
             def _put_block(self, blob: str, block: str, headers: dict[str, str], body: bytes) -> None:
                 source = headers.get("x-ms-copy-source")
                 if source is not None:
+                    if blob in service.refuse_from_url:
+                        return self._error(*service.refuse_from_url[blob])
                     if service.refuse_copy_from_url:
                         return self._reply(
                             501,
@@ -115,8 +137,14 @@ class FakeBlobService:
                             error="NotImplemented",
                         )
                     req = urllib.request.Request(source, headers={"Range": headers["x-ms-source-range"]})
-                    with urllib.request.urlopen(req, timeout=10) as resp:
-                        body = resp.read()
+                    try:
+                        with urllib.request.urlopen(req, timeout=10) as resp:
+                            body = resp.read()
+                    except urllib.error.HTTPError as exc:
+                        return self._error(exc.code, "CannotVerifyCopySource")
+                    expected = headers.get("x-ms-source-content-md5")
+                    if expected is not None and base64.b64decode(expected) != hashlib.md5(body).digest():
+                        return self._error(400, "Md5Mismatch")
                 with service.lock:
                     service.staged[(blob, block)] = body
                 return self._reply(201)
@@ -127,12 +155,35 @@ class FakeBlobService:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def listing(self, prefix: str) -> bytes:
-        """A List Blobs answer with the stored blobs under `prefix`, their sizes and metadata."""
+    def listing(self, prefix: str, delimiter: str = "", maxresults: int = 5000, marker: str = "") -> bytes:
+        """A List Blobs answer with the stored blobs under `prefix`, their sizes and metadata.
+
+        With a delimiter, names with the delimiter after `prefix` are rolled up into `BlobPrefix` elements
+        (in name order among the blobs, as the service lists them). At most `maxresults` entries a page; the
+        NextMarker is the last name (or prefix) given, and the next page starts after it.
+        """
         root = ET.Element("EnumerationResults", ServiceEndpoint="http://127.0.0.1/", ContainerName="c")
         blobs = ET.SubElement(root, "Blobs")
+        seen: set[str] = set()
+        emitted, next_marker = 0, ""
         with self.lock:
             for name in sorted(n for n in self.blobs if n.startswith(prefix)):
+                if marker and (
+                    name <= marker or (delimiter and marker.endswith(delimiter) and name.startswith(marker))
+                ):
+                    continue
+                cut = name.find(delimiter, len(prefix)) if delimiter else -1
+                if emitted >= maxresults and (cut < 0 or name[: cut + len(delimiter)] not in seen):
+                    break
+                next_marker = name if cut < 0 else name[: cut + len(delimiter)]
+                if cut >= 0:
+                    rolled = name[: cut + len(delimiter)]
+                    if rolled not in seen:
+                        seen.add(rolled)
+                        emitted += 1
+                        ET.SubElement(ET.SubElement(blobs, "BlobPrefix"), "Name").text = rolled
+                    continue
+                emitted += 1
                 blob = ET.SubElement(blobs, "Blob")
                 ET.SubElement(blob, "Name").text = name
                 props = ET.SubElement(blob, "Properties")
@@ -142,7 +193,12 @@ class FakeBlobService:
                 meta = ET.SubElement(blob, "Metadata")
                 for key, value in self.metadata.get(name, {}).items():
                     ET.SubElement(meta, key).text = value
-        ET.SubElement(root, "NextMarker")
+            more = emitted >= maxresults and any(
+                n > next_marker and not (delimiter and next_marker.endswith(delimiter) and n.startswith(next_marker))
+                for n in self.blobs
+                if n.startswith(prefix)
+            )
+        ET.SubElement(root, "NextMarker").text = next_marker if more else None
         return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root)
 
     def stop(self) -> None:

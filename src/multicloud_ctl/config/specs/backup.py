@@ -8,6 +8,7 @@ spec:
   sql_tables: [Transactions] # Azure SQL (weekly)
   retention: {keep_daily: 7, keep_weekly: 4, keep_monthly: 6}
   transfer: auto             # auto | server | stream
+  verify: checksums          # checksums (the clouds' own, nothing downloaded) | download (hash the source here)
   parallelism: 8
   block_size: 8MiB
 """
@@ -81,9 +82,16 @@ class BackupSpec(Spec):
     layout: Layout = Layout()
     retention: Retention = Retention()
     transfer: Literal["auto", "server", "stream"] = "auto"
+    verify: Literal["checksums", "download"] = Field(
+        default="checksums",
+        description="how a server-side copy is checked: the clouds' own checksums, or by downloading the source",
+    )
     parallelism: int = Field(default=8, ge=1, le=64)
     block_size: int = Field(default=8 * 1024**2, description="bytes per block; smaller objects go in one request")
     bwlimit: int | None = Field(default=None, description="bytes/s cap on streamed bytes (e.g. 50MiB)")
+    manifest_block_size: int = Field(
+        default=1024**2, ge=1024, le=64 * 1024**2, description="bytes per manifest block (Put Block)"
+    )
     scan_segments: int = Field(default=4, ge=1, le=64, description="DynamoDB parallel scan segments")
     presign_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
     max_age_hours: float = Field(default=26.0, gt=0, description="health: the newest backup must be younger")

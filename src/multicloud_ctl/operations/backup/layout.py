@@ -22,6 +22,8 @@ META_ETAG = "mcctl_src_etag"
 META_SIZE = "mcctl_src_size"
 META_SHA256 = "mcctl_sha256"
 META_MTIME = "mcctl_src_mtime"
+META_MD5 = "mcctl_md5"  # hex; the single-part source ETag the target checked on the service side
+META_CHECK = "mcctl_check"  # the checksum the copy is checked by: sha256 | md5 | etag (multipart, by sampling)
 
 
 def new_backup_id(kind: str, now: datetime) -> str:
@@ -74,14 +76,47 @@ class BackupLayout:
         return blob_name[len(self.manifests_prefix()) :].removesuffix(".json")
 
 
-def source_metadata(size: int, etag: str, sha256: str, mtime: datetime | None) -> dict[str, str]:
-    """The metadata written with a copied object (in the same request as its bytes)."""
-    meta = {META_SIZE: str(size), META_ETAG: etag, META_SHA256: sha256}
+def source_metadata(
+    size: int, etag: str, sha256: str, mtime: datetime | None, *, md5: str = "", check: str = ""
+) -> dict[str, str]:
+    """The metadata written with a copied object (in the same request as its bytes).
+
+    `sha256` and `md5` are hex and either may be empty (a server-side copy records the checksum the clouds
+    gave it and never hashes the bytes itself); `check` says which one the copy was checked with.
+    """
+    meta = {META_SIZE: str(size), META_ETAG: etag}
+    if sha256:
+        meta[META_SHA256] = sha256
+    if md5:
+        meta[META_MD5] = md5
+    meta[META_CHECK] = check or ("sha256" if sha256 else "md5" if md5 else "etag")
     if mtime is not None:
         meta[META_MTIME] = mtime.astimezone(UTC).isoformat()
     return meta
 
 
 def matches_source(metadata: dict[str, str], size: int, etag: str) -> bool:
-    """The skip rule: the blob recorded this source size and ETag (and a SHA-256 for the manifest)."""
-    return metadata.get(META_SIZE) == str(size) and metadata.get(META_ETAG) == etag and bool(metadata.get(META_SHA256))
+    """The skip rule: the blob recorded this source size and ETag, and the checksum its copy was checked with.
+
+    (Blobs written before `mcctl_check` existed carry a SHA-256 and no check.)
+    """
+    if metadata.get(META_SIZE) != str(size) or metadata.get(META_ETAG) != etag:
+        return False
+    check = metadata.get(META_CHECK, "sha256")
+    if check == "etag":
+        return True
+    return bool(metadata.get(META_SHA256 if check == "sha256" else META_MD5))
+
+
+def version_key(sha256: str, md5: str, etag: str) -> str:
+    """Which content a mirror blob version (or a manifest entry) holds: its strongest recorded checksum.
+
+    Blob metadata and the manifest entry of one copy record the same fields, so an entry resolves to the
+    version (current or snapshot) with the same key (`locate`, `prune`).
+    """
+    return sha256 or (f"md5:{md5}" if md5 else f"etag:{etag}")
+
+
+def metadata_version_key(metadata: dict[str, str]) -> str:
+    """`version_key` of a blob from its metadata."""
+    return version_key(metadata.get(META_SHA256, ""), metadata.get(META_MD5, ""), metadata.get(META_ETAG, ""))

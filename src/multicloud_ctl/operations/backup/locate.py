@@ -2,8 +2,8 @@
 
 A weekly snapshot's blobs are never overwritten, so an entry is its blob. A daily entry points into the
 mirror, whose blobs are overwritten when the source changes; the old content survives as a blob snapshot
-carrying the same recorded SHA-256, so the entry resolves to whichever version (current or snapshot)
-recorded that hash.
+carrying the same recorded checksum, so the entry resolves to whichever version (current or snapshot)
+recorded it (`layout.version_key`: the SHA-256, else the MD5, else the source ETag).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from multicloud_ctl.operations.backup.layout import META_SHA256
+from multicloud_ctl.operations.backup.layout import metadata_version_key, version_key
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEntry
@@ -22,7 +22,7 @@ CURRENT = ""
 
 @dataclass
 class BlobVersions:
-    """blob name -> {recorded sha256 or '' -> snapshot id or '' for the current version}."""
+    """blob name -> {recorded version key or '' -> snapshot id or '' for the current version}."""
 
     daily: bool
     versions: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -35,9 +35,10 @@ class BlobVersions:
             return False, None
         if not self.daily:
             return True, None
-        if entry.sha256 not in known:
+        key = version_key(entry.sha256, entry.md5, entry.etag)
+        if key not in known:
             return False, None
-        snap = known[entry.sha256]
+        snap = known[key]
         return True, snap or None
 
 
@@ -49,7 +50,7 @@ def blob_versions(store: BackupStore, manifest: BackupManifest) -> BlobVersions:
     prefixes = [layout.mirror_prefix(b) for b in manifest.buckets] if daily else [layout.snapshot_prefix(manifest.id)]
     for prefix in prefixes:
         for b in store.blobs.list(prefix, snapshots=daily):
-            recorded = b.metadata.get(META_SHA256, CURRENT) if daily else CURRENT
+            recorded = metadata_version_key(b.metadata) if daily else CURRENT
             versions = found.versions.setdefault(b.name, {})
             # Prefer the current version when it and a snapshot recorded the same hash.
             if b.snapshot is None or recorded not in versions:

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.layout import BackupLayout
     from multicloud_ctl.providers.azure.blob import BlobContainer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: an entry may carry `md5` (and then no `sha256`); entries in pipeline order
+MANIFEST_BLOCK = 1024 * 1024  # ~4,000 entries a block; 50,000 blocks (the limit) hold ~200M entries
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,17 @@ class ManifestEntry:
     size: int
     sha256: str
     etag: str = ""
+    md5: str = ""  # hex, when the copy was checked by MD5 (server-side, single-part) instead of SHA-256
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "blob": self.blob,
+            "size": self.size,
+            "sha256": self.sha256,
+            "etag": self.etag,
+            "md5": self.md5,
+        }
 
 
 @dataclass(frozen=True)
@@ -73,9 +85,7 @@ class BackupManifest:
             "environment": self.environment,
             "created": self.created.isoformat(),
             "completed": self.completed.isoformat(),
-            "entries": [
-                {"key": e.key, "blob": e.blob, "size": e.size, "sha256": e.sha256, "etag": e.etag} for e in self.entries
-            ],
+            "entries": [e.to_dict() for e in self.entries],
             "tables": [asdict(t) for t in self.tables],
             "buckets": list(self.buckets),
             "transfer": self.transfer,
@@ -111,20 +121,77 @@ class ManifestSummary:
     verify_status: str | None
 
 
+def summary_metadata(kind: str, created: datetime, objects: int, nbytes: int) -> dict[str, str]:
+    """The manifest blob's metadata: what `backup list` shows without reading the body."""
+    return {
+        "mcctl_kind": kind,
+        "mcctl_created": created.isoformat(),
+        "mcctl_objects": str(objects),
+        "mcctl_bytes": str(nbytes),
+    }
+
+
+class ManifestWriter:
+    """Write a manifest while its entries stream in: Put Block per `block_size`, Put Block List last.
+
+    The body is the same JSON as `BackupManifest.to_dict()` (key order aside), written as a head, the
+    entries, and a tail carrying what is only known at the end (completion time, transfer mode). Staged
+    blocks are invisible until `commit()` sends the Put Block List with the summary metadata, so a manifest
+    is still the commit marker: a run killed mid-way leaves uncommitted blocks that no listing shows and
+    that the service discards after a week (Put Block: "uncommitted blocks are garbage collected").
+    Memory: one block.
+    """
+
+    def __init__(
+        self,
+        blobs: BlobContainer,
+        layout: BackupLayout,
+        header: BackupManifest,
+        *,
+        block_size: int = MANIFEST_BLOCK,
+    ) -> None:
+        from multicloud_ctl.operations.backup.transfer import block_id
+
+        self._blobs = blobs
+        self._header = header
+        self._block_id = block_id
+        self.name = layout.manifest_blob(header.id)
+        self.block_size = block_size
+        self.objects = 0
+        self.bytes = 0
+        self.blocks: list[str] = []
+        head = {k: v for k, v in header.to_dict().items() if k not in ("entries", "completed", "transfer")}
+        self._buf = bytearray(json.dumps(head, separators=(",", ":"))[:-1].encode() + b',"entries":[')
+
+    def add(self, entry: ManifestEntry) -> None:
+        if self.objects:
+            self._buf += b","
+        self._buf += json.dumps(entry.to_dict(), separators=(",", ":")).encode()
+        self.objects += 1
+        self.bytes += entry.size
+        if len(self._buf) >= self.block_size:
+            self._stage()
+
+    def _stage(self) -> None:
+        self.blocks.append(self._block_id(len(self.blocks)))
+        self._blobs.stage_block(self.name, self.blocks[-1], bytes(self._buf))
+        self._buf.clear()
+
+    def commit(self, completed: datetime, transfer: str) -> str:
+        """Stage the tail and commit the block list with the summary metadata; returns the blob name."""
+        tail = {"completed": completed.isoformat(), "transfer": transfer}
+        self._buf += b"]," + json.dumps(tail, separators=(",", ":"))[1:].encode()
+        self._stage()
+        meta = summary_metadata(self._header.kind, self._header.created, self.objects, self.bytes)
+        self._blobs.commit_blocks(self.name, self.blocks, meta)
+        return self.name
+
+
 def write_manifest(blobs: BlobContainer, layout: BackupLayout, manifest: BackupManifest) -> str:
     """Upload the manifest (the commit marker) with its summary as metadata; returns the blob name."""
     name = layout.manifest_blob(manifest.id)
     body = json.dumps(manifest.to_dict(), separators=(",", ":")).encode()
-    blobs.upload(
-        name,
-        body,
-        {
-            "mcctl_kind": manifest.kind,
-            "mcctl_created": manifest.created.isoformat(),
-            "mcctl_objects": str(manifest.objects),
-            "mcctl_bytes": str(manifest.bytes),
-        },
-    )
+    blobs.upload(name, body, summary_metadata(manifest.kind, manifest.created, manifest.objects, manifest.bytes))
     return name
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.operations.backup.layout import META_SHA256
+from multicloud_ctl.operations.backup.layout import metadata_version_key, version_key
 from multicloud_ctl.operations.backup.manifest import ManifestSummary, list_manifests, read_manifest
 
 if TYPE_CHECKING:
@@ -89,10 +89,10 @@ def plan_prune(store: BackupStore, *, keep_daily: int, keep_weekly: int, keep_mo
         if bid.startswith("daily-"):
             manifest = read_manifest(blobs, layout, bid)
             buckets |= set(manifest.buckets)
-            referenced |= {(e.blob, e.sha256) for e in manifest.entries}
+            referenced |= {(e.blob, version_key(e.sha256, e.md5, e.etag)) for e in manifest.entries}
     for bucket in sorted(buckets):
         for b in blobs.list(layout.mirror_prefix(bucket), snapshots=True):
-            if b.snapshot and (b.name, b.metadata.get(META_SHA256, "")) not in referenced:
+            if b.snapshot and (b.name, metadata_version_key(b.metadata)) not in referenced:
                 plan.stale_versions.append((b.name, b.snapshot))
     return plan
 

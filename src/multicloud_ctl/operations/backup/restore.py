@@ -7,11 +7,11 @@ object is read back and hashed, and every restored table is counted and digested
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import UsageError
+from multicloud_ctl.operations.backup.checksum import bytes_match
 from multicloud_ctl.operations.backup.dynamo import restore_table, table_digest
 from multicloud_ctl.operations.backup.locate import blob_versions
 from multicloud_ctl.operations.backup.parallel import for_each, interleave
@@ -137,7 +137,7 @@ def compare(store: BackupStore, plan: RestorePlan, target: Runtime, engine: Any)
 
     def check(entry: ManifestEntry) -> bool:
         bucket, key = _bucket_of(entry)
-        return hashlib.sha256(s3.read(bucket, key)).hexdigest() == entry.sha256
+        return bytes_match(entry, [s3.read(bucket, key)])[0]
 
     def done(entry: ManifestEntry, same: bool | None, error: BaseException | None) -> None:
         if error is not None or not same:

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.engine.plan import Plan, Step
 from multicloud_ctl.engine.run import Confirmer, LockSpec, Operation, Outcome, assume_yes, run
 from multicloud_ctl.errors import Degraded, OperationFailed
-from multicloud_ctl.operations.backup.daily import DailyOptions, execute_daily, outcome_summary, plan_daily
+from multicloud_ctl.operations.backup.daily import (
+    DailyOptions,
+    count_daily,
+    execute_daily,
+    outcome_summary,
+    plan_daily,
+)
 from multicloud_ctl.operations.backup.store import open_store
 from multicloud_ctl.operations.backup.weekly import execute_weekly, plan_weekly
 
@@ -79,21 +85,19 @@ def daily_operation(spec: BackupSpec, options: DailyOptions | None = None, *, le
         summary = held.plan.summary()
         step = Step.bulk(
             "copy",
-            f"copy {summary['to_copy']} object(s), then write the manifest",
+            f"copy new and changed objects of {len(held.plan.buckets)} bucket(s) as they are listed, "
+            "then commit the manifest",
             copy,
-            total=len(held.plan.tasks()),
             unit="objects",
         )
         return Plan("backup daily", (step,), summary=summary)
 
     def copy(ctx: StepContext) -> dict[str, Any]:
         start = time.perf_counter()
-        outcome, manifest, mode = execute_daily(
-            held.store, held.plan, options, advance=lambda n, _bytes: ctx.advance(n)
-        )
-        summary = outcome_summary(held.plan, outcome, manifest, mode, time.perf_counter() - start)
+        outcome, manifest = execute_daily(held.store, held.plan, options, advance=lambda n, _bytes: ctx.advance(n))
+        summary = outcome_summary(held.plan, outcome, manifest, time.perf_counter() - start)
         held.summary = summary
-        for name in ("objects_per_s", "mib_per_s", "copied", "skipped"):
+        for name in ("objects_per_s", "mib_per_s", "copied", "skipped", "vanished", "fell_back"):
             ctx.measure(name, summary[name])
         if manifest is None:
             ctx.record("incomplete", summary)
@@ -103,18 +107,27 @@ def daily_operation(spec: BackupSpec, options: DailyOptions | None = None, *, le
                 f"written (first: {first['key']}: {first['error']})",
                 summary,
             )
-        return {k: v for k, v in summary.items() if k != "failures"}
+        return {k: v for k, v in summary.items() if k not in ("failures", "vanished_keys")}
+
+    def dry_result(p: Plan) -> dict[str, Any]:
+        counted = count_daily(held.store, held.plan)  # read-only: the same listing and comparison, counted
+        return {"dry_run": True, **counted, "mutating_calls": mutating_calls(held.store.runtime, held.store)}
+
+    def question(p: Plan) -> str:
+        deletes = " and delete mirror blobs whose object is gone" if options.mirror_deletes else ""
+        return (
+            f"Copy the new and changed objects of {', '.join(held.plan.buckets)} to container "
+            f"{held.store.blobs.name}{deletes}?"
+        )
 
     return Operation(
         "backup daily",
         plan,
         inputs={"playbook": spec.model_dump(mode="json"), "options": asdict(options)},
         lock=_lock(lease),
-        question=lambda p: "Copy {to_copy} object(s) ({bytes_to_copy} bytes) to the backup container?".format(
-            **p.summary
-        ),
+        question=question,
         conclude=lambda p, r: held.summary,
-        dry_result=lambda p: held.dry_result(held.store.runtime, p),
+        dry_result=dry_result,
     )
 
 

@@ -2,13 +2,18 @@
 
 - `ServerTransfer`: the blob service reads each block range from a presigned S3 GET URL
   (`stage_block_from_url`), then one Put Block List commits the blocks *and* the source metadata, so the
-  object's bytes never cross this machine (AzCopy's S3-to-Blob path). The SHA-256 comes from S3's stored
-  full-object checksum when there is one, else from hashing the source stream (read, never re-uploaded).
+  object's bytes never cross this machine (AzCopy's S3-to-Blob path). It is checked with the clouds' own
+  checksums, never by downloading: a single-part object's ETag is its MD5, sent as `x-ms-source-content-md5`
+  on one Put Block From URL so the blob service checks what it fetched; a multipart object records S3's
+  stored full-object SHA-256 when it has one (one HEAD), else only its ETag, which `backup verify` checks by
+  sampling (`checksum.MultipartEtag`). `verify: download` restores the old way (hash the source stream).
 - `StreamTransfer`: GET from S3 (pinned with If-Match to the ETag we listed) and upload; an object up to
   `block_size` goes in a single Put Blob, larger ones as blocks of `block_size` (memory: one block per
   worker). SHA-256 is computed on the way through.
-- `auto` picks server for cloud targets and stream for loopback ones (Azurite cannot fetch external URLs),
-  and falls back to streaming for the rest of the run if the target answers 501/CannotVerifyCopySource.
+- `auto` picks server for cloud targets and stream for loopback ones (Azurite cannot fetch external URLs).
+  With `auto` or `server`, an object the service refuses (CannotVerifyCopySource: a 403/404/412 from the
+  presigned URL; Md5Mismatch) is streamed instead, that object only, and counted; a 501 (the target cannot
+  copy from a URL at all) switches an `auto` run to streaming for the rest of the run.
 
 Either way the metadata is written in the same request that makes the blob visible, so a blob that exists
 is complete, and the skip rule makes a rerun after a crash copy only what is missing.
@@ -17,6 +22,7 @@ is complete, and the skip rule makes a rerun after a crash copy only what is mis
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -43,6 +49,7 @@ class Copied:
     etag: str
     sha256: str
     mode: str
+    md5: str = ""  # hex, when the copy was checked by MD5 (server-side) rather than SHA-256
 
 
 class Transfer(Protocol):
@@ -121,56 +128,94 @@ class StreamTransfer:
             )
 
 
+MIB = 1024 * 1024
+# Put Block From URL takes a block of up to 4,000 MiB (x-ms-version 2019-12-12 and later, REST reference
+# "Put Block From URL"), and `x-ms-source-content-md5` is the MD5 of the range it fetches, so a single-part
+# object goes in one block whose MD5 (the ETag) the service checks. Up to 256 MiB only: one request that
+# long is already seconds of service-side copying; a larger single-part object is staged in `block_size`
+# ranges like a multipart one, and its MD5 is recorded for `backup verify` to check.
+MAX_MD5_BLOCK = 256 * MIB
+_MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def single_part_md5(etag: str) -> str:
+    """The object's MD5 when its ETag is one (single-part; not SSE-KMS/SSE-C, whose ETags are not MD5s:
+    the service then refuses the block with Md5Mismatch and that object is streamed)."""
+    return etag if _MD5_ETAG.match(etag) else ""
+
+
 @dataclass
 class ServerTransfer:
     s3: S3Client
     blobs: BlobContainer
     block_size: int
     presign_seconds: int = 3600
+    verify: str = "checksums"  # checksums | download
     mode: str = "server"
 
-    def source_sha256(self, bucket: str, obj: S3Object) -> str:
-        stored = self.s3.sha256_checksum(bucket, obj.key)
-        if stored:
-            return stored
+    def downloaded_sha256(self, bucket: str, obj: S3Object) -> str:
+        """`verify: download`: hash the source stream here (the bytes cross this machine once, read only)."""
         digest = hashlib.sha256()
         body = self.s3.open(bucket, obj.key, if_match=obj.etag)
         try:
-            while chunk := read_exact(body, 1024 * 1024, f"{bucket}/{obj.key}"):
+            while chunk := read_exact(body, MIB, f"{bucket}/{obj.key}"):
                 digest.update(chunk)
         finally:
             body.close()
         return digest.hexdigest()
 
     def copy(self, bucket: str, obj: S3Object, blob_name: str) -> Copied:
-        sha = self.source_sha256(bucket, obj)
-        meta = source_metadata(obj.size, obj.etag, sha, obj.last_modified)
         if obj.size == 0:
+            meta = source_metadata(0, obj.etag, EMPTY_SHA256, obj.last_modified)
             self.blobs.upload(blob_name, b"", meta)
+            return Copied(bucket, obj.key, blob_name, 0, obj.etag, EMPTY_SHA256, self.mode)
+        md5 = single_part_md5(obj.etag)
+        one_block = bool(md5) and obj.size <= MAX_MD5_BLOCK
+        if self.verify == "download":
+            sha = self.downloaded_sha256(bucket, obj)
+        elif one_block:
+            sha = ""  # the service checks the MD5 of what it fetched
         else:
-            url = self.s3.presign_get(bucket, obj.key, self.presign_seconds)
-            ids: list[str] = []
+            sha = self.s3.sha256_checksum(bucket, obj.key) or ""  # HEAD: S3's stored checksum, if any
+        url = self.s3.presign_get(bucket, obj.key, self.presign_seconds)
+        ids: list[str] = []
+        if one_block:
+            ids.append(block_id(0))
+            self.blobs.stage_block_from_url(blob_name, ids[0], url, 0, obj.size, source_md5=md5)
+        else:
             for offset in range(0, obj.size, self.block_size):
                 ids.append(block_id(len(ids)))
                 self.blobs.stage_block_from_url(
                     blob_name, ids[-1], url, offset, min(self.block_size, obj.size - offset)
                 )
-            self.blobs.commit_blocks(blob_name, ids, meta)
-        return Copied(bucket, obj.key, blob_name, obj.size, obj.etag, sha, self.mode)
+        check = "sha256" if sha else "md5" if md5 else "etag"
+        meta = source_metadata(obj.size, obj.etag, sha, obj.last_modified, md5=md5, check=check)
+        self.blobs.commit_blocks(blob_name, ids, meta)
+        return Copied(bucket, obj.key, blob_name, obj.size, obj.etag, sha, self.mode, md5)
 
 
 def unsupported_by_target(exc: ProviderError) -> bool:
-    """The target cannot read from an external URL (Azurite: 501, or 404 CannotVerifyCopySource)."""
-    return exc.status == 501 or "CannotVerifyCopySource" in str(exc)
+    """The target cannot read from an external URL at all (Azurite answers Put Block From URL with 501)."""
+    return exc.status == 501
+
+
+def refused_by_target(exc: ProviderError) -> bool:
+    """The target refused this one object: it could not read the source URL (CannotVerifyCopySource, with the
+    source's 403/404/412) or what it read did not match the MD5 (Md5Mismatch). Streaming may still work."""
+    text = str(exc)
+    return exc.provider == "azure" and ("CannotVerifyCopySource" in text or "Md5Mismatch" in text)
 
 
 @dataclass
 class AutoTransfer:
-    """Server-side first; on the first 'cannot copy from URL' answer, stream for the rest of the run."""
+    """Server-side, and streaming for each object the target refuses; `switch` on a 501: stream the rest."""
 
     server: ServerTransfer
     stream: StreamTransfer
+    switch: bool = True  # auto: a 501 switches the run to streaming; server: a 501 is an error
     fell_back: bool = False
+    fallbacks: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -182,11 +227,16 @@ class AutoTransfer:
             try:
                 return self.server.copy(bucket, obj, blob_name)
             except ProviderError as exc:
-                if not unsupported_by_target(exc):
+                run_wide = self.switch and unsupported_by_target(exc)
+                if not run_wide and not refused_by_target(exc):
                     raise
                 with self._lock:
-                    self.fell_back = True
-        return self.stream.copy(bucket, obj, blob_name)
+                    self.fell_back = self.fell_back or run_wide
+                    self.fallbacks += 0 if run_wide else 1
+        copied = self.stream.copy(bucket, obj, blob_name)
+        return Copied(
+            copied.bucket, copied.key, copied.blob, copied.size, copied.etag, copied.sha256, "stream (fallback)"
+        )
 
 
 def choose_mode(requested: str, environment: Environment) -> str:
@@ -207,11 +257,10 @@ def make_transfer(
     block_size: int,
     limiter: RateLimiter,
     presign_seconds: int,
+    verify: str = "checksums",
 ) -> Transfer:
     stream = StreamTransfer(s3, blobs, block_size, limiter)
-    server = ServerTransfer(s3, blobs, block_size, presign_seconds)
     if mode == "stream":
         return stream
-    if mode == "server":
-        return server
-    return AutoTransfer(server, stream)
+    server = ServerTransfer(s3, blobs, block_size, presign_seconds, verify)
+    return AutoTransfer(server, stream, switch=mode != "server")

@@ -1,5 +1,8 @@
 """`backup verify`: re-read every (or a sample of) object of a backup, hash it, compare with the manifest.
 
+Each entry is checked with the strongest checksum it recorded (`checksum.bytes_match`): SHA-256, else the
+MD5 a server-side copy was checked with, else the multipart ETag (recomputed from the blob's bytes).
+
 Missing objects (no blob, or no version recording the manifest's hash) and corrupt ones (bytes that hash
 differently) are named; the outcome is recorded on the manifest's metadata so `backup list` shows it and
 `backup prune` can protect the newest verified backup.
@@ -7,13 +10,13 @@ differently) are named; the outcome is recorded on the manifest's metadata so `b
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import NotFound
+from multicloud_ctl.operations.backup.checksum import bytes_match
 from multicloud_ctl.operations.backup.locate import blob_versions
 from multicloud_ctl.operations.backup.manifest import read_manifest, record_verification, resolve_backup_id
 from multicloud_ctl.operations.backup.parallel import for_each, interleave
@@ -81,15 +84,11 @@ def verify_backup(
         found, snapshot = versions.locate(entry)
         if not found:
             return "missing", 0
-        digest = hashlib.sha256()
-        size = 0
         try:
-            for chunk in blobs.read_chunks(entry.blob, snapshot):
-                digest.update(chunk)
-                size += len(chunk)
+            same, size = bytes_match(entry, blobs.read_chunks(entry.blob, snapshot))
         except NotFound:
             return "missing", 0
-        return ("ok" if digest.hexdigest() == entry.sha256 and size == entry.size else "corrupt"), size
+        return ("ok" if same else "corrupt"), size
 
     def done(entry: ManifestEntry, result: tuple[str, int] | None, error: BaseException | None) -> None:
         if error is not None:

@@ -107,6 +107,7 @@ def execute_weekly(
         block_size=spec.block_size,
         limiter=RateLimiter(float(bwlimit or spec.bwlimit or 0) or None),
         presign_seconds=spec.presign_seconds,
+        verify=spec.verify,
     )
     entries: list[ManifestEntry] = []
     failures: list[dict[str, str]] = []
@@ -124,7 +125,9 @@ def execute_weekly(
             )
         elif result is not None:
             entries.append(
-                ManifestEntry(f"s3/{result.bucket}/{result.key}", result.blob, result.size, result.sha256, result.etag)
+                ManifestEntry(
+                    f"s3/{result.bucket}/{result.key}", result.blob, result.size, result.sha256, result.etag, result.md5
+                )
             )
         if advance is not None:
             advance(1, task[1].size)

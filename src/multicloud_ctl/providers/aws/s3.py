@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -81,9 +81,15 @@ class S3Client:
                     found += listed
         return sorted(found, key=lambda o: o.key)  # code point order is S3's UTF-8 byte order
 
+    def pages(
+        self, bucket: str, prefix: str = "", *, delimiter: str = ""
+    ) -> Generator[tuple[builtins.list[S3Object], builtins.list[str], bool], None, None]:
+        """ListObjectsV2 pages as (objects, common prefixes, whether another page follows), in key order."""
+        return self._pages(bucket, prefix, delimiter)
+
     def _pages(
         self, bucket: str, prefix: str, delimiter: str = ""
-    ) -> Iterator[tuple[builtins.list[S3Object], builtins.list[str], bool]]:
+    ) -> Generator[tuple[builtins.list[S3Object], builtins.list[str], bool], None, None]:
         """ListObjectsV2 pages as (objects, common prefixes, whether another page follows).
 
         Presigned by botocore, parsed with ElementTree: botocore's response parsing costs ~30 ms of CPU per

@@ -1,0 +1,224 @@
+"""The first half of the daily pipeline: list both sides by prefix, in parallel, and compare them page by page.
+
+Each bucket starts with one delimited probe of its first level (ListObjectsV2 and List Blobs with
+`delimiter=/`). When that level fits in one page with at most `MAX_SPLIT` "directories", the objects found
+there are compared with the mirror's first level, and every prefix seen on either side becomes a unit of
+its own, listed flat on both sides by the listing threads (S3 and Blob both scale per prefix; a prefix that
+only the mirror has was deleted at the source). Otherwise the bucket is one flat unit: a request per small
+prefix would cost more than it saves.
+
+Both listings come in key order, so a unit is a merge join that holds one page of each side: an object whose
+blob recorded the same size and ETag is kept, anything else is copied, and a blob with no object is gone at
+the source. Decisions go through a bounded queue to the copy stage, so memory does not grow with the bucket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from multicloud_ctl.errors import OperationFailed
+from multicloud_ctl.operations.backup.layout import matches_source
+
+if TYPE_CHECKING:
+    from multicloud_ctl.operations.backup.store import BackupStore
+    from multicloud_ctl.providers.aws.s3 import S3Object
+    from multicloud_ctl.providers.azure.blob import BlobInfo
+
+MAX_SPLIT = 64  # more first-level prefixes than this: the bucket is listed flat
+QUEUE = 2048  # decisions waiting for the copy stage (the bound that keeps memory flat)
+LISTERS = 4  # units listed at once: each holds a page of each side (S3 at most 1,000 keys, Blob BLOB_PAGE)
+BLOB_PAGE = 1000  # List Blobs maxresults here: a parsed page with metadata is ~3 KB per blob
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Keep:
+    """The mirror blob already holds this object (same size and ETag)."""
+
+    bucket: str
+    obj: S3Object
+    blob: BlobInfo
+
+
+@dataclass(frozen=True)
+class CopyTask:
+    """Copy `obj` to `blob`; `previous` is the current blob when the object changed."""
+
+    bucket: str
+    obj: S3Object
+    blob: str
+    previous: BlobInfo | None
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A mirror blob whose object no longer exists at the source."""
+
+    bucket: str
+    blob: str
+
+
+Decision = Keep | CopyTask | Gone
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One listing job: a bucket's first level (`root`, which finds the prefixes) or one prefix, flat."""
+
+    bucket: str
+    prefix: str = ""
+    root: bool = False
+
+
+class _Stopped(Exception):
+    """The consumer went away (done, failed or interrupted): listing threads stop at their next put."""
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+_DONE: Any = object()
+
+
+def _ordered(items: Iterable[T], key: Callable[[T], str], what: str) -> Iterator[tuple[str, T]]:
+    """(key, item) pairs, refusing a listing that is not in ascending order (a merge join would be wrong)."""
+    last: str | None = None
+    for item in items:
+        k = key(item)
+        if last is not None and k <= last:
+            raise OperationFailed(f"{what}: listing out of key order ({last!r}, then {k!r}); cannot compare")
+        last = k
+        yield k, item
+
+
+def compare(
+    bucket: str, mirror_prefix: str, objects: Iterable[S3Object], blobs: Iterable[BlobInfo]
+) -> Iterator[Decision]:
+    """Merge-join one unit's objects with its mirror blobs (both in key order; code point = UTF-8 order)."""
+    cut = len(mirror_prefix)
+    src = _ordered(objects, lambda o: o.key, f"S3 bucket {bucket}")
+    dst = _ordered(blobs, lambda b: b.name[cut:], f"mirror of {bucket}")
+    s = next(src, None)
+    d = next(dst, None)
+    while s is not None or d is not None:
+        if d is None or (s is not None and s[0] < d[0]):
+            assert s is not None
+            yield CopyTask(bucket, s[1], mirror_prefix + s[0], None)
+            s = next(src, None)
+        elif s is None or d[0] < s[0]:
+            yield Gone(bucket, d[1].name)
+            d = next(dst, None)
+        else:
+            obj, blob = s[1], d[1]
+            if matches_source(blob.metadata, obj.size, obj.etag):
+                yield Keep(bucket, obj, blob)
+            else:
+                yield CopyTask(bucket, obj, blob.name, blob)
+            s, d = next(src, None), next(dst, None)
+
+
+def _flat(store: BackupStore, unit: Unit, emit: Callable[[Decision], None]) -> None:
+    mirror = store.layout.mirror_prefix(unit.bucket)
+    objects = (o for page, _, _ in store.s3().pages(unit.bucket, unit.prefix) for o in page)
+    blobs = (b for page, _ in store.blobs.pages(mirror + unit.prefix, page_size=BLOB_PAGE) for b in page)
+    for decision in compare(unit.bucket, mirror, objects, blobs):
+        emit(decision)
+
+
+def run_unit(
+    store: BackupStore, unit: Unit, emit: Callable[[Decision], None], add: Callable[[list[Unit]], None]
+) -> None:
+    """List and compare one unit; a root unit hands the prefixes it found to `add`."""
+    if not unit.root:
+        return _flat(store, unit, emit)
+    pages = store.s3().pages(unit.bucket, "", delimiter="/")
+    objects, s3_prefixes, more = next(pages)
+    pages.close()  # only the probe page is read
+    if more or len(s3_prefixes) > MAX_SPLIT:
+        return _flat(store, Unit(unit.bucket), emit)
+    mirror = store.layout.mirror_prefix(unit.bucket)
+    blob_prefixes: set[str] = set()
+
+    def mirror_level() -> Iterator[BlobInfo]:
+        for page, prefixes in store.blobs.pages(mirror, delimiter="/", page_size=BLOB_PAGE):
+            blob_prefixes.update(p[len(mirror) :] for p in prefixes)
+            yield from page
+
+    for decision in compare(unit.bucket, mirror, objects, mirror_level()):
+        emit(decision)
+    add([Unit(unit.bucket, p) for p in sorted(set(s3_prefixes) | blob_prefixes)])
+    return None
+
+
+def decisions(store: BackupStore, buckets: list[str], *, workers: int, queue_size: int = QUEUE) -> Iterator[Decision]:
+    """Every bucket's decisions as the listing threads produce them (at most `queue_size` waiting).
+
+    Closing the iterator (the consumer finished, failed or was interrupted) stops the threads; an error in
+    a listing thread is raised here, in the consumer.
+    """
+    out: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+    units: queue.SimpleQueue[Unit | None] = queue.SimpleQueue()
+    stop = threading.Event()
+    lock = threading.Lock()
+    pending = [len(buckets)]
+
+    def put(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def add(new: list[Unit]) -> None:
+        with lock:
+            pending[0] += len(new)
+        for unit in new:
+            units.put(unit)
+
+    def work() -> None:
+        while (unit := units.get()) is not None:
+            try:
+                if not stop.is_set():
+                    run_unit(store, unit, put, add)
+            except _Stopped:
+                pass
+            except BaseException as exc:  # handed to the consumer
+                with contextlib.suppress(_Stopped):
+                    put(_Failed(exc))
+            with lock:
+                pending[0] -= 1
+                last = pending[0] == 0
+            if last:
+                for _ in threads:
+                    units.put(None)
+                with contextlib.suppress(_Stopped):
+                    put(_DONE)
+
+    count = max(1, min(workers, LISTERS))
+    threads = [threading.Thread(target=work, name=f"mcctl-list-{i}", daemon=True) for i in range(count)]
+    for bucket in buckets:
+        units.put(Unit(bucket, root=True))
+    if not buckets:
+        out.put(_DONE)
+    for thread in threads:
+        thread.start()
+    try:
+        while (item := out.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        for _ in threads:
+            units.put(None)
+        for thread in threads:
+            thread.join()

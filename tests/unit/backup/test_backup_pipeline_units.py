@@ -1,0 +1,123 @@
+"""The daily pipeline's pure parts: the merge-join compare and the checksums a server-side copy records."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from multicloud_ctl.errors import OperationFailed
+from multicloud_ctl.operations.backup.checksum import MultipartEtag, bytes_match, part_size_candidates
+from multicloud_ctl.operations.backup.compare import CopyTask, Gone, Keep, compare
+from multicloud_ctl.operations.backup.layout import matches_source, source_metadata
+from multicloud_ctl.operations.backup.manifest import ManifestEntry
+from multicloud_ctl.providers.aws.s3 import S3Object
+from multicloud_ctl.providers.azure.blob import BlobInfo
+
+MIB = 1024 * 1024
+MIRROR = "daily/b/"
+
+
+def _blob(key: str, size: int, etag: str) -> BlobInfo:
+    return BlobInfo(MIRROR + key, size, source_metadata(size, etag, "f" * 64, None))
+
+
+def test_compare_keeps_copies_and_finds_gone_in_one_pass() -> None:
+    objects = [S3Object("a", 1, "e1"), S3Object("b", 2, "e2"), S3Object("d", 4, "e4")]
+    blobs = [_blob("a", 1, "e1"), _blob("b", 2, "OLD"), _blob("c", 3, "e3")]
+    out = list(compare("b", MIRROR, objects, blobs))
+    assert [type(d).__name__ for d in out] == ["Keep", "CopyTask", "Gone", "CopyTask"]
+    assert isinstance(out[0], Keep) and out[0].obj.key == "a"
+    assert isinstance(out[1], CopyTask) and out[1].previous is not None and out[1].blob == "daily/b/b"
+    assert isinstance(out[2], Gone) and out[2].blob == "daily/b/c"
+    assert isinstance(out[3], CopyTask) and out[3].previous is None and out[3].blob == "daily/b/d"
+
+
+def test_compare_refuses_a_listing_out_of_order() -> None:
+    objects = [S3Object("b", 1, "e"), S3Object("a", 1, "e")]
+    with pytest.raises(OperationFailed, match="out of key order"):
+        list(compare("b", MIRROR, objects, []))
+
+
+def test_skip_rule_follows_the_recorded_check() -> None:
+    md5 = hashlib.md5(b"x").hexdigest()
+    assert matches_source(source_metadata(1, md5, "", None, md5=md5, check="md5"), 1, md5)
+    assert not matches_source(source_metadata(1, md5, "", None, check="md5"), 1, md5)  # no MD5 recorded
+    assert matches_source(source_metadata(9, "abc-2", "", None, check="etag"), 9, "abc-2")
+
+
+def _multipart_etag(data: bytes, part: int) -> str:
+    digests = [hashlib.md5(data[i : i + part]).digest() for i in range(0, len(data), part)]
+    return f"{hashlib.md5(b''.join(digests)).hexdigest()}-{len(digests)}"
+
+
+def test_multipart_etag_is_recomputed_without_knowing_the_part_size() -> None:
+    data = os.urandom(5 * MIB + 123)
+    etag = _multipart_etag(data, 2 * MIB)  # 3 parts
+    assert 2 * MIB in part_size_candidates(len(data), 3)
+    check = MultipartEtag(etag, len(data))
+    for i in range(0, len(data), 700_000):  # chunk boundaries unrelated to the parts
+        check.update(data[i : i + 700_000])
+    assert check.matches()
+    entry = ManifestEntry("s3/b/k", "daily/b/k", len(data), "", etag)
+    assert bytes_match(entry, [data]) == (True, len(data))
+    corrupt = data[:-1] + bytes([data[-1] ^ 1])
+    assert bytes_match(entry, [corrupt])[0] is False
+
+
+def test_an_md5_entry_is_checked_by_md5() -> None:
+    entry = ManifestEntry("s3/b/k", "daily/b/k", 3, "", "x", hashlib.md5(b"abc").hexdigest())
+    assert bytes_match(entry, [b"a", b"bc"]) == (True, 3)
+    assert bytes_match(entry, [b"abd"])[0] is False
+
+
+class _Blocks:
+    """Just the two calls ManifestWriter makes, kept in memory (staged blocks stay invisible until committed)."""
+
+    def __init__(self) -> None:
+        self.staged: dict[str, bytes] = {}
+        self.blobs: dict[str, tuple[bytes, dict[str, str]]] = {}
+
+    def stage_block(self, name: str, block_id: str, data: bytes) -> None:
+        self.staged[f"{name}#{block_id}"] = data
+
+    def commit_blocks(self, name: str, block_ids: list[str], metadata: dict[str, str]) -> None:
+        self.blobs[name] = (b"".join(self.staged.pop(f"{name}#{b}") for b in block_ids), metadata)
+
+
+@pytest.mark.parametrize("count", [0, 1, 500])
+def test_manifest_writer_commits_one_json_document_last(count: int) -> None:
+    import json
+    from datetime import UTC, datetime
+    from typing import Any, cast
+
+    from multicloud_ctl.config.specs.backup import Layout
+    from multicloud_ctl.operations.backup.layout import BackupLayout
+    from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestWriter
+
+    t0 = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+    store = _Blocks()
+    header = BackupManifest("daily-20261125T023000000Z", "daily", "local", t0, t0, buckets=["b"])
+    writer = ManifestWriter(cast(Any, store), BackupLayout(Layout()), header, block_size=1024)
+    entries = [ManifestEntry(f"s3/b/k{i}", f"daily/b/k{i}", i, "", f"e{i}", "0" * 32) for i in range(count)]
+    for entry in entries:
+        writer.add(entry)
+    assert not store.blobs  # nothing visible before the commit
+    name = writer.commit(t0, "stream")
+    body, meta = store.blobs[name]
+    again = BackupManifest.from_dict(json.loads(body))
+    assert again.entries == entries and again.buckets == ["b"] and again.transfer == "stream"
+    assert meta["mcctl_objects"] == str(count) and meta["mcctl_bytes"] == str(sum(range(count)))
+    assert len(writer.blocks) > 10 if count == 500 else len(writer.blocks) == 1
+
+
+def test_the_mutation_guard_keeps_exact_counts_and_only_the_newest_calls() -> None:
+    from multicloud_ctl.providers.dryrun import RECENT, MutationGuard
+
+    guard = MutationGuard("azure")
+    for i in range(RECENT + 500):
+        guard.check("PUT", f"http://127.0.0.1/devstoreaccount1/c/daily/b/k{i}")
+    assert (guard.total, guard.mutating, guard.blocked) == (RECENT + 500, RECENT + 500, 0)
+    assert len(guard.operations) == RECENT  # memory does not grow with the number of requests
+    assert guard.operations[-1] == f"PUT /devstoreaccount1/c/daily/b/k{RECENT + 499}"
