@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from test_failover_cli import lb_state, run, write_playbook
+from test_lambda_concurrency import fn  # noqa: F401  (fixture)
 
 from multicloud_ctl.operations.failover.readiness import CHECKS
 
@@ -147,3 +148,45 @@ def test_accept_unknown_naming_no_check_is_a_usage_error(cli: Any, fo_config: Pa
     res = run(cli, fo_config, "failover", "readiness", "--playbooks", str(playbooks(tmp_path)), "--accept-unknown", "x")
     assert res.exit_code == 2
     assert "--accept-unknown x: no such readiness check" in res.stderr
+
+
+def capacity_playbook(tmp_path: Path, *functions: str) -> dict[str, Any]:
+    from multicloud_ctl.config.playbook import load_playbook
+
+    lambdas = ", ".join(f"{{function: {f}, reserved_concurrency: 50}}" for f in functions)
+    book = write_playbook(tmp_path, "aws", extra=f"  enhanced_capacity:\n    lambda: [{lambdas}]\n")
+    return {"aws": load_playbook(book, "Failover").spec}
+
+
+def test_enhanced_capacity_is_read_and_its_permissions_are_unknown_on_moto(
+    fo_env: Any, lb: dict[str, str], fn: str, tmp_path: Path
+) -> None:
+    """The plan raises Lambda concurrency: moto does not serve iam:SimulatePrincipalPolicy, so the AWS
+    permissions are unknown, said with why, not invented."""
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.failover.readiness import evaluate
+
+    rt = Runtime(fo_env)
+    found = evaluate(rt, capacity_playbook(tmp_path, fn))
+    checks = {c.name: c for c in found.sides["aws"]}
+    assert checks["target-capacity"].result == "pass"
+    assert "order-service reserved unset" in checks["target-capacity"].measured
+    perms = checks["permissions-aws"]
+    assert perms.result == "unknown" and "SimulatePrincipalPolicy did not answer" in perms.detail
+    assert "lambda:PutFunctionConcurrency" in perms.detail
+    assert [c.name for _, c in found.findings] == ["permissions-aws"]
+    assert rt.aws.counter.mutating == 0 and rt.cloudflare.counter.mutating == 0
+    assert "GetFunctionConcurrency" in rt.aws.counter.operations
+
+
+def test_a_missing_capacity_function_is_a_finding_naming_it(
+    fo_env: Any, lb: dict[str, str], fn: str, tmp_path: Path
+) -> None:
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.failover.readiness import evaluate
+
+    rt = Runtime(fo_env)
+    found = evaluate(rt, capacity_playbook(tmp_path, fn, "ghost-service"), {"permissions-aws"})
+    capacity = next(c for c in found.sides["aws"] if c.name == "target-capacity")
+    assert capacity.result == "fail" and "lambda ghost-service not found" in capacity.detail
+    assert rt.aws.counter.mutating == 0

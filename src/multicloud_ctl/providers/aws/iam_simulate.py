@@ -29,6 +29,7 @@ class IamSimulator:
     def simulate(self, arn: str, actions: list[str]) -> dict[str, str]:
         """IAM's decision for each action, for the principal `arn` (iam SimulatePrincipalPolicy)."""
         from botocore.exceptions import BotoCoreError
+        from botocore.parsers import ResponseParserError
 
         client: Any = self.clients.client("iam", "us-east-1")  # a global service
         out: dict[str, str] = {}
@@ -40,9 +41,9 @@ class IamSimulator:
                 for page in pages:
                     for result in page.get("EvaluationResults", []):
                         out[str(result["EvalActionName"])] = str(result["EvalDecision"])
-        except BotoCoreError as exc:  # an answer that is no IAM answer (moto's 500 page)
+        except (BotoCoreError, ResponseParserError) as exc:  # an answer that is no IAM answer (moto's 500 page)
             raise ProviderError(
-                f"AWS SimulatePrincipalPolicy: {type(exc).__name__}: {exc}".split("\n")[0],
+                f"AWS SimulatePrincipalPolicy: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}",
                 provider="aws",
                 operation="SimulatePrincipalPolicy",
             ) from exc
