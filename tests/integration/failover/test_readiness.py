@@ -159,7 +159,10 @@ def capacity_playbook(tmp_path: Path, *functions: str) -> dict[str, Any]:
 
 
 def test_enhanced_capacity_is_read_and_its_permissions_are_unknown_on_moto(
-    fo_env: Any, lb: dict[str, str], fn: str, tmp_path: Path
+    fo_env: Any,
+    lb: dict[str, str],
+    fn: str,
+    tmp_path: Path,  # noqa: F811 (the imported fixture)
 ) -> None:
     """The plan raises Lambda concurrency: moto does not serve iam:SimulatePrincipalPolicy, so the AWS
     permissions are unknown, said with why, not invented."""
@@ -180,7 +183,10 @@ def test_enhanced_capacity_is_read_and_its_permissions_are_unknown_on_moto(
 
 
 def test_a_missing_capacity_function_is_a_finding_naming_it(
-    fo_env: Any, lb: dict[str, str], fn: str, tmp_path: Path
+    fo_env: Any,
+    lb: dict[str, str],
+    fn: str,
+    tmp_path: Path,  # noqa: F811 (the imported fixture)
 ) -> None:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.failover.readiness import evaluate
