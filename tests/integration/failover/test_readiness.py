@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import yaml
 from test_failover_cli import lb_state, run, write_playbook
-from test_lambda_concurrency import fn  # noqa: F401  (fixture)
 
 from multicloud_ctl.operations.failover.readiness import CHECKS
 
@@ -150,6 +149,34 @@ def test_accept_unknown_naming_no_check_is_a_usage_error(cli: Any, fo_config: Pa
     assert "--accept-unknown x: no such readiness check" in res.stderr
 
 
+@pytest.fixture
+def fn(aws: str) -> str:
+    """A Lambda function `order-service` on moto (the one enhanced capacity raises)."""
+    import io
+    import zipfile
+
+    import boto3
+
+    from aws_support import create_function
+
+    iam = boto3.client("iam", endpoint_url=aws, region_name="us-east-1")
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:*"}]}
+    role = iam.create_role(RoleName="lambda", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "def handler(e, c):\n    return e\n")
+    lam = boto3.client("lambda", endpoint_url=aws, region_name="us-east-1")
+    create_function(
+        lam,
+        FunctionName="order-service",
+        Runtime="python3.11",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": buf.getvalue()},
+    )
+    return "order-service"
+
+
 def capacity_playbook(tmp_path: Path, *functions: str) -> dict[str, Any]:
     from multicloud_ctl.config.playbook import load_playbook
 
@@ -162,7 +189,7 @@ def test_enhanced_capacity_is_read_and_its_permissions_are_unknown_on_moto(
     fo_env: Any,
     lb: dict[str, str],
     fn: str,
-    tmp_path: Path,  # noqa: F811 (the imported fixture)
+    tmp_path: Path,
 ) -> None:
     """The plan raises Lambda concurrency: moto does not serve iam:SimulatePrincipalPolicy, so the AWS
     permissions are unknown, said with why, not invented."""
@@ -186,7 +213,7 @@ def test_a_missing_capacity_function_is_a_finding_naming_it(
     fo_env: Any,
     lb: dict[str, str],
     fn: str,
-    tmp_path: Path,  # noqa: F811 (the imported fixture)
+    tmp_path: Path,
 ) -> None:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.failover.readiness import evaluate
