@@ -330,9 +330,12 @@ def side_checks(runtime: Runtime, live: LiveState, spec: FailoverSpec) -> dict[s
             calls = plan_calls(runtime, live, spec)[provider]
         except McctlError as exc:
             return _check(name, None, f"cannot build the failover plan: {exc.message}")
-        return (
+        check = (
             check_aws_permissions(runtime, calls) if provider == "aws" else check_cloudflare_permissions(runtime, calls)
         )
+        if not calls and live.snapshot is not None and live.snapshot.serving_pool() == spec.to:
+            check.detail += f" ({spec.to} serves already)"
+        return check
 
     return {
         "lb-pools": lambda: check_lb_pools(runtime, live, spec),
@@ -357,7 +360,7 @@ def evaluate(
     """
     live = read_live(runtime)
     out = Readiness()
-    pool = DaemonPool(4, name="readiness")
+    pool = DaemonPool(min(8, len(specs) * len(CHECKS)), name="readiness")
     futures = {
         (to, name): pool.submit(_guarded, name, make)
         for to, spec in specs.items()
