@@ -223,3 +223,26 @@ def test_a_missing_capacity_function_is_a_finding_naming_it(
     capacity = next(c for c in found.sides["aws"] if c.name == "target-capacity")
     assert capacity.result == "fail" and "lambda ghost-service not found" in capacity.detail
     assert rt.aws.counter.mutating == 0
+
+
+def test_sync_lag_and_backup_age_use_the_playbooks_limits(
+    cli: Any, fo_config: Path, fo_env: Any, lb: dict[str, str], azurite: Any, tmp_path: Path
+) -> None:
+    """A fresh sandbox has no sync tables (unknown: a finding, not a pass) and no backup (fail), as preflight says."""
+    books = playbooks(tmp_path)
+    book = books / "failover-azure.yaml"
+    book.write_text(
+        book.read_text().replace(
+            "preflight: {rpo_seconds: null, max_backup_age_seconds: null}",
+            "preflight: {rpo_seconds: 300, max_backup_age_seconds: 93600, measure_timeout_seconds: 5}",
+        )
+    )
+    res, doc = readiness(cli, fo_config, books, "--to", "azure", *ACCEPT)
+    assert res.exit_code == 3, res.stderr
+    checks = {c["name"]: c for c in doc["checks"]}
+    assert checks["sync-lag"]["result"] == "unknown" and checks["sync-lag"]["detail"].startswith("cannot measure")
+    assert checks["backup-age"]["result"] == "fail" and checks["backup-age"]["measured"] == "none"
+    assert [f.split(":")[0] for f in doc["findings"]] == ["azure sync-lag unknown", "azure backup-age fail"]
+    # an unknown accepted by name is shown as accepted and is no finding; a failure cannot be accepted away
+    res, doc = readiness(cli, fo_config, books, "--to", "azure", *ACCEPT, "--accept-unknown", "sync-lag")
+    assert res.exit_code == 3 and [f.split(":")[0] for f in doc["findings"]] == ["azure backup-age fail"]
