@@ -218,8 +218,11 @@ def readiness(
     wrong = [c for c in accept_unknown if c not in CHECKS]
     if wrong:
         raise UsageError(f"--accept-unknown {wrong[0]}: no such readiness check (checks: {', '.join(CHECKS)})")
-    sides = [_cloud(to)] if to else list(CLOUDS)
-    specs = {side: _load_failover(playbooks / f"failover-{side}.yaml", side).spec for side in sides if side}
+    # without --to: every direction that has a playbook (one is enough); with --to, its playbook must exist
+    sides = [_cloud(to) or ""] if to else [c for c in CLOUDS if (playbooks / f"failover-{c}.yaml").is_file()]
+    if not sides:
+        raise UsageError(f"no failover-azure.yaml or failover-aws.yaml in {playbooks}", hint="pass --playbooks DIR")
+    specs = {side: _load_failover(playbooks / f"failover-{side}.yaml", side).spec for side in sides}
     state = get_state(ctx)
     # dry-run guarded: a mutating call would be refused before it leaves the process
     found = evaluate(make_runtime(state, dry_run=True), specs, set(accept_unknown))

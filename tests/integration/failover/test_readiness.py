@@ -143,6 +143,22 @@ def test_an_unresolvable_secret_is_a_finding_naming_it(
     assert res.exit_code == 0, res.stderr
 
 
+def test_only_the_directions_with_a_playbook_are_checked(
+    cli: Any, fo_config: Path, fo_env: Any, lb: dict[str, str], tmp_path: Path
+) -> None:
+    books = playbooks(tmp_path)
+    (books / "failover-aws.yaml").unlink()
+    res, doc = readiness(cli, fo_config, books, *ACCEPT)
+    assert res.exit_code == 0, res.stderr
+    assert {c["to"] for c in doc["checks"]} == {"azure"}
+    missing = run(cli, fo_config, "failover", "readiness", "--playbooks", str(books), "--to", "aws")
+    assert missing.exit_code == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = run(cli, fo_config, "failover", "readiness", "--playbooks", str(empty))
+    assert none.exit_code == 2 and "no failover-azure.yaml or failover-aws.yaml" in none.stderr
+
+
 def test_accept_unknown_naming_no_check_is_a_usage_error(cli: Any, fo_config: Path, tmp_path: Path) -> None:
     res = run(cli, fo_config, "failover", "readiness", "--playbooks", str(playbooks(tmp_path)), "--accept-unknown", "x")
     assert res.exit_code == 2
