@@ -1,8 +1,9 @@
-"""`mcctl failover --to azure|aws`, `mcctl failover status`, `mcctl failover drill`.
+"""`mcctl failover --to azure|aws`, `mcctl failover status|readiness|drill`.
 
 Exit codes: 0 switched (or drill passed); 1 failed (verification failed and rolled back); 2 usage (an unknown
 `--accept-unknown` check, ...); 3 drill ran but missed its objectives; 4 refused (a preflight check failed or
-could not be measured and was not accepted, lock held, not confirmed, steady state not met).
+could not be measured and was not accepted, lock held, not confirmed, steady state not met). `readiness`: 0 ready,
+3 findings (a check failed, or could not be measured and was not accepted).
 """
 
 from __future__ import annotations
@@ -229,6 +230,62 @@ def history(
         title=f"{s['runs']} run(s); RTO median {secs(s['rto_median_seconds'])} s, worst "
         f"{secs(s['rto_max_seconds'])} s over {s['measured']} measured; worst RPO {secs(s['rpo_max_seconds'])} s",
     )
+
+
+@app.command("readiness")
+def readiness(
+    ctx: typer.Context,
+    to: str = typer.Option(None, "--to", help="azure or aws: check one direction. [default: both]"),
+    playbooks: Path = typer.Option(
+        Path("playbooks"), "--playbooks", help="Directory holding failover-<to>.yaml (what each failover would do)."
+    ),
+    accept_unknown: list[str] = typer.Option(
+        [],
+        "--accept-unknown",
+        metavar="CHECK",
+        help="Do not count this check as a finding when it cannot be measured (repeatable; shown as accepted).",
+    ),
+) -> None:
+    """What a failover would need right now on each side (read-only): exit 3 with findings, 0 when ready."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.errors import Degraded
+    from multicloud_ctl.operations.failover.readiness import CHECKS, evaluate
+
+    wrong = [c for c in accept_unknown if c not in CHECKS]
+    if wrong:
+        raise UsageError(f"--accept-unknown {wrong[0]}: no such readiness check (checks: {', '.join(CHECKS)})")
+    # without --to: every direction that has a playbook (one is enough); with --to, its playbook must exist
+    sides = [_cloud(to) or ""] if to else [c for c in CLOUDS if (playbooks / f"failover-{c}.yaml").is_file()]
+    if not sides:
+        raise UsageError(f"no failover-azure.yaml or failover-aws.yaml in {playbooks}", hint="pass --playbooks DIR")
+    specs = {side: _load_failover(playbooks / f"failover-{side}.yaml", side).spec for side in sides}
+    state = get_state(ctx)
+    # dry-run guarded: a mutating call would be refused before it leaves the process
+    found = evaluate(make_runtime(state, dry_run=True), specs, set(accept_unknown))
+    rows = [
+        (
+            side,
+            c.name,
+            c.result.upper() if c.result in ("fail", "unknown") and not c.accepted else c.result,
+            c.measured,
+            ("(accepted) " if c.accepted else "") + c.detail,
+        )
+        for side, checks in found.sides.items()
+        for c in checks
+    ]
+    state.console.emit(
+        found.to_dict(),
+        columns=["to", "check", "result", "value", "detail"],
+        rows=rows,
+        title="failover readiness: " + ("READY" if found.ready else f"{len(found.findings)} finding(s)"),
+    )
+    if not found.ready:
+        names = ", ".join(f"{side} {c.name}" for side, c in found.findings)
+        raise Degraded(
+            f"failover readiness: {len(found.findings)} finding(s): {names}",
+            hint="nothing was changed; the table shows each check's measured value and why",
+        )
+    state.console.success("ready: every check passed (" + ", ".join(specs) + ")")
 
 
 @app.command("drill")

@@ -24,8 +24,15 @@ def export(
     workdir: str = typer.Option(None, "--workdir", help="Directory the jobs run in. [default: current]"),
     program: str = typer.Option("mcctl", "--program", help="How to invoke mcctl on the target machine."),
     out_dir: Path = typer.Option(None, "--out-dir", help="Write the file(s) here instead of printing."),
+    readiness: str = typer.Option(
+        "0 * * * *",
+        "--readiness",
+        metavar="CRON|off",
+        help="When `failover readiness` runs (added when the directory holds Failover playbooks); off: never.",
+    ),
 ) -> None:
-    """Entries for every playbook with a `spec.schedule` (cron lines, systemd units, or a workflow)."""
+    """Entries for every playbook with a `spec.schedule` (cron lines, systemd units, or a workflow), and the
+    failover readiness evaluation."""
     from multicloud_ctl.errors import UsageError
     from multicloud_ctl.operations.backup.schedule import (
         export_cron,
@@ -39,7 +46,8 @@ def export(
         raise UsageError(f"--format must be cron, systemd or github-actions, not {format!r}")
     if not playbooks.is_dir():
         raise UsageError(f"no playbook directory {playbooks}", hint="pass --playbooks DIR")
-    entries = scheduled_playbooks(playbooks, base=playbooks.parent)
+    readiness_cron = None if readiness.strip().lower() == "off" else readiness.strip()
+    entries = scheduled_playbooks(playbooks, base=playbooks.parent, readiness_cron=readiness_cron)
     if not entries:
         raise UsageError(f"no playbook in {playbooks} has a spec.schedule")
     wd = workdir or str(Path.cwd())

@@ -111,7 +111,8 @@ def test_schedule_export_formats(cli: Any, tmp_path: Path) -> None:
     assert "OnCalendar=Sun *-*-* 03:00:00" in timer and "Persistent=true" in timer
     gha = cli("schedule", "export", "--format", "github-actions", "--playbooks", str(repo / "playbooks"))
     workflow = yaml.safe_load(gha.stdout)
-    assert [c["cron"] for c in workflow["on"]["schedule"]] == ["30 2 * * *", "0 3 * * 0"]
-    assert set(workflow["jobs"]) == {"backup-daily", "backup-weekly"}
+    # the failover readiness evaluation runs hourly next to the scheduled playbooks (issue 17 item 4)
+    assert [c["cron"] for c in workflow["on"]["schedule"]] == ["30 2 * * *", "0 3 * * 0", "0 * * * *"]
+    assert set(workflow["jobs"]) == {"backup-daily", "backup-weekly", "failover-readiness"}
     bad = cli("schedule", "export", "--format", "crontab")
     assert bad.exit_code == 2

@@ -1,8 +1,11 @@
 """`mcctl schedule export`: cron lines, systemd service+timer units, or a GitHub Actions workflow.
 
 Scheduled playbooks are those whose `spec.schedule` holds a 5-field cron expression; the command each
-runs comes from a closed table by kind (never from the YAML). Every entry runs with `--yes --output json`
-so it is unattended and its log is machine-readable; overlapping runs are refused by the run lock.
+runs comes from a closed table by kind (never from the YAML). A directory holding Failover playbooks also
+gets `failover-readiness` (`mcctl failover readiness --playbooks DIR`, hourly by default: `READINESS_CRON`,
+`--readiness CRON|off`), so what a failover would need is evaluated regularly and a finding exits 3.
+Every entry runs with `--yes --output json` so it is unattended and its log is machine-readable;
+overlapping runs are refused by the run lock.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from multicloud_ctl.config.specs.backup import check_cron
 from multicloud_ctl.errors import ConfigError, UsageError
 
+READINESS_CRON = "0 * * * *"  # hourly: readiness is read-only and takes seconds
 DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -42,16 +46,21 @@ def _args_for(kind: str, spec: dict[str, Any], path: str) -> tuple[str, ...] | N
     return table.get(kind)
 
 
-def scheduled_playbooks(directory: Path, base: Path | None = None) -> list[ScheduledPlaybook]:
-    """Every playbook under `directory` with a `spec.schedule`, by file name."""
+def scheduled_playbooks(
+    directory: Path, base: Path | None = None, readiness_cron: str | None = READINESS_CRON
+) -> list[ScheduledPlaybook]:
+    """Every playbook under `directory` with a `spec.schedule`, by file name; then the failover readiness
+    evaluation on `readiness_cron` when `directory` holds a Failover playbook (None: not scheduled)."""
     from multicloud_ctl.config.yamlsource import load_yaml
 
     out = []
+    failover = False
     for path in sorted(directory.glob("*.y*ml")):
         data, _ = load_yaml(path)
         if not isinstance(data, dict):
             continue
         spec = data.get("spec") or {}
+        failover = failover or data.get("kind") == "Failover"
         cron = spec.get("schedule") if isinstance(spec, dict) else None
         if not cron:
             continue
@@ -65,6 +74,14 @@ def scheduled_playbooks(directory: Path, base: Path | None = None) -> list[Sched
             continue
         name = str((data.get("metadata") or {}).get("name") or path.stem)
         out.append(ScheduledPlaybook(name, str(data.get("kind")), rel, str(cron), args))
+    if failover and readiness_cron:
+        try:
+            check_cron(readiness_cron)
+        except ValueError as exc:
+            raise UsageError(f"--readiness {readiness_cron!r}: {exc}") from None
+        rel_dir = str(directory.relative_to(base)) if base and directory.is_relative_to(base) else str(directory)
+        args = ("failover", "readiness", "--playbooks", rel_dir)
+        out.append(ScheduledPlaybook("failover-readiness", "Readiness", rel_dir, readiness_cron, args))
     return out
 
 

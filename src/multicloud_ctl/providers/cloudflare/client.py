@@ -116,6 +116,13 @@ class CloudflareClient:
 
         return GuardedCloudflare(**kwargs)
 
+    # ---- the API token ----------------------------------------------------------------------------
+    def verify_token(self) -> str:
+        """The API token's status (`active`, `disabled`, `expired`): GET /user/tokens/verify."""
+        with cloudflare_errors("verify the API token"):
+            got = self.sdk.user.tokens.verify()
+        return str(getattr(got, "status", None) or "unknown")
+
     # ---- monitors ---------------------------------------------------------------------------------
     def list_monitors(self) -> list[Monitor]:
         with cloudflare_errors("list monitors"):
