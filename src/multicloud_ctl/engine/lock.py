@@ -213,7 +213,7 @@ class CloudLease:
                 raise only
         return self.settle(name, owner, answers)
 
-    def confirm(self, fence: Fence, ttl: timedelta) -> None:
+    def renew(self, fence: Fence, ttl: timedelta) -> None:
         """Renew the lease on a majority, or raise LeaseLost: the run must stop before it mutates anything else."""
         from multicloud_ctl.errors import LeaseLost
 
@@ -304,7 +304,7 @@ def run_lock(runtime: Runtime, name: str, *, lease: bool = True) -> Iterator[str
 
         def confirm() -> None:
             if time.monotonic() - fence.confirmed_at >= CONFIRM_EVERY:
-                cloud.confirm(fence, ttl)
+                cloud.renew(fence, ttl)
 
         runtime.fence = confirm
         try:

@@ -122,13 +122,13 @@ def test_a_run_that_lost_its_lease_stops_before_its_next_mutation(quorum_env: An
     """The fence: renewals need owner and token on a majority. After `lock break` and a new holder, the old
     holder's confirmation fails with LeaseLost; the new holder's token is higher."""
     first = lease(quorum_env).acquire("provision", "alice", TTL)
-    lease(quorum_env).confirm(first, TTL)
+    lease(quorum_env).renew(first, TTL)
     assert lease(quorum_env).break_lease("provision")
     second = lease(quorum_env).acquire("provision", "bob", TTL)
     assert second.token > first.token
     with pytest.raises(LeaseLost, match="no longer this run's"):
-        lease(quorum_env).confirm(first, TTL)
-    lease(quorum_env).confirm(second, TTL)
+        lease(quorum_env).renew(first, TTL)
+    lease(quorum_env).renew(second, TTL)
 
 
 def test_the_engine_confirms_the_lease_before_mutating_steps(quorum_env: Any) -> None:

@@ -44,6 +44,7 @@ SERVICES = (
     "s3",
     "secretsmanager",
     "sqs",
+    "sts",
     "wafv2",
 )
 CLIENT_HELPERS = {"get_paginator", "get_waiter", "can_paginate", "generate_presigned_url", "generate_presigned_post"}

@@ -23,9 +23,10 @@ import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
+from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.local.edge.store import EdgeError
 
 
@@ -81,7 +82,7 @@ class D1Store:
             db = Database(
                 str(uuid.uuid4()),
                 name,
-                datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                default_clock()().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None),
             )
             self._dbs[(account, db.uuid)] = db
