@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -103,21 +105,77 @@ def restore_table(
     record: TableRecord,
     blob_name: str,
     tags: dict[str, str],
-    batch: int = 500,
+    *,
+    workers: int = 4,
 ) -> int:
-    """Create the table if missing, then put every item of the snapshot; returns the item count."""
-    shape = TableShape(**record.shape)
+    """Create the table if missing, then put every item of the snapshot; returns the item count.
+
+    Batches of 25 (BatchWriteItem's limit) go out on `workers` threads with at most `2 * workers` batches in
+    flight, so memory stays bounded whatever the table's size. Each batch resends its unprocessed items
+    with bounded backoff (`DynamoDbClient.batch_put`); the first batch that exhausts its attempts stops
+    the restore with `Throttled`. Reads either snapshot format (`table_lines`).
+    """
+    shape = TableShape(*(record.shape[k] for k in ("name", "key_schema", "attribute_definitions")))
     if not ddb.exists(shape.name):
         ddb.create(TableShape(shape.name, shape.key_schema, shape.attribute_definitions), tags)
-    pending: list[Item] = []
     count = 0
-    for line in read_lines(blobs, blob_name):
-        pending.append({k: decode_value(v) for k, v in json.loads(line).items()})
-        if len(pending) >= batch:
-            ddb.batch_put(shape.name, pending)
-            count += len(pending)
-            pending = []
-    if pending:
-        ddb.batch_put(shape.name, pending)
-        count += len(pending)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mcctl-restore") as pool:
+        in_flight: deque[Future[int]] = deque()
+
+        def settle(limit: int) -> None:
+            nonlocal count
+            while len(in_flight) > limit:
+                fut = in_flight.popleft()
+                fut.result()  # raises the batch's error (Throttled) here, in the calling thread
+
+        try:
+            for batch in _batches(table_items(blobs, record, blob_name), 25):
+                settle(2 * workers - 1)
+                in_flight.append(pool.submit(ddb.batch_put, shape.name, batch))
+                count += len(batch)
+            settle(0)
+        except BaseException:
+            for fut in in_flight:
+                fut.cancel()
+            raise
     return count
+
+
+def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def table_items(blobs: BlobContainer, record: TableRecord, blob_name: str) -> Iterator[Item]:
+    """Every item of a snapshot's table, as typed attribute values, whichever way the snapshot was taken.
+
+    `scan` snapshots are our canonical JSON lines in one blob; `export` snapshots are DynamoDB's own
+    export files (gzip, one `{"Item": {...}}` per line), one blob per data file.
+    """
+    if record.shape.get("method", "scan") == "export":
+        for name in record.shape.get("data_blobs", []):
+            for line in gzip_lines(blobs, name):
+                yield {k: decode_value(v) for k, v in json.loads(line)["Item"].items()}
+        return
+    for line in read_lines(blobs, blob_name):
+        yield {k: decode_value(v) for k, v in json.loads(line).items()}
+
+
+def gzip_lines(blobs: BlobContainer, name: str) -> Iterator[bytes]:
+    """The lines of a gzip blob, decompressed as its chunks arrive (bounded memory)."""
+    import zlib
+
+    inflate = zlib.decompressobj(wbits=31)
+    rest = b""
+    for chunk in blobs.read_chunks(name):
+        rest += inflate.decompress(chunk)
+        *lines, rest = rest.split(b"\n")
+        yield from (line for line in lines if line.strip())
+    rest += inflate.flush()
+    yield from (line for line in rest.split(b"\n") if line.strip())

@@ -111,7 +111,7 @@ def execute_restore(store: BackupStore, plan: RestorePlan, target: Runtime) -> d
             blob = store.layout.snapshot_blob(manifest.id, record.key)
             if record.source == "dynamodb":
                 restored[f"dynamodb:{record.name}"] = restore_table(
-                    ddb, blobs, record, blob, target.environment.resource_tags()
+                    ddb, blobs, record, blob, target.environment.resource_tags(), workers=store.spec.parallelism
                 )
             else:
                 assert engine is not None
