@@ -1,6 +1,14 @@
-"""DynamoDB tables in and out of a snapshot: parallel scan to typed JSON lines, batch writes back.
+"""DynamoDB tables in and out of a snapshot: a point-in-time export (or a parallel scan), batch writes back.
 
-Lines hold DynamoDB's own typed attribute values (`{"id": {"S": "p1"}, "qty": {"N": "3"}}`), so numbers
+A weekly snapshot takes a table by ExportTableToPointInTime when the playbook names an export bucket and the
+table has point-in-time recovery on: DynamoDB writes the export to S3 itself, from its backups, consuming
+none of the table's capacity; the export's data files are then copied S3 -> Blob like any object (server-side
+where the target allows it) and read once from Blob for the count and digest. Otherwise the table is read by
+a parallel Scan (which does consume read capacity). The table's record in the manifest says which
+(`shape.method`: "export" with the export ARN and data blobs, or "scan" with the reason) and restore reads
+either.
+
+Scan lines hold DynamoDB's own typed attribute values (`{"id": {"S": "p1"}, "qty": {"N": "3"}}`), so numbers
 keep their exact decimal text and sets stay sets; binary values are base64 text on disk and bytes again
 on restore.
 """
@@ -12,14 +20,17 @@ import json
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.errors import ProviderError
 from multicloud_ctl.operations.backup.lines import BlobLineWriter, TableDigest, canonical, read_lines
-from multicloud_ctl.operations.backup.manifest import TableRecord
+from multicloud_ctl.operations.backup.manifest import ManifestEntry, TableRecord
 from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient, Item, TableShape
 
 if TYPE_CHECKING:
+    from multicloud_ctl.operations.backup.transfer import Transfer
+    from multicloud_ctl.providers.aws.s3 import S3Client
     from multicloud_ctl.providers.azure.blob import BlobContainer
 
 
@@ -77,6 +88,7 @@ def dump_table(
     *,
     segments: int,
     block_size: int,
+    scan_reason: str = "",
 ) -> tuple[TableRecord, int, str]:
     """Snapshot one table into `blob_name`; returns its record, the blob size and SHA-256."""
     shape = ddb.describe(table)
@@ -89,7 +101,77 @@ def dump_table(
 
     scan_table(ddb, table, segments, sink)
     size, sha = writer.close({"mcctl_items": str(digest.count)})
-    return TableRecord(table, "dynamodb", key, digest.count, digest.hexdigest, asdict(shape)), size, sha
+    extra = {"method": "scan", "scan_reason": scan_reason}
+    return TableRecord(table, "dynamodb", key, digest.count, digest.hexdigest, asdict(shape) | extra), size, sha
+
+
+def snapshot_method(ddb: DynamoDbClient, table: str, export_bucket: str | None) -> tuple[str, str]:
+    """("export", "") when the table can be exported at a point in time, else ("scan", why not)."""
+    if not export_bucket:
+        return "scan", "no spec.export_bucket"
+    if not ddb.point_in_time_recovery(table):
+        return "scan", "point-in-time recovery is off on the table"
+    return "export", ""
+
+
+@dataclass(frozen=True)
+class ExportTarget:
+    """Where one table's export goes: the S3 prefix it is written under, the snapshot keys and blobs it gets."""
+
+    bucket: str
+    s3_prefix: str  # unique per snapshot and table: the export's files are the only ones under it
+    key_prefix: str  # logical manifest key prefix, e.g. dynamodb/Products/export/
+    blob_prefix: str
+    client_token: str
+    timeout: float
+
+
+def export_table(
+    ddb: DynamoDbClient,
+    s3: S3Client,
+    transfer: Transfer,
+    blobs: BlobContainer,
+    table: str,
+    target: ExportTarget,
+) -> tuple[TableRecord, list[ManifestEntry]]:
+    """Snapshot one table by ExportTableToPointInTime; returns its record and one manifest entry per data file.
+
+    The data files are found by listing the export's own prefix (`<prefix>/AWSDynamoDB/<export id>/data/`):
+    AWS also writes manifest-summary.json / manifest-files.json there, moto 5.2 writes only the data files,
+    and listing works for both.
+    """
+    shape = ddb.describe(table)
+    arn = ddb.start_export(table, target.bucket, target.s3_prefix, target.client_token)
+    desc = ddb.wait_export(table, arn, timeout=target.timeout)
+    files = [
+        o
+        for o in s3.list(target.bucket, f"{target.s3_prefix}/AWSDynamoDB/")
+        if "/data/" in o.key and o.key.endswith(".gz")
+    ]
+    digest = TableDigest()
+    entries: list[ManifestEntry] = []
+    for obj in files:
+        name = obj.key.rsplit("/", 1)[1]
+        blob = f"{target.blob_prefix}{name}"
+        copied = transfer.copy(target.bucket, obj, blob)
+        entries.append(ManifestEntry(f"{target.key_prefix}{name}", blob, copied.size, copied.sha256, copied.etag))
+        for line in gzip_lines(blobs, blob):
+            digest.add(item_line({k: decode_value(v) for k, v in json.loads(line)["Item"].items()}))
+    expected = desc.get("ItemCount")
+    if expected is not None and int(expected) != digest.count:
+        raise ProviderError(
+            f"dynamodb: export of {table} holds {digest.count} item(s), DescribeExport says {expected}",
+            provider="aws",
+            operation="DescribeExport",
+        )
+    extra = {
+        "method": "export",
+        "export_arn": arn,
+        "export_time": str(desc.get("ExportTime", "")),
+        "data_blobs": [e.blob for e in entries],
+    }
+    record = TableRecord(table, "dynamodb", target.key_prefix, digest.count, digest.hexdigest, asdict(shape) | extra)
+    return record, entries
 
 
 def table_digest(ddb: DynamoDbClient, table: str, segments: int) -> TableDigest:
