@@ -78,6 +78,7 @@ def test_weekly_exports_pitr_tables_scans_the_others_and_restores_both(runtime: 
     records = {t.name: t for t in manifest.tables}
     assert records["Products"].shape["method"] == "export" and records["Products"].items == 300
     assert records["Products"].shape["export_arn"] and records["Products"].shape["data_blobs"]
+    assert records["Products"].shape["export_time"].endswith("+00:00")  # the instant the export is consistent at
     assert records["Orders"].shape["method"] == "scan" and records["Orders"].items == 40
     export_keys = [e.key for e in manifest.entries if e.key.startswith("dynamodb/Products/export/")]
     assert export_keys and all(k.endswith(".gz") for k in export_keys)

@@ -29,6 +29,8 @@ from multicloud_ctl.operations.backup.manifest import ManifestEntry, TableRecord
 from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient, Item, TableShape
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from multicloud_ctl.operations.backup.transfer import Transfer
     from multicloud_ctl.providers.aws.s3 import S3Client
     from multicloud_ctl.providers.azure.blob import BlobContainer
@@ -124,6 +126,7 @@ class ExportTarget:
     blob_prefix: str
     client_token: str
     timeout: float
+    requested: datetime
 
 
 def export_table(
@@ -167,11 +170,19 @@ def export_table(
     extra = {
         "method": "export",
         "export_arn": arn,
-        "export_time": str(desc.get("ExportTime", "")),
+        # the instant the export is consistent at: DescribeExport's ExportTime (moto 5.2 gives none: then the
+        # time the export was asked for, which is what AWS defaults ExportTime to)
+        "export_time": _iso(desc.get("ExportTime") or target.requested),
         "data_blobs": [e.blob for e in entries],
     }
     record = TableRecord(table, "dynamodb", target.key_prefix, digest.count, digest.hexdigest, asdict(shape) | extra)
     return record, entries
+
+
+def _iso(value: datetime) -> str:
+    from datetime import UTC
+
+    return value.astimezone(UTC).isoformat()
 
 
 def table_digest(ddb: DynamoDbClient, table: str, segments: int) -> TableDigest:
@@ -195,7 +206,7 @@ def restore_table(
     Batches of 25 (BatchWriteItem's limit) go out on `workers` threads with at most `2 * workers` batches in
     flight, so memory stays bounded whatever the table's size. Each batch resends its unprocessed items
     with bounded backoff (`DynamoDbClient.batch_put`); the first batch that exhausts its attempts stops
-    the restore with `Throttled`. Reads either snapshot format (`table_lines`).
+    the restore with `Throttled`. Reads either snapshot format (`table_items`).
     """
     shape = TableShape(*(record.shape[k] for k in ("name", "key_schema", "attribute_definitions")))
     if not ddb.exists(shape.name):

@@ -153,6 +153,7 @@ def execute_weekly(
                 layout.snapshot_blob(plan.id, key),
                 f"{plan.id}-{table}",
                 spec.export_timeout,
+                store.now(),
             )
             record, files = export_table(ddb, store.s3(), transfer, blobs, table, target)
             tables.append(record)
