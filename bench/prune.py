@@ -1,9 +1,9 @@
 """Benchmark `backup prune`'s deletes: one Delete Blob per blob (before) against Blob Batch requests (after).
 
-    .venv/bin/python bench/prune.py [--blobs 50000] [--workers 8]
+    .venv/bin/python bench/prune.py [--blobs 50000] [--workers 8] [--methods before,after] [--memory]
 
-For each method a fresh Azurite 3.35 (it slows as it fills) gets one expired weekly snapshot of N small
-blobs plus its manifest; then the same removal runs: "before" is the loop `apply_prune` had until issue 16
+For each method a fresh Azurite 3.35 (it slows as it fills; a temp dir, or in memory) gets one expired
+weekly snapshot of N small blobs plus its manifest; then the same removal runs: "before" is the loop `apply_prune` had until issue 16
 (list the prefix, then `Delete Blob` one at a time); "after" is today's `apply_prune` (manifest first,
 then 256 deletes per `POST ?restype=container&comp=batch`, several batches in flight). Prints requests
 sent (every request the container client made, listings included, counted by the dry-run guard that sees
@@ -25,7 +25,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from multicloud_ctl.local.processes import free_port, start_azurite  # noqa: E402
+from multicloud_ctl.local.processes import (  # noqa: E402
+    Emulator,
+    azurite_command,
+    free_port,
+    start_azurite,
+    wait_http,
+)
 
 SNAPSHOT = "weekly-20261101T023000Z"
 
@@ -36,6 +42,20 @@ def proc_cpu(pid: int) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def start_memory_azurite(port: int, log: Path) -> Emulator:
+    """Azurite with `--inMemoryPersistence`: on disk it rewrites its whole blob index every few seconds, which
+    at tens of thousands of blobs dominates (SANDBOX-NOTES: it slows markedly as it fills)."""
+    import subprocess
+
+    cmd = azurite_command(port, log.parent)
+    at = cmd.index("--location")
+    cmd[at : at + 2] = ["--inMemoryPersistence"]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_http(f"http://127.0.0.1:{port}/devstoreaccount1?comp=list", proc=proc)
+    return Emulator("azurite", port, proc)
 
 
 def open_bench_store(port: int) -> Any:
@@ -77,9 +97,11 @@ def remove_in_batches(store: Any, workers: int) -> dict[str, Any]:
     return apply_prune(store, plan, BatchPolicy(workers=workers))
 
 
-def measure(method: str, blobs: int, workers: int, tmp: Path) -> dict[str, Any]:
-    loc = tmp / f"azurite-{method}"
-    azurite = start_azurite(free_port(), loc, log=tmp / f"{method}.log")
+def measure(method: str, blobs: int, workers: int, tmp: Path, memory: bool) -> dict[str, Any]:
+    if memory:
+        azurite = start_memory_azurite(free_port(), tmp / f"{method}.log")
+    else:
+        azurite = start_azurite(free_port(), tmp / f"azurite-{method}", log=tmp / f"{method}.log")
     try:
         store = open_bench_store(azurite.port)
         t0 = time.monotonic()
@@ -110,11 +132,12 @@ def main() -> None:
     parser.add_argument("--blobs", type=int, default=50_000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--methods", default="before,after")
+    parser.add_argument("--memory", action="store_true", help="Azurite --inMemoryPersistence (else a temp dir)")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory(prefix="mcctl-bench-prune-") as tmp:
         for method in args.methods.split(","):
-            results.append(measure(method, args.blobs, args.workers, Path(tmp)))
+            results.append(measure(method, args.blobs, args.workers, Path(tmp), args.memory))
             r = results[-1]
             print(
                 f"{method:>7}: {r['blobs']} blobs  requests {r['requests']:>6}  {r['seconds']:>7.2f} s  "
