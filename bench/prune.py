@@ -3,11 +3,11 @@
     .venv/bin/python bench/prune.py [--blobs 50000] [--workers 8] [--methods before,after] [--memory]
 
 For each method a fresh Azurite 3.35 (it slows as it fills; a temp dir, or in memory) gets one expired
-weekly snapshot of N small blobs plus its manifest; then the same removal runs: "before" is the loop `apply_prune` had until issue 16
-(list the prefix, then `Delete Blob` one at a time); "after" is today's `apply_prune` (manifest first,
-then 256 deletes per `POST ?restype=container&comp=batch`, several batches in flight). Prints requests
-sent (every request the container client made, listings included, counted by the dry-run guard that sees
-them all), wall seconds of the removal, Azurite's CPU seconds, and a JSON line.
+weekly snapshot of N small blobs plus its manifest; then the same removal runs: "before" is the loop
+`apply_prune` had until issue 16 (list the prefix, then `Delete Blob` one at a time); "after" is today's
+`apply_prune` (manifest first, then 256 deletes per `POST ?restype=container&comp=batch`, several batches
+in flight). Prints requests sent (every request the container client made, listings included, counted by
+the dry-run guard that sees them all), wall seconds of the removal, Azurite's CPU seconds, and a JSON line.
 """
 
 from __future__ import annotations
