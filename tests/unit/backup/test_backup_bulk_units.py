@@ -53,3 +53,31 @@ def test_backoff_doubles_and_is_capped() -> None:
     assert [retry.delay(n) for n in range(8)] == [0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
     policy = BatchPolicy(base=0.2, cap=5.0, jitter=lambda: 0.5)
     assert [policy.delay(n) for n in range(6)] == [0.1, 0.2, 0.4, 0.8, 1.6, 2.5]
+
+
+class ExportAnswers:
+    """A stand-in boto3 client (the DynamoDbClient seam) answering DescribeExport from a script."""
+
+    def __init__(self, statuses: list[dict[str, Any]]) -> None:
+        self.statuses = statuses
+
+    def describe_export(self, ExportArn: str) -> dict[str, Any]:
+        return {"ExportDescription": self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]}
+
+
+def test_wait_export_reports_failure_and_gives_up_at_the_timeout() -> None:
+    import pytest
+
+    from multicloud_ctl.errors import ProviderError
+    from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient
+
+    slept: list[float] = []
+    failed = DynamoDbClient(
+        ExportAnswers([{"ExportStatus": "IN_PROGRESS"}, {"ExportStatus": "FAILED", "FailureCode": "S3NoSuchBucket"}])
+    )
+    with pytest.raises(ProviderError, match="dynamodb: export of T failed: S3NoSuchBucket"):
+        failed.wait_export("T", "arn:x", timeout=60, sleep=slept.append)
+    stuck = DynamoDbClient(ExportAnswers([{"ExportStatus": "IN_PROGRESS"}]))
+    with pytest.raises(ProviderError, match="not finished after 3 s"):
+        stuck.wait_export("T", "arn:x", timeout=3, poll=1.0, sleep=slept.append)
+    assert slept == [1.0, 1.0, 1.0, 1.0]
