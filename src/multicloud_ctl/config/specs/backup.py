@@ -5,6 +5,7 @@ spec:
   schedule: "30 2 * * *"     # cron, used by `mcctl schedule export`
   buckets: [product-images, static-assets]
   tables: [Products, Users]  # DynamoDB (weekly)
+  export_bucket: shop-ddb-exports  # weekly tables by ExportTableToPointInTime when PITR is on (else Scan)
   sql_tables: [Transactions] # Azure SQL (weekly)
   retention: {keep_daily: 7, keep_weekly: 4, keep_monthly: 6}
   transfer: auto             # auto | server | stream
@@ -93,6 +94,11 @@ class BackupSpec(Spec):
         default=1024**2, ge=1024, le=64 * 1024**2, description="bytes per manifest block (Put Block)"
     )
     scan_segments: int = Field(default=4, ge=1, le=64, description="DynamoDB parallel scan segments")
+    export_bucket: str | None = Field(
+        default=None,
+        description="S3 bucket for DynamoDB point-in-time exports (weekly); tables without PITR, or no bucket: Scan",
+    )
+    export_timeout: float = Field(default=3600.0, gt=0, description="seconds to wait for one table's export")
     presign_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
     max_age_hours: float = Field(default=26.0, gt=0, description="health: the newest backup must be younger")
 

@@ -6,15 +6,21 @@ removed, whatever the numbers say. Removing a backup deletes its manifest first 
 backup at once), then its data: a weekly's `snapshots/<id>/` prefix; for dailies, the mirror's blob
 snapshots that no remaining daily manifest refers to (the mirror's current blobs always stay). Uncommitted
 weekly prefixes (a crashed run: no manifest) are removed too; the backup lock guarantees none is running.
+
+Deletes go out as Blob Batch requests (256 per request, several in flight: `bulkdelete.py`). A manifest whose
+delete failed keeps its data (the backup still exists and stays restorable); any delete still failing after
+the resends fails the run with one line counting them, and a rerun finds and removes what is left.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.errors import OperationFailed
+from multicloud_ctl.operations.backup.bulkdelete import BatchPolicy, DeleteReport, Target, delete_all
 from multicloud_ctl.operations.backup.layout import metadata_version_key, version_key
 from multicloud_ctl.operations.backup.manifest import ManifestSummary, list_manifests, read_manifest
 
@@ -97,18 +103,39 @@ def plan_prune(store: BackupStore, *, keep_daily: int, keep_weekly: int, keep_mo
     return plan
 
 
-def apply_prune(store: BackupStore, plan: PrunePlan) -> dict[str, int]:
-    """Delete manifests first, then their data; returns counts."""
+def apply_prune(store: BackupStore, plan: PrunePlan, policy: BatchPolicy | None = None) -> dict[str, Any]:
+    """Delete manifests first, then their data, in Blob Batch requests; returns counts and requests sent."""
     blobs, layout = store.blobs, store.layout
-    deleted = {"manifests": 0, "snapshot_blobs": 0, "mirror_versions": 0}
-    for b in plan.remove:
-        blobs.delete(layout.manifest_blob(b.id))
-        deleted["manifests"] += 1
-    for bid in [b.id for b in plan.remove if b.kind == "weekly"] + plan.orphan_snapshots:
-        for blob in list(blobs.list(layout.snapshot_prefix(bid), metadata=False)):
-            blobs.delete(blob.name)
-            deleted["snapshot_blobs"] += 1
-    for name, snapshot in plan.stale_versions:
-        blobs.delete(name, snapshot=snapshot)
-        deleted["mirror_versions"] += 1
-    return deleted
+    policy = policy or BatchPolicy(workers=min(store.spec.parallelism, 8))
+    manifests = {layout.manifest_blob(b.id): b for b in plan.remove}
+    first = delete_all(blobs, ((name, None) for name in manifests), policy)
+    kept = {manifests[f["blob"]].id for f in first.failed}  # still a backup: its data must stay
+
+    def snapshot_blobs() -> Iterator[Target]:
+        gone = [b.id for b in plan.remove if b.kind == "weekly" and b.id not in kept]
+        for bid in gone + plan.orphan_snapshots:
+            for blob in blobs.list(layout.snapshot_prefix(bid), metadata=False):
+                yield blob.name, None
+
+    data = delete_all(blobs, snapshot_blobs(), policy)
+    versions = delete_all(blobs, iter(plan.stale_versions), policy)
+    report = DeleteReport()
+    for part in (first, data, versions):
+        report.merge(part)
+    result: dict[str, Any] = {
+        "manifests": first.removed,
+        "snapshot_blobs": data.removed,
+        "mirror_versions": versions.removed,
+        "batch_requests": report.batches,
+        "resent": report.resent,
+        "failed": len(report.failed),
+    }
+    if report.failed:
+        worst = report.failed[0]
+        raise OperationFailed(
+            f"backup prune: {len(report.failed)} blob delete(s) still failing after {policy.attempts} attempts "
+            f"(first: {worst['blob']} HTTP {worst['status']} {worst['code']}".rstrip()
+            + f"); removed {report.removed}",
+            hint="nothing that is kept was touched; run `mcctl backup prune` again to remove the rest",
+        )
+    return result

@@ -1,8 +1,10 @@
 """`backup restore`: put a backup's objects and tables back (same or another environment), then compare.
 
-S3 objects are written back byte for byte; DynamoDB items are put (the table is created from the recorded
-key schema when missing); SQL tables get the snapshot's rows in one transaction. Afterwards every restored
-object is read back and hashed, and every restored table is counted and digested, against the manifest.
+S3 objects are written back byte for byte; DynamoDB items are put in parallel batches with bounded resends
+of unprocessed items (the table is created from the recorded key schema when missing), from either snapshot
+format (a scan's JSON lines or a point-in-time export's files); SQL tables get the snapshot's rows in
+batches with a resumable position (`sqltables.py`). Afterwards every restored object is read back and
+hashed, and every restored table is counted and digested, against the manifest.
 """
 
 from __future__ import annotations
@@ -111,11 +113,11 @@ def execute_restore(store: BackupStore, plan: RestorePlan, target: Runtime) -> d
             blob = store.layout.snapshot_blob(manifest.id, record.key)
             if record.source == "dynamodb":
                 restored[f"dynamodb:{record.name}"] = restore_table(
-                    ddb, blobs, record, blob, target.environment.resource_tags()
+                    ddb, blobs, record, blob, target.environment.resource_tags(), workers=store.spec.parallelism
                 )
             else:
                 assert engine is not None
-                restored[f"sql:{record.name}"] = restore_sql_table(engine, blobs, record, blob)
+                restored[f"sql:{record.name}"] = restore_sql_table(engine, blobs, record, blob, backup_id=manifest.id)
         report = compare(store, plan, target, engine)
     finally:
         if engine is not None:

@@ -162,6 +162,7 @@ def weekly_operation(
             "objects": manifest.objects if manifest else None,
             "bytes": manifest.bytes if manifest else None,
             "tables": {t.name: t.items for t in manifest.tables} if manifest else {},
+            "dynamodb_snapshot": held.plan.summary()["dynamodb_snapshot"],
             "failed": len(failures),
             "failures": failures[:20],
         }

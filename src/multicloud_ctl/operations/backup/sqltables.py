@@ -2,8 +2,12 @@
 
 Rows become JSON lines keyed by column name; dates, decimals and bytes are written as text and decoded
 by the reflected column type on restore. The column list (name, type, nullable, primary key) is kept in
-the manifest so a restore into a scratch database can create the table first. A restore replaces the
-table's rows in one transaction.
+the manifest so a restore into a scratch database can create the table first.
+
+A restore replaces the table's rows in batches, one transaction each, and records its position (lines of
+the snapshot applied) in `mcctl_restore_position` in the same transaction as the batch. A restore that is
+killed resumes from there when run again with the same backup: no row lost, none inserted twice. A restore
+of another backup into the table starts over (its first transaction empties the table).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -150,12 +155,26 @@ def _sql_type(text: str) -> Any:
     return simple.get(base, sa.Text)()
 
 
-def restore_sql_table(engine: Engine, blobs: BlobContainer, record: TableRecord, blob_name: str) -> int:
-    """Create the table if missing, then replace its rows with the snapshot's in one transaction."""
+POSITION_TABLE = "mcctl_restore_position"
+
+
+def _position_table(metadata: Any) -> Table:
+    import sqlalchemy as sa
+
+    return sa.Table(
+        POSITION_TABLE,
+        metadata,
+        sa.Column("table_name", sa.String(255), primary_key=True),
+        sa.Column("backup_id", sa.String(255), nullable=False),
+        sa.Column("lines_done", sa.BigInteger, nullable=False),
+    )
+
+
+def _target_table(engine: Engine, record: TableRecord) -> Table:
     import sqlalchemy as sa
 
     try:
-        table = reflect(engine, record.name)
+        return reflect(engine, record.name)
     except NotFound:
         cols = record.shape.get("columns")
         if not cols:
@@ -169,19 +188,62 @@ def restore_sql_table(engine: Engine, blobs: BlobContainer, record: TableRecord,
             ],
         )
         table.create(engine)
+        return table
+
+
+def restore_sql_table(
+    engine: Engine,
+    blobs: BlobContainer,
+    record: TableRecord,
+    blob_name: str,
+    *,
+    backup_id: str,
+    batch_rows: int = 1000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Replace the table's rows with the snapshot's in batches, resuming a killed restore; returns the row count.
+
+    `on_batch(lines_done)` is called after each committed batch (progress; tests kill the process there).
+    """
+    import sqlalchemy as sa
+
+    table = _target_table(engine, record)
+    position = _position_table(sa.MetaData())
+    position.create(engine, checkfirst=True)
     decoders = {c.name: decoder(c) for c in table.columns}
-    count = 0
+    where = position.c.table_name == record.name
     with engine.begin() as conn:
-        conn.execute(table.delete())
-        batch: list[dict[str, Any]] = []
-        for line in read_lines(blobs, blob_name):
-            row = json.loads(line)
-            batch.append({k: decoders[k](v) if k in decoders else v for k, v in row.items()})
-            if len(batch) >= 1000:
-                conn.execute(table.insert(), batch)
-                count += len(batch)
-                batch = []
-        if batch:
+        row = conn.execute(sa.select(position.c.backup_id, position.c.lines_done).where(where)).first()
+        if row is not None and row.backup_id == backup_id:
+            done = int(row.lines_done)  # a killed restore of this backup: carry on after its last batch
+        else:
+            done = 0
+            conn.execute(table.delete())
+            conn.execute(position.delete().where(where))
+            conn.execute(position.insert().values(table_name=record.name, backup_id=backup_id, lines_done=0))
+    skip = done
+    batch: list[dict[str, Any]] = []
+
+    def commit() -> None:
+        nonlocal done, batch
+        with engine.begin() as conn:  # the rows and the position move together, or not at all
             conn.execute(table.insert(), batch)
-            count += len(batch)
-    return count
+            conn.execute(position.update().where(where).values(lines_done=done + len(batch)))
+        done += len(batch)
+        batch = []
+        if on_batch is not None:
+            on_batch(done)
+
+    for line in read_lines(blobs, blob_name):
+        if skip:
+            skip -= 1
+            continue
+        row_data = json.loads(line)
+        batch.append({k: decoders[k](v) if k in decoders else v for k, v in row_data.items()})
+        if len(batch) >= batch_rows:
+            commit()
+    if batch:
+        commit()
+    with engine.begin() as conn:
+        conn.execute(position.delete().where(where))
+    return done

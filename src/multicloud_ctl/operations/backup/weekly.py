@@ -3,6 +3,10 @@
 Every part is written under `snapshots/<id>/`; the manifest (every object's key, size and SHA-256, and
 each table's item count and digest) is written last, as the commit marker. A crashed weekly leaves an
 uncommitted prefix that nothing reads and `backup prune` removes.
+
+DynamoDB tables go by ExportTableToPointInTime where the playbook names `export_bucket` and the table has
+point-in-time recovery on (server-side, no table capacity), by parallel Scan otherwise; the plan shows and
+the manifest records which (`dynamo.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import ProviderError
-from multicloud_ctl.operations.backup.dynamo import dump_table
+from multicloud_ctl.operations.backup.dynamo import ExportTarget, dump_table, export_table, snapshot_method
 from multicloud_ctl.operations.backup.manifest import (
     BackupManifest,
     ManifestEntry,
@@ -39,6 +43,7 @@ class WeeklyPlan:
     mode: str
     objects: list[tuple[str, S3Object]] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
+    table_methods: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> (export|scan, why scan)
     sql_tables: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -49,6 +54,7 @@ class WeeklyPlan:
             "objects": len(self.objects),
             "bytes": sum(o.size for _, o in self.objects),
             "tables": self.tables,
+            "dynamodb_snapshot": {t: f"{m} ({why})" if why else m for t, (m, why) in self.table_methods.items()},
             "sql_tables": self.sql_tables,
         }
 
@@ -70,6 +76,7 @@ def plan_weekly(store: BackupStore, transfer: str | None = None) -> WeeklyPlan:
     ddb = DynamoDbClient(store.runtime.aws.client("dynamodb"))
     for table in store.spec.tables:
         plan.tables[table] = ddb.describe(table).item_count
+        plan.table_methods[table] = snapshot_method(ddb, table, store.spec.export_bucket)
     if store.spec.sql_tables:
         engine = sql_engine(store.runtime)
         for name in store.spec.sql_tables:
@@ -138,6 +145,23 @@ def execute_weekly(
     tables: list[TableRecord] = []
     ddb = DynamoDbClient(store.runtime.aws.client("dynamodb"))
     for table in plan.tables:
+        method, why = plan.table_methods.get(table, ("scan", ""))
+        if method == "export":
+            assert spec.export_bucket is not None
+            key = f"dynamodb/{table}/export/"
+            target = ExportTarget(
+                spec.export_bucket,
+                f"mcctl-exports/{plan.id}/{table}",
+                key,
+                layout.snapshot_blob(plan.id, key),
+                f"{plan.id}-{table}",
+                spec.export_timeout,
+                store.now(),
+            )
+            record, files = export_table(ddb, store.s3(), transfer, blobs, table, target)
+            tables.append(record)
+            entries += files
+            continue
         key = f"dynamodb/{table}.jsonl"
         record, size, sha = dump_table(
             ddb,
@@ -147,6 +171,7 @@ def execute_weekly(
             key,
             segments=spec.scan_segments,
             block_size=spec.block_size,
+            scan_reason=why,
         )
         tables.append(record)
         entries.append(ManifestEntry(key, layout.snapshot_blob(plan.id, key), size, sha))

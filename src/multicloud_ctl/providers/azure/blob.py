@@ -250,6 +250,43 @@ class BlobContainer:
             except ResourceNotFoundError:
                 return
 
+    def delete_batch(self, targets: builtins.list[tuple[str, str | None]]) -> builtins.list[tuple[int, str]]:
+        """Delete up to 256 blobs or snapshots in one Blob Batch request; (status, error code) per target.
+
+        `(name, None)` deletes a blob (which must have no snapshots), `(name, snapshot)` one snapshot. The
+        container-scoped batch (`POST ?restype=container&comp=batch`, multipart/mixed, one Delete Blob per
+        part, answers in request order) takes at most 256 subrequests and a subrequest's failure does not
+        fail the others: https://learn.microsoft.com/rest/api/storageservices/blob-batch. A refusal of the
+        whole batch (400 ExceedsMaxBatchRequestCount, 403, ...) comes back from the SDK as one response,
+        which is raised as our error.
+        """
+        if not 0 < len(targets) <= BATCH_LIMIT:
+            raise ValueError(f"a blob batch holds 1 to {BATCH_LIMIT} subrequests, not {len(targets)}")
+        items = [{"name": n, "snapshot": s} if s else n for n, s in targets]
+        from azure.core.exceptions import HttpResponseError
+
+        from multicloud_ctl.providers.azure.blobwire import status_error
+
+        operation = f"blob batch delete {self.name}"
+        with azure_errors(operation):
+            try:
+                responses = builtins.list(self.container.delete_blobs(*items, raise_on_any_failure=False))
+            except TypeError as exc:
+                # azure-storage-blob 12.31 fails inside its own error handling (process_storage_error adds to
+                # a None message) when the batch POST itself gets an error status; the real error is the context
+                failed = exc.__context__
+                if not isinstance(failed, HttpResponseError) or failed.response is None:
+                    raise
+                answer: Any = failed.response
+                raise status_error(operation, failed.status_code or 0, answer.headers, answer.body() or b"") from failed
+        if len(responses) != len(targets):
+            first = responses[0]
+            raise status_error(operation, first.status_code, first.headers, first.body() or b"")
+        return [(r.status_code, r.headers.get("x-ms-error-code") or "") for r in responses]
+
+
+BATCH_LIMIT = 256  # subrequests per Blob Batch request (the service refuses more)
+
 
 def backup_container(runtime: Runtime, name: str) -> BlobContainer:
     """The container `name` of the environment's storage account, on the runtime's guarded blob client."""
