@@ -123,6 +123,25 @@ def test_backup_timer_fires_on_demand(hosts: Hosts) -> None:
     assert call(f"{hosts.aws_url}/admin/functions/backup_service", "POST")[0] == 404
 
 
+def test_admin_paths_are_closed_to_what_the_edge_forwards_and_brownout_is_a_share_of_503s(hosts: Hosts) -> None:
+    """Issue 21's open admin API: a request the edge forwarded (cf-ray) gets API Gateway's answer to an unknown
+    route, not a backup run or the host's queue statistics; the operator's loopback still reaches them."""
+    edge = {"cf-ray": "0123456789abcdef-LCL", "cf-connecting-ip": "203.0.113.9"}
+    assert call(f"{hosts.azure_url}/admin/functions/backup_service", "POST", headers=edge)[0] == 404
+    assert call(f"{hosts.aws_url}/_admin/health", headers=edge)[0] == 403
+    assert call(f"{hosts.aws_url}/_admin/brownout", "POST", {"share": 1.0}, headers=edge)[0] == 403
+    assert call(f"{hosts.aws_url}/_admin/health")[0] == 200
+    assert call(f"{hosts.aws_url}/_admin/brownout", "POST", {"share": 2})[0] == 400
+    try:
+        assert call(f"{hosts.aws_url}/_admin/brownout", "POST", {"share": 0.5})[0] == 200
+        statuses = [call(f"{hosts.aws_url}/health")[0] for _ in range(200)]
+        assert 60 <= statuses.count(503) <= 140 and set(statuses) <= {200, 503}  # about half, binomial bounds
+        assert call(f"{hosts.aws_url}/_admin/health")[0] == 200  # the admin paths are not browned out
+    finally:
+        assert call(f"{hosts.aws_url}/_admin/brownout", "POST", {"share": 0})[0] == 200
+    assert {call(f"{hosts.aws_url}/health")[0] for _ in range(20)} == {200}
+
+
 def test_handler_json_is_passed_through_unchanged(hosts: Hosts) -> None:
     status, body = call(f"{hosts.azure_url}/products?limit=1")
     assert status == 200 and "items" in body

@@ -80,6 +80,9 @@ def azure_app() -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answe
     return call
 
 
+EDGE_HEADERS = ("cf-ray", "cf-connecting-ip")  # set by the edge proxy on every request it forwards
+
+
 class FunctionsServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -105,6 +108,15 @@ class FunctionsHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0]
+        admin = path.startswith(("/_admin/", "/admin/"))
+        if admin and any(h in self.headers for h in EDGE_HEADERS):
+            # The admin paths stand for the clouds' control planes (a Lambda invoked by name, Functions' admin
+            # API), never for the public API: a request the edge forwarded (it sets cf-ray / cf-connecting-ip)
+            # is answered as API Gateway answers an unknown route. Only the operator's loopback reaches them.
+            self._send(404 if self.server.cloud == "azure" else 403, [("Content-Type", "application/json")],
+                       b'{"message": "Missing Authentication Token"}' if self.server.cloud == "aws"
+                       else b'{"error": "not found"}')  # fmt: skip
+            return
         if path == "/_admin/brownout" and self.command == "POST":
             try:
                 share = float(json.loads(body or b"{}").get("share", 0.0))
