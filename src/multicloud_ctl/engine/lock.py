@@ -220,11 +220,19 @@ class CloudLease:
         expires = self.runtime.clock() + ttl
         answers = self._each(lambda s: s.renew(fence.name, fence.owner, fence.grants.get(s.kind, -1), expires))
         kept = sum(1 for kind, v in answers.items() if v is True and kind in fence.grants)
-        if kept < self.majority:
+        refused = sum(1 for kind, v in answers.items() if v is False or (v is True and kind not in fence.grants))
+        if kept < self.majority and len(answers) - refused < self.majority:
             raise LeaseLost(
                 f"the environment lease {fence.name!r} is no longer this run's ({kept} of {len(answers)} store(s) "
                 "still grant it): it expired or was broken, and another run may hold it now",
                 hint="nothing more was changed; check `mcctl lock status` and `mcctl journal show last`",
+            )
+        if kept < self.majority:  # not refused, only not answered: unknown, so not confirmed either
+            down = "; ".join(f"{k}: {v}" for k, v in answers.items() if isinstance(v, BaseException))
+            raise EndpointUnreachable(
+                f"the environment lease {fence.name!r} could not be confirmed ({kept} of {len(answers)} store(s) "
+                f"answered yes; {down})",
+                hint="check the lease stores' endpoints; the run stopped before its next change",
             )
         fence.confirmed_at = time.monotonic()
 
@@ -283,6 +291,47 @@ class CloudLease:
 CONFIRM_EVERY = 2.0  # seconds of monotonic time between lease confirmations before mutating steps
 
 
+class Heartbeat:
+    """Renews a held lease every third of its TTL while the run lasts, so a long step (a backup's copy, a
+    sync's follow) never outlives it: without it a second machine could take the lease of a run still working
+    once the TTL passed. A renewal that finds the lease gone marks it lost: the next mutating step stops
+    (`check`). A store that does not answer one beat is asked again at the next."""
+
+    def __init__(self, cloud: CloudLease, fence: Fence, ttl: timedelta) -> None:
+        import threading
+
+        self.cloud, self.fence, self.ttl = cloud, fence, ttl
+        self.interval = max(ttl.total_seconds() / 3, 1.0)
+        self._stop = threading.Event()
+        self.lost: BaseException | None = None
+        self.beats = 0
+        self._thread = threading.Thread(target=self._run, daemon=True, name="mcctl-lease-heartbeat")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.cloud.runtime.environment.lease.store_timeout_seconds + 1)
+
+    def _run(self) -> None:
+        from multicloud_ctl.errors import LeaseLost
+
+        while not self._stop.wait(self.interval):
+            try:
+                self.cloud.renew(self.fence, self.ttl)
+                self.beats += 1
+            except LeaseLost as exc:
+                self.lost = exc
+                return
+            except (ProviderError, OSError):
+                continue
+
+    def check(self) -> None:
+        if self.lost is not None:
+            raise self.lost
+
+
 @contextmanager
 def run_lock(runtime: Runtime, name: str, *, lease: bool = True) -> Iterator[str]:
     """Hold the local lock and (unless `lease=False`) the environment lease for `name`.
@@ -302,15 +351,20 @@ def run_lock(runtime: Runtime, name: str, *, lease: bool = True) -> Iterator[str
         ttl = timedelta(seconds=runtime.environment.lease.ttl_seconds)
         fence = cloud.acquire(name, owner, ttl)
 
+        beat = Heartbeat(cloud, fence, ttl)
+
         def confirm() -> None:
+            beat.check()
             if time.monotonic() - fence.confirmed_at >= CONFIRM_EVERY:
                 cloud.renew(fence, ttl)
 
         runtime.fence = confirm
+        beat.start()
         try:
             yield owner
         finally:
             runtime.fence = None
+            beat.stop()
             for _ in range(3):
                 try:
                     cloud.release(name, owner)

@@ -161,3 +161,32 @@ def test_the_engine_confirms_the_lease_before_mutating_steps(quorum_env: Any) ->
     outcome = run(Runtime(quorum_env), op)
     assert calls == ["first"] and not outcome.ok
     assert "no longer this run's" in str(outcome.error)
+
+
+def test_a_long_step_keeps_its_lease_alive(quorum_env: Any) -> None:
+    """TTL 30 s and a step of 11 s: the heartbeat renews the lease every 10 s, so its expiry moves on during the
+    step (without it a second machine could take the lease of a run still working once the TTL passed)."""
+    import time
+    from datetime import datetime
+
+    from multicloud_ctl.engine.plan import Plan, Step
+    from multicloud_ctl.engine.run import LockSpec, Operation, run
+    from multicloud_ctl.engine.runtime import Runtime
+
+    env = quorum_env.model_copy(update={"lease": quorum_env.lease.model_copy(update={"ttl_seconds": 30})})
+    seen: list[str] = []
+
+    def long_step(ctx: Any) -> str:
+        seen.append(lease(env).status("long")["expires"])
+        time.sleep(11)
+        seen.append(lease(env).status("long")["expires"])
+        with pytest.raises(LockHeld):  # and nobody else can take it meanwhile
+            lease(env).acquire("long", "bob", TTL)
+        return "ok"
+
+    op = Operation("long", lambda rt: Plan("long", (Step.bulk("one", "long", long_step),)), lock=LockSpec("long"),
+                   confirm=False)  # fmt: skip
+    outcome = run(Runtime(env), op)
+    assert outcome.ok, outcome.error
+    first, later = (datetime.fromisoformat(x) for x in seen)
+    assert (later - first).total_seconds() >= 8  # renewed about 10 s after it was taken
