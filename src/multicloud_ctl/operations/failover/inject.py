@@ -57,24 +57,26 @@ class Outage:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             raise OperationFailed(f"`mcctl local {verb} {self.cloud}` failed (exit {proc.returncode}): {tail[0]}")
 
-    def _post(self, url: str) -> None:
-        req = urllib.request.Request(url, method="POST", data=b"")
-        try:
-            urllib.request.urlopen(req, timeout=self.timeout).close()
-        except OSError as exc:
-            raise OperationFailed(f"fault injection call {url} failed: {exc}") from exc
-
     def stop(self) -> None:
         if self.spec.method == "http":
-            self._post(str(self.spec.stop_url))
+            _post(str(self.spec.stop_url), b"", self.timeout)
         else:
             self._mcctl("stop")
 
     def start(self) -> None:
         if self.spec.method == "http":
-            self._post(str(self.spec.start_url))
+            _post(str(self.spec.start_url), b"", self.timeout)
         else:
             self._mcctl("start")
+
+
+def _post(url: str, data: bytes, timeout: float) -> None:
+    """One POST to a sandbox fault endpoint on 127.0.0.1; a failure is one line."""
+    req = urllib.request.Request(url, method="POST", data=data)
+    try:
+        urllib.request.urlopen(req, timeout=timeout).close()
+    except OSError as exc:
+        raise OperationFailed(f"fault injection call {url} failed: {exc}") from exc
 
 
 def outage_for(runtime: Runtime, cloud: str, spec: Injection, config_dir: Path | None) -> Outage:
@@ -131,12 +133,7 @@ class Brownout:
     def _set(self, share: float) -> None:
         import json
 
-        url = f"http://127.0.0.1:{self.port}/_admin/brownout"
-        req = urllib.request.Request(url, method="POST", data=json.dumps({"share": share}).encode())
-        try:
-            urllib.request.urlopen(req, timeout=self.timeout).close()
-        except OSError as exc:
-            raise OperationFailed(f"setting the brownout on {url} failed: {exc}") from exc
+        _post(f"http://127.0.0.1:{self.port}/_admin/brownout", json.dumps({"share": share}).encode(), self.timeout)
 
     def stop(self) -> None:
         self._set(self.share)

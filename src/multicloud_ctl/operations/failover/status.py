@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 def last_runs(runtime: Runtime, limit: int = 5) -> list[dict[str, Any]]:
-    """The newest failover and drill journals with their measured RTO/RPO."""
+    """The newest failover and drill journals (newest first) with their measured RTO/RPO and each step's
+    duration."""
     from multicloud_ctl.engine.journal import list_journals, load_journal
 
     runs = []
@@ -28,47 +29,27 @@ def last_runs(runtime: Runtime, limit: int = 5) -> list[dict[str, Any]]:
                 "verb": rec["verb"],
                 "to": inputs.get("to"),
                 "status": rec["status"],
-                "dry_run": rec.get("dry_run"),
-                "started": rec["started"],
-                "rto_seconds": m.get("rto_seconds"),
-                "rpo_seconds": m.get("rpo_seconds"),
-                "forced": (rec.get("forced") or {}).get("reason"),
-            }
-        )
-    return runs
-
-
-def history(runtime: Runtime, limit: int = 50) -> dict[str, Any]:
-    """Every failover and drill run on record (newest first) with its RTO, RPO and per-step durations, and a
-    summary over the runs that switched traffic (the recovery times an operator can expect)."""
-    import statistics
-
-    from multicloud_ctl.engine.journal import list_journals, load_journal
-
-    runs = []
-    for summary in list_journals(runtime.state_dir, verb="failover", limit=limit):
-        try:
-            rec = load_journal(runtime.state_dir, str(summary["id"]))
-        except McctlError:
-            continue
-        m = rec.get("measurements") or {}
-        runs.append(
-            {
-                "id": rec["id"],
-                "verb": rec["verb"],
-                "to": (rec.get("inputs") or {}).get("to"),
-                "status": rec["status"],
                 "dry_run": bool(rec.get("dry_run")),
                 "started": rec["started"],
                 "duration_s": rec.get("duration_s"),
                 "rto_seconds": m.get("rto_seconds"),
                 "rpo_seconds": m.get("rpo_seconds"),
+                "forced": (rec.get("forced") or {}).get("reason"),
                 "steps": [
                     {"id": s["id"], "status": s.get("status"), "duration_s": s.get("duration_s")}
                     for s in rec.get("steps") or []
                 ],
             }
         )
+    return runs
+
+
+def history(runtime: Runtime, limit: int = 50) -> dict[str, Any]:
+    """Every failover and drill run on record (`last_runs`, newest first) and a summary over the runs that
+    switched traffic (the recovery times an operator can expect)."""
+    import statistics
+
+    runs = last_runs(runtime, limit)
     rtos = [float(r["rto_seconds"]) for r in runs if r["rto_seconds"] is not None and not r["dry_run"]]
     rpos = [float(r["rpo_seconds"]) for r in runs if r["rpo_seconds"] is not None and not r["dry_run"]]
     return {
