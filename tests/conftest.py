@@ -31,6 +31,13 @@ import pytest
 from calendar_support import TEST_NOW
 from multicloud_ctl.local.processes import Emulator, free_port, start_azurite, start_moto
 
+# Each pytest worker picks the ports of its emulators and sandboxes from its own range, below the kernel's
+# ephemeral range (32768+): two workers asking the kernel for "a free port" could get the same one before either
+# bound it (a sandbox's ARM once lost its port to another worker's Azurite).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_SLOT = int(_WORKER[2:]) if _WORKER.startswith("gw") and _WORKER[2:].isdigit() and int(_WORKER[2:]) < 8 else 8
+os.environ["MCCTL_FREE_PORTS"] = f"{20000 + _SLOT * 1400}-{20000 + _SLOT * 1400 + 1399}"  # workers inherit env
+
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

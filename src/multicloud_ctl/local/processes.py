@@ -22,11 +22,54 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 AZURITE_DIR = REPO_ROOT / "tools" / "azurite"
 
 
+PORT_RANGE_ENV = "MCCTL_FREE_PORTS"
+_next_port: dict[tuple[int, int], int] = {}
+
+
+def _port_range() -> tuple[int, int] | None:
+    """`MCCTL_FREE_PORTS=LO-HI`: the range `free_port` picks from (None: the kernel's ephemeral choice)."""
+    raw = os.environ.get(PORT_RANGE_ENV, "").strip()
+    if not raw:
+        return None
+    lo, _, hi = raw.partition("-")
+    try:
+        first, last = int(lo), int(hi)
+    except ValueError:
+        raise UsageError(
+            f"{PORT_RANGE_ENV}={raw!r} is not a port range", hint="write it as LO-HI, e.g. 20000-24999"
+        ) from None
+    if not 1024 <= first <= last <= 65535:
+        raise UsageError(f"{PORT_RANGE_ENV}={raw!r} is not a port range", hint="1024 <= LO <= HI <= 65535")
+    return first, last
+
+
 def free_port() -> int:
-    """A port that is free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
+    """A port that is free on 127.0.0.1 right now.
+
+    A port from the kernel's ephemeral range is only free until someone else binds it: two processes that each
+    ask for one and bind it later can get the same number (two pytest workers did, and one sandbox's ARM answered
+    on the other's Azurite port). With `MCCTL_FREE_PORTS=LO-HI` (the test suite gives each worker its own range,
+    below the ephemeral range) ports are handed out in turn from that range, so a process never hands out the
+    same port twice until the range wraps and no other process of the suite picks from it.
+    """
+    span = _port_range()
+    if span is None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((LOOPBACK, 0))
+            return int(sock.getsockname()[1])
+    first, last = span
+    size = last - first + 1
+    start = _next_port.get(span, first)
+    for step in range(size):
+        port = first + (start - first + step) % size
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue
+        _next_port[span] = first + (port - first + 1) % size
+        return port
+    raise OperationFailed(f"no free port on {LOOPBACK} in {PORT_RANGE_ENV}={first}-{last}")
 
 
 def port_in_use(port: int) -> bool:

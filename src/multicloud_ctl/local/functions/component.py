@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from multicloud_ctl.errors import OperationFailed
 from multicloud_ctl.local.components import ALIASES, Component, LaunchSpec, json_service, register
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
     pool = ensure_sandbox(AwsClients(env, ctx.secrets), env, MAX_DELIVERIES)
     arm = env.endpoints().arm
     if arm and cloud == "azure":
-        wait_http(f"{arm}/_admin/health", timeout=30)  # Key Vault (the service keys) is served by the local ARM
+        _wait_for_arm(f"{arm.rstrip('/')}/_admin/health")  # Key Vault (the service keys) is served by the local ARM
     key_ref = ensure_service_keys(Runtime(env, secrets=ctx.secrets), cloud)
     directory = ctx.directory.resolve()
     smtp = env.local.ports.smtp if env.local and cloud == "azure" else None
@@ -50,6 +51,28 @@ def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
     if cloud == "azure" and (config_dir / f"{env.name}.yaml").exists():
         argv += ["--backup-env", env.name, "--config-dir", str(config_dir)]
     return LaunchSpec(argv, _aws_credentials(ctx))
+
+
+def _wait_for_arm(url: str, timeout: float = 30.0) -> None:
+    """Wait until the fake ARM itself answers `url`: any HTTP answer is not enough, a foreign server holding the
+    port (Azurite answers 501 to the vault's PUT) would take the service keys."""
+    import time
+
+    from multicloud_ctl.local.supervisor import probe
+
+    identify = json_service("mcctl-arm")
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = probe(url)
+        if answer is not None and identify(answer):
+            return
+        if time.monotonic() >= deadline:
+            what = "nothing answers" if answer is None else f"HTTP {answer.status} from a server that is not it"
+            raise OperationFailed(
+                f"the sandbox's ARM is not answering at {url} ({what})",
+                hint="mcctl local status shows what holds the port; arm.log in the sandbox's state directory says why",
+            )
+        time.sleep(0.1)
 
 
 def host_command(cloud: str, port: int, env_file: Path, *extra: str) -> list[str]:
