@@ -12,6 +12,13 @@ spec:
   verify: checksums          # checksums (the clouds' own, nothing downloaded) | download (hash the source here)
   parallelism: 8
   block_size: 8MiB
+  source:
+    inventory:               # S3 Inventory reports instead of listing (buckets past a million objects)
+      bucket: shop-inventory # the inventory's destination bucket
+      prefix: inventory      # its destination prefix (optional)
+      config_id: mcctl-daily # the inventory configuration's ID
+      max_age_hours: 36      # an older report is stale
+      if_unusable: list      # missing, stale or corrupt report: list the bucket (list) or fail the run (fail)
 """
 
 from __future__ import annotations
@@ -69,6 +76,40 @@ class Layout(Spec):
         return f"{value}/" if value else ""
 
 
+class InventorySource(Spec):
+    """Where S3 Inventory delivers the source buckets' reports, and how old one may be.
+
+    A report lives at `{prefix}/{source bucket}/{config_id}/YYYY-MM-DDTHH-MMZ/manifest.json` in `bucket`
+    (AWS S3 User Guide, "Locating your inventory list"); CSV format, with at least Key, Size and ETag.
+    """
+
+    bucket: str = Field(description="the destination bucket the inventory reports are delivered to")
+    prefix: str = Field(default="", description="the destination prefix of the inventory configuration")
+    config_id: str = Field(min_length=1, description="the inventory configuration's ID (the report's name)")
+    max_age_hours: float = Field(
+        default=36.0, gt=0, description="a report older than this is stale (a daily report lands once a day)"
+    )
+    if_unusable: Literal["list", "fail"] = Field(
+        default="list", description="missing, stale or corrupt report: list the bucket instead, or fail the run"
+    )
+    buckets: list[str] | None = Field(default=None, description="source buckets read from reports (default: all)")
+
+    @field_validator("prefix")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        value = value.strip("/")
+        return f"{value}/" if value else ""
+
+    def covers(self, bucket: str) -> bool:
+        return self.buckets is None or bucket in self.buckets
+
+
+class BackupSource(Spec):
+    """What the daily run reads the source buckets from: ListObjectsV2 (default) or S3 Inventory reports."""
+
+    inventory: InventorySource | None = None
+
+
 class BackupSpec(Spec):
     """One backup playbook (backup-daily.yaml, backup-weekly.yaml)."""
 
@@ -101,6 +142,7 @@ class BackupSpec(Spec):
     export_timeout: float = Field(default=3600.0, gt=0, description="seconds to wait for one table's export")
     presign_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
     max_age_hours: float = Field(default=26.0, gt=0, description="health: the newest backup must be younger")
+    source: BackupSource = BackupSource()
 
     @field_validator("block_size", mode="before")
     @classmethod

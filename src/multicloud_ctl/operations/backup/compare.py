@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from multicloud_ctl.errors import OperationFailed
-from multicloud_ctl.operations.backup.layout import matches_source
+from multicloud_ctl.operations.backup.layout import META_ETAG, META_MTIME, META_SIZE, matches_source
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.store import BackupStore
@@ -53,6 +53,7 @@ class CopyTask:
     obj: S3Object
     blob: str
     previous: BlobInfo | None
+    refresh: bool = False  # `obj` comes from an inventory report: the copy stage reads what S3 holds now
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Gone:
 
     bucket: str
     blob: str
+    info: BlobInfo | None = None  # the blob as listed
 
 
 Decision = Keep | CopyTask | Gone
@@ -113,7 +115,7 @@ def compare(
             yield CopyTask(bucket, s[1], mirror_prefix + s[0], None)
             s = next(src, None)
         elif s is None or d[0] < s[0]:
-            yield Gone(bucket, d[1].name)
+            yield Gone(bucket, d[1].name, d[1])
             d = next(dst, None)
         else:
             obj, blob = s[1], d[1]
@@ -132,12 +134,75 @@ def _flat(store: BackupStore, unit: Unit, emit: Callable[[Decision], None]) -> N
         emit(decision)
 
 
+def _from_inventory(store: BackupStore, bucket: str, emit: Callable[[Decision], None]) -> bool:
+    """Compare the mirror with the bucket's newest inventory report; False (nothing emitted) when unusable
+    and the playbook says to list instead. See `inventory` for what makes a report usable."""
+    import dataclasses
+
+    from multicloud_ctl.operations.backup.inventory import (
+        InventoryUnusable,
+        SortedObjects,
+        latest_report,
+        rows,
+        unusable_hint,
+    )
+    from multicloud_ctl.providers.aws.s3 import S3Object
+
+    inv = store.spec.source.inventory
+    assert inv is not None
+    s3 = store.s3()
+    sorted_objects = SortedObjects()
+    try:
+        try:
+            report = latest_report(s3, inv, bucket, store.now())
+            count = sorted_objects.load(rows(s3, inv, report))
+        except InventoryUnusable as exc:
+            if inv.if_unusable == "fail":
+                raise OperationFailed(f"S3 Inventory of {bucket} is unusable: {exc}", hint=unusable_hint(inv)) from None
+            store.sources[bucket] = {"source": "listing", "inventory_unusable": str(exc)}
+            return False
+        store.sources[bucket] = {**report.describe(), "objects": count}
+        mirror = store.layout.mirror_prefix(bucket)
+        blobs = (b for page, _ in store.blobs.pages(mirror, page_size=BLOB_PAGE) for b in page)
+        for decision in compare(bucket, mirror, sorted_objects.objects(), blobs):
+            if isinstance(decision, CopyTask):
+                decision = dataclasses.replace(decision, refresh=True)
+            elif isinstance(decision, Gone):
+                blob = _newer_than(decision.info, report.created)
+                if blob is not None:  # written after the report was made: its object is newer than the report
+                    meta = blob.metadata
+                    obj = S3Object(blob.name[len(mirror) :], int(meta[META_SIZE]), meta[META_ETAG])
+                    emit(Keep(bucket, obj, blob))
+                    continue
+            emit(decision)
+        return True
+    finally:
+        sorted_objects.close()
+
+
+def _newer_than(blob: BlobInfo | None, created: Any) -> BlobInfo | None:
+    """The mirror blob when its source object was modified (or the blob written) after `created` - SETTLE."""
+    from datetime import datetime
+
+    if blob is None or META_SIZE not in blob.metadata or META_ETAG not in blob.metadata:
+        return None
+    from multicloud_ctl.operations.backup.inventory import SETTLE
+
+    stamp = blob.metadata.get(META_MTIME)
+    when = datetime.fromisoformat(stamp) if stamp else blob.last_modified
+    return blob if when is not None and when >= created - SETTLE else None
+
+
 def run_unit(
     store: BackupStore, unit: Unit, emit: Callable[[Decision], None], add: Callable[[list[Unit]], None]
 ) -> None:
     """List and compare one unit; a root unit hands the prefixes it found to `add`."""
     if not unit.root:
         return _flat(store, unit, emit)
+    inv = store.spec.source.inventory
+    if inv is not None and inv.covers(unit.bucket) and _from_inventory(store, unit.bucket, emit):
+        return None
+    store.sources.setdefault(unit.bucket, {"source": "listing"})
     pages = store.s3().pages(unit.bucket, "", delimiter="/")
     objects, s3_prefixes, more = next(pages)
     pages.close()  # only the probe page is read

@@ -109,6 +109,7 @@ def count_daily(store: BackupStore, plan: DailyPlan) -> dict[str, Any]:
         "deleted_at_source": gone,
         "to_delete": gone if plan.mirror_deletes else 0,
         "buckets": {b: dict(c.__dict__) for b, c in counts.items()},
+        "sources": dict(store.sources),
     }
 
 
@@ -124,6 +125,7 @@ class DailyOutcome:
     failures: list[dict[str, str]] = field(default_factory=list)
     deleted: int = 0
     mode: str = ""
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def listed(self) -> int:
@@ -210,9 +212,12 @@ def execute_daily(
         if isinstance(task, Gone):
             blobs.delete(task.blob, with_snapshots=True)
             return None
+        obj = task.obj
+        if task.refresh:  # from an inventory report (up to a day old): copy what S3 holds now, or count it gone
+            obj = store.s3().head(task.bucket, obj.key)
         if task.previous is not None and task.previous.metadata.get(META_ETAG):
             blobs.snapshot(task.blob)  # earlier manifests still resolve to the old bytes
-        return transfer.copy(task.bucket, task.obj, task.blob)
+        return transfer.copy(task.bucket, obj, task.blob)
 
     def done(task: CopyTask | Gone, result: Copied | None, error: BaseException | None) -> None:
         if isinstance(task, Gone):
@@ -253,6 +258,7 @@ def execute_daily(
         for_each(_windows(source), work, workers=spec.parallelism, on_done=done)
     finally:
         source.close()
+    outcome.sources = dict(store.sources)
     outcome.fallbacks = int(getattr(transfer, "fallbacks", 0))
     outcome.mode = transfer.mode
     if outcome.failed:
@@ -287,6 +293,7 @@ def outcome_summary(
         "objects_per_s": round(listed / seconds, 1) if seconds > 0 else None,
         "mib_per_s": round(outcome.bytes_copied / MIB / seconds, 2) if seconds > 0 else None,
         "manifest": manifest is not None,
+        "sources": outcome.sources,
         "failures": outcome.failures,
         "vanished_keys": outcome.vanished_keys,
     }

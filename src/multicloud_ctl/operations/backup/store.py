@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.config.specs.backup import BackupSpec
 from multicloud_ctl.operations.backup.layout import BackupLayout
@@ -23,6 +23,8 @@ class BackupStore:
     blobs: BlobContainer
 
     _s3: S3Client | None = None
+    # how the daily run read each source bucket (`listing`, or the inventory report it used, or why not)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def s3(self) -> S3Client:
         """One S3 client (and connection pool) per store."""

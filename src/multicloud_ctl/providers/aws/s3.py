@@ -190,6 +190,20 @@ class S3Client:
         with aws_errors("GetObject", f"{bucket}/{key}"):
             return bytes(body.read())
 
+    def head(self, bucket: str, key: str) -> S3Object:
+        """The object as it is now (HeadObject); NotFound when it is gone."""
+        with aws_errors("HeadObject", f"{bucket}/{key}"):
+            head = self.client.head_object(Bucket=bucket, Key=key)
+        return S3Object(
+            key, int(head.get("ContentLength") or 0), str(head.get("ETag", "")).strip('"'), head.get("LastModified")
+        )
+
+    def inventory_configuration(self, bucket: str, config_id: str) -> dict[str, Any]:
+        """GetBucketInventoryConfiguration: the `InventoryConfiguration` of `bucket` named `config_id`."""
+        with aws_errors("GetBucketInventoryConfiguration", f"{bucket} {config_id}"):
+            answer = self.client.get_bucket_inventory_configuration(Bucket=bucket, Id=config_id)
+        return dict(answer.get("InventoryConfiguration") or {})
+
     def sha256_checksum(self, bucket: str, key: str) -> str | None:
         """The object's full-object SHA-256 (hex) when S3 stored one at upload, else None."""
         import base64
