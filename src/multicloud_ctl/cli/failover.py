@@ -232,6 +232,38 @@ def history(
     )
 
 
+@app.command("approve")
+def approve(
+    ctx: typer.Context,
+    step: str = typer.Argument(None, help="The approval step a running failover waits for. [default: list them]"),
+    reject: bool = typer.Option(False, "--reject", help="Reject it: the run rolls back what it did."),
+    run: str = typer.Option(None, "--run", help="The run's journal id, when several runs wait for STEP."),
+) -> None:
+    """Approve (or reject) a manual approval step of a running failover workflow, from another terminal."""
+    from multicloud_ctl.cli.runner import make_runtime
+    from multicloud_ctl.engine.approvals import decide, pending
+
+    state = get_state(ctx)
+    runtime = make_runtime(state)
+    if step is None:
+        waiting = [p.to_dict() for p in pending(runtime.state_dir)]
+        state.console.emit(
+            {"waiting": waiting},
+            columns=["run", "step", "message"],
+            rows=[(w["run"], w["step"], w["message"]) for w in waiting],
+            title=f"{len(waiting)} approval(s) waiting",
+        )
+        return
+    found = decide(runtime.state_dir, step, run_id=run, approve=not reject, by=None, now=runtime.clock.timestamp())
+    verdict = "rejected" if reject else "approved"
+    state.console.emit(
+        {"run": found.run_id, "step": found.step, "decision": verdict},
+        columns=["run", "step", "decision"],
+        rows=[(found.run_id, found.step, verdict)],
+        title=f"{verdict} {found.step}: {found.message}",
+    )
+
+
 @app.command("readiness")
 def readiness(
     ctx: typer.Context,

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from multicloud_ctl.engine import events as ev
 from multicloud_ctl.engine.actions import ACTIONS, ActionRegistry
 from multicloud_ctl.engine.events import RunStatus
-from multicloud_ctl.engine.plan import Plan, Step
+from multicloud_ctl.engine.plan import Plan, Step, dependencies
 from multicloud_ctl.errors import Interrupted, McctlError, OperationFailed
 
 if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
+
+TIMEOUT_GRACE_S = 10.0  # how long a step over its time limit is given to stop before the rollback starts
 
 
 @dataclass
@@ -35,6 +37,7 @@ class StepResult:
     output: Any = None
     error: str | None = None
     duration_s: float = 0.0
+    started_at: float | None = None  # Unix seconds on the runtime's clock when the step started
 
 
 @dataclass
@@ -119,12 +122,15 @@ class Executor:
         result = RunResult(status=RunStatus.OK)
         done: list[Step] = []
         try:
-            for step in plan.steps:
-                res = self._run_step("steps", step)
-                result.steps.append(res)
-                if res.status == "stopped":
-                    raise KeyboardInterrupt
-                done.append(step)
+            if plan.is_workflow:
+                self._run_workflow(plan, result, done)
+            else:
+                for step in plan.steps:
+                    res = self._run_step("steps", step)
+                    result.steps.append(res)
+                    if res.status == "stopped":
+                        raise KeyboardInterrupt
+                    done.append(step)
             for check in plan.verify:
                 try:
                     res = self._run_step("verification", check)
@@ -157,7 +163,68 @@ class Executor:
             )
         return result
 
-    def _run_step(self, section: str, step: Step) -> StepResult:
+    def _run_workflow(self, plan: Plan, result: RunResult, done: list[Step]) -> None:
+        """Run the steps as their prerequisites finish, at most `plan.parallelism` at once.
+
+        A failure (or a step over its time limit) starts nothing new; the steps already running finish, and
+        then everything that completed is rolled back in reverse order of completion. A first signal does the
+        same (stoppable steps stop at their next safe point); the run ends interrupted.
+        """
+        from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+        graph = dependencies(plan.steps)
+        waiting = list(plan.steps)
+        finished: set[str] = set()
+        running: dict[Future[StepResult], Step] = {}
+        failure: _StepFailed | None = None
+        stop = threading.Event()
+        interrupted = False
+        pool = ThreadPoolExecutor(max_workers=plan.parallelism, thread_name_prefix="mcctl-step")
+        try:
+            with self.interrupts.stoppable(stop):
+                while True:
+                    if failure is None and not stop.is_set():
+                        for step in [s for s in waiting if set(graph[s.id]) <= finished]:
+                            if len(running) >= plan.parallelism:
+                                break
+                            waiting.remove(step)
+                            running[pool.submit(self._run_step, "steps", step, stop)] = step
+                    if not running:
+                        break
+                    try:
+                        ready, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                    except KeyboardInterrupt:  # a second signal: nothing new starts; the running steps finish
+                        interrupted = True
+                        stop.set()
+                        continue
+                    for future in ready:
+                        step = running.pop(future)
+                        try:
+                            res = future.result()
+                        except _StepFailed as failed:
+                            result.steps.append(failed.result)
+                            if failed.timed_out:
+                                done.append(step)  # it may have acted before its time ran out: undo it too
+                            failure = failure or failed
+                            continue
+                        except KeyboardInterrupt:
+                            interrupted = True
+                            stop.set()
+                            continue
+                        result.steps.append(res)
+                        if res.status == "stopped":
+                            interrupted = True
+                            continue
+                        finished.add(step.id)
+                        done.append(step)
+        finally:
+            pool.shutdown(wait=True)
+        if failure is not None:
+            raise failure
+        if interrupted or stop.is_set() or waiting:
+            raise KeyboardInterrupt
+
+    def _run_step(self, section: str, step: Step, stop: threading.Event | None = None) -> StepResult:
         self.bus.emit(
             ev.StepStarted(
                 section,
@@ -172,13 +239,18 @@ class Executor:
             )
         )
         started = time.monotonic()
-        stop = threading.Event()
+        started_at = self.runtime.clock.timestamp()
+        in_workflow = stop is not None
+        stop = stop if stop is not None else threading.Event()
         try:
             if step.mutating and self.runtime.fence is not None:
                 self.runtime.fence()  # still the lease holder? (LeaseLost otherwise: fail before mutating)
-            if step.call is not None:
+            if step.timeout_s is not None:
+                output = self._within(step, stop)
+            elif step.call is not None:
                 ctx = StepContext(self.runtime, step, self.bus, stop)
-                with self.interrupts.stoppable(stop) if step.stoppable else nullcontext():
+                guard = self.interrupts.stoppable(stop) if step.stoppable and not in_workflow else nullcontext()
+                with guard:
                     output = step.call(ctx)
             else:
                 output = self.registry.get(step.action)(self.runtime, step.params)
@@ -186,12 +258,44 @@ class Executor:
             self._finished(section, step, "interrupted", started, error="interrupted")
             raise
         except Exception as exc:  # a failure is data in the journal, not a lost stack trace
-            res = StepResult(step, "failed", error=str(exc), duration_s=time.monotonic() - started)
+            res = StepResult(
+                step, "failed", error=str(exc), duration_s=time.monotonic() - started, started_at=started_at
+            )
             self._finished(section, step, "failed", started, error=f"{type(exc).__name__}: {exc}")
-            raise _StepFailed(res, cause=exc) from exc
-        status = "stopped" if stop.is_set() and not step.follow else "ok"
+            raise _StepFailed(res, cause=exc, timed_out=isinstance(exc, StepTimedOut)) from exc
+        status = "stopped" if stop.is_set() and step.stoppable and not step.follow else "ok"
         self._finished(section, step, status, started, output=output)
-        return StepResult(step, status, output=output, duration_s=time.monotonic() - started)
+        return StepResult(step, status, output=output, duration_s=time.monotonic() - started, started_at=started_at)
+
+    def _within(self, step: Step, stop: threading.Event) -> Any:
+        """Run `step` on its own thread and wait at most `step.timeout_s` for it (StepTimedOut after that).
+
+        A thread cannot be killed: a step over its time is asked to stop (stoppable steps check the flag) and
+        given a short grace to return; what it did is undone by the rollback either way.
+        """
+        assert step.timeout_s is not None
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                if step.call is not None:
+                    box["output"] = step.call(StepContext(self.runtime, step, self.bus, stop))
+                else:
+                    box["output"] = self.registry.get(step.action)(self.runtime, step.params)
+            except BaseException as exc:  # handed to the waiting thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=target, name=f"mcctl-step-{step.id}", daemon=True)
+        worker.start()
+        worker.join(step.timeout_s)
+        if worker.is_alive():
+            stop.set()
+            worker.join(min(TIMEOUT_GRACE_S, step.timeout_s))
+            still = "; still running when the rollback started" if worker.is_alive() else ""
+            raise StepTimedOut(f"step {step.id!r} did not finish within {step.timeout_s:g} s{still}")
+        if "error" in box:
+            raise box["error"]
+        return box.get("output")
 
     def _finished(
         self, section: str, step: Step, status: str, started: float, *, output: Any = None, error: str | None = None
@@ -213,9 +317,21 @@ class Executor:
         return results
 
 
+class StepTimedOut(OperationFailed):
+    """A workflow step ran past its `timeout_s`."""
+
+
 class _StepFailed(Exception):
-    def __init__(self, result: StepResult, *, cause: BaseException | None = None, verification: bool = False) -> None:
+    def __init__(
+        self,
+        result: StepResult,
+        *,
+        cause: BaseException | None = None,
+        verification: bool = False,
+        timed_out: bool = False,
+    ) -> None:
         super().__init__(result.error)
         self.result = result
         self.cause = cause
         self.verification = verification
+        self.timed_out = timed_out

@@ -50,9 +50,15 @@ class Step:
     follow: bool = False
     total: float | None = None
     unit: str = ""
+    # workflow: the steps this one waits for (None: the step before it in the plan; (): none, it may start at
+    # once) and how long it may run before it counts as failed (None: no limit)
+    after: tuple[str, ...] | None = None
+    timeout_s: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _freeze(self.params))
+        if self.after is not None:
+            object.__setattr__(self, "after", tuple(self.after))
 
     @classmethod
     def bulk(
@@ -69,9 +75,13 @@ class Step:
         provider: str = "local",
         params: Mapping[str, Any] | None = None,
         rollback: Step | None = None,
+        after: tuple[str, ...] | None = None,
+        timeout_s: float | None = None,
     ) -> Step:
         """A step that runs `call(ctx)`: bulk work reported as counts (see the module docstring)."""
         return cls(
+            after=after,
+            timeout_s=timeout_s,
             id=id,
             action=f"bulk:{id}",
             description=description,
@@ -103,7 +113,44 @@ class Step:
                 out["unit"] = self.unit
         if self.rollback is not None:
             out["rollback"] = self.rollback.to_dict()
+        if self.after is not None:
+            out["after"] = list(self.after)
+        if self.timeout_s is not None:
+            out["timeout_s"] = self.timeout_s
         return out
+
+
+def dependencies(steps: tuple[Step, ...]) -> dict[str, tuple[str, ...]]:
+    """Each step's prerequisites: its `after`, or the step before it when `after` is None."""
+    out: dict[str, tuple[str, ...]] = {}
+    previous: str | None = None
+    for step in steps:
+        out[step.id] = step.after if step.after is not None else ((previous,) if previous else ())
+        previous = step.id
+    return out
+
+
+def find_cycle(graph: Mapping[str, tuple[str, ...]]) -> list[str] | None:
+    """A cycle in `graph` (node -> prerequisites) as the path `a, b, ..., a`, or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for dep in graph.get(node, ()):
+            if state.get(dep) == 1:
+                return [*path[path.index(dep) :], dep]
+            if dep not in state and (found := visit(dep)) is not None:
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state and (found := visit(node)) is not None:
+            return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -114,13 +161,28 @@ class Plan:
     steps: tuple[Step, ...] = ()
     verify: tuple[Step, ...] = ()
     summary: Mapping[str, Any] = field(default_factory=dict)
+    parallelism: int = 1  # steps of a workflow (see `Step.after`) that may run at once
 
     def __post_init__(self) -> None:
         ids = [s.id for s in (*self.steps, *self.verify)]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
             raise ValueError(f"duplicate step ids in plan: {sorted(dupes)}")
+        graph = dependencies(self.steps)
+        unknown = sorted({d for deps in graph.values() for d in deps if d not in graph})
+        if unknown:
+            raise ValueError(f"steps wait for steps the plan does not have: {unknown}")
+        cycle = find_cycle(graph)
+        if cycle:
+            raise ValueError(f"the plan's steps wait for each other in a cycle: {' -> '.join(cycle)}")
+        if self.parallelism < 1:
+            raise ValueError("parallelism must be at least 1")
         object.__setattr__(self, "summary", _freeze(self.summary))
+
+    @property
+    def is_workflow(self) -> bool:
+        """Steps with their own prerequisites or time limits, or several at once: the executor's workflow path."""
+        return self.parallelism > 1 or any(s.after is not None or s.timeout_s is not None for s in self.steps)
 
     @property
     def mutating_steps(self) -> tuple[Step, ...]:
@@ -136,4 +198,5 @@ class Plan:
             "steps": [s.to_dict() for s in self.steps],
             "verify": [s.to_dict() for s in self.verify],
             "summary": dict(self.summary),
+            **({"parallelism": self.parallelism} if self.parallelism > 1 else {}),
         }

@@ -1,5 +1,8 @@
 """Specs of the Failover and Drill playbook kinds.
 
+A failover's `workflow` (optional) orders its parts as steps in sequence or in parallel, with manual approval
+steps and per-step time limits, like the workflows of AWS ARC Region switch plans.
+
 A Failover playbook says what the load balancer should look like when `to` serves: the pool order
 (`default_pools`, and every geo steering list with it), the fallback pool, which pools are enabled, origin
 weights, whether traffic is pinned to the target or fails back by itself (`failback`), the preflight limits
@@ -106,6 +109,66 @@ class EnhancedCapacity(Spec):
     lambda_functions: list[LambdaCapacity] = Field(default=[], alias="lambda")
 
 
+WorkflowKind = Literal["load_balancer", "capacity", "record_intended", "approval"]
+REQUIRED_PARTS = ("load_balancer", "record_intended")
+
+
+class WorkflowStep(Spec):
+    """One step of the failover workflow: a part of the switch, or a manual approval.
+
+    `load_balancer` (the pools, then the load balancer), `capacity` (enhanced Lambda concurrency),
+    `record_intended` (the state drift checks against) or `approval` (waits for `mcctl failover approve ID`).
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", description="the step's name (approve it by this name)")
+    do: WorkflowKind
+    after: list[str] | None = Field(
+        default=None, description="workflow steps this one waits for [default: the one before it]; [] starts at once"
+    )
+    timeout_seconds: float | None = Field(
+        default=None, gt=0, le=86400, description="a step still running after this has failed (rolled back)"
+    )
+    message: str | None = Field(default=None, description="approval: what the approver is asked")
+
+    @model_validator(mode="after")
+    def _approval(self) -> WorkflowStep:
+        if self.do == "approval" and self.timeout_seconds is None:
+            raise ValueError(f"approval {self.id!r} needs timeout_seconds (how long to wait for a decision)")
+        if self.do != "approval" and self.message is not None:
+            raise ValueError(f"message is for approval steps only (step {self.id!r} is {self.do})")
+        return self
+
+
+def workflow_order(steps: list[WorkflowStep]) -> list[tuple[WorkflowStep, tuple[str, ...]]]:
+    """The workflow's steps with their prerequisites, in an order where each comes after what it waits for.
+
+    ValueError names an unknown step, a duplicate or a cycle."""
+    from multicloud_ctl.engine.plan import find_cycle
+
+    ids = [w.id for w in steps]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"workflow step ids must be unique: {', '.join(dupes)}")
+    graph: dict[str, tuple[str, ...]] = {}
+    previous: str | None = None
+    for w in steps:
+        graph[w.id] = tuple(w.after) if w.after is not None else ((previous,) if previous else ())
+        previous = w.id
+    unknown = sorted({d for deps in graph.values() for d in deps if d not in graph})
+    if unknown:
+        raise ValueError(f"workflow steps wait for steps it does not have: {', '.join(unknown)}")
+    cycle = find_cycle(graph)
+    if cycle:
+        raise ValueError(f"workflow steps wait for each other in a cycle: {' -> '.join(cycle)}")
+    placed: list[str] = []
+    while len(placed) < len(steps):
+        for w in steps:
+            if w.id not in placed and all(d in placed for d in graph[w.id]):
+                placed.append(w.id)
+    by_id = {w.id: w for w in steps}
+    return [(by_id[i], graph[i]) for i in placed]
+
+
 class FailoverSpec(Spec):
     """`mcctl failover --to <to>` with this playbook."""
 
@@ -114,6 +177,26 @@ class FailoverSpec(Spec):
     preflight: Preflight = Preflight()
     verify: Verify = Verify()
     enhanced_capacity: EnhancedCapacity = EnhancedCapacity()
+    workflow: list[WorkflowStep] | None = Field(
+        default=None,
+        description="the switch as steps in sequence or in parallel, with approvals and time limits "
+        "[default: load_balancer, capacity, record_intended in sequence]",
+    )
+    parallelism: int = Field(default=4, ge=1, le=16, description="workflow steps that may run at once")
+
+    @model_validator(mode="after")
+    def _workflow(self) -> FailoverSpec:
+        if self.workflow is None:
+            return self
+        workflow_order(self.workflow)
+        kinds: list[str] = [w.do for w in self.workflow]
+        for part in (*REQUIRED_PARTS, "capacity"):
+            if kinds.count(part) > 1:
+                raise ValueError(f"workflow has {part} {kinds.count(part)} times (at most once)")
+        missing = [p for p in REQUIRED_PARTS if p not in kinds]
+        if missing:
+            raise ValueError(f"workflow has no {', '.join(missing)} step (a failover needs it)")
+        return self
 
     @model_validator(mode="after")
     def _target_first(self) -> FailoverSpec:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Plan, Step
-from multicloud_ctl.errors import McctlError, SafetyRefused
+from multicloud_ctl.errors import McctlError, SafetyRefused, UsageError
 from multicloud_ctl.operations.failover import actions as _actions  # noqa: F401  (registers the actions)
 from multicloud_ctl.operations.failover.lbstate import (
     GEO_FIELDS,
@@ -271,33 +271,73 @@ def build_plan(
     """
     mode: Failback = failback or spec.load_balancer.failback
     target = target_state(current, spec, mode)
-    steps = transition_steps(current, target) + capacity_steps(runtime, spec)
-    steps.append(
-        Step(
-            "record-intended",
+    record = Step(
+        "record-intended",
+        "failover.record_intended",
+        "record the intended pool state for drift",
+        params={"intended": intended_document(runtime, target, current, spec.to, run_id, mode)},
+        rollback=Step(
+            "undo-record-intended",
             "failover.record_intended",
-            "record the intended pool state for drift",
-            params={"intended": intended_document(runtime, target, current, spec.to, run_id, mode)},
-            rollback=Step(
-                "undo-record-intended",
-                "failover.record_intended",
-                "restore the previous intended state",
-                params={"intended": read_intended(runtime.state_dir)},
-            ),
+            "restore the previous intended state",
+            params={"intended": read_intended(runtime.state_dir)},
+        ),
+    )
+    parts = {
+        "load_balancer": transition_steps(current, target),
+        "capacity": capacity_steps(runtime, spec),
+        "record_intended": [record],
+    }
+    steps = (
+        workflow_steps(spec, parts)
+        if spec.workflow is not None
+        else [*parts["load_balancer"], *parts["capacity"], record]
+    )
+    try:
+        return Plan(
+            "failover",
+            tuple(steps),
+            (verify_step(runtime, target, spec.to, spec.verify, "verify-edge"),),
+            summary={
+                "to": spec.to,
+                "from": current.serving_pool(),
+                "pools": target.default_pools,
+                "failback": mode,
+                **({"ungraceful_skipped": skipped} if skipped is not None else {}),
+            },
+            parallelism=spec.parallelism if spec.workflow is not None else 1,
         )
-    )
-    return Plan(
-        "failover",
-        tuple(steps),
-        (verify_step(runtime, target, spec.to, spec.verify, "verify-edge"),),
-        summary={
-            "to": spec.to,
-            "from": current.serving_pool(),
-            "pools": target.default_pools,
-            "failback": mode,
-            **({"ungraceful_skipped": skipped} if skipped is not None else {}),
-        },
-    )
+    except ValueError as exc:  # an approval named like a generated step, for one
+        raise UsageError(f"failover workflow: {exc}", hint="rename the workflow step") from None
+
+
+def workflow_steps(spec: FailoverSpec, parts: dict[str, list[Step]]) -> list[Step]:
+    """The playbook's workflow as plan steps: each part's steps in sequence, after what the part waits for.
+
+    A part with nothing to do (no capacity to raise, pools already as wanted) passes its prerequisites on to
+    the steps that wait for it. Time limits apply to every step of a part."""
+    from dataclasses import replace
+
+    from multicloud_ctl.config.specs.failover import workflow_order
+    from multicloud_ctl.engine.approvals import approval_step
+
+    assert spec.workflow is not None
+    ends: dict[str, tuple[str, ...]] = {}
+    out: list[Step] = []
+    for w, waits in workflow_order(spec.workflow):
+        after = tuple(dict.fromkeys(x for d in waits for x in ends[d]))
+        if w.do == "approval":
+            assert w.timeout_seconds is not None
+            step = approval_step(w.id, w.message or f"go on with the failover to {spec.to}?", w.timeout_seconds)
+            out.append(replace(step, after=after))
+            ends[w.id] = (w.id,)
+            continue
+        previous = after
+        for step in parts[w.do]:
+            out.append(replace(step, after=previous, timeout_s=w.timeout_seconds))
+            previous = (step.id,)
+        ends[w.id] = previous
+    return out
 
 
 @dataclass
