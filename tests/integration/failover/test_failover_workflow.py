@@ -62,6 +62,9 @@ def test_an_approval_from_another_terminal_completes_the_failover(
     assert proc.returncode == 0, err
     doc = json.loads(out)
     assert doc["status"] == "ok" and doc["rto_seconds"] is not None
+    timeline = {t["step"]: t for t in doc["rto_timeline"]}
+    assert timeline["db-ok"]["start_s"] >= timeline["load-balancer"]["end_s"] >= 0  # approval after the switch
+    assert timeline["verify-edge"]["start_s"] >= timeline["record-intended"]["end_s"]
     journal = load_journal(fo_env.env_state_dir, doc["journal"])
     steps = {s["id"]: s for s in journal["steps"]}
     assert steps["db-ok"]["status"] == "ok" and steps["db-ok"]["output"]["waited_s"] > 0

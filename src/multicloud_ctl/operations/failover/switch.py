@@ -357,6 +357,7 @@ class FailoverOutcome:
     ungraceful: dict[str, str] | None = None  # skipped check -> why (None: a graceful failover)
     errors: list[str] = field(default_factory=list)
     unfinished: dict[str, Any] | None = None  # the previous failover, when it never finished (killed)
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # per step: start and end after the RTO origin
 
     def to_dict(self) -> dict[str, Any]:
         accepted = self.verdict.accepted if self.verdict is not None else []
@@ -365,6 +366,7 @@ class FailoverOutcome:
             "journal": self.journal,
             "rto_seconds": self.rto_s,
             "rto_from": self.rto_from,
+            "rto_timeline": self.timeline,
             "rpo_seconds": self.rpo_s,
             "forced_reason": self.forced,
             "accepted_unknown": [{"check": c.name, "reason": c.detail} for c in accepted],
@@ -483,6 +485,18 @@ def failover_operation(
             )
         if served.get("first_served_at") and origin is not None:
             out.rto_s = round(float(served["first_served_at"]) - origin, 3)
+        if origin is not None:  # each step's place in the recovery time: when it started and ended after the origin
+            out.timeline = [
+                {
+                    "step": r.step.id,
+                    "status": r.status,
+                    "start_s": round(r.started_at - origin, 3),
+                    "end_s": round(r.started_at - origin + r.duration_s, 3),
+                }
+                for r in (*result.steps, *result.verification)
+                if r.started_at is not None
+            ]
+            runtime.emit(ev.Recorded("rto_timeline", out.timeline))
         runtime.emit(ev.Measured("rpo_seconds", out.rpo_s))
         runtime.emit(ev.Measured("rto_seconds", out.rto_s))
         out.status = "ok"
