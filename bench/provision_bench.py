@@ -1,9 +1,10 @@
 """Time `provision` on the sandbox: plan on empty clouds, apply from empty, the second (no-op) plan, drift.
 
 Starts moto, the fake ARM and the fake edge API on free loopback ports; prints figures, asserts nothing.
-    .venv/bin/python bench/provision_bench.py [LRO_POLLS]
+    .venv/bin/python bench/provision_bench.py [LRO_POLLS] [PARALLELISM]
 LRO_POLLS (default 2, the sandbox's) is how many polls each ARM long-running operation stays InProgress:
-compare 0 and 2 to see what ARM's async contract costs an apply.
+compare 0 and 2 to see what ARM's async contract costs an apply. PARALLELISM (default 10, the verb's) is
+how many independent resources the apply changes at once: compare 1 (one after another) and 10.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 def main() -> None:
     moto = start_moto(free_port())
     lro_polls = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    parallelism = int(sys.argv[2]) if len(sys.argv) > 2 else provision.PARALLELISM
     arm, edge = run_arm(0, lro_polls=lro_polls), run_edge_api(0, token="sandbox-token")
     tmp = Path(tempfile.mkdtemp())
     base = load_environment("local", REPO / "config")
@@ -49,7 +51,7 @@ def main() -> None:
         plans = provision.plan_resources(Runtime(env, dry_run=True), spec)
         t1 = time.monotonic()
         apply_rt = Runtime(env)
-        provision.apply(apply_rt, spec)
+        provision.apply(apply_rt, spec, parallelism=parallelism)
         t2 = time.monotonic()
         rt = Runtime(env, dry_run=True)
         again = provision.plan_resources(rt, spec)
@@ -59,7 +61,8 @@ def main() -> None:
         print(f"resources:                 {len(plans)} ({len({p.resource.kind for p in plans})} kinds)")
         print(f"plan on empty clouds:      {t1 - t0:6.2f} s")
         print(
-            f"apply from empty:          {t2 - t1:6.2f} s  (AWS mutating calls {apply_rt.aws.counter.mutating}, "
+            f"apply from empty:          {t2 - t1:6.2f} s  (parallelism {parallelism}; "
+            f"AWS mutating calls {apply_rt.aws.counter.mutating}, "
             f"Azure {apply_rt.azure.guard.mutating}, Cloudflare {apply_rt.cloudflare.guard.mutating})"
         )
         print(

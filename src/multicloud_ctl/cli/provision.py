@@ -20,6 +20,9 @@ app = typer.Typer(
 PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Provision playbook (default playbooks/provision.yaml).")
 ONLY = typer.Option(None, "--only", help="Limit to KIND or KIND/NAME (repeatable; globs allowed).")
 DRY_RUN = typer.Option(False, "--dry-run", help="Show the plan; make no mutating call.")
+PARALLELISM = typer.Option(
+    10, "--parallelism", min=1, max=64, help="Independent resources changed at once (1: one after another)."
+)
 
 
 def _setup(ctx: typer.Context, playbook: Path | None, *, dry_run: bool) -> tuple[Any, Any, Any]:
@@ -60,12 +63,18 @@ def plan(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY) 
 
 
 @app.command()
-def apply(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY, dry_run: bool = DRY_RUN) -> None:
-    """Converge live state to the playbook, in dependency order (asks on a TTY unless --yes)."""
+def apply(
+    ctx: typer.Context,
+    playbook: Path = PLAYBOOK,
+    only: list[str] = ONLY,
+    dry_run: bool = DRY_RUN,
+    parallelism: int = PARALLELISM,
+) -> None:
+    """Converge live state to the playbook, independent resources in parallel (asks on a TTY unless --yes)."""
     from multicloud_ctl.cli.runner import run_plan_verb
     from multicloud_ctl.operations.provision import apply_operation, load_spec
 
-    op = apply_operation(load_spec(playbook), only)
+    op = apply_operation(load_spec(playbook), only, parallelism)
     op.inputs["playbook"] = str(playbook or "")
     run_plan_verb(get_state(ctx), op, dry_run=dry_run)
 
@@ -100,8 +109,14 @@ def drift(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY)
 
 
 @app.command()
-def destroy(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY, dry_run: bool = DRY_RUN) -> None:
-    """Delete what carries managed-by=mcctl and this environment's tag, in reverse order (typed confirmation)."""
+def destroy(
+    ctx: typer.Context,
+    playbook: Path = PLAYBOOK,
+    only: list[str] = ONLY,
+    dry_run: bool = DRY_RUN,
+    parallelism: int = PARALLELISM,
+) -> None:
+    """Delete what carries managed-by=mcctl and this environment's tag, dependents first (typed confirmation)."""
     from multicloud_ctl.cli.runner import run_mutating
     from multicloud_ctl.operations.provision import destroy_plan, load_spec
 
@@ -111,7 +126,7 @@ def destroy(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONL
     run_mutating(
         state,
         "provision destroy",
-        lambda rt: destroy_plan(rt, spec, only),
+        lambda rt: destroy_plan(rt, spec, only, parallelism),
         dry_run=dry_run,
         inputs={"playbook": str(playbook or ""), "only": list(only or [])},
         lock_name="provision",

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -353,10 +354,15 @@ def run_lock(runtime: Runtime, name: str, *, lease: bool = True) -> Iterator[str
 
         beat = Heartbeat(cloud, fence, ttl)
 
+        confirming = threading.Lock()
+
         def confirm() -> None:
             beat.check()
-            if time.monotonic() - fence.confirmed_at >= CONFIRM_EVERY:
-                cloud.renew(fence, ttl)
+            # one confirmation at a time: the steps of a parallel workflow that reach it together wait for the
+            # one that renews, then find the lease fresh (one write per interval, not one per step)
+            with confirming:
+                if time.monotonic() - fence.confirmed_at >= CONFIRM_EVERY:
+                    cloud.renew(fence, ttl)
 
         runtime.fence = confirm
         beat.start()

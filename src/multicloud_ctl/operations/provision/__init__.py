@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.operations.provision.model import ResourcePlan
 
 DEFAULT_PLAYBOOK = Path("playbooks/provision.yaml")
+PARALLELISM = 10  # steps applied at once when their dependencies allow (Terraform's default)
 
 
 def load_spec(path: Path | None) -> ProvisionSpec:
@@ -41,21 +42,26 @@ def plan_resources(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None
     return Provisioner(runtime, spec, list(only or [])).plan()
 
 
-def apply_plan(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> Plan:
-    """The engine plan that converges live state (read-only to build)."""
+def apply_plan(
+    runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None, parallelism: int = PARALLELISM
+) -> Plan:
+    """The engine plan that converges live state (read-only to build); independent steps run `parallelism` at once."""
     import multicloud_ctl.operations.provision.actions  # noqa: F401  (registers the step actions)
     from multicloud_ctl.operations.provision.planner import engine_plan
 
-    return engine_plan("provision apply", plan_resources(runtime, spec, only))
+    return engine_plan("provision apply", plan_resources(runtime, spec, only), parallelism)
 
 
-def destroy_plan(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> Plan:
-    """The engine plan that deletes our tagged resources in reverse order (read-only to build)."""
+def destroy_plan(
+    runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None, parallelism: int = PARALLELISM
+) -> Plan:
+    """The engine plan that deletes our tagged resources, dependents first (read-only to build)."""
     import multicloud_ctl.operations.provision.actions  # noqa: F401
     from multicloud_ctl.operations.provision.destroy import destroy_plans
     from multicloud_ctl.operations.provision.planner import Provisioner, engine_plan
 
-    return engine_plan("provision destroy", destroy_plans(Provisioner(runtime, spec, list(only or []))))
+    plans = destroy_plans(Provisioner(runtime, spec, list(only or [])))
+    return engine_plan("provision destroy", plans, parallelism)
 
 
 def find_drift(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> list[DriftItem]:
@@ -65,22 +71,24 @@ def find_drift(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = N
     return drift_items(plan_resources(runtime, spec, only), list(spec.allow_drift))
 
 
-def apply_operation(spec: ProvisionSpec, only: list[str] | None = None) -> Operation:
+def apply_operation(spec: ProvisionSpec, only: list[str] | None = None, parallelism: int = PARALLELISM) -> Operation:
     """`provision apply` for the run lifecycle: lock "provision", plan live, converge."""
     from multicloud_ctl.engine.run import LockSpec, Operation
 
     return Operation(
         "provision apply",
-        lambda rt: apply_plan(rt, spec, only),
-        inputs={"only": list(only or [])},
+        lambda rt: apply_plan(rt, spec, only, parallelism),
+        inputs={"only": list(only or []), "parallelism": parallelism},
         lock=LockSpec("provision"),
     )
 
 
-def apply(runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None) -> Outcome:
+def apply(
+    runtime: Runtime, spec: ProvisionSpec, only: list[str] | None = None, parallelism: int = PARALLELISM
+) -> Outcome:
     """Plan and apply without a CLI (`mcctl local demo`, tests), unattended: the same lifecycle as the verb."""
     from multicloud_ctl.engine.run import run
 
-    outcome = run(runtime, apply_operation(spec, only))
+    outcome = run(runtime, apply_operation(spec, only, parallelism))
     outcome.raise_for_status()
     return outcome

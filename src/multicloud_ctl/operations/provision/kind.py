@@ -74,6 +74,9 @@ class ResourceKind(ABC):
     provider: ClassVar[str]  # aws | azure | cloudflare | sql
     settings: ClassVar[type[KindSettings]] = KindSettings
     description: ClassVar[str] = ""
+    # kinds whose resources must exist before any of this kind is created (and be deleted after them), beyond
+    # each resource's own `depends_on`: what a parallel apply must not start too early
+    after_kinds: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def desired(self, ctx: DesiredContext) -> list[Resource]:

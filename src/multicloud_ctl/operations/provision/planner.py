@@ -143,8 +143,53 @@ class Provisioner:
         return out
 
 
-def engine_plan(verb: str, plans: list[ResourcePlan]) -> Plan:
-    """The engine's frozen steps for the resources that need a change."""
+def step_prerequisites(plans: list[ResourcePlan]) -> dict[str, tuple[str, ...]]:
+    """For each resource with a step: the steps it must wait for in a parallel apply or destroy.
+
+    A create or update waits for the creates and updates of everything it depends on, directly or through
+    resources that need no change (`depends_on`, plus every resource of its kind's `after_kinds`); a delete waits
+    for the deletes of everything that depends on it.
+    """
+    resources = {rp.resource.address: rp.resource for rp in plans}
+    by_kind: dict[str, list[str]] = {}
+    for address, res in resources.items():
+        by_kind.setdefault(res.kind, []).append(address)
+    direct = {
+        a: {d for d in r.depends_on if d in resources}
+        | {x for k in KINDS[r.kind].after_kinds for x in by_kind.get(k, []) if x != a}
+        for a, r in resources.items()
+    }
+    closure: dict[str, set[str]] = {}
+
+    def reach(address: str) -> set[str]:
+        if address not in closure:
+            closure[address] = set()  # a cycle was refused by `order`; this only guards the recursion
+            found: set[str] = set()
+            for dep in direct[address]:
+                found |= {dep, *reach(dep)}
+            closure[address] = found
+        return closure[address]
+
+    action = {rp.resource.address: rp.action for rp in plans}
+    step = {a: f"{act}:{a}" for a, act in action.items() if act in ("create", "update", "delete")}
+    out: dict[str, tuple[str, ...]] = {}
+    for address, act in action.items():
+        if act in ("create", "update"):
+            out[address] = tuple(sorted(step[d] for d in reach(address) if action.get(d) in ("create", "update")))
+        elif act == "delete":
+            out[address] = tuple(
+                sorted(step[o] for o in step if action[o] == "delete" and address in reach(o) and o != address)
+            )
+    return out
+
+
+def engine_plan(verb: str, plans: list[ResourcePlan], parallelism: int = 1) -> Plan:
+    """The engine's frozen steps for the resources that need a change.
+
+    With `parallelism` > 1 each step names the steps it waits for (`step_prerequisites`) and the executor runs
+    independent ones at once (Terraform's default is 10); with 1 they run one after another, in plan order.
+    """
+    waits = step_prerequisites(plans) if parallelism > 1 else {}
     steps = []
     for rp in plans:
         res = rp.resource
@@ -182,7 +227,16 @@ def engine_plan(verb: str, plans: list[ResourcePlan]) -> Plan:
                     params={"resource": res.to_dict()},
                 )
             )
+    if waits:
+        from dataclasses import replace
+
+        steps = [replace(s, after=waits.get(s.resource, ())) for s in steps]
     counts: dict[str, int] = {}
     for rp in plans:
         counts[rp.action] = counts.get(rp.action, 0) + 1
-    return Plan(verb=verb, steps=tuple(steps), summary={"counts": counts, "resources": [rp.to_dict() for rp in plans]})
+    return Plan(
+        verb=verb,
+        steps=tuple(steps),
+        summary={"counts": counts, "resources": [rp.to_dict() for rp in plans]},
+        parallelism=parallelism,
+    )

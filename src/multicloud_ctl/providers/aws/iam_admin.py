@@ -42,9 +42,18 @@ class IamAdmin:
             return None
         return _document(out["Role"]["AssumeRolePolicyDocument"])
 
-    def create_role(self, role: str, trust: dict[str, Any], description: str) -> None:
+    def create_role(self, role: str, trust: dict[str, Any], description: str) -> bool:
+        """Create the role; False when it exists already (a parallel step that shares it created it first)."""
+        from botocore.exceptions import ClientError
+
         with aws_errors("CreateRole", role):
-            self._c.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust), Description=description)
+            try:
+                self._c.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust), Description=description)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "EntityAlreadyExists":
+                    return False
+                raise
+        return True
 
     def set_trust_policy(self, role: str, trust: dict[str, Any]) -> None:
         with aws_errors("UpdateAssumeRolePolicy", role):

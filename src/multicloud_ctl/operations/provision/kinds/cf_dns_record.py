@@ -28,6 +28,7 @@ class CfDnsRecord(CfKind):
     collection = "dns_records"
     marker_field = "comment"
     description = "Cloudflare DNS record"
+    after_kinds = ("cf_load_balancer",)  # records point at the API hostname the load balancer serves
 
     def desired(self, ctx: DesiredContext) -> list[Resource]:
         s: Settings = ctx.settings(self.name)

@@ -153,9 +153,11 @@ class S3Bucket(ResourceKind):
     def _put_role(self, runtime: Any, res: Resource) -> None:
         iam, role, want = self._iam(runtime), res.inputs["replication_role"], res.attrs["replication_role"]
         trust = iam.trust_policy(role)
-        if trust is None:
-            iam.create_role(role, want["trust"], "mcctl: S3 cross-region replication")
-        elif trust != want["trust"]:
+        # every bucket's replication shares the role: in a parallel apply another bucket's step may create it
+        # between the read and the create, so "already exists" reads it again instead of failing
+        if trust is None and not iam.create_role(role, want["trust"], "mcctl: S3 cross-region replication"):
+            trust = iam.trust_policy(role)
+        if trust is not None and trust != want["trust"]:
             iam.set_trust_policy(role, want["trust"])
         iam.put_inline_policy(role, res.inputs["bucket"], want["policy"])
 

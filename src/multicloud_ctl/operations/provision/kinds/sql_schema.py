@@ -13,6 +13,7 @@ class SqlSchema(ResourceKind):
     provider = "sql"
     destroyable = False
     description = "SQL schema at the head migration (Transactions, Analytics, sync and standby tables)"
+    after_kinds = ("azure_sql_database",)  # the migrations run in the database
 
     def desired(self, ctx: DesiredContext) -> list[Resource]:
         if not ctx.features.sql_schema:
