@@ -79,14 +79,25 @@ def health(
         raise UsageError("no check matches", hint="see the names in the health playbook")
     if watch is None:
         raise typer.Exit(
-            _show(state, run_checks(checks, max_workers=spec.max_workers, clock=state.clock), fmt, watch=False)
+            _show(
+                state,
+                run_checks(
+                    checks, max_workers=spec.max_workers, clock=state.clock, deadline_s=spec.round_deadline_seconds
+                ),
+                fmt,
+                watch=False,
+            )
         )
     debounce = Debouncer(spec.watch.failure_threshold, spec.watch.success_threshold)
     code, rounds = 0, 0
     try:
         while True:
             began = time.monotonic()
-            report = debounce.update(run_checks(checks, max_workers=spec.max_workers, clock=state.clock))
+            # a round never outlasts its interval: what has not answered by then is reported timed out
+            limit = min(watch, spec.round_deadline_seconds or watch)
+            report = debounce.update(
+                run_checks(checks, max_workers=spec.max_workers, clock=state.clock, deadline_s=limit)
+            )
             code = _show(state, report, fmt, watch=True)
             rounds += 1
             if count is not None and rounds >= count:

@@ -101,7 +101,7 @@ def test_watch_debounces_a_blip(cli: Any, config_dir: Path, endpoint: Any, tmp_p
         "--playbook",
         book,
         "--watch",
-        "0.05",
+        "0.5",  # the round's deadline too: a healthy local answer comes well within it
         "--count",
         "2",
         "--format",
@@ -109,6 +109,28 @@ def test_watch_debounces_a_blip(cli: Any, config_dir: Path, endpoint: Any, tmp_p
     )
     assert res.exit_code == 0
     assert res.stdout.count('"status": "ok"') >= 2
+
+
+def test_a_watch_round_never_outlasts_its_interval(cli: Any, config_dir: Path, tmp_path: Path) -> None:
+    """An endpoint that accepts and never answers (its check's timeout is 2 s): each round of `--watch 0.5`
+    still ends after 0.5 s, reporting it timed out, instead of stalling for the check's own timeout."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    try:
+        book = str(playbook(tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}"))
+        began = time.monotonic()
+        res = cli("--config-dir", str(config_dir), "health", "--playbook", book,
+                  "--watch", "0.5", "--count", "2", "--format", "json")  # fmt: skip
+        took = time.monotonic() - began
+    finally:
+        silent.close()
+    assert res.exit_code == 3, res.stdout + res.stderr  # a finding: critical
+    assert "round's deadline (0.5s)" in res.stdout
+    assert took < 3.5  # two rounds of the check's own 2 s timeout would be 4 s
 
 
 def test_data_plane_checks(cli: Any, config_dir: Path, local_env: Any, endpoint: Any, tmp_path: Path, aws: str) -> None:

@@ -41,6 +41,32 @@ def test_a_slow_check_times_out_without_holding_the_round() -> None:
     assert report.elapsed_ms < 2000
 
 
+def test_a_round_of_many_slow_checks_takes_about_one_check_not_waves() -> None:
+    """300 checks of 0.5 s: one worker each, so the round is one check long (64 workers took 5 waves)."""
+    checks = [sleeper(f"c{i}", 0.5) for i in range(300)]
+    report = run_checks(checks)
+    assert all(r.status is Status.OK for r in report.results)
+    assert report.elapsed_ms < 0.5 * 1000 * 3  # 64 workers: at least 5 x 0.5 s
+
+
+def test_the_round_deadline_reports_what_has_not_answered_and_ends_the_round() -> None:
+    gate = threading.Event()
+
+    def dead() -> CheckResult:  # a dead endpoint with a long connect timeout
+        gate.wait(10)
+        return CheckResult("dead", "test", Status.OK, "late")
+
+    checks = [Check(f"dead{i}", "test", 5.0, dead) for i in range(3)] + [sleeper("quick", 0.01)]
+    began = time.monotonic()
+    report = run_checks(checks, deadline_s=0.5)
+    took = time.monotonic() - began
+    gate.set()
+    assert took < 2.0  # not the checks' own 5 s
+    timed_out = [r for r in report.results if r.name.startswith("dead")]
+    assert all(r.status is Status.CRITICAL and "round's deadline (0.5s)" in r.message for r in timed_out)
+    assert report.results[-1].status is Status.OK
+
+
 def test_a_raising_check_is_unknown() -> None:
     def boom() -> CheckResult:
         raise RuntimeError("kaput")

@@ -99,7 +99,16 @@ class HealthSpec(Spec):
     endpoints: list[EndpointCheck] = []
     checks: list[DataCheck] = []
     watch: WatchSpec = WatchSpec()
-    max_workers: int = Field(default=64, ge=1, le=256)
+    max_workers: int | None = Field(
+        default=None, ge=1, le=4096, description="checks run at once [default: every check, up to 2,048]"
+    )
+    round_deadline_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="a round ends by then, checks still running are reported timed out "
+        "[default: the slowest check's timeout; in watch mode the interval]",
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> HealthSpec:

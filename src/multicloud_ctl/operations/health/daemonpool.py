@@ -20,13 +20,19 @@ _STOP = object()
 class DaemonPool:
     """`max_workers` daemon threads serving a queue of calls."""
 
-    def __init__(self, max_workers: int, *, name: str = "mcctl") -> None:
+    def __init__(self, max_workers: int, *, name: str = "mcctl", stack_size: int | None = None) -> None:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._threads = [
             threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(max(1, max_workers))
         ]
-        for thread in self._threads:
-            thread.start()
+        # thousands of workers (one per health check): a smaller stack than the default 8 MiB of address space
+        previous = threading.stack_size(stack_size) if stack_size else None
+        try:
+            for thread in self._threads:
+                thread.start()
+        finally:
+            if previous is not None:
+                threading.stack_size(previous)
 
     def _work(self) -> None:
         while True:

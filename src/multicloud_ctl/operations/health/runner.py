@@ -1,8 +1,11 @@
 """Run every check at once on a thread pool, each under its own timeout, and build the report.
 
-A check that overruns its timeout is reported critical ("timed out after Ns") as soon as its own deadline
-passes; the round never waits for it (its thread is abandoned, not joined). A check that raises becomes an
-`unknown` result carrying the error, never a traceback.
+One worker per check (up to `MAX_WORKERS`, on small stacks), so a round of N checks takes about as long as its
+slowest check, not N / pool-size waves of them. A check that overruns its timeout is reported critical ("timed
+out after Ns") as soon as its own deadline passes; the round never waits for it (its thread is abandoned, not
+joined). A round also has a deadline of its own (`deadline_s`: in watch mode the interval), so a round never
+outlasts it: whatever has not answered by then is reported timed out, queued or not. A check that raises
+becomes an `unknown` result carrying the error, never a traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
 
 GRACE_S = 0.05
+MAX_WORKERS = 2048  # a thread per check up to this (each on a STACK_BYTES stack)
+STACK_BYTES = 512 * 1024
 
 
 def build_checks(runtime: Runtime, spec: HealthSpec, only: list[str] | None = None) -> list[Check]:
@@ -45,21 +50,46 @@ def _guarded(check: Check, started: dict[str, float]) -> CheckResult:
         return CheckResult(check.name, check.kind, Status.UNKNOWN, f"{type(exc).__name__}: {exc}")
 
 
-def run_checks(checks: list[Check], *, max_workers: int = 64, clock: Clock | None = None) -> HealthReport:
-    """Run `checks` concurrently; results come back in the order of `checks`."""
+def run_checks(
+    checks: list[Check],
+    *,
+    max_workers: int | None = None,
+    clock: Clock | None = None,
+    deadline_s: float | None = None,
+) -> HealthReport:
+    """Run `checks` concurrently; results come back in the order of `checks`.
+
+    `deadline_s`: the round ends this many seconds after it began, whatever is still running or queued."""
     began = time.monotonic()
     stamp = (clock or default_clock()).now().isoformat(timespec="seconds")
     if not checks:
         return HealthReport([], stamp, 0.0)
     started: dict[str, float] = {}
     results: dict[int, CheckResult] = {}
-    pool = DaemonPool(min(max_workers, len(checks)), name="health")
+    workers = min(max_workers or MAX_WORKERS, len(checks))
+    pool = DaemonPool(workers, name="health", stack_size=STACK_BYTES if workers > 64 else None)
     futures: dict[Future[CheckResult], int] = {pool.submit(_guarded, c, started): i for i, c in enumerate(checks)}
     pending = set(futures)
+    round_end = began + deadline_s if deadline_s is not None else None
     try:
         while pending:
             now = time.monotonic()
-            deadlines = []
+            if round_end is not None and now >= round_end:
+                for fut in pending:
+                    fut.cancel()
+                    check = checks[futures[fut]]
+                    t0 = started.get(check.name)
+                    what = "still running" if t0 is not None else "not started"
+                    results[futures[fut]] = CheckResult(
+                        check.name,
+                        check.kind,
+                        Status.CRITICAL,
+                        f"timed out: {what} when the round's deadline ({deadline_s:g}s) passed",
+                        duration_ms=(now - (t0 if t0 is not None else now)) * 1000,
+                    )
+                pending.clear()
+                break
+            deadlines = [round_end] if round_end is not None else []
             for fut in list(pending):
                 check = checks[futures[fut]]
                 t0 = started.get(check.name)
