@@ -68,3 +68,13 @@ def test_validate_and_export_name_file_line_and_field(cli: Any, tmp_path: Path, 
     res = cli("schedule", "export", "--playbooks", str(book.parent))
     assert res.exit_code == 2
     assert f"error: {book}:8 spec.schedule: {message}" in res.stderr
+
+
+def test_both_day_fields_become_two_oncalendar_lines_as_cron_runs_on_either() -> None:
+    from multicloud_ctl.operations.backup.schedule import ScheduledPlaybook, cron_to_oncalendars, export_systemd
+
+    assert cron_to_oncalendars("0 4 1 * 1") == ["*-*-01 04:00:00", "Mon *-*-* 04:00:00"]
+    assert cron_to_oncalendars("0 4 1 * *") == ["*-*-01 04:00:00"]
+    entry = ScheduledPlaybook("b", "Backup", "playbooks/b.yaml", "0 4 1 * 1", ("backup", "daily"))
+    timer = export_systemd([entry], "prod", "/srv", ["/opt/mcctl/bin/mcctl"])["mcctl-prod-b.timer"]
+    assert "OnCalendar=*-*-01 04:00:00\nOnCalendar=Mon *-*-* 04:00:00\nPersistent=true\n" in timer

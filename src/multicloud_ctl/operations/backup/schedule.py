@@ -136,6 +136,21 @@ def cron_to_oncalendar(cron: str) -> str:
     return f"{day}{date} {pad(_systemd_field(hour))}:{pad(_systemd_field(minute))}:00"
 
 
+def cron_to_oncalendars(cron: str) -> list[str]:
+    """The OnCalendar= lines for `cron`: two when both day fields are restricted.
+
+    Cron then runs on a day matching *either* field (crontab(5)); one OnCalendar matches weekday *and* date,
+    and a timer with several OnCalendar= lines elapses on any of them (systemd.timer(5)).
+    """
+    minute, hour, dom, month, dow = cron.split()
+    if dom != "*" and dow != "*":
+        return [
+            cron_to_oncalendar(f"{minute} {hour} {dom} {month} *"),
+            cron_to_oncalendar(f"{minute} {hour} * {month} {dow}"),
+        ]
+    return [cron_to_oncalendar(cron)]
+
+
 def export_cron(
     entries: list[ScheduledPlaybook],
     env: str,
@@ -182,8 +197,8 @@ def export_systemd(
         )
         files[f"{unit}.timer"] = (
             f"[Unit]\nDescription=Schedule of mcctl {e.name} ({env}; cron {e.cron})\n\n[Timer]\n"
-            f"OnCalendar={cron_to_oncalendar(e.cron)}\nPersistent=true\nRandomizedDelaySec=60\n"
-            f"Unit={unit}.service\n\n[Install]\nWantedBy=timers.target\n"
+            + "".join(f"OnCalendar={calendar}\n" for calendar in cron_to_oncalendars(e.cron))
+            + f"Persistent=true\nRandomizedDelaySec=60\nUnit={unit}.service\n\n[Install]\nWantedBy=timers.target\n"
         )
     return files
 
