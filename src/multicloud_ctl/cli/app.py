@@ -230,12 +230,11 @@ def root(
 ) -> None:
     """Operate the multi-cloud e-commerce backend (AWS + Azure + Cloudflare) from YAML playbooks."""
     from multicloud_ctl.cli.console import Console
-    from multicloud_ctl.cli.state import CliState
-    from multicloud_ctl.errors import UsageError
+    from multicloud_ctl.cli.state import CliState, output_error
 
     output = output or os.environ.get("MCCTL_OUTPUT") or "table"
     if output not in ("table", "json"):
-        raise UsageError(f"--output must be 'table' or 'json', not {output!r}")
+        raise output_error(output)
     ctx.obj = CliState(
         env=env or os.environ.get("MCCTL_ENV") or "local",
         config_dir=config_dir or Path(os.environ.get("MCCTL_CONFIG_DIR") or "config"),

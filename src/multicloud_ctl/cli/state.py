@@ -45,11 +45,9 @@ class CliState:
         """Apply a global option given after the verb (it overrides the same option given before it)."""
         from dataclasses import replace
 
-        from multicloud_ctl.errors import UsageError
-
         if name == "output":
             if value not in ("table", "json"):
-                raise UsageError(f"--output must be 'table' or 'json', not {value!r}")
+                raise output_error(value)
             self.output = value
         elif name == "env":
             self.env, self._environment, self._runtime = value, None, None
@@ -95,6 +93,16 @@ class CliState:
 
             self._runtime = Runtime(environment=self.environment(), clock=self.clock)
         return self._runtime
+
+
+def output_error(value: str) -> Exception:
+    """The usage error for a bad `--output`/`-o` (a file name there was once `dashboard -o FILE`)."""
+    from multicloud_ctl.errors import UsageError
+
+    return UsageError(
+        f"--output must be 'table' or 'json', not {value!r}",
+        hint="-o is the output format everywhere; a page or report file is --out FILE (dashboard, cost report)",
+    )
 
 
 def get_state(ctx: typer.Context) -> CliState:

@@ -83,6 +83,7 @@ def test_dashboard_o_is_the_output_format_not_a_file_name(cli: Any, config_dir: 
     """`dashboard -o json` wrote an HTML file named `json`; its page file is `--out` only now."""
     res = cli("dashboard", "--config-dir", str(config_dir), "-o", "yaml", "--out", str(tmp_path / "d.html"))
     assert res.exit_code == 2 and "--output must be 'table' or 'json', not 'yaml'" in res.stderr
+    assert "hint: -o is the output format everywhere; a page or report file is --out FILE" in res.stderr
     assert not (Path.cwd() / "yaml").exists() and not (tmp_path / "d.html").exists()
     assert "-o" not in cli("dashboard", "--help").stdout.replace("--out", "")
 
