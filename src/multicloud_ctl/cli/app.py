@@ -3,10 +3,15 @@
 Verb groups are imported only when invoked, so `mcctl --help` loads typer and rich and nothing else
 (no cloud SDK, no pydantic). Each verb lives in its own module `multicloud_ctl.cli.<verb>` exposing a
 Typer `app`; the table below holds the one-line help shown in `mcctl --help`.
+
+The global options may also come after the verb (`mcctl local status -o json`): when a verb is loaded, each of
+its commands and groups gets hidden copies of them (`_add_global_options`) that update the invocation's
+`CliState` as they are parsed. A command's own option of the same name (`backup prune --yes`) wins there.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 import sys
@@ -16,7 +21,8 @@ from typing import Any
 
 import typer
 from typer import _click as click
-from typer.core import TyperGroup
+from typer._click.core import ParameterSource
+from typer.core import TyperGroup, TyperOption
 from typer.exceptions import Abort
 
 from multicloud_ctl.errors import EXIT_CODE_HELP, ExitCode, McctlError
@@ -47,7 +53,10 @@ VERBS: dict[str, tuple[str, str]] = {
     "local": ("multicloud_ctl.cli.local", "Run the whole system on this machine (sandbox up, down, status, demo)."),
 }
 
-EPILOG = f"{EXIT_CODE_HELP} Environment: --env defaults to $MCCTL_ENV, else 'local'. MCCTL_DEBUG=1 shows tracebacks."
+EPILOG = (
+    f"{EXIT_CODE_HELP} Environment: --env defaults to $MCCTL_ENV, else 'local'. MCCTL_DEBUG=1 shows tracebacks. "
+    "The options above may also follow the verb (mcctl local status -o json)."
+)
 
 
 class LazyVerbGroup(TyperGroup):
@@ -64,6 +73,7 @@ class LazyVerbGroup(TyperGroup):
         command = typer.main.get_command(module.app)
         command.help = command.help or entry[1]
         command.short_help = entry[1]
+        _add_global_options(command, self.params)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -86,18 +96,11 @@ class LazyVerbGroup(TyperGroup):
             rv = super().main(
                 args=argv, prog_name=prog_name or "mcctl", complete_var=complete_var, standalone_mode=False, **extra
             )
-        except McctlError as exc:
-            console = _console_for(argv)
-            if debug:
-                console.traceback()
-            console.error(exc.message, exc.hint)
-            sys.exit(int(exc.exit_code))
-        except Abort:
-            _console_for(argv).error("aborted; nothing further was done")
-            sys.exit(int(ExitCode.REFUSED))
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(int(ExitCode.USAGE))
+        except (McctlError, Abort, click.ClickException) as exc:
+            if _nagios_mode(argv):
+                _console_for(argv).error(_message_of(exc))
+                _nagios_unknown(_message_of(exc))
+            self._fail(exc, argv, debug)
         except KeyboardInterrupt:
             _console_for(argv).error("interrupted")
             sys.exit(130)
@@ -105,13 +108,87 @@ class LazyVerbGroup(TyperGroup):
             console = _console_for(argv)
             if debug:
                 console.traceback()
-                sys.exit(int(ExitCode.FAILED))
-            console.error(
-                f"internal error: {type(exc).__name__}: {exc}",
-                "this is a bug in mcctl; rerun with --debug for the traceback",
-            )
+            else:
+                console.error(
+                    f"internal error: {type(exc).__name__}: {exc}",
+                    "this is a bug in mcctl; rerun with --debug for the traceback",
+                )
+            if _nagios_mode(argv):
+                _nagios_unknown(f"internal error: {type(exc).__name__}: {exc}")
             sys.exit(int(ExitCode.FAILED))
         sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+    @staticmethod
+    def _fail(exc: Exception, argv: list[str], debug: bool) -> None:
+        """Report an expected error (one line + hint) and exit with its code."""
+        if isinstance(exc, McctlError):
+            console = _console_for(argv)
+            if debug:
+                console.traceback()
+            console.error(exc.message, exc.hint)
+            sys.exit(int(exc.exit_code))
+        if isinstance(exc, Abort):
+            _console_for(argv).error("aborted; nothing further was done")
+            sys.exit(int(ExitCode.REFUSED))
+        assert isinstance(exc, click.ClickException)
+        exc.show()
+        sys.exit(int(ExitCode.USAGE))
+
+
+def _message_of(exc: Exception) -> str:
+    """The one-line message of an expected error."""
+    if isinstance(exc, McctlError):
+        return exc.message
+    if isinstance(exc, click.ClickException):
+        return exc.format_message()
+    return "aborted; nothing further was done"
+
+
+def _nagios_unknown(message: str) -> None:
+    """End a Nagios plugin run that could not check: one status line on stdout, exit 3 UNKNOWN (not 2 CRITICAL)."""
+    first = message.strip().splitlines()[0] if message.strip() else "error"
+    sys.stdout.write(f"MCCTL HEALTH UNKNOWN - {first}\n")
+    sys.stdout.flush()
+    sys.exit(3)
+
+
+def _nagios_mode(argv: list[str]) -> bool:
+    """Whether this is `mcctl ... health ... --format nagios` (a Nagios plugin run: errors are UNKNOWN, exit 3)."""
+    if "health" not in argv:
+        return False
+    rest = argv[argv.index("health") + 1 :]
+    pairs = zip(rest, [*rest[1:], ""], strict=True)
+    return any((a in ("--format", "-f") and b == "nagios") or a in ("--format=nagios", "-fnagios") for a, b in pairs)
+
+
+def _add_global_options(command: click.Command, globals_: list[click.Parameter]) -> None:
+    """Give `command` and its subcommands hidden copies of the global options they do not define themselves."""
+    taken = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    for param in globals_:
+        names = [opt for opt in param.opts if opt not in taken]
+        if not isinstance(param, TyperOption) or param.name is None or not names:
+            continue
+        late = copy.copy(param)  # same type, flag and count handling; only what follows differs
+        late.name, late.opts, late.secondary_opts = f"_global_{param.name}", names, []
+        late.default, late.envvar, late.hidden, late.expose_value = None, None, True, False
+        late.callback = _apply_global_option
+        late._runtime_param = None
+        command.params.append(late)
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            _add_global_options(sub, globals_)
+
+
+def _apply_global_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Record a global option given after the verb in this invocation's `CliState`."""
+    if value is None or ctx.get_parameter_source(param.name or "") is not ParameterSource.COMMANDLINE:
+        return
+    from multicloud_ctl.cli.state import CliState
+
+    state = ctx.find_root().obj
+    if not isinstance(state, CliState):  # a verb's app invoked on its own (tests): nothing to override
+        return
+    state.set_option((param.name or "").removeprefix("_global_"), value)
 
 
 def _console_for(argv: list[str]) -> Any:
@@ -153,12 +230,11 @@ def root(
 ) -> None:
     """Operate the multi-cloud e-commerce backend (AWS + Azure + Cloudflare) from YAML playbooks."""
     from multicloud_ctl.cli.console import Console
-    from multicloud_ctl.cli.state import CliState
-    from multicloud_ctl.errors import UsageError
+    from multicloud_ctl.cli.state import CliState, output_error
 
     output = output or os.environ.get("MCCTL_OUTPUT") or "table"
     if output not in ("table", "json"):
-        raise UsageError(f"--output must be 'table' or 'json', not {output!r}")
+        raise output_error(output)
     ctx.obj = CliState(
         env=env or os.environ.get("MCCTL_ENV") or "local",
         config_dir=config_dir or Path(os.environ.get("MCCTL_CONFIG_DIR") or "config"),

@@ -18,7 +18,7 @@ app = typer.Typer(
 @app.callback(invoke_without_command=True)
 def dashboard(
     ctx: typer.Context,
-    out: Path = typer.Option(Path("dashboard.html"), "--out", "-o", help="Where to write the page."),
+    out: Path = typer.Option(Path("dashboard.html"), "--out", help="Where to write the page."),
     since: str = typer.Option("1h", "--since", help="Window: 15m, 1h, 1d."),
     serve: bool = typer.Option(False, "--serve", help="Serve the page on 127.0.0.1 until Ctrl-C."),
     port: int = typer.Option(0, "--port", help="Port for --serve (0: a free one)."),

@@ -83,10 +83,14 @@ def status(
     rows = _supervisor(state).status(components or None)
     _emit(state, rows, "sandbox")
     down_ = [r.component for r in rows if not r.healthy]
+    moved = [r.component for r in rows if r.state.startswith("running on old port")]
     if down_:
         raise Degraded(
             f"{len(down_)} of {len(rows)} sandbox components are not healthy: {', '.join(down_)}",
-            hint="run `mcctl local up`",
+            hint=f"`mcctl local down {' '.join(moved)}` then `mcctl local up` (local.ports.* changed), "
+            "or set the old ports back"
+            if moved
+            else "run `mcctl local up`",
         )
 
 

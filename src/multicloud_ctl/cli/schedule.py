@@ -22,7 +22,11 @@ def export(
     format: str = typer.Option("cron", "--format", "-f", help="cron | systemd | github-actions"),
     playbooks: Path = typer.Option(Path("playbooks"), "--playbooks", help="Directory of playbooks."),
     workdir: str = typer.Option(None, "--workdir", help="Directory the jobs run in. [default: current]"),
-    program: str = typer.Option("mcctl", "--program", help="How to invoke mcctl on the target machine."),
+    program: str = typer.Option(
+        None,
+        "--program",
+        help="How the jobs invoke mcctl. [default: this mcctl by absolute path; `mcctl` for github-actions]",
+    ),
     out_dir: Path = typer.Option(None, "--out-dir", help="Write the file(s) here instead of printing."),
     readiness: str = typer.Option(
         "0 * * * *",
@@ -33,11 +37,14 @@ def export(
 ) -> None:
     """Entries for every playbook with a `spec.schedule` (cron lines, systemd units, or a workflow), and the
     failover readiness evaluation."""
+    import shlex
+
     from multicloud_ctl.errors import UsageError
     from multicloud_ctl.operations.backup.schedule import (
         export_cron,
         export_github_actions,
         export_systemd,
+        running_program,
         scheduled_playbooks,
     )
 
@@ -47,16 +54,23 @@ def export(
     if not playbooks.is_dir():
         raise UsageError(f"no playbook directory {playbooks}", hint="pass --playbooks DIR")
     readiness_cron = None if readiness.strip().lower() == "off" else readiness.strip()
-    entries = scheduled_playbooks(playbooks, base=playbooks.parent, readiness_cron=readiness_cron)
+    wd = workdir or str(Path.cwd())
+    # playbook paths relative to where the jobs run, absolute when the playbooks are elsewhere
+    entries = scheduled_playbooks(playbooks.absolute(), base=Path(wd).absolute(), readiness_cron=readiness_cron)
     if not entries:
         raise UsageError(f"no playbook in {playbooks} has a spec.schedule")
-    wd = workdir or str(Path.cwd())
-    if format == "cron":
-        files = {"mcctl.cron": export_cron(entries, state.env, wd, program)}
-    elif format == "systemd":
-        files = export_systemd(entries, state.env, wd, program)
+    if format == "github-actions":  # runs in a checkout on a runner: the repository's paths, `pip install .`
+        argv = shlex.split(program) if program else ["mcctl"]
+        config = state.config_dir.absolute()
+        rel = str(config.relative_to(Path(wd).absolute())) if config.is_relative_to(Path(wd).absolute()) else None
+        files = {"mcctl-schedule.yml": export_github_actions(entries, state.env, argv, rel)}
     else:
-        files = {"mcctl-schedule.yml": export_github_actions(entries, state.env, program)}
+        argv = shlex.split(program) if program else running_program()
+        config_dir = str(state.config_dir.absolute())
+        if format == "cron":
+            files = {"mcctl.cron": export_cron(entries, state.env, wd, argv, config_dir)}
+        else:
+            files = export_systemd(entries, state.env, wd, argv, config_dir)
     console = state.console
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)

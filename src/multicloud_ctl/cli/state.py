@@ -41,6 +41,43 @@ class CliState:
             self._clock = default_clock()
         return self._clock
 
+    def set_option(self, name: str, value: Any) -> None:
+        """Apply a global option given after the verb (it overrides the same option given before it)."""
+        from dataclasses import replace
+
+        if name == "output":
+            if value not in ("table", "json"):
+                raise output_error(value)
+            self.output = value
+        elif name == "env":
+            self.env, self._environment, self._runtime = value, None, None
+        elif name == "config_dir":
+            self.config_dir, self._environment, self._runtime = Path(value), None, None
+        elif name == "yes":
+            self.yes = self.yes or bool(value)
+        elif name == "verbose":
+            if self.verbosity >= 0:  # -q wins over -v wherever each was given
+                self.verbosity += int(value)
+        elif name == "quiet":
+            self.verbosity = -1 if value else self.verbosity
+        elif name == "no_color":
+            self.no_color = self.no_color or bool(value)
+        elif name == "debug":
+            self.debug = self.debug or bool(value)
+        else:
+            raise ValueError(f"not a global option: {name}")
+        quiet = self.verbosity < 0
+        self.console = replace(
+            self.console,
+            output=self.output,
+            no_color=self.no_color,
+            quiet=quiet,
+            verbosity=0 if quiet else self.verbosity,
+            _out=None,
+            _err=None,
+            _renderer=None,
+        )
+
     def environment(self) -> Environment:
         """Load and validate `config/<env>.yaml` once per invocation."""
         if self._environment is None:
@@ -56,6 +93,16 @@ class CliState:
 
             self._runtime = Runtime(environment=self.environment(), clock=self.clock)
         return self._runtime
+
+
+def output_error(value: str) -> Exception:
+    """The usage error for a bad `--output`/`-o` (a file name there was once `dashboard -o FILE`)."""
+    from multicloud_ctl.errors import UsageError
+
+    return UsageError(
+        f"--output must be 'table' or 'json', not {value!r}",
+        hint="-o is the output format everywhere; a page or report file is --out FILE (dashboard, cost report)",
+    )
 
 
 def get_state(ctx: typer.Context) -> CliState:

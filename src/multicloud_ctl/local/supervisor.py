@@ -1,7 +1,7 @@
 """Start, stop and inspect the sandbox's processes (`mcctl local up|down|status|start|stop`).
 
 Each component (see `components.py`) runs as its own session leader on 127.0.0.1, outliving the CLI.
-Its pid file (`<env state dir>/sandbox/<name>.pid`, JSON: pid, port, argv, started_at) is the record of
+Its pid file (`<env state dir>/sandbox/<name>.pid`, JSON: pid, port, extra_ports, argv, started_at) is the record of
 what *we* started: a process counts as ours only while it is alive and its command line still ends
 with the recorded arguments, so `down` never signals a process that merely inherited a recycled pid.
 
@@ -9,6 +9,10 @@ with the recorded arguments, so `down` never signals a process that merely inher
 by something else is refused (exit 2, naming the port and the `local.ports.*` key) before anything
 starts, unless what holds it *is* that service (e.g. a moto the test suite started), which is then
 used as "external" and never stopped by `down`.
+
+A component of ours still running on the port its pid file records, after `local.ports.*` was changed, is
+shown by `status` as "running on old port N" and refused by `up` (exit 2, before anything starts): stopping
+it would lose its in-memory state (moto's), so the operator chooses (`local down NAME`, or the old port back).
 """
 
 from __future__ import annotations
@@ -37,7 +41,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ComponentStatus:
-    """One row of `mcctl local status`. state: running | starting | stopped | external | foreign."""
+    """One row of `mcctl local status`.
+
+    state: running | starting | stopped | external | foreign | "running on old port N" (ours, started before
+    `local.ports.*` changed; `port` is the configured one).
+    """
 
     component: str
     port: int
@@ -128,6 +136,24 @@ class Supervisor:
         assert self.environment.local is not None
         return int(getattr(self.environment.local.ports, comp.port_field))
 
+    def configured_ports(self, comp: Component) -> dict[str, int]:
+        """The `local.ports` fields `comp` binds (its own first, then `extra_ports`) and their configured values."""
+        ports = self.environment.local.ports  # type: ignore[union-attr]
+        return {field: int(getattr(ports, field)) for field in (comp.port_field, *comp.extra_ports)}
+
+    def moved(self, comp: Component) -> tuple[str, int] | None:
+        """(field, old port) when our live process for `comp` listens on another port than configured now."""
+        rec = self.record(comp)
+        if rec is None or self.owned_pid(comp) is None:
+            return None
+        extra = rec.get("extra_ports")
+        recorded = {comp.port_field: rec.get("port"), **(extra if isinstance(extra, dict) else {})}
+        for field, port in self.configured_ports(comp).items():
+            old = recorded.get(field)
+            if isinstance(old, int) and old != port:
+                return field, old
+        return None
+
     def url_of(self, comp: Component) -> str:
         return f"http://{LOOPBACK}:{self.port_of(comp)}{comp.health_path}"
 
@@ -163,6 +189,13 @@ class Supervisor:
         rows = []
         for comp in self.select(names, all_=names is None):
             port, pid = self.port_of(comp), self.owned_pid(comp)
+            moved = self.moved(comp) if pid is not None else None
+            if moved is not None:
+                field, old = moved
+                now = self.configured_ports(comp)[field]
+                note = f"local.ports.{field} is now {now}: `mcctl local down {comp.name}`"
+                rows.append(ComponentStatus(comp.name, port, pid, f"running on old port {old}", False, note))
+                continue
             healthy = self.healthy(comp)
             if pid is not None:
                 state = "running" if healthy else "starting"
@@ -183,6 +216,7 @@ class Supervisor:
         """Start what is not running (and what it requires), leave what is; refuse a port held by a foreign process."""
         comps = self._with_requirements(self.select(names))
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._refuse_moved(comps)
         plan: list[Component] = []
         waiting: list[Component] = []
         notes: dict[str, str] = {}
@@ -215,6 +249,23 @@ class Supervisor:
             for s in self.status([c.name for c in comps])
         ]
 
+    def _refuse_moved(self, comps: list[Component]) -> None:
+        """Refuse (exit 2) when a component of ours runs on another port than configured: never restart it silently."""
+        moved = [(comp, *m) for comp in comps if (m := self.moved(comp)) is not None]
+        if not moved:
+            return
+        where = "; ".join(
+            f"{comp.name} on {old}, local.ports.{field} is now {self.configured_ports(comp)[field]}"
+            for comp, field, old in moved
+        )
+        names = " ".join(comp.name for comp, _, _ in moved)
+        settings = ", ".join(f"local.ports.{field}: {old}" for _, field, old in moved)
+        raise UsageError(
+            f"sandbox still running on the old port{'s' if len(moved) > 1 else ''} ({where}); nothing was changed",
+            hint=f"`mcctl local down {names}` then `mcctl local up` (this loses their in-memory state), "
+            f"or set {settings} back in config/{self.environment.name}.yaml",
+        )
+
     def _port_taken(self, comp: Component, field: str, port: int) -> UsageError:
         return UsageError(
             f"port {port} on {LOOPBACK} is already taken by another process "
@@ -239,6 +290,7 @@ class Supervisor:
         record = {
             "pid": proc.pid,
             "port": self.port_of(comp),
+            "extra_ports": {f: p for f, p in self.configured_ports(comp).items() if f != comp.port_field},
             "argv": spec.argv,
             "started_at": default_clock().now().isoformat(),
         }
@@ -271,13 +323,15 @@ class Supervisor:
         rows = []
         for comp in reversed(self.select(names, all_=names is None)):
             pid = self.owned_pid(comp)
-            had_record = self.record(comp) is not None
+            rec = self.record(comp)
+            had_record = rec is not None
+            port = rec["port"] if pid is not None and rec and isinstance(rec.get("port"), int) else self.port_of(comp)
             note = self.stop_component(comp)
             if pid is None and had_record:
                 note = "stale pid file removed"
             elif pid is None:
                 note = "not started by mcctl" if self.healthy(comp) else "not running"
-            rows.append(ComponentStatus(comp.name, self.port_of(comp), pid, "stopped" if pid else "-", False, note))
+            rows.append(ComponentStatus(comp.name, port, pid, "stopped" if pid else "-", False, note))
         return list(reversed(rows))
 
     def stop_component(self, comp: Component, timeout: float = 8.0) -> str:

@@ -45,11 +45,46 @@ def parse_size(value: str | int | float) -> int:
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
+# (name, lowest, highest) of the five cron fields, as crontab(5) allows them (day of week: 0 and 7 are Sunday)
+_CRON_RANGES = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
+
+
 def check_cron(expr: str) -> str:
-    """Accept a 5-field cron expression (numbers, *, ranges, lists, steps)."""
+    """Accept a 5-field cron expression (numbers, *, ranges, lists, steps) that can ever run.
+
+    Each number must lie in its field's range (`99 25 31 2 *`: "minute 99 is out of range 0-59"), and croniter
+    must find a next run, so a date that never occurs (`0 0 31 2 *`) is refused as well. Cron runs a job when
+    *either* day field matches once both are restricted, so that case always has a next run.
+    """
     fields = expr.split()
     if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
         raise ValueError(f"not a 5-field cron expression: {expr!r} (e.g. '30 2 * * *')")
+    for value, (name, low, high) in zip(fields, _CRON_RANGES, strict=True):
+        for part in value.split(","):
+            span, _, step = part.partition("/")
+            if step and int(step) == 0:
+                raise ValueError(f"{name} {part!r} in {expr!r}: a step must be at least 1")
+            if span == "*":
+                continue
+            first, _, last = span.partition("-")
+            for number in (first, last) if last else (first,):
+                if not low <= int(number) <= high:
+                    raise ValueError(f"{name} {int(number)} is out of range {low}-{high} in {expr!r}")
+            if last and int(first) > int(last):
+                raise ValueError(f"{name} range {span} in {expr!r} runs backwards")
+    from datetime import UTC, datetime
+
+    from croniter import CroniterBadDateError, CroniterError, croniter
+
+    try:
+        # a fixed start, not the clock: whether a schedule can ever run does not depend on today
+        runs = croniter(expr, datetime(2000, 1, 1, tzinfo=UTC))
+        if fields[4] == "*":  # with a day of week as well, every month has a matching day
+            runs.get_next(datetime)
+    except CroniterBadDateError:
+        raise ValueError(f"{expr!r} never runs: day of month {fields[2]} does not occur in month {fields[3]}") from None
+    except CroniterError as exc:
+        raise ValueError(f"not a valid cron expression: {expr!r} ({exc})") from None
     return expr
 
 
