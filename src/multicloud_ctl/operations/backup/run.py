@@ -144,7 +144,7 @@ def weekly_operation(
             "snapshot",
             f"snapshot {held.plan.id}",
             snapshot,
-            total=len(held.plan.objects),
+            total=held.plan.object_count,
             unit="objects",
         )
         return Plan("backup weekly", (step,), summary=held.plan.summary())
@@ -163,15 +163,15 @@ def weekly_operation(
             "bytes": manifest.bytes if manifest else None,
             "tables": {t.name: t.items for t in manifest.tables} if manifest else {},
             "dynamodb_snapshot": held.plan.summary()["dynamodb_snapshot"],
-            "failed": len(failures),
-            "failures": failures[:20],
+            "failed": failures.count,
+            "failures": failures.first,
         }
         held.summary = summary
         if manifest is None:
             ctx.record("incomplete", summary)
             raise BackupIncomplete(
-                f"backup weekly: {len(failures)} object(s) failed; snapshot {held.plan.id} not "
-                f"committed (first: {failures[0]['key']}: {failures[0]['error']})",
+                f"backup weekly: {failures.count} object(s) failed; snapshot {held.plan.id} not "
+                f"committed (first: {failures.first[0]['key']}: {failures.first[0]['error']})",
                 summary,
             )
         return {k: v for k, v in summary.items() if k != "failures"}
