@@ -2,7 +2,13 @@
 
 A manifest is written last: its presence is the commit marker of a backup (a crashed run leaves blobs
 but no manifest, and nothing reads them). Its blob metadata carries the summary that `backup list` shows
-without reading the body (kind, time, objects, bytes) and the last verification (time, status, sample).
+without reading the body (kind, time, objects, bytes, format) and the last verification (time, status,
+sample).
+
+Format version 3 (this release writes only it) is JSON Lines, so that neither side holds a million entries:
+a header line, one line per entry in the order the run produced them, and a trailer line with the counts,
+completion time, transfer mode and table records. Versions 1 and 2 (one JSON document) are still read;
+`manifest_reader.py` streams all three.
 """
 
 from __future__ import annotations
