@@ -211,6 +211,17 @@ def test_a_truncated_manifest_is_refused_not_half_read() -> None:
         with pytest.raises((OperationFailed, ValueError)):
             reader = ManifestReader(cast(Any, store), BackupLayout(Layout()), full.id, chunk=100, edge=100)
             list(reader.entries())
+    # a version 3 body that lost a line in the middle no longer matches its trailer's count
+    full, _ = _manifest(50)
+    assert isinstance(full, BackupManifest)
+    store = _Blocks()
+    name = write_manifest(cast(Any, store), BackupLayout(Layout()), full)
+    body, meta = store.blobs[name]
+    lines = body.split(b"\n")
+    store.blobs[name] = (b"\n".join(lines[:20] + lines[21:]), meta)
+    reader = ManifestReader(cast(Any, store), BackupLayout(Layout()), full.id, chunk=100, edge=100)
+    with pytest.raises(OperationFailed, match="49 entries where its trailer counts 50"):
+        list(reader.entries())
 
 
 def test_the_mutation_guard_keeps_exact_counts_and_only_the_newest_calls() -> None:

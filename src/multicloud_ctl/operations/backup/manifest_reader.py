@@ -126,14 +126,21 @@ class ManifestReader:
                     yield ManifestEntry(**value)
             return
         rest = b""
+        count = 0
         for data in self._ranges(self._body_start, self._body_end):
             lines = (rest + data).split(b"\n")
             rest = lines.pop()
             for line in lines:
                 if line:
+                    count += 1
                     yield ManifestEntry(**json.loads(line))
         if rest.strip():
+            count += 1
             yield ManifestEntry(**json.loads(rest))
+        if count != self.manifest.objects:
+            raise OperationFailed(
+                f"manifest {self.name}: {count} entries where its trailer counts {self.manifest.objects}"
+            )
 
     # ---- versions 1 and 2 ---------------------------------------------------------------------------------
     def _scan_legacy_header(self) -> BackupManifest:
