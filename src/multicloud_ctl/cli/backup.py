@@ -183,7 +183,7 @@ def verify(
     if not report.ok:
         bad = [f"missing {k}" for k in report.missing] + [f"corrupt {k}" for k in report.corrupt]
         raise Degraded(
-            f"backup {report.id}: {len(bad)} problem(s): {'; '.join(bad[:10])}",
+            f"backup {report.id}: {report.missing_count + report.corrupt_count} problem(s): {'; '.join(bad[:10])}",
             hint="run `mcctl backup daily` to recopy, or restore from an older verified backup",
         )
     console.success(f"backup {report.id}: {report.checked} object(s) verified")

@@ -11,7 +11,8 @@ from backup_testkit import make_runtime, seed
 
 from multicloud_ctl.operations.backup import run_daily
 from multicloud_ctl.operations.backup.daily import DailyOptions
-from multicloud_ctl.operations.backup.manifest import list_manifests, read_manifest
+from multicloud_ctl.operations.backup.manifest import list_manifests, read_manifest, write_legacy_manifest
+from multicloud_ctl.operations.backup.manifest_reader import ManifestReader
 from multicloud_ctl.operations.backup.store import open_store
 from multicloud_ctl.operations.backup.verify import verify_backup
 
@@ -66,12 +67,37 @@ def test_the_manifest_is_staged_in_blocks_and_committed_last(runtime: Any, spec:
     committed, uncommitted = store.blobs.blob(name).get_block_list("all")
     assert len(committed) > 10 and not uncommitted  # ~250 bytes an entry: a block every few entries
     manifest = read_manifest(store.blobs, store.layout, summary["id"])
-    assert manifest.objects == 61 and manifest.transfer == "stream" and manifest.version == 2
+    assert manifest.objects == 61 and manifest.transfer == "stream" and manifest.version == 3
     assert sorted(e.key for e in manifest.entries) == sorted([f"s3/src-a/{k}" for k in objects] + ["s3/src-b/only"])
     listed = list_manifests(store.blobs, store.layout)
     assert [(m.id, m.objects, m.bytes) for m in listed] == [(summary["id"], 61, 60 * 64 + 1)]
-    json.loads(store.blobs.read(name))  # one JSON document, whatever the block boundaries
+    lines = store.blobs.read(name).splitlines()  # JSON Lines, whatever the block boundaries
+    assert len(lines) == 63 and json.loads(lines[0])["version"] == 3 and json.loads(lines[-1])["objects"] == 61
+    # ranged GETs on the real service: ranges cutting lines anywhere, the header and trailer from the edges
+    reader = ManifestReader(store.blobs, store.layout, summary["id"], chunk=777, edge=300)
+    assert reader.objects == 61 and list(reader.entries()) == manifest.entries
     assert verify_backup(store, summary["id"]).ok
+
+
+def test_a_version_2_manifest_is_still_read_and_verified(runtime: Any, spec: Any) -> None:
+    """A manifest an earlier release wrote (one JSON document) is read by the same streaming reader."""
+    seed(runtime, "src-a", {f"k/{i}": os.urandom(32) for i in range(30)})
+    seed(runtime, "src-b", {})
+    summary = run_daily(runtime, spec)
+    store = open_store(runtime, spec)
+    manifest = read_manifest(store.blobs, store.layout, summary["id"])
+    manifest.version = 2
+    write_legacy_manifest(store.blobs, store.layout, manifest)
+    assert store.blobs.read(store.layout.manifest_blob(manifest.id)).startswith(b'{"id":')
+    reader = ManifestReader(store.blobs, store.layout, manifest.id, chunk=500, edge=100)
+    assert (reader.version, reader.objects) == (2, 30) and list(reader.entries()) == manifest.entries
+    report = verify_backup(store, manifest.id)
+    assert report.ok and report.checked == 30
+    # and a corrupt object is still found through it (the check can fail)
+    victim = manifest.entries[7]
+    store.blobs.upload(victim.blob, b"not the bytes", dict(store.blobs.properties(victim.blob).metadata))
+    report = verify_backup(store, manifest.id, record=False)
+    assert (report.ok, report.corrupt, report.corrupt_count) == (False, [victim.key], 1)
 
 
 def test_dry_run_counts_through_the_same_pipeline(backup_env: Any, spec: Any) -> None:

@@ -161,3 +161,35 @@ def test_restore_dry_run_and_mismatch(runtime: Any, container: str) -> None:
     store.blobs.upload(blob, b"X", {})
     with pytest.raises(Degraded, match="s3/src-a/a"):
         run_restore(store, snap, make_runtime(runtime.environment))
+
+
+def test_weekly_streams_its_manifest_in_blocks_with_the_tables_in_the_trailer(runtime: Any, container: str) -> None:
+    """The weekly writes its manifest as the daily does: staged blocks while it copies, tables in the trailer."""
+    import json
+
+    from multicloud_ctl.operations.backup.manifest_reader import ManifestReader
+
+    objects = {f"d{i % 3}/{i:03d}": os.urandom(40) for i in range(60)}
+    seed(runtime, "src-a", objects)
+    ddb = runtime.aws.client("dynamodb")
+    _make_table(ddb, "Products")
+    for i in range(5):
+        ddb.put_item(TableName="Products", Item={"pk": {"S": f"p{i}"}})
+    spec = BackupSpec(
+        mode="weekly", buckets=["src-a"], tables=["Products"], container=container, manifest_block_size=1024
+    )
+    summary = run_weekly(runtime, spec)
+    assert (summary["objects"], summary["tables"]) == (62, {"Products": 5})  # 60 objects, the table, the config
+    store = open_store(runtime, spec)
+    name = store.layout.manifest_blob(summary["id"])
+    committed, uncommitted = store.blobs.blob(name).get_block_list("all")
+    assert len(committed) > 10 and not uncommitted  # a block every few entries, committed once at the end
+    lines = store.blobs.read(name).splitlines()
+    head, tail = json.loads(lines[0]), json.loads(lines[-1])
+    assert (head["version"], head["kind"], head["buckets"]) == (3, "weekly", ["src-a"])
+    assert tail["objects"] == 62 and [t["name"] for t in tail["tables"]] == ["Products"]
+    reader = ManifestReader(store.blobs, store.layout, summary["id"], chunk=512, edge=256)
+    keys = [e.key for e in reader.entries()]
+    assert sorted(keys) == sorted([f"s3/src-a/{k}" for k in objects] + ["dynamodb/Products.jsonl", "config.json"])
+    assert reader.manifest.tables[0].items == 5
+    assert verify_backup(store, summary["id"]).ok

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import pytest
@@ -73,11 +74,12 @@ def test_an_md5_entry_is_checked_by_md5() -> None:
 
 
 class _Blocks:
-    """Just the two calls ManifestWriter makes, kept in memory (staged blocks stay invisible until committed)."""
+    """The calls ManifestWriter and ManifestReader make, kept in memory (staged blocks invisible until committed)."""
 
     def __init__(self) -> None:
         self.staged: dict[str, bytes] = {}
         self.blobs: dict[str, tuple[bytes, dict[str, str]]] = {}
+        self.gets = 0
 
     def stage_block(self, name: str, block_id: str, data: bytes) -> None:
         self.staged[f"{name}#{block_id}"] = data
@@ -85,31 +87,141 @@ class _Blocks:
     def commit_blocks(self, name: str, block_ids: list[str], metadata: dict[str, str]) -> None:
         self.blobs[name] = (b"".join(self.staged.pop(f"{name}#{b}") for b in block_ids), metadata)
 
+    def upload(self, name: str, data: bytes, metadata: dict[str, str]) -> None:
+        self.blobs[name] = (data, metadata)
+
+    def read_range(self, name: str, offset: int, length: int) -> tuple[bytes, int, dict[str, str]]:
+        self.gets += 1
+        body, meta = self.blobs[name]
+        assert 0 <= offset < len(body) and length > 0  # as the service: a range past the end is refused (416)
+        return body[offset : offset + length], len(body), meta
+
+
+def _manifest(count: int, kind: str = "daily") -> tuple[object, list[ManifestEntry]]:
+    from datetime import UTC, datetime
+
+    from multicloud_ctl.operations.backup.manifest import BackupManifest, TableRecord
+
+    t0 = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+    entries = [ManifestEntry(f"s3/b/k{i}-é", f"daily/b/k{i}-é", i, "", f"e{i}", "0" * 32) for i in range(count)]
+    tables = [TableRecord("T", "dynamodb", "dynamodb/T.jsonl", 2, "0" * 64, {"name": "T"})]
+    return BackupManifest(
+        f"{kind}-20261125T023000000Z", kind, "local", t0, t0, entries, tables, ["b"], "stream"
+    ), entries
+
 
 @pytest.mark.parametrize("count", [0, 1, 500])
-def test_manifest_writer_commits_one_json_document_last(count: int) -> None:
-    import json
-    from datetime import UTC, datetime
+def test_manifest_writer_commits_json_lines_last_and_the_reader_streams_them(count: int) -> None:
     from typing import Any, cast
 
     from multicloud_ctl.config.specs.backup import Layout
     from multicloud_ctl.operations.backup.layout import BackupLayout
     from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestWriter
+    from multicloud_ctl.operations.backup.manifest_reader import ManifestReader
 
-    t0 = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+    full, entries = _manifest(count)
+    assert isinstance(full, BackupManifest)
+    header = BackupManifest(full.id, "daily", "local", full.created, full.created, buckets=["b"])
     store = _Blocks()
-    header = BackupManifest("daily-20261125T023000000Z", "daily", "local", t0, t0, buckets=["b"])
     writer = ManifestWriter(cast(Any, store), BackupLayout(Layout()), header, block_size=1024)
-    entries = [ManifestEntry(f"s3/b/k{i}", f"daily/b/k{i}", i, "", f"e{i}", "0" * 32) for i in range(count)]
     for entry in entries:
         writer.add(entry)
     assert not store.blobs  # nothing visible before the commit
-    name = writer.commit(t0, "stream")
+    name = writer.commit(full.completed, "stream", full.tables)
     body, meta = store.blobs[name]
-    again = BackupManifest.from_dict(json.loads(body))
-    assert again.entries == entries and again.buckets == ["b"] and again.transfer == "stream"
+    assert body.count(b"\n") == count + 2 and meta["mcctl_format"] == "3"
     assert meta["mcctl_objects"] == str(count) and meta["mcctl_bytes"] == str(sum(range(count)))
     assert len(writer.blocks) > 10 if count == 500 else len(writer.blocks) == 1
+    assert header.objects == count and header.tables == full.tables
+    for chunk, edge in ((7, 5), (1000, 64), (1 << 22, 1 << 16)):  # ranges cutting lines and UTF-8 anywhere
+        reader = ManifestReader(cast(Any, store), BackupLayout(Layout()), full.id, chunk=chunk, edge=edge)
+        got = reader.manifest
+        assert (got.id, got.kind, got.buckets, got.transfer, got.tables, got.version) == (
+            full.id,
+            "daily",
+            ["b"],
+            "stream",
+            full.tables,
+            3,
+        )
+        assert (got.objects, got.bytes, got.entries) == (count, sum(range(count)), [])
+        assert list(reader.entries()) == entries
+    store.gets = 0
+    reader = ManifestReader(cast(Any, store), BackupLayout(Layout()), full.id, chunk=4096, edge=1024)
+    if count == 500:  # the header and the trailer cost two small GETs, not a pass over the entries
+        assert store.gets == 2 and reader.objects == 500
+        stream = reader.entries()
+        assert next(stream) == entries[0] and store.gets == 2  # the first entries came with the header's range
+        assert list(stream) == entries[1:] and store.gets > 3
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("count", [0, 3, 300])
+def test_the_reader_streams_every_format_version(version: int, count: int) -> None:
+    from typing import Any, cast
+
+    from multicloud_ctl.config.specs.backup import Layout
+    from multicloud_ctl.operations.backup.layout import BackupLayout
+    from multicloud_ctl.operations.backup.manifest import BackupManifest, write_legacy_manifest, write_manifest
+    from multicloud_ctl.operations.backup.manifest_reader import ManifestReader
+
+    full, entries = _manifest(count, "weekly")
+    assert isinstance(full, BackupManifest)
+    full.version = version
+    if version == 1:  # version 1 entries had no md5
+        full.entries = entries = [ManifestEntry(e.key, e.blob, e.size, "a" * 64, e.etag) for e in entries]
+    store = _Blocks()
+    (write_manifest if version == 3 else write_legacy_manifest)(cast(Any, store), BackupLayout(Layout()), full)
+    if version == 1:  # written before `version` and `md5` existed
+        body, meta = next(iter(store.blobs.values()))
+        doc = json.loads(body)
+        del doc["version"]
+        for e in doc["entries"]:
+            del e["md5"]
+        store.blobs[next(iter(store.blobs))] = (json.dumps(doc, indent=1).encode(), meta)  # spaces, newlines too
+    for chunk, edge in ((3, 2), (64, 64), (1 << 22, 1 << 16)):
+        reader = ManifestReader(cast(Any, store), BackupLayout(Layout()), full.id, chunk=chunk, edge=edge)
+        got = reader.manifest
+        assert (got.buckets, got.tables, got.transfer, got.completed, got.version) == (
+            ["b"],
+            full.tables,
+            "stream",
+            full.completed,
+            version,
+        )
+        assert (got.objects, got.bytes) == (count, sum(range(count)))
+        assert list(reader.entries()) == entries
+
+
+def test_a_truncated_manifest_is_refused_not_half_read() -> None:
+    from typing import Any, cast
+
+    from multicloud_ctl.config.specs.backup import Layout
+    from multicloud_ctl.operations.backup.layout import BackupLayout
+    from multicloud_ctl.operations.backup.manifest import BackupManifest, write_legacy_manifest, write_manifest
+    from multicloud_ctl.operations.backup.manifest_reader import ManifestReader
+
+    for write in (write_manifest, write_legacy_manifest):
+        full, _ = _manifest(50)
+        assert isinstance(full, BackupManifest)
+        store = _Blocks()
+        name = write(cast(Any, store), BackupLayout(Layout()), full)
+        body, meta = store.blobs[name]
+        store.blobs[name] = (body[: len(body) * 2 // 3], meta)
+        with pytest.raises((OperationFailed, ValueError)):
+            reader = ManifestReader(cast(Any, store), BackupLayout(Layout()), full.id, chunk=100, edge=100)
+            list(reader.entries())
+    # a version 3 body that lost a line in the middle no longer matches its trailer's count
+    full, _ = _manifest(50)
+    assert isinstance(full, BackupManifest)
+    store = _Blocks()
+    name = write_manifest(cast(Any, store), BackupLayout(Layout()), full)
+    body, meta = store.blobs[name]
+    lines = body.split(b"\n")
+    store.blobs[name] = (b"\n".join(lines[:20] + lines[21:]), meta)
+    reader = ManifestReader(cast(Any, store), BackupLayout(Layout()), full.id, chunk=100, edge=100)
+    with pytest.raises(OperationFailed, match="49 entries where its trailer counts 50"):
+        list(reader.entries())
 
 
 def test_the_mutation_guard_keeps_exact_counts_and_only_the_newest_calls() -> None:

@@ -221,10 +221,16 @@ def test_manifest_json_round_trip() -> None:
 
 def test_sampling_is_deterministic_with_a_seeded_rng() -> None:
     entries = [ManifestEntry(f"k{i}", f"b{i}", 1, "h") for i in range(200)]
-    one = sample_entries(entries, 10, random.Random(7))
-    assert len(one) == 20 and one == sample_entries(entries, 10, random.Random(7))
-    assert len(sample_entries(entries, 0.1, random.Random(1))) == 1
-    assert sample_entries(entries, 100, random.Random(1)) == entries
+    one = list(sample_entries(iter(entries), 200, 10, random.Random(7)))
+    assert len(one) == 20 and one == list(sample_entries(iter(entries), 200, 10, random.Random(7)))
+    assert len(list(sample_entries(iter(entries), 200, 0.1, random.Random(1)))) == 1
+    assert list(sample_entries(iter(entries), 200, 100, random.Random(1))) == entries
+    # uniform: over many seeds every entry is drawn about as often (10% each), including the last ones
+    drawn = [0] * 200
+    for seed in range(400):
+        for e in sample_entries(iter(entries), 200, 10, random.Random(seed)):
+            drawn[int(e.key[1:])] += 1
+    assert min(drawn) >= 15 and max(drawn) <= 70, (min(drawn), max(drawn))
 
 
 def test_dead_owner_detection() -> None:

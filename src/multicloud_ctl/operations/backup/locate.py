@@ -8,7 +8,11 @@ recorded it (`layout.version_key`: the SHA-256, else the MD5, else the source ET
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sqlite3
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from multicloud_ctl.operations.backup.layout import metadata_version_key, version_key
@@ -18,41 +22,73 @@ if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.store import BackupStore
 
 CURRENT = ""
+CACHE_KIB = 8 * 1024  # SQLite page cache: the index's memory ceiling, whatever the number of blobs
 
 
-@dataclass
 class BlobVersions:
-    """blob name -> {recorded version key or '' -> snapshot id or '' for the current version}."""
+    """blob name and recorded version key -> snapshot id ('' for the current version), on disk.
 
-    daily: bool
-    versions: dict[str, dict[str, str]] = field(default_factory=dict)
-    sizes: dict[tuple[str, str], int] = field(default_factory=dict)
+    A mirror of a million objects lists a million blobs and their snapshots; held in a dict that is
+    hundreds of MB, so the listing goes into an indexed table in a temporary SQLite file (deleted on
+    close) and each entry is one point lookup. Thread-safe: verify and restore look up from their workers.
+    """
+
+    def __init__(self, daily: bool, directory: Path | None = None) -> None:
+        self.daily = daily
+        self._dir = tempfile.TemporaryDirectory(prefix="mcctl-versions-", dir=directory)
+        self._db = sqlite3.connect(Path(self._dir.name) / "versions.db", check_same_thread=False, isolation_level=None)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}", "temp_store = FILE"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE v (blob TEXT, vkey TEXT, snap TEXT, PRIMARY KEY (blob, vkey)) WITHOUT ROWID")
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> BlobVersions:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+        self._dir.cleanup()
+
+    def add(self, rows: list[tuple[str, str, str | None]]) -> None:
+        """(blob, recorded version key, snapshot id or None) for one listing page, in listing order."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            # The current version wins when it and a snapshot recorded the same hash (either holds the bytes).
+            self._db.executemany(
+                "INSERT OR REPLACE INTO v VALUES (?, ?, ?)", ((b, k, CURRENT) for b, k, s in rows if s is None)
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO v VALUES (?, ?, ?)", ((b, k, s) for b, k, s in rows if s is not None)
+            )
+            self._db.execute("COMMIT")
 
     def locate(self, entry: ManifestEntry) -> tuple[bool, str | None]:
         """(found, snapshot id or None for the current version)."""
-        known = self.versions.get(entry.blob)
-        if not known:
+        key = version_key(entry.sha256, entry.md5, entry.etag) if self.daily else CURRENT
+        with self._lock:
+            row = self._db.execute("SELECT snap FROM v WHERE blob = ? AND vkey = ?", (entry.blob, key)).fetchone()
+        if row is None:
             return False, None
-        if not self.daily:
-            return True, None
-        key = version_key(entry.sha256, entry.md5, entry.etag)
-        if key not in known:
-            return False, None
-        snap = known[key]
-        return True, snap or None
+        return True, row[0] or None
 
 
 def blob_versions(store: BackupStore, manifest: BackupManifest) -> BlobVersions:
-    """One listing (with snapshots for a daily backup) of every blob the manifest names."""
+    """One listing (with snapshots for a daily backup) of every blob the manifest names; close it after use."""
     layout = store.layout
     daily = manifest.kind == "daily"
     found = BlobVersions(daily)
     prefixes = [layout.mirror_prefix(b) for b in manifest.buckets] if daily else [layout.snapshot_prefix(manifest.id)]
-    for prefix in prefixes:
-        for b in store.blobs.list(prefix, snapshots=daily):
-            recorded = metadata_version_key(b.metadata) if daily else CURRENT
-            versions = found.versions.setdefault(b.name, {})
-            # Prefer the current version when it and a snapshot recorded the same hash.
-            if b.snapshot is None or recorded not in versions:
-                versions[recorded] = b.snapshot or CURRENT
+    try:
+        for prefix in prefixes:
+            for page, _ in store.blobs.pages(prefix, snapshots=daily, metadata=daily):
+                found.add([(b.name, metadata_version_key(b.metadata) if daily else CURRENT, b.snapshot) for b in page])
+    except BaseException:
+        found.close()
+        raise
     return found

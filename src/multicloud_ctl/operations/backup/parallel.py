@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -18,6 +18,7 @@ R = TypeVar("R")
 
 _STOP: Any = object()
 LARGE = 1024 * 1024  # from here on an object's cost is its bytes, below it the request
+WINDOW = 512  # items interleaved together when they come as a stream
 
 
 def interleave(items: Sequence[T], size: Callable[[T], int], large: int = LARGE) -> list[T]:
@@ -41,6 +42,19 @@ def interleave(items: Sequence[T], size: Callable[[T], int], large: int = LARGE)
         out.append(item)
     out += big[placed:]
     return out
+
+
+def interleave_windows(
+    items: Iterable[T], size: Callable[[T], int], window: int = WINDOW, large: int = LARGE
+) -> Iterator[T]:
+    """`interleave` over consecutive windows of `window` items: the same spreading, for a stream."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= window:
+            yield from interleave(batch, size, large)
+            batch = []
+    yield from interleave(batch, size, large)
 
 
 def for_each(

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.errors import OperationFailed
 from multicloud_ctl.operations.backup.bulkdelete import BatchPolicy, DeleteReport, Target, delete_all
 from multicloud_ctl.operations.backup.layout import metadata_version_key, version_key
-from multicloud_ctl.operations.backup.manifest import ManifestSummary, list_manifests, read_manifest
+from multicloud_ctl.operations.backup.manifest import ManifestSummary, list_manifests
+from multicloud_ctl.operations.backup.manifest_reader import ManifestReader
+from multicloud_ctl.operations.sync.spill import SpillFile
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.store import BackupStore
@@ -89,18 +91,39 @@ def plan_prune(store: BackupStore, *, keep_daily: int, keep_weekly: int, keep_mo
     root = layout.snapshots_root()
     ids = {b.name[len(root) :].split("/", 1)[0] for b in blobs.list(root, metadata=False)}
     plan.orphan_snapshots = sorted(ids - committed)
-    referenced: set[tuple[str, str]] = set()
     buckets: set[str] = set(store.spec.buckets)
-    for bid in keep:
-        if bid.startswith("daily-"):
-            manifest = read_manifest(blobs, layout, bid)
-            buckets |= set(manifest.buckets)
-            referenced |= {(e.blob, version_key(e.sha256, e.md5, e.etag)) for e in manifest.entries}
-    for bucket in sorted(buckets):
-        for b in blobs.list(layout.mirror_prefix(bucket), snapshots=True):
-            if b.snapshot and (b.name, metadata_version_key(b.metadata)) not in referenced:
-                plan.stale_versions.append((b.name, b.snapshot))
+    with SpillFile() as spill:  # the kept dailies' (blob, version) pairs: millions of them, on disk
+        for bid in keep:
+            if bid.startswith("daily-"):
+                reader = ManifestReader(blobs, layout, bid)
+                buckets |= set(reader.manifest.buckets)
+                for batch in _batches(
+                    _version_ref(e.blob, version_key(e.sha256, e.md5, e.etag)) for e in reader.entries()
+                ):
+                    spill.add_keys("referenced", batch)
+        for bucket in sorted(buckets):
+            for page, _ in blobs.pages(layout.mirror_prefix(bucket), snapshots=True):
+                snapshots = [b for b in page if b.snapshot]
+                found = [_version_ref(b.name, metadata_version_key(b.metadata)) for b in snapshots]
+                kept = spill.present("referenced", list(found)) if found else set()
+                pairs = zip(snapshots, found, strict=True)
+                plan.stale_versions += [(b.name, b.snapshot or "") for b, r in pairs if r not in kept]
     return plan
+
+
+def _version_ref(blob: str, version: str) -> str:
+    return f"{blob}\x00{version}"
+
+
+def _batches(items: Iterator[str], size: int = 10_000) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def apply_prune(store: BackupStore, plan: PrunePlan, policy: BatchPolicy | None = None) -> dict[str, Any]:

@@ -144,7 +144,7 @@ def weekly_operation(
             "snapshot",
             f"snapshot {held.plan.id}",
             snapshot,
-            total=len(held.plan.objects),
+            total=held.plan.object_count,
             unit="objects",
         )
         return Plan("backup weekly", (step,), summary=held.plan.summary())
@@ -163,15 +163,15 @@ def weekly_operation(
             "bytes": manifest.bytes if manifest else None,
             "tables": {t.name: t.items for t in manifest.tables} if manifest else {},
             "dynamodb_snapshot": held.plan.summary()["dynamodb_snapshot"],
-            "failed": len(failures),
-            "failures": failures[:20],
+            "failed": failures.count,
+            "failures": failures.first,
         }
         held.summary = summary
         if manifest is None:
             ctx.record("incomplete", summary)
             raise BackupIncomplete(
-                f"backup weekly: {len(failures)} object(s) failed; snapshot {held.plan.id} not "
-                f"committed (first: {failures[0]['key']}: {failures[0]['error']})",
+                f"backup weekly: {failures.count} object(s) failed; snapshot {held.plan.id} not "
+                f"committed (first: {failures.first[0]['key']}: {failures.first[0]['error']})",
                 summary,
             )
         return {k: v for k, v in summary.items() if k != "failures"}
@@ -195,7 +195,8 @@ def restore_operation(
     tables: list[str] | None = None,
 ) -> Operation:
     """Restore a backup from `store` into the runtime the run is given, then compare (degraded on a mismatch)."""
-    from multicloud_ctl.operations.backup.manifest import read_manifest, resolve_backup_id
+    from multicloud_ctl.operations.backup.manifest import resolve_backup_id
+    from multicloud_ctl.operations.backup.manifest_reader import ManifestReader
     from multicloud_ctl.operations.backup.restore import execute_restore, plan_restore
 
     held = _Held()
@@ -204,8 +205,8 @@ def restore_operation(
     def plan(target: Runtime) -> Plan:
         held.target = target
         held.bid = bid = resolve_backup_id(store.blobs, store.layout, backup_id)
-        manifest = read_manifest(store.blobs, store.layout, bid)
-        held.plan = plan_restore(manifest, target.environment.name, buckets=buckets, tables=tables)
+        reader = ManifestReader(store.blobs, store.layout, bid)
+        held.plan = plan_restore(reader, target.environment.name, buckets=buckets, tables=tables)
         step = Step.bulk(
             "restore",
             f"restore {bid} into {target.environment.name}",
@@ -217,13 +218,11 @@ def restore_operation(
         report = result["comparison"]
         if report["ok"]:
             return None
-        bad = (
-            report["mismatched"]
-            + report["missing_in_backup"]
-            + [t for t, r in report["tables"].items() if not r["digest_match"]]
-        )
+        tables = [t for t, r in report["tables"].items() if not r["digest_match"]]
+        bad = report["mismatched"] + report["missing_in_backup"] + tables
+        count = report["mismatched_count"] + report["missing_in_backup_count"] + len(tables)
         return Degraded(
-            f"restore of {held.bid}: {len(bad)} object(s)/table(s) differ from the backup: {', '.join(bad[:10])}",
+            f"restore of {held.bid}: {count} object(s)/table(s) differ from the backup: {', '.join(bad[:10])}",
             hint="`mcctl journal show last` has the full comparison",
         )
 

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import NotFound
 from multicloud_ctl.operations.backup.checksum import bytes_match
 from multicloud_ctl.operations.backup.locate import blob_versions
-from multicloud_ctl.operations.backup.manifest import read_manifest, record_verification, resolve_backup_id
-from multicloud_ctl.operations.backup.parallel import for_each, interleave
+from multicloud_ctl.operations.backup.manifest import record_verification, resolve_backup_id
+from multicloud_ctl.operations.backup.manifest_reader import ManifestReader
+from multicloud_ctl.operations.backup.parallel import for_each, interleave_windows
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.manifest import ManifestEntry
     from multicloud_ctl.operations.backup.store import BackupStore
+
+KEEP = 1000  # missing and corrupt keys named in the report (all of them are counted)
 
 
 @dataclass
@@ -36,11 +40,24 @@ class VerifyReport:
     bytes_read: int = 0
     missing: list[str] = field(default_factory=list)
     corrupt: list[str] = field(default_factory=list)
+    missing_count: int = 0
+    corrupt_count: int = 0
     verified_at: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.corrupt
+        return not self.missing_count and not self.corrupt_count
+
+    def note(self, outcome: str, key: str) -> None:
+        """Count a missing or corrupt key; the first `KEEP` of each are named."""
+        if outcome == "missing":
+            self.missing_count += 1
+            if len(self.missing) < KEEP:
+                self.missing.append(key)
+        elif outcome == "corrupt":
+            self.corrupt_count += 1
+            if len(self.corrupt) < KEEP:
+                self.corrupt.append(key)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,15 +70,30 @@ class VerifyReport:
             "bytes_read": self.bytes_read,
             "missing": self.missing,
             "corrupt": self.corrupt,
+            "missing_count": self.missing_count,
+            "corrupt_count": self.corrupt_count,
             "verified_at": self.verified_at,
         }
 
 
-def sample_entries(entries: list[ManifestEntry], pct: float, rng: random.Random) -> list[ManifestEntry]:
-    if pct >= 100 or not entries:
-        return list(entries)
-    k = max(1, math.ceil(len(entries) * pct / 100))
-    return sorted(rng.sample(entries, k), key=lambda e: e.key)
+def sample_entries(
+    entries: Iterable[ManifestEntry], total: int, pct: float, rng: random.Random
+) -> Iterator[ManifestEntry]:
+    """Exactly `ceil(total * pct / 100)` of the `total` entries, chosen uniformly in one streaming pass.
+
+    Selection sampling (Knuth, TAOCP vol. 2, 3.4.2, Algorithm S): the i-th entry is taken with probability
+    (still needed) / (still to come), so nothing but two counters is held, and a seeded `rng` replays it.
+    """
+    if pct >= 100 or total <= 0:
+        yield from entries
+        return
+    needed = max(1, math.ceil(total * pct / 100))
+    for seen, entry in enumerate(entries):
+        if needed <= 0:
+            return
+        if rng.random() * (total - seen) < needed:
+            needed -= 1
+            yield entry
 
 
 def verify_backup(
@@ -72,36 +104,36 @@ def verify_backup(
     rng: random.Random | None = None,
     record: bool = True,
 ) -> VerifyReport:
-    """Hash the backup's objects against its manifest and record the outcome."""
+    """Hash the backup's objects against its manifest and record the outcome (the manifest is streamed)."""
     blobs = store.blobs
     bid = resolve_backup_id(blobs, store.layout, backup_id)
-    manifest = read_manifest(blobs, store.layout, bid)
-    entries = sample_entries(manifest.entries, sample_pct, rng or store.runtime.random)  # MCCTL_SEED replays it
-    versions = blob_versions(store, manifest)
+    reader = ManifestReader(blobs, store.layout, bid)
+    manifest = reader.manifest
     report = VerifyReport(bid, manifest.kind, sample_pct, manifest.objects)
 
-    def check(entry: ManifestEntry) -> tuple[str, int]:
-        found, snapshot = versions.locate(entry)
-        if not found:
-            return "missing", 0
-        try:
-            same, size = bytes_match(entry, blobs.read_chunks(entry.blob, snapshot))
-        except NotFound:
-            return "missing", 0
-        return ("ok" if same else "corrupt"), size
+    with blob_versions(store, manifest) as versions:
 
-    def done(entry: ManifestEntry, result: tuple[str, int] | None, error: BaseException | None) -> None:
-        if error is not None:
-            raise error
-        assert result is not None
-        report.checked += 1
-        report.bytes_read += result[1]
-        if result[0] == "missing":
-            report.missing.append(entry.key)
-        elif result[0] == "corrupt":
-            report.corrupt.append(entry.key)
+        def check(entry: ManifestEntry) -> tuple[str, int]:
+            found, snapshot = versions.locate(entry)
+            if not found:
+                return "missing", 0
+            try:
+                same, size = bytes_match(entry, blobs.read_chunks(entry.blob, snapshot))
+            except NotFound:
+                return "missing", 0
+            return ("ok" if same else "corrupt"), size
 
-    for_each(interleave(entries, lambda e: e.size), check, workers=store.spec.parallelism, on_done=done)
+        def done(entry: ManifestEntry, result: tuple[str, int] | None, error: BaseException | None) -> None:
+            if error is not None:
+                raise error
+            assert result is not None
+            report.checked += 1
+            report.bytes_read += result[1]
+            report.note(result[0], entry.key)
+
+        rng = rng or store.runtime.random  # MCCTL_SEED replays the sample
+        entries = sample_entries(reader.entries(), manifest.objects, sample_pct, rng)
+        for_each(interleave_windows(entries, lambda e: e.size), check, workers=store.spec.parallelism, on_done=done)
     report.missing.sort()
     report.corrupt.sort()
     now = store.now()

@@ -1,7 +1,9 @@
 """`backup weekly`: one full snapshot under one id: S3 objects, DynamoDB tables, SQL tables, the config.
 
 Every part is written under `snapshots/<id>/`; the manifest (every object's key, size and SHA-256, and
-each table's item count and digest) is written last, as the commit marker. A crashed weekly leaves an
+each table's item count and digest) is staged as the parts are written and committed last, as the commit
+marker. Buckets are listed page by page into the copy workers, as in the daily pipeline: memory stays flat
+whatever their size (the plan counts them in a first listing pass). A crashed weekly leaves an
 uncommitted prefix that nothing reads and `backup prune` removes.
 
 DynamoDB tables go by ExportTableToPointInTime where the playbook names `export_bucket` and the table has
@@ -18,18 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import ProviderError
 from multicloud_ctl.operations.backup.dynamo import ExportTarget, dump_table, export_table, snapshot_method
-from multicloud_ctl.operations.backup.manifest import (
-    BackupManifest,
-    ManifestEntry,
-    TableRecord,
-    write_manifest,
-)
-from multicloud_ctl.operations.backup.parallel import for_each, interleave
+from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEntry, ManifestWriter, TableRecord
+from multicloud_ctl.operations.backup.parallel import for_each, interleave_windows
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
 from multicloud_ctl.operations.backup.sqltables import dump_sql_table, reflect, sql_engine
 from multicloud_ctl.operations.backup.transfer import Copied, choose_mode, make_transfer
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from datetime import datetime
 
     from multicloud_ctl.operations.backup.store import BackupStore
@@ -41,18 +39,22 @@ class WeeklyPlan:
     id: str
     created: datetime
     mode: str
-    objects: list[tuple[str, S3Object]] = field(default_factory=list)
+    objects: dict[str, tuple[int, int]] = field(default_factory=dict)  # bucket -> (objects, bytes) when planned
     tables: dict[str, int] = field(default_factory=dict)
     table_methods: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> (export|scan, why scan)
     sql_tables: list[str] = field(default_factory=list)
+
+    @property
+    def object_count(self) -> int:
+        return sum(n for n, _ in self.objects.values())
 
     def summary(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": "weekly",
             "transfer": self.mode,
-            "objects": len(self.objects),
-            "bytes": sum(o.size for _, o in self.objects),
+            "objects": self.object_count,
+            "bytes": sum(b for _, b in self.objects.values()),
             "tables": self.tables,
             "dynamodb_snapshot": {t: f"{m} ({why})" if why else m for t, (m, why) in self.table_methods.items()},
             "sql_tables": self.sql_tables,
@@ -60,7 +62,11 @@ class WeeklyPlan:
 
 
 def plan_weekly(store: BackupStore, transfer: str | None = None) -> WeeklyPlan:
-    """List what the snapshot will hold (read-only); fails early on a missing bucket or table."""
+    """Count what the snapshot will hold (read-only, listing pages); fails early on a missing bucket or table.
+
+    The buckets are counted, not kept: the copy lists them again as it goes (`execute_weekly`), so memory
+    stays flat whatever their size, for one more ListObjectsV2 per 1,000 objects.
+    """
     from multicloud_ctl.operations.backup.layout import new_backup_id
     from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient
 
@@ -72,7 +78,11 @@ def plan_weekly(store: BackupStore, transfer: str | None = None) -> WeeklyPlan:
     )
     s3 = store.s3()
     for bucket in store.spec.buckets:
-        plan.objects += [(bucket, o) for o in s3.list_all(bucket, workers=store.spec.parallelism)]
+        count = size = 0
+        for page, _, _ in s3.pages(bucket):
+            count += len(page)
+            size += sum(o.size for o in page)
+        plan.objects[bucket] = (count, size)
     ddb = DynamoDbClient(store.runtime.aws.client("dynamodb"))
     for table in store.spec.tables:
         plan.tables[table] = ddb.describe(table).item_count
@@ -99,25 +109,55 @@ def effective_config(store: BackupStore) -> bytes:
     return URL_PASSWORD.sub(r"\1***@", text).encode()
 
 
+@dataclass
+class WeeklyFailures:
+    """Objects that failed to copy: all counted, the first `KEEP` described."""
+
+    count: int = 0
+    first: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, failure: dict[str, str]) -> None:
+        self.count += 1
+        if len(self.first) < KEEP:
+            self.first.append(failure)
+
+
+KEEP = 20
+
+
 def execute_weekly(
     store: BackupStore, plan: WeeklyPlan, *, bwlimit: int | None = None, advance: Any = None
-) -> tuple[BackupManifest | None, list[dict[str, str]]]:
-    """Write every part of the snapshot, then the manifest; (None, failures) when an object failed."""
+) -> tuple[BackupManifest | None, WeeklyFailures]:
+    """Write every part of the snapshot, then commit the manifest; (None, failures) when an object failed.
+
+    The buckets are listed page by page into the copy workers (bounded: `for_each` keeps 2 x parallelism in
+    flight), and each copied object's entry goes straight into the manifest's staged blocks (`ManifestWriter`),
+    as in the daily pipeline; the tables and the config follow; the Put Block List commits it all last.
+    """
     from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient
 
     spec, blobs, layout = store.spec, store.blobs, store.layout
     blobs.ensure()
+    s3 = store.s3()
     transfer = make_transfer(
         plan.mode,
-        store.s3(),
+        s3,
         blobs,
         block_size=spec.block_size,
         limiter=RateLimiter(float(bwlimit or spec.bwlimit or 0) or None),
         presign_seconds=spec.presign_seconds,
         verify=spec.verify,
     )
-    entries: list[ManifestEntry] = []
-    failures: list[dict[str, str]] = []
+    header = BackupManifest(
+        plan.id, "weekly", store.runtime.environment.name, plan.created, plan.created, buckets=list(spec.buckets)
+    )
+    writer = ManifestWriter(blobs, layout, header, block_size=spec.manifest_block_size)
+    failures = WeeklyFailures()
+
+    def listed() -> Iterator[tuple[str, S3Object]]:
+        for bucket in spec.buckets:
+            for page, _, _ in s3.pages(bucket):
+                yield from ((bucket, o) for o in page)
 
     def copy(task: tuple[str, S3Object]) -> Copied:
         bucket, obj = task
@@ -127,11 +167,11 @@ def execute_weekly(
         if error is not None:
             if not isinstance(error, ProviderError):
                 raise error
-            failures.append(
+            failures.add(
                 {"bucket": task[0], "key": task[1].key, "error": str(error), "status": str(error.status or "")}
             )
         elif result is not None:
-            entries.append(
+            writer.add(
                 ManifestEntry(
                     f"s3/{result.bucket}/{result.key}", result.blob, result.size, result.sha256, result.etag, result.md5
                 )
@@ -139,8 +179,8 @@ def execute_weekly(
         if advance is not None:
             advance(1, task[1].size)
 
-    for_each(interleave(plan.objects, lambda o: o[1].size), copy, workers=spec.parallelism, on_done=done)
-    if failures:
+    for_each(interleave_windows(listed(), lambda o: o[1].size), copy, workers=spec.parallelism, on_done=done)
+    if failures.count:
         return None, failures
     tables: list[TableRecord] = []
     ddb = DynamoDbClient(store.runtime.aws.client("dynamodb"))
@@ -158,9 +198,10 @@ def execute_weekly(
                 spec.export_timeout,
                 store.now(),
             )
-            record, files = export_table(ddb, store.s3(), transfer, blobs, table, target)
+            record, files = export_table(ddb, s3, transfer, blobs, table, target)
             tables.append(record)
-            entries += files
+            for entry in files:
+                writer.add(entry)
             continue
         key = f"dynamodb/{table}.jsonl"
         record, size, sha = dump_table(
@@ -174,7 +215,7 @@ def execute_weekly(
             scan_reason=why,
         )
         tables.append(record)
-        entries.append(ManifestEntry(key, layout.snapshot_blob(plan.id, key), size, sha))
+        writer.add(ManifestEntry(key, layout.snapshot_blob(plan.id, key), size, sha))
     if plan.sql_tables:
         engine = sql_engine(store.runtime)
         try:
@@ -184,14 +225,14 @@ def execute_weekly(
                     engine, blobs, name, layout.snapshot_blob(plan.id, key), key, block_size=spec.block_size
                 )
                 tables.append(record)
-                entries.append(ManifestEntry(key, layout.snapshot_blob(plan.id, key), size, sha))
+                writer.add(ManifestEntry(key, layout.snapshot_blob(plan.id, key), size, sha))
         finally:
             engine.dispose()
     import hashlib
 
     config = effective_config(store)
     blobs.upload(layout.snapshot_blob(plan.id, "config.json"), config, {})
-    entries.append(
+    writer.add(
         ManifestEntry(
             "config.json",
             layout.snapshot_blob(plan.id, "config.json"),
@@ -199,16 +240,5 @@ def execute_weekly(
             hashlib.sha256(config).hexdigest(),
         )
     )
-    manifest = BackupManifest(
-        plan.id,
-        "weekly",
-        store.runtime.environment.name,
-        plan.created,
-        store.now(),
-        sorted(entries, key=lambda e: e.key),
-        tables,
-        list(spec.buckets),
-        getattr(transfer, "mode", plan.mode),
-    )
-    write_manifest(blobs, layout, manifest)
-    return manifest, []
+    writer.commit(store.now(), getattr(transfer, "mode", plan.mode), tables)
+    return header, failures

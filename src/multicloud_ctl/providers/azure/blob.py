@@ -221,6 +221,15 @@ class BlobContainer:
             downloader = self.blob(name, snapshot).download_blob(max_concurrency=1)
             yield from downloader.chunks()
 
+    def read_range(self, name: str, offset: int, length: int) -> tuple[bytes, int, dict[str, str]]:
+        """`length` bytes from `offset` (fewer at the end) with the blob's total size and metadata: one GET."""
+        with azure_errors(f"get blob {name}"):
+            downloader = self.blob(name).download_blob(offset=offset, length=length, max_concurrency=1)
+            data = bytes(downloader.readall())
+        props = downloader.properties
+        total = str(props.content_range or "").rpartition("/")[2]
+        return data, int(total) if total.isdigit() else offset + len(data), dict(props.metadata or {})
+
     def read(self, name: str, snapshot: str | None = None) -> bytes:
         with azure_errors(f"get blob {name}"):
             return bytes(self.blob(name, snapshot).download_blob().readall())
