@@ -32,6 +32,7 @@ OPERATIONS = [
     ("PATCH", "/zones/{zone_id}/dns_records/{dns_record_id}"),
     ("POST", "/accounts/{account_id}/d1/database"),
     ("POST", "/accounts/{account_id}/d1/database/{database_id}/query"),
+    ("PATCH", "/zones/{zone_id}/settings/{setting_id}"),
 ]
 REF = "#/components/schemas/"
 
@@ -82,7 +83,8 @@ def main(path: str, commit: str, date: str) -> None:
         todo |= refs(trim(schemas[name], keep_example=keep)) - wanted
     out = {
         "info": {
-            "title": "Cloudflare API: the load-balancing, DNS and D1 operations the mcctl sandbox edge serves",
+            "title": "Cloudflare API: the load-balancing, DNS, D1 and zone-settings operations the mcctl sandbox edge "
+            "serves",
             "source": "https://github.com/cloudflare/api-schemas (openapi.json)",
             "commit": commit,
             "commit_date": date,

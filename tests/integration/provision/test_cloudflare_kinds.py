@@ -130,3 +130,31 @@ def test_throttled_call_is_retried_and_failover_disabled_pool_is_not_drift(
     intended.write_text(json.dumps({"pools": {"aws": {"enabled": False}, "azure": {"enabled": True}}}))
     assert provision.find_drift(full_runtime(dry_run=True), spec) == []
     assert pending(provision.plan_resources(full_runtime(dry_run=True), spec)) == {}  # apply won't undo it
+
+
+@pytest.mark.violations_expected
+def test_zone_tls_settings_converge_drift_and_a_value_the_api_refuses(
+    full_runtime: Any, aws_spec: Any, edge: Any
+) -> None:
+    from multicloud_ctl.errors import ProviderError
+    from multicloud_ctl.providers.cloudflare.resources import CloudflareResources
+
+    edge.server.settings.clear()  # a fresh zone: Cloudflare's defaults
+
+    spec = aws_spec("cf_zone_settings")
+    zone = full_runtime().environment.cloudflare.zone_id
+    first = provision.plan_resources(full_runtime(dry_run=True), spec)
+    assert [(p.address, p.action) for p in first] == [(f"cf_zone_settings/{zone}", "update")]  # from the defaults
+    provision.apply(full_runtime(), spec)
+    assert pending(provision.plan_resources(full_runtime(dry_run=True), spec)) == {}
+    cf = CloudflareResources(full_runtime().cloudflare)
+    assert cf.setting("min_tls_version") == "1.2" and cf.setting("always_use_https") == "on"
+    assert cf.setting("security_header")["strict_transport_security"]["max_age"] == 31_536_000
+    cf.set_setting("min_tls_version", "1.0")  # behind the tool's back
+    items = provision.find_drift(full_runtime(dry_run=True), spec)
+    assert [(i.address, i.path, i.live) for i in items] == [(f"cf_zone_settings/{zone}", "min_tls_version", "1.0")]
+    with pytest.raises(ProviderError) as refused:  # not a value of the published schema: the fake refuses it
+        cf.set_setting("min_tls_version", "1.4")
+    assert refused.value.status == 400
+    plan = provision.destroy_plan(full_runtime(dry_run=True), spec)
+    assert plan.steps == ()  # zone settings are never "destroyed"

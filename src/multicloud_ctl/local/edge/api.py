@@ -31,6 +31,7 @@ import re
 import uuid
 from typing import Any
 
+from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.local.edge.openapi import RequestValidator, Violation, default_validator
 from multicloud_ctl.local.edge.store import EdgeError, EdgeStore
 from multicloud_ctl.local.jsonhttp import Checked, JsonHandler, JsonServer, Request, Response
@@ -42,6 +43,7 @@ _ROUTES = [
 ]
 _HEALTH = re.compile(r"/accounts/([^/]+)/load_balancers/pools/([^/]+)/health")
 _D1 = re.compile(r"/accounts/([^/]+)/d1/database(?:/([^/]+)/query)?")
+_SETTING = re.compile(r"/zones/([^/]+)/settings/([^/]+)")
 _LIST_FILTERS = {"dns_records": ("name", "type", "content"), "pools": ("monitor",)}
 LOCAL_POP = "Sandbox, LCL"  # the one PoP that probes pools here (Cloudflare names PoPs "Amsterdam, NL")
 
@@ -113,6 +115,9 @@ class EdgeApiHandler(JsonHandler):
         d1 = _D1.fullmatch(path)
         if d1:
             return self._d1(req, d1.group(1), d1.group(2))
+        setting = _SETTING.fullmatch(path)
+        if setting:
+            return self._setting(req, setting.group(1), setting.group(2))
         health = _HEALTH.fullmatch(path)
         if health and req.method == "GET":
             return Response(200, envelope(pool_health(store, health.group(1), health.group(2))))
@@ -122,6 +127,20 @@ class EdgeApiHandler(JsonHandler):
                 scope, kind, item_id = match.groups()
                 return self._crud(req, kind, scope, item_id)
         return cf_error(404, 7000, "No route for that URI")
+
+    def _setting(self, req: Request, zone: str, setting: str) -> Response:
+        """One zone setting (GET, PATCH `{"value": ...}`): Cloudflare's result shape, the document's default first."""
+        settings = self.server.settings
+        default = self.server.validator.setting_default(setting)
+        if default is None:
+            return cf_error(404, 1003, f"Invalid or missing zone setting: {setting}")
+        if req.method == "PATCH":
+            body = req.body if isinstance(req.body, dict) else {}
+            settings[(zone, setting)] = (body["value"], default_clock().now().isoformat().replace("+00:00", "Z"))
+        elif req.method != "GET":
+            return cf_error(405, 10000, f"{req.method} not allowed")
+        value, modified = settings.get((zone, setting), (default, None))
+        return Response(200, envelope({"id": setting, "value": value, "editable": True, "modified_on": modified}))
 
     def _d1(self, req: Request, account: str, database: str | None) -> Response:
         d1 = self.server.d1
@@ -224,9 +243,11 @@ class EdgeApiServer(JsonServer):
         self.d1 = D1Store()
         self.validator = validator or default_validator()
         self.token = token
+        self.settings: dict[tuple[str, str], tuple[Any, str | None]] = {}  # (zone, setting) -> value, modified
 
         def reset() -> None:
             self.store.reset()
             self.d1.reset()
+            self.settings.clear()
 
         super().__init__(port, EdgeApiHandler, service="mcctl-edge-api", reset=reset, verbose=verbose)

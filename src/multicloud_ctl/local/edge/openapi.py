@@ -21,6 +21,11 @@ file stays a faithful copy):
   `required` names server-assigned fields (`id`, `proxiable`, `created_on`, `modified_on`) and `content`
   even for record types that take `data`; OpenAPI says required read-only fields bind responses only. That
   list is dropped: each record type's own `required` list (`type`, `name`, `content` or `data`) applies.
+- Zone settings (`PATCH /zones/{zone_id}/settings/{setting_id}`): the document gives the request body as
+  `zones_setting`, a oneOf of every setting's response shape, each requiring `id` and `value`. The setting is
+  named by the path, the API and the SDK send `{"value": ...}` alone, and one body would match many branches.
+  So the body is checked against the branch the path names: `value` is required and must match that
+  setting's own value schema (`zones_<setting>_value`); a setting the document does not list is refused.
 """
 
 from __future__ import annotations
@@ -92,6 +97,42 @@ def _dns_record_request(schemas: dict[str, Any]) -> None:
     del record["required"]
 
 
+def _setting_defaults(components: dict[str, Any]) -> dict[str, Any]:
+    """setting id -> its default value as the document states it (the setting's or its value's `default`)."""
+    schemas = components["schemas"]
+    out: dict[str, Any] = {}
+    for branch in (schemas.get("zones_setting") or {}).get("oneOf") or []:
+        schema = schemas[branch["$ref"].rsplit("/", 1)[1]]
+        for part in schema.get("allOf") or [schema]:
+            props = part.get("properties") or {}
+            ids = (props.get("id") or {}).get("enum") or []
+            if len(ids) == 1 and "value" in props:
+                ref = props["value"].get("$ref", "")
+                value_schema = schemas.get(ref.rsplit("/", 1)[1], {}) if ref else props["value"]
+                default = schema.get("default", value_schema.get("default"))
+                out[ids[0]] = default if default is not None else "off"
+    return out
+
+
+def _setting_validators(components: dict[str, Any], checker: Any) -> dict[str, Any]:
+    """setting id -> a validator of `{"value": <that setting's value schema>}` (see the module docstring)."""
+    from jsonschema import Draft202012Validator
+
+    schemas = components["schemas"]
+    out: dict[str, Any] = {}
+    for branch in schemas["zones_setting"]["oneOf"]:
+        schema = schemas[branch["$ref"].rsplit("/", 1)[1]]
+        for part in schema.get("allOf") or [schema]:
+            props = part.get("properties") or {}
+            ids = (props.get("id") or {}).get("enum") or []
+            if len(ids) == 1 and "value" in props:
+                body = {"type": "object", "required": ["value"], "properties": {"value": props["value"]}}
+                out[ids[0]] = Draft202012Validator({**body, "components": components}, format_checker=checker)
+    if "min_tls_version" not in out:
+        raise ValueError(f"unexpected zones_setting schema in {SUBSET}: re-check the zone-settings adjustment")
+    return out
+
+
 class RequestValidator:
     """Validates request bodies for the operations in the vendored document."""
 
@@ -104,16 +145,27 @@ class RequestValidator:
         checker = FormatChecker(formats=("ipv4", "ipv6"))
         self.info: dict[str, Any] = dict(doc.get("info") or {})
         self._routes: list[tuple[str, re.Pattern[str], str, Any]] = []
+        self._settings: dict[str, Any] = {}
+        self._setting_defaults = _setting_defaults(doc["components"])
         for key, op in doc["operations"].items():
             if "requestBody" not in op:
                 continue
             method, template = key.split(" ", 1)
+            if template.endswith("/settings/{setting_id}"):
+                self._settings = _setting_validators(components, checker)
+                pattern = re.compile(re.sub(r"\{[^}]+\}", "[^/]+", template))
+                self._routes.append((method, pattern, op["operationId"], None))
+                continue
             schema = _adapt(copy.deepcopy(op["requestBody"]["schema"]))
             if "/load_balancers/monitors" in template:
                 schema = _monitor_body(schema, method)
             validator = Draft202012Validator({**schema, "components": components}, format_checker=checker)
             pattern = re.compile(re.sub(r"\{[^}]+\}", "[^/]+", template))
             self._routes.append((method, pattern, op["operationId"], validator))
+
+    def setting_default(self, setting: str) -> Any:
+        """A zone setting's value before anyone set it (the document's `default`), or None if it is unknown."""
+        return self._setting_defaults.get(setting)
 
     def operation(self, method: str, path: str) -> str | None:
         """The operationId that `method path` (under `/client/v4`) is, if it has a request schema."""
@@ -131,6 +183,11 @@ class RequestValidator:
         if not isinstance(body, dict):
             return [Violation("", "the request body must be a JSON object")]
         validator = route[3]
+        if validator is None:  # a zone setting: the branch the path names
+            setting = path.rsplit("/", 1)[1]
+            validator = self._settings.get(setting)
+            if validator is None:
+                return [Violation("", f"unknown zone setting {setting!r}")]
         return [_violation(e) for e in sorted(validator.iter_errors(body), key=lambda e: list(e.path))]
 
 

@@ -30,6 +30,7 @@ from multicloud_ctl.operations.provision.kinds.cf_load_balancer import CfLoadBal
 from multicloud_ctl.operations.provision.kinds.cf_monitor import CfMonitor
 from multicloud_ctl.operations.provision.kinds.cf_pool import CfPool
 from multicloud_ctl.operations.provision.kinds.cf_ratelimit_rule import CfRatelimitRule
+from multicloud_ctl.operations.provision.kinds.cf_zone_settings import CfZoneSettings
 from multicloud_ctl.operations.provision.kinds.cloudfront_distribution import CloudFrontDistribution
 from multicloud_ctl.operations.provision.kinds.cloudwatch_alarm import CloudWatchAlarm
 from multicloud_ctl.operations.provision.kinds.cognito_app_client import CognitoAppClient
@@ -78,6 +79,7 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     CfMonitor,
     CfPool,
     CfLoadBalancer,
+    CfZoneSettings,
     CfDnsRecord,
     CfRatelimitRule,
 ]

@@ -1,5 +1,5 @@
-"""Cloudflare objects as plain JSON for provision: monitors, pools, load balancers, DNS records, and the
-zone's rate-limiting ruleset. Uses the guarded SDK of `client.CloudflareClient` (same dry-run guard,
+"""Cloudflare objects as plain JSON for provision: monitors, pools, load balancers, DNS records, the
+zone's rate-limiting ruleset and zone settings. Uses the guarded SDK of `client.CloudflareClient` (same dry-run guard,
 retries and error mapping); provision needs every field (descriptions, region pools, comments), so it
 reads and writes the API's JSON rather than the typed models the failover code uses.
 
@@ -95,3 +95,18 @@ class CloudflareResources:
         """Replace the rules of the zone's `http_ratelimit` entrypoint ruleset."""
         with cloudflare_errors("update http_ratelimit ruleset"):
             self.client.sdk.rulesets.phases.update(RATELIMIT_PHASE, zone_id=self.client.zone_id, rules=rules)  # type: ignore[arg-type]
+
+    # ---- zone settings (GET / PATCH /zones/{zone_id}/settings/{setting_id}) ------------------------------
+    def setting(self, setting_id: str) -> Any:
+        """The zone setting's current value (None when the zone does not have it)."""
+        try:
+            with cloudflare_errors(f"get zone setting {setting_id}"):
+                got = self.client.sdk.zones.settings.get(setting_id, zone_id=self.client.zone_id)
+        except NotFound:
+            return None
+        return None if got is None else _json(got).get("value")
+
+    def set_setting(self, setting_id: str, value: Any) -> None:
+        """PATCH one zone setting with `{"value": value}` (the setting is named by the path)."""
+        with cloudflare_errors(f"edit zone setting {setting_id}"):
+            self.client.sdk.zones.settings.edit(setting_id, zone_id=self.client.zone_id, value=value)
