@@ -282,7 +282,9 @@ def main() -> None:
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         for key, what in (("full_rss_mib", "full copy"), ("nochange_rss_mib", "no-change pass")):
-            per_k = (last[key] - first[key]) / ((last["objects"] - first["objects"]) / 1000)
+            # a stopped full copy's high-water mark is that of the objects it had copied
+            done = last["full_stopped_after_copying"] if key == "full_rss_mib" else None
+            per_k = (last[key] - first[key]) / (((done or last["objects"]) - first["objects"]) / 1000)
             print(f"growth, {what}: {per_k * 1024:.1f} KiB per 1,000 objects")
     print(json.dumps({"rows": rows, "src": str(args.src) if args.src else None, "s3": args.s3, "blob": args.blob}))
 
