@@ -79,6 +79,8 @@ def write_config(tmp: Path, moto_port: int, azurite_port: int, container: str, p
     env = base.model_copy(
         update={
             "state_dir": tmp / "state",
+            # the lease in DynamoDB alone, as in the tests: the sandbox's quorum needs the edge running too
+            "lease": base.lease.model_copy(update={"stores": ["aws"]}),
             "local": base.local.model_copy(update={"ports": ports}),
             "azure": base.azure.model_copy(
                 update={"sql": base.azure.sql.model_copy(update={"url": f"sqlite:///{tmp / 'sql.db'}"})}

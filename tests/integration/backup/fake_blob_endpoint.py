@@ -6,11 +6,17 @@ URL: it fetches `x-ms-copy-source` itself (with `x-ms-source-range`), which Azur
 that cannot be read with CannotVerifyCopySource and the source's status (as Azure does). It can be
 told to answer Put Block From URL with 501 (as Azurite does) to exercise the fallback, and to fail the
 next requests with given statuses (`fail_next`) to exercise retries and error mapping.
+
+For the benches: `record=False` keeps no request log (a million requests would hold gigabytes),
+listings bisect a sorted index of the names (rebuilt only after a write), `source_host` fetches copy
+sources from another host:port than the URL names (the way to the source that Azure has and the client
+does not: a bench counts the client's bytes on a proxy), and `sent` counts the bytes of the answers.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import threading
 import urllib.error
@@ -43,8 +49,11 @@ class FakeBlobService:
     refuse_copy_from_url: bool = False
     fail_next: list[tuple[int, str]] = field(default_factory=list)  # (status, error code) for the next requests
     refuse_from_url: dict[str, tuple[int, str]] = field(default_factory=dict)  # blob -> Put Block From URL answer
+    record: bool = True  # keep `requests` (tests); the benches turn it off
+    source_host: str | None = None  # host:port to fetch copy sources from instead of the URL's
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: Any = None
+    _names: list[str] | None = None  # sorted blob names; None after a write
 
     @property
     def port(self) -> int:
@@ -90,7 +99,8 @@ class FakeBlobService:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 rec = Recorded(self.command, unquote(url.path), query, headers, body)
                 with service.lock:
-                    service.requests.append(rec)
+                    if service.record:
+                        service.requests.append(rec)
                     failure = service.fail_next.pop(0) if service.fail_next else None
                 if failure is not None:
                     status, code = failure
@@ -115,11 +125,13 @@ class FakeBlobService:
                     with service.lock:
                         service.blobs[blob] = b"".join(service.staged.pop((blob, i)) for i in ids)
                         service.metadata[blob] = _meta(headers)
+                        service._names = None
                     return self._reply(201)
                 if self.command == "PUT" and not query:
                     with service.lock:
                         service.blobs[blob] = body
                         service.metadata[blob] = _meta(headers)
+                        service._names = None
                     return self._reply(201)
                 return self._reply(400, b"<Error><Code>UnsupportedByFake</Code></Error>")
 
@@ -136,6 +148,8 @@ class FakeBlobService:
                             b"</Message></Error>",
                             error="NotImplemented",
                         )
+                    if service.source_host is not None:
+                        source = urlsplit(source)._replace(netloc=service.source_host).geturl()
                     req = urllib.request.Request(source, headers={"Range": headers["x-ms-source-range"]})
                     try:
                         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -164,26 +178,28 @@ class FakeBlobService:
         """
         root = ET.Element("EnumerationResults", ServiceEndpoint="http://127.0.0.1/", ContainerName="c")
         blobs = ET.SubElement(root, "Blobs")
-        seen: set[str] = set()
-        emitted, next_marker = 0, ""
+        emitted, next_marker, more = 0, "", False
         with self.lock:
-            for name in sorted(n for n in self.blobs if n.startswith(prefix)):
-                if marker and (
-                    name <= marker or (delimiter and marker.endswith(delimiter) and name.startswith(marker))
-                ):
-                    continue
-                cut = name.find(delimiter, len(prefix)) if delimiter else -1
-                if emitted >= maxresults and (cut < 0 or name[: cut + len(delimiter)] not in seen):
+            if self._names is None or len(self._names) != len(self.blobs):  # also after a direct write
+                self._names = sorted(self.blobs)
+            names = self._names
+            at = bisect.bisect_left(names, prefix)
+            if marker:
+                after = _successor(marker) if delimiter and marker.endswith(delimiter) else marker + "\0"
+                at = max(at, bisect.bisect_left(names, after))
+            while at < len(names) and names[at].startswith(prefix):
+                if emitted >= maxresults:
+                    more = True
                     break
-                next_marker = name if cut < 0 else name[: cut + len(delimiter)]
-                if cut >= 0:
-                    rolled = name[: cut + len(delimiter)]
-                    if rolled not in seen:
-                        seen.add(rolled)
-                        emitted += 1
-                        ET.SubElement(ET.SubElement(blobs, "BlobPrefix"), "Name").text = rolled
-                    continue
+                name = names[at]
+                cut = name.find(delimiter, len(prefix)) if delimiter else -1
                 emitted += 1
+                if cut >= 0:
+                    next_marker = name[: cut + len(delimiter)]
+                    ET.SubElement(ET.SubElement(blobs, "BlobPrefix"), "Name").text = next_marker
+                    at = bisect.bisect_left(names, _successor(next_marker))  # past everything rolled up
+                    continue
+                next_marker = name
                 blob = ET.SubElement(blobs, "Blob")
                 ET.SubElement(blob, "Name").text = name
                 props = ET.SubElement(blob, "Properties")
@@ -193,11 +209,7 @@ class FakeBlobService:
                 meta = ET.SubElement(blob, "Metadata")
                 for key, value in self.metadata.get(name, {}).items():
                     ET.SubElement(meta, key).text = value
-            more = emitted >= maxresults and any(
-                n > next_marker and not (delimiter and next_marker.endswith(delimiter) and n.startswith(next_marker))
-                for n in self.blobs
-                if n.startswith(prefix)
-            )
+                at += 1
         ET.SubElement(root, "NextMarker").text = next_marker if more else None
         return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root)
 
@@ -208,3 +220,8 @@ class FakeBlobService:
 
 def _meta(headers: dict[str, str]) -> dict[str, str]:
     return {k.removeprefix("x-ms-meta-"): v for k, v in headers.items() if k.startswith("x-ms-meta-")}
+
+
+def _successor(text: str) -> str:
+    """The smallest name after every name that starts with `text`."""
+    return text[:-1] + chr(ord(text[-1]) + 1)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 def _listings(runtime: Any, mark: int) -> int:
-    return runtime.aws.counter.operations[mark:].count("ListObjectsV2")
+    return int(runtime.aws.counter.by_operation["ListObjectsV2"]) - mark
 
 
 def test_prefixes_are_listed_apart_and_a_directory_deleted_at_the_source_is_found(runtime: Any, spec: Any) -> None:
@@ -50,7 +50,7 @@ def test_prefixes_are_listed_apart_and_a_directory_deleted_at_the_source_is_foun
 def test_a_wide_first_level_is_listed_flat(runtime: Any, spec: Any) -> None:
     seed(runtime, "src-a", {f"p{i:03d}/k": b"x" for i in range(70)})  # more than MAX_SPLIT prefixes
     seed(runtime, "src-b", {})
-    mark = len(runtime.aws.counter.operations)
+    mark = runtime.aws.counter.by_operation["ListObjectsV2"]
     summary = run_daily(runtime, spec)
     assert summary["copied"] == 70
     assert _listings(runtime, mark) == 2 + 1  # src-a: the probe, then one flat page; src-b: the probe

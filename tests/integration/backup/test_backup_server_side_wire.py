@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -78,7 +79,7 @@ def test_server_side_copy_requests(wired: Runtime, fake_blob: FakeBlobService, a
     parts = [os.urandom(5 * 1024 * 1024), os.urandom(100 * 1024)]
     multi_etag = _multipart(s3, "src-a", "multi/m.bin", parts)
     spec = BackupSpec(buckets=["src-a"], container="backups", block_size=4 * 1024 * 1024, parallelism=2)
-    mark = len(wired.aws.counter.operations)
+    mark = Counter(wired.aws.counter.by_operation)
 
     summary = run_daily(wired, spec, DailyOptions(transfer="server"))
     assert summary["transfer"] == "server" and summary["copied"] == 4 and summary["fell_back"] == 0
@@ -116,8 +117,8 @@ def test_server_side_copy_requests(wired: Runtime, fake_blob: FakeBlobService, a
     empty_put = next(r for r in fake_blob.requests if r.path.endswith("/empty") and r.method == "PUT")
     assert "x-ms-copy-source" not in empty_put.headers and empty_put.headers["x-ms-blob-type"] == "BlockBlob"
     # no GetObject from this process: listings, and one HEAD for the multipart object's stored checksum
-    sent = wired.aws.counter.operations[mark:]
-    assert "GetObject" not in sent and sent.count("HeadObject") == 1, sent
+    sent = wired.aws.counter.by_operation - mark
+    assert "GetObject" not in sent and sent["HeadObject"] == 1, sent
     # the manifest is the last write of the run: its blocks, then its block list
     puts = [r for r in fake_blob.requests if r.method == "PUT"]
     assert puts[-1].path.startswith("/devstoreaccount1/backups/manifests/daily-")
@@ -226,9 +227,9 @@ def test_verify_download_hashes_the_source_here(wired: Runtime, fake_blob: FakeB
     data = os.urandom(3000)
     s3.put_object(Bucket="src-a", Key="x.bin", Body=data)
     spec = BackupSpec(buckets=["src-a"], container="backups", parallelism=2, verify="download")
-    mark = len(wired.aws.counter.operations)
+    mark = Counter(wired.aws.counter.by_operation)
     run_daily(wired, spec, DailyOptions(transfer="server"))
-    assert wired.aws.counter.operations[mark:].count("GetObject") == 1  # asked for: the one download
+    assert (wired.aws.counter.by_operation - mark)["GetObject"] == 1  # asked for: the one download
     commit = next(r for r in fake_blob.requests if r.query.get("comp") == "blocklist" and r.path.endswith("x.bin"))
     assert commit.headers["x-ms-meta-mcctl_sha256"] == hashlib.sha256(data).hexdigest()
     assert commit.headers["x-ms-meta-mcctl_check"] == "sha256"

@@ -64,7 +64,7 @@ def test_weekly_exports_pitr_tables_scans_the_others_and_restores_both(runtime: 
         mode="weekly", tables=["Products", "Orders"], container=container, export_bucket="ddb-exports", scan_segments=2
     )
     before = {t: _items(ddb, t) for t in ("Products", "Orders")}
-    scans_before = runtime.aws.counter.operations.count("Scan")
+    scans_before = runtime.aws.counter.by_operation["Scan"]
 
     summary = run_weekly(runtime, spec)
 
@@ -72,7 +72,7 @@ def test_weekly_exports_pitr_tables_scans_the_others_and_restores_both(runtime: 
         "Products": "export",
         "Orders": "scan (point-in-time recovery is off on the table)",
     }
-    assert runtime.aws.counter.operations.count("Scan") - scans_before == 2  # Orders' 2 segments only
+    assert runtime.aws.counter.by_operation["Scan"] - scans_before == 2  # Orders' 2 segments only
     store = open_store(runtime, spec)
     manifest = read_manifest(store.blobs, store.layout, summary["id"])
     records = {t.name: t for t in manifest.tables}

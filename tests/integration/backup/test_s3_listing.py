@@ -48,14 +48,14 @@ def test_listing_matches_botocore_for_awkward_keys_and_pages(aws: str) -> None:
     expected = botocore_listing(s3, "tree")
     assert len(expected) == len(AWKWARD) + 1100
     assert [(o.key, o.size, o.etag) for o in ours.list("tree")] == expected
-    assert counter.operations.count("ListObjectsV2") == 2  # two pages
+    assert counter.by_operation["ListObjectsV2"] == 2  # two pages
 
-    counter.operations.clear()
+    counter.by_operation.clear()
     parallel = ours.list_all("tree", workers=4)
     assert [(o.key, o.size, o.etag) for o in parallel] == expected
     assert all(o.last_modified is not None and o.last_modified.tzinfo is not None for o in parallel)
     # one delimited page, then dir/ (1 page), many/ (2 pages) and z/ (1 page) in parallel
-    assert counter.operations.count("ListObjectsV2") == 5 and counter.mutating == 0
+    assert counter.by_operation["ListObjectsV2"] == 5 and counter.mutating == 0
     assert [o.key for o in ours.list("tree", "dir/")] == ["dir/sub/deep", "dir/ünïcödé ✓"]
 
 
@@ -65,7 +65,7 @@ def test_a_wide_top_level_is_listed_flat(aws: str) -> None:
     counter = CallCounter()
     listed = S3Client(s3, counter).list_all("wide")
     assert [(o.key, o.size, o.etag) for o in listed] == botocore_listing(s3, "wide")
-    assert counter.operations.count("ListObjectsV2") == 3  # the delimited first page, then 2 flat pages
+    assert counter.by_operation["ListObjectsV2"] == 3  # the delimited first page, then 2 flat pages
 
 
 def test_a_missing_bucket_is_not_found(aws: str) -> None:

@@ -222,7 +222,7 @@ def test_enhanced_capacity_is_read_and_its_permissions_are_unknown_on_moto(
     assert "lambda:PutFunctionConcurrency" in perms.detail
     assert [c.name for _, c in found.findings] == ["permissions-aws"]
     assert rt.aws.counter.mutating == 0 and rt.cloudflare.counter.mutating == 0
-    assert "GetFunctionConcurrency" in rt.aws.counter.operations
+    assert "GetFunctionConcurrency" in rt.aws.counter.by_operation
 
 
 def test_a_missing_capacity_function_is_a_finding_naming_it(

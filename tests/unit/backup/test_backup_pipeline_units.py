@@ -233,3 +233,17 @@ def test_the_mutation_guard_keeps_exact_counts_and_only_the_newest_calls() -> No
     assert (guard.total, guard.mutating, guard.blocked) == (RECENT + 500, RECENT + 500, 0)
     assert len(guard.operations) == RECENT  # memory does not grow with the number of requests
     assert guard.operations[-1] == f"PUT /devstoreaccount1/c/daily/b/k{RECENT + 499}"
+
+
+def test_the_aws_call_counter_keeps_exact_counts_and_only_the_newest_names() -> None:
+    from multicloud_ctl.providers.aws.session import RECENT, CallCounter
+
+    counter = CallCounter()
+    for i in range(RECENT + 500):
+        counter.add("GetObject" if i % 2 else "ListObjectsV2", False, False)
+    counter.add("PutObject", True, False)
+    counter.add("DeleteObjects", True, True)
+    assert (counter.total, counter.mutating, counter.blocked) == (RECENT + 502, 1, 1)
+    assert counter.by_operation == {"GetObject": 750, "ListObjectsV2": 750, "PutObject": 1, "DeleteObjects": 1}
+    assert len(counter.operations) == RECENT  # a GetObject per backed-up object no longer grows memory
+    assert list(counter.operations)[-2:] == ["PutObject", "DeleteObjects"]

@@ -7,6 +7,7 @@ The guard is central: every client made here refuses any API operation that is n
 from __future__ import annotations
 
 import threading
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ READ_ONLY_PREFIXES = (
     "AdminList",
 )
 READ_ONLY_EXTRA = {"TransactGetItems", "ExecuteStatement:select", "FilterLogEvents"}
+RECENT = 1000  # operation names kept in `CallCounter.operations`
 
 
 def is_read_only(operation: str) -> bool:
@@ -44,12 +46,19 @@ def is_read_only(operation: str) -> bool:
 
 @dataclass
 class CallCounter:
-    """Counts API calls per kind; `blocked` are mutating calls refused under dry run."""
+    """Counts API calls per kind; `blocked` are mutating calls refused under dry run.
+
+    `by_operation` counts every call by operation name, exactly; `operations` holds the names of the newest
+    `RECENT` calls in order. Only the newest: a list of every call was a backup's last memory that grew with
+    its objects (a GetObject each; `bench/backup_memory.py`: ~8 MiB of pointers at 1M objects, and more RSS
+    from reallocating it), as the Azure guard's record was (`providers/dryrun.py`).
+    """
 
     total: int = 0
     mutating: int = 0
     blocked: int = 0
-    operations: list[str] = field(default_factory=list)
+    operations: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT))
+    by_operation: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, operation: str, mutating: bool, blocked: bool) -> None:
@@ -58,6 +67,7 @@ class CallCounter:
             self.mutating += int(mutating and not blocked)
             self.blocked += int(blocked)
             self.operations.append(operation)
+            self.by_operation[operation] += 1
 
 
 @dataclass
