@@ -62,5 +62,7 @@ def load_environment(name: str, config_dir: Path) -> Any:
         )
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: an environment file must be a mapping")
+        raise ConfigError(
+            f"{path}:1: an environment file must be a mapping", hint="config/local.yaml is an example of one"
+        )
     return validate_model(Environment, data, path, lines)
