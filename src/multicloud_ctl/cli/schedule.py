@@ -59,9 +59,12 @@ def export(
         files = {"mcctl-schedule.yml": export_github_actions(entries, state.env, program)}
     console = state.console
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out_dir / name).write_text(text)
+        from multicloud_ctl.cli.outfile import writing_to
+
+        with writing_to("--out-dir", out_dir, directory=True):
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for name, text in files.items():
+                (out_dir / name).write_text(text)
         console.emit(
             {"written": sorted(str(out_dir / n) for n in files)},
             columns=["file"],
