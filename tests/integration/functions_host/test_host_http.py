@@ -181,6 +181,12 @@ def test_over_deep_json_is_400_and_a_non_json_content_type_is_415(hosts: Hosts, 
     for media in ("application/json; charset=utf-8", "application/merge-patch+json", None):
         status, body = _raw(url, "/products", json.dumps(product).encode(), media)
         assert status == 201 and body["name"] == "Kettle", (media, body)
+    if cloud == "aws":  # the DynamoDB side's page cursor is JSON too (Azure SQL's is a plain key)
+        import base64
+
+        for cursor in (b"[" * 5000 + b"]" * 5000, b"[1]", b'{"product_id": 1}', b"\xff"):  # deep, no key, no JSON
+            token = base64.urlsafe_b64encode(cursor).decode()
+            assert call(f"{url}/products?cursor={token}") == (400, {"error": "cursor: not a cursor from this API"})
 
 
 def test_aws_side_failed_records_are_redriven_to_the_dlq_by_sqs(hosts: Hosts, boto: Any) -> None:
