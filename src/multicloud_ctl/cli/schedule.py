@@ -44,7 +44,13 @@ def export(
     state = get_state(ctx)
     if format not in ("cron", "systemd", "github-actions"):
         raise UsageError(f"--format must be cron, systemd or github-actions, not {format!r}")
-    if not playbooks.is_dir():
+    try:
+        is_dir = playbooks.is_dir()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise UsageError(
+            f"--playbooks {str(playbooks)[:80]}: cannot read: {exc.strerror}", hint="pass --playbooks DIR"
+        ) from exc
+    if not is_dir:
         raise UsageError(f"no playbook directory {playbooks}", hint="pass --playbooks DIR")
     readiness_cron = None if readiness.strip().lower() == "off" else readiness.strip()
     entries = scheduled_playbooks(playbooks, base=playbooks.parent, readiness_cron=readiness_cron)

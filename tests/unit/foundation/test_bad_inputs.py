@@ -126,3 +126,20 @@ def test_output_errors_map_to_one_usage_error(tmp_path: Path) -> None:
         (blocker / "x.csv").write_text("data")
     with pytest.raises(UsageError, match="no space left"), writing_to("--out", Path("/dev/full")):
         Path("/dev/full").write_text("data")
+
+
+LONG = "a" * 300  # longer than a file name may be (ENAMETOOLONG)
+BAD_ARGUMENTS = [
+    ["--env", "../../etc/passwd", "config", "show"],
+    ["--env", LONG, "config", "show"],
+    ["--config-dir", LONG, "config", "show"],
+    ["--config-dir", LONG, "config", "list"],
+    ["schedule", "export", "--playbooks", LONG],
+    ["schedule", "export", "--playbooks", "playbooks", "--out-dir", f"{LONG}/x"],
+    ["playbook", "validate", LONG],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_ARGUMENTS, ids=range(len(BAD_ARGUMENTS)))
+def test_a_bad_name_or_path_argument_is_refused(cli: Any, argv: list[str]) -> None:
+    refused(cli(*argv))
