@@ -1,15 +1,18 @@
-"""Issue 21: a bounded fuzz of the playbook and environment loaders. Whatever the bytes, only `ConfigError` comes out.
+"""Issue 21: a bounded fuzz of the playbook and environment loaders and of the CLI's arguments: no crash.
 
 Hypothesis writes arbitrary bytes, arbitrary text, YAML-shaped token soup (anchors, aliases, tags, flow and block
 collections, control characters, markup) and shipped playbooks with tokens spliced in, and loads each file. A load
 either returns a validated model or raises our `ConfigError` (which the CLI prints as `error:` + `hint:`); any other
-exception is a crash. Examples are bounded (no deadline: the machine may be loaded), so the module runs in seconds.
+exception is a crash. The CLI is run in-process on offline verbs with arguments drawn from plausible mistakes; no
+run may end in "internal error" or a traceback. Examples are bounded (no deadline: the machine may be loaded), so
+the module runs in seconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -83,3 +86,53 @@ def test_the_environment_loader_raises_only_config_errors(workdir: Path, data: b
         load_environment("local", workdir)
     except ConfigError as exc:
         assert exc.message, exc.message
+
+
+# --- the CLI's argument parser ------------------------------------------------------------------------------------
+# Verbs that stop before any network call, with flags and values drawn from what an operator might mistype.
+ARGV_HEADS = [
+    ["playbook", "validate"],
+    ["playbook", "schema"],
+    ["config", "show"],
+    ["config", "list"],
+    ["schedule", "export"],
+    ["journal", "list"],
+]
+ARGV_VALUES = [
+    *("local", "json", "table", "yaml", "cron", "systemd", "off", "* * * * *", "61 25 * * *", "-1", "nan", "1e999"),
+    *("", " ", "../../etc", "/dev/zero", "/", "[/]", "[bold]x", "é", "a" * 300, "\u202e", "${HOME}", "%s", "{}"),
+    *(str(REPO / "playbooks"), str(REPO / "playbooks" / "backup-daily.yaml"), str(REPO / "config")),
+]
+ARGV_FLAGS = ["--yes", "-v", "-q", "--no-color", "--help", "--", "-", "--limit", "--verb", "--format", "-f"]
+VERB_OPTIONS = ["--format", "--playbooks", "--readiness", "--workdir", "--program", "--out-dir", "--limit", "--verb"]
+ENV_VALUES = ["local", "../../etc/passwd", "a" * 300, "[/]", "é", "", "prod.example", "nowhere", "-"]
+DIR_VALUES = [str(REPO / "config"), "/dev/zero", "/", "", "[bold]x", "a" * 300, str(REPO / "playbooks" / "sync.yaml")]
+global_options = st.lists(
+    st.one_of(
+        st.tuples(st.just("--env"), st.sampled_from(ENV_VALUES)),
+        st.tuples(st.just("--config-dir"), st.sampled_from(DIR_VALUES)),
+        st.tuples(st.just("--output"), st.sampled_from(["json", "table", "yaml", ""])),
+    ),
+    min_size=1,
+    max_size=2,
+)
+verb_arguments = st.lists(
+    st.one_of(
+        st.sampled_from(ARGV_FLAGS).map(lambda flag: [flag]),
+        st.sampled_from(ARGV_VALUES).map(lambda value: [value]),
+        st.tuples(st.sampled_from(VERB_OPTIONS), st.sampled_from(ARGV_VALUES)).map(list),
+    ),
+    max_size=3,
+)
+
+
+@settings(SETTINGS, max_examples=250)
+@given(globals_=global_options, head=st.sampled_from(ARGV_HEADS), rest=verb_arguments)
+def test_the_cli_never_crashes_on_mistyped_arguments(
+    cli: Any, globals_: list[tuple[str, str]], head: list[str], rest: list[list[str]]
+) -> None:
+    argv = [*(part for pair in globals_ for part in pair), *head, *(part for group in rest for part in group)]
+    res = cli(*argv)
+    assert "internal error" not in res.stdout + res.stderr, (argv, res.stderr)
+    assert "Traceback" not in res.stderr, (argv, res.stderr)
+    assert res.exit_code in (0, 2, 3, 4), (argv, res.exit_code, res.stderr)
