@@ -30,8 +30,16 @@ def show(ctx: typer.Context) -> None:
 @app.command("list")
 def list_envs(ctx: typer.Context) -> None:
     """List the environments in the config directory."""
+    from multicloud_ctl.errors import UsageError
+
     state = get_state(ctx)
-    names = sorted(p.stem for p in state.config_dir.glob("*.yaml")) if state.config_dir.is_dir() else []
+    try:
+        names = sorted(p.stem for p in state.config_dir.glob("*.yaml")) if state.config_dir.is_dir() else []
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise UsageError(
+            f"config directory {str(state.config_dir)[:80]}: cannot read: {exc.strerror or exc}",
+            hint="--config-dir (or MCCTL_CONFIG_DIR) names the directory holding <env>.yaml",
+        ) from exc
     state.console.emit(
         {"environments": names, "current": state.env},
         columns=["environment", "current"],

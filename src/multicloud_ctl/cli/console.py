@@ -3,7 +3,8 @@
 Cron-friendly by construction: no spinner and no progress bar when stdout is not a TTY, no colour then or
 with `--no-color` / `NO_COLOR` (which remove colour, not progress); `--output json` prints exactly one JSON
 document on stdout, and messages for humans go to stderr so that a pipe only ever sees data. Progress is
-drawn by `renderer()` from the engine's events (`cli/progress.py`).
+drawn by `renderer()` from the engine's events (`cli/progress.py`). Text is never read as Rich markup: names and
+messages come from playbooks and clouds, and a key like `[/]` must print as itself, not crash the print.
 """
 
 from __future__ import annotations
@@ -124,10 +125,10 @@ class Console:
         sys.stdout.flush()
 
     def print(self, renderable: Any = "", *, style: str | None = None) -> None:
-        """Print a line or a Rich renderable on stdout (human output; nothing in JSON mode)."""
+        """Print a line (as is, never as markup) or a Rich renderable on stdout (human output; nothing in JSON mode)."""
         if self.json_mode:
             return
-        self._rich().print(renderable, style=style)
+        self._rich().print(renderable, style=style, markup=False)
 
     def table(
         self,
@@ -138,12 +139,13 @@ class Console:
     ) -> None:
         """Print a table for humans."""
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=title, box=None, header_style="bold" if self.color else "")
+        table = Table(title=Text(title) if title else None, box=None, header_style="bold" if self.color else "")
         for col in columns:
-            table.add_column(col)
+            table.add_column(Text(col))
         for row in rows:
-            table.add_row(*("" if v is None else str(to_jsonable(v)) for v in row))
+            table.add_row(*(Text("" if v is None else str(to_jsonable(v))) for v in row))
         self._rich().print(table)
 
     def emit(
@@ -155,7 +157,7 @@ class Console:
         elif columns:
             self.table(columns, rows, title=title)
         else:
-            self._rich().print(data)
+            self._rich().print(data, markup=False)
 
     # ---- messages (stderr) -------------------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -209,13 +211,19 @@ class Console:
         # the main thread run the guard within 0.2 s whichever thread the signal reached.
         stream = cast("TextIO", _Interruptible(sys.stdin))
         if typed is not None:
+            from rich.markup import escape
+
             answer = Prompt.ask(
-                f"{question} Type [bold]{typed}[/bold] to confirm", console=self._rich(err=True), stream=stream
+                f"{escape(question)} Type [bold]{escape(typed)}[/bold] to confirm",
+                console=self._rich(err=True),
+                stream=stream,
             )
             if answer.strip() != typed:
                 raise ConfirmationDeclined("confirmation did not match; nothing was changed")
             return
-        if not Confirm.ask(question, console=self._rich(err=True), default=False, stream=stream):
+        from rich.text import Text
+
+        if not Confirm.ask(Text(question), console=self._rich(err=True), default=False, stream=stream):
             raise ConfirmationDeclined("not confirmed; nothing was changed")
 
 

@@ -72,8 +72,11 @@ def _write(console: Console, text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    from multicloud_ctl.cli.outfile import writing_to
+
+    with writing_to("--out", out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
     console.success(f"wrote {out} ({len(text.encode()):,} bytes)")
 
 
@@ -117,6 +120,10 @@ def report(
     fmt = "json" if fmt == "table" and console.json_mode else fmt
     if out is not None and fmt == "table":
         raise UsageError("--out needs --format json, csv, focus or html")
+    if out is not None:
+        from multicloud_ctl.cli.outfile import refuse_directory
+
+        refuse_directory("--out", out)
     today = _today(state)
     period = resolve_period(last=last, since=since, until=until, today=today)
     spec, _ = load_spec(playbook)

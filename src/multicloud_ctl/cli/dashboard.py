@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from multicloud_ctl.cli.state import get_state
-from multicloud_ctl.errors import UsageError
 
 app = typer.Typer(
     help="Write (or serve) the metrics dashboard page.", invoke_without_command=True, add_completion=False
@@ -24,6 +23,7 @@ def dashboard(
     port: int = typer.Option(0, "--port", help="Port for --serve (0: a free one)."),
 ) -> None:
     """Render invocations, errors, p50/p99 and gauges of both clouds as charts."""
+    from multicloud_ctl.cli.outfile import refuse_directory, writing_to
     from multicloud_ctl.cli.runner import make_runtime
     from multicloud_ctl.operations.observability.dashboard import render
     from multicloud_ctl.operations.observability.logquery import parse_since
@@ -39,9 +39,10 @@ def dashboard(
     if serve:
         _serve(state, page, port)
         return
-    if out.exists() and out.is_dir():
-        raise UsageError(f"--out {out} is a directory", hint="give a file name, e.g. dashboard.html")
-    out.write_text(page(), encoding="utf-8")
+    refuse_directory("--out", out)  # before the metrics are collected
+    text = page()
+    with writing_to("--out", out):
+        out.write_text(text, encoding="utf-8")
     if state.console.json_mode:
         state.console.print_json({"out": str(out), "bytes": out.stat().st_size})
     else:

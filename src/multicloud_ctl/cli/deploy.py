@@ -89,7 +89,10 @@ def package(
     from multicloud_ctl.packaging.builder import BuildOptions, build_all
 
     state = get_state(ctx)
+    from multicloud_ctl.cli.outfile import writable_directory
+
     out_dir = out or state.environment().env_state_dir / "packages"
+    writable_directory("--out" if out else "state_dir", out_dir)
     built = build_all(BuildOptions(out_dir=out_dir, vendor=not no_vendor))
     rows = [
         {"cloud": c, "package": a.name, "sha256": a.sha256, "bytes": a.size, "path": str(a.path)}

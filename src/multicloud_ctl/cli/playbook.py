@@ -24,13 +24,13 @@ def validate(
     state = get_state(ctx)
     console = state.console
     results: list[dict[str, Any]] = []
-    failed = 0
+    failures: list[ConfigError] = []
     for path in files:
         try:
             pb = load_playbook(path)
             results.append({"file": str(path), "valid": True, "kind": pb.kind, "name": pb.metadata.name, "errors": []})
         except ConfigError as exc:
-            failed += 1
+            failures.append(exc)
             raw = getattr(exc, "all_messages", None)
             messages = [str(m) for m in raw] if isinstance(raw, list) else [exc.message]
             results.append({"file": str(path), "valid": False, "kind": None, "name": None, "errors": messages})
@@ -43,8 +43,14 @@ def validate(
             else:
                 for message in res["errors"]:
                     console.print(f"invalid  {message}")
-    if failed:
-        raise typer.Exit(2)
+    if len(failures) == 1:
+        first = failures[0]
+        raise ConfigError(first.message, hint=first.hint or "fix the field named above")
+    if failures:
+        raise ConfigError(
+            f"{len(failures)} of {len(files)} playbooks are invalid (each error is listed above)",
+            hint="fix the fields named above",
+        )
 
 
 @app.command()

@@ -51,7 +51,13 @@ def export(
     state = get_state(ctx)
     if format not in ("cron", "systemd", "github-actions"):
         raise UsageError(f"--format must be cron, systemd or github-actions, not {format!r}")
-    if not playbooks.is_dir():
+    try:
+        is_dir = playbooks.is_dir()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise UsageError(
+            f"--playbooks {str(playbooks)[:80]}: cannot read: {exc.strerror}", hint="pass --playbooks DIR"
+        ) from exc
+    if not is_dir:
         raise UsageError(f"no playbook directory {playbooks}", hint="pass --playbooks DIR")
     readiness_cron = None if readiness.strip().lower() == "off" else readiness.strip()
     wd = workdir or str(Path.cwd())
@@ -73,9 +79,12 @@ def export(
             files = export_systemd(entries, state.env, wd, argv, config_dir)
     console = state.console
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out_dir / name).write_text(text)
+        from multicloud_ctl.cli.outfile import writing_to
+
+        with writing_to("--out-dir", out_dir, directory=True):
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for name, text in files.items():
+                (out_dir / name).write_text(text)
         console.emit(
             {"written": sorted(str(out_dir / n) for n in files)},
             columns=["file"],

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from multicloud_ctl.config.secrets import SecretRef
+from multicloud_ctl.config.specs.base import BucketName
 
 
 class Model(BaseModel):
@@ -36,9 +37,9 @@ class AwsTables(Model):
 
 
 class AwsBuckets(Model):
-    product_images: str = "product-images"
-    static_assets: str = "static-assets"
-    artifacts: str = "mcctl-artifacts"
+    product_images: BucketName = "product-images"
+    static_assets: BucketName = "static-assets"
+    artifacts: BucketName = "mcctl-artifacts"
 
 
 class AwsQueues(Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,6 +12,7 @@ from multicloud_ctl.config.yamlsource import LineMap, format_loc, load_yaml
 from multicloud_ctl.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+_ENV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 _MESSAGES = {
     "extra_forbidden": "unknown field",
@@ -53,14 +55,28 @@ def load_environment(name: str, config_dir: Path) -> Any:
     """Load `config_dir/<name>.yaml` as an `Environment`."""
     from multicloud_ctl.config.environment import Environment
 
+    if not _ENV_NAME.fullmatch(name):  # a name, not a path: '../x' or 5,000 characters crashed the lookup
+        raise ConfigError(
+            f"{name[:80]!r} is not an environment name",
+            hint="letters, digits, '.', '_' and '-', at most 64 (the file is config/<env>.yaml)",
+        )
     path = environment_path(name, config_dir)
-    if not path.exists():
-        known = sorted(p.stem for p in config_dir.glob("*.yaml")) if config_dir.is_dir() else []
+    try:
+        exists = path.exists()
+        known = sorted(p.stem for p in config_dir.glob("*.yaml")) if not exists and config_dir.is_dir() else []
+    except OSError as exc:  # a name too long for the file system, a loop of links
+        raise ConfigError(
+            f"config directory {str(config_dir)[:80]}: cannot read: {exc.strerror or exc}",
+            hint="--config-dir (or MCCTL_CONFIG_DIR) names the directory holding <env>.yaml",
+        ) from exc
+    if not exists:
         raise ConfigError(
             f"environment {name!r} not found: {path} does not exist",
             hint=f"known environments: {', '.join(known) or 'none'}; use --env or --config-dir",
         )
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: an environment file must be a mapping")
+        raise ConfigError(
+            f"{path}:1: an environment file must be a mapping", hint="config/local.yaml is an example of one"
+        )
     return validate_model(Environment, data, path, lines)

@@ -73,7 +73,10 @@ def load_playbook(path: Path, expected_kind: str | None = None) -> Playbook[Any]
     """Load, expand and validate one playbook file."""
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: a playbook must be a mapping with apiVersion, kind, metadata and spec")
+        raise ConfigError(
+            f"{path}:1: a playbook must be a mapping with apiVersion, kind, metadata and spec",
+            hint="`mcctl playbook schema` prints the shape; playbooks/ has examples",
+        )
     envelope = validate_model(Envelope, data, path, lines)
     if envelope.kind not in KIND_SPECS:
         line = lines.line_for(("kind",)) or 1

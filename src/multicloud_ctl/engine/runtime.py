@@ -35,6 +35,7 @@ class Runtime:
     run_id: str | None = None  # the journal id while a run is in progress (engine/run.py sets it)
     screen: EventBus = field(init=False, repr=False)  # the bus the console listens to (runs route via theirs)
     fence: Callable[[], None] | None = field(default=None, repr=False)  # confirms the lease (engine/lock.py)
+    _state_dir_checked: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.screen = self.events
@@ -48,8 +49,11 @@ class Runtime:
 
     @property
     def state_dir(self) -> Path:
+        """This environment's state directory (journals, locks, checkpoints), created and known to be writable."""
         path = self.environment.env_state_dir
-        path.mkdir(parents=True, exist_ok=True)
+        if not self._state_dir_checked:
+            ensure_writable_dir(path)
+            self._state_dir_checked = True
         return path
 
     @cached_property
@@ -89,3 +93,26 @@ class Runtime:
         from multicloud_ctl.providers.aws.secretsmanager import SecretsManager
 
         return SecretsManager(self.aws).current(arn)
+
+
+def ensure_writable_dir(path: Path) -> None:
+    """Create `path` and prove a file can be made in it, or raise one `ConfigError` naming the directory.
+
+    Checked by writing, not with `os.access`: root passes every permission check yet cannot write to a
+    read-only file system, and a path under a regular file fails for everyone.
+    """
+    import os
+    import tempfile
+
+    from multicloud_ctl.errors import ConfigError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"state_dir {path} is not writable: {exc.strerror or exc}",
+            hint="set state_dir in the environment file to a writable directory (it holds journals and locks)",
+        ) from exc

@@ -148,6 +148,47 @@ def test_handler_json_is_passed_through_unchanged(hosts: Hosts) -> None:
     assert json.dumps(body)
 
 
+def _raw(url: str, path: str, body: bytes, content_type: str | None) -> tuple[int, Any]:
+    """POST exact bytes with exactly this Content-Type (urllib would add a form type of its own)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        headers = {**KEY, **({"Content-Type": content_type} if content_type else {})}
+        conn.request("POST", path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read() or b"null")
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure"])
+def test_over_deep_json_is_400_and_a_non_json_content_type_is_415(hosts: Hosts, cloud: str) -> None:
+    """Issue 21 item 8: a 100,000-deep body was a 500 (the decoder's recursion), and text/plain was read as JSON."""
+    url = getattr(hosts, f"{cloud}_url")
+    product = {"name": "Kettle", "category": "kitchen", "price_cents": 3000}
+    bomb = b"[" * 100_000 + b"]" * 100_000
+    status, body = _raw(url, "/products", b'{"name": ' + bomb + b"}", "application/json")
+    assert (status, body) == (400, {"error": "body: nested more than 32 levels"})
+    deep = b'{"name": ' + b'{"a": ' * 40 + b"1" + b"}" * 40 + b"}"  # parses, but nests past the limit
+    assert _raw(url, "/products", deep, "application/json") == (400, {"error": "body: nested more than 32 levels"})
+    for media in ("text/plain", "application/x-www-form-urlencoded", "text/html; charset=utf-8"):
+        status, body = _raw(url, "/products", json.dumps(product).encode(), media)
+        assert status == 415, (media, body)
+        assert "is not JSON" in body["error"]
+    for media in ("application/json; charset=utf-8", "application/merge-patch+json", None):
+        status, body = _raw(url, "/products", json.dumps(product).encode(), media)
+        assert status == 201 and body["name"] == "Kettle", (media, body)
+    if cloud == "aws":  # the DynamoDB side's page cursor is JSON too (Azure SQL's is a plain key)
+        import base64
+
+        for cursor in (b"[" * 5000 + b"]" * 5000, b"[1]", b'{"product_id": 1}', b"\xff"):  # deep, no key, no JSON
+            token = base64.urlsafe_b64encode(cursor).decode()
+            assert call(f"{url}/products?cursor={token}") == (400, {"error": "cursor: not a cursor from this API"})
+
+
 def test_aws_side_failed_records_are_redriven_to_the_dlq_by_sqs(hosts: Hosts, boto: Any) -> None:
     """Lambda's SQS source: a failed record is left to reappear, then dead-lettered with its reason."""
     sqs = boto("sqs")

@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from multicloud_ctl.config.specs.base import Spec
+from multicloud_ctl.config.specs.base import BucketName, Spec
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)?(/s)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -118,7 +118,7 @@ class InventorySource(Spec):
     (AWS S3 User Guide, "Locating your inventory list"); CSV format, with at least Key, Size and ETag.
     """
 
-    bucket: str = Field(description="the destination bucket the inventory reports are delivered to")
+    bucket: BucketName = Field(description="the destination bucket the inventory reports are delivered to")
     prefix: str = Field(default="", description="the destination prefix of the inventory configuration")
     config_id: str = Field(min_length=1, description="the inventory configuration's ID (the report's name)")
     max_age_hours: float = Field(
@@ -127,7 +127,9 @@ class InventorySource(Spec):
     if_unusable: Literal["list", "fail"] = Field(
         default="list", description="missing, stale or corrupt report: list the bucket instead, or fail the run"
     )
-    buckets: list[str] | None = Field(default=None, description="source buckets read from reports (default: all)")
+    buckets: list[BucketName] | None = Field(
+        default=None, description="source buckets read from reports (default: all)"
+    )
 
     @field_validator("prefix")
     @classmethod
@@ -150,7 +152,7 @@ class BackupSpec(Spec):
 
     mode: Literal["daily", "weekly"] = "daily"
     schedule: str | None = Field(default=None, description="5-field cron, for `mcctl schedule export`")
-    buckets: list[str] = Field(default_factory=list, description="S3 buckets to back up")
+    buckets: list[BucketName] = Field(default_factory=list, description="S3 buckets to back up")
     tables: list[str] = Field(default_factory=list, description="DynamoDB tables (weekly snapshot)")
     sql_tables: list[str] = Field(default_factory=list, description="Azure SQL tables (weekly snapshot)")
     container: str | None = Field(
@@ -170,7 +172,7 @@ class BackupSpec(Spec):
         default=1024**2, ge=1024, le=64 * 1024**2, description="bytes per manifest block (Put Block)"
     )
     scan_segments: int = Field(default=4, ge=1, le=64, description="DynamoDB parallel scan segments")
-    export_bucket: str | None = Field(
+    export_bucket: BucketName | None = Field(
         default=None,
         description="S3 bucket for DynamoDB point-in-time exports (weekly); tables without PITR, or no bucket: Scan",
     )

@@ -1,8 +1,26 @@
-"""Shared base for spec models."""
+"""Shared base for spec models, and the names every spec checks the same way."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+_BUCKET = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?")
+
+
+def _check_bucket(value: str) -> str:
+    # A non-ASCII name once reached the S3 client and crashed the URL encoding: refuse it at load instead.
+    if not _BUCKET.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not an S3 bucket name (1-63 characters: a-z, 0-9, '.' and '-', "
+            "starting and ending with a letter or digit)"
+        )
+    return value
+
+
+BucketName = Annotated[str, AfterValidator(_check_bucket)]
 
 
 class Spec(BaseModel):

@@ -93,9 +93,12 @@ class DynamoProducts(_Table):
         kwargs: dict[str, Any] = {"TableName": self.name, "Limit": limit}
         if cursor:
             try:
-                kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-            except ValueError:
-                raise Invalid("cursor: not a cursor from this API") from None
+                start = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            except (ValueError, RecursionError):  # RecursionError: a hostile, deeply nested cursor
+                start = None
+            if not isinstance(start, dict) or not all(isinstance(v, dict) for v in start.values()):
+                raise Invalid("cursor: not a cursor from this API")
+            kwargs["ExclusiveStartKey"] = start
         if category is None:
             out = self.ddb.scan(**kwargs)
         else:

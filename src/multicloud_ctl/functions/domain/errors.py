@@ -7,6 +7,7 @@ DomainError
 ├── NotFound       404
 ├── Conflict       409  a state transition or idempotency clash
 │   └── OutOfStock 409  not enough stock to reserve
+├── UnsupportedMediaType 415  a body declared as something other than JSON on a JSON route
 └── Unavailable    503  a dependency is down
 """
 
@@ -46,6 +47,10 @@ class OutOfStock(Conflict):
         super().__init__(f"not enough stock for product {product_id} (requested {requested})")
         self.product_id = product_id
         self.requested = requested
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
 
 
 class Unavailable(DomainError):

@@ -1,4 +1,9 @@
-"""Cloud-neutral HTTP request and response, plus the JSON and error conventions of the API."""
+"""Cloud-neutral HTTP request and response, plus the JSON and error conventions of the API.
+
+A JSON body is untrusted: one declared as another media type (`text/plain`) is refused with 415, and one nested
+deeper than `MAX_JSON_DEPTH` with 400 (a 100,000-deep array once overflowed the decoder's recursion: a 500).
+A body without a `Content-Type` is read as JSON, as API Gateway and Functions hand it over.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from multicloud_ctl.functions.domain.errors import DomainError, Invalid, Unauthorized
+from multicloud_ctl.functions.domain.errors import DomainError, Invalid, Unauthorized, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 JSON = {"content-type": "application/json"}
+MAX_JSON_DEPTH = 32  # the API's documents nest 3 levels (an order's lines); 32 leaves room and refuses bombs
 
 
 @dataclass(frozen=True)
@@ -44,16 +50,38 @@ class HttpRequest:
         return self.headers.get(name.lower())
 
     def json(self) -> dict[str, Any]:
-        """The body as a JSON object (400 otherwise); an empty body is {}."""
+        """The body as a JSON object (400 otherwise, 415 when declared as another media type); empty is {}."""
         if not self.body.strip():
             return {}
+        media = (self.header("content-type") or "").split(";", 1)[0].strip().lower()
+        if media and media != "application/json" and not media.endswith("+json"):
+            raise UnsupportedMediaType(f"body: content-type {media!r} is not JSON; send application/json")
+        too_deep = Invalid(f"body: nested more than {MAX_JSON_DEPTH} levels")
         try:
             value = json.loads(self.body)
+        except RecursionError:
+            raise too_deep from None
         except ValueError:
             raise Invalid("body: not valid JSON") from None
         if not isinstance(value, dict):
             raise Invalid("body: must be a JSON object")
+        if _nested_deeper_than(value, MAX_JSON_DEPTH):
+            raise too_deep
         return value
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest deeper than `limit` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 @dataclass(frozen=True)

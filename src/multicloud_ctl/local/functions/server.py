@@ -120,7 +120,7 @@ class FunctionsHandler(BaseHTTPRequestHandler):
         if path == "/_admin/brownout" and self.command == "POST":
             try:
                 share = float(json.loads(body or b"{}").get("share", 0.0))
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError, RecursionError):
                 share = -1.0
             if not 0.0 <= share <= 1.0:
                 self._send(400, [("Content-Type", "application/json")], b'{"error": "share must be 0..1"}')
