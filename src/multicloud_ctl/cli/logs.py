@@ -43,7 +43,7 @@ def query(
 
     if source not in SOURCES:
         raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
-    if not 0 < interval <= 3600:  # also refuses nan: time.sleep(-1) raised mid-follow
+    if not 0 <= interval <= 3600:  # also refuses nan: time.sleep(-1) raised mid-follow (0: poll again at once)
         raise UsageError(f"--interval must be between 0 and 3600 seconds, not {interval}", hint="e.g. --interval 2")
     parse_since(since)
     state = get_state(ctx)
