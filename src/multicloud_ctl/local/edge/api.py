@@ -131,9 +131,10 @@ class EdgeApiHandler(JsonHandler):
     def _setting(self, req: Request, zone: str, setting: str) -> Response:
         """One zone setting (GET, PATCH `{"value": ...}`): Cloudflare's result shape, the document's default first."""
         settings = self.server.settings
-        default = self.server.validator.setting_default(setting)
-        if default is None:
+        known = self.server.validator.zone_setting(setting)
+        if known is None:
             return cf_error(404, 1003, f"Invalid or missing zone setting: {setting}")
+        default = known.default
         if req.method == "PATCH":
             body = req.body if isinstance(req.body, dict) else {}
             settings[(zone, setting)] = (body["value"], default_clock().now().isoformat().replace("+00:00", "Z"))

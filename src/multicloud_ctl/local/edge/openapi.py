@@ -97,37 +97,34 @@ def _dns_record_request(schemas: dict[str, Any]) -> None:
     del record["required"]
 
 
-def _setting_defaults(components: dict[str, Any]) -> dict[str, Any]:
-    """setting id -> its default value as the document states it (the setting's or its value's `default`)."""
-    schemas = components["schemas"]
-    out: dict[str, Any] = {}
-    for branch in (schemas.get("zones_setting") or {}).get("oneOf") or []:
-        schema = schemas[branch["$ref"].rsplit("/", 1)[1]]
-        for part in schema.get("allOf") or [schema]:
-            props = part.get("properties") or {}
-            ids = (props.get("id") or {}).get("enum") or []
-            if len(ids) == 1 and "value" in props:
-                ref = props["value"].get("$ref", "")
-                value_schema = schemas.get(ref.rsplit("/", 1)[1], {}) if ref else props["value"]
-                default = schema.get("default", value_schema.get("default"))
-                out[ids[0]] = default if default is not None else "off"
-    return out
+@dataclass(frozen=True)
+class ZoneSetting:
+    """One zone setting of the document: its value before anyone set it, and the PATCH body's validator."""
+
+    default: Any
+    validator: Any
 
 
-def _setting_validators(components: dict[str, Any], checker: Any) -> dict[str, Any]:
-    """setting id -> a validator of `{"value": <that setting's value schema>}` (see the module docstring)."""
+def _zone_settings(components: dict[str, Any], checker: Any) -> dict[str, ZoneSetting]:
+    """setting id -> ZoneSetting, from the branches of `zones_setting` (see the module docstring)."""
     from jsonschema import Draft202012Validator
 
     schemas = components["schemas"]
-    out: dict[str, Any] = {}
+    out: dict[str, ZoneSetting] = {}
     for branch in schemas["zones_setting"]["oneOf"]:
         schema = schemas[branch["$ref"].rsplit("/", 1)[1]]
         for part in schema.get("allOf") or [schema]:
             props = part.get("properties") or {}
             ids = (props.get("id") or {}).get("enum") or []
-            if len(ids) == 1 and "value" in props:
-                body = {"type": "object", "required": ["value"], "properties": {"value": props["value"]}}
-                out[ids[0]] = Draft202012Validator({**body, "components": components}, format_checker=checker)
+            if len(ids) != 1 or "value" not in props:
+                continue
+            ref = props["value"].get("$ref", "")
+            value_schema = schemas.get(ref.rsplit("/", 1)[1], {}) if ref else props["value"]
+            body = {"type": "object", "required": ["value"], "properties": {"value": props["value"]}}
+            out[ids[0]] = ZoneSetting(
+                schema.get("default", value_schema.get("default")),  # None where the document states none
+                Draft202012Validator({**body, "components": components}, format_checker=checker),
+            )
     if "min_tls_version" not in out:
         raise ValueError(f"unexpected zones_setting schema in {SUBSET}: re-check the zone-settings adjustment")
     return out
@@ -145,14 +142,13 @@ class RequestValidator:
         checker = FormatChecker(formats=("ipv4", "ipv6"))
         self.info: dict[str, Any] = dict(doc.get("info") or {})
         self._routes: list[tuple[str, re.Pattern[str], str, Any]] = []
-        self._settings: dict[str, Any] = {}
-        self._setting_defaults = _setting_defaults(doc["components"])
+        self._settings: dict[str, ZoneSetting] = {}
         for key, op in doc["operations"].items():
             if "requestBody" not in op:
                 continue
             method, template = key.split(" ", 1)
             if template.endswith("/settings/{setting_id}"):
-                self._settings = _setting_validators(components, checker)
+                self._settings = _zone_settings(components, checker)
                 pattern = re.compile(re.sub(r"\{[^}]+\}", "[^/]+", template))
                 self._routes.append((method, pattern, op["operationId"], None))
                 continue
@@ -163,9 +159,9 @@ class RequestValidator:
             pattern = re.compile(re.sub(r"\{[^}]+\}", "[^/]+", template))
             self._routes.append((method, pattern, op["operationId"], validator))
 
-    def setting_default(self, setting: str) -> Any:
-        """A zone setting's value before anyone set it (the document's `default`), or None if it is unknown."""
-        return self._setting_defaults.get(setting)
+    def zone_setting(self, setting: str) -> ZoneSetting | None:
+        """The document's zone setting `setting` (its default and validator), None when it has no such setting."""
+        return self._settings.get(setting)
 
     def operation(self, method: str, path: str) -> str | None:
         """The operationId that `method path` (under `/client/v4`) is, if it has a request schema."""
@@ -185,9 +181,10 @@ class RequestValidator:
         validator = route[3]
         if validator is None:  # a zone setting: the branch the path names
             setting = path.rsplit("/", 1)[1]
-            validator = self._settings.get(setting)
-            if validator is None:
+            known = self._settings.get(setting)
+            if known is None:
                 return [Violation("", f"unknown zone setting {setting!r}")]
+            validator = known.validator
         return [_violation(e) for e in sorted(validator.iter_errors(body), key=lambda e: list(e.path))]
 
 

@@ -38,8 +38,6 @@ import hashlib
 import io
 import json
 import re
-import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,7 +53,6 @@ if TYPE_CHECKING:
 
 REPORT_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z)/$")
 REQUIRED = ("Key", "Size", "ETag")
-CACHE_KIB = 8 * 1024  # SQLite page cache: the memory ceiling of the sort, whatever the object count
 BATCH = 10_000
 READ = 1024 * 1024
 SETTLE = timedelta(hours=6)  # a mirror blob whose object changed this close to the report is never "deleted"
@@ -188,7 +185,9 @@ class _Hashing(io.RawIOBase):
         return n
 
     def drain(self) -> None:
-        while self.readinto(bytearray(READ)):
+        """Read (and hash) what the gzip stream left unread: its trailer, or anything after it."""
+        buffer = bytearray(READ)
+        while self.readinto(buffer):
             pass
 
 
@@ -234,10 +233,9 @@ class SortedObjects:
     """The report's rows in a temporary SQLite file, read back in key order (duplicates once)."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="mcctl-inventory-", dir=directory)
-        self._db = sqlite3.connect(Path(self._dir.name) / "inventory.db", isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}", "temp_store = FILE"):
-            self._db.execute(f"PRAGMA {pragma}")
+        from multicloud_ctl.operations.sync.spill import scratch_database
+
+        self._dir, self._db = scratch_database("mcctl-inventory-", directory)
         self._db.execute("CREATE TABLE o (k TEXT NOT NULL, size INTEGER, etag TEXT, modified TEXT)")
         self.count = 0
 

@@ -8,8 +8,6 @@ recorded it (`layout.version_key`: the SHA-256, else the MD5, else the source ET
 
 from __future__ import annotations
 
-import sqlite3
-import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +20,6 @@ if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.store import BackupStore
 
 CURRENT = ""
-CACHE_KIB = 8 * 1024  # SQLite page cache: the index's memory ceiling, whatever the number of blobs
 
 
 class BlobVersions:
@@ -35,10 +32,9 @@ class BlobVersions:
 
     def __init__(self, daily: bool, directory: Path | None = None) -> None:
         self.daily = daily
-        self._dir = tempfile.TemporaryDirectory(prefix="mcctl-versions-", dir=directory)
-        self._db = sqlite3.connect(Path(self._dir.name) / "versions.db", check_same_thread=False, isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}", "temp_store = FILE"):
-            self._db.execute(f"PRAGMA {pragma}")
+        from multicloud_ctl.operations.sync.spill import scratch_database
+
+        self._dir, self._db = scratch_database("mcctl-versions-", directory, threads=True)
         self._db.execute("CREATE TABLE v (blob TEXT, vkey TEXT, snap TEXT, PRIMARY KEY (blob, vkey)) WITHOUT ROWID")
         self._lock = threading.Lock()
 

@@ -19,14 +19,23 @@ from types import TracebackType
 CACHE_KIB = 8 * 1024  # SQLite page cache per spill file: the memory ceiling, whatever the row count
 
 
+def scratch_database(
+    prefix: str, directory: Path | None = None, *, threads: bool = False
+) -> tuple[tempfile.TemporaryDirectory[str], sqlite3.Connection]:
+    """A throw-away SQLite file in its own temporary directory: no journal, no fsync, a page cache of
+    `CACHE_KIB` (the memory ceiling) and sorts spilled to disk. Clean up the directory when done."""
+    scratch = tempfile.TemporaryDirectory(prefix=prefix, dir=directory)
+    db = sqlite3.connect(Path(scratch.name) / "scratch.db", check_same_thread=not threads, isolation_level=None)
+    for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}", "temp_store = FILE"):
+        db.execute(f"PRAGMA {pragma}")
+    return scratch, db
+
+
 class SpillFile:
     """Named key sets and key -> hash maps in a temporary SQLite file (deleted on close)."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="mcctl-spill-", dir=directory)
-        self._db = sqlite3.connect(Path(self._dir.name) / "spill.db", check_same_thread=False, isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}", "temp_store = FILE"):
-            self._db.execute(f"PRAGMA {pragma}")
+        self._dir, self._db = scratch_database("mcctl-spill-", directory, threads=True)
         self._lock = threading.Lock()
         self._tables: set[str] = set()
 
