@@ -168,13 +168,14 @@ class Plan:
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
             raise ValueError(f"duplicate step ids in plan: {sorted(dupes)}")
-        graph = dependencies(self.steps)
-        unknown = sorted({d for deps in graph.values() for d in deps if d not in graph})
-        if unknown:
-            raise ValueError(f"steps wait for steps the plan does not have: {unknown}")
-        cycle = find_cycle(graph)
-        if cycle:
-            raise ValueError(f"the plan's steps wait for each other in a cycle: {' -> '.join(cycle)}")
+        if any(s.after is not None for s in self.steps):  # a plain sequence cannot be cyclic: no walk for it
+            graph = dependencies(self.steps)
+            unknown = sorted({d for deps in graph.values() for d in deps if d not in graph})
+            if unknown:
+                raise ValueError(f"steps wait for steps the plan does not have: {unknown}")
+            cycle = find_cycle(graph)
+            if cycle:
+                raise ValueError(f"the plan's steps wait for each other in a cycle: {' -> '.join(cycle)}")
         if self.parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         object.__setattr__(self, "summary", _freeze(self.summary))
