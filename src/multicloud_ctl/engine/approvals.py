@@ -3,10 +3,11 @@
     <state_dir>/approvals/<run id>/<step id>.json     {"status": "pending" | "approved" | "rejected", ...}
 
 The waiting step writes the file as `pending` (what it waits for, since when, until when) and polls it; `mcctl
-<verb> approve STEP` (or `--reject`) rewrites it atomically with who decided and when. The step returns the
-decision (journaled with the run), fails on a rejection, and fails when nobody decided within its time, so
-the executor rolls back what the workflow did before it. Only a pending approval of a run that is still
-waiting can be decided; a decision names its run, so an old file cannot approve a later run.
+<verb> approve STEP` (or `--reject`; the command is a parameter of the step) rewrites it atomically with who
+decided and when. The step returns the decision (journaled with the run), fails on a rejection, and fails when
+nobody decided within its time, so the executor rolls back what the workflow did before it. Only a pending
+approval of a run that is still waiting can be decided; a decision names its run, so an old file cannot approve
+a later run.
 """
 
 from __future__ import annotations
@@ -110,16 +111,17 @@ def approval_step(
     timeout_s: float,
     *,
     after: tuple[str, ...] | None = None,
+    command: str = "mcctl failover approve",
 ) -> Step:
     """A workflow step that waits for `mcctl ... approve STEP` (fails when rejected or after `timeout_s`)."""
     from multicloud_ctl.engine.plan import Step
 
     def call(ctx: StepContext) -> dict[str, Any]:
-        return wait_for(ctx, step_id, message, timeout_s)
+        return wait_for(ctx, step_id, message, timeout_s, command)
 
     return Step.bulk(
         step_id,
-        f"wait for approval: {message} (mcctl failover approve {step_id}; at most {timeout_s:g} s)",
+        f"wait for approval: {message} ({command} {step_id}; at most {timeout_s:g} s)",
         call,
         mutating=False,
         stoppable=True,
@@ -128,7 +130,9 @@ def approval_step(
     )
 
 
-def wait_for(ctx: StepContext, step_id: str, message: str, timeout_s: float) -> dict[str, Any]:
+def wait_for(
+    ctx: StepContext, step_id: str, message: str, timeout_s: float, command: str = "mcctl failover approve"
+) -> dict[str, Any]:
     runtime = ctx.runtime
     run_id = runtime.run_id or "unjournaled"
     path = _directory(runtime.state_dir) / run_id / f"{step_id}.json"
@@ -142,7 +146,7 @@ def wait_for(ctx: StepContext, step_id: str, message: str, timeout_s: float) -> 
         "deadline": requested + timeout_s,
     }
     _write(path, doc)
-    ctx.notice(f"waiting for approval {step_id!r}: {message} (run `mcctl failover approve {step_id}`)", "warning")
+    ctx.notice(f"waiting for approval {step_id!r}: {message} (run `{command} {step_id}`)", "warning")
     start = time.monotonic()
     try:
         while True:
