@@ -190,3 +190,24 @@ def test_a_long_step_keeps_its_lease_alive(quorum_env: Any) -> None:
     assert outcome.ok, outcome.error
     first, later = (datetime.fromisoformat(x) for x in seen)
     assert (later - first).total_seconds() >= 8  # renewed about 10 s after it was taken
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure", "cloudflare"])
+def test_a_dark_store_costs_the_run_no_waiting_once_it_is_known_dark(quorum_env: Any, cloud: str) -> None:
+    """One store refusing connections: the first call may spend its retries on it, but once the majority has
+    answered the lease does not wait for it, and later calls in the run (renewals, the release) skip it until
+    it is due to be tried again, instead of spending up to `store_timeout_seconds` on it each time."""
+    import time
+
+    env = dark(quorum_env, cloud)
+    cloud_lease = lease(env)
+    started = time.monotonic()
+    fence = cloud_lease.acquire(f"backup-{cloud}", "alice", TTL)
+    for _ in range(3):
+        cloud_lease.renew(fence, TTL)
+    cloud_lease.release(f"backup-{cloud}", "alice")
+    took = time.monotonic() - started
+    assert cloud not in fence.grants and len(fence.grants) == 2
+    assert lease(quorum_env).status(f"backup-{cloud}") is None
+    print(f"{cloud} dark: acquire + 3 renewals + release {took:.2f}s")
+    assert took < 5.0, f"{took:.1f}s with {cloud} dark (store timeout 15 s)"
