@@ -75,8 +75,6 @@ class AwsConfig(Model):
     max_pool_connections: int = Field(
         default=64, ge=1, le=1024, description="HTTP connections per client (sync reads shards concurrently)"
     )
-    connect_timeout: float = Field(default=5.0, gt=0)
-    read_timeout: float = Field(default=30.0, gt=0)
 
 
 class AzureSql(Model):
@@ -159,6 +157,25 @@ class LocalConfig(Model):
     host: Literal["127.0.0.1"] = "127.0.0.1"
 
 
+class NetworkConfig(Model):
+    """Deadlines of every network call mcctl makes (boto3, the Azure SDKs, the Cloudflare SDK and the urllib3
+    paths for S3 reads and Blob listings): a connect and a read timeout per attempt, and a deadline per call
+    after which no retry starts. The worst time for a call to fail against an endpoint that accepts connections
+    and never answers is `deadline_seconds` plus one attempt (`connect_timeout_seconds` +
+    `read_timeout_seconds`); against one that refuses connections, about `deadline_seconds` at most. A read
+    timeout is the longest silence within an answer, not its length: a large download is not cut by it."""
+
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    read_timeout_seconds: float = Field(default=30.0, gt=0, le=900)
+    deadline_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="no retry of a call starts this long after the call began"
+    )
+
+    @property
+    def worst_case_seconds(self) -> float:
+        return self.deadline_seconds + self.connect_timeout_seconds + self.read_timeout_seconds
+
+
 class LeaseConfig(Model):
     """The environment lease every mutating run takes (`engine/lock.py`).
 
@@ -224,6 +241,7 @@ class Environment(Model):
     cloudflare: CloudflareConfig
     local: LocalConfig | None = None
     lease: LeaseConfig = LeaseConfig()
+    network: NetworkConfig = NetworkConfig()
     tags: dict[str, str] = {}
 
     @model_validator(mode="before")

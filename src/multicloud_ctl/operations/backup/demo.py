@@ -27,7 +27,7 @@ def demo_playbook(runtime: Runtime, mode: str) -> Path:
     from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient
     from multicloud_ctl.providers.aws.s3 import S3Client
 
-    s3 = S3Client(runtime.aws.client("s3"), runtime.aws.counter)
+    s3 = S3Client(runtime.aws.client("s3"), runtime.aws.counter, runtime.environment.network)
     buckets = [b for b in DEMO_BUCKETS if s3.bucket_exists(b)]
     if not buckets:
         s3.ensure_bucket(DEMO_BUCKETS[0], runtime.environment.aws.regions.primary)

@@ -114,7 +114,7 @@ def execute_restore(store: BackupStore, plan: RestorePlan, target: Runtime) -> d
     from multicloud_ctl.providers.aws.s3 import S3Client
 
     blobs, manifest = store.blobs, plan.manifest
-    s3 = S3Client(target.aws.client("s3"), target.aws.counter)
+    s3 = S3Client(target.aws.client("s3"), target.aws.counter, target.environment.network)
     region = target.environment.aws.regions.primary
     missing: list[str] = []
     missing_count = 0
@@ -171,7 +171,7 @@ def compare(store: BackupStore, plan: RestorePlan, target: Runtime, engine: Any)
     from multicloud_ctl.providers.aws.dynamodb import DynamoDbClient
     from multicloud_ctl.providers.aws.s3 import S3Client
 
-    s3 = S3Client(target.aws.client("s3"), target.aws.counter)
+    s3 = S3Client(target.aws.client("s3"), target.aws.counter, target.environment.network)
     mismatched: list[str] = []
     mismatched_count = 0
 

@@ -43,12 +43,11 @@ def ce_client(env: Environment, *, max_attempts: int | None = None) -> Any:
         kwargs["aws_access_key_id"] = resolver.resolve(env.aws.access_key_id)
         kwargs["aws_secret_access_key"] = resolver.resolve(env.aws.secret_access_key)
     session = boto3.session.Session(profile_name=env.aws.profile, **kwargs)
-    config = Config(
-        retries={"mode": "standard", "max_attempts": max_attempts},
-        connect_timeout=env.aws.connect_timeout,
-        read_timeout=env.aws.read_timeout,
-    )
-    return session.client("ce", region_name="us-east-1", endpoint_url=env.endpoints().aws, config=config)
+    from multicloud_ctl.providers.deadline import boto_config_kwargs, bound_boto_client
+
+    config = Config(retries={"mode": "standard", "max_attempts": max_attempts}, **boto_config_kwargs(env.network))
+    client = session.client("ce", region_name="us-east-1", endpoint_url=env.endpoints().aws, config=config)
+    return bound_boto_client(client, env.network)
 
 
 @contextmanager

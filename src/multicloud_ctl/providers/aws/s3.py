@@ -31,6 +31,7 @@ class S3Client:
 
     client: Any
     counter: Any = None  # the runtime's CallCounter: presigned reads bypass the client's before-call hook
+    network: Any = None  # the environment's NetworkConfig (timeouts and deadline of the presigned reads)
     _http: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -136,10 +137,14 @@ class S3Client:
 
         self._count(operation)
         try:
-            response = self._pool().request("GET", url, headers=headers or {}, preload_content=not stream)
+            response = self._pool().request(
+                "GET", url, headers=headers or {}, preload_content=not stream, **self._bounds()
+            )
         except urllib3.exceptions.HTTPError as exc:
+            from multicloud_ctl.providers.deadline import transport_reason
+
             raise EndpointUnreachable(
-                f"AWS {operation} {what}: {exc}",
+                f"AWS {operation} {what}: {transport_reason(exc)}",
                 provider="aws",
                 operation=operation,
                 hint="is the endpoint up? for the sandbox run `mcctl local up`",
@@ -173,17 +178,24 @@ class S3Client:
 
                 import urllib3
 
-                retries = urllib3.Retry(
-                    total=4,
-                    backoff_factor=0.2,
-                    status_forcelist=(500, 502, 503, 504),
-                    allowed_methods=("GET",),
-                    raise_on_status=False,
-                )
-                self._http = urllib3.PoolManager(
-                    maxsize=32, retries=retries, ca_certs=os.environ.get("AWS_CA_BUNDLE") or None
-                )
+                self._http = urllib3.PoolManager(maxsize=32, ca_certs=os.environ.get("AWS_CA_BUNDLE") or None)
             return self._http
+
+    def _bounds(self) -> dict[str, Any]:
+        """Timeouts and a deadline-bound Retry for one presigned request (`providers/deadline.py`)."""
+        from multicloud_ctl.config.environment import NetworkConfig
+        from multicloud_ctl.providers.deadline import urllib3_retry, urllib3_timeout
+
+        network = self.network or NetworkConfig()
+        retry = urllib3_retry(
+            network,
+            total=4,
+            backoff_factor=0.2,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=("GET",),
+            raise_on_status=False,
+        )
+        return {"retries": retry, "timeout": urllib3_timeout(network)}
 
     def read(self, bucket: str, key: str) -> bytes:
         body = self.open(bucket, key)

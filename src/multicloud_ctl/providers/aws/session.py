@@ -116,12 +116,14 @@ class AwsClients:
     def _make(self, service: str, region: str) -> Any:
         from botocore.config import Config
 
+        from multicloud_ctl.providers.deadline import boto_config_kwargs, bound_boto_client
+
         aws = self.environment.aws
+        network = self.environment.network
         config = Config(
             region_name=region,
             retries={"mode": "adaptive", "max_attempts": aws.max_attempts},
-            connect_timeout=aws.connect_timeout,
-            read_timeout=aws.read_timeout,
+            **boto_config_kwargs(network),
             user_agent_extra="mcctl/0.1",
             max_pool_connections=aws.max_pool_connections,
             s3={"addressing_style": "path"} if self.environment.endpoints().aws else None,
@@ -129,7 +131,7 @@ class AwsClients:
         endpoint = self.environment.endpoints().aws
         client = self.session().client(service, region_name=region, endpoint_url=endpoint, config=config)
         client.meta.events.register("before-call.*.*", self._guard)
-        return client
+        return bound_boto_client(client, network)
 
     def _guard(self, model: Any, **_: Any) -> None:
         name = model.name

@@ -176,8 +176,13 @@ class BlobContainer:
 
             container = self.container
             local = urlsplit(str(container.url)).hostname in ("127.0.0.1", "localhost", "::1")
+            environment = getattr(self.clients, "environment", None)
             self._wire = BlobWire(
-                container._credential_policy, self.guard, local=local, api_version=container.api_version
+                container._credential_policy,
+                self.guard,
+                local=local,
+                api_version=container.api_version,
+                network=getattr(environment, "network", None),
             )
         return self._wire
 

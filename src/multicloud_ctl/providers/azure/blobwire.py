@@ -27,7 +27,12 @@ from multicloud_ctl.providers.dryrun import MutationGuard
 class BlobWire:
     """Signs with `credential_policy` (the container client's), checks `guard`, sends with retries."""
 
-    def __init__(self, credential_policy: Any, guard: MutationGuard, *, local: bool, api_version: str) -> None:
+    def __init__(
+        self, credential_policy: Any, guard: MutationGuard, *, local: bool, api_version: str, network: Any = None
+    ) -> None:
+        from multicloud_ctl.config.environment import NetworkConfig
+
+        self._network = network or NetworkConfig()
         self._policy = credential_policy
         self._guard = guard
         self._local = local
@@ -50,24 +55,31 @@ class BlobWire:
         with self._lock:
             pool = self._pools.get(proxy or "")
             if pool is None:
-                retries = urllib3.Retry(
-                    total=4,
-                    connect=4,
-                    read=2,
-                    backoff_factor=0.1 if self._local else 0.8,
-                    backoff_max=2 if self._local else 60,
-                    status_forcelist=(408, 429, 500, 502, 503, 504),
-                    allowed_methods=("GET", "HEAD", "PUT"),
-                    respect_retry_after_header=True,
-                    raise_on_status=False,
-                )
-                timeout = urllib3.Timeout(connect=3 if self._local else 10, read=60 if self._local else 300)
                 # the CA bundle the SDK's requests transport would have used, when one is set
                 ca = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
-                kwargs: dict[str, Any] = {"maxsize": 32, "retries": retries, "timeout": timeout, "ca_certs": ca}
+                kwargs: dict[str, Any] = {"maxsize": 32, "ca_certs": ca}
                 pool = urllib3.ProxyManager(proxy, **kwargs) if proxy else urllib3.PoolManager(**kwargs)
                 self._pools[proxy or ""] = pool
             return pool
+
+    def _bounds(self) -> dict[str, Any]:
+        """Timeouts and a deadline-bound Retry for one request (`providers/deadline.py`): connection errors and
+        408/429/5xx retried with backoff, Retry-After honoured, none started past `network.deadline_seconds`."""
+        from multicloud_ctl.providers.deadline import urllib3_retry, urllib3_timeout
+
+        retry = urllib3_retry(
+            self._network,
+            total=4,
+            connect=4,
+            read=2,
+            backoff_factor=0.1 if self._local else 0.8,
+            backoff_max=2 if self._local else 60,
+            status_forcelist=(408, 429, 500, 502, 503, 504),
+            allowed_methods=("GET", "HEAD", "PUT"),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        return {"retries": retry, "timeout": urllib3_timeout(self._network)}
 
     def send(
         self,
@@ -85,6 +97,8 @@ class BlobWire:
         from azure.core.pipeline import PipelineContext, PipelineRequest
         from azure.core.rest import HttpRequest
 
+        from multicloud_ctl.providers.deadline import transport_reason
+
         self._guard.check(method, url)
         request = HttpRequest(
             method,
@@ -94,10 +108,12 @@ class BlobWire:
         if self._policy is not None:
             self._policy.on_request(PipelineRequest(request, PipelineContext(None)))
         try:
-            response = self._pool(request.url).request(method, request.url, headers=dict(request.headers), body=body)
+            response = self._pool(request.url).request(
+                method, request.url, headers=dict(request.headers), body=body, **self._bounds()
+            )
         except urllib3.exceptions.HTTPError as exc:
             raise errors.EndpointUnreachable(
-                f"azure: {operation} failed: {exc}",
+                f"azure: {operation} failed: {transport_reason(exc)}",
                 provider="azure",
                 operation=operation,
                 hint="is the endpoint up? on the sandbox run `mcctl local up`",

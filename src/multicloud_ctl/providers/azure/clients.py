@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from azure.mgmt.web import WebSiteManagementClient
     from azure.storage.blob import BlobServiceClient
 
-    from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.config.environment import Environment, NetworkConfig
     from multicloud_ctl.config.secrets import SecretResolver
 
 # Microsoft's published Azurite/Storage Emulator account: public, documented, not a secret.
@@ -37,14 +37,44 @@ AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
-def retry_settings(local: bool) -> dict[str, Any]:
-    """Keyword arguments for azure-core's RetryPolicy: exponential backoff, Retry-After honoured."""
-    return {
+def retry_settings(local: bool, network: NetworkConfig | None = None) -> dict[str, Any]:
+    """Keyword arguments for azure-core's RetryPolicy: exponential backoff, Retry-After honoured, and with
+    `network` its `timeout`, the whole call's deadline (azure-core stops retrying, and shortens the last
+    attempt's timeouts, once it has passed: `RetryPolicy._configure_timeout`)."""
+    settings: dict[str, Any] = {
         "retry_total": 4,
         "retry_backoff_factor": 0.1 if local else 0.8,
         "retry_backoff_max": 2 if local else 60,
         "retry_on_status_codes": [408, 429, 500, 502, 503, 504],
     }
+    if network is not None:
+        settings["timeout"] = network.deadline_seconds
+    return settings
+
+
+def transport_settings(network: NetworkConfig) -> dict[str, Any]:
+    """azure-core transport keywords: the per-attempt connect and read timeouts."""
+    return {"connection_timeout": network.connect_timeout_seconds, "read_timeout": network.read_timeout_seconds}
+
+
+def bounded_storage_retry(policy: type[Any], deadline: float) -> type[Any]:
+    """The storage SDK's retry policy (`LinearRetry`, `ExponentialRetry`) with a deadline per call: it has
+    retry counts but no total time (`StorageRetryPolicy.increment` answers whether to retry; this answers no
+    once the call is `deadline` seconds old)."""
+    import time
+
+    class Bounded(policy):  # type: ignore[misc, valid-type]
+        def configure_retries(self, request: Any) -> dict[str, Any]:
+            settings: dict[str, Any] = super().configure_retries(request)
+            settings["mcctl_deadline_at"] = time.monotonic() + deadline
+            return settings
+
+        def increment(self, settings: dict[str, Any], request: Any, response: Any = None, error: Any = None) -> bool:
+            if time.monotonic() >= settings.get("mcctl_deadline_at", float("inf")):
+                return False
+            return bool(super().increment(settings, request, response=response, error=error))
+
+    return Bounded
 
 
 @dataclass
@@ -103,7 +133,8 @@ class AzureClients:
         kwargs: dict[str, Any] = {
             "authentication_policy": authentication_policy(self.credential),
             "custom_hook_policy": DryRunPolicy(self.guard),
-            **retry_settings(local),
+            **retry_settings(local, self.environment.network),
+            **transport_settings(self.environment.network),
         }
         arm = self.environment.endpoints().arm
         if arm:
@@ -167,15 +198,20 @@ class AzureClients:
 
         storage = self.environment.azure.storage
         # The storage SDK's default backoff starts at 15 s (minutes against a dead endpoint): bound it.
+        network = self.environment.network
         retry: LinearRetry | ExponentialRetry
         if self.environment.is_local:
-            retry = LinearRetry(backoff=1, random_jitter_range=0, retry_total=2)
+            retry = bounded_storage_retry(LinearRetry, network.deadline_seconds)(
+                backoff=1, random_jitter_range=0, retry_total=2
+            )
         else:
-            retry = ExponentialRetry(initial_backoff=2, increment_base=2, retry_total=5)
+            retry = bounded_storage_retry(ExponentialRetry, network.deadline_seconds)(
+                initial_backoff=2, increment_base=2, retry_total=5
+            )
         extra: dict[str, Any] = {
             "_additional_pipeline_policies": [DryRunPolicy(self.guard)],
             "retry_policy": retry,
-            "connection_timeout": 3 if self.environment.is_local else 10,
+            **transport_settings(network),
         }
         endpoint = self.environment.endpoints().blob
         if self.environment.is_local and storage.connection is None:

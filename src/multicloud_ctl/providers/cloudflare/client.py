@@ -14,9 +14,12 @@ exceptions become `errors.NotFound/AuthError/Throttled/EndpointUnreachable/Provi
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.errors import EndpointUnreachable
 from multicloud_ctl.providers.cloudflare.errors import cloudflare_errors
 from multicloud_ctl.providers.cloudflare.models import (
     DnsRecord,
@@ -100,19 +103,37 @@ class CloudflareClient:
 
             self._secrets = SecretResolver()
         token = self._secrets.resolve(self.environment.cloudflare.api_token)
-        http = self._http_client or httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
+        network = self.environment.network
+        http = self._http_client or httpx.Client(
+            timeout=httpx.Timeout(network.read_timeout_seconds, connect=network.connect_timeout_seconds)
+        )
         http.event_hooks.setdefault("request", []).append(self._guard_hook)
         kwargs: dict[str, Any] = {"api_token": token, "max_retries": self._max_retries, "http_client": http}
         base_url = self.environment.endpoints().cloudflare
         if base_url:
             kwargs["base_url"] = base_url
         guard = self.guard
+        deadline = network.deadline_seconds
+        started = threading.local()
 
         class GuardedCloudflare(Cloudflare):
-            # The SDK's pre-send hook runs outside its retry loop: a refusal is raised once, unwrapped.
+            # The SDK's pre-send hook runs outside its retry loop: a refusal is raised once, unwrapped. It runs
+            # before every attempt, which is also where the call's deadline is kept: the SDK numbers its
+            # attempts in `x-stainless-retry-count` (`_build_headers`), so attempt 0 starts the clock and no
+            # retry starts once `network.deadline_seconds` have passed (the SDK has retry counts, no total).
             def _prepare_request(self, request: httpx.Request) -> None:
                 super()._prepare_request(request)
                 guard.check(request.method, str(request.url))
+                now = time.monotonic()
+                if request.headers.get("x-stainless-retry-count", "0") == "0":
+                    started.at = now
+                elif now - getattr(started, "at", now) >= deadline:
+                    raise EndpointUnreachable(
+                        f"cloudflare: {request.method} {request.url.path}: no answer within the {deadline:g}s "
+                        "deadline (network.deadline_seconds)",
+                        provider="cloudflare",
+                        hint="is the Cloudflare API reachable from here? retry when it answers",
+                    )
 
         return GuardedCloudflare(**kwargs)
 
