@@ -193,3 +193,16 @@ def test_a_verb_against_a_frozen_aws_fails_in_one_line_within_the_deadline(
     assert len(errors) == 1, result.stderr
     assert any(line.startswith("hint:") for line in result.stderr.splitlines()), result.stderr
     assert took <= 2 * (DEADLINE + CONNECT + READ) + SLACK, f"{took:.1f}s"  # at most the primary, then secondary
+
+
+def test_sql_connections_have_a_connect_timeout(frozen: Frozen) -> None:
+    """PostgreSQL (psycopg `connect_timeout`) against a server that accepts and never answers the startup."""
+    from sqlalchemy.exc import OperationalError
+
+    from multicloud_ctl.functions.cdc.engine import create_sql_engine
+
+    engine = create_sql_engine(f"postgresql+psycopg://mcctl@127.0.0.1:{frozen.port}/mcctl", connect_timeout=CONNECT)
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="timeout"):
+        engine.connect()
+    assert time.monotonic() - started <= 2 * CONNECT + SLACK  # psycopg tries each address of the host once

@@ -35,11 +35,12 @@ def sql_engine(runtime: Runtime) -> Engine:
     from sqlalchemy import create_engine
 
     from multicloud_ctl.config.secrets import is_reference
+    from multicloud_ctl.functions.cdc.engine import connect_args
 
     url = str(runtime.environment.azure.sql.url)
     if is_reference(url):
         url = runtime.secrets.resolve(url)
-    return create_engine(url)
+    return create_engine(url, connect_args=connect_args(url, runtime.environment.network.connect_timeout_seconds))
 
 
 def reflect(engine: Engine, name: str) -> Table:

@@ -82,7 +82,7 @@ class SyncContext:
             url = self.runtime.secrets.resolve(url)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-        return create_sql_engine(url)
+        return create_sql_engine(url, connect_timeout=self.runtime.environment.network.connect_timeout_seconds)
 
     @cached_property
     def streams(self) -> DynamoStreamsClient:
