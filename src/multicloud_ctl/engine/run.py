@@ -71,8 +71,8 @@ class Operation:
 
     - `plan(runtime)` builds the plan with read-only calls (the runtime is guarded under `--dry-run`).
     - `question(plan)` is what the operator confirms (default: "Apply N change(s) to ENV?"); `typed` asks them
-      to type a word instead (destroy). `confirm=False` only for catch-up work that applies what the source
-      already holds and changes no intent (`sync run`, `sync replay`): it runs unattended like a daemon.
+      to type a word instead (destroy). Every operation is confirmed: catch-up work too (`sync run`, `sync
+      replay`, `cost seed`), so unattended callers say `--yes` as for any other change (issue 21 item 7).
     - `view(plan)` is an optional table shown above the plan's steps (failover's preflight results).
     - `conclude(plan, result)` turns a successful execution into the run's result (JSON-able, journaled);
       `judge(result)` may then return an error: `Degraded` ends the run `degraded` (exit 3), any other
@@ -88,7 +88,6 @@ class Operation:
     lock: LockSpec | None = None
     question: Callable[[Plan], str] | str | None = None
     typed: str | None = None
-    confirm: bool = True
     view: Callable[[Plan], ev.PlanView | None] | None = None
     conclude: Callable[[Plan, RunResult], Any] | None = None
     judge: Callable[[Any], McctlError | None] | None = None
@@ -185,9 +184,8 @@ def _lifecycle(
             outcome.status = RunStatus.OK
             outcome.result = _conclude(op, plan, RunResult(RunStatus.OK))
             return
-        if op.confirm:
-            bus.emit(ev.PhaseStarted("confirm"))
-            confirm(_question(runtime, op, plan), typed=op.typed)
+        bus.emit(ev.PhaseStarted("confirm"))
+        confirm(_question(runtime, op, plan), typed=op.typed)
         confirmed_at = runtime.clock.timestamp()  # the operator's time at the prompt ends here
         bus.emit(ev.PhaseStarted("execute", f"{len(plan.steps)} step(s)"))
         execution = Executor(runtime, bus, op.registry or _default_registry(), interrupts=guard).run(plan)

@@ -74,7 +74,7 @@ def seeded_dir(moto_server: Any, tmp_path_factory: pytest.TempPathFactory, modul
     (tmp / "config").mkdir()
     (tmp / "config" / "local.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     result = CliRunner().invoke(
-        app, ["--config-dir", str(tmp / "config"), "--output", "json", "cost", "seed"], catch_exceptions=False
+        app, ["--config-dir", str(tmp / "config"), "--output", "json", "--yes", "cost", "seed"], catch_exceptions=False
     )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["primed_queries"] > 0

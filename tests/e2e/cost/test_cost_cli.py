@@ -21,7 +21,7 @@ BIG_BUDGETS = """  budgets:
 
 
 def _seed(cli: Any, cfg: Path) -> None:
-    r = cli("--config-dir", str(cfg), "--output", "json", "cost", "seed")
+    r = cli("--config-dir", str(cfg), "--output", "json", "--yes", "cost", "seed")
     assert r.exit_code == 0, r.stderr
     summary = json.loads(r.stdout)
     assert summary["aws_rows"] > 0 and summary["azure_rows"] > 0 and summary["primed_queries"] > 0
@@ -30,7 +30,7 @@ def _seed(cli: Any, cfg: Path) -> None:
 @pytest.mark.calendar
 def test_report_table_and_seed_is_idempotent(cli: Any, cost_config_dir: Path, playbook: Any) -> None:
     _seed(cli, cost_config_dir)
-    again = cli("--config-dir", str(cost_config_dir), "--output", "json", "cost", "seed")
+    again = cli("--config-dir", str(cost_config_dir), "--output", "json", "--yes", "cost", "seed")
     assert again.exit_code == 0 and json.loads(again.stdout)["primed_queries"] == 0
     r = cli(
         "--config-dir",
@@ -124,6 +124,11 @@ def test_empty_range_says_so(cli: Any, cost_config_dir: Path, playbook: Any) -> 
     assert "no cost data for" in r.stderr and "mcctl cost seed" in r.stderr
 
 
+def test_seed_is_confirmed_like_every_change(cli: Any, cost_config_dir: Path) -> None:
+    r = cli("--config-dir", str(cost_config_dir), "cost", "seed")
+    assert r.exit_code == 4 and r.stderr.count("error:") == 1 and "--yes" in r.stderr
+
+
 def test_seed_refuses_a_cloud_environment(cli: Any, cost_config_dir: Path) -> None:
     import yaml
 
@@ -131,7 +136,7 @@ def test_seed_refuses_a_cloud_environment(cli: Any, cost_config_dir: Path) -> No
     data = yaml.safe_load(path.read_text())
     data["kind"] = "cloud"
     path.write_text(yaml.safe_dump(data))
-    r = cli("--config-dir", str(cost_config_dir), "cost", "seed")
+    r = cli("--config-dir", str(cost_config_dir), "--yes", "cost", "seed")
     assert r.exit_code == 2 and "only writes to the sandbox" in r.stderr
 
 

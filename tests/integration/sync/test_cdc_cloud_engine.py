@@ -262,8 +262,8 @@ def test_replay_applies_failed_batches_from_the_stream_and_keeps_what_it_cannot(
 
     code, dry, _ = cli_json(cli, cloud_dir, "sync", "replay", "--playbook", str(SYNC), "--dry-run")
     assert code == 0 and dry["failed_batches"] == 2 and sql_rows(ctx) == {}
-    out = cli("--env", "staging", "--config-dir", str(cloud_dir), "--output", "json", "sync", "replay",
-              "--playbook", str(SYNC))  # fmt: skip
+    out = cli("--env", "staging", "--config-dir", str(cloud_dir), "--output", "json", "--yes", "sync",
+              "replay", "--playbook", str(SYNC))  # fmt: skip
     assert out.exit_code == 1, out.stderr
     assert "not replayable" in out.stderr and out.stderr.count("error:") == 1
     batches = json.loads(out.stdout)["batches"]

@@ -128,7 +128,9 @@ def test_dynamodb_key_mismatch_is_refused(ddb: Any, sync: Any) -> None:
     assert r.exit_code == 4 and "schema mismatch" in r.stderr
 
 
-def test_item_too_large_goes_to_dead_letter_and_replays(orders: Any, sync: Any, sync_ctx: Any, playbook: Path) -> None:
+def test_item_too_large_goes_to_dead_letter_and_replays(
+    orders: Any, sync: Any, sync_ctx: Any, playbook: Path, cli: Any, sync_config_dir: Path
+) -> None:
     put(orders, "ok", status="new")
     assert sync("backfill").exit_code == 0
     put(orders, "big", status="x" * 40)  # the status column holds 16
@@ -140,6 +142,9 @@ def test_item_too_large_goes_to_dead_letter_and_replays(orders: Any, sync: Any, 
     assert "big" not in rows and rows["ok"]["status"] == "paid"
     st = json.loads(sync("status", "--json").stdout)
     assert st["shards"][0]["dead_letters"] == 1
+    # a replay with work to do is confirmed like every change: off a TTY without --yes it refuses (exit 4)
+    unasked = cli("--config-dir", str(sync_config_dir), "sync", "replay", "--playbook", str(playbook))
+    assert unasked.exit_code == 4 and "--yes" in unasked.stderr
     # still too large: replay fails again and counts the attempt
     rp = sync("replay", "--json")
     assert rp.exit_code == 0 and json.loads(rp.stdout) == {"tried": 1, "resolved": 0, "failed": 1, "batches": None}
@@ -156,3 +161,18 @@ def test_item_too_large_goes_to_dead_letter_and_replays(orders: Any, sync: Any, 
     rows = sql_rows(sync_ctx)
     assert rows["big"]["status"] == "x" * 40 and rows["ok"]["status"] == "paid"
     assert sync("verify").exit_code == 0
+
+
+def test_run_is_confirmed_like_every_change(
+    orders: Any, sync: Any, cli: Any, sync_config_dir: Path, playbook: Path, sync_ctx: Any
+) -> None:
+    """Off a TTY without `--yes` it refuses (exit 4) and applies nothing; the journal says `refused`."""
+    put(orders, "a", status="new")
+    assert sync("backfill").exit_code == 0
+    put(orders, "b", status="new")
+    r = cli("--config-dir", str(sync_config_dir), "--output", "json", "sync", "run", "--playbook", str(playbook))
+    assert r.exit_code == 4, r.stderr
+    assert r.stderr.count("error:") == 1 and "--yes" in r.stderr
+    assert sorted(sql_rows(sync_ctx)) == ["a"]
+    journal = cli("--config-dir", str(sync_config_dir), "--output", "json", "journal", "show", "last")
+    assert json.loads(journal.stdout)["status"] == "refused"

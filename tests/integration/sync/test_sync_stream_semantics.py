@@ -152,7 +152,7 @@ def test_trimmed_records_stop_with_one_line_and_the_backfill_command(
     write_some(fake, rng, 6)
     (root,) = fake.open_shards("Orders")
     fake.trim("Orders", root, keep=2)  # records 3..6 are gone unread
-    out = cli("--config-dir", str(config_dir), "sync", "run", "--playbook", str(fake_playbook))
+    out = cli("--config-dir", str(config_dir), "--yes", "sync", "run", "--playbook", str(fake_playbook))
     assert out.exit_code == 1, out.stderr
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, out.stderr
@@ -198,14 +198,14 @@ def test_throttling_for_a_while_backs_off_and_recovers(
     rng = random.Random(6)
     write_some(fake, rng, 12)
     fake.throttle(calls=5)  # the next 5 calls, whatever the operation: more than the SDK's 3 attempts
-    out = cli("--config-dir", str(config_dir), "sync", "run", "--playbook", str(fake_playbook))
+    out = cli("--config-dir", str(config_dir), "--yes", "sync", "run", "--playbook", str(fake_playbook))
     assert out.exit_code == 0, out.stderr
     assert fake.throttled == 5  # the SDK gave up on some calls; the reader backed off and came back
     assert_exactly_once(fake, ctx)
     fake.throttle(seconds=1.0)  # then every call for a while
     write_some(fake, rng, 12)
     t0 = time.monotonic()
-    out = cli("--config-dir", str(config_dir), "sync", "run", "--playbook", str(fake_playbook))
+    out = cli("--config-dir", str(config_dir), "--yes", "sync", "run", "--playbook", str(fake_playbook))
     assert out.exit_code == 0, out.stderr
     assert time.monotonic() - t0 >= 1.0
     assert_exactly_once(fake, ctx)
@@ -221,7 +221,7 @@ def test_a_minute_of_throttling_on_every_call_backs_off_recovers_and_exits_0(
     fake_playbook.write_text(fake_playbook.read_text().replace("  throttle_patience_seconds: 60\n", ""))
     fake.throttle(seconds=60.0)
     t0 = time.monotonic()
-    out = cli("--config-dir", str(config_dir), "sync", "run", "--playbook", str(fake_playbook))
+    out = cli("--config-dir", str(config_dir), "--yes", "sync", "run", "--playbook", str(fake_playbook))
     took = time.monotonic() - t0
     assert out.exit_code == 0, out.stderr
     assert 60.0 <= took < 90.0, f"{took:.1f}s: the backoff should stop waiting soon after the throttling ends"
@@ -246,7 +246,7 @@ def test_sigkill_with_shards_in_flight_commits_no_batch_twice(
     fake.create_stream("Orders", "order_id", shards=6)
     c = open_ctx(fake_env, fake_playbook)
     backfill_table(c, c.mappings[0], 1)
-    cmd = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(config_dir), "sync", "run"]
+    cmd = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(config_dir), "--yes", "sync", "run"]
     cmd += ["--playbook", str(fake_playbook), "--shard-concurrency", "4"]
     kills = 0
     for round_ in range(4):

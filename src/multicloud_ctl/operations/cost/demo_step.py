@@ -14,7 +14,7 @@ from multicloud_ctl.errors import OperationFailed
 
 def cost_demo_step(ctx: Any) -> str:
     """Seed, report (JSON + HTML), and summarize in one line."""
-    seeded = ctx.mcctl_json("cost", "seed")
+    seeded = ctx.mcctl_json("--yes", "cost", "seed")
     report = ctx.mcctl_json("cost", "report", "--last", "30d", "--format", "json", ok_codes=(0, 3))
     html = ctx.environment.env_state_dir / "cost-report.html"
     result = ctx.mcctl("cost", "report", "--last", "30d", "--format", "html", "--out", str(html))

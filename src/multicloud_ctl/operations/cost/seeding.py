@@ -158,7 +158,6 @@ def seed_operation(*, days: int, seed: int, clouds: tuple[str, ...], today: date
         plan,
         inputs={"days": days, "seed": seed, "clouds": list(clouds)},
         lock=LockSpec("cost-seed", lease=False),
-        confirm=False,
         conclude=lambda p, r: r.steps[0].output,
         dry_result=lambda p: {"dry_run": True, **p.summary},
     )

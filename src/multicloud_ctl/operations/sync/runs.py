@@ -171,7 +171,6 @@ def run_operation(
         plan,
         inputs={"follow": follow, "max_seconds": max_seconds, "batch_size": batch_size, "concurrency": concurrency},
         lock=LOCK,
-        confirm=False,
         conclude=lambda p, r: r.steps[0].output,
         dry_result=lambda p: {"dry_run": True, "shards": sync_status(holder.ctx)},
     )
@@ -233,7 +232,6 @@ def replay_operation(playbook: Path | None, tables: list[str] | None, drop_trimm
         plan,
         inputs={"tables": wanted},
         lock=LOCK,
-        confirm=False,
         conclude=conclude,
         dry_result=lambda p: {
             "dry_run": True,
