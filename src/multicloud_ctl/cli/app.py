@@ -125,14 +125,44 @@ class LazyVerbGroup(TyperGroup):
             console = _console_for(argv)
             if debug:
                 console.traceback()
-            console.error(exc.message, exc.hint)
+            console.error(exc.message, exc.hint or _default_hint(exc, argv))
             sys.exit(int(exc.exit_code))
         if isinstance(exc, Abort):
             _console_for(argv).error("aborted; nothing further was done")
             sys.exit(int(ExitCode.REFUSED))
         assert isinstance(exc, click.ClickException)
-        exc.show()
+        if not exc.format_message().strip():  # a group run without its subcommand: Click printed its help
+            sys.exit(int(ExitCode.USAGE))
+        # One `error:` and one `hint:` line like every other error (issue 21 item 7), not Click's usage block.
+        ctx = getattr(exc, "ctx", None)
+        path = ctx.command_path if ctx is not None else "mcctl"
+        _console_for(argv).error(
+            exc.format_message().replace("\n", " "), f"`{path} -h` lists its options and subcommands"
+        )
         sys.exit(int(ExitCode.USAGE))
+
+
+def _default_hint(exc: McctlError, argv: list[str]) -> str:
+    """A hint for an error raised without one: every `error:` line comes with a `hint:` (issue 21 item 7)."""
+    from multicloud_ctl import errors
+
+    verb = next((a for a in argv if a in VERBS), None)
+    where = f"mcctl {verb}" if verb else "mcctl"
+    if exc.exit_code == ExitCode.USAGE:
+        return f"`{where} -h` lists its options and the values they take"
+    if isinstance(exc, errors.Throttled):
+        return "the API is throttling this account: wait a minute and run it again"
+    if isinstance(exc, errors.AuthError):
+        return "check this cloud's credentials for the environment (`mcctl config show` names where they come from)"
+    if isinstance(exc, errors.EndpointUnreachable):
+        return "is the endpoint up and reachable from here? for the sandbox run `mcctl local status`"
+    if isinstance(exc, errors.Interrupted):
+        return "`mcctl journal show last` shows what completed and what was rolled back"
+    if exc.exit_code == ExitCode.DEGRADED:
+        return "the findings are listed above; fix them and run it again"
+    if exc.exit_code == ExitCode.REFUSED:
+        return "nothing was changed; `mcctl journal show last` records why"
+    return "`mcctl journal show last` shows what ran; --debug shows where it failed"
 
 
 def _message_of(exc: Exception) -> str:

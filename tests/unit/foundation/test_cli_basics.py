@@ -79,10 +79,24 @@ def test_unfilled_verb_says_so_and_exits_2() -> None:
     assert "not implemented yet (issue #99)" in str(result.exception)
 
 
-@pytest.mark.parametrize("args", [["--output", "xml", "config", "show"], ["no-such-verb"], ["config", "--bogus"]])
-def test_usage_errors_exit_2(cli, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--output", "xml", "config", "show"],
+        ["no-such-verb"],
+        ["config", "--bogus"],
+        ["health", "--watch", "abc"],
+        ["backup", "daily", "--parallelism"],
+        ["cost", "report", "--format", "pdf"],
+    ],
+)
+def test_usage_errors_exit_2_in_one_error_and_one_hint_line(cli, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Click's usage block is not printed: one `error:` line, one `hint:` line naming the command's help."""
     result = cli(*args)
     assert result.exit_code == ExitCode.USAGE
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("hint: "), result.stderr
+    assert "Usage:" not in result.stderr + result.stdout
 
 
 def test_expected_error_is_one_line_plus_hint_without_traceback(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
