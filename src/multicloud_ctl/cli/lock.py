@@ -14,6 +14,7 @@ def status(ctx: typer.Context) -> None:
     """Local locks held on this machine and environment leases held anywhere."""
     from multicloud_ctl.cli.runner import make_runtime
     from multicloud_ctl.engine.lock import CloudLease, LocalLock
+    from multicloud_ctl.engine.reclaim import dead_local_owner
 
     state = get_state(ctx)
     # Not a dry-run runtime: the lease's Cloudflare store is read with D1's query endpoint, a POST the dry-run
@@ -22,7 +23,7 @@ def status(ctx: typer.Context) -> None:
     rows = []
     lock_dir = runtime.state_dir / "locks"
     for info in sorted(lock_dir.glob("*.json")) if lock_dir.is_dir() else []:
-        holder = LocalLock(info.with_suffix(".lock")).holder()
+        holder = LocalLock(info.with_suffix(".lock")).live_holder()  # a killed run's note is not a holder
         if holder:
             rows.append(
                 {
@@ -35,7 +36,8 @@ def status(ctx: typer.Context) -> None:
                 }
             )
     for lease in CloudLease(runtime).status():
-        rows.append({"scope": "environment", **lease})
+        dead = not lease.get("expired") and dead_local_owner(str(lease.get("owner", "")))
+        rows.append({"scope": "environment", **lease, "owner_dead": dead})
     state.console.emit(
         rows,
         columns=["scope", "name", "owner", "since", "expires", "expired", "token", "stores"],
@@ -43,7 +45,7 @@ def status(ctx: typer.Context) -> None:
             (
                 r["scope"],
                 r["name"],
-                r["owner"],
+                f"{r['owner']} (process gone: the next run reclaims it)" if r.get("owner_dead") else r["owner"],
                 r["since"],
                 r["expires"],
                 "yes" if r["expired"] else "",

@@ -52,6 +52,22 @@ class LocalLock:
         except (OSError, json.JSONDecodeError):
             return None
 
+    def live_holder(self) -> dict[str, Any] | None:
+        """The holder's note only while the lock is really held: a killed run leaves its note behind (its
+        `finally` never ran) but the kernel dropped its lock, so the note alone says nothing."""
+        from filelock import FileLock, Timeout
+
+        note = self.holder()
+        if note is None or not self.path.exists():
+            return None
+        probe = FileLock(str(self.path), timeout=0)
+        try:
+            probe.acquire()
+        except Timeout:
+            return note
+        probe.release()
+        return None
+
     @contextmanager
     def hold(self, name: str, owner: str, now: datetime) -> Iterator[None]:
         from filelock import FileLock, Timeout

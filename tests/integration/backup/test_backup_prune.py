@@ -66,3 +66,29 @@ def test_prune_removes_uncommitted_snapshot_prefixes(backup_env: Any, container:
     assert result["orphan_snapshots"] == ["weekly-20261102T000000Z"] and result["remove"] == []
     assert not list(store.blobs.list(store.layout.snapshot_prefix("weekly-20261102T000000Z")))
     assert [b.id for b in list_manifests(store.blobs, store.layout)] == [kept]
+
+
+def test_the_next_weekly_removes_a_killed_weeklys_orphans_once_they_are_a_day_old(
+    backup_env: Any, container: str
+) -> None:
+    """A weekly killed before its manifest leaves blobs; the next weekly (holding the lease) removes the ones
+    older than a day after committing its own snapshot, keeps a younger one (a run without the lease may still
+    be writing it) and says so in its plan and result."""
+    spec = BackupSpec(buckets=["src-a"], container=container, mode="weekly")
+    seed(at(backup_env, T0), "src-a", {"x": b"1", "y": b"2"})
+    store = open_store(at(backup_env, T0), spec)
+    store.blobs.ensure()
+    old, young = "weekly-20261025T023000000Z", "weekly-20261031T230000000Z"  # 7 days and 3.5 h before T0
+    for bid in (old, young):
+        for key in ("x", "y"):
+            store.blobs.upload(store.layout.snapshot_blob(bid, f"s3/src-a/{key}"), b"half", {})
+    dry = run_weekly(at(backup_env, T0, dry_run=True), spec)
+    assert dry["orphan_snapshots"] == [old]
+    result = run_weekly(at(backup_env, T0), spec)
+    assert result["status"] == "ok"
+    assert result["orphans_removed"] == {"orphan_snapshots": [old], "blobs": 2}
+    assert not list(store.blobs.list(store.layout.snapshot_prefix(old)))
+    assert len(list(store.blobs.list(store.layout.snapshot_prefix(young)))) == 2
+    assert [b.id for b in list_manifests(store.blobs, store.layout)] == [result["id"]]
+    again = run_weekly(at(backup_env, T0 + timedelta(days=7)), spec)  # now the young one is a week old too
+    assert again["orphans_removed"]["orphan_snapshots"] == [young]

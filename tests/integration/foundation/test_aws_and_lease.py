@@ -120,3 +120,34 @@ def test_lock_cli_status_and_break(local_env: Any, config_dir: Any, cli: Any) ->
     res = cli("--config-dir", str(config_dir), "--yes", "lock", "break", "failover")
     assert res.exit_code == 0
     assert CloudLease(rt).status("failover") is None
+
+
+def test_lock_status_drops_a_killed_runs_local_note_and_names_a_dead_owner(
+    local_env: Any, config_dir: Any, cli: Any
+) -> None:
+    """A SIGKILLed run leaves its local lock note (its `finally` never ran) and its lease: the note is not a
+    holder (the kernel dropped the file lock), and a lease whose owner is a dead process of this host says so."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from multicloud_ctl.engine.lock import LocalLock
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(gone.stdout)
+    rt = Runtime(local_env)
+    lock_dir = rt.state_dir / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    LocalLock(lock_dir / "backup.lock").path.touch()
+    (lock_dir / "backup.json").write_text(json.dumps({"name": "backup", "owner": "x", "since": "2026-12-03"}))
+    owner = f"op@{socket.gethostname()}:{pid}:abc"
+    CloudLease(rt).acquire("backup", owner, timedelta(minutes=15))
+    res = cli("--config-dir", str(config_dir), "-o", "json", "lock", "status")
+    assert res.exit_code == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert [r["scope"] for r in rows] == ["environment"]  # the stale local note is not listed
+    assert rows[0]["owner"] == owner and rows[0]["owner_dead"] is True
+    with LocalLock(lock_dir / "backup.lock").hold("backup", "live-run", datetime(2026, 12, 3, tzinfo=UTC)):
+        live = json.loads(cli("--config-dir", str(config_dir), "-o", "json", "lock", "status").stdout)
+        assert [r["owner"] for r in live if r["scope"] == "local"] == ["live-run"]

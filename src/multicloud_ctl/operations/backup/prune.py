@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import OperationFailed
@@ -109,6 +109,41 @@ def plan_prune(store: BackupStore, *, keep_daily: int, keep_weekly: int, keep_mo
                 pairs = zip(snapshots, found, strict=True)
                 plan.stale_versions += [(b.name, b.snapshot or "") for b, r in pairs if r not in kept]
     return plan
+
+
+ORPHAN_GRACE = timedelta(hours=24)  # a snapshot younger than this may still be written by a run without the lease
+
+
+def orphan_snapshot_ids(store: BackupStore, *, before: datetime, keep: set[str]) -> list[str]:
+    """Snapshot ids under the snapshots root with no committed manifest, created before `before` (read-only).
+
+    One delimited List Blobs over the snapshots root (the ids, not their blobs) and the manifests' listing. An
+    id names its creation time (`layout.new_backup_id`); one that does not parse is left to `backup prune`.
+    """
+    from multicloud_ctl.operations.backup.layout import parse_backup_id
+
+    blobs, layout = store.blobs, store.layout
+    committed = {b.id for b in list_manifests(blobs, layout)}
+    root = layout.snapshots_root()
+    found: list[str] = []
+    for _, prefixes in blobs.pages(root, delimiter="/", metadata=False):
+        for prefix in prefixes:
+            bid = prefix[len(root) :].rstrip("/")
+            try:
+                created = parse_backup_id(bid)[1]
+            except ValueError:
+                continue
+            if bid not in committed and bid not in keep and created < before:
+                found.append(bid)
+    return sorted(found)
+
+
+def remove_orphan_snapshots(store: BackupStore, ids: list[str]) -> dict[str, Any]:
+    """Delete the blobs of uncommitted snapshots (a weekly killed before its manifest) in Blob Batch requests."""
+    if not ids:
+        return {"orphan_snapshots": [], "blobs": 0}
+    result = apply_prune(store, PrunePlan({}, [], orphan_snapshots=list(ids)))
+    return {"orphan_snapshots": list(ids), "blobs": result["snapshot_blobs"]}
 
 
 def _version_ref(blob: str, version: str) -> str:

@@ -69,6 +69,7 @@ class _Held:
     summary: dict[str, Any]
     target: Runtime
     bid: str
+    orphans: list[str]
 
     def dry_result(self, runtime: Runtime, plan: Plan) -> dict[str, Any]:
         return {"dry_run": True, **plan.summary, "mutating_calls": mutating_calls(runtime, self.store)}
@@ -138,6 +139,8 @@ def weekly_operation(
     held = _Held()
 
     def plan(runtime: Runtime) -> Plan:
+        from multicloud_ctl.operations.backup.prune import ORPHAN_GRACE, orphan_snapshot_ids
+
         held.store = open_store(runtime, spec)
         held.plan = plan_weekly(held.store, transfer)
         step = Step.bulk(
@@ -147,7 +150,34 @@ def weekly_operation(
             total=held.plan.object_count,
             unit="objects",
         )
-        return Plan("backup weekly", (step,), summary=held.plan.summary())
+        steps = [step]
+        # A weekly killed before its manifest leaves its blobs behind; the next weekly removes them once its own
+        # snapshot is committed, when it holds the lease (a run without it may be the one still writing them)
+        # and they are older than ORPHAN_GRACE. `backup prune` removes them too, at any age.
+        held.orphans = (
+            orphan_snapshot_ids(held.store, before=held.plan.created - ORPHAN_GRACE, keep={held.plan.id})
+            if lease
+            else []
+        )
+        if held.orphans:
+            steps.append(
+                Step.bulk(
+                    "orphans",
+                    f"remove {len(held.orphans)} uncommitted snapshot(s) left by killed runs: "
+                    + ", ".join(held.orphans),
+                    remove_orphans,
+                    unit="snapshots",
+                )
+            )
+        summary = {**held.plan.summary(), "orphan_snapshots": list(held.orphans)}
+        return Plan("backup weekly", tuple(steps), summary=summary)
+
+    def remove_orphans(ctx: StepContext) -> dict[str, Any]:
+        from multicloud_ctl.operations.backup.prune import remove_orphan_snapshots
+
+        removed = remove_orphan_snapshots(held.store, held.orphans)
+        held.summary["orphans_removed"] = removed
+        return removed
 
     def snapshot(ctx: StepContext) -> dict[str, Any]:
         start = time.perf_counter()
