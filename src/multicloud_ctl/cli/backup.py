@@ -33,6 +33,20 @@ def _spec(path: Path, *, required: bool) -> BackupSpec:
     return load_playbook(path, "Backup").spec  # type: ignore[no-any-return]
 
 
+def _spec_for(path: Path, mode: str) -> BackupSpec:
+    """The playbook of `backup daily` / `backup weekly`: its `mode` must be the verb's (a daily playbook run as
+    a weekly committed a "weekly" without its tables)."""
+    from multicloud_ctl.errors import ConfigError
+
+    spec = _spec(path, required=True)
+    if spec.mode != mode:
+        raise ConfigError(
+            f"{path}: spec.mode is {spec.mode}: `mcctl backup {mode}` takes a playbook with mode: {mode}",
+            hint=f"pass the {mode} playbook with --playbook (playbooks/backup-{mode}.yaml)",
+        )
+    return spec
+
+
 def _rate(value: str | None) -> int | None:
     from multicloud_ctl.config.specs.backup import parse_size
     from multicloud_ctl.errors import UsageError
@@ -106,7 +120,7 @@ def daily(
     if transfer not in (None, "auto", "server", "stream"):
         raise UsageError(f"--transfer must be auto, server or stream, not {transfer!r}")
     state = get_state(ctx)
-    spec = _spec(playbook, required=True)
+    spec = _spec_for(playbook, "daily")
     options = DailyOptions(transfer=transfer, bwlimit=_rate(bwlimit), mirror_deletes=mirror_deletes)
     _run_backup(state, "daily", daily_operation(spec, options), dry_run=dry_run, yes=yes)
 
@@ -124,7 +138,7 @@ def weekly(
     from multicloud_ctl.operations.backup.run import weekly_operation
 
     state = get_state(ctx)
-    spec = _spec(playbook, required=True)
+    spec = _spec_for(playbook, "weekly")
     op = weekly_operation(spec, transfer=transfer, bwlimit=_rate(bwlimit))
     _run_backup(state, "weekly", op, dry_run=dry_run, yes=yes)
 

@@ -35,10 +35,18 @@ def validation_messages(exc: ValidationError, path: Path, lines: LineMap, prefix
     return out
 
 
-def validate_model(model: type[M], data: Any, path: Path, lines: LineMap, prefix: tuple = ()) -> M:
-    """Validate `data` into `model`; raise one ConfigError naming the first error (and how many more)."""
+PLAYBOOK_FILE = {"source": "playbook"}  # validation context: the spec comes from a playbook file an operator wrote
+
+
+def validate_model(
+    model: type[M], data: Any, path: Path, lines: LineMap, prefix: tuple = (), context: dict[str, Any] | None = None
+) -> M:
+    """Validate `data` into `model`; raise one ConfigError naming the first error (and how many more).
+
+    `context` reaches the model's validators (pydantic's validation context): specs check with
+    `PLAYBOOK_FILE` what a playbook must say that code building a spec for a read-only command need not."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         messages = validation_messages(exc, path, lines, prefix)
         more = f" (and {len(messages) - 1} more; `mcctl playbook validate` lists all)" if len(messages) > 1 else ""

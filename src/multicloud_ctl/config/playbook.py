@@ -13,7 +13,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from multicloud_ctl.config.loader import validate_model
+from multicloud_ctl.config.loader import PLAYBOOK_FILE, validate_model
 from multicloud_ctl.config.yamlsource import load_yaml
 from multicloud_ctl.errors import ConfigError
 
@@ -47,7 +47,7 @@ class Envelope(BaseModel):
     apiVersion: Literal["mcctl/v1"]
     kind: str
     metadata: Metadata
-    spec: dict[str, Any] = {}
+    spec: dict[str, Any]  # required: a playbook without one says nothing (write `spec: {}` for all defaults)
 
 
 class Playbook(BaseModel, Generic[S]):
@@ -89,7 +89,9 @@ def load_playbook(path: Path, expected_kind: str | None = None) -> Playbook[Any]
             f"{path}:{line} kind: expected a {expected_kind} playbook, got {envelope.kind}",
             hint="pass the right file with --playbook",
         )
-    spec = validate_model(spec_model(envelope.kind), envelope.spec, path, lines, prefix=("spec",))
+    spec = validate_model(
+        spec_model(envelope.kind), envelope.spec, path, lines, prefix=("spec",), context=PLAYBOOK_FILE
+    )
     return Playbook(
         api_version=envelope.apiVersion, kind=envelope.kind, metadata=envelope.metadata, spec=spec, path=path
     )

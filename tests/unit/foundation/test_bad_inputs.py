@@ -143,3 +143,26 @@ BAD_ARGUMENTS = [
 @pytest.mark.parametrize("argv", BAD_ARGUMENTS, ids=range(len(BAD_ARGUMENTS)))
 def test_a_bad_name_or_path_argument_is_refused(cli: Any, argv: list[str]) -> None:
     refused(cli(*argv))
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "says"),
+    [
+        ("backup-without-spec.yaml", 1, "spec: required field is missing"),
+        ("backup-daily-without-buckets.yaml", 4, "list at least one under spec.buckets"),
+        ("backup-weekly-with-nothing.yaml", 4, "needs at least one of spec.buckets, spec.tables"),
+    ],
+)
+def test_a_backup_playbook_that_names_nothing_is_refused_by_file_line_and_field(
+    cli: Any, name: str, line: int, says: str
+) -> None:
+    """It would commit an empty backup, which then counts as fresh for health and the failover preflight."""
+    res = cli("playbook", "validate", str(CORPUS / name))
+    refused(res)
+    assert f"{CORPUS / name}:{line} " in res.stderr and says in res.stderr
+
+
+def test_a_daily_playbook_is_not_run_as_a_weekly(cli: Any) -> None:
+    res = cli("backup", "weekly", "--dry-run", "--playbook", str(REPO / "playbooks" / "backup-daily.yaml"))
+    refused(res)
+    assert "spec.mode is daily" in res.stderr and "backup-weekly.yaml" in res.stderr

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from multicloud_ctl.config.specs.base import BucketName, Spec
 
@@ -180,6 +180,19 @@ class BackupSpec(Spec):
     presign_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
     max_age_hours: float = Field(default=26.0, gt=0, description="health: the newest backup must be younger")
     source: BackupSource = BackupSource()
+
+    @model_validator(mode="after")
+    def _something_to_back_up(self, info: ValidationInfo) -> BackupSpec:
+        """A playbook that names nothing to back up would commit an empty backup, which then counts as fresh
+        for health's backup age and failover's preflight. Checked for playbook files (code that builds a spec
+        for `backup list` or `verify` needs no buckets)."""
+        if (info.context or {}).get("source") != "playbook":
+            return self
+        if self.mode == "daily" and not self.buckets:
+            raise ValueError("a daily backup copies S3 buckets: list at least one under spec.buckets")
+        if self.mode == "weekly" and not (self.buckets or self.tables or self.sql_tables):
+            raise ValueError("a weekly backup needs at least one of spec.buckets, spec.tables, spec.sql_tables")
+        return self
 
     @field_validator("block_size", mode="before")
     @classmethod
