@@ -15,7 +15,7 @@ import copy
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,7 @@ class LazyVerbGroup(TyperGroup):
         command.help = command.help or entry[1]
         command.short_help = entry[1]
         _add_global_options(command, self.params)
+        _finite_floats(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -207,6 +208,32 @@ def _add_global_options(command: click.Command, globals_: list[click.Parameter])
     if isinstance(command, TyperGroup):
         for sub in command.commands.values():
             _add_global_options(sub, globals_)
+
+
+def _finite_floats(command: click.Command) -> None:
+    """Every float option of `command` and its subcommands refuses nan and ±inf (issue 21 item 5): `--grace
+    nan` and `--wait inf` were accepted (a comparison with nan is always false, so range checks let it through).
+    Typer coerces the value from the annotation; the check runs in the parameter's callback, after any own one."""
+    import typing
+
+    for param in command.params:
+        annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        if annotation is float or float in typing.get_args(annotation):
+            param.callback = _finite(param.callback)
+    for sub in getattr(command, "commands", {}).values():
+        _finite_floats(sub)
+
+
+def _finite(then: Callable[..., Any] | None) -> Callable[..., Any]:
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        import math
+
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            raise click.exceptions.BadParameter(f"{value!r} is not a finite number", ctx=ctx, param=param)  # type: ignore[arg-type]
+        return then(ctx, param, value) if then is not None else value
+
+    return check
 
 
 def _apply_global_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:

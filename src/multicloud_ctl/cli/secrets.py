@@ -28,8 +28,11 @@ def rotate_api_key(
     from multicloud_ctl.cli.runner import run_mutating
     from multicloud_ctl.operations.security.rotate import build_rotation_plan
 
-    if grace < 0 or wait <= 0:
-        raise UsageError("--grace must be >= 0 and --wait > 0")
+    if not 0 <= grace <= 86_400 or not 0 < wait <= 3_600:
+        raise UsageError(
+            f"--grace must be 0-86400 seconds and --wait above 0, at most 3600 (got {grace:g} and {wait:g})",
+            hint="the grace outlasts the functions' key cache (60 s by default); a day is the longest sensible",
+        )
     state = get_state(ctx)
     run_mutating(
         state,

@@ -8,7 +8,7 @@ only as references (see `config.secrets`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -141,15 +141,18 @@ class CloudflareConfig(Model):
     )
 
 
+Port = Annotated[int, Field(ge=1, le=65535)]  # 70000 and -1 were accepted and failed later, at bind time
+
+
 class LocalPorts(Model):
-    moto: int = 5000
-    azurite_blob: int = 10000
-    arm: int = 5100
-    edge_api: int = 5200
-    edge_proxy: int = 5280
-    functions_aws: int = 7071
-    functions_azure: int = 7072
-    smtp: int = 2525
+    moto: Port = 5000
+    azurite_blob: Port = 10000
+    arm: Port = 5100
+    edge_api: Port = 5200
+    edge_proxy: Port = 5280
+    functions_aws: Port = 7071
+    functions_azure: Port = 7072
+    smtp: Port = 2525
 
 
 class LocalConfig(Model):

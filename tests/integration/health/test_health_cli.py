@@ -197,3 +197,23 @@ def test_missing_sync_module_is_skipped(local_env: Any, monkeypatch: pytest.Monk
     assert [r.status for r in report.results] == [Status.SKIPPED, Status.SKIPPED]
     assert "check unavailable" in report.results[0].message
     assert report.status is Status.OK
+
+
+def test_a_check_naming_an_unknown_pool_is_a_config_error_not_a_skip(
+    cli: Any, config_dir: Path, tmp_path: Path
+) -> None:
+    """A typo in `pool:` was reported `skipped` with `health OK`, exit 0: nothing was checked and nobody knew."""
+    path = tmp_path / "health.yaml"
+    path.write_text(
+        """apiVersion: mcctl/v1
+kind: Health
+metadata: {name: health}
+spec:
+  endpoints:
+    - {name: origins, pool: awss, path: /health}
+"""
+    )
+    res = cli("--config-dir", str(config_dir), "health", "--playbook", str(path))
+    assert res.exit_code == 2, res.stdout + res.stderr
+    assert res.stderr.count("error:") == 1 and "pool 'awss' is not a pool" in res.stderr
+    assert "aws" in res.stderr and "hint:" in res.stderr

@@ -88,6 +88,10 @@ def test_unfilled_verb_says_so_and_exits_2() -> None:
         ["health", "--watch", "abc"],
         ["backup", "daily", "--parallelism"],
         ["cost", "report", "--format", "pdf"],
+        ["secrets", "rotate", "api-key", "--grace", "nan", "--dry-run"],
+        ["secrets", "rotate", "api-key", "--wait", "inf", "--dry-run"],
+        ["secrets", "rotate", "api-key", "--grace", "1e308", "--dry-run"],
+        ["health", "--watch", "-inf"],
     ],
 )
 def test_usage_errors_exit_2_in_one_error_and_one_hint_line(cli, args: list[str]) -> None:  # type: ignore[no-untyped-def]

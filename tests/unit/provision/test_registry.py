@@ -132,3 +132,32 @@ def test_environment_kind_settings_override_and_are_validated() -> None:
         ProvisionSpec.model_validate({"environments": {"local": {"kinds": {"nosuch": {}}}}})
     with pytest.raises(ValidationError):
         ProvisionSpec.model_validate({"environments": {"local": {"kinds": {"cf_monitor": {"bogus": 1}}}}})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "says"),
+    [
+        ("*", "is not KIND/NAME"),
+        ("*/*", "name the kind"),
+        ("cf_loadbalancer/api:default_pools", "matches no resource kind"),
+        ("cf_pool/", "is not KIND/NAME"),
+    ],
+)
+def test_allow_drift_patterns_must_name_a_kind(pattern: str, says: str) -> None:
+    from pydantic import ValidationError
+
+    from multicloud_ctl.config.specs.provision import ProvisionSpec
+
+    with pytest.raises(ValidationError, match=says):
+        ProvisionSpec(allow_drift=[pattern])
+    assert ProvisionSpec(allow_drift=["cf_*/api:default_pools", "cf_pool/*:enabled"]).allow_drift
+
+
+@pytest.mark.parametrize("port", [0, -1, 70000])
+def test_sandbox_ports_must_be_ports(port: int) -> None:
+    from pydantic import ValidationError
+
+    from multicloud_ctl.config.environment import LocalPorts
+
+    with pytest.raises(ValidationError, match="moto"):
+        LocalPorts(moto=port)

@@ -16,9 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from multicloud_ctl.config.specs.base import Spec
+from multicloud_ctl.config.specs.health import check_conditions
 
 Cloud = Literal["aws", "azure"]
 
@@ -71,6 +72,9 @@ class Preflight(Spec):
     target_healthy: bool = True
     health_path: str = "/health"
     health_conditions: list[str] = ["[STATUS] == 200", "[BODY].status == ok"]
+    # the same Gatus-style conditions as the Health playbook, checked the same way at load (a typo here was
+    # accepted and then failed the preflight at 3 a.m.)
+    _conditions = field_validator("health_conditions")(check_conditions)
     rpo_seconds: float | None = Field(default=300, ge=0, description="max sync lag at cutover")
     max_backup_age_seconds: float | None = Field(default=26 * 3600, ge=0)
     backup_kind: Literal["daily", "weekly"] = "daily"

@@ -18,7 +18,7 @@ Severity = Literal["warning", "critical"]
 EndpointName = Literal["edge", "functions_aws", "functions_azure", "cloudflare", "arm", "aws"]
 
 
-def _check_conditions(values: list[str]) -> list[str]:
+def check_conditions(values: list[str]) -> list[str]:
     from multicloud_ctl.operations.health.conditions import ConditionError, parse_condition
 
     for text in values:
@@ -44,7 +44,7 @@ class EndpointCheck(Spec):
     warn_conditions: list[str] = Field(default=[], description="failing one gives a warning, not critical")
     severity: Severity = "critical"
 
-    _conds = field_validator("conditions", "warn_conditions")(_check_conditions)
+    _conds = field_validator("conditions", "warn_conditions")(check_conditions)
 
     @model_validator(mode="after")
     def _one_target(self) -> EndpointCheck:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, create_model, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
 from multicloud_ctl.config.specs.base import Spec
 
@@ -83,6 +83,24 @@ class ProvisionSpec(Spec):
         },
         description="Cloudflare region code -> pool order, used when geo_steering is on",
     )
+
+    @field_validator("allow_drift")
+    @classmethod
+    def _drift_patterns_name_kinds(cls, patterns: list[str]) -> list[str]:
+        """`KIND/NAME[:attr.path]` whose KIND glob matches a resource kind: `*` alone (every drift allowed,
+        drift detection off) or a misspelt kind (allowing nothing, silently) is refused."""
+        import fnmatch
+
+        kinds = sorted(ProvisionKinds.model_fields)
+        for pattern in patterns:
+            kind, slash, name = pattern.partition("/")
+            if not slash or not kind or not name.split(":", 1)[0]:
+                raise ValueError(f"{pattern!r} is not KIND/NAME[:attr.path] (e.g. cf_load_balancer/api:default_pools)")
+            if not fnmatch.filter(kinds, kind):
+                raise ValueError(f"{pattern!r}: {kind!r} matches no resource kind (see spec.kinds)")
+            if kind.strip("*?") == "":
+                raise ValueError(f"{pattern!r}: name the kind; allowing drift of every kind turns drift detection off")
+        return patterns
 
     @model_validator(mode="after")
     def _check_environment_kinds(self) -> ProvisionSpec:

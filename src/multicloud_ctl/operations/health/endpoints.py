@@ -48,7 +48,15 @@ def endpoint_targets(env: Environment, spec: EndpointCheck) -> list[tuple[str, s
     if spec.endpoint:
         base = getattr(env.endpoints(), spec.endpoint)
         return [(spec.name, f"{base.rstrip('/')}{spec.path}" if base else None)]
-    origins = env.cloudflare.pools.get(spec.pool or "", [])
+    if spec.pool not in env.cloudflare.pools:
+        from multicloud_ctl.errors import ConfigError
+
+        raise ConfigError(
+            f"health check {spec.name!r}: pool {spec.pool!r} is not a pool of the {env.name} environment "
+            f"(it has: {', '.join(sorted(env.cloudflare.pools)) or 'none'})",
+            hint="fix the check's `pool:` in the health playbook, or add the pool under cloudflare.pools",
+        )
+    origins = env.cloudflare.pools[spec.pool]
     if not origins:
         return [(spec.name, None)]
     if len(origins) == 1:
