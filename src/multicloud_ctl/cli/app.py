@@ -22,6 +22,7 @@ from typing import Any
 import typer
 from typer import _click as click
 from typer._click.core import ParameterSource
+from typer._click.exceptions import BadParameter
 from typer.core import TyperGroup, TyperOption
 from typer.exceptions import Abort
 
@@ -230,7 +231,7 @@ def _finite(then: Callable[..., Any] | None) -> Callable[..., Any]:
 
         values = value if isinstance(value, (list, tuple)) else [value]
         if any(isinstance(v, float) and not math.isfinite(v) for v in values):
-            raise click.exceptions.BadParameter(f"{value!r} is not a finite number", ctx=ctx, param=param)  # type: ignore[arg-type]
+            raise BadParameter(f"{value!r} is not a finite number", ctx=ctx, param=param)  # type: ignore[arg-type]
         return then(ctx, param, value) if then is not None else value
 
     return check

@@ -81,7 +81,8 @@ def test_an_unwritable_state_dir_is_one_line_naming_it(cli: Any, tmp_path: Path,
 @pytest.mark.parametrize("interval", ["-1", "nan", "3601", "inf"])
 def test_logs_follow_refuses_a_bad_interval(cli: Any, interval: str) -> None:
     error = refused(cli("logs", "query", "--follow", "--interval", interval))
-    assert "--interval must be between 0 and 3600 seconds" in error
+    says = "is not a finite number" if interval in ("nan", "inf") else "--interval must be between 0 and 3600 seconds"
+    assert "--interval" in error and says in error
 
 
 def test_an_environment_with_a_non_ascii_bucket_is_refused(cli: Any, tmp_path: Path) -> None:
