@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from multicloud_ctl.operations.provision.kind import (
     DesiredContext,
     KindSettings,
@@ -21,7 +23,9 @@ from multicloud_ctl.operations.provision.model import Resource
 
 
 class Settings(KindSettings):
-    rate_limit_per_5min: int = 2000
+    # WAFv2 `RateLimit`: long, min 10, max 2,000,000,000 (botocore's wafv2 2019-07-29 service model; the API
+    # refuses anything else, so a negative limit is refused at load instead of at apply)
+    rate_limit_per_5min: int = Field(default=2000, ge=10, le=2_000_000_000)
 
 
 def _visibility(metric: str) -> dict[str, Any]:
