@@ -162,10 +162,10 @@ class LocalConfig(Model):
 
 class NetworkConfig(Model):
     """Deadlines of every network call mcctl makes (boto3, the Azure SDKs, the Cloudflare SDK and the urllib3
-    paths for S3 reads and Blob listings): a connect and a read timeout per attempt, and a deadline per call
-    after which no retry starts. The worst time for a call to fail against an endpoint that accepts connections
-    and never answers is `deadline_seconds` plus one attempt (`connect_timeout_seconds` +
-    `read_timeout_seconds`); against one that refuses connections, about `deadline_seconds` at most. A read
+    paths for S3 reads and Blob listings): a connect and a read timeout per attempt, and a deadline per call:
+    no retry starts that could not end within it (elapsed + connect + read timeouts), so a call fails within
+    about `deadline_seconds` (plus at most one backoff pause) whatever the endpoint does: one that accepts
+    connections and never answers fails after one read timeout when a second attempt would not fit. A read
     timeout is the longest silence within an answer, not its length: a large download is not cut by it."""
 
     connect_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
@@ -174,9 +174,11 @@ class NetworkConfig(Model):
         default=60.0, gt=0, le=3600, description="no retry of a call starts this long after the call began"
     )
 
-    @property
-    def worst_case_seconds(self) -> float:
-        return self.deadline_seconds + self.connect_timeout_seconds + self.read_timeout_seconds
+    @model_validator(mode="after")
+    def _one_attempt_fits(self) -> NetworkConfig:
+        if self.connect_timeout_seconds + self.read_timeout_seconds > self.deadline_seconds:
+            raise ValueError("deadline_seconds must leave room for one attempt (connect + read timeouts)")
+        return self
 
 
 class LeaseConfig(Model):

@@ -266,6 +266,8 @@ class FallbackStore:
                 return fn(store)
             except EndpointUnreachable as exc:
                 last = exc
+                if store.runtime.environment.endpoints().aws:  # one endpoint for every region (the sandbox's
+                    break  # moto): the next region is behind the same unreachable address, not worth a deadline
         assert last is not None
         raise last
 

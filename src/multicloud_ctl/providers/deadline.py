@@ -4,8 +4,10 @@ Each client keeps its own retry policy (botocore's adaptive mode, azure-core's, 
 Retry for the presigned S3 reads and the Blob wire path); what they lacked was a bound on the whole call. Alone,
 botocore retried a read timeout `max_attempts` times (5 x 30 s, plus backoff: `sync status` took 182 s to fail
 against a frozen moto) and the S3 urllib3 path had no timeout at all. Here each of them gets the same rule: a
-connect and a read timeout per attempt, and no retry starts once `deadline_seconds` have passed since the call
-began. Nothing here imports an SDK at module level (`mcctl --help` stays light).
+connect and a read timeout per attempt, and no retry starts that could not end within `deadline_seconds` of the
+call's start (elapsed + connect + read timeouts): an endpoint that accepts connections and never answers fails
+after one read timeout when two do not fit, one that refuses connections or answers 5xx is retried until the
+budget is spent. Nothing here imports an SDK at module level (`mcctl --help` stays light).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def bound_boto_client(client: Any, network: NetworkConfig) -> Any:
     event as the retry handler (`retries/standard.py` registers `needs-retry.<service-id>`), so it is asked
     before it; the call's start is stamped on `before-call`, whose context is the request's context.
     """
-    deadline = network.deadline_seconds
+    deadline = network.deadline_seconds - network.connect_timeout_seconds - network.read_timeout_seconds
     service = client.meta.service_model.service_id.hyphenize()
 
     def stamp(context: dict[str, Any] | None = None, **_: Any) -> None:
@@ -65,8 +67,13 @@ def urllib3_retry(network: NetworkConfig, **kwargs: Any) -> Any:
     `raise_on_status=False`, hands back the last response) once `is_exhausted` says so.
     """
     retry = _deadline_retry_class()(**kwargs)
-    retry.deadline_at = time.monotonic() + network.deadline_seconds
+    retry.deadline_at = time.monotonic() + last_retry_start(network)
     return retry
+
+
+def last_retry_start(network: NetworkConfig) -> float:
+    """Seconds after a call's start past which no retry starts: one more attempt would end past the deadline."""
+    return network.deadline_seconds - network.connect_timeout_seconds - network.read_timeout_seconds
 
 
 @cache

@@ -2,8 +2,8 @@
 
 Each client is pointed at a "frozen" endpoint: a TCP server that accepts every connection, reads what it is
 sent and never answers (what a SIGSTOPped emulator or a black-holed load balancer looks like from outside).
-Every call must fail with one of our errors within `deadline + connect + read` (plus the last backoff), having
-retried before the deadline and not after it. Before, botocore retried read timeouts `max_attempts` times
+Every call must fail with one of our errors within the deadline (plus the last backoff), having retried while a
+retry could still end within it and not after. Before, botocore retried read timeouts `max_attempts` times
 (`sync status` 182 s against a frozen moto) and the presigned S3 reads had no timeout at all.
 """
 
@@ -22,7 +22,7 @@ from multicloud_ctl.errors import McctlError
 
 pytestmark = pytest.mark.integration
 
-CONNECT, READ, DEADLINE = 1.0, 1.0, 2.5
+CONNECT, READ, DEADLINE = 1.0, 1.0, 4.0  # a retry fits after the first read timeout, a third attempt does not
 SLACK = 2.5  # the last backoff (the SDKs' first steps are 0.1-2 s) and a loaded 2-core machine
 
 
@@ -89,15 +89,15 @@ def bounded_env(local_env: Any) -> Any:
     return local_env.model_copy(update={"network": network})
 
 
-def _fails_in_time(call: Any, frozen: Frozen) -> McctlError:
+def _fails_in_time(call: Any, frozen: Frozen, max_attempts: int = 3) -> McctlError:
     started = time.monotonic()
     with pytest.raises(McctlError) as caught:
         call()
     took = time.monotonic() - started
-    bound = DEADLINE + CONNECT + READ + SLACK
+    bound = DEADLINE + SLACK
     assert took <= bound, f"{took:.1f}s > {bound:.1f}s: {caught.value}"
-    assert frozen.requests >= 2, "retried before the deadline"  # one retry at least fits in 2.5 s
-    assert frozen.requests <= 4, f"{frozen.requests} attempts: retries went on past the deadline"
+    assert frozen.requests >= 2, "retried while a retry could end within the deadline"
+    assert frozen.requests <= max_attempts, f"{frozen.requests} attempts: retries went on past the deadline"
     return caught.value
 
 
@@ -173,7 +173,8 @@ def test_azure_management_calls_have_a_deadline(bounded_env: Any, frozen: Frozen
         with azure_errors("get resource group"):
             runtime.azure.resources.resource_groups.get("mcctl-local")
 
-    _fails_in_time(read_group, frozen)
+    # azure-core fits its attempts into the deadline by shortening the last ones' timeouts (`RetryPolicy.timeout`)
+    _fails_in_time(read_group, frozen, max_attempts=5)
 
 
 def test_a_verb_against_a_frozen_aws_fails_in_one_line_within_the_deadline(
@@ -192,7 +193,7 @@ def test_a_verb_against_a_frozen_aws_fails_in_one_line_within_the_deadline(
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, result.stderr
     assert any(line.startswith("hint:") for line in result.stderr.splitlines()), result.stderr
-    assert took <= 2 * (DEADLINE + CONNECT + READ) + SLACK, f"{took:.1f}s"  # at most the primary, then secondary
+    assert took <= DEADLINE + SLACK, f"{took:.1f}s"  # the secondary region is behind the same endpoint: not tried
 
 
 def test_sql_connections_have_a_connect_timeout(frozen: Frozen) -> None:

@@ -60,7 +60,7 @@ def transport_settings(network: NetworkConfig) -> dict[str, Any]:
 def bounded_storage_retry(policy: type[Any], deadline: float) -> type[Any]:
     """The storage SDK's retry policy (`LinearRetry`, `ExponentialRetry`) with a deadline per call: it has
     retry counts but no total time (`StorageRetryPolicy.increment` answers whether to retry; this answers no
-    once the call is `deadline` seconds old)."""
+    once the call is `deadline` seconds old: pass `deadline.last_retry_start`)."""
     import time
 
     class Bounded(policy):  # type: ignore[misc, valid-type]
@@ -195,17 +195,18 @@ class AzureClients:
         from azure.storage.blob import BlobServiceClient, ExponentialRetry, LinearRetry
 
         from multicloud_ctl.providers.azure.guard import DryRunPolicy
+        from multicloud_ctl.providers.deadline import last_retry_start
 
         storage = self.environment.azure.storage
         # The storage SDK's default backoff starts at 15 s (minutes against a dead endpoint): bound it.
         network = self.environment.network
         retry: LinearRetry | ExponentialRetry
         if self.environment.is_local:
-            retry = bounded_storage_retry(LinearRetry, network.deadline_seconds)(
+            retry = bounded_storage_retry(LinearRetry, last_retry_start(network))(
                 backoff=1, random_jitter_range=0, retry_total=2
             )
         else:
-            retry = bounded_storage_retry(ExponentialRetry, network.deadline_seconds)(
+            retry = bounded_storage_retry(ExponentialRetry, last_retry_start(network))(
                 initial_backoff=2, increment_base=2, retry_total=5
             )
         extra: dict[str, Any] = {

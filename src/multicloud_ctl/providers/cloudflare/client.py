@@ -113,21 +113,23 @@ class CloudflareClient:
         if base_url:
             kwargs["base_url"] = base_url
         guard = self.guard
-        deadline = network.deadline_seconds
+        from multicloud_ctl.providers.deadline import last_retry_start
+
+        deadline, last_start = network.deadline_seconds, last_retry_start(network)
         started = threading.local()
 
         class GuardedCloudflare(Cloudflare):
             # The SDK's pre-send hook runs outside its retry loop: a refusal is raised once, unwrapped. It runs
             # before every attempt, which is also where the call's deadline is kept: the SDK numbers its
             # attempts in `x-stainless-retry-count` (`_build_headers`), so attempt 0 starts the clock and no
-            # retry starts once `network.deadline_seconds` have passed (the SDK has retry counts, no total).
+            # retry starts that could not end within `network.deadline_seconds` (the SDK has counts, no total).
             def _prepare_request(self, request: httpx.Request) -> None:
                 super()._prepare_request(request)
                 guard.check(request.method, str(request.url))
                 now = time.monotonic()
                 if request.headers.get("x-stainless-retry-count", "0") == "0":
                     started.at = now
-                elif now - getattr(started, "at", now) >= deadline:
+                elif now - getattr(started, "at", now) > last_start:
                     raise EndpointUnreachable(
                         f"cloudflare: {request.method} {request.url.path}: no answer within the {deadline:g}s "
                         "deadline (network.deadline_seconds)",
