@@ -98,7 +98,10 @@ def failover(
 
     unknown_names = [c for c in accept_unknown if c not in CHECKS]
     if unknown_names:
-        raise UsageError(f"--accept-unknown {unknown_names[0]}: no such preflight check (checks: {', '.join(CHECKS)})")
+        raise UsageError(
+            f"--accept-unknown {unknown_names[0]}: no such preflight check (checks: {', '.join(CHECKS)})",
+            hint="name a check the preflight table shows as `unknown`; repeat the option for several",
+        )
 
     console = state.console
     book = _load_failover(playbook, to)

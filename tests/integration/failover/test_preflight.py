@@ -144,7 +144,8 @@ def test_accept_unknown_naming_no_check_is_a_usage_error(
     res = run(cli, fo_config, "failover", "--to", "azure", "--playbook", book, "--yes", "--accept-unknown", "sync")
     assert res.exit_code == 2
     assert res.stderr.strip().splitlines() == [
-        "error: --accept-unknown sync: no such preflight check (checks: target-healthy, sync-lag, backup-age)"
+        "error: --accept-unknown sync: no such preflight check (checks: target-healthy, sync-lag, backup-age)",
+        "hint: name a check the preflight table shows as `unknown`; repeat the option for several",
     ]
     assert lb_state(fo_env, lb) == before
     assert list_journals(fo_env.env_state_dir, verb="failover") == []

