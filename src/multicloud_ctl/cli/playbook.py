@@ -18,6 +18,7 @@ def validate(
     files: list[Path] = typer.Argument(..., help="Playbook files to validate."),
 ) -> None:
     """Validate playbooks: structure, envelope, then the kind's spec. Lists every error with file:line."""
+    from multicloud_ctl.config.loader import known_environments
     from multicloud_ctl.config.playbook import load_playbook
     from multicloud_ctl.errors import ConfigError
 
@@ -27,7 +28,7 @@ def validate(
     failures: list[ConfigError] = []
     for path in files:
         try:
-            pb = load_playbook(path)
+            pb = load_playbook(path, environments=known_environments(state.config_dir))
             results.append({"file": str(path), "valid": True, "kind": pb.kind, "name": pb.metadata.name, "errors": []})
         except ConfigError as exc:
             failures.append(exc)

@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from multicloud_ctl.cli.state import get_state
+from multicloud_ctl.config.loader import known_environments
 
 app = typer.Typer(
     help="Stand up, inspect and repair every resource on AWS, Azure and Cloudflare.", no_args_is_help=True
@@ -30,7 +31,7 @@ def _setup(ctx: typer.Context, playbook: Path | None, *, dry_run: bool) -> tuple
     from multicloud_ctl.operations.provision import load_spec
 
     state = get_state(ctx)
-    spec = load_spec(playbook)
+    spec = load_spec(playbook, known_environments(state.config_dir))
     return state, spec, make_runtime(state, dry_run=dry_run)
 
 
@@ -74,7 +75,7 @@ def apply(
     from multicloud_ctl.cli.runner import run_plan_verb
     from multicloud_ctl.operations.provision import apply_operation, load_spec
 
-    op = apply_operation(load_spec(playbook), only, parallelism)
+    op = apply_operation(load_spec(playbook, known_environments(get_state(ctx).config_dir)), only, parallelism)
     op.inputs["playbook"] = str(playbook or "")
     run_plan_verb(get_state(ctx), op, dry_run=dry_run)
 
@@ -121,7 +122,7 @@ def destroy(
     from multicloud_ctl.operations.provision import destroy_plan, load_spec
 
     state = get_state(ctx)
-    spec = load_spec(playbook)
+    spec = load_spec(playbook, known_environments(state.config_dir))
     env_name = state.environment().name
     run_mutating(
         state,

@@ -55,6 +55,14 @@ def validate_model(
         raise err from exc
 
 
+def known_environments(config_dir: Path) -> set[str] | None:
+    """The environment names of a config directory (`<name>.yaml`, and `<name>.example.yaml` as the shipped
+    examples of `prod` and `staging` are named); None when there is no such directory (nothing to check)."""
+    if not config_dir.is_dir():
+        return None
+    return {p.name.removesuffix(".yaml").removesuffix(".example") for p in config_dir.glob("*.yaml")}
+
+
 def environment_path(name: str, config_dir: Path) -> Path:
     return config_dir / f"{name}.yaml"
 

@@ -69,8 +69,11 @@ def spec_model(kind: str) -> type[BaseModel]:
     return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
 
 
-def load_playbook(path: Path, expected_kind: str | None = None) -> Playbook[Any]:
-    """Load, expand and validate one playbook file."""
+def load_playbook(
+    path: Path, expected_kind: str | None = None, *, environments: set[str] | None = None
+) -> Playbook[Any]:
+    """Load, expand and validate one playbook file; with `environments` (the config directory's names,
+    `loader.known_environments`), per-environment sections must name one of them."""
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(
@@ -90,7 +93,12 @@ def load_playbook(path: Path, expected_kind: str | None = None) -> Playbook[Any]
             hint="pass the right file with --playbook",
         )
     spec = validate_model(
-        spec_model(envelope.kind), envelope.spec, path, lines, prefix=("spec",), context=PLAYBOOK_FILE
+        spec_model(envelope.kind),
+        envelope.spec,
+        path,
+        lines,
+        prefix=("spec",),
+        context={**PLAYBOOK_FILE, "environments": environments},
     )
     return Playbook(
         api_version=envelope.apiVersion, kind=envelope.kind, metadata=envelope.metadata, spec=spec, path=path

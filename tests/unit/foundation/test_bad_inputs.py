@@ -167,3 +167,22 @@ def test_a_daily_playbook_is_not_run_as_a_weekly(cli: Any) -> None:
     res = cli("backup", "weekly", "--dry-run", "--playbook", str(REPO / "playbooks" / "backup-daily.yaml"))
     refused(res)
     assert "spec.mode is daily" in res.stderr and "backup-weekly.yaml" in res.stderr
+
+
+def test_a_misspelt_environment_in_a_provision_playbook_is_refused(cli: Any, tmp_path: Path) -> None:
+    """`prdo:` applied nothing to prod, silently; the config directory's names (prod and staging from their
+    `*.example.yaml`) are the ones a per-environment section may use."""
+    text = (
+        (REPO / "playbooks" / "provision.yaml")
+        .read_text()
+        .replace("  environments:\n", "  environments:\n    prdo: {}\n")
+    )
+    book = tmp_path / "provision.yaml"
+    book.write_text(text)
+    res = cli("--config-dir", str(REPO / "config"), "playbook", "validate", str(book))
+    error = refused(res)
+    assert f"{book}:" in error and "spec.environments: no environment 'prdo'" in error and "prod" in error
+    shipped = cli(
+        "--config-dir", str(REPO / "config"), "playbook", "validate", str(REPO / "playbooks" / "provision.yaml")
+    )
+    assert shipped.exit_code == 0, shipped.stderr

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import Field, ValidationInfo, create_model, field_validator, model_validator
 
 from multicloud_ctl.config.specs.base import Spec
 
@@ -83,6 +83,20 @@ class ProvisionSpec(Spec):
         },
         description="Cloudflare region code -> pool order, used when geo_steering is on",
     )
+
+    @field_validator("environments")
+    @classmethod
+    def _environments_exist(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """A misspelt environment (`prdo:`) silently applied nothing to `prod`: with the config directory's
+        names in the validation context (the CLI passes them), each key must be one."""
+        known = (info.context or {}).get("environments")
+        if known is not None:
+            unknown = sorted(set(value) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"no environment {unknown[0]!r} in the config directory (it has: {', '.join(sorted(known))})"
+                )
+        return value
 
     @field_validator("allow_drift")
     @classmethod

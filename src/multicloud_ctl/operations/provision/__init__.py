@@ -22,8 +22,9 @@ DEFAULT_PLAYBOOK = Path("playbooks/provision.yaml")
 PARALLELISM = 10  # steps applied at once when their dependencies allow (Terraform's default)
 
 
-def load_spec(path: Path | None) -> ProvisionSpec:
-    """The Provision spec from `path`; the defaults when no file is given and the default one is absent."""
+def load_spec(path: Path | None, environments: set[str] | None = None) -> ProvisionSpec:
+    """The Provision spec from `path`; the defaults when no file is given and the default one is absent.
+    `environments`: the config directory's names, which `spec.environments` keys must be."""
     from multicloud_ctl.config.playbook import load_playbook
     from multicloud_ctl.config.specs.provision import ProvisionSpec
 
@@ -31,7 +32,7 @@ def load_spec(path: Path | None) -> ProvisionSpec:
         if not DEFAULT_PLAYBOOK.is_file():
             return ProvisionSpec()
         path = DEFAULT_PLAYBOOK
-    spec: ProvisionSpec = load_playbook(path, "Provision").spec
+    spec: ProvisionSpec = load_playbook(path, "Provision", environments=environments).spec
     return spec
 
 
