@@ -112,6 +112,10 @@ class EndpointUnreachable(ProviderError):
     pass
 
 
+class OutcomeUnknown(EndpointUnreachable):
+    """The request was sent and no answer came in time (a read timeout): it may have been applied."""
+
+
 class Degraded(McctlError):
     exit_code = ExitCode.DEGRADED
 

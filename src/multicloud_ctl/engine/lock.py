@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from multicloud_ctl.errors import EndpointUnreachable, LockHeld, ProviderError
+from multicloud_ctl.errors import EndpointUnreachable, LockHeld, OutcomeUnknown, ProviderError
 
 if TYPE_CHECKING:
     from multicloud_ctl.engine.run import Operation
@@ -139,6 +139,7 @@ class CloudLease:
     # store kind -> (monotonic time until which it is not asked, the failure it gave); see `_each`
     _dark: dict[str, tuple[float, BaseException]] = field(default_factory=dict, repr=False)
     _dark_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _unsure: set[str] = field(default_factory=set, repr=False)  # stores whose grant timed out (may have landed)
 
     @property
     def table(self) -> str:
@@ -255,11 +256,28 @@ class CloudLease:
     def acquire(self, name: str, owner: str, ttl: timedelta) -> Fence:
         now = self.runtime.clock()
         answers = self._each(lambda s: s.grant(name, owner, now, now + ttl, now))
-        if len(answers) == 1:
-            (only,) = answers.values()
-            if isinstance(only, BaseException):
-                raise only
-        return self.settle(name, owner, answers)
+        unsure = [k for k, v in answers.items() if isinstance(v, OutcomeUnknown)]
+        self._unsure.update(unsure)
+        try:
+            if len(answers) == 1:
+                (only,) = answers.values()
+                if isinstance(only, BaseException):
+                    raise only
+            return self.settle(name, owner, answers)
+        except (ProviderError, OSError):
+            self._resolve(name, owner, unsure)
+            raise
+
+    def _resolve(self, name: str, owner: str, kinds: list[str] | set[str]) -> None:
+        """Release `name` on the stores whose grant timed out: the write was sent and may have landed after the
+        client gave up, and a lease nobody knows it holds would block every run until its TTL (a frozen moto once
+        left a dead process holding `failover` until `lock break`). The release is conditional on the owner, so
+        it changes nothing when the grant did not land; best effort, asked directly (a dark store too)."""
+        for store in self._stores():
+            if store.kind in kinds:
+                with contextlib.suppress(ProviderError, OSError):
+                    store.release(name, owner)
+                    self._unsure.discard(store.kind)
 
     def renew(self, fence: Fence, ttl: timedelta) -> None:
         """Renew the lease on a majority, or raise LeaseLost: the run must stop before it mutates anything else."""
@@ -286,6 +304,9 @@ class CloudLease:
 
     def release(self, name: str, owner: str) -> None:
         answers = self._each(lambda s: s.release(name, owner))
+        self._unsure.difference_update(k for k, v in answers.items() if not isinstance(v, BaseException))
+        if self._unsure:  # a grant that timed out on a store skipped as dark: it may hold the lease for us
+            self._resolve(name, owner, set(self._unsure))
         failed = [v for v in answers.values() if isinstance(v, BaseException)]
         if len(failed) == len(answers):
             raise failed[0]

@@ -151,3 +151,32 @@ def test_lock_status_drops_a_killed_runs_local_note_and_names_a_dead_owner(
     with LocalLock(lock_dir / "backup.lock").hold("backup", "live-run", datetime(2026, 12, 3, tzinfo=UTC)):
         live = json.loads(cli("--config-dir", str(config_dir), "-o", "json", "lock", "status").stdout)
         assert [r["owner"] for r in live if r["scope"] == "local"] == ["live-run"]
+
+
+def test_a_lease_write_that_timed_out_is_released_before_the_command_exits(local_env: Any, aws: str) -> None:
+    """moto applies the grant but answers after the client's read timeout: the run fails (it does not know it
+    holds the lease), and before it exits it releases what may have landed, so the next run is not blocked for
+    the TTL (the issue: a frozen moto left a dead process holding `failover` until `lock break`)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "provision"))
+    from faultproxy import FaultProxy
+
+    proxy = FaultProxy(aws)
+    try:
+        network = local_env.network.model_copy(
+            update={"connect_timeout_seconds": 1.0, "read_timeout_seconds": 1.0, "deadline_seconds": 2.5}
+        )
+        slow = local_env.model_copy(
+            update={"aws": local_env.aws.model_copy(update={"endpoint_url": proxy.url}), "network": network}
+        )
+        CloudLease(Runtime(local_env)).ensure_table()
+        proxy.stall("DynamoDB_20120810.UpdateItem", 1, seconds=2.0)
+        with pytest.raises(EndpointUnreachable, match="may have been applied"):
+            CloudLease(Runtime(slow)).acquire("failover", "alice@dead:1:x", timedelta(minutes=15))
+        assert proxy.stall_remaining == 0  # the grant reached moto
+        assert CloudLease(Runtime(local_env)).status("failover") is None  # and was released before the raise
+        CloudLease(Runtime(local_env)).acquire("failover", "bob", timedelta(minutes=15))  # the next run goes
+    finally:
+        proxy.stop()

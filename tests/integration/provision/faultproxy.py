@@ -1,9 +1,11 @@
-"""A forwarding proxy in front of moto that answers 500 to the next N requests of one AWS operation
-(moto has no fault injection). Requests are forwarded byte for byte; injected errors carry a request id."""
+"""A forwarding proxy in front of moto that answers 500 to the next N requests of one AWS operation, or
+forwards them and answers late (moto has no fault injection). Requests are forwarded byte for byte; injected
+errors carry a request id."""
 
 from __future__ import annotations
 
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +20,7 @@ class FaultProxy:
         self.target = ""  # e.g. "DynamoDB_20120810.UpdateContinuousBackups"
         self.remaining = 0
         self.injected: list[str] = []
+        self.stall_target, self.stall_remaining, self.stall_seconds = "", 0, 0.0
         self.lock = threading.Lock()
         proxy = self
 
@@ -49,6 +52,9 @@ class FaultProxy:
                         status, headers, data = resp.status, resp.headers, resp.read()
                 except urllib.error.HTTPError as err:
                     status, headers, data = err.code, err.headers, err.read()
+                pause = proxy.take_stall(self.headers.get("x-amz-target", ""))
+                if pause:  # moto applied it; the answer comes after the client has given up
+                    time.sleep(pause)
                 self.send_response(status)
                 for key, value in headers.items():
                     if key.lower() not in ("transfer-encoding", "content-length", "connection", "server", "date"):
@@ -75,6 +81,18 @@ class FaultProxy:
                 self.injected.append(target)
                 return True
             return False
+
+    def stall(self, target: str, count: int, seconds: float) -> None:
+        """Forward the next `count` requests of `target` (they are applied) but answer only after `seconds`."""
+        with self.lock:
+            self.stall_target, self.stall_remaining, self.stall_seconds = target, count, seconds
+
+    def take_stall(self, target: str) -> float:
+        with self.lock:
+            if self.stall_remaining > 0 and target == self.stall_target:
+                self.stall_remaining -= 1
+                return self.stall_seconds
+            return 0.0
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -11,6 +11,7 @@ from multicloud_ctl.errors import (
     EndpointUnreachable,
     McctlError,
     NotFound,
+    OutcomeUnknown,
     ProviderError,
     Throttled,
 )
@@ -100,7 +101,14 @@ def aws_errors(operation: str, resource: str = "") -> Iterator[None]:
             operation=operation,
             hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or aws.profile in the environment file",
         ) from exc
-    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as exc:
+    except ReadTimeoutError as exc:
+        raise OutcomeUnknown(
+            f"AWS {what}: endpoint unreachable: {exc} (sent; it may have been applied)",
+            provider="aws",
+            operation=operation,
+            hint="is the endpoint up? for the sandbox run `mcctl local up`",
+        ) from exc
+    except (EndpointConnectionError, ConnectTimeoutError) as exc:
         raise EndpointUnreachable(
             f"AWS {what}: endpoint unreachable: {exc}",
             provider="aws",
