@@ -24,7 +24,14 @@ def list_runs(
         runs,
         columns=["id", "verb", "status", "dry run", "started", "seconds"],
         rows=[
-            (r["id"], r["verb"], r["status"], "yes" if r["dry_run"] else "", r["started"], r["duration_s"])
+            (
+                r["id"],
+                r["verb"],
+                "abandoned (process died)" if r["status"] == "abandoned" else r["status"],
+                "yes" if r["dry_run"] else "",
+                r["started"],
+                r["duration_s"],
+            )
             for r in runs
         ],
     )

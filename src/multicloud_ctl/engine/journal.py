@@ -287,7 +287,8 @@ def fold(lines: Iterator[dict[str, Any]]) -> dict[str, Any]:
     for entry in open_steps.values():
         entry["status"] = "unfinished"
     if rec["status"] == "running" and not _process_alive(rec):
-        rec["status"] = "abandoned"
+        rec["status"] = "abandoned"  # interrupted without a chance to say so: the process died (SIGKILL, OOM)
+        rec["error"] = rec.get("error") or "process died before the run finished (no final journal line)"
     return rec
 
 

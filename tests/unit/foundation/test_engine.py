@@ -412,6 +412,7 @@ def test_unfinished_journal_of_a_dead_process_reads_abandoned(runtime: Runtime, 
     assert summary["status"] == "abandoned"
     rec = load_journal(runtime.state_dir, "last")
     assert rec["steps"][0]["status"] == "unfinished"
+    assert "process died" in rec["error"]  # says why, not only that it never finished
 
 
 def test_a_torn_last_line_does_not_hide_the_rest(runtime: Runtime, world: Any) -> None:
