@@ -181,7 +181,7 @@ def test_a_misspelt_environment_in_a_provision_playbook_is_refused(cli: Any, tmp
     book.write_text(text)
     res = cli("--config-dir", str(REPO / "config"), "playbook", "validate", str(book))
     error = refused(res)
-    assert f"{book}:" in error and "spec.environments: no environment 'prdo'" in error and "prod" in error
+    assert f"{book}:" in error and "spec.environments: no environment 'prdo'" in error and "mean 'prod'" in error
     shipped = cli(
         "--config-dir", str(REPO / "config"), "playbook", "validate", str(REPO / "playbooks" / "provision.yaml")
     )

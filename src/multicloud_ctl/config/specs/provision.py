@@ -87,14 +87,19 @@ class ProvisionSpec(Spec):
     @field_validator("environments")
     @classmethod
     def _environments_exist(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        """A misspelt environment (`prdo:`) silently applied nothing to `prod`: with the config directory's
-        names in the validation context (the CLI passes them), each key must be one."""
-        known = (info.context or {}).get("environments")
-        if known is not None:
-            unknown = sorted(set(value) - set(known))
-            if unknown:
+        """A misspelt environment (`prdo:`) silently applied nothing to `prod`. With the config directory's
+        names in the validation context (the CLI passes them), a key that is not one of them but reads like a
+        typo of one is refused. A name unlike any of them is accepted: a playbook may be shared with config
+        directories that hold other environments (a checkout with only `local.yaml`, a CI runner's)."""
+        import difflib
+
+        known: set[str] = set((info.context or {}).get("environments") or ())
+        for key in sorted(value) if known else []:
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            if key not in known and close:
                 raise ValueError(
-                    f"no environment {unknown[0]!r} in the config directory (it has: {', '.join(sorted(known))})"
+                    f"no environment {key!r} in the config directory: did you mean {close[0]!r}? "
+                    f"(it has: {', '.join(sorted(known))})"
                 )
         return value
 
