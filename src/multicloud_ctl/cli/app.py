@@ -12,6 +12,7 @@ its commands and groups gets hidden copies of them (`_add_global_options`) that 
 from __future__ import annotations
 
 import copy
+import errno
 import importlib
 import os
 import sys
@@ -110,6 +111,16 @@ class LazyVerbGroup(TyperGroup):
             console = _console_for(argv)
             if debug:
                 console.traceback()
+            elif isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+                # a full or read-only disk under the state directory (journal, locks, checkpoints) or an output
+                # file: an environment problem, not a bug; the run stopped at the write that failed
+                where = f" {exc.filename}" if exc.filename else ""
+                console.error(
+                    f"cannot write{where}: {exc.strerror or exc}",
+                    "free space on that filesystem (or point state_dir elsewhere) and run it again; "
+                    "`mcctl journal show last` shows what ran before the write failed",
+                )
+                sys.exit(int(ExitCode.FAILED))
             else:
                 console.error(
                     f"internal error: {type(exc).__name__}: {exc}",
@@ -142,6 +153,9 @@ class LazyVerbGroup(TyperGroup):
             exc.format_message().replace("\n", " "), f"`{path} -h` lists its options and subcommands"
         )
         sys.exit(int(ExitCode.USAGE))
+
+
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
 def _default_hint(exc: McctlError, argv: list[str]) -> str:

@@ -14,6 +14,7 @@ read. A run with no `run_finished` line is `running` while its process lives and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -70,6 +71,7 @@ class Journal:
     fsync: bool = True
     _file: IO[str] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _written: int = field(default=0, init=False, repr=False)  # bytes of whole lines written
     finished: bool = field(default=False, init=False)
 
     @classmethod
@@ -119,17 +121,42 @@ class Journal:
         data = self.redactor.data(to_jsonable({"event": record.pop("event"), "at": iso(self.clock()), **record}))
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
         with self._lock:
-            if self._file is None:
-                self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held for the run
-            self._file.write(text)
-            self._file.flush()
-            if sync and self.fsync:
-                os.fsync(self._file.fileno())
+            try:
+                if self._file is None:
+                    self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held for the run
+                    self._written = self.path.stat().st_size
+                self._file.write(text)
+                self._file.flush()
+                if sync and self.fsync:
+                    os.fsync(self._file.fileno())
+                self._written += len(text.encode("utf-8"))
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """A journal that cannot be written stops the run (nothing may change unrecorded): one error naming the
+        file; a journal that holds nothing yet is removed rather than left as an empty file."""
+        from multicloud_ctl.errors import OperationFailed
+
+        file, self._file = self._file, None
+        with contextlib.suppress(OSError, ValueError):
+            if file is not None:
+                file.close()  # may flush the rest of the failed line, cut below
+        with contextlib.suppress(OSError):
+            os.truncate(self.path, self._written)  # no half line: readers see whole events only
+            if self._written == 0:
+                self.path.unlink()
+        raise OperationFailed(
+            f"cannot write the journal {self.path}: {exc.strerror or exc}",
+            hint="free space on that filesystem (or point state_dir elsewhere) and run it again; "
+            "the run stopped before its next change",
+        ) from exc
 
     def close(self) -> None:
         with self._lock:
             if self._file is not None:
-                self._file.close()
+                with contextlib.suppress(OSError):  # a failed write already said so
+                    self._file.close()
                 self._file = None
             self.finished = True
 

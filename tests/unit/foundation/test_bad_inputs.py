@@ -186,3 +186,32 @@ def test_a_misspelt_environment_in_a_provision_playbook_is_refused(cli: Any, tmp
         "--config-dir", str(REPO / "config"), "playbook", "validate", str(REPO / "playbooks" / "provision.yaml")
     )
     assert shipped.exit_code == 0, shipped.stderr
+
+
+def test_a_full_disk_under_the_state_directory_is_one_line_and_leaves_no_empty_journal(tmp_path: Path) -> None:
+    """A write that fails (here: the file size limit, EFBIG, the same path as ENOSPC on a full disk) stops the
+    run at its journal with one `error:` line naming the file, exit 1, and no empty journal left behind."""
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    config = _env_dir(tmp_path, state_dir=str(tmp_path / "state"))
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    argv = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(config), "--yes"]
+    proc = subprocess.run(
+        [*argv, "provision", "apply", "--dry-run", "--playbook", str(REPO / "playbooks" / "provision.yaml")],
+        capture_output=True, text=True, preexec_fn=small_files, env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines) == 2 and lines[0].startswith("error: cannot write the journal "), proc.stderr
+    assert "File too large" in lines[0] and lines[1].startswith("hint: free space")
+    journals = list((tmp_path / "state").rglob("*.jsonl"))
+    assert journals == [], journals
