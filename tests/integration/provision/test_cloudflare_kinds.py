@@ -158,3 +158,27 @@ def test_zone_tls_settings_converge_drift_and_a_value_the_api_refuses(
     assert refused.value.status == 400
     plan = provision.destroy_plan(full_runtime(dry_run=True), spec)
     assert plan.steps == ()  # zone settings are never "destroyed"
+
+
+def test_a_plan_lists_each_collection_once_and_a_write_lists_it_again(
+    full_runtime: Any, aws_spec: Any, edge: Any
+) -> None:
+    """Reads come from one listing per collection per run (issue 20): a plan of every Cloudflare resource lists
+    each collection it reads once, not once per resource; a write through the client drops its listing."""
+    from multicloud_ctl.providers.cloudflare.resources import CloudflareResources
+
+    spec = aws_spec(*CF_KINDS)
+    provision.apply(full_runtime(), spec)
+    runtime = full_runtime(dry_run=True)
+    plans = provision.plan_resources(runtime, spec)
+    collections = {KINDS[p.address.split("/", 1)[0]].collection for p in plans} - {""}
+    listed = runtime.cloudflare.listings.lists
+    assert len(plans) > len(collections) and 0 < listed <= len(collections), (len(plans), collections, listed)
+
+    rt = full_runtime()
+    cf = CloudflareResources(rt.cloudflare)
+    before = {m["id"] for m in cf.items("monitors")}
+    made = cf.create("monitors", {"type": "http", "path": "/x", "expected_codes": "200", "description": "cache probe"})
+    assert {m["id"] for m in cf.items("monitors")} == before | {made["id"]}  # listed again after the write
+    cf.delete("monitors", made["id"])
+    assert {m["id"] for m in cf.items("monitors")} == before

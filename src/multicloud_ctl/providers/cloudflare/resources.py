@@ -57,21 +57,36 @@ class CloudflareResources:
         }[kind]
 
     def items(self, kind: str) -> list[dict[str, Any]]:
-        api, scope = self._api(kind)
-        with cloudflare_errors(f"list {kind}"):
-            return [_json(item) for item in api.list(**scope)]
+        """The whole collection, listed once per run (`ListingCache`): provision reads every resource of a
+        kind from it, and 104 resources each listing their collection cost a list call apiece."""
+        cache = self.client.listings
+        with cache.single_flight(kind):
+            cached, generation = cache.get(kind)
+            if cached is not None:
+                return [dict(item) for item in cached]
+            api, scope = self._api(kind)
+            with cloudflare_errors(f"list {kind}"):
+                listed = [_json(item) for item in api.list(**scope)]
+            cache.put(kind, listed, generation)
+        return [dict(item) for item in listed]
 
     def create(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         api, scope = self._api(kind)
-        with cloudflare_errors(f"create {kind[:-1]} {body.get('name') or body.get('description', '')}"):
-            return _json(api.create(**scope, **_sdk_body(kind, body)))
+        try:
+            with cloudflare_errors(f"create {kind[:-1]} {body.get('name') or body.get('description', '')}"):
+                return _json(api.create(**scope, **_sdk_body(kind, body)))
+        finally:
+            self.client.listings.invalidate(kind)
 
     def update(self, kind: str, item_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """PATCH only the fields provision owns (`edit`): fields others set (the failover's session
         affinity, for one) survive."""
         api, scope = self._api(kind)
-        with cloudflare_errors(f"update {kind[:-1]} {item_id}"):
-            return _json(api.edit(item_id, **scope, **_sdk_body(kind, body)))
+        try:
+            with cloudflare_errors(f"update {kind[:-1]} {item_id}"):
+                return _json(api.edit(item_id, **scope, **_sdk_body(kind, body)))
+        finally:
+            self.client.listings.invalidate(kind)
 
     def delete(self, kind: str, item_id: str) -> None:
         api, scope = self._api(kind)
@@ -80,6 +95,8 @@ class CloudflareResources:
                 api.delete(item_id, **scope)
         except NotFound:
             return
+        finally:
+            self.client.listings.invalidate(kind)
 
     # ---- the zone's rate-limiting phase ruleset ---------------------------------------------------
     def ratelimit_rules(self) -> list[dict[str, Any]] | None:
