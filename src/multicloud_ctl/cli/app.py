@@ -211,6 +211,8 @@ def _add_global_options(command: click.Command, globals_: list[click.Parameter])
     """Give `command` and its subcommands hidden copies of the global options they do not define themselves."""
     taken = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
     for param in globals_:
+        if param.name == "version":  # `mcctl --version` only: not an option of every verb
+            continue
         names = [opt for opt in param.opts if opt not in taken]
         if not isinstance(param, TyperOption) or param.name is None or not names:
             continue
@@ -282,6 +284,18 @@ app = typer.Typer(
 )
 
 
+def version_line() -> str:
+    from multicloud_ctl import __version__
+
+    return f"mcctl {__version__} (Python {sys.version.split()[0]})"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(version_line() + "\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -299,6 +313,9 @@ def root(
         False, "--no-color", help="No colour (also when stdout is not a TTY or NO_COLOR is set)."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks (also MCCTL_DEBUG=1)."),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, expose_value=False, help="Print the version."
+    ),
 ) -> None:
     """Operate the multi-cloud e-commerce backend (AWS + Azure + Cloudflare) from YAML playbooks."""
     from multicloud_ctl.cli.console import Console

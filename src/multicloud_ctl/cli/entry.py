@@ -28,6 +28,11 @@ def main() -> None:
 
         sys.stdout.write(HELP)
         sys.exit(0)
+    if argv == ["--version"]:  # like the help: answered without loading Typer or any SDK
+        from multicloud_ctl import __version__
+
+        sys.stdout.write(f"mcctl {__version__} (Python {sys.version.split()[0]})\n")
+        sys.exit(0)
     if argv == ["--write-help"]:
         _write_help()
         return

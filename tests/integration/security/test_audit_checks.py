@@ -202,3 +202,18 @@ def test_secret_scanner_finds_leaks_in_state_and_playbooks(
         ("run.json:1", "secret-looking value (high-entropy-value-for:db_password)"),
     ]
     assert all("q8Zr2vLx9PfW3mKt7Ys1" not in f.resource + f.message for f in result.findings)
+
+
+def test_the_scan_skips_the_sandbox_emulators_own_logs_but_not_the_functions_logs(
+    good_posture: Any, make_runtime: Any, tmp_path: Path
+) -> None:
+    """moto's request log holds the fake keys the sandbox sends (570 of 573 findings in the audit of issue 19);
+    it is the emulator's, not mcctl's. The functions hosts' logs (our code) are still scanned."""
+    sandbox = good_posture.environment.env_state_dir / "sandbox"
+    (sandbox / "logs").mkdir(parents=True, exist_ok=True)
+    leak = "stripe_api_key: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n"
+    for name in ("moto.log", "azurite.log", "arm.log", "edge.log"):
+        (sandbox / name).write_text(leak)
+    (sandbox / "logs" / "functions_aws.jsonl").write_text(leak)
+    result = audit(make_runtime, "local.secret_scan", scan_paths=(tmp_path / "none",))
+    assert [Path(f.resource).name for f in result.findings] == ["functions_aws.jsonl:1"]

@@ -147,3 +147,22 @@ def test_a_running_non_daemon_thread_gets_the_normal_exit() -> None:
     )
     proc = _mcctl("--output", "json", "config", "list", prelude=prelude)
     assert proc.returncode == 0 and "thread finished" in proc.stdout
+
+
+def test_version_prints_one_line_without_loading_the_cli_and_in_process_too(cli) -> None:  # type: ignore[no-untyped-def]
+    from multicloud_ctl import __version__
+
+    code = (
+        "import sys, runpy; sys.argv=['mcctl', '--version']\n"
+        "from multicloud_ctl.cli.entry import main\n"
+        "try:\n    main()\n"
+        "except SystemExit: pass\n"
+        "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    env = {**os.environ, "MCCTL_FULL_EXIT": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.stdout.startswith(f"mcctl {__version__} (Python ")
+    modules = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert not [m for m in modules if m.split(".")[0] in ("typer", "rich", *SDK_PREFIXES)]
+    res = cli("-o", "json", "--version")  # with other global options: the Typer option answers the same
+    assert res.exit_code == 0 and res.stdout == proc.stdout

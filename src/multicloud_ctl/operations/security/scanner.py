@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +78,7 @@ def scan_text(text: str, known: Redactor | None = None) -> Iterator[tuple[int, s
                 break
 
 
-def iter_files(roots: Iterable[Path]) -> Iterator[Path]:
+def iter_files(roots: Iterable[Path], skip: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     seen: set[Path] = set()
     for root in roots:
         if not root.exists():
@@ -87,14 +87,18 @@ def iter_files(roots: Iterable[Path]) -> Iterator[Path]:
             real = path.resolve()
             if real in seen or not path.is_file() or path.suffix.lower() in SKIP_SUFFIXES:
                 continue
+            if skip is not None and skip(path):
+                continue
             seen.add(real)
             yield path
 
 
-def scan_paths(roots: Iterable[Path], known: Redactor | None = None) -> list[SecretHit]:
-    """Every hit under `roots` (text files up to 4 MiB; binary files are skipped)."""
+def scan_paths(
+    roots: Iterable[Path], known: Redactor | None = None, skip: Callable[[Path], bool] | None = None
+) -> list[SecretHit]:
+    """Every hit under `roots` (text files up to 4 MiB; binary files and what `skip` says are skipped)."""
     hits = []
-    for path in iter_files(roots):
+    for path in iter_files(roots, skip):
         try:
             if path.stat().st_size > MAX_BYTES:
                 continue
