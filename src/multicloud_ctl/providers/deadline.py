@@ -23,14 +23,14 @@ STARTED = "mcctl_call_started"  # key in botocore's per-call request context
 
 
 def bound_boto_client(client: Any, network: NetworkConfig) -> Any:
-    """Stop botocore's retries once the call is `deadline_seconds` old.
+    """Stop botocore's retries once another attempt could not end within the deadline (`last_retry_start`).
 
     botocore asks every handler of `needs-retry.<service>` and retries after the first answer that is not None
     (`endpoint._needs_retry`: a handler answering False means "no retry"). Ours is registered first on the same
     event as the retry handler (`retries/standard.py` registers `needs-retry.<service-id>`), so it is asked
     before it; the call's start is stamped on `before-call`, whose context is the request's context.
     """
-    deadline = network.deadline_seconds - network.connect_timeout_seconds - network.read_timeout_seconds
+    deadline = last_retry_start(network)
     service = client.meta.service_model.service_id.hyphenize()
 
     def stamp(context: dict[str, Any] | None = None, **_: Any) -> None:
@@ -60,7 +60,7 @@ def urllib3_timeout(network: NetworkConfig) -> Any:
 
 
 def urllib3_retry(network: NetworkConfig, **kwargs: Any) -> Any:
-    """A urllib3 Retry for one request: `kwargs` as urllib3 takes them, exhausted once the deadline has passed.
+    """A urllib3 Retry for one request: `kwargs` as urllib3 takes them, exhausted at `last_retry_start`.
 
     Build one per request (the deadline counts from here); urllib3 copies it on every retry (`Retry.new`), so
     the copy carries the same deadline, and `increment` raises MaxRetryError (or, for a retried status with
