@@ -37,19 +37,18 @@ AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
-def retry_settings(local: bool, network: NetworkConfig | None = None) -> dict[str, Any]:
-    """Keyword arguments for azure-core's RetryPolicy: exponential backoff, Retry-After honoured, and with
-    `network` its `timeout`, the whole call's deadline (azure-core stops retrying, and shortens the last
-    attempt's timeouts, once it has passed: `RetryPolicy._configure_timeout`)."""
-    settings: dict[str, Any] = {
+def retry_settings(environment: Environment) -> dict[str, Any]:
+    """Keyword arguments for azure-core's RetryPolicy: exponential backoff, Retry-After honoured, and as its
+    `timeout` the whole call's deadline (`network.deadline_seconds`: azure-core stops retrying, and shortens the
+    last attempt's timeouts, once it has passed: `RetryPolicy._configure_timeout`)."""
+    local = environment.is_local
+    return {
         "retry_total": 4,
         "retry_backoff_factor": 0.1 if local else 0.8,
         "retry_backoff_max": 2 if local else 60,
         "retry_on_status_codes": [408, 429, 500, 502, 503, 504],
+        "timeout": environment.network.deadline_seconds,
     }
-    if network is not None:
-        settings["timeout"] = network.deadline_seconds
-    return settings
 
 
 def transport_settings(network: NetworkConfig) -> dict[str, Any]:
@@ -133,7 +132,7 @@ class AzureClients:
         kwargs: dict[str, Any] = {
             "authentication_policy": authentication_policy(self.credential),
             "custom_hook_policy": DryRunPolicy(self.guard),
-            **retry_settings(local, self.environment.network),
+            **retry_settings(self.environment),
             **transport_settings(self.environment.network),
         }
         arm = self.environment.endpoints().arm

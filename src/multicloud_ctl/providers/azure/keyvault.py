@@ -56,7 +56,7 @@ class KeyVaultSecrets:
 
         policies = [
             HeadersPolicy({"Accept": "application/json"}),
-            RetryPolicy(**retry_settings(self.clients.environment.is_local, self.clients.environment.network)),
+            RetryPolicy(**retry_settings(self.clients.environment)),
             authentication_policy(self.clients.credential, VAULT_SCOPE),
             DryRunPolicy(self.clients.guard),
         ]

@@ -31,7 +31,7 @@ def _policies(clients: AzureClients, scope: str) -> dict[str, Any]:
     return {
         "authentication_policy": authentication_policy(clients.credential, scope),
         "per_call_policies": [DryRunPolicy(clients.guard)],
-        **retry_settings(clients.environment.is_local, clients.environment.network),
+        **retry_settings(clients.environment),
     }
 
 
@@ -68,7 +68,7 @@ class LogAnalyticsQuery:
         from multicloud_ctl.providers.azure.credential import authentication_policy
 
         policies = [
-            RetryPolicy(**retry_settings(self.clients.environment.is_local, self.clients.environment.network)),
+            RetryPolicy(**retry_settings(self.clients.environment)),
             authentication_policy(self.clients.credential, QUERY_SCOPE),
         ]
         client: Any = PipelineClient(base_url=self.base_url, policies=policies)

@@ -41,7 +41,7 @@ class AzureMetrics:
         from multicloud_ctl.providers.azure.guard import DryRunPolicy
 
         policies = [
-            RetryPolicy(**retry_settings(self.clients.environment.is_local, self.clients.environment.network)),
+            RetryPolicy(**retry_settings(self.clients.environment)),
             authentication_policy(self.clients.credential, scope or ARM_SCOPE),
             DryRunPolicy(self.clients.guard),
         ]
