@@ -408,6 +408,72 @@ class StreamsState:
 
 
 TARGETS = {"DynamoDBStreams_20120810": "dynamodbstreams", "DynamoDB_20120810": "dynamodb"}
+SANDBOX_SECRETS = {"testing": "testing"}  # config/local.yaml's `literal-dev:testing` key pair
+SIGNATURE_CODES = (
+    "MissingAuthenticationTokenException",
+    "IncompleteSignatureException",
+    "InvalidSignatureException",
+    "UnrecognizedClientException",
+)
+
+
+def signature_problem(request: Request) -> str | None:
+    """'<code>: <message>' when AWS would refuse the request's Signature Version 4, else None.
+
+    Both DynamoDB and DynamoDB Streams sign as service `dynamodb`
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html). The signature
+    is recomputed over the headers the request says it signed, with the secret of the sandbox's key pair, so a
+    client that signs the wrong service, region-less scope, body or header is refused as AWS would refuse it.
+    The clock is not compared (the fake's clock is moved by tests).
+    """
+    import hmac
+    import re
+    from urllib.parse import urlencode
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    header = request.headers.get("authorization", "")
+    if not header:
+        return "MissingAuthenticationTokenException: Request is missing Authentication Token"
+    m = re.fullmatch(
+        r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, ?"
+        r"SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})",
+        header,
+    )
+    amz_date = request.headers.get("x-amz-date", "")
+    if m is None or not amz_date.startswith(m.group(2)):
+        return "IncompleteSignatureException: Authorization header requires Credential, SignedHeaders, Signature"
+    key, _day, region, service, signed, signature = m.groups()
+    if service != "dynamodb":
+        return (
+            f"InvalidSignatureException: Credential should be scoped to correct service: 'dynamodb'. (not {service!r})"
+        )
+    secret = SANDBOX_SECRETS.get(key)
+    if secret is None:
+        return "UnrecognizedClientException: The security token included in the request is invalid."
+    names = signed.split(";")
+    if "host" not in names or any(n not in request.headers for n in names):
+        return "IncompleteSignatureException: SignedHeaders must include host and name only headers sent"
+    query = f"?{urlencode(request.query)}" if request.query else ""
+    copy = AWSRequest(
+        method=request.method,
+        url=f"http://{request.headers['host']}{request.path}{query}",
+        data=request.raw_body,
+        headers={n: request.headers[n] for n in names},
+    )
+    copy.context["timestamp"] = amz_date
+    auth = SigV4Auth(Credentials(key, secret), service, region)
+    expected = auth.signature(auth.string_to_sign(copy, auth.canonical_request(copy)), copy)
+    if not hmac.compare_digest(expected, signature):
+        return (
+            "InvalidSignatureException: The request signature we calculated does not match the signature you "
+            "provided. Check your AWS Secret Access Key and signing method."
+        )
+    return None
+
+
 DYNAMODB_OPERATIONS = {"DescribeTable", "Scan"}
 
 
@@ -434,6 +500,9 @@ class StreamsHandler(JsonHandler):
             return Checked(target or "-", (*problems, f"unknown X-Amz-Target {target!r}"))
         if len(request.raw_body) < int(request.headers.get("content-length") or 0):
             return Checked(target, ())  # the client died mid-request (a SIGKILL test): nothing to judge
+        refused = signature_problem(request)
+        if refused is not None:
+            return Checked(target, (refused,))
         model = service_model(service)
         op = model["operations"].get(operation)
         if op is None or (service == "dynamodb" and operation not in DYNAMODB_OPERATIONS):
@@ -445,6 +514,9 @@ class StreamsHandler(JsonHandler):
         checked = request.checked
         assert checked is not None
         if checked.violations:
+            code, _, message = checked.violations[0].partition(": ")
+            if code in SIGNATURE_CODES:  # all HTTP 400 in DynamoDB ("Error handling", DynamoDB Developer Guide)
+                return self.error_response(400, code, message)
             return self.error_response(400, "ValidationException", "; ".join(checked.violations))
         if len(request.raw_body) < int(request.headers.get("content-length") or 0):
             return self.error_response(400, "SerializationException", "truncated request body")

@@ -22,6 +22,7 @@ LAMBDA_PYTHON = "3.12"
 # What the function code imports beyond the standard library; boto3 ships with the Lambda runtime.
 LAMBDA_REQUIREMENTS = (
     "sqlalchemy==2.1.9",
+    "orjson==3.13.0",  # the CDC apply core's JSON (it falls back to the standard library's, same bytes)
     "pyjwt[crypto]==2.15.1",
     "redis==8.1.0",
     "stripe==16.1.0",
@@ -36,6 +37,7 @@ AZURE_REQUIREMENTS = (
     "azure-storage-blob==12.31.1",
     "boto3==1.44.5",
     "sqlalchemy==2.1.9",
+    "orjson==3.13.0",
     "pyjwt[crypto]==2.15.1",
     "redis==8.1.0",
     "stripe==16.1.0",

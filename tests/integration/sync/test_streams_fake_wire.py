@@ -86,12 +86,14 @@ def test_a_request_the_model_forbids_is_refused(fake: tuple[Any, Any]) -> None:
     state, _ = fake
     state.create_stream("Orders", "order_id", shards=1)
     body = json.dumps({"ShardIterator": "x", "Limit": 0, "Bogus": 1}).encode()
-    req = urllib.request.Request(
-        f"{state.url}/",
-        data=body,
-        method="POST",
-        headers={"X-Amz-Target": "DynamoDBStreams_20120810.GetRecords", "Content-Type": "application/x-amz-json-1.0"},
-    )
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    headers = {"X-Amz-Target": "DynamoDBStreams_20120810.GetRecords", "Content-Type": "application/x-amz-json-1.0"}
+    signing = AWSRequest(method="POST", url=f"{state.url}/", data=body, headers=headers)
+    SigV4Auth(Credentials("testing", "testing"), "dynamodb", "us-east-1").add_auth(signing)
+    req = urllib.request.Request(f"{state.url}/", data=body, method="POST", headers=dict(signing.headers.items()))
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(req, timeout=5)
     assert exc.value.code == 400

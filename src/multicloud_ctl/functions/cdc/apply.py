@@ -38,9 +38,13 @@ from multicloud_ctl.functions.cdc.typemap import (
 from multicloud_ctl.functions.cdc.writer import write_rows
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class StreamRecord:
-    """One stream record, normalized from boto3's `get_records` or a Lambda event."""
+    """One stream record, normalized from boto3's `get_records` or a Lambda event.
+
+    Not frozen: a frozen dataclass sets each field through `object.__setattr__`, and building one per record
+    cost about a microsecond more of its CPU; nothing mutates a record once made.
+    """
 
     event: str  # INSERT | MODIFY | REMOVE
     keys: Item
@@ -59,20 +63,31 @@ class StreamRecord:
 def normalize_record(raw: dict[str, Any]) -> StreamRecord:
     """A `Records[]` entry (boto3 or Lambda event form) as a `StreamRecord`."""
     ddb = raw.get("dynamodb") or {}
-    created = ddb.get("ApproximateCreationDateTime")
-    if isinstance(created, int | float):
-        created = datetime.fromtimestamp(float(created), tz=UTC)
-    elif isinstance(created, datetime):
-        created = created.astimezone(UTC)
     return StreamRecord(
         event=str(raw.get("eventName", "")),
         keys=ddb.get("Keys") or {},
         new_image=ddb.get("NewImage"),
         old_image=ddb.get("OldImage"),
         seq=pad_seq(str(ddb.get("SequenceNumber", ""))),
-        created=created,
+        created=_created(ddb.get("ApproximateCreationDateTime")),
         raw=raw,
     )
+
+
+def _created(value: Any) -> datetime | None:
+    """ApproximateCreationDateTime as an aware UTC time: epoch seconds on the wire and in a Lambda event, a
+    datetime from boto3; text is not what AWS sends, but it never passes through as a time."""
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, str):
+        try:
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        except ValueError:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
 
 
 @dataclass

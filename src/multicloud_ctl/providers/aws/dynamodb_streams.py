@@ -73,8 +73,11 @@ class DynamoStreamsClient:
     """DescribeTable / Scan on DynamoDB, DescribeStream / GetShardIterator / GetRecords on its stream."""
 
     def __init__(self, clients: AwsClients, region: str | None = None) -> None:
+        from multicloud_ctl.providers.aws.jsonwire import JsonWire
+
         self._ddb = clients.client("dynamodb", region)
         self._streams = clients.client("dynamodbstreams", region)
+        self._wire = JsonWire(self._streams, clients)
 
     def describe_table(self, table: str) -> TableInfo:
         with aws_errors("DescribeTable", table):
@@ -138,7 +141,14 @@ class DynamoStreamsClient:
             raise
 
     def get_records(self, iterator: str, limit: int) -> RecordPage:
-        """One page; `next_iterator` None means the shard is closed and read to its end."""
+        """One page; `next_iterator` None means the shard is closed and read to its end.
+
+        Sent and parsed by `JsonWire` (botocore's parsing of the records was most of a record's CPU); any answer
+        but a 200 is asked again through boto3, whose retries and error codes decide what it means.
+        """
+        status, page = self._wire.call("GetRecords", {"ShardIterator": iterator, "Limit": limit})
+        if status == 200:
+            return RecordPage(list(page.get("Records", [])), page.get("NextShardIterator"))
         try:
             with aws_errors("GetRecords"):
                 page = self._streams.get_records(ShardIterator=iterator, Limit=limit)
