@@ -211,6 +211,20 @@ def make_stream_mappings_strict() -> None:
             raise InvalidParameterValueException(refusal)
         return updating(self, uuid, spec)
 
+    shard_init = StreamShard.__init__
+
+    def init(self: Any, account_id: str, table: Any) -> None:
+        """A shard id unique to this stream, as AWS's are (moto gives every shard of every stream one fixed id).
+
+        AWS's ids are `shardId-` + the creation time in ms, 20 digits, + `-` + 8 hex digits; moto's fixed one
+        let a stream created after a restart of the sandbox (or a table re-created) be mistaken for the old
+        one, whose checkpoints then pointed past the new stream's records (`make demo` run twice).
+        """
+        import secrets
+
+        shard_init(self, account_id, table)
+        self.id = f"shardId-{secrets.randbelow(10**20):020d}-{secrets.token_hex(4)}"  # the shape, not the clock
+
     def add(self: Any, old: Any, new: Any) -> None:
         t = self.table.stream_specification["StreamViewType"]
         event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
@@ -221,6 +235,7 @@ def make_stream_mappings_strict() -> None:
     LambdaBackend.create_event_source_mapping = create  # type: ignore[method-assign]
     LambdaBackend.update_event_source_mapping = update  # type: ignore[method-assign]
     StreamShard.add = add  # type: ignore[method-assign]
+    StreamShard.__init__ = init  # type: ignore[method-assign]
 
 
 def main() -> None:

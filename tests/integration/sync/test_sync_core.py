@@ -140,3 +140,38 @@ def test_backfill_repairs_sql_whatever_its_sequence_numbers(orders: Any, sync_ct
     run_sync(sync_ctx)
     assert sql_rows(sync_ctx)["o1"]["status"] == "paid"
     assert all(v.ok for v in verify_sync(sync_ctx))
+
+
+def test_a_recreated_table_is_a_new_stream_not_the_old_one_resumed(orders: Any, sync_ctx: Any) -> None:
+    """A table deleted and created again (or a sandbox restarted) has a new stream with new shard ids, as on AWS:
+    the old stream's checkpoints must not place the new stream's tail (they pointed past its records)."""
+    from multicloud_ctl.operations.sync.backfill import backfill_table
+    from multicloud_ctl.operations.sync.run import run_sync
+    from multicloud_ctl.operations.sync.verify import verify_sync
+    from sync_support import make_table  # type: ignore[import-not-found]
+
+    for i in range(40):
+        put(orders, f"o{i:02d}", status="new")
+    backfill_table(sync_ctx, sync_ctx.mappings[0], 1)
+    put(orders, "o00", status="paid")
+    assert run_sync(sync_ctx).records == 1
+    old_shards = {s.shard_id for s in sync_ctx.streams.describe_stream("Orders", _arn(sync_ctx)).shards}
+    orders.delete_table(TableName="Orders")
+    make_table(orders)
+    new_shards = {s.shard_id for s in sync_ctx.streams.describe_stream("Orders", _arn(sync_ctx)).shards}
+    assert not old_shards & new_shards
+    for i in range(3):
+        put(orders, f"n{i}", status="new")
+    backfill_table(sync_ctx, sync_ctx.mappings[0], 1)
+    put(orders, "n0", status="shipped")
+    put(orders, "n9", status="new")
+    assert run_sync(sync_ctx).records == 2
+    rows = sql_rows(sync_ctx)
+    assert rows["n0"]["status"] == "shipped" and rows["n9"]["status"] == "new"
+    assert all(v.ok for v in verify_sync(sync_ctx)), [v for v in verify_sync(sync_ctx) if not v.ok]
+
+
+def _arn(ctx: Any) -> str:
+    arn = ctx.streams.describe_table("Orders").stream_arn
+    assert arn is not None
+    return str(arn)
