@@ -145,10 +145,11 @@ def test_backfill_repairs_sql_whatever_its_sequence_numbers(orders: Any, sync_ct
 def test_a_recreated_table_is_a_new_stream_not_the_old_one_resumed(orders: Any, sync_ctx: Any) -> None:
     """A table deleted and created again (or a sandbox restarted) has a new stream with new shard ids, as on AWS:
     the old stream's checkpoints must not place the new stream's tail (they pointed past its records)."""
+    from sync_support import make_table  # type: ignore[import-not-found]
+
     from multicloud_ctl.operations.sync.backfill import backfill_table
     from multicloud_ctl.operations.sync.run import run_sync
     from multicloud_ctl.operations.sync.verify import verify_sync
-    from sync_support import make_table  # type: ignore[import-not-found]
 
     for i in range(40):
         put(orders, f"o{i:02d}", status="new")
