@@ -158,6 +158,16 @@ class SandboxPorts:
     azurite_blob: int
 
 
+@pytest.fixture(scope="session")
+def refusing_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the whole session: bound, never listening."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
 @pytest.fixture
 def local_env(tmp_path: Path, aws: str, request: pytest.FixtureRequest) -> Any:
     """The `local` environment with its state dir in tmp_path and moto on the session's port.
@@ -173,6 +183,8 @@ def local_env(tmp_path: Path, aws: str, request: pytest.FixtureRequest) -> Any:
     ports = {"moto": int(aws.rsplit(":", 1)[1])}
     if "azurite" in request.fixturenames:
         ports["azurite_blob"] = request.getfixturevalue("azurite").port
+    else:  # never the default 10000: a developer's running sandbox would answer there ("no Azurite" tests)
+        ports["azurite_blob"] = request.getfixturevalue("refusing_port")
     base = base.with_local_ports(**ports)
     sql_url = f"sqlite:///{tmp_path / 'azure-sql.db'}"
     return base.model_copy(
