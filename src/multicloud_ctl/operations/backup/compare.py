@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from multicloud_ctl.errors import OperationFailed
 from multicloud_ctl.operations.backup.layout import META_ETAG, META_MTIME, META_SIZE, matches_source
+from multicloud_ctl.operations.prefetch import prefetched
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.store import BackupStore
@@ -127,11 +128,22 @@ def compare(
 
 
 def _flat(store: BackupStore, unit: Unit, emit: Callable[[Decision], None]) -> None:
+    """Both sides listed at once, each a page ahead in its own thread (`prefetched`), merged as pages arrive.
+
+    Read in lockstep, one unit's listing took the S3 time plus the Blob time; overlapped, about the longer of
+    the two (`bench/backup.py`, a no-change pass of 8,000 objects in one prefix: 3.3 s -> 2.4 s in the process).
+    """
     mirror = store.layout.mirror_prefix(unit.bucket)
-    objects = (o for page, _, _ in store.s3().pages(unit.bucket, unit.prefix) for o in page)
-    blobs = (b for page, _ in store.blobs.pages(mirror + unit.prefix, page_size=BLOB_PAGE) for b in page)
-    for decision in compare(unit.bucket, mirror, objects, blobs):
-        emit(decision)
+    s3_pages = prefetched(store.s3().pages(unit.bucket, unit.prefix))
+    blob_pages = prefetched(store.blobs.pages(mirror + unit.prefix, page_size=BLOB_PAGE))
+    objects = (o for page, _, _ in s3_pages for o in page)
+    blobs = (b for page, _ in blob_pages for b in page)
+    try:
+        for decision in compare(unit.bucket, mirror, objects, blobs):
+            emit(decision)
+    finally:
+        s3_pages.close()
+        blob_pages.close()
 
 
 def _from_inventory(store: BackupStore, bucket: str, emit: Callable[[Decision], None]) -> bool:

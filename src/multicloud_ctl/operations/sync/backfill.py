@@ -26,11 +26,12 @@ from multicloud_ctl.functions.cdc.apply import StreamRecord, row_for, write_dead
 from multicloud_ctl.functions.cdc.schema import DELETED, SEQ, SOURCE_TIME
 from multicloud_ctl.functions.cdc.typemap import UnappliableRecord, content_hash, pad_seq
 from multicloud_ctl.functions.cdc.writer import key_hash, write_rows
+from multicloud_ctl.operations.prefetch import prefetched
 from multicloud_ctl.operations.sync.checkpoint import Checkpoint, load_checkpoints, write_checkpoint
 from multicloud_ctl.operations.sync.context import check_source
 from multicloud_ctl.operations.sync.spill import SpillFile
 from multicloud_ctl.operations.sync.sqlschema import check_tables, create_tables
-from multicloud_ctl.operations.sync.stream import Patience, Tail, find_tail, prefetched
+from multicloud_ctl.operations.sync.stream import Patience, Tail, find_tail
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

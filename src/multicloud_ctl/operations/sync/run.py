@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import OperationFailed, PreflightFailed, Throttled
 from multicloud_ctl.functions.cdc.apply import apply_records, normalize_record
+from multicloud_ctl.operations.prefetch import prefetched
 from multicloud_ctl.operations.sync.checkpoint import (
     Checkpoint,
     load_checkpoints,
@@ -28,7 +29,7 @@ from multicloud_ctl.operations.sync.checkpoint import (
 )
 from multicloud_ctl.operations.sync.context import check_source
 from multicloud_ctl.operations.sync.sqlschema import check_tables
-from multicloud_ctl.operations.sync.stream import Patience, ShardReader, ordered_shards, patiently, prefetched, ready
+from multicloud_ctl.operations.sync.stream import Patience, ShardReader, ordered_shards, patiently, ready
 from multicloud_ctl.providers.aws.dynamodb_streams import StreamTrimmed
 
 if TYPE_CHECKING:

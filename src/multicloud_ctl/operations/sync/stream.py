@@ -189,22 +189,3 @@ def find_tail(
     for result in reader.pages(page, idle_pages, closed=False):
         seen += len(result.records)
     return Tail(reader.position, reader.finished, seen)
-
-
-def prefetched(source: Iterator[T]) -> Iterator[T]:
-    """Yield from `source` while its next item is already being fetched in a background thread.
-
-    Overlaps the network read of page N+1 with the SQL apply of page N; the apply order is unchanged, and a
-    page fetched but never consumed is simply dropped (it was not checkpointed).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    done = object()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as pool:
-        future = pool.submit(next, source, done)
-        while True:
-            item = future.result()
-            if item is done:
-                return
-            future = pool.submit(next, source, done)
-            yield item  # type: ignore[misc]
