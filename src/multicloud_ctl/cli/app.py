@@ -336,6 +336,18 @@ def root(
     )
 
 
+COMPLETE_VAR = "_MCCTL_COMPLETE"
+
+
 def main() -> None:
-    """Console-script entry point."""
-    typer.main.get_command(app).main(prog_name="mcctl")
+    """Console-script entry point.
+
+    Shell completion is Click's protocol (`_MCCTL_COMPLETE=source_bash mcctl` prints the script to `eval`;
+    zsh and fish likewise): the app is built without Typer's `--install-completion` options, so the
+    completion classes are registered here when the shell asks.
+    """
+    if os.environ.get(COMPLETE_VAR):
+        from typer.completion import completion_init
+
+        completion_init()
+    typer.main.get_command(app).main(prog_name="mcctl", complete_var=COMPLETE_VAR)

@@ -72,7 +72,7 @@ def _store(state: CliState, spec: BackupSpec, *, dry_run: bool = False) -> Backu
 
 def _print_summary(state: CliState, summary: dict[str, Any], title: str) -> None:
     console = state.console
-    if console.json_mode or not console.stdout_is_tty:
+    if console.json_mode:  # `-o json` only: piped, `-o table` (the default) is still a table, as everywhere
         console.print_json(summary)
         return
     rows = [(k, v) for k, v in summary.items() if not isinstance(v, dict | list)]

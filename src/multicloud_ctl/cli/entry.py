@@ -15,6 +15,7 @@ exporters), stdout and stderr are flushed, and a non-daemon thread still running
 
 from __future__ import annotations
 
+import os
 import sys
 
 _HELP_FORMS: tuple[list[str], ...] = ([], ["--help"], ["-h"])
@@ -23,7 +24,8 @@ _HELP_FORMS: tuple[list[str], ...] = ([], ["--help"], ["-h"])
 def main() -> None:
     """Run mcctl; answer plain top-level help without loading Typer."""
     argv = sys.argv[1:]
-    if argv in _HELP_FORMS:
+    completing = "_MCCTL_COMPLETE" in os.environ  # the shell asks for completions, with no arguments
+    if argv in _HELP_FORMS and not completing:
         from multicloud_ctl.cli.help_text import HELP
 
         sys.stdout.write(HELP)
@@ -48,7 +50,6 @@ def main() -> None:
 def _exit(code: object) -> None:  # never returns (NoReturn would import typing on the fast help path)
     """Leave with `code` as `sys.exit` would, skipping interpreter finalisation when that is safe."""
     import atexit
-    import os
     import threading
 
     others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]

@@ -205,3 +205,16 @@ def test_on_a_tty_declined_and_ctrl_c_at_the_prompt_copy_nothing(cli: Any, backu
     code, out = on_a_tty(backup_setup["config_dir"], *args, answer="y")
     assert code == 0, out
     assert list_journals(state, "backup daily")[0]["status"] == "ok" and _mirror_count(backup_setup) == 3
+
+
+def test_piped_output_is_what_output_says(cli: Any, backup_setup: dict[str, Any]) -> None:
+    """Piped (the `cli` fixture is not a terminal), the default `-o table` prints the summary table, without colour;
+    only `-o json` prints JSON (it used to print JSON whenever stdout was not a terminal)."""
+    _seed(backup_setup, 3, 10)
+    args = ("backup", "daily", "--yes", "--playbook", str(backup_setup["playbook"]))
+    table = cli(*_base(backup_setup), "-o", "table", *args)
+    assert table.exit_code == 0, table.stderr
+    assert "backup daily" in table.stdout and "copied" in table.stdout and "\x1b[" not in table.stdout
+    assert not any(line.startswith(("{", "}")) for line in table.stdout.splitlines())  # no JSON document
+    doc = json.loads(cli(*_base(backup_setup), "-o", "json", *args).stdout)
+    assert doc["copied"] == 0 and doc["listed"] == 3
