@@ -142,10 +142,20 @@ class Console:
         from rich.text import Text
 
         table = Table(title=Text(title) if title else None, box=None, header_style="bold" if self.color else "")
-        for col in columns:
-            table.add_column(Text(col))
-        for row in rows:
-            table.add_row(*(Text("" if v is None else str(to_jsonable(v))) for v in row))
+        cells = [["" if v is None else str(to_jsonable(v)) for v in row] for row in rows]
+        # Never "…": a value too wide for its column is wrapped at its spaces or folded, never cut. A column of
+        # single tokens (ids, amounts, times) is given its longest value's width when all such columns fit with
+        # room for the others, so at 80 columns `daily-20261202T153012Z` and `9,000.00` stay on one line and the
+        # text columns wrap instead (issue 19 item 5); when they cannot all fit, everything folds.
+        console = self._rich()
+        widths = [max([len(col), *(len(row[i]) for row in cells if i < len(row))]) for i, col in enumerate(columns)]
+        tokens = [all(" " not in row[i] for row in cells if i < len(row)) for i in range(len(columns))]
+        room = sum(w if t else min(w, 8) for w, t in zip(widths, tokens, strict=True)) + 2 * len(columns)
+        keep = room <= console.width
+        for col, width, token in zip(columns, widths, tokens, strict=True):
+            table.add_column(Text(col), overflow="fold", min_width=width if keep and token else None)
+        for row in cells:
+            table.add_row(*(Text(v) for v in row))
         self._rich().print(table)
 
     def emit(
