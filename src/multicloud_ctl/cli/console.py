@@ -147,8 +147,10 @@ class Console:
         # single tokens (ids, amounts, times) is given its longest value's width when all such columns fit with
         # room for the others, so at 80 columns `daily-20261202T153012Z` and `9,000.00` stay on one line and the
         # text columns wrap instead (issue 19 item 5); when they cannot all fit, everything folds.
+        from rich.cells import cell_len
+
         console = self._rich()
-        widths = [max([len(col), *(len(row[i]) for row in cells if i < len(row))]) for i, col in enumerate(columns)]
+        widths = [max([cell_len(col), *(cell_len(r[i]) for r in cells if i < len(r))]) for i, col in enumerate(columns)]
         tokens = [all(" " not in row[i] for row in cells if i < len(row)) for i in range(len(columns))]
         room = sum(w if t else min(w, 8) for w, t in zip(widths, tokens, strict=True)) + 2 * len(columns)
         keep = room <= console.width
@@ -156,7 +158,7 @@ class Console:
             table.add_column(Text(col), overflow="fold", min_width=width if keep and token else None)
         for row in cells:
             table.add_row(*(Text(v) for v in row))
-        self._rich().print(table)
+        console.print(table)
 
     def emit(
         self, data: Any, *, columns: Sequence[str] = (), rows: Sequence[Sequence[Any]] = (), title: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,14 @@ def sync_ctx(sync_env: Any, playbook: Path) -> Any:
     from multicloud_ctl.operations.sync.context import open_context
 
     return open_context(Runtime(environment=sync_env), playbook)
+
+
+@pytest.fixture
+def fake() -> Iterator[Any]:
+    """The wire-level DynamoDB Streams fake (`local/streams_fake`) on a free port; `.url` is where it listens."""
+    from multicloud_ctl.local.streams_fake import start_streams_fake
+
+    handle, state = start_streams_fake()
+    state.url = handle.url
+    yield state
+    handle.stop()

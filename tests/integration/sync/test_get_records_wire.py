@@ -7,7 +7,6 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -16,16 +15,6 @@ import pytest
 from multicloud_ctl.errors import EndpointUnreachable
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def fake() -> Iterator[Any]:
-    from multicloud_ctl.local.streams_fake import start_streams_fake
-
-    handle, state = start_streams_fake()
-    state.url = handle.url
-    yield state
-    handle.stop()
 
 
 def _clients(local_env: Any, url: str) -> Any:

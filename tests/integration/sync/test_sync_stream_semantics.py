@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +20,6 @@ from stream_fake_support import (  # type: ignore[import-not-found]
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def fake() -> Iterator[Any]:
-    from multicloud_ctl.local.streams_fake import start_streams_fake
-
-    handle, state = start_streams_fake()
-    state.url = handle.url
-    yield state
-    handle.stop()
 
 
 @pytest.fixture

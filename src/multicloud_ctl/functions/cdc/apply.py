@@ -75,18 +75,12 @@ def normalize_record(raw: dict[str, Any]) -> StreamRecord:
 
 
 def _created(value: Any) -> datetime | None:
-    """ApproximateCreationDateTime as an aware UTC time: epoch seconds on the wire and in a Lambda event, a
-    datetime from boto3; text is not what AWS sends, but it never passes through as a time."""
+    """ApproximateCreationDateTime as an aware UTC time: epoch seconds on the wire and in a Lambda event (the JSON
+    protocol's timestamp form), a datetime from boto3."""
     if isinstance(value, int | float):
         return datetime.fromtimestamp(float(value), tz=UTC)
     if isinstance(value, datetime):
         return value.astimezone(UTC)
-    if isinstance(value, str):
-        try:
-            return datetime.fromtimestamp(float(value), tz=UTC)
-        except ValueError:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return None
 
 

@@ -3,10 +3,10 @@
 botocore parses every JSON response against the operation's output shape, member by member. For GetRecords that
 walk is per attribute of every stream record: 43 us of CPU per record of `bench/sync.py --fake-stream` (869 bytes
 of JSON each), against 5.0 us for orjson (5.6 for the standard library), and more than applying the record to SQL
-costs. The wire format needs none of it: the AWS
-JSON 1.0 protocol is one POST with `X-Amz-Target: <targetPrefix>.<Operation>` and a JSON body, answered with a
-JSON body (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html and
-"Common Parameters"). The stream record in it is the JSON a Lambda event carries, which the apply core already
+costs. The wire format needs none of it: the AWS JSON 1.0 protocol is one POST with `X-Amz-Target:
+<targetPrefix>.<Operation>` and a JSON body, answered with a JSON body
+(https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html and "Common
+Parameters"). The stream record in it is the JSON a Lambda event carries, which the apply core already
 reads (ApproximateCreationDateTime as epoch seconds, B as base64 text).
 
 What stays botocore's: the endpoint, region and signing name (`client.meta`), the credentials (the session's,
@@ -20,11 +20,9 @@ carry a mutating call. Each request is counted where the client's calls are.
 from __future__ import annotations
 
 import json
-import os
-import threading
 from typing import TYPE_CHECKING, Any
 
-from multicloud_ctl.errors import EndpointUnreachable
+from multicloud_ctl.providers.aws.rawhttp import pool, unreachable
 from multicloud_ctl.providers.aws.session import is_read_only
 
 if TYPE_CHECKING:
@@ -43,11 +41,9 @@ class JsonWire:
         self._target = model.metadata["targetPrefix"]
         self._content_type = f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
         self._clients = clients
-        self._http: Any = None
-        self._lock = threading.Lock()
 
     def call(self, operation: str, params: dict[str, Any]) -> tuple[int, Any]:
-        """(HTTP status, parsed body when 200 else None); None status when no credentials are found.
+        """(HTTP status, parsed body when 200 else None); status 0 when no credentials are found.
 
         Transport failures (refused, reset, timed out past the network deadline) raise `EndpointUnreachable`.
         """
@@ -68,31 +64,16 @@ class JsonWire:
         if counter is not None:
             counter.add(operation, False, False)
         try:
-            response = self._pool().request(
+            response = pool().request(
                 "POST", self._url, body=body, headers=dict(request.headers.items()), **self._bounds()
             )
         except urllib3.exceptions.HTTPError as exc:
-            from multicloud_ctl.providers.deadline import transport_reason
-
-            raise EndpointUnreachable(
-                f"AWS {operation}: {transport_reason(exc)}",
-                provider="aws",
-                operation=operation,
-                hint="is the endpoint up? for the sandbox run `mcctl local up`",
-            ) from exc
+            raise unreachable(operation, "", exc) from exc
         if response.status != 200:
             return response.status, None
         import orjson
 
         return 200, orjson.loads(response.data)
-
-    def _pool(self) -> Any:
-        with self._lock:
-            if self._http is None:
-                import urllib3
-
-                self._http = urllib3.PoolManager(maxsize=32, ca_certs=os.environ.get("AWS_CA_BUNDLE") or None)
-            return self._http
 
     def _bounds(self) -> dict[str, Any]:
         """Timeouts and a deadline-bound Retry (`providers/deadline.py`); 5xx is left to the boto3 repeat."""

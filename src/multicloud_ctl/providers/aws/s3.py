@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import builtins
-import threading
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from multicloud_ctl.errors import AuthError, EndpointUnreachable, NotFound, ProviderError
+from multicloud_ctl.errors import AuthError, NotFound, ProviderError
 from multicloud_ctl.providers.aws.errors import aws_errors
+from multicloud_ctl.providers.aws.rawhttp import pool, unreachable
 
 MAX_SPLIT = 64  # list_all lists at most this many first-level prefixes in parallel, else the bucket flat
 
@@ -32,8 +32,6 @@ class S3Client:
     client: Any
     counter: Any = None  # the runtime's CallCounter: presigned reads bypass the client's before-call hook
     network: Any = None  # the environment's NetworkConfig (timeouts and deadline of the presigned reads)
-    _http: Any = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def bucket_exists(self, bucket: str) -> bool:
         from multicloud_ctl.errors import NotFound
@@ -137,18 +135,9 @@ class S3Client:
 
         self._count(operation)
         try:
-            response = self._pool().request(
-                "GET", url, headers=headers or {}, preload_content=not stream, **self._bounds()
-            )
+            response = pool().request("GET", url, headers=headers or {}, preload_content=not stream, **self._bounds())
         except urllib3.exceptions.HTTPError as exc:
-            from multicloud_ctl.providers.deadline import transport_reason
-
-            raise EndpointUnreachable(
-                f"AWS {operation} {what}: {transport_reason(exc)}",
-                provider="aws",
-                operation=operation,
-                hint="is the endpoint up? for the sandbox run `mcctl local up`",
-            ) from exc
+            raise unreachable(operation, what, exc) from exc
         if response.status != 200:
             body = response.read() if stream else response.data
             response.release_conn()
@@ -170,16 +159,6 @@ class S3Client:
         """Record a presigned read where the client's calls are counted (reads: never refused)."""
         if self.counter is not None:
             self.counter.add(operation, False, False)
-
-    def _pool(self) -> Any:
-        with self._lock:
-            if self._http is None:
-                import os
-
-                import urllib3
-
-                self._http = urllib3.PoolManager(maxsize=32, ca_certs=os.environ.get("AWS_CA_BUNDLE") or None)
-            return self._http
 
     def _bounds(self) -> dict[str, Any]:
         """Timeouts and a deadline-bound Retry for one presigned request (`providers/deadline.py`)."""
