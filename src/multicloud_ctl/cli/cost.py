@@ -6,8 +6,9 @@ Exit 3 when a budget is forecast to be exceeded by month end (report, forecast),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
@@ -78,6 +79,20 @@ def _write(console: Console, text: str, out: Path | None) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
     console.success(f"wrote {out} ({len(text.encode()):,} bytes)")
+
+
+def _write_focus(console: Console, out: Path | None, write: Callable[[TextIO], int]) -> None:
+    """Stream an export to stdout or to `--out` (renamed into place when complete), without holding its text."""
+    import sys
+
+    if out is None:
+        write(sys.stdout)
+        return
+    from multicloud_ctl.cli.outfile import replacing
+
+    with replacing("--out", out) as stream:
+        rows = write(stream)
+    console.success(f"wrote {out} ({rows:,} rows, {out.stat().st_size:,} bytes)")
 
 
 @app.command()
@@ -169,7 +184,8 @@ def report(
             )
             if v
         }
-        _write(console, render.focus_csv(render.focus_rows(result.dataset.records, period, granularity, names)), out)
+        records = result.dataset.records
+        _write_focus(console, out, lambda f: render.write_focus_csv(f, records, period, granularity, names))
     else:
         from multicloud_ctl.operations.cost.render_html import render_html
 

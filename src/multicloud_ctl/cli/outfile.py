@@ -13,6 +13,7 @@ import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from multicloud_ctl.errors import UsageError
 
@@ -55,3 +56,25 @@ def writable_directory(option: str, path: Path) -> None:
         fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=path)
         os.close(fd)
         os.unlink(probe)
+
+
+@contextmanager
+def replacing(option: str, path: Path) -> Iterator[TextIO]:
+    """A text file that becomes `path` only when the block succeeds (written beside it, then renamed).
+
+    For exports written row by row: a failure or Ctrl-C halfway leaves the previous file (or none), never a
+    truncated one that looks complete. `OSError`s are reported as `writing_to` does.
+    """
+    import os
+    import tempfile
+
+    with writing_to(option, path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+                yield stream
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise

@@ -7,6 +7,8 @@ services map to "Other" rather than failing the report.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # service name -> (FOCUS ServiceCategory, ServiceSubcategory)
 AWS_SERVICES: dict[str, tuple[str, str]] = {
     "AWS Lambda": ("Compute", "Serverless Compute"),
@@ -93,6 +95,7 @@ def service_category(cloud: str, service: str) -> tuple[str, str]:
     return table.get(service, UNKNOWN_SERVICE)
 
 
+@lru_cache(maxsize=4096)  # every row of a year's data names one of a few dozen regions
 def normalize_region(raw: str | None) -> str | None:
     """A region id in the provider's canonical form ('US East' -> 'eastus'); None for global charges."""
     if raw is None:

@@ -49,8 +49,9 @@ class CostSources:
     def fetch(self, period: Period, *, tag_key: str | None = None, policy: CurrencyPolicy | None = None) -> CostDataset:
         """Daily records of both clouds for the period, with the currency policy applied."""
         from multicloud_ctl.engine.events import Activity
+        from multicloud_ctl.operations.collector import collections_rarer
 
-        with Activity(self.emit, "cost-fetch", f"fetch cost {period}", None):
+        with Activity(self.emit, "cost-fetch", f"fetch cost {period}", None), collections_rarer():
             dataset = collect(
                 period,
                 grouping=Grouping(tag_key),

@@ -112,6 +112,7 @@ def group_key(group_by: str) -> Callable[[CostRecord], str]:
 
 def _lines(records: Iterable[CostRecord], period: Period, name: Callable[[CostRecord], str]) -> list[GroupLine]:
     index = {d: i for i, d in enumerate(period.dates())}
+    months: dict[date, str] = {}  # strftime per record was a third of the time at a year of 500 services
     acc: dict[tuple[str, str, str], GroupLine] = {}
     for r in records:
         provider = PROVIDER_LABEL.get(r.cloud, r.cloud)
@@ -124,7 +125,9 @@ def _lines(records: Iterable[CostRecord], period: Period, name: Callable[[CostRe
         i = index.get(r.start)
         if i is not None:
             line.daily[i] += r.billed
-        month = r.start.strftime("%Y-%m")
+        month = months.get(r.start)
+        if month is None:
+            month = months[r.start] = r.start.strftime("%Y-%m")
         line.months[month] = line.months.get(month, 0.0) + r.billed
     return sorted(acc.values(), key=lambda g: (-g.billed, g.provider, g.group, g.currency))
 

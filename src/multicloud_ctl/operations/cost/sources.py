@@ -10,14 +10,15 @@ Cost Explorer answers injected results whatever the query).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from multicloud_ctl.operations.cost.catalog import normalize_region
 from multicloud_ctl.operations.cost.period import Period, month_bounds
-from multicloud_ctl.operations.cost.records import CostDataset, CostRecord
+from multicloud_ctl.operations.cost.records import NO_TAGS, CostDataset, CostRecord, Interner
 
 UNTAGGED = ""
 
@@ -43,10 +44,11 @@ def records_from_ce(
     """CostRecords from Cost Explorer pages, and warnings (e.g. metrics in two currencies)."""
     out: list[CostRecord] = []
     warnings: list[str] = []
+    share = Interner()  # dates, names and tag mappings repeat on every page: keep one object of each
     for page in pages:
         for item in page.get("ResultsByTime", []):
-            start = date.fromisoformat(item["TimePeriod"]["Start"])
-            end = date.fromisoformat(item["TimePeriod"]["End"])
+            start = share(date.fromisoformat(item["TimePeriod"]["Start"]))
+            end = share(date.fromisoformat(item["TimePeriod"]["End"]))
             if start < period.start or start >= period.end:
                 continue
             for group in item.get("Groups", []):
@@ -61,30 +63,35 @@ def records_from_ce(
                     )
                 usage = metrics.get("UsageQuantity")
                 region: str | None = None
-                tags: dict[str, str] = {}
+                tags = NO_TAGS
                 second = keys[1] if len(keys) > 1 else ""
                 if grouping.tag_key:
                     value = second.split("$", 1)[1] if "$" in second else second
-                    tags = {grouping.tag_key: value} if value else {}
+                    tags = _tag(share, grouping.tag_key, value)
                 else:
-                    region = normalize_region(second)
+                    region = share(normalize_region(second))
                 out.append(
                     CostRecord(
                         cloud="aws",
                         start=start,
                         end=end,
-                        service=keys[0] if keys else "Unknown",
+                        service=share(keys[0]) if keys else "Unknown",
                         region=region,
                         account_id=account_id,
                         billed=float(unblended["Amount"]),
                         effective=float(amortized["Amount"]),
-                        currency=str(unblended.get("Unit") or "USD"),
+                        currency=share(str(unblended.get("Unit") or "USD")),
                         tags=tags,
                         quantity=float(usage["Amount"]) if usage else None,
-                        unit=None if not usage or usage.get("Unit") in (None, "N/A") else str(usage["Unit"]),
+                        unit=None if not usage or usage.get("Unit") in (None, "N/A") else share(str(usage["Unit"])),
                     )
                 )
     return out, warnings
+
+
+def _tag(share: Interner, key: str, value: str) -> Mapping[str, str]:
+    """The tags of a row grouped by one tag key: one shared read-only mapping per value, none when untagged."""
+    return share.shared((key, value), lambda: MappingProxyType({key: value})) if value else NO_TAGS
 
 
 def _usage_day(value: Any) -> date | None:
@@ -100,6 +107,8 @@ def records_from_cm(
 ) -> list[CostRecord]:
     """CostRecords from Cost Management pages of the ActualCost and AmortizedCost queries, merged."""
     merged: dict[tuple[Any, ...], CostRecord] = {}
+    share = Interner()
+    days: dict[int | float | str, date | None] = {}  # UsageDate -> date (pages repeat a few days)
     for is_actual, pages in ((True, actual), (False, amortized)):
         for page in pages:
             idx = {name.lower(): i for i, name in enumerate(page.columns)}
@@ -108,29 +117,32 @@ def records_from_cm(
             svc_i, loc_i = idx.get("servicename"), idx.get("resourcelocation")
             tag_i, cur_i = idx.get("tagvalue"), idx.get("currency")
             for row in page.rows:
-                day = _usage_day(row[day_i]) if day_i is not None else None
+                raw_day = row[day_i] if day_i is not None else None
+                if not isinstance(raw_day, int | float | str):
+                    continue
+                day = days[raw_day] if raw_day in days else days.setdefault(raw_day, _usage_day(raw_day))
                 if day is None:
                     continue
                 if day < period.start or day >= period.end:
                     continue
-                service = str(row[svc_i]) if svc_i is not None else "Unknown"
-                region = normalize_region(str(row[loc_i])) if loc_i is not None else None
+                service = share(str(row[svc_i])) if svc_i is not None else "Unknown"
+                region = share(normalize_region(str(row[loc_i]))) if loc_i is not None else None
                 tag = str(row[tag_i] or "") if tag_i is not None else ""
-                currency = str(row[cur_i]) if cur_i is not None else "USD"
+                currency = share(str(row[cur_i])) if cur_i is not None else "USD"
                 key = (day, service, region, tag, currency)
                 rec = merged.get(key)
                 if rec is None:
                     rec = merged[key] = CostRecord(
                         cloud="azure",
                         start=day,
-                        end=date.fromordinal(day.toordinal() + 1),
+                        end=share(date.fromordinal(day.toordinal() + 1)),
                         service=service,
                         region=region,
                         account_id=subscription,
                         billed=0.0,
                         effective=0.0,
                         currency=currency,
-                        tags={grouping.tag_key: tag} if grouping.tag_key and tag else {},
+                        tags=_tag(share, grouping.tag_key, tag) if grouping.tag_key else NO_TAGS,
                     )
                 amount = float(row[cost_i] or 0)
                 if is_actual:
@@ -151,8 +163,10 @@ def fetch_aws(ce: Any, account_id: str, period: Period, grouping: Grouping) -> t
 def fetch_azure(cm: Any, subscription: str, period: Period, grouping: Grouping) -> list[CostRecord]:
     """Every Azure record for the period (`cm` is a providers.azure.cost_management.CostManagement)."""
     scope = f"subscriptions/{subscription}"
-    actual = list(cm.query(scope, period.start, period.end, cost_type="ActualCost", grouping=grouping.azure()))
-    amortized = list(cm.query(scope, period.start, period.end, cost_type="AmortizedCost", grouping=grouping.azure()))
+    # both generators: a page is merged and dropped before the next is asked for (the second query starts
+    # when the first is exhausted), so only the merged records stay in memory
+    actual = cm.query(scope, period.start, period.end, cost_type="ActualCost", grouping=grouping.azure())
+    amortized = cm.query(scope, period.start, period.end, cost_type="AmortizedCost", grouping=grouping.azure())
     return records_from_cm(actual, amortized, subscription, period, grouping)
 
 
@@ -192,7 +206,7 @@ def rollup_monthly(records: Iterable[CostRecord], period: Period) -> list[CostRe
                 r.billed,
                 r.effective,
                 r.currency,
-                dict(r.tags),
+                r.tags,  # shared, never mutated
                 r.quantity,
                 r.unit,
                 r.pricing_currency,

@@ -8,18 +8,16 @@ Replayed records lose the `_seq` guard, so nothing is applied twice in effect, a
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import OperationFailed, PreflightFailed, Throttled
 from multicloud_ctl.functions.cdc.apply import apply_records, normalize_record
+from multicloud_ctl.operations.collector import collections_rarer
 from multicloud_ctl.operations.prefetch import prefetched
 from multicloud_ctl.operations.sync.checkpoint import (
     Checkpoint,
@@ -273,28 +271,8 @@ def run_sync(
     Setting `stop_event` ends the run after the batch in flight (its checkpoint committed with it).
     `concurrency` (default: the playbook's `shard_concurrency`) bounds the shards read at once.
     """
-    with _collections_rarer():
+    with collections_rarer():  # pages in flight: see operations/collector.py
         return _run(ctx, follow, max_seconds, batch_size, names, on_pass, stop_event, concurrency)
-
-
-YOUNG_THRESHOLD = 10_000  # allocations between young collections while records flow (CPython's default: 700)
-
-
-@contextmanager
-def _collections_rarer() -> Iterator[None]:
-    """CPython's cyclic collector run less often while the run holds pages of records, then as it was.
-
-    Pages in flight are a million small dicts and lists (64 shards x 1,000 records), and each collection of
-    the older generations walks all of them: at the default thresholds the collector was about a quarter of a
-    record's CPU (`bench/sync.py --fake-stream`, 80,000 records: 50 us a record, 37 us with it off, 42 us at
-    10,000). Records make no reference cycles, so nothing is kept longer than one young generation's worth.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], YOUNG_THRESHOLD), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _run(
