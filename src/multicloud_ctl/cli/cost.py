@@ -98,7 +98,7 @@ def _write_focus(console: Console, out: Path | None, write: Callable[[TextIO], i
 @app.command()
 def report(
     ctx: typer.Context,
-    last: str = typer.Option(None, "--last", help="Trailing window ending today (UTC): 30d, 4w, 3m."),
+    last: str = typer.Option(None, "--last", help="Trailing window ending today (UTC): 30d, 4w, 3mo."),
     since: str = typer.Option(None, "--since", help="First day (YYYY-MM-DD, UTC)."),
     until: str = typer.Option(None, "--until", help="Last day, inclusive (YYYY-MM-DD, UTC). [default: today]"),
     granularity: str = typer.Option("daily", "--granularity", help="daily or monthly."),

@@ -49,9 +49,13 @@ def test_periods() -> None:
         date(2026, 11, 1), date(2026, 11, 11)
     )
     assert resolve_period(today=FIXED).days == 30
-    assert parse_last("2w") == 14 and parse_last("3m") == 90
+    assert parse_last("2w") == 14 and parse_last("3mo") == 90 and parse_last("1w 2d") == 9
     for kwargs, text in [
-        ({"last": "0d"}, "not a duration"),
+        ({"last": "0d"}, "too short"),
+        ({"last": "30"}, "not a duration"),
+        ({"last": "3m"}, "not a whole number of days"),  # `m` is minutes in the one grammar
+        ({"last": "36h"}, "not a whole number of days"),
+        ({"last": "500d"}, "at most"),
         ({"since": "yesterday"}, "not a date"),
         ({"last": "7d", "since": "2026-01-01"}, "cannot be combined"),
         ({"since": "2025-01-01"}, "at most"),

@@ -101,8 +101,10 @@ def test_filter_kql_and_local_matching() -> None:
     assert not flt.matches({**row, "service": "x"}, now)
     assert not flt.matches({**row, "timestamp": (now - timedelta(hours=1)).isoformat()}, now)
     assert [r["timestamp"] for r in merge([{"timestamp": "2"}], [{"timestamp": "1"}])] == ["1", "2"]
-    with pytest.raises(UsageError):
-        parse_since("1w")
+    assert parse_since("1w") == timedelta(days=7) and parse_since("1h30m") == timedelta(minutes=90)
+    for bad in ("5", "soon", "-5m", "0s"):
+        with pytest.raises(UsageError, match="--since"):
+            parse_since(bad)
 
 
 def test_percentiles() -> None:

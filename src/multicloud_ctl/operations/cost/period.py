@@ -8,14 +8,12 @@ a reversed range, a range that ends in the future, or more than the APIs' histor
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from multicloud_ctl.errors import UsageError
 
 MAX_DAYS = 400  # Cost Explorer keeps ~13 months of daily data, Cost Management up to a year per query
-_LAST = re.compile(r"^(\d{1,3})([dwm])$")
 
 
 @dataclass(frozen=True)
@@ -45,11 +43,16 @@ def _parse_date(text: str, option: str) -> date:
 
 
 def parse_last(text: str) -> int:
-    """Days in a `--last` value: 30d, 4w or 3m (30-day months)."""
-    match = _LAST.match(text.strip().lower())
-    if not match or int(match[1]) == 0:
-        raise UsageError(f"--last {text!r} is not a duration", hint="use Nd, Nw or Nm, e.g. --last 30d")
-    return int(match[1]) * {"d": 1, "w": 7, "m": 30}[match[2]]
+    """Days in a `--last` value: 30d, 4w, 3mo (30-day months); any duration of whole days (durations.py)."""
+    from multicloud_ctl.durations import parse_duration
+
+    delta = parse_duration(text, "--last")
+    if delta.seconds or delta.microseconds:
+        raise UsageError(
+            f"--last {text!r} is not a whole number of days (cost is reported per UTC day; `m` is minutes)",
+            hint="e.g. --last 30d, 4w or 3mo (30-day months)",
+        )
+    return delta.days
 
 
 def resolve_period(

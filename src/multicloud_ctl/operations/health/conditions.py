@@ -12,6 +12,10 @@ placeholder or a literal:
     pat(*glob*)                glob pattern (with == / !=), any(a, b, c) one of several values
 
 Examples: `[STATUS] == 200`, `[RESPONSE_TIME] < 300`, `[BODY].status == ok`, `[CERTIFICATE_EXPIRATION] > 48h`.
+
+Durations are read in the one grammar of `multicloud_ctl/durations.py` (`500ms`, `1.5s`, `1w12h`). A bare
+number beside [RESPONSE_TIME] is milliseconds (Gatus's rule), and so is a duration: `[RESPONSE_TIME] < 500ms`
+and `< 0.5s` both mean 500 milliseconds (it was compared as 0.5 before, so such a condition always failed).
 """
 
 from __future__ import annotations
@@ -21,13 +25,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from multicloud_ctl.durations import seconds
+
 _OPS = ("==", "!=", "<=", ">=", "<", ">")
 _SPLIT = re.compile(r"\s(==|!=|<=|>=|<|>)\s")
 _PLACEHOLDER = re.compile(r"^\[(STATUS|RESPONSE_TIME|BODY|CONNECTED|CERTIFICATE_EXPIRATION|IP)\](.*)$")
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_\-]+)|\[(\d+)\]")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _MISSING = object()
+
+
+class Duration(float):
+    """A duration literal, in seconds; compared with [RESPONSE_TIME] (milliseconds) it is read in milliseconds."""
 
 
 class ConditionError(ValueError):
@@ -133,9 +141,9 @@ def _literal(text: str) -> Any:
         return text[1:-1]
     if text in ("true", "false"):
         return text == "true"
-    duration = _DURATION.match(text)
-    if duration:
-        return float(duration.group(1)) * _UNITS[duration.group(2)]
+    duration = seconds(text)  # the one duration grammar (multicloud_ctl/durations.py)
+    if duration is not None:
+        return Duration(duration)
     try:
         return int(text)
     except ValueError:
@@ -187,6 +195,8 @@ class Condition:
             hit = any(_equal(left, _literal(c)) for c in right.choices)
             return (hit if self.op == "==" else not hit), f"{self.left.text}={shown}"
         value = right.value(obs)
+        if isinstance(value, Duration) and self.left.placeholder == "RESPONSE_TIME":
+            value = float(value) * 1000.0  # `[RESPONSE_TIME] < 500ms` means 500 milliseconds, not 0.5
         if self.op in ("==", "!="):
             same = _equal(left, value)
             return (same if self.op == "==" else not same), f"{self.left.text}={shown}"

@@ -7,27 +7,22 @@ store gets them as KQL; CloudWatch is read with filter_log_events and filtered h
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-
-from multicloud_ctl.errors import UsageError
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.observability import LogShipping
     from multicloud_ctl.engine.runtime import Runtime
 
-_SINCE = re.compile(r"^(\d+)([smhd])$")
-UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 COLUMNS = ("timestamp", "cloud", "service", "level", "trace_id", "order_id", "message")
 
 
 def parse_since(text: str) -> timedelta:
-    m = _SINCE.match(text.strip())
-    if not m:
-        raise UsageError(f"--since {text!r}: expected a number and a unit, e.g. 90s, 15m, 1h, 2d")
-    return timedelta(**{UNITS[m.group(2)]: int(m.group(1))})
+    """A `--since` window (the one duration grammar: `multicloud_ctl/durations.py`)."""
+    from multicloud_ctl.durations import parse_duration
+
+    return parse_duration(text, "--since")
 
 
 @dataclass(frozen=True)
