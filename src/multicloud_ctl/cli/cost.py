@@ -78,7 +78,9 @@ def _write(console: Console, text: str, out: Path | None) -> None:
     with writing_to("--out", out):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
-    console.success(f"wrote {out} ({len(text.encode()):,} bytes)")
+    from multicloud_ctl.humanize import size
+
+    console.success(f"wrote {out} ({size(len(text.encode()))})")
 
 
 def _write_focus(console: Console, out: Path | None, write: Callable[[TextIO], int]) -> None:
@@ -92,7 +94,9 @@ def _write_focus(console: Console, out: Path | None, write: Callable[[TextIO], i
 
     with replacing("--out", out) as stream:
         rows = write(stream)
-    console.success(f"wrote {out} ({rows:,} rows, {out.stat().st_size:,} bytes)")
+    from multicloud_ctl.humanize import size
+
+    console.success(f"wrote {out} ({rows:,} rows, {size(out.stat().st_size)})")
 
 
 @app.command()

@@ -46,7 +46,9 @@ def dashboard(
     if state.console.json_mode:
         state.console.print_json({"out": str(out), "bytes": out.stat().st_size})
     else:
-        state.console.success(f"wrote {out} ({out.stat().st_size} bytes)")
+        from multicloud_ctl.humanize import size
+
+        state.console.success(f"wrote {out} ({size(out.stat().st_size)})")
 
 
 def _serve(state: object, page: object, port: int) -> None:

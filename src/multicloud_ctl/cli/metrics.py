@@ -28,17 +28,19 @@ def metrics(
     if state.console.json_mode:
         state.console.print_json(data)
         return
+    from multicloud_ctl.humanize import millis
+
     state.console.table(
-        ["cloud", "service", "invocations", "errors", "avg ms", "p50 ms", "p99 ms"],
+        ["cloud", "service", "invocations", "errors", "avg", "p50", "p99"],
         [
             (
                 f["cloud"],
                 f["service"],
                 f"{f['invocations']:g}",
                 f"{f['errors']:g}",
-                f["avg_ms"],
-                f["p50_ms"],
-                f["p99_ms"],
+                millis(f["avg_ms"]),
+                millis(f["p50_ms"]),
+                millis(f["p99_ms"]),
             )
             for f in data["functions"]
         ],

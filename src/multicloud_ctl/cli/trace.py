@@ -28,20 +28,22 @@ def show(ctx: typer.Context, trace_id: str = typer.Argument(..., help="32 hex ch
     if state.console.json_mode:
         state.console.print_json({**info, "tree": tree})
         return
+    from multicloud_ctl.humanize import millis
+
     table_rows = [
         (
             "  " * r["depth"] + r["name"],
             r.get("cloud", ""),
             r.get("service", ""),
             r.get("kind", ""),
-            f"{r.get('duration_ms', 0):.1f}",
+            millis(r.get("duration_ms", 0)),
             r.get("start", "")[11:23],
             "ERROR " + r.get("error", "") if r.get("status") == "ERROR" else "",
         )
         for r in tree
     ]
     state.console.table(
-        ["span", "cloud", "service", "kind", "ms", "start", "error"],
+        ["span", "cloud", "service", "kind", "duration", "start", "error"],
         table_rows,
         title=f"trace {info['trace_id']}: {info['spans']} spans, clouds {', '.join(info['clouds'])}",
     )

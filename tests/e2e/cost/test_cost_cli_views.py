@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from multicloud_ctl.humanize import size
 from multicloud_ctl.operations.cost.focus_spec import FOCUS_COLUMN_NAMES, validate_focus_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.calendar]
@@ -70,7 +71,7 @@ def test_focus_export_validates_column_by_column(cli: Any, seeded_dir: Path, tmp
     assert r.exit_code == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert rows and tuple(rows[0].keys()) == FOCUS_COLUMN_NAMES
-    assert f"wrote {out} ({len(rows):,} rows, {out.stat().st_size:,} bytes)" in r.stdout + r.stderr
+    assert f"wrote {out} ({len(rows):,} rows, {size(out.stat().st_size)})" in r.stdout + r.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []  # streamed, then renamed
     piped = cli("--config-dir", str(seeded_dir), "cost", "report", "--last", "7d", "--format", "focus", "--no-budgets")
     assert piped.exit_code == 0 and piped.stdout == out.read_text()  # the same rows streamed to stdout

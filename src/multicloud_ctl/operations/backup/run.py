@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.engine.plan import Plan, Step
 from multicloud_ctl.engine.run import Confirmer, LockSpec, Operation, Outcome, assume_yes, run
 from multicloud_ctl.errors import Degraded, OperationFailed
+from multicloud_ctl.humanize import size
 from multicloud_ctl.operations.backup.daily import (
     DailyOptions,
     count_daily,
@@ -211,7 +212,9 @@ def weekly_operation(
         plan,
         inputs={"playbook": spec.model_dump(mode="json"), "transfer": transfer, "bwlimit": bwlimit},
         lock=_lock(lease),
-        question=lambda p: "Write snapshot {id} ({objects} object(s), {bytes} bytes)?".format(**p.summary),
+        question=lambda p: "Write snapshot {id} ({objects} object(s), {size})?".format(
+            size=size(p.summary["bytes"]), **p.summary
+        ),
         conclude=lambda p, r: held.summary,
         dry_result=lambda p: held.dry_result(held.store.runtime, p),
     )

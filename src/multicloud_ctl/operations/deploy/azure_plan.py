@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.actions import ACTIONS
 from multicloud_ctl.engine.plan import Step
+from multicloud_ctl.humanize import size
 from multicloud_ctl.providers.azure.functionapps import RUN_FROM_PACKAGE, FunctionApps, PackageContainer
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def plan_package(runtime: Runtime, spec: DeploySpec, artifact: Artifact) -> list
             Step(
                 "azure.packages.upload",
                 "deploy.blob_upload",
-                f"upload {artifact.name} ({artifact.size} bytes) to blob {container.name}",
+                f"upload {artifact.name} ({size(artifact.size)}) to blob {container.name}",
                 provider="azure",
                 resource=f"{container.name}/{artifact.name}",
                 params={

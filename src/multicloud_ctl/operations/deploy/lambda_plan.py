@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Step
+from multicloud_ctl.humanize import size
 from multicloud_ctl.providers.aws.lambda_ import ArtifactBucket, LambdaClient, LambdaRole
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def plan_artifact(runtime: Runtime, artifact: Artifact) -> list[Step]:
             Step(
                 "aws.artifacts.upload",
                 "deploy.upload_artifact",
-                f"upload {artifact.name} ({artifact.size} bytes) to s3://{bucket.bucket}/{key}",
+                f"upload {artifact.name} ({size(artifact.size)}) to s3://{bucket.bucket}/{key}",
                 provider="aws",
                 resource=f"{bucket.bucket}/{key}",
                 params={

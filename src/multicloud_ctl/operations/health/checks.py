@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.humanize import ago, duration
 from multicloud_ctl.operations.health.endpoints import Check
 from multicloud_ctl.operations.health.model import CheckResult, Status, grade, worst
 
@@ -66,7 +67,7 @@ def check_sync_lag(runtime: Runtime, spec: DataCheck) -> CheckResult:
         return CheckResult(spec.label, spec.kind, Status.UNKNOWN, f"sync lag unknown ({reason})")
     if lag == float("inf"):
         return CheckResult(spec.label, spec.kind, Status.CRITICAL, f"sync lag unbounded: {reason}")
-    return _figure(spec, lag, "s", f"sync lag {lag:.1f}s")
+    return _figure(spec, lag, "s", f"sync lag {duration(lag)}")
 
 
 def check_backup_age(runtime: Runtime, spec: DataCheck) -> CheckResult:
@@ -75,7 +76,7 @@ def check_backup_age(runtime: Runtime, spec: DataCheck) -> CheckResult:
         return CheckResult(spec.label, spec.kind, Status.SKIPPED, age)
     if age is None:
         return CheckResult(spec.label, spec.kind, Status.CRITICAL, f"no {spec.backup} backup found")
-    return _figure(spec, age, "s", f"last {spec.backup} backup {age / 3600:.1f}h ago")
+    return _figure(spec, age, "s", f"last {spec.backup} backup {ago(age)}")
 
 
 def check_dead_letter(runtime: Runtime, spec: DataCheck) -> CheckResult:
