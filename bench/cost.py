@@ -19,6 +19,7 @@ not ours), and its peak RSS (VmHWM). Goal at 365x500: peak RSS <= 400 MB, report
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
@@ -255,7 +256,7 @@ def main() -> None:
         if fmt == "csv":
             return render.report_csv(records, report)
         if fmt == "focus":
-            return render.focus_csv(render.focus_rows(records, period, "daily"))
+            return render.write_focus_csv(io.StringIO(), records, period, "daily")
         return render_html(report, statuses)
 
     results = []
@@ -276,7 +277,7 @@ def main() -> None:
         ],
         (
             "cost report --format focus --granularity monthly",
-            lambda: render.focus_csv(render.focus_rows(records, period, "monthly")),
+            lambda: render.write_focus_csv(io.StringIO(), records, period, "monthly"),
         ),
     ]:
         seconds, _ = timed(fn, args.runs)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +32,7 @@ from typing import Any
 from multicloud_ctl.config.loader import load_environment
 from multicloud_ctl.config.playbook import load_playbook
 from multicloud_ctl.engine.runtime import Runtime
-from multicloud_ctl.local.processes import Emulator, _spawn, free_port, start_azurite, start_moto, stop_process
+from multicloud_ctl.local.processes import Emulator, free_port, start_azurite, start_moto, stop_process
 from multicloud_ctl.operations import provision
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,13 +103,14 @@ def _wait_ready(url: str, emulator: Emulator) -> None:
 
 def _python_emulator(name: str, argv: list[str], health: str, env: dict[str, str] | None = None) -> Emulator:
     port = free_port()
-    saved = dict(os.environ)
-    os.environ.update(env or {})
-    try:
-        proc = _spawn([sys.executable, "-m", *argv, str(port)], None)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *argv, str(port)],
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # stop_process signals the group, as for the sandbox's own emulators
+    )
     emulator = Emulator(name, port, proc)
     _wait_ready(f"{emulator.url}{health}", emulator)
     return emulator

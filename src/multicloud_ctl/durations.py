@@ -4,7 +4,8 @@ Before this, four parsers disagreed: `logs --since` took whole numbers of s/m/h/
 and decimals, `cost --last` d/w and `m` for *months*. Now every one of them reads durations with pytimeparse
 (a number and a unit, combinable and spaced as people write them: `90s`, `15m`, `1h30m`, `1.5h`, `2 days`,
 `4w`), plus the two units pytimeparse lacks and operators use: `ms` (milliseconds) and `mo` (a 30-day month,
-for cost windows). `m` is minutes everywhere, as in Prometheus, Go and Gatus; a bare number is not a duration.
+for cost windows). `m` is minutes everywhere, as in Prometheus, Go and Gatus. A duration has a unit: a bare
+number or a clock time (`1:30`) is not one (in a health condition it stays a number or a string).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def seconds(text: str) -> float | None:
     extra = _EXTRA.match(cleaned)
     if extra:
         return float(extra.group(1)) * _EXTRA_SECONDS[extra.group(2)]
-    if not cleaned or cleaned.lstrip("+-").replace(".", "", 1).isdigit():
-        return None
+    if not any(c.isalpha() for c in cleaned):
+        return None  # a unit is required: pytimeparse would also read a clock time (`1:30`) as 90 seconds
     value = parse(cleaned)
     return None if value is None else float(value)
 

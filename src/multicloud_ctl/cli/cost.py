@@ -67,36 +67,30 @@ def _gate_budgets(console: Console, budgets: list[BudgetStatus]) -> None:
         )
 
 
-def _write(console: Console, text: str, out: Path | None) -> None:
-    import sys
-
-    if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    from multicloud_ctl.cli.outfile import writing_to
-
-    with writing_to("--out", out):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    from multicloud_ctl.humanize import size
-
-    console.success(f"wrote {out} ({size(len(text.encode()))})")
-
-
-def _write_focus(console: Console, out: Path | None, write: Callable[[TextIO], int]) -> None:
-    """Stream an export to stdout or to `--out` (renamed into place when complete), without holding its text."""
+def _write(console: Console, out: Path | None, write: Callable[[TextIO], int | None]) -> None:
+    """Stream `write(stream)` to stdout, or to `--out` written beside it and renamed into place when complete
+    (an interrupted export never leaves a truncated file); `write` returns its row count, or None."""
     import sys
 
     if out is None:
         write(sys.stdout)
         return
     from multicloud_ctl.cli.outfile import replacing
+    from multicloud_ctl.humanize import size
 
     with replacing("--out", out) as stream:
         rows = write(stream)
-    from multicloud_ctl.humanize import size
+    counted = f"{rows:,} rows, " if rows is not None else ""
+    console.success(f"wrote {out} ({counted}{size(out.stat().st_size)})")
 
-    console.success(f"wrote {out} ({rows:,} rows, {size(out.stat().st_size)})")
+
+def _text(text: str) -> Callable[[TextIO], None]:
+    """A writer of one finished text (ending in a newline)."""
+
+    def write(stream: TextIO) -> None:
+        stream.write(text if text.endswith("\n") else text + "\n")
+
+    return write
 
 
 @app.command()
@@ -175,9 +169,10 @@ def report(
     elif fmt == "json":
         from multicloud_ctl.cli.console import dumps
 
-        _write(console, dumps({**render.report_json(result.report), "budgets": budget_json(result.budgets)}), out)
+        doc = {**render.report_json(result.report), "budgets": budget_json(result.budgets)}
+        _write(console, out, _text(dumps(doc)))
     elif fmt == "csv":
-        _write(console, render.report_csv(result.dataset.records, result.report), out)
+        _write(console, out, _text(render.report_csv(result.dataset.records, result.report)))
     elif fmt == "focus":
         env = state.environment()
         names = {
@@ -189,11 +184,11 @@ def report(
             if v
         }
         records = result.dataset.records
-        _write_focus(console, out, lambda f: render.write_focus_csv(f, records, period, granularity, names))
+        _write(console, out, lambda f: render.write_focus_csv(f, records, period, granularity, names))
     else:
         from multicloud_ctl.operations.cost.render_html import render_html
 
-        _write(console, render_html(result.report, result.budgets), out)
+        _write(console, out, _text(render_html(result.report, result.budgets)))
     _gate_budgets(console, result.budgets)
 
 

@@ -211,3 +211,21 @@ def test_group_by_tag_and_monthly_csv(cli: Any, seeded_dir: Path, playbook: Any)
     )
     bad = cli("--config-dir", str(seeded_dir), "cost", "report", "--group-by", "colour")
     assert bad.exit_code == 2 and "--group-by" in bad.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_export_quietly(seeded_dir: Path) -> None:
+    """`cost report --format focus | head`: the streamed export meets a closed pipe; Click's own handling
+    (stdout pacified, exit 1) ends it, with no error line or traceback on stderr."""
+    import subprocess
+    import sys
+
+    args = ["--config-dir", str(seeded_dir), "cost", "report", "--last", "90d", "--format", "focus", "--no-budgets"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "multicloud_ctl.cli.entry", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    header = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away after the header, thousands of rows before the end
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1 and err == ""
+    assert header.startswith(b"AvailabilityZone,BilledCost,")

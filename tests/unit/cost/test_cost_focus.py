@@ -17,7 +17,7 @@ from multicloud_ctl.operations.cost.focus_spec import (
 )
 from multicloud_ctl.operations.cost.period import Period
 from multicloud_ctl.operations.cost.records import CostRecord, to_focus_row
-from multicloud_ctl.operations.cost.render import focus_csv, focus_rows
+from multicloud_ctl.operations.cost.render import focus_rows, write_focus_csv
 
 MANDATORY_1_2 = {
     "BilledCost",
@@ -151,10 +151,11 @@ def test_csv_round_trip_still_validates_and_monthly_rolls_up() -> None:
         ("2026-01-30", "2026-02-01"),
         ("2026-02-01", "2026-02-03"),
     ]
-    text = focus_csv(rows)
     import csv
     import io
 
-    parsed = list(csv.DictReader(io.StringIO(text)))
+    out = io.StringIO()
+    assert write_focus_csv(out, recs, period, "monthly") == 2
+    parsed = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert validate_focus_rows(parsed) == []
     assert parsed[0]["BilledCost"] == "3"

@@ -31,7 +31,7 @@ def test_the_grammar(text: str, expected: float) -> None:
     assert seconds(text) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["", "5", "5.0", "-", "soon", "1 fortnight", "ms", "1x"])
+@pytest.mark.parametrize("text", ["", "5", "5.0", "-", "soon", "1 fortnight", "ms", "1x", "1:30", "10.0.0.1"])
 def test_what_is_not_a_duration(text: str) -> None:
     assert seconds(text) is None
 
