@@ -7,6 +7,13 @@ that cannot be read with CannotVerifyCopySource and the source's status (as Azur
 told to answer Put Block From URL with 501 (as Azurite does) to exercise the fallback, and to fail the
 next requests with given statuses (`fail_next`) to exercise retries and error mapping.
 
+Delete Blob and Blob Batch (`POST ?restype=container&comp=batch`, Delete Blob subrequests) behave as
+the service documents them (https://learn.microsoft.com/rest/api/storageservices/blob-batch): a batch of
+more than 256 subrequests is refused whole (400 ExceedsMaxBatchRequestCount), a body that is not
+multipart/mixed with a boundary is refused (400 InvalidHeaderValue), the answer is 202 with one
+application/http part per subrequest in request order, and one subrequest's failure (404 BlobNotFound)
+does not fail the others.
+
 For the benches: `record=False` keeps no request log (a million requests would hold gigabytes),
 listings bisect a sorted index of the names (rebuilt only after a write), `source_host` fetches copy
 sources from another host:port than the URL names (the way to the source that Azure has and the client
@@ -28,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+BATCH_LIMIT = 256  # subrequests the service takes in one Blob Batch request
 SAS_PARAMS = frozenset({"sv", "ss", "srt", "sr", "sp", "st", "se", "spr", "sig", "skoid", "sktid"})
 
 
@@ -54,6 +62,8 @@ class FakeBlobService:
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: Any = None
     _names: list[str] | None = None  # sorted blob names; None after a write
+    deleted: int = 0  # blobs deleted (singly or in batches)
+    batches: int = 0  # Blob Batch requests served
 
     @property
     def port(self) -> int:
@@ -116,8 +126,15 @@ class FakeBlobService:
                         query.get("marker", ""),
                     )
                     return self._reply(200, page)
+                if self.command == "POST" and query.get("comp") == "batch":
+                    return self._batch(parts[1] if len(parts) > 1 else "", headers, body)
                 if query.get("restype") == "container":
                     return self._reply(200 if self.command == "GET" else 201)
+                if self.command == "DELETE" and blob:
+                    status, code = service.delete(blob)
+                    if code:
+                        return self._error(status, code)
+                    return self._reply(status)
                 if self.command == "PUT" and query.get("comp") == "block":
                     return self._put_block(blob, query["blockid"], headers, body)
                 if self.command == "PUT" and query.get("comp") == "blocklist":
@@ -134,6 +151,37 @@ class FakeBlobService:
                         service._names = None
                     return self._reply(201)
                 return self._reply(400, b"<Error><Code>UnsupportedByFake</Code></Error>")
+
+            def _batch(self, container: str, headers: dict[str, str], body: bytes) -> None:
+                kind, _, params = headers.get("content-type", "").partition(";")
+                boundary = params.strip().removeprefix("boundary=").strip('"') if "boundary=" in params else ""
+                if kind.strip().lower() != "multipart/mixed" or not boundary:
+                    return self._error(400, "InvalidHeaderValue")
+                requests = _subrequests(body, boundary)
+                if len(requests) > BATCH_LIMIT:
+                    return self._error(400, "ExceedsMaxBatchRequestCount")
+                out = "batchresponse_fake"
+                chunks = []
+                for content_id, method, path in requests:
+                    target = unquote(urlsplit(path).path).strip("/").split("/")
+                    # the subrequest path is /<account>/<container>/<blob> here (path-style, as the SDK sends it)
+                    name = "/".join(target[2:]) if len(target) > 2 and target[1] == container else ""
+                    status, code = service.delete(name) if method == "DELETE" and name else (400, "InvalidUri")
+                    reason = {202: "Accepted", 404: "The specified blob does not exist.", 400: "Bad Request"}[status]
+                    sub = [f"HTTP/1.1 {status} {reason}", "x-ms-request-id: fake-sub", "x-ms-version: 2025-01-05"]
+                    payload = ""
+                    if code:
+                        payload = f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code></Error>'
+                        sub += [f"x-ms-error-code: {code}", "Content-Type: application/xml"]
+                    else:
+                        sub.append("x-ms-delete-type-permanent: true")
+                    sub.append(f"Content-Length: {len(payload.encode())}")
+                    head = f"--{out}\r\nContent-Type: application/http\r\nContent-ID: {content_id}\r\n\r\n"
+                    chunks.append(head + "\r\n".join(sub) + "\r\n\r\n" + payload + "\r\n")
+                chunks.append(f"--{out}--\r\n")
+                with service.lock:
+                    service.batches += 1
+                return self._reply(202, "".join(chunks).encode(), ctype=f"multipart/mixed; boundary={out}")
 
             def _put_block(self, blob: str, block: str, headers: dict[str, str], body: bytes) -> None:
                 source = headers.get("x-ms-copy-source")
@@ -163,7 +211,7 @@ class FakeBlobService:
                     service.staged[(blob, block)] = body
                 return self._reply(201)
 
-            do_GET = do_PUT = do_HEAD = do_DELETE = _handle
+            do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -213,6 +261,16 @@ class FakeBlobService:
         ET.SubElement(root, "NextMarker").text = next_marker if more else None
         return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root)
 
+    def delete(self, name: str) -> tuple[int, str]:
+        """Delete Blob: 202, or 404 BlobNotFound."""
+        with self.lock:
+            if self.blobs.pop(name, None) is None:
+                return 404, "BlobNotFound"
+            self.metadata.pop(name, None)
+            self._names = None
+            self.deleted += 1
+        return 202, ""
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -225,3 +283,17 @@ def _meta(headers: dict[str, str]) -> dict[str, str]:
 def _successor(text: str) -> str:
     """The smallest name after every name that starts with `text`."""
     return text[:-1] + chr(ord(text[-1]) + 1)
+
+
+def _subrequests(body: bytes, boundary: str) -> list[tuple[str, str, str]]:
+    """(Content-ID, method, path) of each application/http part of a batch body, in order."""
+    found = []
+    for part in body.split(f"--{boundary}".encode())[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, http = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        fields = dict(line.split(":", 1) for line in head.decode().split("\r\n") if ":" in line)
+        content_id = {k.strip().lower(): v.strip() for k, v in fields.items()}.get("content-id", "")
+        method, path, *_ = http.split(b"\r\n", 1)[0].decode().split(" ")
+        found.append((content_id, method, path))
+    return found

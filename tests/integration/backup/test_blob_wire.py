@@ -128,3 +128,36 @@ def test_a_proxy_from_the_environment_is_used(fake: FakeBlobService, monkeypatch
     blobs.upload("via-proxy", b"p", META)
     assert fake.blobs["via-proxy"] == b"p"
     assert fake.requests[-1].headers["host"] == "blob.invalid"
+
+
+def test_blob_batch_deletes_through_the_sdk_and_answers_per_subrequest(fake: FakeBlobService) -> None:
+    """The fake's Blob Batch as the SDK sends it: one multipart POST, one answer per Delete Blob, in order."""
+    blobs = container(fake)
+    for i in range(3):
+        fake.blobs[f"snap/{i}"] = b"x"
+    answers = blobs.delete_batch([("snap/0", None), ("snap/missing", None), ("snap/2", None)])
+
+    assert answers == [(202, ""), (404, "BlobNotFound"), (202, "")]
+    assert sorted(fake.blobs) == ["snap/1"]
+    post = fake.requests[-1]
+    assert (post.method, post.query) == ("POST", {"restype": "container", "comp": "batch"})
+    assert post.headers["content-type"].startswith("multipart/mixed; boundary=")
+    assert post.body.count(b"DELETE /") == 3
+
+
+def test_blob_batch_of_more_than_256_is_refused_whole(fake: FakeBlobService) -> None:
+    """Over the service's limit the fake refuses the whole batch, as Azure does; nothing is deleted."""
+    names = [f"snap/{i:03d}" for i in range(257)]
+    fake.blobs.update(dict.fromkeys(names, b"x"))
+    service = container(fake).container
+    with pytest.raises(Exception, match="ExceedsMaxBatchRequestCount"):
+        list(service.delete_blobs(*names, raise_on_any_failure=False))
+    assert len(fake.blobs) == 257 and fake.deleted == 0
+
+
+def test_delete_blob_is_202_then_404(fake: FakeBlobService) -> None:
+    blobs = container(fake)
+    fake.blobs["k"] = b"x"
+    blobs.delete("k")
+    blobs.delete("k")  # gone already: our client takes 404 as done
+    assert fake.blobs == {} and [r.method for r in fake.requests] == ["DELETE", "DELETE"]
