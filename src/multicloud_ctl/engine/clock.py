@@ -107,8 +107,13 @@ class Clock:
 
 
 def iso(ts: datetime) -> str:
-    """ISO-8601 in UTC with milliseconds and a `Z`."""
-    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """ISO-8601 in UTC with milliseconds and a `Z`: the one shape of a timestamp in journals and JSON output.
+
+    (`--output json` prints every datetime this way, `cli/console.to_jsonable`; a naive datetime, which only
+    a library that dropped the zone hands us, is taken as UTC.)
+    """
+    utc = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_instant(text: str) -> datetime:

@@ -19,10 +19,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from multicloud_ctl.engine.clock import iso
 from multicloud_ctl.errors import EndpointUnreachable, LockHeld, OutcomeUnknown, ProviderError
 
 if TYPE_CHECKING:
@@ -335,7 +336,7 @@ class CloudLease:
                     "name": lock,
                     "owner": shown.owner,
                     "since": shown.since,
-                    "expires": datetime.fromtimestamp(shown.expires, tz=self.runtime.clock().tzinfo).isoformat(),
+                    "expires": iso(datetime.fromtimestamp(shown.expires, tz=UTC)),
                     "expired": not held,
                     "token": max(i.token for i in by_store.values()),
                     "stores": {k: (i.owner if i.expires >= now else None) for k, i in by_store.items()},

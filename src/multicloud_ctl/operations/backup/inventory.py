@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
+from multicloud_ctl.engine.clock import iso
 from multicloud_ctl.errors import AuthError, NotFound
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class InventoryReport:
     all_versions: bool = False
 
     def describe(self) -> dict[str, Any]:
-        return {"source": "inventory", "report": self.location, "created": self.created.isoformat()}
+        return {"source": "inventory", "report": self.location, "created": iso(self.created)}
 
 
 def _read(s3: S3Client, bucket: str, key: str) -> bytes | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.engine.clock import iso
 from multicloud_ctl.operations.backup.manifest import list_manifests
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ def list_backups(store: BackupStore) -> list[dict[str, Any]]:
         {
             "id": b.id,
             "kind": b.kind,
-            "time": b.created.isoformat(),
+            "time": iso(b.created),
             "objects": b.objects,
             "bytes": b.bytes,
             "verified": b.verified,

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.engine.clock import iso
 from multicloud_ctl.errors import NotFound
 from multicloud_ctl.operations.backup.checksum import bytes_match
 from multicloud_ctl.operations.backup.locate import blob_versions
@@ -137,7 +138,7 @@ def verify_backup(
     report.missing.sort()
     report.corrupt.sort()
     now = store.now()
-    report.verified_at = now.isoformat()
+    report.verified_at = iso(now)
     if record:
         record_verification(
             blobs, store.layout, bid, status="ok" if report.ok else "failed", at=now, sample_pct=sample_pct

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from multicloud_ctl.engine.clock import iso
 from multicloud_ctl.errors import OperationFailed
 from multicloud_ctl.providers.aws.cloudwatch_alarms import LambdaMetrics
 from multicloud_ctl.providers.aws.lambda_ import LambdaClient
@@ -81,7 +82,7 @@ class Shift:
             firing = self.metrics.alarms_in_alarm(policy.alarms)
             self.history.append(
                 {
-                    "at": now.isoformat(),
+                    "at": iso(now),
                     "weight": weight,
                     "errors": health.errors,
                     "invocations": health.invocations,
@@ -101,7 +102,7 @@ class Shift:
 
     def _route(self, version: str, weights: Mapping[str, float] | None = None) -> None:
         self.lam.route_alias(self.function, self.alias, version, weights)
-        self.history.append({"at": self.clock().isoformat(), "route": version, "weights": dict(weights or {})})
+        self.history.append({"at": iso(self.clock()), "route": version, "weights": dict(weights or {})})
 
     def run(self, new: str, previous: str | None, strategy: str, policy: BakePolicy) -> dict[str, Any]:
         """Move the alias to `new`; on a breach put it back on `previous` and raise DeployBreach."""

@@ -8,6 +8,8 @@ import html
 from datetime import datetime
 from typing import Any
 
+from multicloud_ctl.engine.clock import iso
+
 COLORS = {"aws": "#ff9900", "azure": "#0078d4"}
 W, BAR_H, GAP = 720, 22, 8
 
@@ -120,7 +122,7 @@ th {{ border-bottom: 1px solid #ccc; }} .label {{ font-size: 12px; }} .value {{ 
 .legend span {{ display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; }}
 </style></head><body>
 <h1>mcctl dashboard: {_esc(environment)}</h1>
-<div>window {_esc(window["start"])} to {_esc(window["end"])}; generated {_esc(generated.isoformat())}
+<div>window {_esc(window["start"])} to {_esc(window["end"])}; generated {_esc(iso(generated))}
 <span class="legend"><span style="background:{COLORS["aws"]}"></span>AWS<span style="background:{COLORS["azure"]}">
 </span>Azure</span></div>
 {fn_table}

@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from multicloud_ctl.engine.clock import iso
 from multicloud_ctl.errors import McctlError
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _aws_functions(runtime: Runtime, start: Any, end: Any) -> dict[str, dict[str
             "invocations": calls,
             "errors": sum(p.value for p in errors),
             "avg_ms": (sum(p.value for p in avg) / len(avg)) if avg else None,
-            "series": [(p.timestamp.isoformat(), p.value) for p in series],
+            "series": [(iso(p.timestamp), p.value) for p in series],
         }
     return out
 
@@ -151,7 +152,7 @@ def collect(runtime: Runtime, since: timedelta, service: str | None = None) -> d
                 }
             )
     return {
-        "window": {"start": start.isoformat(), "end": end.isoformat()},
+        "window": {"start": iso(start), "end": iso(end)},
         "functions": rows,
         "gauges": _gauges(runtime),
     }

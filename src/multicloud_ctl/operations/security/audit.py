@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from multicloud_ctl.engine.clock import iso
 from multicloud_ctl.errors import McctlError, UsageError
 from multicloud_ctl.operations.security import checks_aws, checks_azure  # noqa: F401  (registers checks)
 from multicloud_ctl.operations.security.findings import (
@@ -88,4 +89,4 @@ def run_audit(runtime: Runtime, *, scan_paths: Sequence[Path] = (), only: Sequen
             status = "fail" if findings else ("skipped" if ctx.skipped and not ctx.inspected else "pass")
             results.append(CheckResult(chk.id, chk.cloud, chk.title, status, findings, ctx.skipped))
             act.advance()
-    return AuditReport(runtime.environment.name, runtime.clock().isoformat(), results)
+    return AuditReport(runtime.environment.name, iso(runtime.clock()), results)

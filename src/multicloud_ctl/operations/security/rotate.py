@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.actions import ACTIONS
+from multicloud_ctl.engine.clock import iso
 from multicloud_ctl.engine.plan import Plan, Step
 from multicloud_ctl.errors import OperationFailed
 from multicloud_ctl.operations.security.apikey_store import (
@@ -156,8 +157,8 @@ def build_rotation_plan(runtime: Runtime, *, grace_s: float, wait_s: float) -> P
     summary = {
         "aws_keys_now": len(state.aws_keys),
         "azure_keys_now": len(state.azure_keys),
-        "aws_last_changed": state.aws_changed.isoformat() if state.aws_changed else None,
-        "azure_last_changed": state.azure_changed.isoformat() if state.azure_changed else None,
+        "aws_last_changed": iso(state.aws_changed) if state.aws_changed else None,
+        "azure_last_changed": iso(state.azure_changed) if state.azure_changed else None,
         "probe_targets": sorted(probe_targets(runtime)),
     }
     return Plan("secrets rotate api-key", steps, summary=summary)
