@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from multicloud_ctl.cli.state import get_state
+from multicloud_ctl.cli.state import get_state, playbook_default
 
 app = typer.Typer(help="Provision and list the alert rules of both clouds.", no_args_is_help=True, add_completion=False)
-PLAYBOOK = Path("playbooks/observability.yaml")
+PLAYBOOK_NAME = "observability.yaml"  # in the playbook directory
 
 
 def _spec(playbook: Path) -> object:
@@ -22,7 +22,9 @@ def _spec(playbook: Path) -> object:
 def apply(
     ctx: typer.Context,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; make no change."),
-    playbook: Path = typer.Option(PLAYBOOK, "--playbook", "-p", help="Observability playbook."),
+    playbook: Path = typer.Option(
+        None, "--playbook", "-p", help="Observability playbook.", callback=playbook_default(PLAYBOOK_NAME)
+    ),
 ) -> None:
     """Create or update CloudWatch alarms and Azure Monitor metric alerts to match the playbook."""
     from multicloud_ctl.cli.runner import run_mutating
@@ -43,7 +45,9 @@ def apply(
 @app.command("list")
 def list_alerts(
     ctx: typer.Context,
-    playbook: Path = typer.Option(PLAYBOOK, "--playbook", "-p", help="Observability playbook."),
+    playbook: Path = typer.Option(
+        None, "--playbook", "-p", help="Observability playbook.", callback=playbook_default(PLAYBOOK_NAME)
+    ),
 ) -> None:
     """Every rule with its state on its cloud and mcctl's evaluation of the current metrics; firing exits 3."""
     from multicloud_ctl.cli.runner import make_runtime

@@ -53,6 +53,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "journal": ("multicloud_ctl.cli.journal", "List and show the JSON journals of past runs."),
     "lock": ("multicloud_ctl.cli.lock", "Show or break the run locks."),
     "local": ("multicloud_ctl.cli.local", "Run the whole system on this machine (sandbox up, down, status, demo)."),
+    "init": ("multicloud_ctl.cli.init", "Write a working config/ and playbooks/ from the shipped templates."),
 }
 
 EPILOG = (
@@ -303,7 +304,13 @@ def root(
         None, "--env", "-e", help="Environment (config/<env>.yaml). [default: $MCCTL_ENV or local]"
     ),
     config_dir: Path = typer.Option(
-        None, "--config-dir", help="Directory of environment files. [default: $MCCTL_CONFIG_DIR or ./config]"
+        None,
+        "--config-dir",
+        help="Directory of environment files. [default: $MCCTL_CONFIG_DIR, $MCCTL_HOME/config, ./config, "
+        "~/.config/mcctl/config]",
+    ),
+    playbook_dir: Path = typer.Option(
+        None, "--playbook-dir", help="Directory of playbooks. [default: $MCCTL_PLAYBOOK_DIR or beside the config]"
     ),
     output: str = typer.Option(None, "--output", "-o", help="table or json. [default: $MCCTL_OUTPUT or table]"),
     yes: bool = typer.Option(False, "--yes", "-y", help="Assume yes at confirmation prompts."),
@@ -320,13 +327,17 @@ def root(
     """Operate the multi-cloud e-commerce backend (AWS + Azure + Cloudflare) from YAML playbooks."""
     from multicloud_ctl.cli.console import Console
     from multicloud_ctl.cli.state import CliState, output_error
+    from multicloud_ctl.config.home import locate, set_current
 
     output = output or os.environ.get("MCCTL_OUTPUT") or "table"
     if output not in ("table", "json"):
         raise output_error(output)
+    home = locate(config_dir, playbook_dir)
+    set_current(home)
     ctx.obj = CliState(
         env=env or os.environ.get("MCCTL_ENV") or "local",
-        config_dir=config_dir or Path(os.environ.get("MCCTL_CONFIG_DIR") or "config"),
+        config_dir=home.config_dir,
+        playbook_dir=home.playbook_dir,
         output=output,
         yes=yes or os.environ.get("MCCTL_YES", "") == "1",
         verbosity=-1 if quiet else verbose,

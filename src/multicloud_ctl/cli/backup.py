@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from multicloud_ctl.cli.state import CliState, get_state
+from multicloud_ctl.cli.state import CliState, get_state, playbook_default
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.backup import BackupSpec
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Daily S3-to-Blob backups, weekly snapshots, verify, restore, prune.", no_args_is_help=True)
 
-DAILY = Path("playbooks/backup-daily.yaml")
-WEEKLY = Path("playbooks/backup-weekly.yaml")
+DAILY = playbook_default("backup-daily.yaml")  # in the playbook directory (config/home.py)
+WEEKLY = playbook_default("backup-weekly.yaml")
 PLAYBOOK_HELP = "Backup playbook (buckets, tables, container, layout, retention)."
 
 
@@ -104,7 +104,7 @@ def _run_backup(state: CliState, kind: str, op: Any, *, dry_run: bool, yes: bool
 def daily(
     ctx: typer.Context,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
+    playbook: Path = typer.Option(None, "--playbook", "-p", help=PLAYBOOK_HELP, callback=DAILY),
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be copied; change nothing."),
     transfer: str = typer.Option(None, "--transfer", help="auto | server | stream (default: the playbook's)."),
     bwlimit: str = typer.Option(None, "--bwlimit", help="Cap streamed bytes per second, e.g. 20MiB."),
@@ -129,7 +129,7 @@ def daily(
 def weekly(
     ctx: typer.Context,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    playbook: Path = typer.Option(WEEKLY, "--playbook", "-p", help=PLAYBOOK_HELP),
+    playbook: Path = typer.Option(None, "--playbook", "-p", help=PLAYBOOK_HELP, callback=WEEKLY),
     dry_run: bool = typer.Option(False, "--dry-run", help="List what the snapshot would hold; change nothing."),
     transfer: str = typer.Option(None, "--transfer", help="auto | server | stream (default: the playbook's)."),
     bwlimit: str = typer.Option(None, "--bwlimit", help="Cap streamed bytes per second, e.g. 20MiB."),
@@ -144,7 +144,9 @@ def weekly(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP)) -> None:
+def list_(
+    ctx: typer.Context, playbook: Path = typer.Option(None, "--playbook", "-p", help=PLAYBOOK_HELP, callback=DAILY)
+) -> None:
     """Committed backups, newest first: id, kind, time, objects, bytes, verified."""
     from multicloud_ctl.operations.backup.status import list_backups
 
@@ -172,7 +174,7 @@ def verify(
     ctx: typer.Context,
     backup_id: str = typer.Argument(None, help="Backup id or prefix, latest, latest-daily, latest-weekly."),
     sample: float = typer.Option(100.0, "--sample", min=0.01, max=100.0, help="Percent of objects to re-read."),
-    playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
+    playbook: Path = typer.Option(None, "--playbook", "-p", help=PLAYBOOK_HELP, callback=DAILY),
 ) -> None:
     """Re-read and hash a backup's objects; exit 3 naming missing or corrupt ones."""
     from multicloud_ctl.errors import Degraded
@@ -212,7 +214,7 @@ def restore(
     buckets: str = typer.Option(None, "--buckets", help="Only these buckets (comma-separated)."),
     to_env: str = typer.Option(None, "--to-env", help="Restore into this environment (e.g. a scratch one)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be restored; change nothing."),
-    playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
+    playbook: Path = typer.Option(None, "--playbook", "-p", help=PLAYBOOK_HELP, callback=DAILY),
 ) -> None:
     """Restore into the same or another environment, then compare counts and hashes (exit 3 on mismatch)."""
     from multicloud_ctl.cli.runner import run_operation
@@ -249,7 +251,7 @@ def prune(
     keep_weekly: int = typer.Option(None, "--keep-weekly", min=0, help="Newest snapshot of each of N weeks."),
     keep_monthly: int = typer.Option(None, "--keep-monthly", min=0, help="Newest snapshot of each of N months."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be removed; change nothing."),
-    playbook: Path = typer.Option(DAILY, "--playbook", "-p", help=PLAYBOOK_HELP),
+    playbook: Path = typer.Option(None, "--playbook", "-p", help=PLAYBOOK_HELP, callback=DAILY),
 ) -> None:
     """Remove backups beyond the retention; never the newest verified one."""
     from multicloud_ctl.cli.runner import run_operation

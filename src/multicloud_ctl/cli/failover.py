@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from multicloud_ctl.cli.state import get_state
+from multicloud_ctl.cli.state import get_state, playbook_default, playbook_dir_default
 from multicloud_ctl.errors import UsageError
 
 app = typer.Typer(
@@ -32,9 +32,10 @@ def _cloud(value: str | None) -> str | None:
 
 
 def _load_failover(path: Path | None, to: str) -> Any:
+    from multicloud_ctl.config.home import current
     from multicloud_ctl.config.playbook import load_playbook
 
-    playbook = load_playbook(path or Path(f"playbooks/failover-{to}.yaml"), "Failover")
+    playbook = load_playbook(path or current().playbook(f"failover-{to}.yaml"), "Failover")
     if playbook.spec.to != to:
         raise UsageError(
             f"{playbook.path} fails over to {playbook.spec.to}, not {to}",
@@ -272,7 +273,10 @@ def readiness(
     ctx: typer.Context,
     to: str = typer.Option(None, "--to", help="azure or aws: check one direction. [default: both]"),
     playbooks: Path = typer.Option(
-        Path("playbooks"), "--playbooks", help="Directory holding failover-<to>.yaml (what each failover would do)."
+        None,
+        "--playbooks",
+        help="Directory holding failover-<to>.yaml (what each failover would do). [default: the playbook directory]",
+        callback=playbook_dir_default(),
     ),
     accept_unknown: list[str] = typer.Option(
         [],
@@ -333,13 +337,16 @@ def drill(
         help="Fault on the serving cloud first: outage | brownout:30% | latency:2s | loss:20% | partition "
         "(network faults use tc netem: root).",
     ),
-    playbook: Path = typer.Option(Path("playbooks/drill.yaml"), "--playbook", "-p", help="Drill playbook."),
+    playbook: Path = typer.Option(
+        None, "--playbook", "-p", help="Drill playbook.", callback=playbook_default("drill.yaml")
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Override a failed failover preflight (needs --reason)."),
     reason: str = typer.Option(None, "--reason", help="Why the preflight is overridden (journaled)."),
 ) -> None:
     """Failover drill: steady state, (inject), fail over, verify, fail back, steady state; RTO, RPO, errors."""
     from multicloud_ctl.cli.runner import make_runtime, run_operation
+    from multicloud_ctl.config.home import current
     from multicloud_ctl.config.playbook import load_playbook
     from multicloud_ctl.operations.failover.drill import drill_operation
     from multicloud_ctl.operations.failover.inject import fault_for, parse_inject
@@ -353,6 +360,7 @@ def drill(
     console = state.console
     spec = load_playbook(playbook, "Drill").spec
     fo_path = spec.failover.get(to)
+    fo_path = current().resolve(fo_path) if fo_path is not None else None  # relative to the home root
     book = _load_failover(fo_path, to)
     runtime = make_runtime(state)
     source = "aws" if to == "azure" else "azure"

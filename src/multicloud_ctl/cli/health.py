@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from multicloud_ctl.cli.state import get_state
+from multicloud_ctl.cli.state import get_state, playbook_default
 from multicloud_ctl.errors import UsageError
 
 app = typer.Typer(
@@ -55,7 +55,9 @@ def _show(state: Any, report: Any, fmt: str, *, watch: bool) -> int:
 @app.command()
 def health(
     ctx: typer.Context,
-    playbook: Path = typer.Option(Path("playbooks/health.yaml"), "--playbook", "-p", help="Health playbook."),
+    playbook: Path = typer.Option(
+        None, "--playbook", "-p", help="Health playbook.", callback=playbook_default("health.yaml")
+    ),
     fmt: str = typer.Option(None, "--format", "-f", help="table, json or nagios (default: from --output)."),
     watch: float = typer.Option(None, "--watch", "-w", help="Check again every SECONDS until Ctrl-C."),
     only: list[str] = typer.Option(None, "--only", help="Only checks with this name or kind (repeatable)."),

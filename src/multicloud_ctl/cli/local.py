@@ -95,6 +95,24 @@ def status(
 
 
 @app.command()
+def install(ctx: typer.Context) -> None:
+    """Install what the sandbox needs besides Python: the pinned Azurite (npm), unless one is found already."""
+    import importlib.util
+
+    from multicloud_ctl.local.processes import azurite_candidates, install_azurite
+
+    state = get_state(ctx)
+    have = next((p for p in azurite_candidates() if p.exists()), None)
+    path = have or install_azurite()
+    note = "found; nothing installed" if have else "installed"
+    state.console.emit(
+        {"azurite": str(path), "installed": have is None}, columns=["azurite"], rows=[[f"{path} ({note})"]]
+    )
+    if importlib.util.find_spec("moto") is None:
+        state.console.warn("moto server is missing: pip install 'multicloud-ctl[sandbox]'")
+
+
+@app.command()
 def start(ctx: typer.Context, component: str = typer.Argument(..., help="Component name.")) -> None:
     """Start one component (e.g. after `mcctl local stop aws` simulated an outage)."""
     state = get_state(ctx)

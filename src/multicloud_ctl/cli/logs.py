@@ -9,11 +9,11 @@ from typing import Any
 
 import typer
 
-from multicloud_ctl.cli.state import get_state
+from multicloud_ctl.cli.state import get_state, playbook_default
 from multicloud_ctl.errors import UsageError
 
 app = typer.Typer(help="Query and ship the functions' logs of both clouds.", no_args_is_help=True, add_completion=False)
-PLAYBOOK = Path("playbooks/observability.yaml")
+PLAYBOOK_NAME = "observability.yaml"  # in the playbook directory
 SOURCES = ("central", "cloudwatch")
 
 
@@ -35,7 +35,9 @@ def query(
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines until Ctrl-C."),
     interval: float = typer.Option(2.0, "--interval", help="Seconds between polls with --follow."),
     rounds: int = typer.Option(None, "--rounds", hidden=True),
-    playbook: Path = typer.Option(PLAYBOOK, "--playbook", "-p", help="Observability playbook."),
+    playbook: Path = typer.Option(
+        None, "--playbook", "-p", help="Observability playbook.", callback=playbook_default(PLAYBOOK_NAME)
+    ),
 ) -> None:
     """Print matching log lines of both clouds in time order."""
     from multicloud_ctl.cli.runner import make_runtime
@@ -88,7 +90,9 @@ def _print(state: Any, rows: list[dict[str, Any]], *, header: bool) -> None:
 def ship(
     ctx: typer.Context,
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would ship; write nothing."),
-    playbook: Path = typer.Option(PLAYBOOK, "--playbook", "-p", help="Observability playbook."),
+    playbook: Path = typer.Option(
+        None, "--playbook", "-p", help="Observability playbook.", callback=playbook_default(PLAYBOOK_NAME)
+    ),
 ) -> None:
     """Ship new CloudWatch Logs events (and the Azure side's lines) to Log Analytics."""
     from multicloud_ctl.cli.runner import run_operation

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from multicloud_ctl.cli.state import get_state
+from multicloud_ctl.cli.state import get_state, playbook_dir_default
 
 app = typer.Typer(help="Export cron, systemd or CI entries for scheduled playbooks.", no_args_is_help=True)
 
@@ -20,7 +20,12 @@ def schedule() -> None:
 def export(
     ctx: typer.Context,
     format: str = typer.Option("cron", "--format", "-f", help="cron | systemd | github-actions"),
-    playbooks: Path = typer.Option(Path("playbooks"), "--playbooks", help="Directory of playbooks."),
+    playbooks: Path = typer.Option(
+        None,
+        "--playbooks",
+        help="Directory of playbooks. [default: the playbook directory]",
+        callback=playbook_dir_default(),
+    ),
     workdir: str = typer.Option(None, "--workdir", help="Directory the jobs run in. [default: current]"),
     program: str = typer.Option(
         None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from multicloud_ctl.cli.state import get_state
+from multicloud_ctl.cli.state import get_state, playbook_dir_default
 
 app = typer.Typer(
     help="Check the security posture of both clouds and the local state.", no_args_is_help=True, add_completion=False
@@ -26,7 +26,12 @@ def audit(
     ctx: typer.Context,
     only: list[str] = typer.Option(None, "--only", help="Only this check id or id prefix (repeatable)."),
     scan: list[Path] = typer.Option(None, "--scan", help="Extra file or directory for the secret scan."),
-    playbooks: Path = typer.Option(Path("playbooks"), "--playbooks", help="Playbook directory to scan."),
+    playbooks: Path = typer.Option(
+        None,
+        "--playbooks",
+        help="Playbook directory to scan. [default: the playbook directory]",
+        callback=playbook_dir_default(),
+    ),
     list_checks: bool = typer.Option(False, "--list", help="List the checks and exit."),
 ) -> None:
     """Run every audit check with read-only calls; findings exit 3."""

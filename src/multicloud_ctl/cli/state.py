@@ -22,6 +22,7 @@ class CliState:
 
     env: str = "local"
     config_dir: Path = Path("config")
+    playbook_dir: Path | None = None  # None: beside the config directory (config/home.py)
     output: str = "table"
     yes: bool = False
     verbosity: int = 0
@@ -51,8 +52,14 @@ class CliState:
             self.output = value
         elif name == "env":
             self.env, self._environment, self._runtime = value, None, None
-        elif name == "config_dir":
-            self.config_dir, self._environment, self._runtime = Path(value), None, None
+        elif name in ("config_dir", "playbook_dir"):
+            from multicloud_ctl.config.home import locate, set_current
+
+            given = {"config_dir": self.config_dir, "playbook_dir": self.playbook_dir, name: Path(value)}
+            home = locate(given["config_dir"], given["playbook_dir"])
+            set_current(home)
+            self.config_dir, self.playbook_dir = home.config_dir, home.playbook_dir
+            self._environment, self._runtime = None, None
         elif name == "yes":
             self.yes = self.yes or bool(value)
         elif name == "verbose":
@@ -77,6 +84,12 @@ class CliState:
             _err=None,
             _renderer=None,
         )
+
+    def playbook(self, name: str) -> Path:
+        """A default playbook (`backup-daily.yaml`): in the playbook directory (config/home.py)."""
+        from multicloud_ctl.config.home import current
+
+        return current().playbook(name)
 
     def environment(self) -> Environment:
         """Load and validate `config/<env>.yaml` once per invocation."""
@@ -113,3 +126,21 @@ def get_state(ctx: typer.Context) -> CliState:
         obj = CliState()
         root.obj = obj
     return obj
+
+
+def playbook_default(name: str) -> Any:
+    """An option callback: the given playbook path, or `name` in this invocation's playbook directory.
+
+    (Resolved when the verb's options are parsed, after the root callback located the home and after a
+    `--config-dir`/`--playbook-dir` given after the verb: options on the command line are processed first.)
+    """
+
+    def fill(ctx: typer.Context, value: Path | None) -> Path:
+        return value if value is not None else get_state(ctx).playbook(name)
+
+    return fill
+
+
+def playbook_dir_default() -> Any:
+    """An option callback: the given directory, or this invocation's playbook directory."""
+    return playbook_default("")

@@ -271,6 +271,21 @@ class Environment(Model):
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
 
+    def anchored(self, root: Path) -> Environment:
+        """Relative `state_dir` and SQLite paths made relative to `root`, the directory holding the config
+        directory (config/home.py), so state lives beside the configuration, not in the current directory."""
+        if root == Path("."):
+            return self
+        update: dict[str, Any] = {}
+        if not self.state_dir.is_absolute():
+            update["state_dir"] = root / self.state_dir
+        url = self.azure.sql.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url[len(prefix) :] not in ("", ":memory:"):
+            sql = self.azure.sql.model_copy(update={"url": f"{prefix}{(root / url[len(prefix) :]).absolute()}"})
+            update["azure"] = self.azure.model_copy(update={"sql": sql})
+        return self.model_copy(update=update) if update else self
+
     @model_validator(mode="after")
     def _local_needs_ports(self) -> Environment:
         if self.kind == "local" and self.local is None:

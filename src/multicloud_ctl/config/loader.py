@@ -88,11 +88,13 @@ def load_environment(name: str, config_dir: Path) -> Any:
     if not exists:
         raise ConfigError(
             f"environment {name!r} not found: {path} does not exist",
-            hint=f"known environments: {', '.join(known) or 'none'}; use --env or --config-dir",
+            hint=f"known environments: {', '.join(known) or 'none'}; use --env or --config-dir"
+            + ("" if known else "; `mcctl init` writes a working config/ and playbooks/ (~/.config/mcctl or DIR)"),
         )
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(
             f"{path}:1: an environment file must be a mapping", hint="config/local.yaml is an example of one"
         )
-    return validate_model(Environment, data, path, lines)
+    env = validate_model(Environment, data, path, lines)
+    return env.anchored(config_dir.parent)

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,15 +154,55 @@ def start_moto(port: int, log: Path | None = None) -> Emulator:
     return Emulator("moto", port, proc)
 
 
+AZURITE_VERSION = "3.35.0"  # pinned (3.37 needs node 22); tools/azurite/package.json pins the same
+
+
+def azurite_install_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where `mcctl local install` puts Azurite: `$XDG_DATA_HOME/mcctl/azurite` (`~/.local/share/...`)."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_DATA_HOME", "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "mcctl" / "azurite"
+
+
+def azurite_candidates(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Where Azurite is looked for, in order: MCCTL_AZURITE, the checkout's tools/azurite (`make setup`),
+    `mcctl local install`'s directory, then `azurite-blob` on PATH."""
+    environ = os.environ if environ is None else environ
+    found = [Path(environ["MCCTL_AZURITE"])] if environ.get("MCCTL_AZURITE") else []
+    found += [AZURITE_DIR / "node_modules" / ".bin" / "azurite-blob"]
+    found += [azurite_install_dir(environ) / "node_modules" / ".bin" / "azurite-blob"]
+    on_path = shutil.which("azurite-blob", path=environ.get("PATH"))
+    return found + ([Path(on_path)] if on_path else [])
+
+
 def azurite_binary() -> Path:
-    """The project's pinned Azurite (installed by `make setup` into tools/azurite)."""
-    path = AZURITE_DIR / "node_modules" / ".bin" / "azurite-blob"
-    if not path.exists():
-        raise UsageError(
-            "Azurite is not installed in tools/azurite",
-            hint="run `make setup` (npm install of the pinned azurite 3.35.x)",
+    """The first Azurite of `azurite_candidates` that exists."""
+    for path in azurite_candidates():
+        if path.exists():
+            return path
+    raise UsageError(
+        "Azurite is not installed",
+        hint=f"run `mcctl local install` (npm install of azurite {AZURITE_VERSION}), `make setup` in a checkout, "
+        "or set MCCTL_AZURITE to an azurite-blob binary",
+    )
+
+
+def install_azurite(target: Path | None = None) -> Path:
+    """`npm install` the pinned Azurite into `target` (default `azurite_install_dir()`); the binary's path."""
+    target = target or azurite_install_dir()
+    npm = shutil.which("npm")
+    if npm is None:
+        raise UsageError("npm is not installed; Azurite needs Node.js 20 and npm", hint="apt-get install nodejs npm")
+    target.mkdir(parents=True, exist_ok=True)
+    cmd = [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund", "--loglevel=error"]
+    done = subprocess.run([*cmd, f"azurite@{AZURITE_VERSION}"], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["(no output)"]
+        raise OperationFailed(
+            f"npm install azurite@{AZURITE_VERSION} failed: {tail[0][:300]}", hint="check npm's registry access"
         )
-    return path
+    return target / "node_modules" / ".bin" / "azurite-blob"
 
 
 def azurite_command(port: int, location: Path) -> list[str]:

@@ -45,7 +45,7 @@ class CdcDeploySpec(Spec):
 
     enabled: bool = True
     function: str = Field(default="cdc-sync", pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    sync_playbook: str = "playbooks/sync.yaml"
+    sync_playbook: str = "playbooks/sync.yaml"  # relative to the home root (config/home.py)
 
 
 class AwsDeploySpec(Spec):

@@ -23,7 +23,12 @@ from multicloud_ctl.operations.cost.period import Period
 from multicloud_ctl.operations.cost.records import CostDataset
 from multicloud_ctl.operations.cost.report import PROVIDER_LABEL, CostReport, build_report
 
-DEFAULT_PLAYBOOK = Path("playbooks/cost.yaml")
+
+def default_playbook() -> Path:
+    """`cost.yaml` in the playbook directory (config/home.py)."""
+    from multicloud_ctl.config.home import current
+
+    return current().playbook("cost.yaml")
 
 
 def load_spec(path: Path | None) -> tuple[CostSpec, str]:
@@ -31,9 +36,9 @@ def load_spec(path: Path | None) -> tuple[CostSpec, str]:
     from multicloud_ctl.config.playbook import load_playbook
 
     if path is None:
-        if not DEFAULT_PLAYBOOK.exists():
+        if not default_playbook().exists():
             return CostSpec(), "defaults (no playbooks/cost.yaml)"
-        path = DEFAULT_PLAYBOOK
+        path = default_playbook()
     return load_playbook(path, "Cost").spec, str(path)
 
 

@@ -17,7 +17,6 @@ event source mappings"; "Configuring partial batch response with DynamoDB and La
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.actions import ACTIONS
@@ -37,10 +36,11 @@ CDC_HANDLER = "multicloud_ctl.functions.aws_lambda.cdc.handler"
 
 def cdc_settings(runtime: Runtime, spec: DeploySpec, fn_env: Mapping[str, str]) -> tuple[dict[str, str], SyncSpec]:
     """(the CDC function's settings, the sync playbook) for `spec.aws.cdc`."""
+    from multicloud_ctl.config.home import current
     from multicloud_ctl.operations.sync import cdc_lambda_environment
     from multicloud_ctl.operations.sync.context import load_spec
 
-    sync = load_spec(Path(spec.aws.cdc.sync_playbook))
+    sync = load_spec(current().resolve(spec.aws.cdc.sync_playbook))  # relative to the home root
     settings = {**fn_env, **cdc_lambda_environment(sync, str(runtime.environment.azure.sql.url))}
     return settings, sync
 

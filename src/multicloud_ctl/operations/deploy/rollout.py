@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from multicloud_ctl.config.home import current
 from multicloud_ctl.engine.plan import Plan, Step
 from multicloud_ctl.errors import UsageError
 
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.packaging.zipbuild import Artifact
 
-DEFAULT_PLAYBOOK = Path("playbooks/deploy.yaml")
+
+def default_playbook() -> Path:
+    """`deploy.yaml` in the playbook directory (config/home.py)."""
+    return current().playbook("deploy.yaml")
 
 
 def load_spec(path: Path | None) -> DeploySpec:
@@ -28,9 +32,9 @@ def load_spec(path: Path | None) -> DeploySpec:
     from multicloud_ctl.config.specs.deploy import DeploySpec
 
     if path is None:
-        if not DEFAULT_PLAYBOOK.exists():
+        if not default_playbook().exists():
             return DeploySpec()
-        path = DEFAULT_PLAYBOOK
+        path = default_playbook()
     spec: DeploySpec = load_playbook(path, "Deploy").spec
     return spec
 
@@ -49,7 +53,7 @@ def select(env: Environment, spec: DeploySpec, names: list[str], cloud: str = "a
     """The services to deploy per cloud; an unknown name is a usage error that lists the known ones."""
     aws = list(spec.aws.services or env.aws.functions) if cloud in ("all", "aws") else []
     cdc = spec.aws.cdc
-    if aws and cdc.enabled and (cdc.function in names or Path(cdc.sync_playbook).exists()):
+    if aws and cdc.enabled and (cdc.function in names or current().resolve(cdc.sync_playbook).exists()):
         aws.append(cdc.function)  # the CDC Lambda ships when there is a sync playbook to configure it
     azure = list(spec.azure.apps or env.azure.function_apps) if cloud in ("all", "azure") else []
     if not names:

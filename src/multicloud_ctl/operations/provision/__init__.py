@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from multicloud_ctl.operations.provision.drift import DriftItem
     from multicloud_ctl.operations.provision.model import ResourcePlan
 
-DEFAULT_PLAYBOOK = Path("playbooks/provision.yaml")
+
+def default_playbook() -> Path:
+    """`provision.yaml` in the playbook directory (config/home.py)."""
+    from multicloud_ctl.config.home import current
+
+    return current().playbook("provision.yaml")
+
+
 PARALLELISM = 10  # steps applied at once when their dependencies allow (Terraform's default)
 
 
@@ -29,9 +36,9 @@ def load_spec(path: Path | None, environments: set[str] | None = None) -> Provis
     from multicloud_ctl.config.specs.provision import ProvisionSpec
 
     if path is None:
-        if not DEFAULT_PLAYBOOK.is_file():
+        if not default_playbook().is_file():
             return ProvisionSpec()
-        path = DEFAULT_PLAYBOOK
+        path = default_playbook()
     spec: ProvisionSpec = load_playbook(path, "Provision", environments=environments).spec
     return spec
 

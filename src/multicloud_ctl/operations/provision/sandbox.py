@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-PLAYBOOK = Path(__file__).resolve().parents[4] / "playbooks" / "provision.yaml"
+PLAYBOOK = Path(__file__).resolve().parents[2] / "templates" / "playbooks" / "provision.yaml"  # as shipped
 
 
 def _playbook_args() -> list[str]:

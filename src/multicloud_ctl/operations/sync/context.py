@@ -21,7 +21,12 @@ if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.providers.aws.dynamodb_streams import DynamoStreamsClient
 
-DEFAULT_PLAYBOOK = Path("playbooks/sync.yaml")
+
+def default_playbook() -> Path:
+    """`sync.yaml` in the playbook directory (config/home.py)."""
+    from multicloud_ctl.config.home import current
+
+    return current().playbook("sync.yaml")
 
 
 def mappings_from_spec(spec: SyncSpec) -> list[TableMapping]:
@@ -51,7 +56,7 @@ def sync_tables(spec: SyncSpec) -> SyncTables:
 def load_spec(path: Path | None) -> SyncSpec:
     from multicloud_ctl.config.playbook import load_playbook
 
-    path = path or DEFAULT_PLAYBOOK
+    path = path or default_playbook()
     if not path.exists():
         raise ConfigError(f"sync playbook {path} does not exist", hint="pass --playbook FILE")
     spec: SyncSpec = load_playbook(path, "Sync").spec
