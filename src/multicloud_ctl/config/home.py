@@ -9,9 +9,10 @@ Lookup order for the config directory (the first that applies wins):
    writes by default.
 
 The home root is the config directory's parent. Playbooks are `--playbook-dir`/`MCCTL_PLAYBOOK_DIR`, else the
-root's `playbooks/` (else `./playbooks`). Relative paths inside configuration and playbooks (`state_dir`, a
-SQLite URL, `sync_playbook`, a drill's failover playbooks) are relative to the root, so journals, locks and the
-sandbox's state live beside the configuration whatever directory mcctl is run from; paths typed on the command
+root's `playbooks/` (else `./playbooks`). Relative paths inside the configuration (`state_dir`, a SQLite URL)
+are relative to the root, so journals, locks and the sandbox's state live beside the configuration whatever
+directory mcctl is run from; playbooks named inside playbooks (`sync_playbook: playbooks/sync.yaml`, a drill's
+failover playbooks) are relative to the directory holding the playbook directory; paths typed on the command
 line stay relative to the current directory, as in any command-line tool.
 """
 
@@ -46,9 +47,10 @@ class Home:
         return self.playbook_dir / name
 
     def resolve(self, path: Path | str) -> Path:
-        """A path written in configuration or a playbook: absolute, or relative to the home root."""
+        """A playbook named inside a playbook (`playbooks/sync.yaml`): absolute, or relative to the directory that
+        holds the playbook directory (the home root, or the current directory when the playbooks are `./playbooks`)."""
         path = Path(path).expanduser()
-        return path if path.is_absolute() else self.root / path
+        return path if path.is_absolute() else self.playbook_dir.parent / path
 
 
 def locate(

@@ -52,5 +52,9 @@ def test_relative_state_and_sqlite_paths_are_anchored_to_the_home(tmp_path: Path
     assert env.azure.sql.url == f"sqlite:///{home / '.mcctl' / 'local' / 'azure-sql.db'}"
     assert locate(home / "config", environ={}).resolve("playbooks/sync.yaml") == home / "playbooks" / "sync.yaml"
     assert locate(home / "config", environ={}).resolve("/abs/x.yaml") == Path("/abs/x.yaml")
+    bare = tmp_path / "bare" / "config"  # a config directory with no playbooks beside it: ./playbooks are used
+    bare.mkdir(parents=True)
+    work = make_home(tmp_path / "work")
+    assert locate(bare, environ={}, cwd=work).resolve("playbooks/sync.yaml") == work / "playbooks" / "sync.yaml"
     in_repo = load_environment("local", Path("config"))  # the checkout, run from its root: unchanged
     assert in_repo.state_dir == Path(".mcctl")
