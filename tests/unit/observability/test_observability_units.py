@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,36 @@ def test_trace_context_rides_on_service_bus_and_sqs_messages() -> None:
     assert carrier_from_sqs(attrs) == {"traceparent": parent}
     lambda_form = {"traceparent": {"stringValue": parent, "dataType": "String"}}
     assert carrier_from_sqs(lambda_form) == {"traceparent": parent}
+
+
+def test_health_probes_are_not_counted_as_traffic(tmp_path: Path) -> None:
+    """The sandbox's function metrics and percentiles leave the load balancer's /health probes out (issue 19
+    item 11: on a quiet sandbox they were most of every service's invocations)."""
+    from multicloud_ctl.operations.observability.platform_metrics import _new_spans, aggregate
+
+    spans = [
+        {"kind": "server", "name": "GET /health", "cloud": "aws", "service": "product", "start": "2026-12-03T10:00:01"},
+        {
+            "kind": "server",
+            "name": "GET /products",
+            "cloud": "aws",
+            "service": "product",
+            "start": "2026-12-03T10:00:02",
+        },
+        {
+            "kind": "consumer",
+            "name": "orders process",
+            "cloud": "azure",
+            "service": "payment-processor",
+            "start": "2026-12-03T10:00:03",
+        },
+        {"kind": "client", "name": "GET /health", "cloud": "aws", "service": "product", "start": "2026-12-03T10:00:04"},
+    ] + [
+        {"kind": "server", "name": "GET /health", "cloud": "aws", "service": "product", "start": "2026-12-03T10:00:05"}
+    ] * 20
+    path = tmp_path / "spans.jsonl"
+    path.write_text("".join(json.dumps(s) + "\n" for s in spans))
+    kept, _ = _new_spans(path, 0)
+    assert [s["name"] for s in kept] == ["GET /products", "orders process"]
+    counts = {k[:2]: v["count"] for k, v in aggregate(kept).items()}
+    assert counts == {("aws", "product"): 1, ("azure", "payment-processor"): 1}

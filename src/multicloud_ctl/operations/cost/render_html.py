@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from html import escape
 
+from multicloud_ctl.charts import PALETTE, every, nice_ticks, text_width, tick_label, widest
 from multicloud_ctl.operations.cost.budgets import BudgetStatus
 from multicloud_ctl.operations.cost.render import money
 from multicloud_ctl.operations.cost.report import CostReport
 
 COLORS = {"AWS": "#ff9900", "Azure": "#0078d4"}
-PALETTE = ["#ff9900", "#0078d4", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+FONT = 11  # px, the CSS below
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
@@ -33,19 +34,22 @@ def _stacked_daily(report: CostReport, currency: str, width: int = 1000, height:
     lines = [t for t in report.provider_totals if t.currency == currency]
     days = report.period.days
     totals = [sum(line.daily[i] for line in lines) for i in range(days)]
-    top = max(totals) if totals and max(totals) > 0 else 1.0
-    left, bottom = 60, 24
+    ticks = nice_ticks(max(totals, default=0.0))
+    top = ticks[-1]
+    labels = [tick_label(v, ticks) for v in ticks]
+    left, bottom = int(widest(labels, FONT)) + 14, 30
     plot_w, plot_h = width - left - 10, height - bottom - 10
     bar_w = plot_w / max(days, 1)
+    show = every(days, bar_w, text_width("12-31", FONT))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
         f'aria-label="stacked daily cost per provider in {escape(currency)}">'
     ]
-    for k in range(5):
-        y = 10 + plot_h * k / 4
+    for value, label in zip(ticks, labels, strict=True):
+        y = 10 + plot_h * (1 - value / top)
         parts.append(
             f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{top * (4 - k) / 4:,.0f}</text>'
+            f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
         )
     for i in range(days):
         day = report.period.start + timedelta(days=i)
@@ -59,9 +63,9 @@ def _stacked_daily(report: CostReport, currency: str, width: int = 1000, height:
                 f'height="{h:.1f}" fill="{color}"><title>{day} {escape(line.provider)}: '
                 f"{money(line.daily[i])} {escape(currency)}</title></rect>"
             )
-        if days <= 31 or i % max(days // 12, 1) == 0:
+        if i % show == 0:
             parts.append(
-                f'<text x="{left + i * bar_w + bar_w / 2:.1f}" y="{height - 8}" text-anchor="middle">'
+                f'<text class="tick" x="{left + i * bar_w + bar_w / 2:.1f}" y="{height - 8}" text-anchor="middle">'
                 f"{day.strftime('%m-%d')}</text>"
             )
     parts.append("</svg>")
@@ -78,7 +82,12 @@ def _service_bars(report: CostReport, limit: int = 25, width: int = 1000) -> str
     if not lines:
         return "<p>No charges.</p>"
     top = max(g.billed for g in lines) or 1.0
-    row_h, label_w = 20, 330
+    names = [f"{g.provider} · {g.group}" for g in lines]
+    amounts = [f"{money(g.billed)} {g.currency}" for g in lines]
+    row_h = 20
+    label_w = int(widest(names, FONT)) + 12
+    room = int(widest(amounts, FONT)) + 16  # the amount printed after the longest bar
+    width = max(width, label_w + room + 200)  # a long service name widens the chart rather than being cut
     height = row_h * len(lines) + 10
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
@@ -86,14 +95,13 @@ def _service_bars(report: CostReport, limit: int = 25, width: int = 1000) -> str
     ]
     for n, g in enumerate(lines):
         y = 5 + n * row_h
-        w = (width - label_w - 120) * g.billed / top
+        w = (width - label_w - room) * g.billed / top
         color = COLORS.get(g.provider, PALETTE[n % len(PALETTE)])
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(g.provider)} · '
-            f"{escape(g.group)}</text>"
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(names[n])}</text>'
             f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 5}" fill="{color}">'
-            f"<title>{escape(g.group)}: {money(g.billed)} {escape(g.currency)}</title></rect>"
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 13}">{money(g.billed)} {escape(g.currency)}</text>'
+            f"<title>{escape(g.group)}: {escape(amounts[n])}</title></rect>"
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 13}">{escape(amounts[n])}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -102,10 +110,15 @@ def _service_bars(report: CostReport, limit: int = 25, width: int = 1000) -> str
 def _budget_burn(budgets: Sequence[BudgetStatus], width: int = 1000) -> str:
     if not budgets:
         return "<p>No budgets evaluated (none in the Cost playbook, or --no-budgets).</p>"
-    row_h, label_w = 34, 260
+    row_h = 34
+    names = [f"{b.name} ({b.scope})" for b in budgets]
+    notes = [f"{b.percent_spent:.0f}% spent, {b.percent_forecast:.0f}% forecast" for b in budgets]
+    label_w = int(widest(names, FONT)) + 12
+    room = int(widest(notes, FONT)) + 16  # the right-hand note: it ran past the edge with a fixed 150 px
+    width = max(width, label_w + room + 200)
     height = row_h * len(budgets) + 10
-    scale_max = max(max(b.forecast_high, b.amount) for b in budgets) or 1.0
-    plot_w = width - label_w - 150
+    scale_max = max(max(b.forecast_high, b.amount, b.spent, b.forecast) for b in budgets) or 1.0
+    plot_w = width - label_w - room
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
         'aria-label="budget burn">'
@@ -119,7 +132,7 @@ def _budget_burn(budgets: Sequence[BudgetStatus], width: int = 1000) -> str:
         band_x, band_w = label_w + b.forecast_low * sx, (b.forecast_high - b.forecast_low) * sx
         cur = escape(b.currency)
         parts += [
-            f'<text x="{label_w - 6}" y="{y + 18}" text-anchor="end">{escape(b.name)} ({escape(b.scope)})</text>',
+            f'<text x="{label_w - 6}" y="{y + 18}" text-anchor="end">{escape(names[n])}</text>',
             f'<rect x="{label_w}" y="{y + 6}" width="{b.forecast * sx:.1f}" height="18" '
             f'fill="{fill_forecast}">'
             f"<title>forecast {money(b.forecast)} {cur}</title></rect>",
@@ -129,8 +142,7 @@ def _budget_burn(budgets: Sequence[BudgetStatus], width: int = 1000) -> str:
             f"<title>spent {money(b.spent)} {cur} ({b.percent_spent:.0f}%)</title></rect>",
             f'<line x1="{x_budget:.1f}" x2="{x_budget:.1f}" y1="{y + 2}" y2="{y + 28}" stroke="#000" '
             f'stroke-width="2"><title>budget {money(b.amount)} {cur}</title></line>',
-            f'<text x="{label_w + plot_w + 8}" y="{y + 18}">{b.percent_spent:.0f}% spent, '
-            f"{b.percent_forecast:.0f}% forecast</text>",
+            f'<text x="{label_w + plot_w + 8:.1f}" y="{y + 18}">{escape(notes[n])}</text>',
         ]
     parts.append("</svg>")
     return "".join(parts)

@@ -8,10 +8,13 @@ import html
 from datetime import datetime
 from typing import Any
 
+from multicloud_ctl.charts import PALETTE, every, nice_ticks, text_width, tick_label, widest
 from multicloud_ctl.engine.clock import iso
 
 COLORS = {"aws": "#ff9900", "azure": "#0078d4"}
 W, BAR_H, GAP = 720, 22, 8
+FONT = 12  # px of the labels (the page's CSS)
+LINE_W = 960  # the line chart: the plot plus a legend line per series
 
 
 def _esc(value: Any) -> str:
@@ -21,52 +24,81 @@ def _esc(value: Any) -> str:
 def bar_chart(title: str, items: list[tuple[str, str, float]], unit: str, chart_id: str) -> str:
     """Horizontal bars: (label, cloud, value)."""
     top = max([v for _, _, v in items] + [1.0])
+    label_w = int(widest([label for label, _, _ in items], FONT)) + 16
+    room = int(widest([f"{v:g} {unit}" for _, _, v in items], FONT)) + 12
+    width = max(W, label_w + room + 160)
     height = max(1, len(items)) * (BAR_H + GAP) + 10
     bars = []
     for i, (label, cloud, value) in enumerate(items):
         y = 5 + i * (BAR_H + GAP)
-        width = max(2.0, (W - 320) * value / top)
+        bar = max(2.0, (width - label_w - room) * value / top)
         bars.append(
             f'<text x="0" y="{y + 15}" class="label">{_esc(label)}</text>'
-            f'<rect class="bar" data-cloud="{_esc(cloud)}" x="240" y="{y}" width="{width:.1f}" height="{BAR_H}" '
-            f'fill="{COLORS.get(cloud, "#888")}"/>'
-            f'<text x="{244 + width:.1f}" y="{y + 15}" class="value">{value:g} {unit}</text>'
+            f'<rect class="bar" data-cloud="{_esc(cloud)}" x="{label_w}" y="{y}" width="{bar:.1f}" '
+            f'height="{BAR_H}" fill="{COLORS.get(cloud, "#888")}"/>'
+            f'<text x="{label_w + bar + 4:.1f}" y="{y + 15}" class="value">{value:g} {unit}</text>'
         )
     body = "".join(bars) or '<text x="0" y="20" class="label">no data in this window</text>'
     return (
-        f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{W}" height="{height}" '
+        f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{width}" height="{height}" '
         f'role="img" aria-label="{_esc(title)}">{body}</svg></section>'
     )
 
 
 def line_chart(title: str, series: dict[str, tuple[str, list[tuple[str, float]]]], chart_id: str) -> str:
-    """One polyline per service over the window's minutes."""
+    """One polyline per service over the window's minutes: its own colour (PALETTE), dashed on Azure, a legend
+    line each; a time axis (HH:MM UTC) labelled as often as the labels fit and a y axis at nice values."""
     times = sorted({t[:16] for _, points in series.values() for t, _ in points})
-    top = max([v for _, points in series.values() for _, v in points] + [1.0])
-    height, left, plot_w = 220, 40, W - 260
-    lines, legend = [], []
-    for i, (name, (cloud, points)) in enumerate(sorted(series.items())):
+    ticks = nice_ticks(max([v for _, points in series.values() for _, v in points] + [0.0]))
+    top = ticks[-1]
+    names = sorted(series)
+    tick_labels = [tick_label(v, ticks) for v in ticks]
+    left = int(widest(tick_labels, FONT)) + 12
+    legend_w = int(widest(names, FONT)) + 36
+    plot_w = LINE_W - left - legend_w - 10
+    height = max(220, 30 + 16 * len(names))
+    base, plot_h = height - 30, height - 50  # x axis at `base`, its labels below it
+    slot = plot_w / max(1, len(times) - 1)
+    show = every(len(times), slot, text_width("00:00", FONT))
+    lines, legend, axis = [], [], []
+    for value, label in zip(ticks, tick_labels, strict=True):
+        y = base - plot_h * value / top
+        axis.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#eee"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" class="value" text-anchor="end">{label}</text>'
+        )
+    for i, t in enumerate(times):
+        if i % show == 0:
+            x = left + slot * i if len(times) > 1 else left + plot_w / 2
+            axis.append(
+                f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" stroke="#999"/>'
+                f'<text x="{x:.1f}" y="{base + 20}" class="value tick" text-anchor="middle">{_esc(t[11:16])}</text>'
+            )
+    axis.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#999"/>')
+    if times:
+        axis.append(f'<text x="{left + plot_w + 6}" y="{base + 20}" class="value">UTC</text>')
+    for i, name in enumerate(names):
+        cloud, points = series[name]
+        color = PALETTE[i % len(PALETTE)]
+        dash = "" if cloud == "aws" else ' stroke-dasharray="6 3"'
         coords = []
         for t, v in sorted(points):
-            x = left + (plot_w * times.index(t[:16]) / max(1, len(times) - 1))
-            coords.append(f"{x:.1f},{height - 20 - (height - 40) * v / top:.1f}")
-        dash = "" if cloud == "aws" else ' stroke-dasharray="6 3"'
-        color = COLORS.get(cloud, "#888")
+            x = left + (slot * times.index(t[:16]) if len(times) > 1 else plot_w / 2)
+            coords.append(f"{x:.1f},{base - plot_h * v / top:.1f}")
         lines.append(
-            f'<polyline class="series" fill="none" stroke-width="2" stroke="{color}"'
+            f'<polyline class="series" data-cloud="{_esc(cloud)}" fill="none" stroke-width="2" stroke="{color}"'
             f'{dash} points="{" ".join(coords)}"/>'
         )
-        lines += [f'<circle cx="{c.split(",")[0]}" cy="{c.split(",")[1]}" r="3" fill="{color}"/>' for c in coords]
+        if len(coords) <= 20:  # markers help a few points; on an hour of minutes they only hide the lines
+            lines += [f'<circle cx="{c.split(",")[0]}" cy="{c.split(",")[1]}" r="3" fill="{color}"/>' for c in coords]
+        ly, lx = 14 + 16 * i, LINE_W - legend_w
         legend.append(
-            f'<text x="{left + plot_w + 10}" y="{20 + 16 * i}" class="label" fill="{color}">{_esc(name)}</text>'
+            f'<line x1="{lx + 4}" y1="{ly - 4}" x2="{lx + 24}" y2="{ly - 4}" stroke="{color}" stroke-width="2"{dash}/>'
+            f'<text x="{lx + 28}" y="{ly}" class="label">{_esc(name)}</text>'
         )
-    axis = (
-        f'<line x1="{left}" y1="{height - 20}" x2="{left + plot_w}" y2="{height - 20}" stroke="#999"/>'
-        f'<text x="0" y="15" class="value">{top:g}</text><text x="0" y="{height - 20}" class="value">0</text>'
-    )
     return (
-        f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{W}" height="{height}" role="img" '
-        f'aria-label="{_esc(title)}">{axis}{"".join(lines + legend)}</svg></section>'
+        f'<section><h2>{_esc(title)}</h2><svg id="{chart_id}" width="{LINE_W}" height="{height}" role="img" '
+        f'aria-label="{_esc(title)}">{"".join(axis + lines + legend)}</svg></section>'
     )
 
 

@@ -75,12 +75,13 @@ def _azure_functions(runtime: Runtime, services: set[str], start: Any, end: Any)
 
 
 def _span_durations(runtime: Runtime, start: Any) -> dict[tuple[str, str], list[float]]:
+    from multicloud_ctl.operations.observability.platform_metrics import is_traffic
     from multicloud_ctl.operations.observability.traces import iter_spans, span_files
 
     out: dict[tuple[str, str], list[float]] = defaultdict(list)
     cutoff = start.isoformat()
     for span in iter_spans(span_files(runtime.environment.env_state_dir)):
-        if span.get("kind") in ("server", "consumer") and span.get("start", "") >= cutoff:
+        if is_traffic(span) and span.get("start", "") >= cutoff:
             out[(span.get("cloud", ""), span.get("service", ""))].append(float(span.get("duration_ms") or 0))
     return out
 
