@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml constraints.txt tools/azurite/package.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& echo "npm missing: apt-get install nodejs npm" && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
+		|| { echo "error: npm is needed for Azurite: install Node.js 20 and npm" >&2; exit 2; }
 	cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 

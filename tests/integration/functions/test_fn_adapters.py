@@ -4,6 +4,7 @@ the official SDK against a local server speaking Stripe's wire format, and the S
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import urllib.parse
@@ -27,6 +28,14 @@ REDIS = "redis://127.0.0.1:6379/0"
 
 @pytest.fixture
 def prefix() -> Iterator[str]:
+    """A key prefix on the machine's Redis; skipped with a clear line where no Redis runs (outside CI, which
+    must have one), as the PostgreSQL tests are."""
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis not reachable at 127.0.0.1:6379 ({exc}): apt-get install redis-server, or start it")
     p = f"mcctl-test-{uuid.uuid4().hex[:8]}:"
     yield p
     client = redis.Redis.from_url(REDIS)
