@@ -6,6 +6,7 @@ runtime, so a mutating call there is refused by the provider guards, not merely 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,39 @@ def drift(ctx: typer.Context, playbook: Path = PLAYBOOK, only: list[str] = ONLY)
             hint="`mcctl provision apply` repairs it; intended drift goes in spec.allow_drift",
         )
     state.console.success("no drift" + (f" ({len(items)} allowed difference(s))" if items else ""))
+
+
+@app.command()
+def graph(
+    ctx: typer.Context,
+    playbook: Path = PLAYBOOK,
+    kinds: bool = typer.Option(False, "--kinds", help="The graph between resource kinds, not resources."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text (a table of waves) or dot (Graphviz)."),
+) -> None:
+    """The dependency graph the apply follows: each resource (or kind), what it waits for, and its wave (all of
+    one wave can run at once). Reads the playbook only; `--format dot | dot -Tsvg` draws it."""
+    from multicloud_ctl.errors import UsageError
+    from multicloud_ctl.operations.provision.planner import Provisioner, dependency_graph, kind_graph, to_dot
+
+    if fmt not in ("text", "dot"):
+        raise UsageError(f"--format must be text or dot, not {fmt!r}")
+    state, spec, runtime = _setup(ctx, playbook, dry_run=True)
+    resources = Provisioner(runtime, spec).desired()
+    rows = kind_graph(resources) if kinds else dependency_graph(resources)
+    key = "kind" if kinds else "resource"
+    if fmt == "dot" and not state.console.json_mode:
+        sys.stdout.write(to_dot(rows, key))
+        return
+    columns = ["kind", "waits for"] if kinds else ["wave", "resource", "waits for"]
+    table = [
+        ((r["kind"],) if kinds else (str(r["wave"]), r["resource"])) + (", ".join(r["waits_for"]) or "-",) for r in rows
+    ]
+    state.console.emit(
+        {"environment": runtime.environment.name, "nodes": rows},
+        columns=columns,
+        rows=table,
+        title=f"provision graph: {runtime.environment.name}",
+    )
 
 
 @app.command()

@@ -143,6 +143,58 @@ class Provisioner:
         return out
 
 
+def direct_dependencies(resources: list[Resource]) -> dict[str, set[str]]:
+    """What each resource waits for: its own `depends_on`, plus every resource of its kind's `after_kinds`."""
+    addresses = {r.address for r in resources}
+    by_kind: dict[str, list[str]] = {}
+    for res in resources:
+        by_kind.setdefault(res.kind, []).append(res.address)
+    return {
+        r.address: {d for d in r.depends_on if d in addresses}
+        | {x for k in KINDS[r.kind].after_kinds for x in by_kind.get(k, []) if x != r.address}
+        for r in resources
+    }
+
+
+def dependency_graph(resources: list[Resource]) -> list[dict[str, Any]]:
+    """The resources in apply order, each with what it waits for and its wave: 0 waits for nothing, n for
+    something of wave n - 1 at most (everything of one wave can be applied at once; destroy runs them in reverse).
+    """
+    direct = direct_dependencies(resources)
+    wave: dict[str, int] = {}
+    for res in order(resources):  # dependencies come first in `order`; `after_kinds` follow registry order
+        wave[res.address] = 1 + max((wave.get(d, -1) for d in direct[res.address]), default=-1)
+    changed = True
+    while changed:  # an `after_kinds` edge may point forward in `order`: settle the longest paths
+        changed = False
+        for a, deps in direct.items():
+            want = 1 + max((wave[d] for d in deps), default=-1)
+            if want > wave[a]:
+                wave[a], changed = want, True
+    kinds = {r.address: r.kind for r in resources}
+    rows = [{"resource": a, "kind": kinds[a], "wave": wave[a], "waits_for": sorted(direct[a])} for a in wave]
+    return sorted(rows, key=lambda r: (r["wave"], r["resource"]))
+
+
+def kind_graph(resources: list[Resource]) -> list[dict[str, Any]]:
+    """The same graph between kinds: a kind waits for the kinds any of its resources waits for."""
+    direct = direct_dependencies(resources)
+    kinds = {r.address: r.kind for r in resources}
+    edges: dict[str, set[str]] = {k: set() for k in kinds.values()}
+    for a, deps in direct.items():
+        edges[kinds[a]] |= {kinds[d] for d in deps if kinds[d] != kinds[a]}
+    return [{"kind": k, "waits_for": sorted(edges[k])} for k in KINDS if k in edges]
+
+
+def to_dot(rows: list[dict[str, Any]], key: str) -> str:
+    """Graphviz DOT: an edge from each dependency to what waits for it (`dot -Tsvg`)."""
+    lines = ["digraph provision {", "  rankdir=LR;", '  node [shape=box, fontname="sans-serif"];']
+    for row in rows:
+        lines.append(f"  {json.dumps(row[key])};")
+        lines += [f"  {json.dumps(dep)} -> {json.dumps(row[key])};" for dep in row["waits_for"]]
+    return "\n".join([*lines, "}"]) + "\n"
+
+
 def step_prerequisites(plans: list[ResourcePlan]) -> dict[str, tuple[str, ...]]:
     """For each resource with a step: the steps it must wait for in a parallel apply or destroy.
 
@@ -150,15 +202,7 @@ def step_prerequisites(plans: list[ResourcePlan]) -> dict[str, tuple[str, ...]]:
     resources that need no change (`depends_on`, plus every resource of its kind's `after_kinds`); a delete waits
     for the deletes of everything that depends on it.
     """
-    resources = {rp.resource.address: rp.resource for rp in plans}
-    by_kind: dict[str, list[str]] = {}
-    for address, res in resources.items():
-        by_kind.setdefault(res.kind, []).append(address)
-    direct = {
-        a: {d for d in r.depends_on if d in resources}
-        | {x for k in KINDS[r.kind].after_kinds for x in by_kind.get(k, []) if x != a}
-        for a, r in resources.items()
-    }
+    direct = direct_dependencies([rp.resource for rp in plans])
     closure: dict[str, set[str]] = {}
 
     def reach(address: str) -> set[str]:
