@@ -11,6 +11,7 @@ plan and the step results (provision, deploy, alerts, secrets).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,37 @@ def make_runtime(state: CliState, *, dry_run: bool = False) -> Runtime:
 
     runtime = Runtime(environment=state.environment(), dry_run=dry_run, clock=state.clock)
     runtime.events.subscribe(state.console.renderer())
+    if state.console.stdin_is_tty:
+        runtime.approver = terminal_approver(state)
     return runtime
+
+
+def terminal_approver(state: CliState) -> Callable[[str, str], bool | None]:
+    """Approval steps answered at the operator's terminal (issue 17): `y` approves, `n` rejects, anything else
+    asks again; reading never blocks, so `mcctl failover approve STEP` from another terminal works meanwhile."""
+    import select
+
+    asked: set[str] = set()
+
+    def poll(step: str, message: str) -> bool | None:
+        if step not in asked:
+            asked.add(step)
+            state.console.warn(f"approve {step!r}? {message} [y/n] (or `mcctl failover approve {step}` elsewhere)")
+        try:
+            ready, _, _ = select.select([sys.stdin], [], [], 0)
+        except (OSError, ValueError):  # stdin closed or not selectable: the file is the only way then
+            return None
+        if not ready:
+            return None
+        answer = sys.stdin.readline().strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("n", "no"):
+            return False
+        state.console.warn(f"approve {step!r}? answer y or n")
+        return None
+
+    return poll
 
 
 def confirmer(state: CliState, *, yes: bool = False) -> Confirmer:

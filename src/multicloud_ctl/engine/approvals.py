@@ -4,8 +4,10 @@
 
 The waiting step writes the file as `pending` (what it waits for, since when, until when) and polls it; `mcctl
 <verb> approve STEP` (or `--reject`; the command is a parameter of the step) rewrites it atomically with who
-decided and when. The step returns the decision (journaled with the run), fails on a rejection, and fails when
-nobody decided within its time, so the executor rolls back what the workflow did before it. Only a pending
+decided and when. When the run's stdin is a terminal, the operator can also answer there (`y`/`n`: the runtime's
+`approver`, set by cli/runner and polled without blocking beside the file); that answer is written the same way.
+The step returns the decision (journaled with the run), fails on a rejection, and fails when nobody decided
+within its time, so the executor rolls back what the workflow did before it. Only a pending
 approval of a run that is still waiting can be decided; a decision names its run, so an old file cannot approve
 a later run.
 """
@@ -155,6 +157,11 @@ def wait_for(
             except (OSError, ValueError):
                 now_doc = doc
             status = now_doc.get("status")
+            answer = runtime.approver(step_id, message) if runtime.approver and status == "pending" else None
+            if answer is not None:  # answered at the operator's terminal: recorded like `approve`, then read back
+                by = f"{getpass.getuser()} (at the terminal)"
+                decide(runtime.state_dir, step_id, run_id=run_id, approve=answer, by=by, now=runtime.clock.timestamp())
+                continue
             waited = round(time.monotonic() - start, 3)
             if status == "approved":
                 return {"approved_by": now_doc.get("decided_by"), "waited_s": waited}

@@ -35,6 +35,9 @@ class Runtime:
     run_id: str | None = None  # the journal id while a run is in progress (engine/run.py sets it)
     screen: EventBus = field(init=False, repr=False)  # the bus the console listens to (runs route via theirs)
     fence: Callable[[], None] | None = field(default=None, repr=False)  # confirms the lease (engine/lock.py)
+    # the operator's terminal answering an approval step: True/False once answered, None until then (non-blocking;
+    # set by cli/runner when stdin is a terminal; engine/approvals.py polls it beside the approval file)
+    approver: Callable[[str, str], bool | None] | None = field(default=None, repr=False)
     _state_dir_checked: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:

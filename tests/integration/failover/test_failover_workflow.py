@@ -98,3 +98,63 @@ def test_a_workflow_with_a_cycle_is_refused_naming_the_file_and_the_cycle(
     res = run(cli, fo_config, "failover", "--to", "azure", "--playbook", str(book), "--yes", "--dry-run")
     assert res.exit_code == 2, res.stdout + res.stderr
     assert str(book.name) in res.stderr and "cycle" in res.stderr and "switch -> record -> switch" in res.stderr
+
+
+def _on_a_terminal(config: Path, book: Path) -> tuple[subprocess.Popen[str], int, list[bytes]]:
+    """The failover with stdin and stderr on a pseudo-terminal (the operator's), stdout (JSON) on a pipe; what
+    the terminal shows is collected by a thread so the run never blocks on a full terminal buffer."""
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    argv = [sys.executable, "-m", "multicloud_ctl", "--config-dir", str(config), "--output", "json",
+            "failover", "--to", "azure", "--playbook", str(book), "--yes"]  # fmt: skip
+    proc = subprocess.Popen(
+        argv, cwd=REPO, env=dict(os.environ), stdin=slave, stdout=subprocess.PIPE, stderr=slave, text=True
+    )
+    os.close(slave)
+    shown: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            shown.append(data)
+
+    threading.Thread(target=drain, daemon=True).start()
+    return proc, master, shown
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+def test_an_approval_answered_at_the_operators_terminal(
+    answer: str, fo_config: Path, fo_env: Any, lb: dict[str, str], tmp_path: Path
+) -> None:
+    before = lb_state(fo_env, lb)
+    book = write_playbook(tmp_path, "azure", extra=WORKFLOW.format(wait=60))
+    proc, master, shown = _on_a_terminal(fo_config, book)
+    try:
+        end = time.monotonic() + 60
+        while b"[y/n]" not in b"".join(shown) and time.monotonic() < end and proc.poll() is None:
+            time.sleep(0.05)
+        assert b"approve 'db-ok'? traffic is on azure: record it? [y/n]" in b"".join(shown), b"".join(shown)[-2000:]
+        os.write(master, b"maybe\n")  # not an answer: asked again, nothing decided
+        time.sleep(0.5)
+        assert proc.poll() is None
+        os.write(master, f"{answer}\n".encode())
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        os.close(master)
+    assert b"answer y or n" in b"".join(shown)
+    journal = load_journal(fo_env.env_state_dir, list_journals(fo_env.env_state_dir, verb="failover")[-1]["id"])
+    steps = {s["id"]: s for s in journal["steps"]}
+    if answer == "y":
+        assert proc.returncode == 0 and json.loads(out)["status"] == "ok"
+        assert steps["db-ok"]["output"]["approved_by"].endswith("(at the terminal)")
+    else:
+        assert proc.returncode == 1 and journal["status"] == "rolled_back"
+        assert lb_state(fo_env, lb) == before  # the switch was undone
