@@ -62,7 +62,7 @@ class DemoContext:
             "--env",
             self.environment.name,
             "--config-dir",
-            str(self.config_dir.resolve()),
+            str(self.config_dir.absolute()),  # not resolve(): a linked config/ (the checkout's) keeps its home
             *args,
         ]
         env = {**os.environ, "NO_COLOR": "1"}

@@ -58,3 +58,15 @@ def test_relative_state_and_sqlite_paths_are_anchored_to_the_home(tmp_path: Path
     assert locate(bare, environ={}, cwd=work).resolve("playbooks/sync.yaml") == work / "playbooks" / "sync.yaml"
     in_repo = load_environment("local", Path("config"))  # the checkout, run from its root: unchanged
     assert in_repo.state_dir == Path(".mcctl")
+
+
+def test_a_linked_config_directory_keeps_the_state_beside_the_link(tmp_path: Path) -> None:
+    """The checkout's config/ links into the package templates: state must live beside the link, not the target
+    (`make demo` found a child process reading spans from the templates' directory when the path was resolved)."""
+    target = make_home(tmp_path / "templates")
+    (target / "config" / "local.yaml").write_text((REPO / "config" / "local.yaml").read_text())
+    home = tmp_path / "checkout"
+    home.mkdir()
+    (home / "config").symlink_to(target / "config")
+    env = load_environment("local", (home / "config").absolute())
+    assert env.state_dir == home / ".mcctl"

@@ -7,7 +7,6 @@ launcher waits for moto, makes sure the sandbox resources exist, writes the host
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,7 +46,11 @@ def _launch(ctx: SandboxContext, port: int, cloud: str) -> LaunchSpec:
     argv = host_command(cloud, port, env_file)
     if smtp:
         argv += ["--smtp-port", str(smtp)]
-    config_dir = Path(os.environ.get("MCCTL_CONFIG_DIR") or "config").resolve()
+    from multicloud_ctl.config.home import current
+
+    # this invocation's config directory (config/home.py), absolute but not resolved: the state beside a linked
+    # config/ (the checkout's links into the package templates) is the link's home, not the templates'
+    config_dir = current().config_dir.absolute()
     if cloud == "azure" and (config_dir / f"{env.name}.yaml").exists():
         argv += ["--backup-env", env.name, "--config-dir", str(config_dir)]
     return LaunchSpec(argv, _aws_credentials(ctx))
