@@ -131,7 +131,15 @@ def test_dashboard_line_chart_has_a_time_axis_and_one_colour_per_series(tmp_path
     assert labels[0] == "10:00" and 4 <= len(labels) <= 30  # labelled as often as they fit
     data = {"functions": [], "gauges": [], "window": {"start": minutes[0], "end": minutes[-1]}}
     page = render(data, "local", __import__("datetime").datetime(2026, 12, 3, 11, 0))
-    html = page.replace("</body>", f"{chart}</body>")
+    # two minutes with data, two apart (what the demo draws): the time axis is proportional, and the last label
+    # and "UTC" after it must not collide (they did in the demo's first dashboard)
+    sparse = {"aws order": ("aws", [("2026-12-03T21:36:00Z", 12.0), ("2026-12-03T21:38:00Z", 12.0)])}
+    small = line_chart("Two minutes", sparse, "sparse")
+    marks = re.findall(r'<line x1="([0-9.]+)" y1="\d+" x2="([0-9.]+)" y2="\d+" stroke="#999"/><text', small)
+    xs = [float(a) for a, b in marks if a == b]  # tick marks are vertical; the axis line is not
+    assert re.findall(r'text-anchor="middle">(\d\d:\d\d)<', small) == ["21:36", "21:37", "21:38"]
+    assert len(xs) == 3 and abs((xs[1] - xs[0]) - (xs[2] - xs[1])) < 0.2  # a minute is a minute
+    html = page.replace("</body>", f"{chart}{small}</body>")
     assert layout_problems(html, tmp_path, "dashboard") == []
 
 

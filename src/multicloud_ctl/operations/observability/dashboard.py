@@ -5,16 +5,22 @@ per-minute invocation series, and the gauges (queue depth, sync lag, backup age)
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from multicloud_ctl.charts import PALETTE, every, nice_ticks, text_width, tick_label, widest
+from multicloud_ctl.charts import PALETTE, nice_ticks, text_width, tick_label, widest
 from multicloud_ctl.engine.clock import iso
 
 COLORS = {"aws": "#ff9900", "azure": "#0078d4"}
 W, BAR_H, GAP = 720, 22, 8
 FONT = 12  # px of the labels (the page's CSS)
 LINE_W = 960  # the line chart: the plot plus a legend line per series
+MINUTE_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)  # time-axis label spacing, minutes
+
+
+def _minute(stamp: str) -> int:
+    """Whole minutes since the epoch of `YYYY-MM-DDTHH:MM...` (UTC)."""
+    return int(datetime.fromisoformat(stamp[:16]).replace(tzinfo=UTC).timestamp()) // 60
 
 
 def _esc(value: Any) -> str:
@@ -58,8 +64,12 @@ def line_chart(title: str, series: dict[str, tuple[str, list[tuple[str, float]]]
     plot_w = LINE_W - left - legend_w - 10
     height = max(220, 30 + 16 * len(names))
     base, plot_h = height - 30, height - 50  # x axis at `base`, its labels below it
-    slot = plot_w / max(1, len(times) - 1)
-    show = every(len(times), slot, text_width("00:00", FONT))
+    minutes = [_minute(t) for t in times]
+    first, span = (minutes[0], max(1, minutes[-1] - minutes[0])) if minutes else (0, 1)
+
+    def x_of(t: str) -> float:  # proportional to time: a quiet minute is a gap, not a squeezed step
+        return left + plot_w * (_minute(t) - first) / span if len(times) > 1 else left + plot_w / 2
+
     lines, legend, axis = [], [], []
     for value, label in zip(ticks, tick_labels, strict=True):
         y = base - plot_h * value / top
@@ -67,23 +77,25 @@ def line_chart(title: str, series: dict[str, tuple[str, list[tuple[str, float]]]
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#eee"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" class="value" text-anchor="end">{label}</text>'
         )
-    for i, t in enumerate(times):
-        if i % show == 0:
-            x = left + slot * i if len(times) > 1 else left + plot_w / 2
-            axis.append(
-                f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" stroke="#999"/>'
-                f'<text x="{x:.1f}" y="{base + 20}" class="value tick" text-anchor="middle">{_esc(t[11:16])}</text>'
-            )
+    label_w = text_width("00:00", FONT)
+    step = next((m for m in MINUTE_STEPS if plot_w * m / span >= label_w + 8), MINUTE_STEPS[-1])
+    for m in range(-(-first // step) * step, first + span + 1, step) if times else []:
+        x = left + plot_w * (m - first) / span if len(times) > 1 else left + plot_w / 2
+        axis.append(
+            f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" stroke="#999"/>'
+            f'<text x="{x:.1f}" y="{base + 20}" class="value tick" text-anchor="middle">{m // 60 % 24:02d}:{m % 60:02d}'
+            "</text>"
+        )
     axis.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#999"/>')
-    if times:
-        axis.append(f'<text x="{left + plot_w + 6}" y="{base + 20}" class="value">UTC</text>')
+    if times:  # after the room half a label needs past the axis' end
+        axis.append(f'<text x="{left + plot_w + label_w / 2 + 8:.1f}" y="{base + 20}" class="value">UTC</text>')
     for i, name in enumerate(names):
         cloud, points = series[name]
         color = PALETTE[i % len(PALETTE)]
         dash = "" if cloud == "aws" else ' stroke-dasharray="6 3"'
         coords = []
         for t, v in sorted(points):
-            x = left + (slot * times.index(t[:16]) if len(times) > 1 else plot_w / 2)
+            x = x_of(t)
             coords.append(f"{x:.1f},{base - plot_h * v / top:.1f}")
         lines.append(
             f'<polyline class="series" data-cloud="{_esc(cloud)}" fill="none" stroke-width="2" stroke="{color}"'
