@@ -334,6 +334,7 @@ def root(
         raise output_error(output)
     home = locate(config_dir, playbook_dir)
     set_current(home)
+    ctx.call_on_close(lambda: set_current(None))  # one invocation's home never outlives it (tests run many)
     ctx.obj = CliState(
         env=env or os.environ.get("MCCTL_ENV") or "local",
         config_dir=home.config_dir,
