@@ -58,10 +58,15 @@ def init(
             action = "kept (exists; --force overwrites)"
         else:
             action = "written"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_bytes(content)
-            tmp.replace(path)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.tmp")
+                tmp.write_bytes(content)
+                tmp.replace(path)
+            except OSError as exc:  # read-only, missing parent on a special file system, no permission
+                raise UsageError(
+                    f"cannot write {path}: {exc.strerror or exc}", hint="pass a directory you can write to"
+                ) from None
         rows.append({"file": str(path), "action": action})
     found_from_anywhere = target.resolve() in {Path(os.environ.get("MCCTL_HOME") or user_home()).resolve()}
     state.console.emit(

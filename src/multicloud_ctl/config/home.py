@@ -36,7 +36,7 @@ def user_home(environ: Mapping[str, str] | None = None) -> Path:
 class Home:
     config_dir: Path
     playbook_dir: Path
-    how: str = "default"  # which rule found it (shown by `mcctl config where`)
+    how: str = "default"  # which rule of the lookup order found it
 
     @property
     def root(self) -> Path:

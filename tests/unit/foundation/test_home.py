@@ -70,3 +70,13 @@ def test_a_linked_config_directory_keeps_the_state_beside_the_link(tmp_path: Pat
     (home / "config").symlink_to(target / "config")
     env = load_environment("local", (home / "config").absolute())
     assert env.state_dir == home / ".mcctl"
+
+
+def test_local_install_pins_the_azurite_the_checkout_pins() -> None:
+    """`mcctl local install` (npm, installed packages) and `make setup` (tools/azurite) install the same Azurite."""
+    import json
+
+    from multicloud_ctl.local.processes import AZURITE_VERSION
+
+    pinned = json.loads((REPO / "tools" / "azurite" / "package.json").read_text())["dependencies"]["azurite"]
+    assert pinned == AZURITE_VERSION
