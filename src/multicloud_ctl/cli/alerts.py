@@ -23,7 +23,11 @@ def apply(
     ctx: typer.Context,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; make no change."),
     playbook: Path = typer.Option(
-        None, "--playbook", "-p", help="Observability playbook.", callback=playbook_default(PLAYBOOK_NAME)
+        None,
+        "--playbook",
+        "-p",
+        help="Observability playbook. (default: observability.yaml in the playbook directory)",
+        callback=playbook_default(PLAYBOOK_NAME),
     ),
 ) -> None:
     """Create or update CloudWatch alarms and Azure Monitor metric alerts to match the playbook."""
@@ -46,7 +50,11 @@ def apply(
 def list_alerts(
     ctx: typer.Context,
     playbook: Path = typer.Option(
-        None, "--playbook", "-p", help="Observability playbook.", callback=playbook_default(PLAYBOOK_NAME)
+        None,
+        "--playbook",
+        "-p",
+        help="Observability playbook. (default: observability.yaml in the playbook directory)",
+        callback=playbook_default(PLAYBOOK_NAME),
     ),
 ) -> None:
     """Every rule with its state on its cloud and mcctl's evaluation of the current metrics; firing exits 3."""

@@ -17,7 +17,10 @@ app = typer.Typer(help="Daily S3-to-Blob backups, weekly snapshots, verify, rest
 
 DAILY = playbook_default("backup-daily.yaml")  # in the playbook directory (config/home.py)
 WEEKLY = playbook_default("backup-weekly.yaml")
-PLAYBOOK_HELP = "Backup playbook (buckets, tables, container, layout, retention)."
+PLAYBOOK_HELP = (
+    "Backup playbook (buckets, tables, container, layout, retention). "
+    "(default: backup-daily.yaml or backup-weekly.yaml in the playbook directory)"
+)
 
 
 def _spec(path: Path, *, required: bool) -> BackupSpec:

@@ -26,7 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Cost playbook. [default: playbooks/cost.yaml]")
+PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Cost playbook. (default: cost.yaml in the playbook directory)")
 PROVIDER = typer.Option("all", "--provider", help="all, aws or azure.")
 FORMATS = ("table", "json", "csv", "focus", "html")
 
@@ -98,7 +98,7 @@ def report(
     ctx: typer.Context,
     last: str = typer.Option(None, "--last", help="Trailing window ending today (UTC): 30d, 4w, 3mo."),
     since: str = typer.Option(None, "--since", help="First day (YYYY-MM-DD, UTC)."),
-    until: str = typer.Option(None, "--until", help="Last day, inclusive (YYYY-MM-DD, UTC). [default: today]"),
+    until: str = typer.Option(None, "--until", help="Last day, inclusive (YYYY-MM-DD, UTC). (default: today)"),
     granularity: str = typer.Option("daily", "--granularity", help="daily or monthly."),
     group_by: str = typer.Option("service", "--group-by", help="provider, service, region or tag:KEY."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json, csv, focus (FOCUS 1.2 CSV) or html."),
@@ -110,7 +110,7 @@ def report(
         None,
         "--movers-basis",
         help="Top movers on effective (amortized: an up-front reservation is not a mover) or billed cost."
-        " [default: the playbook's movers_basis, else effective]",
+        " (default: the playbook's movers_basis, else effective)",
     ),
 ) -> None:
     """Cost of both clouds over a period, normalized to FOCUS 1.2 (default: last 30 days, by service)."""

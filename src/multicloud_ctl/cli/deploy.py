@@ -32,7 +32,9 @@ app = typer.Typer(
     cls=DeployGroup, help="Package and deploy the service functions to both clouds.", no_args_is_help=True
 )
 
-PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Deploy playbook [default: playbooks/deploy.yaml].")
+PLAYBOOK = typer.Option(
+    None, "--playbook", "-p", help="Deploy playbook. (default: deploy.yaml in the playbook directory)"
+)
 
 
 @app.command("run")
@@ -40,12 +42,12 @@ def run(
     ctx: typer.Context,
     services: list[str] = typer.Argument(None, help="Services to deploy (default: all of the chosen clouds)."),
     strategy: str = typer.Option(
-        None, "--strategy", "-s", help="all-at-once | canary10 | linear10 [default: the playbook's]."
+        None, "--strategy", "-s", help="all-at-once | canary10 | linear10 (default: the playbook's)."
     ),
     cloud: str = typer.Option("all", "--cloud", help="aws | azure | all."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; make no change."),
     no_vendor: bool = typer.Option(False, "--no-vendor", help="Do not vendor Lambda dependencies (code only)."),
-    bake: float = typer.Option(None, "--bake", min=0, help="Seconds to bake each traffic step [default: playbook]."),
+    bake: float = typer.Option(None, "--bake", min=0, help="Seconds to bake each traffic step (default: playbook)."),
     playbook: Path = PLAYBOOK,
 ) -> None:
     """Deploy: upload, update, publish and shift traffic, rolling back on an error breach (exit 1)."""
@@ -83,7 +85,7 @@ def run(
 def package(
     ctx: typer.Context,
     no_vendor: bool = typer.Option(False, "--no-vendor", help="Do not vendor Lambda dependencies (code only)."),
-    out: Path = typer.Option(None, "--out", help="Output directory [default: <state_dir>/<env>/packages]."),
+    out: Path = typer.Option(None, "--out", help="Output directory (default: <state_dir>/<env>/packages)."),
 ) -> None:
     """Build the Lambda and Azure Functions zips (reproducible, named by their SHA-256)."""
     from multicloud_ctl.packaging.builder import BuildOptions, build_all

@@ -48,7 +48,9 @@ def _load_failover(path: Path | None, to: str) -> Any:
 def failover(
     ctx: typer.Context,
     to: str = typer.Option(None, "--to", help="azure or aws: the cloud that should serve."),
-    playbook: Path = typer.Option(None, "--playbook", "-p", help="[default: playbooks/failover-<to>.yaml]"),
+    playbook: Path = typer.Option(
+        None, "--playbook", "-p", help="Failover playbook. (default: failover-<to>.yaml in the playbook directory)"
+    ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show the preflight table and the plan; change nothing (exit 4 if refused)."
     ),
@@ -239,7 +241,7 @@ def history(
 @app.command("approve")
 def approve(
     ctx: typer.Context,
-    step: str = typer.Argument(None, help="The approval step a running failover waits for. [default: list them]"),
+    step: str = typer.Argument(None, help="The approval step a running failover waits for. (default: list them)"),
     reject: bool = typer.Option(False, "--reject", help="Reject it: the run rolls back what it did."),
     run: str = typer.Option(None, "--run", help="The run's journal id, when several runs wait for STEP."),
 ) -> None:
@@ -271,11 +273,11 @@ def approve(
 @app.command("readiness")
 def readiness(
     ctx: typer.Context,
-    to: str = typer.Option(None, "--to", help="azure or aws: check one direction. [default: both]"),
+    to: str = typer.Option(None, "--to", help="azure or aws: check one direction. (default: both)"),
     playbooks: Path = typer.Option(
         None,
         "--playbooks",
-        help="Directory holding failover-<to>.yaml (what each failover would do). [default: the playbook directory]",
+        help="Directory holding failover-<to>.yaml (what each failover would do). (default: the playbook directory)",
         callback=playbook_dir_default(),
     ),
     accept_unknown: list[str] = typer.Option(
@@ -338,7 +340,11 @@ def drill(
         "(network faults use tc netem: root).",
     ),
     playbook: Path = typer.Option(
-        None, "--playbook", "-p", help="Drill playbook.", callback=playbook_default("drill.yaml")
+        None,
+        "--playbook",
+        "-p",
+        help="Drill playbook. (default: drill.yaml in the playbook directory)",
+        callback=playbook_default("drill.yaml"),
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Override a failed failover preflight (needs --reason)."),

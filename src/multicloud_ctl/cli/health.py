@@ -56,7 +56,11 @@ def _show(state: Any, report: Any, fmt: str, *, watch: bool) -> int:
 def health(
     ctx: typer.Context,
     playbook: Path = typer.Option(
-        None, "--playbook", "-p", help="Health playbook.", callback=playbook_default("health.yaml")
+        None,
+        "--playbook",
+        "-p",
+        help="Health playbook. (default: health.yaml in the playbook directory)",
+        callback=playbook_default("health.yaml"),
     ),
     fmt: str = typer.Option(None, "--format", "-f", help="table, json or nagios (default: from --output)."),
     watch: float = typer.Option(None, "--watch", "-w", help="Check again every SECONDS until Ctrl-C."),

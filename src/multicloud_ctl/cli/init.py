@@ -38,7 +38,7 @@ def template_files() -> list[tuple[str, bytes]]:
 def init(
     ctx: typer.Context,
     directory: Path = typer.Argument(
-        None, help="Where to write config/ and playbooks/. [default: $MCCTL_HOME or ~/.config/mcctl]"
+        None, help="Where to write config/ and playbooks/. (default: $MCCTL_HOME or ~/.config/mcctl)"
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite files that exist (else they are kept)."),
 ) -> None:

@@ -36,7 +36,11 @@ def query(
     interval: float = typer.Option(2.0, "--interval", help="Seconds between polls with --follow."),
     rounds: int = typer.Option(None, "--rounds", hidden=True),
     playbook: Path = typer.Option(
-        None, "--playbook", "-p", help="Observability playbook.", callback=playbook_default(PLAYBOOK_NAME)
+        None,
+        "--playbook",
+        "-p",
+        help="Observability playbook. (default: observability.yaml in the playbook directory)",
+        callback=playbook_default(PLAYBOOK_NAME),
     ),
 ) -> None:
     """Print matching log lines of both clouds in time order."""
@@ -91,7 +95,11 @@ def ship(
     ctx: typer.Context,
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would ship; write nothing."),
     playbook: Path = typer.Option(
-        None, "--playbook", "-p", help="Observability playbook.", callback=playbook_default(PLAYBOOK_NAME)
+        None,
+        "--playbook",
+        "-p",
+        help="Observability playbook. (default: observability.yaml in the playbook directory)",
+        callback=playbook_default(PLAYBOOK_NAME),
     ),
 ) -> None:
     """Ship new CloudWatch Logs events (and the Azure side's lines) to Log Analytics."""

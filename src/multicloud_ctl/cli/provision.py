@@ -19,7 +19,9 @@ app = typer.Typer(
     help="Stand up, inspect and repair every resource on AWS, Azure and Cloudflare.", no_args_is_help=True
 )
 
-PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Provision playbook (default playbooks/provision.yaml).")
+PLAYBOOK = typer.Option(
+    None, "--playbook", "-p", help="Provision playbook. (default: provision.yaml in the playbook directory)"
+)
 ONLY = typer.Option(None, "--only", help="Limit to KIND or KIND/NAME (repeatable; globs allowed).")
 DRY_RUN = typer.Option(False, "--dry-run", help="Show the plan; make no mutating call.")
 PARALLELISM = typer.Option(

@@ -23,14 +23,14 @@ def export(
     playbooks: Path = typer.Option(
         None,
         "--playbooks",
-        help="Directory of playbooks. [default: the playbook directory]",
+        help="Directory of playbooks. (default: the playbook directory)",
         callback=playbook_dir_default(),
     ),
-    workdir: str = typer.Option(None, "--workdir", help="Directory the jobs run in. [default: current]"),
+    workdir: str = typer.Option(None, "--workdir", help="Directory the jobs run in. (default: current)"),
     program: str = typer.Option(
         None,
         "--program",
-        help="How the jobs invoke mcctl. [default: this mcctl by absolute path; `mcctl` for github-actions]",
+        help="How the jobs invoke mcctl. (default: this mcctl by absolute path; `mcctl` for github-actions)",
     ),
     out_dir: Path = typer.Option(None, "--out-dir", help="Write the file(s) here instead of printing."),
     readiness: str = typer.Option(

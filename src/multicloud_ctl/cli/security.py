@@ -29,7 +29,7 @@ def audit(
     playbooks: Path = typer.Option(
         None,
         "--playbooks",
-        help="Playbook directory to scan. [default: the playbook directory]",
+        help="Playbook directory to scan. (default: the playbook directory)",
         callback=playbook_dir_default(),
     ),
     list_checks: bool = typer.Option(False, "--list", help="List the checks and exit."),

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Change data capture from DynamoDB to Azure SQL.", no_args_is_help=True, add_completion=False)
 
-PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Sync playbook. [default: playbooks/sync.yaml]")
-TABLES = typer.Argument(None, help="DynamoDB (or SQL) table names from the playbook. [default: all]")
+PLAYBOOK = typer.Option(None, "--playbook", "-p", help="Sync playbook. (default: sync.yaml in the playbook directory)")
+TABLES = typer.Argument(None, help="DynamoDB (or SQL) table names from the playbook. (default: all)")
 DRY_RUN = typer.Option(False, "--dry-run", help="Show what would be done; change nothing.")
 
 
@@ -72,7 +72,7 @@ def run(
         "--shard-concurrency",
         min=1,
         max=256,
-        help="Shards read at once (parents still before children). [default: the playbook's, 32]",
+        help="Shards read at once (parents still before children). (default: the playbook's, 32)",
     ),
     playbook: Path = PLAYBOOK,
     dry_run: bool = DRY_RUN,
