@@ -215,6 +215,18 @@ def netem_available() -> bool:
     return True
 
 
+def drops_available() -> bool:
+    """A partition can be made here: tc netem, or nftables where the kernel has no netem."""
+    from multicloud_ctl.errors import SafetyRefused
+    from multicloud_ctl.operations.failover.inject import network_fault
+
+    try:
+        network_fault(1, "partition", None)
+    except SafetyRefused:
+        return False
+    return True
+
+
 def test_a_network_fault_is_refused_in_one_line_where_tc_netem_cannot_run(sandbox: tuple[Path, Any]) -> None:
     """This kind of machine has iproute2 but a kernel without sch_netem: the drill refuses before it starts."""
     if netem_available():
@@ -232,8 +244,8 @@ def test_drill_with_a_network_partition_or_a_brownout(sandbox: tuple[Path, Any],
     """A partition (tc netem dropping every packet to and from the AWS functions host's port: it still runs)
     and a brownout (that host answers 60% of requests 503): the monitors see it, the drill fails over, heals the
     fault, fails back, and reports detection time, RTO and the error rate the traffic saw."""
-    if fault == "partition" and not netem_available():
-        pytest.skip("no tc netem on this machine (root, iproute2 and sch_netem needed)")
+    if fault == "partition" and not drops_available():
+        pytest.skip("no tc netem and no nftables on this machine (root and sch_netem or nf_tables needed)")
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.failover.sandbox import ensure_sandbox_lb
 
@@ -248,7 +260,8 @@ def test_drill_with_a_network_partition_or_a_brownout(sandbox: tuple[Path, Any],
     )  # fmt: skip
     assert res.returncode in (0, 3), res.stdout + res.stderr  # 3: an objective missed (reported, not a crash)
     report = json.loads(res.stdout)
-    assert report["injected"].startswith("tc netem" if fault == "partition" else "brownout")
+    network = ("tc netem", "nftables") if fault == "partition" else ("brownout",)
+    assert report["injected"].startswith(network), report["injected"]
     assert report["rto_seconds"] is not None and report["error_rate"] is not None
     if fault == "partition":
         assert report["detection_seconds"] is not None  # every probe of the monitors is dropped
@@ -257,3 +270,6 @@ def test_drill_with_a_network_partition_or_a_brownout(sandbox: tuple[Path, Any],
     if fault == "partition":
         qdisc = subprocess.run(["tc", "qdisc", "show", "dev", "lo"], capture_output=True, text=True).stdout
         assert "netem" not in qdisc  # the fault is gone with the drill
+        if report["injected"].startswith("nftables"):
+            tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
+            assert "mcctl_drill_" not in tables

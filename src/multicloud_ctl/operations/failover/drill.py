@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.engine.executor import RunResult, StepContext
     from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
-    from multicloud_ctl.operations.failover.inject import Brownout, Netem, Outage
+    from multicloud_ctl.operations.failover.inject import Brownout, Netem, NftDrop, Outage
 
 
 @dataclass
@@ -148,7 +148,11 @@ class _Drill:
     """The state the drill's phases share within one run."""
 
     def __init__(
-        self, spec: DrillSpec, fo_spec: FailoverSpec, outage: Outage | Brownout | Netem | None, force_reason: str | None
+        self,
+        spec: DrillSpec,
+        fo_spec: FailoverSpec,
+        outage: Outage | Brownout | Netem | NftDrop | None,
+        force_reason: str | None,
     ):
         self.spec, self.fo_spec, self.outage, self.force_reason = spec, fo_spec, outage, force_reason
         self.report = DrillReport(fo_spec.to, "?", "", objectives=spec.objectives.model_dump())
@@ -374,7 +378,7 @@ def drill_operation(
     spec: DrillSpec,
     fo_spec: FailoverSpec,
     *,
-    outage: Outage | Brownout | Netem | None,
+    outage: Outage | Brownout | Netem | NftDrop | None,
     inputs: dict[str, Any] | None = None,
     force_reason: str | None = None,
 ) -> tuple[Operation, DrillReport]:

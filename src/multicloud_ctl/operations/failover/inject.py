@@ -12,8 +12,12 @@
 The network faults are real: `tc netem` on the loopback device, applied only to the source host's port by u32
 filters on the source and destination port (the sandbox runs every cloud on 127.0.0.1, so a port is a cloud's
 address here; per-cloud network namespaces would let a partition cut a whole cloud, which the sandbox's
-single-address layout does not allow yet). They need root and iproute2's `tc`; without them the drill refuses
-with one line. Injection is refused outside a local environment: drills never break real clouds.
+single-address layout does not allow yet). Where the kernel has no netem qdisc (sch_netem is a module that
+container kernels often lack: this kind of machine has none), `loss` and `partition` are made with nftables
+instead: a table of our own whose output chain drops the packets to and from the port (`numgen random` for a
+share), which is what netem's `loss` does, one layer up. Latency has no nftables equivalent (netfilter can drop
+a packet, not hold it), so `latency` needs netem. They need root and iproute2's `tc` or `nft`; without them the
+drill refuses with one line. Injection is refused outside a local environment: drills never break real clouds.
 """
 
 from __future__ import annotations
@@ -201,7 +205,8 @@ class Netem:
             raise SafetyRefused(
                 f"--inject {self.kind}: this kernel has no netem queueing discipline ({probe.stderr.strip()}): "
                 "network faults cannot be injected here",
-                hint="load sch_netem (modprobe sch_netem) or use --inject outage or brownout",
+                hint="load sch_netem (modprobe sch_netem); for loss and partition, nftables (`nft`) is enough; "
+                "or use --inject outage or brownout",
             )
 
     def stop(self) -> None:
@@ -222,7 +227,7 @@ class Netem:
 
 def fault_for(
     runtime: Runtime, source: str, text: str, spec: Injection, config_dir: Path | None
-) -> Outage | Brownout | Netem:
+) -> Outage | Brownout | Netem | NftDrop:
     """The fault `--inject TEXT` names, against the source cloud's functions host (sandbox only)."""
     kind, value = parse_inject(text, source)
     outage = outage_for(runtime, source, spec, config_dir)  # refuses outside the sandbox
@@ -232,6 +237,83 @@ def fault_for(
     port = int(getattr(ports, f"functions_{source}"))
     if kind == "brownout":
         return Brownout(port, float(value or 0))
+    return network_fault(port, kind, value)
+
+
+def network_fault(port: int, kind: str, value: float | None) -> Netem | NftDrop:
+    """tc netem where the kernel has it; nftables for `loss` and `partition` where it does not (see above)."""
     fault = Netem(port, kind, value)
-    fault.check()
+    try:
+        fault.check()
+    except SafetyRefused:
+        if kind == "latency":
+            raise
+        drop = NftDrop(port, kind, value)
+        if not drop.available():
+            raise
+        return drop
     return fault
+
+
+@dataclass
+class NftDrop:
+    """`loss` or `partition` made with nftables: an output-hook chain of our own table drops the packets to and
+    from one port on 127.0.0.1, all of them or a random share (`numgen random mod 1000 < N`). Loopback packets
+    pass the output hook once, so one chain with a `dport` and an `sport` rule covers both directions; healing
+    deletes the table, which removes every rule of the fault at once (and a leftover of a killed drill first).
+    """
+
+    port: int
+    kind: str  # loss | partition
+    value: float | None = None
+
+    @property
+    def table(self) -> str:
+        return f"mcctl_drill_{self.port}"
+
+    def describe(self) -> str:
+        share = 1.0 if self.kind == "partition" else (self.value or 0)
+        return f"nftables: {share:.0%} of packets to and from 127.0.0.1:{self.port} dropped"
+
+    @staticmethod
+    def _nft(*args: str, netns: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = (["ip", "netns", "exec", netns] if netns else []) + ["nft", *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=15, check=False)
+        if check and proc.returncode != 0:
+            raise OperationFailed(f"`nft {' '.join(args)}` failed: {(proc.stderr or proc.stdout).strip()}")
+        return proc
+
+    def available(self) -> bool:
+        """Root, `nft` and a kernel with nf_tables: probed in a throwaway network namespace (the host's rules
+        are not touched by the probe)."""
+        import os
+        import shutil
+
+        if shutil.which("nft") is None or shutil.which("ip") is None or os.geteuid() != 0:
+            return False
+        ns = f"mcctl-nft-probe-{os.getpid()}"
+        try:
+            subprocess.run(["ip", "netns", "add", ns], capture_output=True, timeout=15, check=True)
+            return self._nft("add", "table", "inet", "mcctl_probe", netns=ns, check=False).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            return False
+        finally:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=15, check=False)
+
+    def rules(self) -> list[str]:
+        """The drop rules, one per direction (nft syntax, as `nft add rule` takes them)."""
+        if self.kind == "partition":
+            cond = []
+        else:
+            cond = ["numgen", "random", "mod", "1000", "<", str(round((self.value or 0) * 1000))]
+        return [" ".join(["tcp", direction, str(self.port), *cond, "drop"]) for direction in ("dport", "sport")]
+
+    def stop(self) -> None:
+        self._nft("delete", "table", "inet", self.table, check=False)  # a leftover of a killed drill
+        self._nft("add", "table", "inet", self.table)
+        self._nft("add", "chain", "inet", self.table, "out", "{ type filter hook output priority 0 ; }")
+        for rule in self.rules():
+            self._nft("add", "rule", "inet", self.table, "out", *rule.split())
+
+    def start(self) -> None:
+        self._nft("delete", "table", "inet", self.table, check=False)
