@@ -74,7 +74,11 @@ def _environment(state: Any) -> Environment | None:
     try:
         env: Environment = state.environment()
     except McctlError as exc:
-        state.console.detail(f"environment {state.env} not loaded ({exc.message}): scopes are placeholders")
+        message = f"environment {state.env} not loaded ({exc.message}): scopes are placeholders"
+        if state.env == "local":  # the default may well be absent (an installed mcctl before `mcctl init`)
+            state.console.detail(message)
+        else:
+            state.console.warn(message)
         return None
     return env
 
