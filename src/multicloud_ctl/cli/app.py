@@ -47,6 +47,10 @@ VERBS: dict[str, tuple[str, str]] = {
     "dashboard": ("multicloud_ctl.cli.dashboard", "Write or serve a self-contained HTML dashboard."),
     "alerts": ("multicloud_ctl.cli.alerts", "Alarms and alert rules on both clouds."),
     "security": ("multicloud_ctl.cli.security", "Audit the security posture of both clouds."),
+    "permissions": (
+        "multicloud_ctl.cli.permissions",
+        "Print the IAM policy, Azure role and Cloudflare token scopes mcctl needs.",
+    ),
     "secrets": ("multicloud_ctl.cli.secrets", "Rotate service secrets without downtime."),
     "playbook": ("multicloud_ctl.cli.playbook", "Validate playbooks and print their JSON Schema."),
     "config": ("multicloud_ctl.cli.config", "Show the effective environment configuration."),
