@@ -33,7 +33,7 @@ def _asn(value: int) -> int:
 
 
 class Settings(KindSettings):
-    sku: GatewaySku = "VpnGw1AZ"
+    sku: GatewaySku = Field(default="VpnGw1AZ", description="Gateway SKU (zone-redundant: needs the Standard IP)")
     asn: Annotated[int, AfterValidator(_asn)] = Field(
         default=65010, ge=1, le=4_294_967_295, description="BGP ASN of the Azure VPN gateway (AWS's customer gateway)"
     )

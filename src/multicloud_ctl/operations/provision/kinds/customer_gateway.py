@@ -12,6 +12,8 @@ from __future__ import annotations
 from ipaddress import IPv4Address
 from typing import Any
 
+from pydantic import Field
+
 from multicloud_ctl.operations.provision.kind import (
     DesiredContext,
     KindSettings,
@@ -34,7 +36,11 @@ PEER_IP = "(public IP of {address})"  # the plan's stand-in for an address Azure
 
 
 class Settings(KindSettings):
-    ip_address: IPv4Address | None = None  # default: the Azure VPN gateway's public IP
+    ip_address: IPv4Address | None = Field(
+        default=None,
+        description="The peer's public IP when the Azure side is not provisioned here (default: the Azure VPN "
+        "gateway's public IP, read at apply)",
+    )
 
 
 def cgw_name(ctx: DesiredContext) -> str:
