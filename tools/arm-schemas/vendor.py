@@ -69,7 +69,13 @@ TARGETS: dict[tuple[str, str], list[str]] = {
         "Microsoft.Web/sites",
         "Microsoft.Web/sites/config",
     ],
-    ("2023-09-01", "Microsoft.Network.NRP.json"): ["Microsoft.Network/virtualNetworks"],
+    ("2023-09-01", "Microsoft.Network.NRP.json"): [
+        "Microsoft.Network/virtualNetworks",
+        "Microsoft.Network/publicIPAddresses",
+        "Microsoft.Network/virtualNetworkGateways",
+        "Microsoft.Network/localNetworkGateways",
+        "Microsoft.Network/connections",
+    ],
     ("2018-03-01", "Microsoft.Insights.json"): ["Microsoft.Insights/metricAlerts"],
     ("2022-04-01", "Microsoft.Authorization.json"): ["Microsoft.Authorization/roleAssignments"],
 }

@@ -292,6 +292,9 @@ def main() -> None:
     make_stream_mappings_strict()
     make_cognito_strict()
     make_iam_eventually_consistent()
+    from multicloud_ctl.local.moto_vpn import make_vpn_strict
+
+    make_vpn_strict()  # customer gateways and VPN connections as EC2 checks and answers them (local/moto_vpn.py)
     from moto.server import main as moto_main
 
     moto_main()

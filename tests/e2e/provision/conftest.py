@@ -45,6 +45,13 @@ def sandbox_dir(local_env: Any, servers: tuple[Any, Any], tmp_path: Path) -> Pat
             "cloudflare": local_env.cloudflare.model_copy(update={"base_url": f"{edge.url}/client/v4"}),
         }
     )
+    from multicloud_ctl.config.secrets import SecretResolver
+    from multicloud_ctl.local.functions.bootstrap import ensure_vpn_psk
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+    ensure_vpn_psk(
+        AwsClients(env, SecretResolver()), env
+    )  # the shipped playbook's `local` VPN key, as `local up` makes
     directory = tmp_path / "config"
     directory.mkdir()
     (directory / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))

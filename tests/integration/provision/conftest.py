@@ -101,3 +101,13 @@ def full_runtime(full_env: Any) -> Any:
         return Runtime(environment=env or full_env, dry_run=dry_run)
 
     return make
+
+
+@pytest.fixture
+def sandbox_vpn_psk(local_env: Any) -> str:
+    """The shipped playbook's `local` VPN key reference, its secret created on moto as `mcctl local up` does."""
+    from multicloud_ctl.config.secrets import SecretResolver
+    from multicloud_ctl.local.functions.bootstrap import ensure_vpn_psk
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+    return ensure_vpn_psk(AwsClients(local_env, SecretResolver()), local_env)

@@ -10,7 +10,9 @@ from multicloud_ctl.operations import provision
 from multicloud_ctl.operations.provision.registry import KINDS
 
 pytestmark = pytest.mark.integration
-AWS_KINDS = [name for name, kind in KINDS.items() if kind.provider == "aws"]
+# the VPN's AWS side needs the Azure gateway's public IP: tested with both clouds in test_vpn_kinds.py
+CROSS_CLOUD = {"customer_gateway", "vpn_connection"}
+AWS_KINDS = [name for name, kind in KINDS.items() if kind.provider == "aws" and name not in CROSS_CLOUD]
 
 
 def pending(plans: list[Any]) -> dict[str, Any]:

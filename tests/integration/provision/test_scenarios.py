@@ -35,7 +35,7 @@ def sdk(env: Any, service: str, region: str = "us-east-1") -> Any:
 
 
 @pytest.fixture
-def spec() -> Any:
+def spec(sandbox_vpn_psk: str) -> Any:
     return load_playbook(REPO / "playbooks" / "provision.yaml", "Provision").spec
 
 

@@ -130,6 +130,15 @@ class ProvisionSpec(Spec):
                 self.kind_settings(kind).model_validate({**self.kind_settings(kind).model_dump(), **settings})
         return self
 
+    @model_validator(mode="after")
+    def _address_spaces_do_not_overlap(self) -> ProvisionSpec:
+        """The AWS VPC, Azure VNet and VPN tunnel address spaces, per environment (operations/provision/
+        address_space.py); the error names the overlapping field."""
+        from multicloud_ctl.operations.provision.address_space import raise_overlaps
+
+        raise_overlaps(self, type(self).__name__)
+        return self
+
     def kind_settings(self, kind: str, env_name: str | None = None) -> Any:
         """A kind's settings; with `env_name`, that environment's overrides applied."""
         base = getattr(self.kinds, kind)

@@ -13,7 +13,8 @@ Which headers and codes each type uses comes from its REST definition (Azure/azu
   existing account and delete are synchronous;
 - SQL servers, databases, failover groups: 202 + Azure-AsyncOperation + Location, for PUT and DELETE;
 - Service Bus namespaces, Front Door (Microsoft.Cdn) profiles/endpoints/origin groups/origins/routes,
-  virtual networks: 201 (200 on update) + Azure-AsyncOperation; delete 202 + Azure-AsyncOperation + Location;
+  virtual networks, public IPs, virtual network gateways, local network gateways, connections: 201 (200 on
+  update) + Azure-AsyncOperation; delete 202 + Azure-AsyncOperation + Location;
 - web sites: 202 + Location (Web "WebApps_CreateOrUpdate" answers 200/202, never 201); delete is synchronous;
 - everything else is synchronous: 201 on create (200 for Service Bus entities, web, insights: their specs
   list no 201) and 200 on replace; DELETE 200, or 204 when nothing was there.
@@ -39,6 +40,10 @@ _AZURE_ASYNC_201 = (
     "microsoft.cdn/profiles/origingroups",
     "microsoft.cdn/profiles/origingroups/origins",
     "microsoft.network/virtualnetworks",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/virtualnetworkgateways",
+    "microsoft.network/localnetworkgateways",
+    "microsoft.network/connections",
 )
 # type -> (create status, update status or None when an update is synchronous, headers: "async"/"location"/"both")
 ASYNC_PUT: dict[str, tuple[int, int | None, str]] = {
@@ -62,15 +67,18 @@ def _headers(store: ArmStore, base: str, sub: str, op_id: str, style: str) -> di
     return headers
 
 
-def put_answer(store: ArmStore, base: str, sub: str, resource: dict[str, Any], created: bool) -> Response:
-    """The answer to a PUT that stored `resource`: synchronous, or an operation the client must poll."""
+def put_answer(
+    store: ArmStore, base: str, sub: str, resource: dict[str, Any], created: bool, polls_factor: int = 1
+) -> Response:
+    """The answer to a PUT that stored `resource`: synchronous, or an operation the client must poll
+    (`polls_factor` times the store's polls: a type that takes Azure much longer, a VPN gateway)."""
     rtype = str(resource["type"]).lower()
     plan = ASYNC_PUT.get(rtype)
     if plan is None or (not created and plan[1] is None):
         if not created:
             return Response(200, resource)
         return Response(200 if rtype.startswith(SYNC_CREATE_200) else 201, resource)
-    op = store.new_operation(resource["id"], "create" if created else "update")
+    op = store.new_operation(resource["id"], "create" if created else "update", polls=store.lro_polls * polls_factor)
     status = plan[0] if created else int(plan[1] or 200)
     body = store.get_resource(resource["id"]) if status != 202 else None
     return Response(status, body, _headers(store, base, sub, op.op_id, plan[2]))

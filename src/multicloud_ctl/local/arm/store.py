@@ -213,9 +213,11 @@ class ArmStore:
             return sorted(out, key=lambda r: r["id"].lower())
 
     # ---- long-running operations -----------------------------------------------------------------
-    def new_operation(self, resource_id: str, kind: str = "create") -> Operation:
-        """Start an operation on `resource_id`: its provisioningState reads Accepted (Deleting for a delete)."""
-        op = Operation(uuid.uuid4().hex, resource_id, self.lro_polls, "InProgress", kind, started=_now())
+    def new_operation(self, resource_id: str, kind: str = "create", polls: int | None = None) -> Operation:
+        """Start an operation on `resource_id` (`polls`: default `lro_polls`): its provisioningState reads
+        Accepted (Deleting for a delete)."""
+        count = self.lro_polls if polls is None else polls
+        op = Operation(uuid.uuid4().hex, resource_id, count, "InProgress", kind, started=_now())
         with self.lock:
             self.operations[op.op_id] = op
             self.running[canonical(resource_id)] = op.op_id

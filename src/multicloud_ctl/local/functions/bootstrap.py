@@ -1,5 +1,6 @@
 """Make sure the sandbox has what the functions use: tables, the images bucket, queues with dead-letter
-queues, and a Cognito user pool with an app client (the JWKS the handlers verify against).
+queues, and a Cognito user pool with an app client (the JWKS the handlers verify against); and the VPN's
+pre-shared key the shipped provision playbook refers to on `local` (`SANDBOX_VPN_PSK`, in Secrets Manager).
 
 Idempotent and sandbox-only (it refuses a cloud environment: there `mcctl provision` owns these). The
 consumers dead-letter a message to `<name>-dlq` themselves on its Nth delivery, with the failure as reason;
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.providers.aws.session import AwsClients
 
 APP_CLIENT = "mcctl-shop"
+SANDBOX_VPN_PSK = "mcctl-local-vpn-psk"  # playbooks/provision.yaml: environments.local.kinds.vpn_connection
 AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
@@ -91,7 +93,27 @@ def ensure_sandbox(aws: AwsClients, env: Environment, max_deliveries: int = 5) -
                 s3.create_bucket(Bucket=bucket)
     ensure_queues(aws, env, max_deliveries)
     ensure_sql_schema(env)
+    ensure_vpn_psk(aws, env)
     return ensure_pool(aws, env)
+
+
+def ensure_vpn_psk(aws: AwsClients, env: Environment) -> str:
+    """The sandbox VPN's pre-shared key reference, its secret created with a random key on first use.
+
+    A random key each sandbox, never a literal in a file: it is resolved and redacted like any secret. 32
+    letters and digits, not starting with 0: what AWS and Azure both accept.
+    """
+    import secrets
+    import string
+
+    from multicloud_ctl.providers.aws.secretsmanager import SecretsManager
+
+    sm = SecretsManager(aws)
+    if not sm.describe(SANDBOX_VPN_PSK):
+        alphabet = string.ascii_letters + string.digits
+        key = secrets.choice(string.ascii_letters) + "".join(secrets.choice(alphabet) for _ in range(31))
+        sm.create(SANDBOX_VPN_PSK, key, env.resource_tags())
+    return f"aws-secretsmanager:{SANDBOX_VPN_PSK}"
 
 
 def ensure_sql_schema(env: Environment) -> list[str]:

@@ -11,6 +11,7 @@ from multicloud_ctl.operations.provision.kinds.azure_blob_container import Azure
 from multicloud_ctl.operations.provision.kinds.azure_frontdoor import AzureFrontDoor
 from multicloud_ctl.operations.provision.kinds.azure_function_app import AzureFunctionApp
 from multicloud_ctl.operations.provision.kinds.azure_function_plan import AzureFunctionPlan
+from multicloud_ctl.operations.provision.kinds.azure_local_network_gateway import AzureLocalNetworkGateway
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import AzureResourceGroup
 from multicloud_ctl.operations.provision.kinds.azure_role_assignment import AzureRoleAssignment
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import AzureServiceBusNamespace
@@ -25,6 +26,8 @@ from multicloud_ctl.operations.provision.kinds.azure_sql_server import AzureSqlS
 from multicloud_ctl.operations.provision.kinds.azure_storage_account import AzureStorageAccount
 from multicloud_ctl.operations.provision.kinds.azure_storage_lifecycle import AzureStorageLifecycle
 from multicloud_ctl.operations.provision.kinds.azure_vnet import AzureVnet
+from multicloud_ctl.operations.provision.kinds.azure_vpn_connection import AzureVpnConnection
+from multicloud_ctl.operations.provision.kinds.azure_vpn_gateway import AzureVpnGateway
 from multicloud_ctl.operations.provision.kinds.cf_dns_record import CfDnsRecord
 from multicloud_ctl.operations.provision.kinds.cf_load_balancer import CfLoadBalancer
 from multicloud_ctl.operations.provision.kinds.cf_monitor import CfMonitor
@@ -35,12 +38,14 @@ from multicloud_ctl.operations.provision.kinds.cloudfront_distribution import Cl
 from multicloud_ctl.operations.provision.kinds.cloudwatch_alarm import CloudWatchAlarm
 from multicloud_ctl.operations.provision.kinds.cognito_app_client import CognitoAppClient
 from multicloud_ctl.operations.provision.kinds.cognito_user_pool import CognitoUserPool
+from multicloud_ctl.operations.provision.kinds.customer_gateway import CustomerGateway
 from multicloud_ctl.operations.provision.kinds.dynamodb_table import DynamoDbTable
 from multicloud_ctl.operations.provision.kinds.s3_bucket import S3Bucket
 from multicloud_ctl.operations.provision.kinds.sql_schema import SqlSchema
 from multicloud_ctl.operations.provision.kinds.sqs_queue import SqsQueue
 from multicloud_ctl.operations.provision.kinds.subnet import Subnet
 from multicloud_ctl.operations.provision.kinds.vpc import Vpc
+from multicloud_ctl.operations.provision.kinds.vpn_connection import VpnConnection
 from multicloud_ctl.operations.provision.kinds.vpn_gateway import VpnGateway
 from multicloud_ctl.operations.provision.kinds.waf_web_acl import WafWebAcl
 
@@ -56,6 +61,8 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     Vpc,
     Subnet,
     VpnGateway,
+    CustomerGateway,  # needs the Azure VPN gateway's public IP (a depends_on edge)
+    VpnConnection,
     CloudFrontDistribution,
     # Azure
     AzureResourceGroup,
@@ -73,6 +80,9 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureFunctionApp,
     AzureRoleAssignment,
     AzureVnet,
+    AzureVpnGateway,
+    AzureLocalNetworkGateway,  # needs the AWS tunnels' outside IPs (a depends_on edge)
+    AzureVpnConnection,
     AzureFrontDoor,
     SqlSchema,
     # Cloudflare

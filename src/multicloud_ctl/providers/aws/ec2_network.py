@@ -1,4 +1,9 @@
-"""The VPC side of the cross-cloud link: VPC, subnets and the VPN gateway, found by their `Name` tag."""
+"""The VPC side of the cross-cloud link: VPC, subnets, the VPN gateway, the customer gateway and the site-to-site
+VPN connection, found by their `Name` tag.
+
+A VPN connection's description carries its tunnels' pre-shared keys (`Options.TunnelOptions[].PreSharedKey`, and
+the whole `CustomerGatewayConfiguration` document): `vpn_connection` drops both before anything else sees them.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +49,38 @@ class Ec2Network:
 
     def vpn_gateway(self, name: str) -> dict[str, Any] | None:
         return self._one("DescribeVpnGateways", "VpnGateways", name)
+
+    def customer_gateway(self, name: str) -> dict[str, Any] | None:
+        return self._one("DescribeCustomerGateways", "CustomerGateways", name)
+
+    def vpn_connection(self, name: str) -> dict[str, Any] | None:
+        """The connection without its secrets: no pre-shared keys, no customer gateway configuration."""
+        found = self._one("DescribeVpnConnections", "VpnConnections", name)
+        return None if found is None else without_keys(found)
+
+    def create_customer_gateway(self, asn: int, ip_address: str, tags: list[dict[str, str]]) -> str:
+        with aws_errors("CreateCustomerGateway", ip_address):
+            out = self._c.create_customer_gateway(
+                Type="ipsec.1",
+                BgpAsn=asn,
+                IpAddress=ip_address,
+                TagSpecifications=[{"ResourceType": "customer-gateway", "Tags": tags}],
+            )
+        return str(out["CustomerGateway"]["CustomerGatewayId"])
+
+    def create_vpn_connection(
+        self, cgw_id: str, vgw_id: str, tunnels: list[dict[str, str]], tags: list[dict[str, str]]
+    ) -> str:
+        """A BGP (dynamic routing) connection; `tunnels` = [{"TunnelInsideCidr", "PreSharedKey"}] (two)."""
+        with aws_errors("CreateVpnConnection", cgw_id):
+            out = self._c.create_vpn_connection(
+                Type="ipsec.1",
+                CustomerGatewayId=cgw_id,
+                VpnGatewayId=vgw_id,
+                Options={"StaticRoutesOnly": False, "TunnelOptions": tunnels},
+                TagSpecifications=[{"ResourceType": "vpn-connection", "Tags": tags}],
+            )
+        return str(out["VpnConnection"]["VpnConnectionId"])
 
     def create_vpc(self, cidr: str, tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateVpc", cidr):
@@ -94,13 +131,30 @@ class Ec2Network:
             self._c.create_tags(Resources=[resource_id], Tags=tags)
 
     def delete(self, resource_id: str) -> None:
-        """Delete a vpc-, subnet- or vgw- resource by id."""
-        operation = {"vpc": "DeleteVpc", "subnet": "DeleteSubnet", "vgw": "DeleteVpnGateway"}[
-            resource_id.split("-", 1)[0]
-        ]
-        arg = {"DeleteVpc": "VpcId", "DeleteSubnet": "SubnetId", "DeleteVpnGateway": "VpnGatewayId"}[operation]
+        """Delete a vpc-, subnet-, vgw-, cgw- or vpn- resource by id."""
+        operation, arg = DELETES[resource_id.split("-", 1)[0]]
         with aws_errors(operation, resource_id):
             getattr(self._c, _snake(operation))(**{arg: resource_id})
+
+
+DELETES = {
+    "vpc": ("DeleteVpc", "VpcId"),
+    "subnet": ("DeleteSubnet", "SubnetId"),
+    "vgw": ("DeleteVpnGateway", "VpnGatewayId"),
+    "cgw": ("DeleteCustomerGateway", "CustomerGatewayId"),
+    "vpn": ("DeleteVpnConnection", "VpnConnectionId"),
+}
+
+
+def without_keys(connection: dict[str, Any]) -> dict[str, Any]:
+    """A VPN connection description with its pre-shared keys and its configuration document removed."""
+    out = {k: v for k, v in connection.items() if k != "CustomerGatewayConfiguration"}
+    options = dict(out.get("Options") or {})
+    options["TunnelOptions"] = [
+        {k: v for k, v in t.items() if k != "PreSharedKey"} for t in options.get("TunnelOptions") or []
+    ]
+    out["Options"] = options
+    return out
 
 
 def _snake(operation: str) -> str:
