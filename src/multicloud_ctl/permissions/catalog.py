@@ -103,6 +103,8 @@ AWS: dict[str, tuple[str, ...]] = {
     "ec2:CreateSubnet": ("ec2:CreateSubnet", "ec2:CreateTags"),
     "ec2:CreateTags": ("ec2:CreateTags",),
     "ec2:CreateVpc": ("ec2:CreateVpc", "ec2:CreateTags"),
+    "ec2:CreateCustomerGateway": ("ec2:CreateCustomerGateway", "ec2:CreateTags"),
+    "ec2:CreateVpnConnection": ("ec2:CreateVpnConnection", "ec2:CreateTags"),
     "ec2:CreateVpnGateway": ("ec2:CreateVpnGateway", "ec2:CreateTags"),
     "ec2:DescribeVpcAttribute": ("ec2:DescribeVpcAttribute",),
     "ec2:DetachVpnGateway": ("ec2:DetachVpnGateway",),
@@ -232,7 +234,15 @@ AZURE: dict[str, AzureGrant] = {
     "resources.resource_groups.create_or_update": AzureGrant((f"{_RG}/write",)),
     "resources.resource_groups.get": AzureGrant((f"{_RG}/read",)),
     # generic ARM resources by id (provision, alerts, security audit): per type, see ARM_TYPES
-    "resources.resources.begin_create_or_update_by_id": AzureGrant(arm_types="write"),
+    # Writing a resource that references another checks the caller may link to it (linked access checks): the
+    # VPN gateway joins the GatewaySubnet and its public IP; a connection joins both of its gateways.
+    "resources.resources.begin_create_or_update_by_id": AzureGrant(
+        (
+            "Microsoft.Network/virtualNetworks/subnets/join/action",
+            "Microsoft.Network/publicIPAddresses/join/action",
+        ),
+        arm_types="write",
+    ),
     "resources.resources.begin_delete_by_id": AzureGrant(arm_types="delete"),
     "resources.resources.get_by_id": AzureGrant(arm_types="read"),
     # function apps and slots (Microsoft.Web): app settings are read with POST .../config/appsettings/list
@@ -290,6 +300,10 @@ ARM_TYPES: dict[str, tuple[str, ...]] = {
     "Microsoft.Cdn/profiles/originGroups": ("read", "write", "delete"),
     "Microsoft.Cdn/profiles/originGroups/origins": ("read", "write", "delete"),
     "Microsoft.Insights/metricAlerts": ("read", "write"),  # mcctl alerts apply
+    "Microsoft.Network/connections": ("read", "write", "delete"),
+    "Microsoft.Network/localNetworkGateways": ("read", "write", "delete"),
+    "Microsoft.Network/publicIPAddresses": ("read", "write", "delete"),
+    "Microsoft.Network/virtualNetworkGateways": ("read", "write", "delete"),
     "Microsoft.Network/virtualNetworks": ("read", "write", "delete"),
     "Microsoft.Resources/subscriptions/resourceGroups": ("read", "write", "delete"),
     "Microsoft.ServiceBus/namespaces": ("read", "write", "delete"),
