@@ -21,6 +21,12 @@ deployment-template schema into a REST body schema:
 - description text naming the all-zeros IPv4 address (the SQL firewall's "all Azure-internal addresses" rule)
   says "the all-zeros address 0-0-0-0" instead of the dotted literal: descriptions do not validate anything,
   and the house check refuses that literal anywhere under src/ (the sandbox binds loopback only).
+- an extensible enum that the template generator closed is opened again (OPEN_ENUMS): the REST definition
+  marks it `x-ms-enum: {modelAsString: true}`, so the service takes values beyond the listed ones. A data
+  flow's `streams` are the case: the REST API takes custom streams (`Custom-*`, declared in the rule's
+  `streamDeclarations`; Azure Monitor's "Logs Ingestion API" documentation sends them), and Bicep's types
+  generated from the same REST definition read `('Microsoft-Event' | ... | string)[]`; the template schema
+  lists only the five Microsoft streams and would refuse every such rule.
 A `Microsoft.Web/sites/config`-style definition that is a `oneOf` over config names keeps the variants named
 in CONFIG_NAMES, keyed `<type>#<name>`.
 It also writes `OUT_DIR/api-versions.json`: per type, the vendored api-versions plus those mcctl sends
@@ -78,8 +84,21 @@ TARGETS: dict[tuple[str, str], list[str]] = {
     ],
     ("2018-03-01", "Microsoft.Insights.json"): ["Microsoft.Insights/metricAlerts"],
     ("2022-04-01", "Microsoft.Authorization.json"): ["Microsoft.Authorization/roleAssignments"],
+    ("2022-10-01", "Microsoft.OperationalInsights.json"): [
+        "Microsoft.OperationalInsights/workspaces",
+        "Microsoft.OperationalInsights/workspaces/tables",
+    ],
+    ("2023-03-11", "Microsoft.Insights.json"): [
+        "Microsoft.Insights/dataCollectionEndpoints",
+        "Microsoft.Insights/dataCollectionRules",
+    ],
+    # an extension resource (on the function apps): checked whatever it is attached to, like role assignments
+    ("2021-05-01-preview", "Microsoft.Insights.json"): ["Microsoft.Insights/diagnosticSettings"],
+    ("2023-07-01", "Microsoft.KeyVault.json"): ["Microsoft.KeyVault/vaults"],
 }
 CONFIG_NAMES = ("appsettings", "web")
+# definition -> array properties whose item enum is extensible in the REST definition (see the docstring)
+OPEN_ENUMS: dict[str, list[str]] = {"DataFlow": ["streams"]}
 # api-versions mcctl sends (the azure-mgmt SDKs' defaults) for which the schemas repo publishes no schema file
 USED_WITHOUT_SCHEMA: dict[str, list[str]] = {
     "Microsoft.Web/sites": ["2025-05-01"],
@@ -181,6 +200,21 @@ def reword(node: Any) -> Any:
     return node
 
 
+def open_enums(definitions: dict[str, Any]) -> dict[str, Any]:
+    """`definitions` with the OPEN_ENUMS item enums turned into any string (known values kept in the text)."""
+    out = dict(definitions)
+    for name, props in OPEN_ENUMS.items():
+        if name not in out:
+            continue
+        definition = json.loads(json.dumps(out[name]))
+        for prop in props:
+            items = definition["properties"][prop]["items"]
+            known = ", ".join(items.pop("enum"))
+            items["description"] = f"An extensible enum: any string; the known values are {known}."
+        out[name] = definition
+    return out
+
+
 def trim(doc: dict[str, Any], types: list[str]) -> dict[str, Any]:
     found = resource_definitions(doc)
     chosen = {k: body_schema(strip_expressions(v)) for k, v in found.items() if k.split("#")[0] in types}
@@ -200,7 +234,7 @@ def trim(doc: dict[str, Any], types: list[str]) -> dict[str, Any]:
         "title": doc.get("title"),
         "$schema": doc["$schema"],
         "resourceDefinitions": dict(sorted(chosen.items())),
-        "definitions": dict(sorted(definitions.items())),
+        "definitions": dict(sorted(open_enums(definitions).items())),
     }
 
 

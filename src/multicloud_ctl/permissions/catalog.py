@@ -299,12 +299,20 @@ ARM_TYPES: dict[str, tuple[str, ...]] = {
     "Microsoft.Cdn/profiles/afdEndpoints/routes": ("read", "write", "delete"),
     "Microsoft.Cdn/profiles/originGroups": ("read", "write", "delete"),
     "Microsoft.Cdn/profiles/originGroups/origins": ("read", "write", "delete"),
+    # logs ship also reads the rule and its endpoint (operations/observability/ingestion_target.py)
+    "Microsoft.Insights/dataCollectionEndpoints": ("read", "write", "delete"),
+    "Microsoft.Insights/dataCollectionRules": ("read", "write", "delete"),
+    "Microsoft.Insights/diagnosticSettings": ("read", "write", "delete"),
     "Microsoft.Insights/metricAlerts": ("read", "write"),  # mcctl alerts apply
     "Microsoft.Network/connections": ("read", "write", "delete"),
     "Microsoft.Network/localNetworkGateways": ("read", "write", "delete"),
     "Microsoft.Network/publicIPAddresses": ("read", "write", "delete"),
     "Microsoft.Network/virtualNetworkGateways": ("read", "write", "delete"),
+    "Microsoft.KeyVault/vaults": ("read", "write", "delete"),
+    "Microsoft.KeyVault/locations/deletedVaults": ("read",),  # azure_key_vault recovers a soft-deleted vault
     "Microsoft.Network/virtualNetworks": ("read", "write", "delete"),
+    "Microsoft.OperationalInsights/workspaces": ("read", "write", "delete"),
+    "Microsoft.OperationalInsights/workspaces/tables": ("read", "write", "delete"),
     "Microsoft.Resources/subscriptions/resourceGroups": ("read", "write", "delete"),
     "Microsoft.ServiceBus/namespaces": ("read", "write", "delete"),
     "Microsoft.ServiceBus/namespaces/queues": ("read", "write", "delete"),

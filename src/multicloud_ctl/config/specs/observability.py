@@ -7,7 +7,6 @@
     spec:
       log_shipping:
         log_group_prefix: /aws/lambda/
-        dcr_immutable_id: dcr-mcctl-functions
         stream: Custom-McctlFunctions
         workspace_id: mcctl-logs
 """
@@ -25,10 +24,15 @@ class LogShipping(Spec):
     """CloudWatch Logs groups -> the Logs Ingestion API (a data collection rule's stream) -> a workspace table."""
 
     log_group_prefix: str = Field(default="/aws/lambda/", description="CloudWatch log groups to ship")
-    dcr_immutable_id: str = Field(default="dcr-mcctl-functions", pattern=r"^dcr-[A-Za-z0-9-]+$")
+    dcr_immutable_id: str | None = Field(
+        default=None,
+        pattern=r"^dcr-[A-Za-z0-9-]+$",
+        description="The data collection rule's immutable id (default: the rule mcctl provision made)",
+    )
     stream: str = Field(default="Custom-McctlFunctions", pattern=r"^Custom-[A-Za-z0-9_-]+$")
     ingestion_endpoint: str | None = Field(
-        default=None, description="Data collection endpoint URL (the sandbox uses its fake ARM endpoint)"
+        default=None,
+        description="Data collection endpoint URL (default: the provisioned endpoint's; the sandbox's fake ARM)",
     )
     workspace_id: str = Field(default="mcctl-logs", description="Log Analytics workspace (customer) id")
     table: str = Field(default="McctlFunctions_CL", pattern=r"^[A-Za-z0-9_]+_CL$")

@@ -3,7 +3,9 @@
 - `POST /dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01`: a JSON array of rows (gzip when
   `Content-Encoding: gzip`, as azure-monitor-ingestion sends it) -> 204. The stream `Custom-Name` lands in
   the table `Name_CL` (the data collection rule's usual transform); `TimeGenerated` is taken from the row's
-  `TimeGenerated` or `timestamp`, else the arrival time.
+  `TimeGenerated` or `timestamp`, else the arrival time. When `{dcr}` is the `immutableId` of a rule
+  provisioned on this fake (monitoring.py), a stream the rule does not declare is refused (400
+  `InvalidStream`); an id no rule here has is still taken (the sandbox ships before anything is provisioned).
 - `POST /loganalytics/v1/workspaces/{ws}/query` with `{"query": KQL}`: the Log Analytics query API's answer
   (`{"tables": [{"name": "PrimaryResult", "columns": [...], "rows": [...]}]}`) for the KQL subset mcctl
   writes: `Table | where TimeGenerated > ago(1h)` (or `>= datetime(...)`), `| where col == "value"`,
@@ -51,12 +53,22 @@ def ingest(ctx: ActionContext) -> Response:
     stream = ctx.match["stream"]
     if not stream.startswith("Custom-"):
         return _error(400, "InvalidStream", f"unknown stream {stream}")
+    rule = _rule(ctx, ctx.match["dcr"])
+    if rule is not None and stream not in ((rule.get("properties") or {}).get("streamDeclarations") or {}):
+        return _error(400, "InvalidStream", f"stream {stream} is not declared in data collection rule {rule['id']}")
     table = stream[len("Custom-") :] + "_CL"
     now = default_clock().now().isoformat()
     stored = [{**r, "TimeGenerated": str(r.get("TimeGenerated") or r.get("timestamp") or now)} for r in rows]
     rid = f"{PREFIX}/{table}/{uuid.uuid4().hex}"
     ctx.store.put_resource(rid, TYPE, {"properties": {"table": table, "rows": stored}})
     return Response(204, None)
+
+
+def _rule(ctx: ActionContext, immutable_id: str) -> dict[str, Any] | None:
+    """The provisioned data collection rule with this immutable id, if any."""
+    with ctx.store.lock:
+        rules = [r for r in ctx.store.resources.values() if r["type"] == "Microsoft.Insights/dataCollectionRules"]
+    return next((r for r in rules if (r.get("properties") or {}).get("immutableId") == immutable_id), None)
 
 
 def _parse_time(text: str) -> datetime:

@@ -11,7 +11,8 @@
   (`blobServices/default`, `config/web`, `transparentDataEncryption/current`...) count as existing.
 - Names break the type's naming rule: "Naming rules and restrictions for Azure resources" (Microsoft Learn,
   azure-resource-manager/management/resource-name-rules): storage accounts 3-24 lower-case letters and digits
-  (`AccountNameInvalid`), Service Bus namespaces 6-50, SQL servers 1-63 lower-case, sites 2-60, key vaults 3-24;
+  (`AccountNameInvalid`), Service Bus namespaces 6-50, SQL servers 1-63 lower-case, sites 2-60, key vaults 3-24,
+  Log Analytics workspaces 4-63;
   and no name may contain `<>%&:\\?/` or end with a period or a space (`InvalidResourceName`).
 """
 
@@ -65,6 +66,12 @@ NAME_RULES: dict[str, tuple[re.Pattern[str], str, str]] = {
     "microsoft.web/sites": (
         re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,58}[A-Za-z0-9])$"),
         "Site names must be 2 to 60 characters of letters, numbers and hyphens, not starting or ending with a hyphen.",
+        "InvalidResourceName",
+    ),
+    "microsoft.operationalinsights/workspaces": (
+        re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$"),
+        "Workspace names must be 4 to 63 characters of letters, numbers and hyphens, and start and end with a "
+        "letter or number.",
         "InvalidResourceName",
     ),
     "microsoft.keyvault/vaults": (

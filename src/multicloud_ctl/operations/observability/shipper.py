@@ -79,12 +79,24 @@ class Checkpoint:
 
 
 def _clients(runtime: Runtime, spec: LogShipping) -> tuple[Checkpoint, Any, Any]:
+    from multicloud_ctl.operations.observability.ingestion_target import ingestion_target
     from multicloud_ctl.providers.aws.cloudwatch_logs import CloudWatchLogs
-    from multicloud_ctl.providers.azure.monitor_logs import LogsIngestion, ingestion_endpoint
+    from multicloud_ctl.providers.azure.monitor_logs import LogsIngestion
 
     cp = Checkpoint(runtime.state_dir / "observability" / "ship-checkpoint.json")
-    ingest = LogsIngestion(runtime.azure, ingestion_endpoint(runtime.azure, spec.ingestion_endpoint))
+    target = ingestion_target(runtime, spec)
+    ingest = RuleIngestion(LogsIngestion(runtime.azure, target.endpoint), target.rule_id)
     return cp, CloudWatchLogs(runtime.aws), ingest
+
+
+class RuleIngestion:
+    """The Logs Ingestion client bound to the data collection rule it uploads through."""
+
+    def __init__(self, client: Any, rule_id: str) -> None:
+        self.client, self.rule_id = client, rule_id
+
+    def upload(self, stream: str, rows: list[dict[str, Any]]) -> int:
+        return int(self.client.upload(self.rule_id, stream, rows))
 
 
 def _new_events(cw: Any, cp: Checkpoint, group: str) -> list[Any]:
@@ -185,7 +197,7 @@ def _upload(ingest: Any, spec: LogShipping, rows: Iterable[dict[str, Any]]) -> N
     for row in rows:
         batch.append(row)
         if len(batch) >= spec.batch:
-            ingest.upload(spec.dcr_immutable_id, spec.stream, batch)
+            ingest.upload(spec.stream, batch)
             batch = []
     if batch:
-        ingest.upload(spec.dcr_immutable_id, spec.stream, batch)
+        ingest.upload(spec.stream, batch)

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from multicloud_ctl.operations.provision.kind import ResourceKind
 from multicloud_ctl.operations.provision.kinds.azure_blob_container import AzureBlobContainer
+from multicloud_ctl.operations.provision.kinds.azure_data_collection_endpoint import AzureDataCollectionEndpoint
+from multicloud_ctl.operations.provision.kinds.azure_data_collection_rule import AzureDataCollectionRule
+from multicloud_ctl.operations.provision.kinds.azure_diagnostic_setting import AzureDiagnosticSetting
 from multicloud_ctl.operations.provision.kinds.azure_frontdoor import AzureFrontDoor
 from multicloud_ctl.operations.provision.kinds.azure_function_app import AzureFunctionApp
 from multicloud_ctl.operations.provision.kinds.azure_function_plan import AzureFunctionPlan
+from multicloud_ctl.operations.provision.kinds.azure_key_vault import AzureKeyVault
 from multicloud_ctl.operations.provision.kinds.azure_local_network_gateway import AzureLocalNetworkGateway
+from multicloud_ctl.operations.provision.kinds.azure_log_workspace import AzureLogWorkspace
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import AzureResourceGroup
 from multicloud_ctl.operations.provision.kinds.azure_role_assignment import AzureRoleAssignment
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import AzureServiceBusNamespace
@@ -84,6 +89,11 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureLocalNetworkGateway,  # needs the AWS tunnels' outside IPs (a depends_on edge)
     AzureVpnConnection,
     AzureFrontDoor,
+    AzureLogWorkspace,
+    AzureDataCollectionEndpoint,
+    AzureDataCollectionRule,
+    AzureDiagnosticSetting,
+    AzureKeyVault,
     SqlSchema,
     # Cloudflare
     CfMonitor,
