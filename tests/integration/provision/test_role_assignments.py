@@ -1,6 +1,7 @@
 """The function apps' managed identities get the Service Bus data roles on their namespace (local auth is
-off there, so without them the functions cannot receive or send), and the fake ARM refuses role assignments
-the way Azure does."""
+off there, so without them the functions cannot receive or send) and Key Vault Secrets User on the vault (RBAC
+authorization: without it they cannot read the API keys), and the fake ARM refuses role assignments the way
+Azure does."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ KINDS = (
 )
 RECEIVER = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"
 SENDER = "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39"
+SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 ASSIGNMENTS = "Microsoft.Authorization/roleAssignments"
 
 
@@ -96,3 +98,31 @@ def test_the_fake_arm_refuses_role_assignments_as_azure_does(cloud_runtime: Any,
     for code, call in refusals.items():
         with pytest.raises(McctlError, match=code):
             call()
+
+
+def test_each_function_app_identity_may_read_the_key_vaults_secrets(
+    cloud_runtime: Any, aws_spec: Any, arm: Any
+) -> None:
+    from multicloud_ctl.operations.security.apikey_store import vault_name
+
+    spec = aws_spec(*KINDS, "azure_key_vault")
+    provision.apply(cloud_runtime(), spec)
+    sites = of_type(arm, "Microsoft.Web/sites")
+    vault = vault_name(cloud_runtime().environment)
+    on_vault = [g["properties"] for g in of_type(arm, ASSIGNMENTS) if g["properties"]["scope"].endswith(vault)]
+    assert sites and len(on_vault) == len(sites)  # the apps of both locations read the one vault
+    assert {g["principalId"] for g in on_vault} == {s["identity"]["principalId"] for s in sites}
+    assert {g["roleDefinitionId"].rsplit("/", 1)[1] for g in on_vault} == {SECRETS_USER}
+    assert pending(provision.plan_resources(cloud_runtime(dry_run=True), spec)) == {}
+    # without the vault kind (disabled for the environment) there is nothing to grant on
+    assert not [
+        p.address
+        for p in provision.plan_resources(cloud_runtime(dry_run=True), aws_spec(*KINDS))
+        if "/kv-" in p.address
+    ]
+    from multicloud_ctl.engine.run import Operation, run
+
+    rt = cloud_runtime()
+    plan = provision.destroy_plan(rt, spec)
+    assert run(rt, Operation("provision destroy", lambda _rt: plan)).status == "ok"
+    assert of_type(arm, ASSIGNMENTS) == []
