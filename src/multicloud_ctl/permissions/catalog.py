@@ -245,6 +245,12 @@ AZURE: dict[str, AzureGrant] = {
     ),
     "resources.resources.begin_delete_by_id": AzureGrant(arm_types="delete"),
     "resources.resources.get_by_id": AzureGrant(arm_types="read"),
+    # SQL auto-failover groups: the failover workflow step (Microsoft.Sql resource provider operations)
+    "sql.failover_groups.get": AzureGrant(("Microsoft.Sql/servers/failoverGroups/read",)),
+    "sql.failover_groups.begin_failover": AzureGrant(("Microsoft.Sql/servers/failoverGroups/failover/action",)),
+    "sql.failover_groups.begin_force_failover_allow_data_loss": AzureGrant(
+        ("Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action",)
+    ),
     # function apps and slots (Microsoft.Web): app settings are read with POST .../config/appsettings/list
     "web.web_apps.begin_create_or_update": AzureGrant((f"{_SITES}/write",)),
     "web.web_apps.begin_create_or_update_slot": AzureGrant((f"{_SITES}/slots/write",)),

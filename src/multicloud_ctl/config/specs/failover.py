@@ -113,7 +113,21 @@ class EnhancedCapacity(Spec):
     lambda_functions: list[LambdaCapacity] = Field(default=[], alias="lambda")
 
 
-WorkflowKind = Literal["load_balancer", "capacity", "record_intended", "approval"]
+class SqlFailoverGroupTarget(Spec):
+    """Which of the environment's Azure locations holds the read-write SQL primary after the switch (its
+    auto-failover group, `azure.sql.geo_replica`): the seed's Azure region failure moves it to the secondary."""
+
+    primary: Literal["primary", "secondary"] = Field(
+        description="the Azure location (the environment's primary or secondary) whose server becomes primary"
+    )
+    allow_data_loss: bool = Field(
+        default=False,
+        description="forceFailoverAllowDataLoss: switch without waiting for the old primary to catch up (its "
+        "last transactions may be lost); for when the old primary's region is gone",
+    )
+
+
+WorkflowKind = Literal["load_balancer", "capacity", "sql_failover_group", "record_intended", "approval"]
 REQUIRED_PARTS = ("load_balancer", "record_intended")
 
 
@@ -121,6 +135,7 @@ class WorkflowStep(Spec):
     """One step of the failover workflow: a part of the switch, or a manual approval.
 
     `load_balancer` (the pools, then the load balancer), `capacity` (enhanced Lambda concurrency),
+    `sql_failover_group` (the SQL primary to the playbook's `sql_failover_group.primary` location),
     `record_intended` (the state drift checks against) or `approval` (waits for `mcctl failover approve ID`).
     """
 
@@ -181,6 +196,9 @@ class FailoverSpec(Spec):
     preflight: Preflight = Preflight()
     verify: Verify = Verify()
     enhanced_capacity: EnhancedCapacity = EnhancedCapacity()
+    sql_failover_group: SqlFailoverGroupTarget | None = Field(
+        default=None, description="switch the Azure SQL auto-failover group's primary as part of the failover"
+    )
     workflow: list[WorkflowStep] | None = Field(
         default=None,
         description="the switch as steps in sequence or in parallel, with approvals and time limits "
@@ -194,7 +212,9 @@ class FailoverSpec(Spec):
             return self
         workflow_order(self.workflow)
         kinds: list[str] = [w.do for w in self.workflow]
-        for part in (*REQUIRED_PARTS, "capacity"):
+        if "sql_failover_group" in kinds and self.sql_failover_group is None:
+            raise ValueError("workflow has a sql_failover_group step but the playbook has no sql_failover_group")
+        for part in (*REQUIRED_PARTS, "capacity", "sql_failover_group"):
             if kinds.count(part) > 1:
                 raise ValueError(f"workflow has {part} {kinds.count(part)} times (at most once)")
         missing = [p for p in REQUIRED_PARTS if p not in kinds]

@@ -3,6 +3,7 @@
 cloudflare.set_pool            enabled flag and origins (weights) of one pool
 cloudflare.set_load_balancer   default_pools, fallback pool, region/country/PoP pools, rules' pool lists
 lambda.set_concurrency         reserved and/or provisioned concurrency of one function
+azure.sql_failover             make one server the primary of the SQL auto-failover group, then check it is
 failover.record_intended       write (or remove) <state_dir>/failover/intended.json
 failover.verify_edge           poll the edge until the target pool serves (the plan's verification)
 """
@@ -88,6 +89,21 @@ def current_concurrency(runtime: Runtime, name: str) -> int:
 
     value = LambdaConcurrency(runtime.aws).reserved(name)
     return -1 if value is None else value
+
+
+@_register("azure.sql_failover")
+def sql_failover(runtime: Runtime, params: Mapping[str, Any]) -> Any:
+    from multicloud_ctl.errors import OperationFailed
+    from multicloud_ctl.providers.azure.sql_failover import ServerRef, SqlFailoverGroups
+
+    groups = SqlFailoverGroups(runtime.azure)
+    ref = ServerRef(str(params["group"]), str(params["server"]))
+    name = str(params["name"])
+    groups.failover(ref, name, allow_data_loss=bool(params.get("allow_data_loss")))
+    role = groups.role(ref, name)
+    if role != "Primary":
+        raise OperationFailed(f"SQL failover group {name}: {ref.server} is {role or 'not in it'} after the failover")
+    return {"failover_group": name, "primary": ref.server, "forced": bool(params.get("allow_data_loss"))}
 
 
 @_register("failover.record_intended")

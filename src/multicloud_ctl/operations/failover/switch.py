@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Plan, Step
-from multicloud_ctl.errors import McctlError, SafetyRefused, UsageError
+from multicloud_ctl.errors import McctlError, OperationFailed, SafetyRefused, UsageError
 from multicloud_ctl.operations.failover import actions as _actions  # noqa: F401  (registers the actions)
 from multicloud_ctl.operations.failover.lbstate import (
     GEO_FIELDS,
@@ -216,6 +216,61 @@ def capacity_steps(runtime: Runtime, spec: FailoverSpec) -> list[Step]:
     return steps
 
 
+def sql_failover_steps(runtime: Runtime, spec: FailoverSpec) -> list[Step]:
+    """The SQL auto-failover group's primary to the playbook's location: one step, or none when that server
+    already is primary (read now, read-only). Its rollback makes the previous primary primary again."""
+    from multicloud_ctl.providers.azure.sql_failover import ServerRef, SqlFailoverGroups
+
+    target = spec.sql_failover_group
+    if target is None:
+        return []
+    env = runtime.environment
+    sql, regions = env.azure.sql, env.azure.regions
+    if not sql.geo_replica:
+        raise UsageError(
+            f"the failover playbook switches the SQL failover group, but azure.sql.geo_replica is off in {env.name}",
+            hint="set azure.sql.geo_replica: true and provision the group (azure_sql_failover_group), or remove "
+            "sql_failover_group from the playbook",
+        )
+
+    def ref(location: str) -> dict[str, str]:
+        primary = location == regions.primary
+        return {
+            "group": env.azure.resource_group if primary else f"{env.azure.resource_group}-{location}",
+            "server": sql.server if primary else f"{sql.server}-{location}",
+        }
+
+    location = regions.primary if target.primary == "primary" else regions.secondary
+    previous = regions.secondary if location == regions.primary else regions.primary
+    name = f"{sql.server}-fg"  # operations/provision/kinds/azure_sql_failover_group.py
+    role = SqlFailoverGroups(runtime.azure).role(ServerRef(**ref(location)), name)
+    if role is None:
+        raise OperationFailed(
+            f"SQL failover group {name} does not exist on {ref(location)['server']}",
+            hint="provision it first (mcctl provision apply: azure_sql_failover_group)",
+        )
+    if role == "Primary":
+        return []
+    force = " (forced: data loss allowed)" if target.allow_data_loss else ""
+    return [
+        Step(
+            "sql-failover-group",
+            "azure.sql_failover",
+            f"make {ref(location)['server']} ({location}) the primary of SQL failover group {name}{force}",
+            provider="azure",
+            resource=f"sql/{name}",
+            params={**ref(location), "name": name, "allow_data_loss": target.allow_data_loss},
+            rollback=Step(
+                "undo-sql-failover-group",
+                "azure.sql_failover",
+                f"make {ref(previous)['server']} ({previous}) the primary of {name} again",
+                provider="azure",
+                params={**ref(previous), "name": name, "allow_data_loss": False},
+            ),
+        )
+    ]
+
+
 def intended_document(
     runtime: Runtime, target: LbSnapshot, previous: LbSnapshot, to: str, run_id: str, failback: str
 ) -> dict[str, Any]:
@@ -286,12 +341,13 @@ def build_plan(
     parts = {
         "load_balancer": transition_steps(current, target),
         "capacity": capacity_steps(runtime, spec),
+        "sql_failover_group": sql_failover_steps(runtime, spec),
         "record_intended": [record],
     }
     steps = (
         workflow_steps(spec, parts)
         if spec.workflow is not None
-        else [*parts["load_balancer"], *parts["capacity"], record]
+        else [*parts["load_balancer"], *parts["capacity"], *parts["sql_failover_group"], record]
     )
     try:
         return Plan(

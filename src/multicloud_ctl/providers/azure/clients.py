@@ -169,7 +169,11 @@ class AzureClients:
     def sql(self) -> SqlManagementClient:
         from azure.mgmt.sql import SqlManagementClient
 
-        return SqlManagementClient(self.credential, self.subscription_id, **self.mgmt_kwargs())
+        # one api-version for every SQL call, the one provision's SQL kinds use (the SDK's per-operation default
+        # is newer than the fake ARM's vendored schemas)
+        return SqlManagementClient(
+            self.credential, self.subscription_id, api_version="2021-11-01", **self.mgmt_kwargs()
+        )
 
     @cached_property
     def servicebus(self) -> ServiceBusManagementClient:
