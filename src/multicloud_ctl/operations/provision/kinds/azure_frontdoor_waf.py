@@ -48,14 +48,14 @@ PREMIUM_DEFAULT = (
 
 class Settings(KindSettings):
     mode: Literal["Prevention", "Detection"] = Field(default="Prevention", description="Detection only logs")
-    request_body_check: bool = True
+    request_body_check: bool = Field(default=True, description="Inspect request bodies (requestBodyCheck)")
     managed_rule_sets: list[ManagedRuleSet] | None = Field(
         default=None,
         description="Default: the Default Rule Set 2.1 and the Bot Manager 1.1 on a Premium profile, none on a "
         "Standard one (managed rules are Premium-only)",
     )
     rate_limit_threshold: int = Field(default=1000, ge=1, description="Requests per client IP per window")
-    rate_limit_duration_minutes: Literal[1, 5] = 1
+    rate_limit_duration_minutes: Literal[1, 5] = Field(default=1, description="The rate-limit window: 1 or 5")
 
 
 def policy_name(ctx: DesiredContext) -> str:
