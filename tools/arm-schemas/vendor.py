@@ -14,6 +14,10 @@ deployment-template schema into a REST body schema:
 - a polymorphic type (a `oneOf` of variants, e.g. metric alert criteria) loses the `additionalProperties` the
   generator copies next to its `oneOf` (with empty `properties`) from the REST definition's open base type: in
   draft 4 it applies to the variants' own members (`odata.type`, `allOf`) and would refuse every valid body;
+  the same holds for the other shape the generator writes for a discriminated type (an `allOf` of the base,
+  `additionalProperties: false` with only the discriminator property, and a `oneOf` of the variants, one variant left once collapsed: Front
+  Door's security policy `parameters`): the base keeps its discriminator check and loses the
+  `additionalProperties`, which would refuse `wafPolicy` and `associations` on every security policy;
 - the template-only members of a resource (`name`, `type`, `apiVersion`, `resources`, `dependsOn`...) go, and
   the resource's `required` keeps only body members other than `properties`: the template generator marks the
   `properties` envelope required on most types, the REST definitions do not (ARM's own example creates a
@@ -69,6 +73,7 @@ TARGETS: dict[tuple[str, str], list[str]] = {
         "Microsoft.Cdn/profiles/afdEndpoints/routes",
         "Microsoft.Cdn/profiles/originGroups",
         "Microsoft.Cdn/profiles/originGroups/origins",
+        "Microsoft.Cdn/profiles/securityPolicies",
     ],
     ("2023-12-01", "Microsoft.Web.json"): [
         "Microsoft.Web/serverfarms",
@@ -95,6 +100,7 @@ TARGETS: dict[tuple[str, str], list[str]] = {
     # an extension resource (on the function apps): checked whatever it is attached to, like role assignments
     ("2021-05-01-preview", "Microsoft.Insights.json"): ["Microsoft.Insights/diagnosticSettings"],
     ("2023-07-01", "Microsoft.KeyVault.json"): ["Microsoft.KeyVault/vaults"],
+    ("2024-02-01", "Microsoft.Network.FrontDoor.json"): ["Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"],
 }
 CONFIG_NAMES = ("appsettings", "web")
 # definition -> array properties whose item enum is extensible in the REST definition (see the docstring)
@@ -121,6 +127,10 @@ def strip_expressions(node: Any) -> Any:
     out = {k: strip_expressions(v) for k, v in node.items()}
     if "oneOf" in out and "additionalProperties" in out and not out.get("properties"):
         del out["additionalProperties"]
+    if isinstance(out.get("allOf"), list) and any(
+        isinstance(m, dict) and ("oneOf" in m or "allOf" in m) for m in out["allOf"]
+    ):
+        out["allOf"] = [_open_base(m) for m in out["allOf"]]
     if "oneOf" in out:
         members = [m for m in out["oneOf"] if not (isinstance(m, dict) and m.get("$ref") == EXPRESSION)]
         if len(members) == 1:
@@ -132,6 +142,13 @@ def strip_expressions(node: Any) -> Any:
             return {**rest, **merged} if "$ref" not in merged else {**merged}
         out["oneOf"] = members
     return out
+
+
+def _open_base(member: Any) -> Any:
+    """A discriminated type's base member without the `additionalProperties: false` (see the docstring)."""
+    if isinstance(member, dict) and member.get("additionalProperties") is False and "oneOf" not in member:
+        return {k: v for k, v in member.items() if k != "additionalProperties"}
+    return member
 
 
 def body_schema(definition: dict[str, Any]) -> dict[str, Any]:

@@ -305,11 +305,13 @@ ARM_TYPES: dict[str, tuple[str, ...]] = {
     "Microsoft.Cdn/profiles/afdEndpoints/routes": ("read", "write", "delete"),
     "Microsoft.Cdn/profiles/originGroups": ("read", "write", "delete"),
     "Microsoft.Cdn/profiles/originGroups/origins": ("read", "write", "delete"),
+    "Microsoft.Cdn/profiles/securityPolicies": ("read", "write", "delete"),
     # logs ship also reads the rule and its endpoint (operations/observability/ingestion_target.py)
     "Microsoft.Insights/dataCollectionEndpoints": ("read", "write", "delete"),
     "Microsoft.Insights/dataCollectionRules": ("read", "write", "delete"),
     "Microsoft.Insights/diagnosticSettings": ("read", "write", "delete"),
     "Microsoft.Insights/metricAlerts": ("read", "write"),  # mcctl alerts apply
+    "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies": ("read", "write", "delete"),
     "Microsoft.Network/connections": ("read", "write", "delete"),
     "Microsoft.Network/localNetworkGateways": ("read", "write", "delete"),
     "Microsoft.Network/publicIPAddresses": ("read", "write", "delete"),

@@ -139,6 +139,21 @@ class ProvisionSpec(Spec):
         raise_overlaps(self, type(self).__name__)
         return self
 
+    @model_validator(mode="after")
+    def _waf_managed_rules_need_premium(self) -> ProvisionSpec:
+        """Front Door's managed WAF rule sets exist on a Premium profile only (kinds/azure_frontdoor_waf.py)."""
+        from multicloud_ctl.operations.provision.kinds.azure_frontdoor_waf import managed_rules_refusal
+
+        if not hasattr(self.kinds, "azure_frontdoor_waf"):
+            return self
+        for env_name in [None, *self.environments]:
+            waf = self.kind_settings("azure_frontdoor_waf", env_name)
+            why = managed_rules_refusal(waf, self.kind_settings("azure_frontdoor", env_name).sku)
+            if why is not None:
+                where = f"environments.{env_name}.kinds" if env_name else "kinds"
+                raise ValueError(f"{where}.azure_frontdoor_waf.managed_rule_sets: {why}")
+        return self
+
     def kind_settings(self, kind: str, env_name: str | None = None) -> Any:
         """A kind's settings; with `env_name`, that environment's overrides applied."""
         base = getattr(self.kinds, kind)

@@ -12,9 +12,10 @@ Which headers and codes each type uses comes from its REST definition (Azure/azu
 - storage accounts: create 202 + Location, no body (Storage "StorageAccounts_Create", 200/202); PUT of an
   existing account and delete are synchronous;
 - SQL servers, databases, failover groups: 202 + Azure-AsyncOperation + Location, for PUT and DELETE;
-- Service Bus namespaces, Front Door (Microsoft.Cdn) profiles/endpoints/origin groups/origins/routes,
-  virtual networks, public IPs, virtual network gateways, local network gateways, connections: 201 (200 on
-  update) + Azure-AsyncOperation; delete 202 + Azure-AsyncOperation + Location;
+- Service Bus namespaces, Front Door (Microsoft.Cdn) profiles/endpoints/origin groups/origins/routes/security
+  policies, Front Door WAF policies (Microsoft.Network, "Policies_CreateOrUpdate"), virtual networks, public
+  IPs, virtual network gateways, local network gateways, connections: 201 (200 on update) +
+  Azure-AsyncOperation; delete 202 + Azure-AsyncOperation + Location;
 - web sites: 202 + Location (Web "WebApps_CreateOrUpdate" answers 200/202, never 201); delete is synchronous;
 - everything else is synchronous: 201 on create (200 for Service Bus entities, web, insights: their specs
   list no 201) and 200 on replace; DELETE 200, or 204 when nothing was there.
@@ -39,6 +40,8 @@ _AZURE_ASYNC_201 = (
     "microsoft.cdn/profiles/afdendpoints/routes",
     "microsoft.cdn/profiles/origingroups",
     "microsoft.cdn/profiles/origingroups/origins",
+    "microsoft.cdn/profiles/securitypolicies",
+    "microsoft.network/frontdoorwebapplicationfirewallpolicies",
     "microsoft.network/virtualnetworks",
     "microsoft.network/publicipaddresses",
     "microsoft.network/virtualnetworkgateways",

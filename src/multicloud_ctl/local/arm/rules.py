@@ -12,7 +12,7 @@
 - Names break the type's naming rule: "Naming rules and restrictions for Azure resources" (Microsoft Learn,
   azure-resource-manager/management/resource-name-rules): storage accounts 3-24 lower-case letters and digits
   (`AccountNameInvalid`), Service Bus namespaces 6-50, SQL servers 1-63 lower-case, sites 2-60, key vaults 3-24,
-  Log Analytics workspaces 4-63;
+  Log Analytics workspaces 4-63, Front Door WAF policies 1-128 letters and digits;
   and no name may contain `<>%&:\\?/` or end with a period or a space (`InvalidResourceName`).
 """
 
@@ -72,6 +72,12 @@ NAME_RULES: dict[str, tuple[re.Pattern[str], str, str]] = {
         re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$"),
         "Workspace names must be 4 to 63 characters of letters, numbers and hyphens, and start and end with a "
         "letter or number.",
+        "InvalidResourceName",
+    ),
+    # "Naming rules and restrictions": Front Door WAF policies 1-128 letters or digits, starting with a letter
+    "microsoft.network/frontdoorwebapplicationfirewallpolicies": (
+        re.compile(r"^[A-Za-z][A-Za-z0-9]{0,127}$"),
+        "Front Door WAF policy names must be 1 to 128 letters or digits and start with a letter.",
         "InvalidResourceName",
     ),
     "microsoft.keyvault/vaults": (

@@ -12,6 +12,7 @@ from multicloud_ctl.operations.provision.kinds.azure_data_collection_endpoint im
 from multicloud_ctl.operations.provision.kinds.azure_data_collection_rule import AzureDataCollectionRule
 from multicloud_ctl.operations.provision.kinds.azure_diagnostic_setting import AzureDiagnosticSetting
 from multicloud_ctl.operations.provision.kinds.azure_frontdoor import AzureFrontDoor
+from multicloud_ctl.operations.provision.kinds.azure_frontdoor_waf import AzureFrontDoorWaf
 from multicloud_ctl.operations.provision.kinds.azure_function_app import AzureFunctionApp
 from multicloud_ctl.operations.provision.kinds.azure_function_plan import AzureFunctionPlan
 from multicloud_ctl.operations.provision.kinds.azure_key_vault import AzureKeyVault
@@ -89,6 +90,7 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureLocalNetworkGateway,  # needs the AWS tunnels' outside IPs (a depends_on edge)
     AzureVpnConnection,
     AzureFrontDoor,
+    AzureFrontDoorWaf,
     AzureLogWorkspace,
     AzureDataCollectionEndpoint,
     AzureDataCollectionRule,

@@ -1,5 +1,5 @@
-"""WAFv2 web ACL administration for provision (REGIONAL scope for the API; found by name), and the audit's
-question which web ACL protects a resource."""
+"""WAFv2 web ACL administration for provision (REGIONAL scope for the API, CLOUDFRONT scope through us-east-1
+for the CloudFront distribution; found by name), and the audit's question which web ACL protects a resource."""
 
 from __future__ import annotations
 

@@ -9,6 +9,10 @@ would expose the backups. The route reads from `/assets`.
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from multicloud_ctl.operations.provision.arm_kind import ArmKind, ArmSpec, arm_id
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import group_address
@@ -23,8 +27,21 @@ def static_account_name(ctx: DesiredContext) -> str:
     return f"{ctx.env.azure.storage.account[:21]}web"
 
 
+def profile_name(ctx: DesiredContext) -> str:
+    """The environment's Front Door profile."""
+    return f"mcctl-{ctx.env.name}-afd"
+
+
+def endpoint_name() -> str:
+    """The profile's one endpoint (the static assets; the WAF's security policy protects it)."""
+    return "static"
+
+
 class Settings(KindSettings):
-    sku: str = "Standard_AzureFrontDoor"
+    sku: Literal["Standard_AzureFrontDoor", "Premium_AzureFrontDoor"] = Field(
+        default="Standard_AzureFrontDoor",
+        description="Premium for the WAF's managed rule sets (azure_frontdoor_waf); the WAF policy takes the same",
+    )
 
 
 class AzureFrontDoor(ArmKind):
@@ -36,9 +53,9 @@ class AzureFrontDoor(ArmKind):
     def arm(self, ctx: DesiredContext) -> list[ArmSpec]:
         s: Settings = ctx.settings(self.name)
         primary = ctx.env.azure.regions.primary
-        profile = f"mcctl-{ctx.env.name}-afd"
+        profile = profile_name(ctx)
         pid = arm_id(ctx, ctx.env.azure.resource_group, f"Microsoft.Cdn/profiles/{profile}")
-        endpoint, group, origin, route = "static", "storage", "blob-primary", "static-route"
+        endpoint, group, origin, route = endpoint_name(), "storage", "blob-primary", "static-route"
         static = static_account_name(ctx)
         sid = arm_id(ctx, ctx.env.azure.resource_group, f"{STORAGE_PATH}/{static}")
         host = f"{static}.blob.core.windows.net"

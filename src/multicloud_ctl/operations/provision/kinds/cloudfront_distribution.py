@@ -6,6 +6,10 @@ Routing: the default behaviour serves `static-assets`; `/products/*` serves `pro
 policy statement letting `cloudfront.amazonaws.com` GetObject when `AWS:SourceArn` is this distribution,
 put after the distribution exists (its ARN is known only then) and checked for drift like any attribute.
 
+The distribution's `WebACLId` is the ARN of the CLOUDFRONT-scope web ACL of `waf_web_acl` (`web_acl` compares
+its name; another ARN, or none, is drift: someone detaching the ACL shows up in `mcctl provision drift`). The ARN
+exists only once the ACL does: apply reads it live.
+
 moto 5.2.5 stores the OAC but drops `OriginAccessControlId` from the origins it returns; the attribute is
 compared only when the service returns it (real CloudFront always does).
 """
@@ -22,6 +26,11 @@ from multicloud_ctl.operations.provision.kind import (
     tag_list,
 )
 from multicloud_ctl.operations.provision.kinds.s3_bucket import S3Bucket
+from multicloud_ctl.operations.provision.kinds.waf_web_acl import (
+    cloudfront_acl,
+    cloudfront_acl_address,
+    cloudfront_acl_arn,
+)
 from multicloud_ctl.operations.provision.model import Resource
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
@@ -73,8 +82,12 @@ class CloudFrontDistribution(ResourceKind):
             "price_class": s.price_class,
             "origin_access_control": True,
             "origin_bucket_policy": True,
+            "web_acl": cloudfront_acl(ctx),
             "tags": ctx.tags,
         }
+        deps = [f"{S3Bucket.name}/{b.static_assets}", f"{S3Bucket.name}/{b.product_images}"]
+        if attrs["web_acl"]:
+            deps.append(cloudfront_acl_address(ctx))
         return [
             self.make(
                 ctx,
@@ -87,7 +100,7 @@ class CloudFrontDistribution(ResourceKind):
                     "buckets": [b.static_assets, b.product_images],
                     "bucket_region": region,
                 },
-                depends_on=[f"{S3Bucket.name}/{b.static_assets}", f"{S3Bucket.name}/{b.product_images}"],
+                depends_on=deps,
             )
         ]
 
@@ -130,7 +143,19 @@ class CloudFrontDistribution(ResourceKind):
             else:
                 s3.delete_policy(bucket)
 
-    def _config(self, res: Resource, oac_id: str, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _web_acl_arn(self, runtime: Any, res: Resource) -> str:
+        """The WebACLId to send: the named CLOUDFRONT ACL's ARN ("" for none)."""
+        name = res.attrs.get("web_acl") or ""
+        if not name:
+            return ""
+        arn = cloudfront_acl_arn(runtime, name)
+        if arn is None:
+            raise RuntimeError(f"the CLOUDFRONT web ACL {name} does not exist (waf_web_acl creates it first)")
+        return arn
+
+    def _config(
+        self, res: Resource, oac_id: str, base: dict[str, Any] | None = None, web_acl_arn: str = ""
+    ) -> dict[str, Any]:
         a = res.attrs
         items = [
             {
@@ -165,6 +190,7 @@ class CloudFrontDistribution(ResourceKind):
                     "ViewerProtocolPolicy": a["viewer_protocol_policy"],
                 },
                 "CacheBehaviors": {"Quantity": len(behaviors), "Items": behaviors},
+                "WebACLId": web_acl_arn,
             }
         )
         return config
@@ -189,10 +215,18 @@ class CloudFrontDistribution(ResourceKind):
             "price_class": config.get("PriceClass"),
             "origin_access_control": signed,
             "origin_bucket_policy": self._policies_grant(runtime, res, dist["ARN"]),
+            "web_acl": self._live_web_acl(runtime, res, str(config.get("WebACLId") or "")),
             "tags": only_keys(cf.tags(dist["ARN"]), res.tags),
             "id": dist["Id"],
             "domain": dist.get("DomainName"),
         }
+
+    def _live_web_acl(self, runtime: Any, res: Resource, live: str) -> str:
+        """The desired ACL's name when the distribution uses it, else the live WebACLId as it is ("" for none)."""
+        name = res.attrs.get("web_acl") or ""
+        if live and name and cloudfront_acl_arn(runtime, name) == live:
+            return str(name)
+        return live
 
     def _oac(self, cf: Any, res: Resource) -> str:
         oac = cf.find_oac(res.inputs["oac"])
@@ -200,7 +234,8 @@ class CloudFrontDistribution(ResourceKind):
 
     def create(self, runtime: Any, res: Resource) -> Any:
         cf = self._admin(runtime)
-        out = cf.create(self._config(res, self._oac(cf, res)), tag_list(res.tags))
+        config = self._config(res, self._oac(cf, res), web_acl_arn=self._web_acl_arn(runtime, res))
+        out = cf.create(config, tag_list(res.tags))
         self._put_policies(runtime, res, cf.find(res.inputs["comment"])["ARN"])
         return out
 
@@ -210,7 +245,8 @@ class CloudFrontDistribution(ResourceKind):
         if "origin_bucket_policy" in changed:
             self._put_policies(runtime, res, dist["ARN"])
         if set(changed) - {"tags", "origin_bucket_policy"}:
-            cf.update(dist["Id"], dist["ETag"], self._config(res, self._oac(cf, res), dist["Config"]))
+            config = self._config(res, self._oac(cf, res), dist["Config"], self._web_acl_arn(runtime, res))
+            cf.update(dist["Id"], dist["ETag"], config)
         if "tags" in changed:
             cf.tag(dist["ARN"], tag_list(res.tags))
         return {"updated": changed}

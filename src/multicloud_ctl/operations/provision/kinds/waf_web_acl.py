@@ -1,9 +1,13 @@
-"""WAFv2 web ACL for the API (REGIONAL, both regions) with a rate-based blocking rule per client IP.
+"""WAFv2 web ACLs with a rate-based blocking rule per client IP: a REGIONAL one for the API (both regions) and a
+CLOUDFRONT one for the CloudFront distribution.
 
 A REGIONAL ACL protects nothing until it is associated (`AssociateWebACL`) with a resource: here every
-API Gateway REST API stage in the ACL's region. (A CLOUDFRONT-scope ACL would instead be set as the
-distribution's `WebACLId`; this one is for the API.) `api_stages_protected` is drift-checked: a stage
-deployed after the last apply, or one whose ACL was removed, shows up as a change and apply associates it.
+API Gateway REST API stage in the ACL's region. `api_stages_protected` is drift-checked: a stage deployed after
+the last apply, or one whose ACL was removed, shows up as a change and apply associates it.
+CloudFront takes only a CLOUDFRONT-scope ACL, created through us-east-1 (its ARN reads `...:global/webacl/...`;
+CloudFront refuses a REGIONAL ARN with InvalidWebACLId): the `cloudfront` knob adds `mcctl-<env>-cdn`, which the
+`cloudfront_distribution` kind sets as its `WebACLId` (WAFv2's AssociateWebACL does not apply to CloudFront).
+WAF refuses to delete an ACL still in use, so destroy removes the distribution (a later kind) first.
 """
 
 from __future__ import annotations
@@ -26,6 +30,30 @@ class Settings(KindSettings):
     # WAFv2 `RateLimit`: long, min 10, max 2,000,000,000 (botocore's wafv2 2019-07-29 service model; the API
     # refuses anything else, so a negative limit is refused at load instead of at apply)
     rate_limit_per_5min: int = Field(default=2000, ge=10, le=2_000_000_000)
+    cloudfront: bool = Field(
+        default=True, description="Also a CLOUDFRONT-scope ACL (us-east-1) for the CloudFront distribution"
+    )
+
+
+CLOUDFRONT_REGION = "us-east-1"  # CLOUDFRONT-scope WAFv2 resources are managed through us-east-1
+
+
+def cloudfront_acl(ctx: DesiredContext) -> str:
+    """The CLOUDFRONT-scope ACL's name ("" when the playbook has none)."""
+    s: Settings = ctx.settings(WafWebAcl.name)
+    return f"mcctl-{ctx.env.name}-cdn" if s.enabled and s.cloudfront else ""
+
+
+def cloudfront_acl_address(ctx: DesiredContext) -> str:
+    return f"{WafWebAcl.name}/{cloudfront_acl(ctx)}@{CLOUDFRONT_REGION}"
+
+
+def cloudfront_acl_arn(runtime: Any, name: str) -> str | None:
+    """The ARN of the CLOUDFRONT-scope ACL `name`, or None when it does not exist."""
+    from multicloud_ctl.providers.aws.wafv2 import WafAdmin
+
+    acl = WafAdmin(runtime.aws, CLOUDFRONT_REGION, scope="CLOUDFRONT").find(name)
+    return None if acl is None else str(acl["ARN"])
 
 
 def _visibility(metric: str) -> dict[str, Any]:
@@ -49,7 +77,7 @@ class WafWebAcl(ResourceKind):
                 "Statement": {"RateBasedStatement": {"Limit": s.rate_limit_per_5min, "AggregateKeyType": "IP"}},
             }
         ]
-        return [
+        out = [
             self.make(
                 ctx,
                 f"{acl}@{region}",
@@ -59,11 +87,27 @@ class WafWebAcl(ResourceKind):
             )
             for region in ctx.regions
         ]
+        cdn = cloudfront_acl(ctx)
+        if cdn:
+            out.append(
+                self.make(
+                    ctx,
+                    f"{cdn}@{CLOUDFRONT_REGION}",
+                    {"default_action": "Allow", "rules": rules, "tags": ctx.tags},
+                    region=CLOUDFRONT_REGION,
+                    inputs={"acl": cdn, "scope": "CLOUDFRONT"},
+                )
+            )
+        return out
+
+    @staticmethod
+    def _regional(res: Resource) -> bool:
+        return res.inputs.get("scope", "REGIONAL") == "REGIONAL"
 
     def _admin(self, runtime: Any, res: Resource) -> Any:
         from multicloud_ctl.providers.aws.wafv2 import WafAdmin
 
-        return WafAdmin(runtime.aws, res.region)
+        return WafAdmin(runtime.aws, res.region, scope=res.inputs.get("scope", "REGIONAL"))
 
     def _stage_arns(self, runtime: Any, res: Resource) -> list[str]:
         from multicloud_ctl.providers.aws.apigateway import ApiGateway
@@ -99,16 +143,20 @@ class WafWebAcl(ResourceKind):
         if acl is None:
             return None
         rules = [{k: r.get(k) for k in ("Name", "Priority", "Action", "Statement")} for r in acl.get("Rules", [])]
-        return {
+        live = {
             "default_action": next(iter(acl.get("DefaultAction") or {"?": 0})),
             "rules": rules,
-            "api_stages_protected": not self._unprotected(runtime, res, waf, acl["ARN"]),
             "tags": only_keys(waf.tags(acl["ARN"]), res.tags),
         }
+        if self._regional(res):
+            live["api_stages_protected"] = not self._unprotected(runtime, res, waf, acl["ARN"])
+        return live
 
     def create(self, runtime: Any, res: Resource) -> Any:
         waf = self._admin(runtime, res)
         arn = waf.create(res.inputs["acl"], self._config(res), tag_list(res.tags))
+        if not self._regional(res):
+            return {"arn": arn}
         return {"arn": arn, "associated": self._protect(runtime, res, waf, arn)}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
@@ -118,17 +166,18 @@ class WafWebAcl(ResourceKind):
             waf.update(acl, self._config(res))
         if "tags" in changed:
             waf.tag(acl["ARN"], tag_list(res.tags))
-        if "api_stages_protected" in changed:
+        if "api_stages_protected" in changed and self._regional(res):
             return {"updated": changed, "associated": self._protect(runtime, res, waf, acl["ARN"])}
         return {"updated": changed}
 
     def delete(self, runtime: Any, res: Resource) -> Any:
         waf = self._admin(runtime, res)
         acl = waf.find(res.inputs["acl"])
-        if acl:
+        if acl and self._regional(res):
             for arn in self._stage_arns(runtime, res):  # WAF refuses to delete an ACL still associated
                 current = waf.acl_for_resource(arn)
                 if current is not None and current.get("ARN") == acl["ARN"]:
                     waf.disassociate(arn)
+        if acl:
             waf.delete(waf.find(res.inputs["acl"]) or acl)
         return {"deleted": res.inputs["acl"]}
