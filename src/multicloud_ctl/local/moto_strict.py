@@ -251,6 +251,7 @@ SANDBOX_SERVICES = (
     "s3",
     "sqs",
     "ec2",
+    "elasticache",
     "cloudwatch",
     "logs",
     "lambda",
@@ -295,6 +296,9 @@ def main() -> None:
     from multicloud_ctl.local.moto_vpn import make_vpn_strict
 
     make_vpn_strict()  # customer gateways and VPN connections as EC2 checks and answers them (local/moto_vpn.py)
+    from multicloud_ctl.local.moto_elasticache import make_elasticache_strict
+
+    make_elasticache_strict()  # replication and cache subnet groups as ElastiCache checks them
     from moto.server import main as moto_main
 
     moto_main()
