@@ -101,6 +101,7 @@ TARGETS: dict[tuple[str, str], list[str]] = {
     ("2021-05-01-preview", "Microsoft.Insights.json"): ["Microsoft.Insights/diagnosticSettings"],
     ("2023-07-01", "Microsoft.KeyVault.json"): ["Microsoft.KeyVault/vaults"],
     ("2024-02-01", "Microsoft.Network.FrontDoor.json"): ["Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"],
+    ("2024-11-01", "Microsoft.Cache.json"): ["Microsoft.Cache/redis"],
 }
 CONFIG_NAMES = ("appsettings", "web")
 # definition -> array properties whose item enum is extensible in the REST definition (see the docstring)

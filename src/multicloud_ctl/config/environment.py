@@ -158,6 +158,11 @@ class LocalPorts(Model):
 class LocalConfig(Model):
     ports: LocalPorts = LocalPorts()
     host: Literal["127.0.0.1"] = "127.0.0.1"
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        pattern=r"^redis://(127\.0\.0\.1|localhost)(:\d+)?(/\d+)?$",
+        description="The machine's Redis: where the sandbox's functions find both clouds' caches",
+    )
 
 
 class NetworkConfig(Model):

@@ -40,7 +40,9 @@ Bus
     MCCTL_FN_MAX_DELIVERIES     deliveries before a message is dead-lettered (default 5)
     MCCTL_FN_QUEUE_URL_<NAME>_DLQ  optional explicit SQS dead-letter queue URL (default: from RedrivePolicy)
 Cache
-    MCCTL_FN_REDIS_URL          e.g. redis://127.0.0.1:6379/0; empty = in-process cache only
+    MCCTL_FN_REDIS_URL          e.g. rediss://HOST:6380/0 (rediss = TLS: ElastiCache with encryption in transit,
+                                Azure Cache for Redis); redis://127.0.0.1:6379/0 on the sandbox; empty = in-process
+    MCCTL_FN_REDIS_PASSWORD (ref)  the Redis AUTH password (ElastiCache's AUTH token); empty = none
     MCCTL_FN_CACHE_TTL          seconds for hot catalog reads (default 30)
 Auth
     MCCTL_FN_COGNITO_JWKS_URL   the user pool's JWKS URL (moto: http://HOST:PORT/<pool-id>/.well-known/jwks.json)
@@ -128,6 +130,7 @@ class FunctionConfig:
     max_deliveries: int = 5
     max_lock_renewal: int = 300
     redis_url: str = ""
+    redis_password: str = ""
     cache_ttl: int = 30
     jwks_url: str = ""
     jwks_json: str = ""
@@ -195,6 +198,7 @@ class FunctionConfig:
             max_deliveries=max(1, _int(env, "MAX_DELIVERIES", 5)),
             max_lock_renewal=max(0, _int(env, "MAX_LOCK_RENEWAL", 300)),
             redis_url=s("REDIS_URL"),
+            redis_password=s("REDIS_PASSWORD"),
             cache_ttl=_int(env, "CACHE_TTL", 30),
             jwks_url=s("COGNITO_JWKS_URL"),
             jwks_json=s("COGNITO_JWKS"),

@@ -86,8 +86,10 @@ class Services:
     @cached_property
     def cache(self) -> Any:
         from multicloud_ctl.functions.adapters.cache import make_cache
+        from multicloud_ctl.functions.adapters.secrets import resolve
 
-        return make_cache(self.cfg.redis_url)
+        password = resolve(self.cfg.redis_password) if self.cfg.redis_password else None
+        return make_cache(self.cfg.redis_url, password)
 
     @cached_property
     def bus(self) -> Any:

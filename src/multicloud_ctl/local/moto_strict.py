@@ -251,6 +251,7 @@ SANDBOX_SERVICES = (
     "s3",
     "sqs",
     "ec2",
+    "elasticache",
     "cloudwatch",
     "logs",
     "lambda",
@@ -298,6 +299,9 @@ def main() -> None:
     from multicloud_ctl.local.moto_waf import make_waf_strict
 
     make_waf_strict()  # a distribution's WebACLId as CloudFront checks it (local/moto_waf.py)
+    from multicloud_ctl.local.moto_elasticache import make_elasticache_strict
+
+    make_elasticache_strict()  # replication and cache subnet groups as ElastiCache checks them
     from moto.server import main as moto_main
 
     moto_main()

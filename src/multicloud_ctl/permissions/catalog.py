@@ -109,6 +109,16 @@ AWS: dict[str, tuple[str, ...]] = {
     "ec2:DescribeVpcAttribute": ("ec2:DescribeVpcAttribute",),
     "ec2:DetachVpnGateway": ("ec2:DetachVpnGateway",),
     "ec2:ModifyVpcAttribute": ("ec2:ModifyVpcAttribute",),
+    # ElastiCache (the session cache; both creates are sent with Tags: elasticache:AddTagsToResource)
+    "elasticache:AddTagsToResource": ("elasticache:AddTagsToResource",),
+    "elasticache:CreateCacheSubnetGroup": ("elasticache:CreateCacheSubnetGroup", "elasticache:AddTagsToResource"),
+    "elasticache:CreateReplicationGroup": ("elasticache:CreateReplicationGroup", "elasticache:AddTagsToResource"),
+    "elasticache:DeleteCacheSubnetGroup": ("elasticache:DeleteCacheSubnetGroup",),
+    "elasticache:DeleteReplicationGroup": ("elasticache:DeleteReplicationGroup",),
+    "elasticache:DescribeCacheSubnetGroups": ("elasticache:DescribeCacheSubnetGroups",),
+    "elasticache:DescribeReplicationGroups": ("elasticache:DescribeReplicationGroups",),
+    "elasticache:ListTagsForResource": ("elasticache:ListTagsForResource",),
+    "elasticache:ModifyReplicationGroup": ("elasticache:ModifyReplicationGroup",),
     # IAM (the functions' execution role; CreateRole is sent with Tags)
     "iam:CreateRole": ("iam:CreateRole", "iam:TagRole"),
     "iam:DeleteRole": ("iam:DeleteRole",),
@@ -300,6 +310,7 @@ AZURE: dict[str, AzureGrant] = {
 # against the ids provision builds). Reading a child type needs the child's own read.
 ARM_TYPES: dict[str, tuple[str, ...]] = {
     "Microsoft.Authorization/roleAssignments": ("read", "write", "delete"),
+    "Microsoft.Cache/redis": ("read", "write", "delete"),  # also read by deploy (the functions' cache endpoint)
     "Microsoft.Cdn/profiles": ("read", "write", "delete"),
     "Microsoft.Cdn/profiles/afdEndpoints": ("read", "write", "delete"),
     "Microsoft.Cdn/profiles/afdEndpoints/routes": ("read", "write", "delete"),

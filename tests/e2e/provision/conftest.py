@@ -46,12 +46,12 @@ def sandbox_dir(local_env: Any, servers: tuple[Any, Any], tmp_path: Path) -> Pat
         }
     )
     from multicloud_ctl.config.secrets import SecretResolver
-    from multicloud_ctl.local.functions.bootstrap import ensure_vpn_psk
+    from multicloud_ctl.local.functions.bootstrap import ensure_redis_auth_token, ensure_vpn_psk
     from multicloud_ctl.providers.aws.session import AwsClients
 
-    ensure_vpn_psk(
-        AwsClients(env, SecretResolver()), env
-    )  # the shipped playbook's `local` VPN key, as `local up` makes
+    # the shipped playbook's `local` VPN key and Redis AUTH token, as `local up` makes them
+    ensure_vpn_psk(AwsClients(env, SecretResolver()), env)
+    ensure_redis_auth_token(AwsClients(env, SecretResolver()), env)
     directory = tmp_path / "config"
     directory.mkdir()
     (directory / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))

@@ -105,9 +105,11 @@ def full_runtime(full_env: Any) -> Any:
 
 @pytest.fixture
 def sandbox_vpn_psk(local_env: Any) -> str:
-    """The shipped playbook's `local` VPN key reference, its secret created on moto as `mcctl local up` does."""
+    """The shipped playbook's `local` VPN key reference, its secret created on moto as `mcctl local up` does (and
+    the session cache's AUTH token, the playbook's other `local` secret)."""
     from multicloud_ctl.config.secrets import SecretResolver
-    from multicloud_ctl.local.functions.bootstrap import ensure_vpn_psk
+    from multicloud_ctl.local.functions.bootstrap import ensure_redis_auth_token, ensure_vpn_psk
     from multicloud_ctl.providers.aws.session import AwsClients
 
+    ensure_redis_auth_token(AwsClients(local_env, SecretResolver()), local_env)
     return ensure_vpn_psk(AwsClients(local_env, SecretResolver()), local_env)

@@ -38,6 +38,7 @@ SERVICES = (
     "dynamodb",
     "dynamodbstreams",
     "ec2",
+    "elasticache",
     "iam",
     "lambda",
     "logs",

@@ -84,6 +84,24 @@ def test_in_process_cache_expires_and_is_bounded() -> None:
     assert cache.get("d") is None
 
 
+def test_the_redis_cache_speaks_tls_with_the_auth_token_its_reference_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from multicloud_ctl.functions.adapters.cache import RedisCache
+    from multicloud_ctl.functions.wiring import Services
+
+    monkeypatch.setenv("SESSION_TOKEN", "a-token-from-the-secret")
+    cfg = FunctionConfig.from_env(
+        {"MCCTL_FN_REDIS_URL": "rediss://cache.example:6380/0", "MCCTL_FN_REDIS_PASSWORD": "env:SESSION_TOKEN"}
+    )
+    assert cfg.redis_password == "env:SESSION_TOKEN"  # the reference: resolved only when the cache is built
+    cache = Services(cfg).cache
+    assert isinstance(cache, RedisCache)  # built lazily: no connection is made here
+    pool = cache.redis.connection_pool
+    assert pool.connection_class.__name__ == "SSLConnection"
+    assert pool.connection_kwargs["password"] == "a-token-from-the-secret"
+    plain = Services(FunctionConfig.from_env({"MCCTL_FN_REDIS_URL": "redis://127.0.0.1:6379/0"})).cache
+    assert plain.redis.connection_pool.connection_kwargs.get("password") is None
+
+
 def test_api_keys_accept_current_and_previous_only() -> None:
     keys = ApiKeys(["new-key", "old-key"])
     keys.check("new-key")

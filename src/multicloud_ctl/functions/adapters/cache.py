@@ -51,14 +51,16 @@ class RedisCache:
         self,
         url: str,
         *,
+        password: str | None = None,
         prefix: str = "mcctl:",
         fallback: InProcessCache | None = None,
         retry_after: float = 5.0,
     ) -> None:
         import redis
 
+        # `rediss://` turns TLS on (ElastiCache in transit, Azure's port 6380); the password is the AUTH token
         self.redis: Any = redis.Redis.from_url(
-            url, socket_timeout=0.5, socket_connect_timeout=0.5, decode_responses=True
+            url, password=password, socket_timeout=0.5, socket_connect_timeout=0.5, decode_responses=True
         )
         self.prefix = prefix
         self.fallback = fallback or InProcessCache()
@@ -95,5 +97,5 @@ class RedisCache:
         self._try(lambda: self.redis.delete(self.prefix + key))
 
 
-def make_cache(redis_url: str) -> InProcessCache | RedisCache:
-    return RedisCache(redis_url) if redis_url else InProcessCache()
+def make_cache(redis_url: str, password: str | None = None) -> InProcessCache | RedisCache:
+    return RedisCache(redis_url, password=password) if redis_url else InProcessCache()

@@ -12,7 +12,8 @@
 - Names break the type's naming rule: "Naming rules and restrictions for Azure resources" (Microsoft Learn,
   azure-resource-manager/management/resource-name-rules): storage accounts 3-24 lower-case letters and digits
   (`AccountNameInvalid`), Service Bus namespaces 6-50, SQL servers 1-63 lower-case, sites 2-60, key vaults 3-24,
-  Log Analytics workspaces 4-63, Front Door WAF policies 1-128 letters and digits;
+  Log Analytics workspaces 4-63, Front Door WAF policies 1-128 letters and digits, Azure Cache for Redis 1-63
+  (no consecutive hyphens);
   and no name may contain `<>%&:\\?/` or end with a period or a space (`InvalidResourceName`).
 """
 
@@ -26,6 +27,7 @@ from multicloud_ctl.local.jsonhttp import Response
 
 KNOWN_NAMESPACES = {
     "microsoft.authorization",
+    "microsoft.cache",
     "microsoft.cdn",
     "microsoft.costmanagement",
     "microsoft.insights",
@@ -85,6 +87,12 @@ NAME_RULES: dict[str, tuple[re.Pattern[str], str, str]] = {
         "Vault names must be 3 to 24 characters of letters, numbers and hyphens, start with a letter, end with a "
         "letter or digit, and not contain consecutive hyphens.",
         "VaultNameNotValid",
+    ),
+    "microsoft.cache/redis": (
+        re.compile(r"^[A-Za-z0-9](?!.*--)[A-Za-z0-9-]{0,61}[A-Za-z0-9]$|^[A-Za-z0-9]$"),
+        "Cache names must be 1 to 63 characters of letters, numbers and hyphens, start and end with a letter or "
+        "number, and not contain consecutive hyphens.",
+        "InvalidResourceName",
     ),
 }
 

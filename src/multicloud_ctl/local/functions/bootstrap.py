@@ -1,6 +1,7 @@
 """Make sure the sandbox has what the functions use: tables, the images bucket, queues with dead-letter
-queues, and a Cognito user pool with an app client (the JWKS the handlers verify against); and the VPN's
-pre-shared key the shipped provision playbook refers to on `local` (`SANDBOX_VPN_PSK`, in Secrets Manager).
+queues, and a Cognito user pool with an app client (the JWKS the handlers verify against); and the secrets the
+shipped provision playbook refers to on `local`, in Secrets Manager: the VPN's pre-shared key
+(`SANDBOX_VPN_PSK`) and the session cache's Redis AUTH token (`SANDBOX_REDIS_AUTH`).
 
 Idempotent and sandbox-only (it refuses a cloud environment: there `mcctl provision` owns these). The
 consumers dead-letter a message to `<name>-dlq` themselves on its Nth delivery, with the failure as reason;
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 APP_CLIENT = "mcctl-shop"
 SANDBOX_VPN_PSK = "mcctl-local-vpn-psk"  # playbooks/provision.yaml: environments.local.kinds.vpn_connection
+# playbooks/provision.yaml: environments.local.kinds.elasticache_replication_group
+SANDBOX_REDIS_AUTH = "mcctl-local-redis-auth"
 AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
@@ -94,6 +97,7 @@ def ensure_sandbox(aws: AwsClients, env: Environment, max_deliveries: int = 5) -
     ensure_queues(aws, env, max_deliveries)
     ensure_sql_schema(env)
     ensure_vpn_psk(aws, env)
+    ensure_redis_auth_token(aws, env)
     return ensure_pool(aws, env)
 
 
@@ -114,6 +118,23 @@ def ensure_vpn_psk(aws: AwsClients, env: Environment) -> str:
         key = secrets.choice(string.ascii_letters) + "".join(secrets.choice(alphabet) for _ in range(31))
         sm.create(SANDBOX_VPN_PSK, key, env.resource_tags())
     return f"aws-secretsmanager:{SANDBOX_VPN_PSK}"
+
+
+def ensure_redis_auth_token(aws: AwsClients, env: Environment) -> str:
+    """The sandbox session cache's AUTH token reference, its secret created with a random token on first use.
+
+    40 letters and digits: inside what ElastiCache accepts (16-128 characters; letters, digits and !&#$^<>-).
+    """
+    import secrets
+    import string
+
+    from multicloud_ctl.providers.aws.secretsmanager import SecretsManager
+
+    sm = SecretsManager(aws)
+    if not sm.describe(SANDBOX_REDIS_AUTH):
+        alphabet = string.ascii_letters + string.digits
+        sm.create(SANDBOX_REDIS_AUTH, "".join(secrets.choice(alphabet) for _ in range(40)), env.resource_tags())
+    return f"aws-secretsmanager:{SANDBOX_REDIS_AUTH}"
 
 
 def ensure_sql_schema(env: Environment) -> list[str]:

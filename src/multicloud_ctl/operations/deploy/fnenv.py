@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
+    from multicloud_ctl.operations.deploy.cache_endpoint import CacheEndpoint
     from multicloud_ctl.providers.aws.session import AwsClients
 
 SANDBOX_SERVICE_KEY = "literal-dev:sandbox-service-key"  # the sandbox's shared service key: not a secret
@@ -69,8 +70,13 @@ def find_pool(aws: AwsClients, name: str) -> CognitoPool | None:
     return CognitoPool(pool_id, clients[0] if clients else "")
 
 
-def function_env(env: Environment, cloud: str, pool: CognitoPool | None) -> dict[str, str]:
-    """Every `MCCTL_FN_*` setting for a function running on `cloud` (aws | azure) in `env`."""
+def function_env(
+    env: Environment, cloud: str, pool: CognitoPool | None, cache: CacheEndpoint | None = None
+) -> dict[str, str]:
+    """Every `MCCTL_FN_*` setting for a function running on `cloud` (aws | azure) in `env`; `cache` is the
+    provisioned cache of that cloud (`cache_endpoint.find_cache`), on the sandbox the machine's Redis."""
+    from multicloud_ctl.operations.deploy.cache_endpoint import redis_settings
+
     aws = env.aws
     region = aws.regions.primary
     out: dict[str, str] = {
@@ -113,9 +119,9 @@ def function_env(env: Environment, cloud: str, pool: CognitoPool | None) -> dict
             else f"azure-keyvault:{keyvault_secret_url(env)}"
         )
         out["MCCTL_FN_SERVICE_API_KEYS"] = ref
+    out.update(redis_settings(env, cache))
     if env.is_local:
         out["MCCTL_FN_SERVICE_API_KEYS"] = SANDBOX_SERVICE_KEY
-        out["MCCTL_FN_REDIS_URL"] = "redis://127.0.0.1:6379/0"
         ports = env.local.ports if env.local else None
         if ports is not None:
             peer = ports.functions_azure if cloud == "aws" else ports.functions_aws

@@ -90,6 +90,7 @@ def plan_deploy(
         lambda_actions,
         lambda_plan,
     )
+    from multicloud_ctl.operations.deploy.cache_endpoint import find_cache
     from multicloud_ctl.operations.deploy.fnenv import find_pool, function_env
 
     env = runtime.environment
@@ -98,7 +99,7 @@ def plan_deploy(
     pool = find_pool(runtime.aws, env.aws.user_pool) if selection.clouds else None
     if selection.aws:
         art = artifacts["aws"]
-        fn_env = function_env(env, "aws", pool)
+        fn_env = function_env(env, "aws", pool, None if env.is_local else find_cache(runtime, "aws"))
         steps += lambda_plan.plan_artifact(runtime, art)
         service_steps: list[Step] = []
         for svc in selection.aws:
@@ -115,7 +116,7 @@ def plan_deploy(
         steps += service_steps + mappings
     if selection.azure:
         art = artifacts["azure"]
-        fn_env = function_env(env, "azure", pool)
+        fn_env = function_env(env, "azure", pool, None if env.is_local else find_cache(runtime, "azure"))
         steps += azure_plan.plan_group(runtime)
         steps += azure_plan.plan_package(runtime, spec, art)
         for app in selection.azure:

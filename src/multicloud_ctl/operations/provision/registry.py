@@ -18,6 +18,7 @@ from multicloud_ctl.operations.provision.kinds.azure_function_plan import AzureF
 from multicloud_ctl.operations.provision.kinds.azure_key_vault import AzureKeyVault
 from multicloud_ctl.operations.provision.kinds.azure_local_network_gateway import AzureLocalNetworkGateway
 from multicloud_ctl.operations.provision.kinds.azure_log_workspace import AzureLogWorkspace
+from multicloud_ctl.operations.provision.kinds.azure_redis_cache import AzureRedisCache
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import AzureResourceGroup
 from multicloud_ctl.operations.provision.kinds.azure_role_assignment import AzureRoleAssignment
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import AzureServiceBusNamespace
@@ -46,6 +47,8 @@ from multicloud_ctl.operations.provision.kinds.cognito_app_client import Cognito
 from multicloud_ctl.operations.provision.kinds.cognito_user_pool import CognitoUserPool
 from multicloud_ctl.operations.provision.kinds.customer_gateway import CustomerGateway
 from multicloud_ctl.operations.provision.kinds.dynamodb_table import DynamoDbTable
+from multicloud_ctl.operations.provision.kinds.elasticache_replication_group import ElastiCacheReplicationGroup
+from multicloud_ctl.operations.provision.kinds.elasticache_subnet_group import ElastiCacheSubnetGroup
 from multicloud_ctl.operations.provision.kinds.s3_bucket import S3Bucket
 from multicloud_ctl.operations.provision.kinds.sql_schema import SqlSchema
 from multicloud_ctl.operations.provision.kinds.sqs_queue import SqsQueue
@@ -69,6 +72,8 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     VpnGateway,
     CustomerGateway,  # needs the Azure VPN gateway's public IP (a depends_on edge)
     VpnConnection,
+    ElastiCacheSubnetGroup,
+    ElastiCacheReplicationGroup,
     CloudFrontDistribution,
     # Azure
     AzureResourceGroup,
@@ -84,6 +89,7 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureServiceBusSubscription,
     AzureFunctionPlan,
     AzureFunctionApp,
+    AzureRedisCache,
     AzureRoleAssignment,
     AzureVnet,
     AzureVpnGateway,

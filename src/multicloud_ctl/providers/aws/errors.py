@@ -32,6 +32,8 @@ NOT_FOUND = {
     "NoSuchPublicAccessBlockConfiguration",
     "WAFNonexistentItemException",
     "NoSuchDistribution",
+    "ReplicationGroupNotFoundFault",
+    "CacheSubnetGroupNotFoundFault",
 }
 AUTH = {
     "UnrecognizedClientException",
