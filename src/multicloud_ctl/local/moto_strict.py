@@ -295,6 +295,9 @@ def main() -> None:
     from multicloud_ctl.local.moto_vpn import make_vpn_strict
 
     make_vpn_strict()  # customer gateways and VPN connections as EC2 checks and answers them (local/moto_vpn.py)
+    from multicloud_ctl.local.moto_endpoints import make_endpoints_strict
+
+    make_endpoints_strict()  # VPC endpoints as EC2 checks them (local/moto_endpoints.py)
     from moto.server import main as moto_main
 
     moto_main()

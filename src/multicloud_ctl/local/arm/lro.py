@@ -13,7 +13,8 @@ Which headers and codes each type uses comes from its REST definition (Azure/azu
   existing account and delete are synchronous;
 - SQL servers, databases, failover groups: 202 + Azure-AsyncOperation + Location, for PUT and DELETE;
 - Service Bus namespaces, Front Door (Microsoft.Cdn) profiles/endpoints/origin groups/origins/routes,
-  virtual networks, public IPs, virtual network gateways, local network gateways, connections: 201 (200 on
+  virtual networks, public IPs, virtual network gateways, local network gateways, connections, private
+  endpoints and their DNS zone groups, private DNS zones and their virtual network links: 201 (200 on
   update) + Azure-AsyncOperation; delete 202 + Azure-AsyncOperation + Location;
 - web sites: 202 + Location (Web "WebApps_CreateOrUpdate" answers 200/202, never 201); delete is synchronous;
 - everything else is synchronous: 201 on create (200 for Service Bus entities, web, insights: their specs
@@ -44,6 +45,10 @@ _AZURE_ASYNC_201 = (
     "microsoft.network/virtualnetworkgateways",
     "microsoft.network/localnetworkgateways",
     "microsoft.network/connections",
+    "microsoft.network/privateendpoints",
+    "microsoft.network/privateendpoints/privatednszonegroups",
+    "microsoft.network/privatednszones",
+    "microsoft.network/privatednszones/virtualnetworklinks",
 )
 # type -> (create status, update status or None when an update is synchronous, headers: "async"/"location"/"both")
 ASYNC_PUT: dict[str, tuple[int, int | None, str]] = {
