@@ -238,6 +238,14 @@ def test_the_fake_arm_refuses_what_the_private_link_and_dns_rps_refuse(
     made = endpoint("private-endpoints", account, "blob")
     az.begin_create_or_update_by_id(pe, made, api_version="2023-09-01").result()
 
+    # the endpoint's subnet cannot go while the endpoint is in it, nor can its VNet
+    live_vnet = az.get_by_id(vnet, api_version="2023-09-01").as_dict()
+    fewer = [s for s in live_vnet["properties"]["subnets"] if s["name"] != "private-endpoints"]
+    shrunk = {"location": "eastus", "properties": {**live_vnet["properties"], "subnets": fewer}}
+    assert refused(vnet, shrunk) == (400, "InUseSubnetCannotBeDeleted")
+    with pytest.raises(HttpResponseError, match="InUseSubnetCannotBeDeleted"):
+        az.begin_delete_by_id(vnet, api_version="2023-09-01").result()
+
     zone = f"{net}/privateDnsZones/privatelink.blob.core.windows.net"
     assert refused(zone, {"location": "eastus"}, "2024-06-01") == (400, "LocationNotAvailableForResourceType")
     assert refused(f"{net}/privateDnsZones/localonly", {"location": "global"}, "2024-06-01")[0] == 400

@@ -23,8 +23,10 @@ virtualNetworkLinks); then, as the services do:
   links is 409 (azure-cli#15010, Azure/ResourceModules#823: links go first).
 - privateDnsZones/virtualNetworkLinks: location `global`; the virtual network must exist; a zone links a VNet
   once (409 under another link name); the link answers `virtualNetworkLinkState: Completed`.
-Only LocationNotAvailableForResourceType, InvalidResourceReference and the 409s are codes seen from Azure; the
-others are the nearest names we know, their messages say what the RP requires.
+- virtualNetworks: a PUT that drops a subnet private endpoints sit in, or a DELETE of a VNet that still has
+  them, is refused with `InUseSubnetCannotBeDeleted` (the endpoints go first).
+Only LocationNotAvailableForResourceType, InvalidResourceReference, InUseSubnetCannotBeDeleted and the 409s are
+codes seen from Azure; the others are the nearest names we know, their messages say what the RP requires.
 """
 
 from __future__ import annotations
@@ -374,3 +376,52 @@ def put_link(ctx: ActionContext) -> Response:
     props.setdefault("resolutionPolicy", "Default")
     props["virtualNetworkLinkState"] = "Completed"
     return _store(ctx, rid, LINK, {**body, "properties": props})
+
+
+def _endpoints_in(ctx: ActionContext, vnet_id: str) -> dict[str, list[str]]:
+    """Subnet name (lower case) -> ids of the private endpoints in it, for one VNet."""
+    out: dict[str, list[str]] = {}
+    sub = vnet_id.split("/resourceGroups/", 1)[0]
+    for endpoint in ctx.store.list_resources(sub, PE):
+        subnet_id = str(((endpoint.get("properties") or {}).get("subnet") or {}).get("id") or "")
+        parent, _, name = subnet_id.rpartition("/subnets/")
+        if parent.lower() == vnet_id.lower():
+            out.setdefault(name.lower(), []).append(str(endpoint["id"]))
+    return out
+
+
+def _in_use(subnet: str, users: list[str]) -> Response:
+    return _bad(
+        "InUseSubnetCannotBeDeleted",
+        f"Subnet {subnet} is in use by {users[0]} and cannot be deleted. In order to delete the subnet, delete all "
+        "the resources within the subnet.",
+    )
+
+
+@action("PUT", RG + r"virtualnetworks/(?P<name>[^/]+)")
+def put_vnet(ctx: ActionContext) -> Response:
+    """A VNet PUT replaces its subnet list: one that drops a subnet private endpoints sit in is refused."""
+    rid = _rid(ctx, f"virtualNetworks/{ctx.match['name']}")
+    refused = _admitted(ctx, rid)
+    if refused is not None:
+        return refused
+    body = dict(ctx.request.body or {})
+    kept = {str(s.get("name", "")).lower() for s in (body.get("properties") or {}).get("subnets") or []}
+    for subnet, users in _endpoints_in(ctx, rid).items():
+        if subnet not in kept:
+            return _in_use(subnet, users)
+    return _store(ctx, rid, "Microsoft.Network/virtualNetworks", body)
+
+
+@action("DELETE", RG + r"virtualnetworks/(?P<name>[^/]+)")
+def delete_vnet(ctx: ActionContext) -> Response:
+    from multicloud_ctl.local.arm.lro import delete_answer
+
+    rid = _rid(ctx, f"virtualNetworks/{ctx.match['name']}")
+    vnet = ctx.store.get_resource(rid)
+    if vnet is None:
+        return Response(204)
+    in_use = _endpoints_in(ctx, rid)
+    if in_use:
+        return _in_use(*next(iter(in_use.items())))
+    return delete_answer(ctx.store, ctx.base_url, ctx.match["sub"], vnet["id"], "Microsoft.Network/virtualNetworks")
