@@ -86,6 +86,12 @@ TARGETS: dict[tuple[str, str], list[str]] = {
         "Microsoft.Network/virtualNetworkGateways",
         "Microsoft.Network/localNetworkGateways",
         "Microsoft.Network/connections",
+        "Microsoft.Network/privateEndpoints",
+        "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+    ],
+    ("2024-06-01", "Microsoft.Network.privateDns.json"): [
+        "Microsoft.Network/privateDnsZones",
+        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
     ],
     ("2018-03-01", "Microsoft.Insights.json"): ["Microsoft.Insights/metricAlerts"],
     ("2022-04-01", "Microsoft.Authorization.json"): ["Microsoft.Authorization/roleAssignments"],

@@ -302,6 +302,9 @@ def main() -> None:
     from multicloud_ctl.local.moto_elasticache import make_elasticache_strict
 
     make_elasticache_strict()  # replication and cache subnet groups as ElastiCache checks them
+    from multicloud_ctl.local.moto_endpoints import make_endpoints_strict
+
+    make_endpoints_strict()  # VPC endpoints as EC2 checks them (local/moto_endpoints.py)
     from moto.server import main as moto_main
 
     moto_main()

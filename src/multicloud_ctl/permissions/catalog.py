@@ -106,6 +106,12 @@ AWS: dict[str, tuple[str, ...]] = {
     "ec2:CreateCustomerGateway": ("ec2:CreateCustomerGateway", "ec2:CreateTags"),
     "ec2:CreateVpnConnection": ("ec2:CreateVpnConnection", "ec2:CreateTags"),
     "ec2:CreateVpnGateway": ("ec2:CreateVpnGateway", "ec2:CreateTags"),
+    "ec2:CreateVpcEndpoint": ("ec2:CreateVpcEndpoint", "ec2:CreateTags"),
+    "ec2:DeleteVpcEndpoints": ("ec2:DeleteVpcEndpoints",),
+    "ec2:DescribeRouteTables": ("ec2:DescribeRouteTables",),
+    "ec2:DescribeSubnets": ("ec2:DescribeSubnets",),
+    "ec2:DescribeVpcEndpoints": ("ec2:DescribeVpcEndpoints",),
+    "ec2:ModifyVpcEndpoint": ("ec2:ModifyVpcEndpoint",),
     "ec2:DescribeVpcAttribute": ("ec2:DescribeVpcAttribute",),
     "ec2:DetachVpnGateway": ("ec2:DetachVpnGateway",),
     "ec2:ModifyVpcAttribute": ("ec2:ModifyVpcAttribute",),
@@ -245,11 +251,20 @@ AZURE: dict[str, AzureGrant] = {
     "resources.resource_groups.get": AzureGrant((f"{_RG}/read",)),
     # generic ARM resources by id (provision, alerts, security audit): per type, see ARM_TYPES
     # Writing a resource that references another checks the caller may link to it (linked access checks): the
-    # VPN gateway joins the GatewaySubnet and its public IP; a connection joins both of its gateways.
+    # VPN gateway joins the GatewaySubnet and its public IP; a connection joins both of its gateways. A private
+    # endpoint joins its subnet and, auto-approved, needs the target's privateEndpointConnectionsApproval; its
+    # DNS zone group joins the zone; a zone's virtual network link joins the VNet ("Azure RBAC permissions for
+    # Azure Private Link", Microsoft Learn).
     "resources.resources.begin_create_or_update_by_id": AzureGrant(
         (
             "Microsoft.Network/virtualNetworks/subnets/join/action",
             "Microsoft.Network/publicIPAddresses/join/action",
+            "Microsoft.Network/virtualNetworks/join/action",
+            "Microsoft.Network/privateDnsZones/join/action",
+            "Microsoft.Sql/servers/privateEndpointConnectionsApproval/action",
+            "Microsoft.Storage/storageAccounts/privateEndpointConnectionsApproval/action",
+            "Microsoft.ServiceBus/namespaces/privateEndpointConnectionsApproval/action",
+            "Microsoft.KeyVault/vaults/privateEndpointConnectionsApproval/action",
         ),
         arm_types="write",
     ),
@@ -330,6 +345,10 @@ ARM_TYPES: dict[str, tuple[str, ...]] = {
     "Microsoft.KeyVault/vaults": ("read", "write", "delete"),
     "Microsoft.KeyVault/locations/deletedVaults": ("read",),  # azure_key_vault recovers a soft-deleted vault
     "Microsoft.Network/virtualNetworks": ("read", "write", "delete"),
+    "Microsoft.Network/privateEndpoints": ("read", "write", "delete"),
+    "Microsoft.Network/privateEndpoints/privateDnsZoneGroups": ("read", "write", "delete"),
+    "Microsoft.Network/privateDnsZones": ("read", "write", "delete"),
+    "Microsoft.Network/privateDnsZones/virtualNetworkLinks": ("read", "write", "delete"),
     "Microsoft.OperationalInsights/workspaces": ("read", "write", "delete"),
     "Microsoft.OperationalInsights/workspaces/tables": ("read", "write", "delete"),
     "Microsoft.Resources/subscriptions/resourceGroups": ("read", "write", "delete"),

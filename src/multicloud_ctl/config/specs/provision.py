@@ -154,6 +154,23 @@ class ProvisionSpec(Spec):
                 raise ValueError(f"{where}.azure_frontdoor_waf.managed_rule_sets: {why}")
         return self
 
+    @model_validator(mode="after")
+    def _bus_private_endpoint_needs_premium(self) -> ProvisionSpec:
+        """A Service Bus private endpoint asked for on a non-Premium namespace (kinds/azure_private_endpoint.py)."""
+        from pydantic import ValidationError
+        from pydantic_core import PydanticCustomError
+
+        from multicloud_ctl.operations.provision.kinds.azure_private_endpoint import bus_sku_refusals
+
+        found = bus_sku_refusals(self)
+        if found:
+            errors: list[Any] = [
+                {"type": PydanticCustomError("private_endpoint_sku", message), "loc": loc, "input": None}
+                for loc, message in found
+            ]
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
     def kind_settings(self, kind: str, env_name: str | None = None) -> Any:
         """A kind's settings; with `env_name`, that environment's overrides applied."""
         base = getattr(self.kinds, kind)

@@ -14,9 +14,9 @@ Which headers and codes each type uses comes from its REST definition (Azure/azu
 - SQL servers, databases, failover groups: 202 + Azure-AsyncOperation + Location, for PUT and DELETE;
 - Service Bus namespaces, Front Door (Microsoft.Cdn) profiles/endpoints/origin groups/origins/routes/security
   policies, Front Door WAF policies (Microsoft.Network, "Policies_CreateOrUpdate"), virtual networks, public
-  IPs, virtual network gateways, local network gateways, connections, Redis caches (Cache "Redis_Create":
-  200/201, long-running): 201 (200 on update) + Azure-AsyncOperation; delete 202 + Azure-AsyncOperation +
-  Location;
+  IPs, virtual network gateways, local network gateways, connections, private endpoints and their DNS zone
+  groups, private DNS zones and their virtual network links, Redis caches (Cache "Redis_Create": 200/201,
+  long-running): 201 (200 on update) + Azure-AsyncOperation; delete 202 + Azure-AsyncOperation + Location;
 - web sites: 202 + Location (Web "WebApps_CreateOrUpdate" answers 200/202, never 201); delete is synchronous;
 - everything else is synchronous: 201 on create (200 for Service Bus entities, web, insights: their specs
   list no 201) and 200 on replace; DELETE 200, or 204 when nothing was there.
@@ -49,6 +49,10 @@ _AZURE_ASYNC_201 = (
     "microsoft.network/localnetworkgateways",
     "microsoft.network/connections",
     "microsoft.cache/redis",
+    "microsoft.network/privateendpoints",
+    "microsoft.network/privateendpoints/privatednszonegroups",
+    "microsoft.network/privatednszones",
+    "microsoft.network/privatednszones/virtualnetworklinks",
 )
 # type -> (create status, update status or None when an update is synchronous, headers: "async"/"location"/"both")
 ASYNC_PUT: dict[str, tuple[int, int | None, str]] = {

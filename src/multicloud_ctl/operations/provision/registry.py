@@ -18,6 +18,8 @@ from multicloud_ctl.operations.provision.kinds.azure_function_plan import AzureF
 from multicloud_ctl.operations.provision.kinds.azure_key_vault import AzureKeyVault
 from multicloud_ctl.operations.provision.kinds.azure_local_network_gateway import AzureLocalNetworkGateway
 from multicloud_ctl.operations.provision.kinds.azure_log_workspace import AzureLogWorkspace
+from multicloud_ctl.operations.provision.kinds.azure_private_dns_zone import AzurePrivateDnsZone
+from multicloud_ctl.operations.provision.kinds.azure_private_endpoint import AzurePrivateEndpoint
 from multicloud_ctl.operations.provision.kinds.azure_redis_cache import AzureRedisCache
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import AzureResourceGroup
 from multicloud_ctl.operations.provision.kinds.azure_role_assignment import AzureRoleAssignment
@@ -54,6 +56,7 @@ from multicloud_ctl.operations.provision.kinds.sql_schema import SqlSchema
 from multicloud_ctl.operations.provision.kinds.sqs_queue import SqsQueue
 from multicloud_ctl.operations.provision.kinds.subnet import Subnet
 from multicloud_ctl.operations.provision.kinds.vpc import Vpc
+from multicloud_ctl.operations.provision.kinds.vpc_endpoint import VpcEndpoint
 from multicloud_ctl.operations.provision.kinds.vpn_connection import VpnConnection
 from multicloud_ctl.operations.provision.kinds.vpn_gateway import VpnGateway
 from multicloud_ctl.operations.provision.kinds.waf_web_acl import WafWebAcl
@@ -69,6 +72,7 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     WafWebAcl,
     Vpc,
     Subnet,
+    VpcEndpoint,
     VpnGateway,
     CustomerGateway,  # needs the Azure VPN gateway's public IP (a depends_on edge)
     VpnConnection,
@@ -102,6 +106,8 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureDataCollectionRule,
     AzureDiagnosticSetting,
     AzureKeyVault,
+    AzurePrivateDnsZone,  # the privatelink zones, linked to every location's VNet
+    AzurePrivateEndpoint,  # SQL, Blob, Service Bus (Premium), Key Vault: after their targets and zones
     SqlSchema,
     # Cloudflare
     CfMonitor,

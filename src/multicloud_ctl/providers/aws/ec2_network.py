@@ -58,6 +58,54 @@ class Ec2Network:
         found = self._one("DescribeVpnConnections", "VpnConnections", name)
         return None if found is None else without_keys(found)
 
+    def vpc_endpoint(self, name: str) -> dict[str, Any] | None:
+        """The VPC endpoint tagged `Name`, skipping deleted ones (EC2 answers those for a while)."""
+        with aws_errors("DescribeVpcEndpoints", name):
+            found = self._c.describe_vpc_endpoints(Filters=[{"Name": "tag:Name", "Values": [name]}])["VpcEndpoints"]
+        live = [e for e in found if str(e.get("State", "")).lower() not in ("deleted", "deleting", "failed")]
+        if not live:
+            return None
+        item = dict(live[0])
+        item["TagMap"] = _tags(item.get("Tags"))
+        return item
+
+    def main_route_table(self, vpc_id: str) -> str | None:
+        """The id of the VPC's main route table (the one EC2 creates with the VPC)."""
+        with aws_errors("DescribeRouteTables", vpc_id):
+            tables = self._c.describe_route_tables(
+                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.main", "Values": ["true"]}]
+            )["RouteTables"]
+        return str(tables[0]["RouteTableId"]) if tables else None
+
+    def subnet_names(self, ids: list[str]) -> list[str]:
+        """The `Name` tags of subnets by id (the id itself when untagged), in the order given."""
+        if not ids:
+            return []
+        with aws_errors("DescribeSubnets", ids[0]):
+            found = self._c.describe_subnets(SubnetIds=ids)["Subnets"]
+        return _names(found, "SubnetId", ids)
+
+    def route_table_names(self, ids: list[str]) -> list[str]:
+        """The `Name` tags of route tables by id (the id itself when untagged), in the order given."""
+        if not ids:
+            return []
+        with aws_errors("DescribeRouteTables", ids[0]):
+            found = self._c.describe_route_tables(RouteTableIds=ids)["RouteTables"]
+        return _names(found, "RouteTableId", ids)
+
+    def create_vpc_endpoint(self, vpc_id: str, spec: dict[str, Any], tags: list[dict[str, str]]) -> str:
+        """A Gateway endpoint (`RouteTableIds`) or an Interface endpoint (`SubnetIds`, `PrivateDnsEnabled`)."""
+        with aws_errors("CreateVpcEndpoint", str(spec.get("ServiceName"))):
+            out = self._c.create_vpc_endpoint(
+                VpcId=vpc_id, TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": tags}], **spec
+            )
+        return str(out["VpcEndpoint"]["VpcEndpointId"])
+
+    def modify_vpc_endpoint(self, endpoint_id: str, changes: dict[str, Any]) -> None:
+        """ModifyVpcEndpoint with `Add/RemoveRouteTableIds`, `Add/RemoveSubnetIds` or `PrivateDnsEnabled`."""
+        with aws_errors("ModifyVpcEndpoint", endpoint_id):
+            self._c.modify_vpc_endpoint(VpcEndpointId=endpoint_id, **changes)
+
     def create_customer_gateway(self, asn: int, ip_address: str, tags: list[dict[str, str]]) -> str:
         with aws_errors("CreateCustomerGateway", ip_address):
             out = self._c.create_customer_gateway(
@@ -131,8 +179,23 @@ class Ec2Network:
             self._c.create_tags(Resources=[resource_id], Tags=tags)
 
     def delete(self, resource_id: str) -> None:
-        """Delete a vpc-, subnet-, vgw-, cgw- or vpn- resource by id."""
-        operation, arg = DELETES[resource_id.split("-", 1)[0]]
+        """Delete a vpc-, subnet-, vgw-, cgw-, vpn- or vpce- resource by id."""
+        prefix = resource_id.split("-", 1)[0]
+        if prefix == "vpce":  # DeleteVpcEndpoints takes a list and answers failures in `Unsuccessful`
+            with aws_errors("DeleteVpcEndpoints", resource_id):
+                out = self._c.delete_vpc_endpoints(VpcEndpointIds=[resource_id])
+            failed = out.get("Unsuccessful") or []
+            if failed:
+                from multicloud_ctl.errors import ProviderError
+
+                error = failed[0].get("Error") or {}
+                raise ProviderError(
+                    f"DeleteVpcEndpoints {resource_id}: {error.get('Code')}: {error.get('Message')}",
+                    provider="aws",
+                    operation="DeleteVpcEndpoints",
+                )
+            return
+        operation, arg = DELETES[prefix]
         with aws_errors(operation, resource_id):
             getattr(self._c, _snake(operation))(**{arg: resource_id})
 
@@ -144,6 +207,11 @@ DELETES = {
     "cgw": ("DeleteCustomerGateway", "CustomerGatewayId"),
     "vpn": ("DeleteVpnConnection", "VpnConnectionId"),
 }
+
+
+def _names(found: list[dict[str, Any]], id_key: str, ids: list[str]) -> list[str]:
+    by_id = {str(f[id_key]): _tags(f.get("Tags")).get("Name", str(f[id_key])) for f in found}
+    return [by_id.get(i, i) for i in ids]
 
 
 def without_keys(connection: dict[str, Any]) -> dict[str, Any]:

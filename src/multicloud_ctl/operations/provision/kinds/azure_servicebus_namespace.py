@@ -1,11 +1,17 @@
-"""Service Bus namespaces (Standard: topics need it), one per location."""
+"""Service Bus namespaces (Standard at least: topics need it), one per location.
+
+Premium is what private endpoints need (azure_private_endpoint): a Premium namespace is sized in messaging units
+(`capacity` 1, 2, 4, 8 or 16, "Service Bus Premium and Standard messaging tiers", Microsoft Learn). Azure moves
+an existing Standard namespace to Premium by its own migration operation ("Migrate existing Azure Service Bus
+standard namespaces to the premium tier"), which mcctl does not run: choose the SKU before the namespace exists.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from multicloud_ctl.operations.provision.arm_kind import ArmKind, ArmSpec, arm_id, group_for, suffix
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings
@@ -43,7 +49,16 @@ LockDuration = Annotated[str, AfterValidator(_lock_duration)]
 
 
 class Settings(KindSettings):
-    sku: str = "Standard"
+    sku: Literal["Standard", "Premium"] = Field(
+        default="Standard", description="Premium for private endpoints (azure_private_endpoint)"
+    )
+    premium_capacity: Literal[1, 2, 4, 8, 16] = Field(default=1, description="Messaging units of a Premium namespace")
+
+
+def sku_body(s: Settings) -> dict[str, Any]:
+    if s.sku == "Premium":
+        return {"name": "Premium", "tier": "Premium", "capacity": s.premium_capacity}
+    return {"name": s.sku, "tier": s.sku}
 
 
 def namespace_name(ctx: DesiredContext, location: str) -> str:
@@ -73,7 +88,7 @@ class AzureServiceBusNamespace(ArmKind):
                 {
                     "location": loc,
                     "tags": ctx.tags,
-                    "sku": {"name": s.sku, "tier": s.sku},
+                    "sku": sku_body(s),
                     "properties": {"minimumTlsVersion": "1.2", "disableLocalAuth": True},
                 },
                 depends_on=(group_address(ctx, loc),),
