@@ -295,6 +295,9 @@ def main() -> None:
     from multicloud_ctl.local.moto_vpn import make_vpn_strict
 
     make_vpn_strict()  # customer gateways and VPN connections as EC2 checks and answers them (local/moto_vpn.py)
+    from multicloud_ctl.local.moto_apigateway import make_apigateway_strict
+
+    make_apigateway_strict()  # REST API definitions as API Gateway refuses them (local/moto_apigateway.py)
     from moto.server import main as moto_main
 
     moto_main()
