@@ -84,8 +84,13 @@ class Settings(KindSettings):
     web_acl: bool = Field(default=True, description="Associate the region's waf_web_acl with the stage")
 
 
+def rest_api_name(env_name: str) -> str:
+    """The environment's REST API (what the sandbox's functions host routes by)."""
+    return f"mcctl-{env_name}-api"
+
+
 def api_name(ctx: DesiredContext) -> str:
-    return f"mcctl-{ctx.env.name}-api"
+    return rest_api_name(ctx.env.name)
 
 
 def routes(ctx: DesiredContext, region: str) -> list[dict[str, Any]]:
