@@ -3,6 +3,7 @@ stage, web ACL, invoke permissions), no drift, a changed definition is redeploye
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -144,3 +145,63 @@ def test_moto_refuses_what_api_gateway_refuses(local_env: Any) -> None:
     )
     ag.tag_resource(resourceArn=f"arn:aws:apigateway:us-east-1::/restapis/{api}", tags={"b": "2"})
     assert ag.get_rest_api(restApiId=api)["tags"] == {"a": "1", "b": "2"}
+
+
+def _deployed_function(env: Any, name: str) -> None:
+    """`name` with a published version and the `live` alias on moto (what `mcctl deploy` leaves)."""
+    import io
+    import json
+    import zipfile
+
+    from botocore.exceptions import ClientError
+
+    iam, lam = client(env, "iam"), client(env, "lambda")
+    allow = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    trust = {"Version": "2012-10-17", "Statement": [allow]}
+    role = iam.create_role(RoleName=f"r-{name}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("h.py", "def handler(e, c):\n    return e\n")
+    for attempt in range(5):  # moto_strict: a new role is not assumable at once, as in IAM
+        try:
+            lam.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=role,
+                Handler="h.handler",
+                Code={"ZipFile": buf.getvalue()},
+            )
+            break
+        except ClientError:
+            if attempt == 4:
+                raise
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+
+
+def test_invoke_permissions_once_the_functions_are_deployed(runtime_for: Any, aws_spec: Any, local_env: Any) -> None:
+    from multicloud_ctl.operations.provision.kinds.apigateway_rest_api import grant_after_deploy
+
+    spec = aws_spec("cognito_user_pool", "apigateway_rest_api", kinds={"apigateway_rest_api": {"web_acl": False}})
+    provision.apply(runtime_for(), spec)
+    assert provision.find_drift(runtime_for(dry_run=True), spec) == []  # nothing deployed: nothing to grant
+    _deployed_function(local_env, "order-service")
+    drift = provision.find_drift(runtime_for(dry_run=True), spec)
+    assert [(d.path, d.live) for d in drift if "us-east-1" in d.address] == [
+        ("invoke_permissions.order-service", "missing")
+    ]
+    provision.apply(runtime_for(), spec)
+    assert provision.find_drift(runtime_for(dry_run=True), spec) == []
+    lam = client(local_env, "lambda")
+    policy = json.loads(lam.get_policy(FunctionName="order-service", Qualifier="live")["Policy"])
+    (statement,) = policy["Statement"]
+    api = next(a for a in client(local_env, "apigateway").get_rest_apis()["items"] if a["name"] == "mcctl-local-api")
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == (
+        f"arn:aws:execute-api:us-east-1:123456789012:{api['id']}/*/*/*"
+    )
+    # deploy's hook: nothing to do when granted; grants again when the statement is gone
+    assert grant_after_deploy(runtime_for(), "us-east-1", "order-service", "live") is False
+    lam.remove_permission(FunctionName="order-service", Qualifier="live", StatementId=statement["Sid"])
+    assert grant_after_deploy(runtime_for(), "us-east-1", "order-service", "live") is True
+    assert provision.find_drift(runtime_for(dry_run=True), spec) == []

@@ -16,8 +16,8 @@ Routes that the functions accept either with a user token or a service key (`use
 gateway: the function checks them (functions/http/routes.py).
 
 Invoke permissions: `lambda:AddPermission` needs the function and its alias, which `mcctl deploy` creates
-(after provision). A function that is not deployed yet has nothing to grant on and is not drift; once deployed,
-a missing permission is drift and apply grants it.
+(after provision). A function that is not deployed yet has nothing to grant on and is not drift; the deploy that
+creates the alias grants it (`grant_after_deploy`), and a permission missing later is drift that apply grants.
 """
 
 from __future__ import annotations
@@ -268,19 +268,7 @@ class ApiGatewayRestApi(ResourceKind):
 
         lam = LambdaPermissions(runtime.aws, res.region)
         source = self._source_arn(res, api_id)
-        out = {}
-        for fn in res.attrs["invoke_permissions"]:
-            statements = lam.statements(fn, ALIAS)
-            if statements is None:
-                out[fn] = "allowed"  # not deployed yet: nothing to grant on (see the module docstring)
-                continue
-            granted = any(
-                (s.get("Principal") or {}).get("Service") == PRINCIPAL
-                and ((s.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn") == source
-                for s in statements
-            )
-            out[fn] = "allowed" if granted else "missing"
-        return out
+        return {fn: invoke_state(lam, fn, source) for fn in res.attrs["invoke_permissions"]}
 
     # --- apply ---
     def create(self, runtime: Any, res: Resource) -> Any:
@@ -410,12 +398,11 @@ class ApiGatewayRestApi(ResourceKind):
         from multicloud_ctl.providers.aws.lambda_ import LambdaPermissions
 
         lam = LambdaPermissions(runtime.aws, res.region)
+        source = self._source_arn(res, api_id)
         granted = []
-        for fn, state in self._permissions(runtime, res, api_id).items():
-            if state == "missing":
-                sid = f"{res.inputs['api']}-invoke"
-                lam.revoke(fn, ALIAS, sid)  # a statement id is unique per policy: replace a stale one
-                lam.allow(fn, ALIAS, sid, PRINCIPAL, self._source_arn(res, api_id))
+        for fn in res.attrs["invoke_permissions"]:
+            if invoke_state(lam, fn, source) == "missing":
+                allow_invoke(lam, fn, res.inputs["api"], source)
                 granted.append(fn)
         return granted
 
@@ -434,7 +421,7 @@ class ApiGatewayRestApi(ResourceKind):
             lam = LambdaPermissions(runtime.aws, res.region)
             for fn in res.attrs["invoke_permissions"]:
                 if lam.statements(fn, ALIAS) is not None:
-                    lam.revoke(fn, ALIAS, f"{res.inputs['api']}-invoke")
+                    lam.revoke(fn, ALIAS, statement_id(res.inputs["api"]))
             admin.delete(api["id"])
         from multicloud_ctl.providers.aws.cloudwatch_logs import CloudWatchLogs
 
@@ -446,3 +433,48 @@ def admin_stage_names(admin: Any, api_id: str) -> list[str]:
     from multicloud_ctl.providers.aws.apigateway import ApiGateway
 
     return ApiGateway(admin.clients, admin.region).stage_names(api_id)
+
+
+def statement_id(api: str) -> str:
+    return f"{api}-invoke"
+
+
+def invoke_state(lam: Any, function: str, source_arn: str) -> str:
+    """`allowed` when API Gateway may invoke `function:live` from `source_arn` (or the alias does not exist yet:
+    nothing to grant on), `missing` otherwise."""
+    statements = lam.statements(function, ALIAS)
+    if statements is None:
+        return "allowed"
+    granted = any(
+        (s.get("Principal") or {}).get("Service") == PRINCIPAL
+        and ((s.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn") == source_arn
+        for s in statements
+    )
+    return "allowed" if granted else "missing"
+
+
+def allow_invoke(lam: Any, function: str, api: str, source_arn: str) -> None:
+    sid = statement_id(api)
+    lam.revoke(function, ALIAS, sid)  # a statement id is unique per policy: replace a stale one
+    lam.allow(function, ALIAS, sid, PRINCIPAL, source_arn)
+
+
+def grant_after_deploy(runtime: Any, region: str, function: str, alias: str) -> bool:
+    """`mcctl deploy`'s hook once a function's alias exists: let the environment's REST API invoke it, as
+    `apigateway_rest_api` does (it could not before the alias existed). False when there is nothing to grant:
+    another alias, a function the API does not route to, no API in the region, or already granted."""
+    if alias != ALIAS or function not in {r[2] for r in ROUTES}:
+        return False
+    from multicloud_ctl.providers.aws.apigateway import ApiGatewayAdmin
+    from multicloud_ctl.providers.aws.lambda_ import LambdaPermissions
+
+    env = runtime.environment
+    api = ApiGatewayAdmin(runtime.aws, region).find(rest_api_name(env.name))
+    if api is None:
+        return False
+    lam = LambdaPermissions(runtime.aws, region)
+    source = f"arn:aws:execute-api:{region}:{env.aws.account_id}:{api['id']}/*/*/*"
+    if invoke_state(lam, function, source) == "allowed":
+        return False
+    allow_invoke(lam, function, rest_api_name(env.name), source)
+    return True
