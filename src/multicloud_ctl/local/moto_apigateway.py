@@ -18,6 +18,11 @@ refuses each of these (messages as API Gateway words them):
   (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]/invocations`)
   or Firehose; and a Lambda integration is invoked with POST ("Set up Lambda proxy integrations": the
   integration's HTTP method must be POST), so another integrationHttpMethod is refused here too.
+- CreateDomainName with a REGIONAL endpoint: the `regionalCertificateArn` must be an ACM certificate of the
+  API's own region ("Setting up a Regional custom domain name": "the certificate must be in the same Region as
+  your API"); BadRequestException "Invalid certificate ARN: ..." otherwise.
+- DeleteResource deletes the resource *and its descendants*, as API Gateway does; moto removes only the one
+  resource and leaves its children without a parent (GetResources then fails on them).
 - TagResource on a REST API (`arn:aws:apigateway:REGION::/restapis/ID`): moto tags only stages; here the API's
   own tags (what GetRestApis answers) are merged, as API Gateway does.
 - UpdateStage throttling: a negative rate or burst is refused ("Invalid throttling value" is what the API says
@@ -77,6 +82,23 @@ def make_apigateway_strict() -> None:
     create_stage, update_stage = APIGatewayBackend.create_stage, APIGatewayBackend.update_stage
     create_resource, put_method = APIGatewayBackend.create_resource, APIGatewayBackend.put_method
     put_integration = APIGatewayBackend.put_integration
+    create_domain_name = APIGatewayBackend.create_domain_name
+    delete_resource = APIGatewayBackend.delete_resource
+
+    def subtree_delete_resource(self: Any, function_id: str, resource_id: str) -> Any:
+        api = self.get_rest_api(function_id)
+        children = [r.id for r in api.resources.values() if r.parent_id == resource_id]
+        for child in children:
+            subtree_delete_resource(self, function_id, child)
+        return delete_resource(self, function_id, resource_id)
+
+    def strict_create_domain_name(self: Any, domain_name: str, *a: Any) -> Any:
+        regional_arn = a[7] if len(a) > 7 else None
+        if regional_arn and not str(regional_arn).startswith(f"arn:aws:acm:{self.region_name}:"):
+            raise BadRequestException(
+                f"Invalid certificate ARN: {regional_arn}. Certificate must be in '{self.region_name}'."
+            )
+        return create_domain_name(self, domain_name, *a)
 
     def strict_create_stage(self: Any, function_id: str, stage_name: str, deploymentId: str, **kw: Any) -> Any:
         if deploymentId not in self.get_rest_api(function_id).deployments:
@@ -169,3 +191,5 @@ def make_apigateway_strict() -> None:
     APIGatewayBackend.create_resource = strict_create_resource  # type: ignore[method-assign]
     APIGatewayBackend.put_method = strict_put_method  # type: ignore[method-assign]
     APIGatewayBackend.put_integration = strict_put_integration  # type: ignore[method-assign]
+    APIGatewayBackend.delete_resource = subtree_delete_resource  # type: ignore[method-assign]
+    APIGatewayBackend.create_domain_name = strict_create_domain_name  # type: ignore[method-assign,assignment]

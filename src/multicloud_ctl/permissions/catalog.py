@@ -36,15 +36,20 @@ AWS: dict[str, tuple[str, ...]] = {
     # (create = POST, read = GET, put = PUT, update = PATCH, delete = DELETE; tags given at creation and
     # TagResource are PUT on /tags/<arn>)
     "apigateway:CreateAuthorizer": ("apigateway:POST",),
+    "apigateway:CreateBasePathMapping": ("apigateway:POST",),
+    "apigateway:CreateDomainName": ("apigateway:POST", "apigateway:PUT"),
     "apigateway:CreateDeployment": ("apigateway:POST",),
     "apigateway:CreateResource": ("apigateway:POST",),
     "apigateway:CreateRestApi": ("apigateway:POST", "apigateway:PUT"),
     "apigateway:CreateStage": ("apigateway:POST", "apigateway:PUT"),
+    "apigateway:DeleteDomainName": ("apigateway:DELETE",),
     "apigateway:DeleteMethod": ("apigateway:DELETE",),
     "apigateway:DeleteResource": ("apigateway:DELETE",),
     "apigateway:DeleteRestApi": ("apigateway:DELETE",),
     "apigateway:GetAuthorizers": ("apigateway:GET",),
+    "apigateway:GetBasePathMappings": ("apigateway:GET",),
     "apigateway:GetDeployment": ("apigateway:GET",),
+    "apigateway:GetDomainName": ("apigateway:GET",),
     "apigateway:GetResources": ("apigateway:GET",),
     "apigateway:GetRestApis": ("apigateway:GET",),
     "apigateway:GetStage": ("apigateway:GET",),
@@ -53,6 +58,7 @@ AWS: dict[str, tuple[str, ...]] = {
     "apigateway:PutMethod": ("apigateway:PUT",),
     "apigateway:TagResource": ("apigateway:PUT",),
     "apigateway:UpdateAuthorizer": ("apigateway:PATCH",),
+    "apigateway:UpdateDomainName": ("apigateway:PATCH",),
     # a stage's access log destination is written by API Gateway itself (the account's CloudWatch role)
     "apigateway:UpdateStage": ("apigateway:PATCH",),
     # Cost Explorer (global, us-east-1)

@@ -205,3 +205,64 @@ def test_invoke_permissions_once_the_functions_are_deployed(runtime_for: Any, aw
     lam.remove_permission(FunctionName="order-service", Qualifier="live", StatementId=statement["Sid"])
     assert grant_after_deploy(runtime_for(), "us-east-1", "order-service", "live") is True
     assert provision.find_drift(runtime_for(dry_run=True), spec) == []
+
+
+CERT = "arn:aws:acm:{region}:123456789012:certificate/0b5e8f7a-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+
+
+def test_custom_domain_per_region_certificate(runtime_for: Any, aws_spec: Any, local_env: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    domain = {"name": "api.shop.example.com", "certificate_arns": {"us-east-1": CERT.format(region="us-east-1")}}
+    spec = aws_spec(
+        "cognito_user_pool",
+        "apigateway_rest_api",
+        kinds={"apigateway_rest_api": {"web_acl": False, "custom_domain": domain}},
+    )
+    provision.apply(runtime_for(), spec)
+    assert provision.find_drift(runtime_for(dry_run=True), spec) == []
+    ag = client(local_env, "apigateway")
+    found = ag.get_domain_name(domainName="api.shop.example.com")
+    assert found["regionalCertificateArn"] == CERT.format(region="us-east-1")
+    (mapping,) = ag.get_base_path_mappings(domainName="api.shop.example.com")["items"]
+    assert mapping["stage"] == "v1"
+    # us-west-2 has no certificate: no custom domain there; a certificate of another region is refused by moto too
+    with pytest.raises(ClientError, match="Invalid certificate ARN"):
+        client(local_env, "apigateway", "us-west-2").create_domain_name(
+            domainName="x.example.com",
+            regionalCertificateArn=CERT.format(region="us-east-1"),
+            endpointConfiguration={"types": ["REGIONAL"]},
+        )
+    from multicloud_ctl.engine.run import Operation, run
+
+    rt = runtime_for()
+    destroy = provision.destroy_plan(rt, spec)
+    assert run(rt, Operation("provision destroy", lambda _rt: destroy)).status == "ok"
+    with pytest.raises(ClientError):
+        ag.get_domain_name(domainName="api.shop.example.com")
+
+
+def test_a_certificate_of_another_region_is_refused_at_load() -> None:
+    from pydantic import ValidationError
+
+    from multicloud_ctl.operations.provision.kinds.apigateway_rest_api import CustomDomain
+
+    with pytest.raises(ValidationError, match="the certificate is in us-east-1, not us-west-2"):
+        CustomDomain(name="api.example.com", certificate_arns={"us-west-2": CERT.format(region="us-east-1")})
+
+
+def test_routes_added_behind_our_back_are_removed(runtime_for: Any, aws_spec: Any, local_env: Any) -> None:
+    spec = aws_spec("cognito_user_pool", "apigateway_rest_api", kinds={"apigateway_rest_api": {"web_acl": False}})
+    provision.apply(runtime_for(), spec)
+    ag = client(local_env, "apigateway")
+    api = next(a for a in ag.get_rest_apis()["items"] if a["name"] == "mcctl-local-api")["id"]
+    items = {i["path"]: i["id"] for i in ag.get_resources(restApiId=api)["items"]}
+    extra = ag.create_resource(restApiId=api, parentId=items["/"], pathPart="admin")["id"]
+    child = ag.create_resource(restApiId=api, parentId=extra, pathPart="{proxy+}")["id"]
+    ag.put_method(restApiId=api, resourceId=child, httpMethod="ANY", authorizationType="NONE")
+    ag.put_method(restApiId=api, resourceId=items["/orders"], httpMethod="DELETE", authorizationType="NONE")
+    assert [d.path for d in provision.find_drift(runtime_for(dry_run=True), spec)] == ["routes"]
+    provision.apply(runtime_for(), spec)
+    assert provision.find_drift(runtime_for(dry_run=True), spec) == []
+    paths = {i["path"] for i in ag.get_resources(restApiId=api)["items"]}
+    assert not {p for p in paths if p.startswith("/admin")}

@@ -181,3 +181,42 @@ class ApiGatewayAdmin:
 
     def stage_arn(self, api_id: str, stage: str) -> str:
         return f"arn:aws:apigateway:{self.region}::/restapis/{api_id}/stages/{stage}"
+
+    def domain(self, name: str) -> dict[str, Any] | None:
+        """The custom domain name `name` with its base path mappings (`mappings`), or None."""
+        try:
+            with aws_errors("GetDomainName", name):
+                found = dict(self._c.get_domain_name(domainName=name))
+        except NotFound:
+            return None
+        with aws_errors("GetBasePathMappings", name):
+            found["mappings"] = self._c.get_base_path_mappings(domainName=name, limit=500).get("items", [])
+        return found
+
+    def create_domain(self, name: str, certificate_arn: str, security_policy: str, tags: dict[str, str]) -> None:
+        """A REGIONAL custom domain on an ACM certificate of this region."""
+        with aws_errors("CreateDomainName", name):
+            self._c.create_domain_name(
+                domainName=name,
+                regionalCertificateArn=certificate_arn,
+                endpointConfiguration={"types": ["REGIONAL"]},
+                securityPolicy=security_policy,
+                tags=tags,
+            )
+
+    def update_domain(self, name: str, certificate_arn: str, security_policy: str) -> None:
+        ops = [
+            {"op": "replace", "path": "/regionalCertificateArn", "value": certificate_arn},
+            {"op": "replace", "path": "/securityPolicy", "value": security_policy},
+        ]
+        with aws_errors("UpdateDomainName", name):
+            self._c.update_domain_name(domainName=name, patchOperations=ops)
+
+    def map_base_path(self, name: str, api_id: str, stage: str) -> None:
+        """The domain's root path serves `stage` of the API."""
+        with aws_errors("CreateBasePathMapping", name):
+            self._c.create_base_path_mapping(domainName=name, restApiId=api_id, stage=stage)
+
+    def delete_domain(self, name: str) -> None:
+        with aws_errors("DeleteDomainName", name):
+            self._c.delete_domain_name(domainName=name)

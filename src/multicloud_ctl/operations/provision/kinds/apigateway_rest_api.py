@@ -1,8 +1,9 @@
 """The shop's API Gateway REST API, one per region: every route of the four Lambda services as a resource + method
 with a Lambda proxy integration on the function's `live` alias, the Cognito user pool authorizer on the routes
 that need a signed-in user, a deployment of exactly that definition, the stage (throttling, access log to a
-CloudWatch Logs group, X-Ray tracing), the REGIONAL WAF web ACL associated with the stage, and the Lambda
-permissions that let this API (and only it) invoke each function's alias.
+CloudWatch Logs group, X-Ray tracing), the REGIONAL WAF web ACL associated with the stage, the Lambda
+permissions that let this API (and only it) invoke each function's alias, and, when configured, a REGIONAL custom
+domain name on the region's ACM certificate with its base path mapping to the stage.
 
 Deployments: a stage serves the deployment it points at, a snapshot; editing methods changes nothing until a new
 deployment. The deployment's description records the sha256 of the definition it was made from
@@ -24,9 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import re
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from multicloud_ctl.operations.provision.kind import DesiredContext, KindSettings, ResourceKind, only_keys
 from multicloud_ctl.operations.provision.model import Resource
@@ -73,6 +75,30 @@ ROUTES: tuple[tuple[str, str, str, bool], ...] = (
 )
 
 
+_ACM = re.compile(r"^arn:aws:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$")
+
+
+class CustomDomain(BaseModel):
+    """A REGIONAL custom domain for the API: the same name in each region, on that region's ACM certificate (a
+    regional endpoint takes a certificate of its own region only: CreateDomainName, `regionalCertificateArn`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    certificate_arns: dict[str, str] = Field(description="AWS region -> ACM certificate ARN in that region")
+    security_policy: Literal["TLS_1_0", "TLS_1_2"] = "TLS_1_2"
+
+    @model_validator(mode="after")
+    def _certificates_in_their_region(self) -> CustomDomain:
+        for region, arn in self.certificate_arns.items():
+            found = _ACM.match(arn)
+            if found is None:
+                raise ValueError(f"certificate_arns.{region}: {arn!r} is not an ACM certificate ARN")
+            if found["region"] != region:
+                raise ValueError(f"certificate_arns.{region}: the certificate is in {found['region']}, not {region}")
+        return self
+
+
 class Settings(KindSettings):
     stage_name: str = Field(default="v1", pattern=r"^[A-Za-z0-9_]{1,128}$", description="The API's stage")
     # UpdateStage refuses a rate or burst above the account's limits (10,000 rps, 5,000 burst by default:
@@ -82,6 +108,9 @@ class Settings(KindSettings):
     tracing: bool = Field(default=True, description="X-Ray tracing on the stage")
     access_log_retention_days: int = Field(default=30, description="Retention of the access log group")
     web_acl: bool = Field(default=True, description="Associate the region's waf_web_acl with the stage")
+    custom_domain: CustomDomain | None = Field(
+        default=None, description="Custom domain name (REGIONAL, per-region certificate) mapped to the stage"
+    )
 
 
 def rest_api_name(env_name: str) -> str:
@@ -108,6 +137,18 @@ def routes(ctx: DesiredContext, region: str) -> list[dict[str, Any]]:
         if fn in ctx.env.aws.functions
     ]
     return sorted(out, key=lambda r: (r["path"], r["method"]))
+
+
+def _domain(s: Settings, region: str) -> dict[str, Any] | None:
+    d = s.custom_domain
+    if d is None or region not in d.certificate_arns:  # a region without a certificate gets no custom domain
+        return None
+    return {
+        "name": d.name,
+        "certificate_arn": d.certificate_arns[region],
+        "security_policy": d.security_policy,
+        "stage": s.stage_name,
+    }
 
 
 def definition_hash(routes_: list[dict[str, Any]], authorizer: dict[str, Any]) -> str:
@@ -161,6 +202,7 @@ class ApiGatewayRestApi(ResourceKind):
                             "access_log_format": ACCESS_LOG_FORMAT,
                         },
                         "web_acl": name if waf_on else None,
+                        "custom_domain": _domain(s, region),
                         "invoke_permissions": {fn: "allowed" for fn in sorted({r[2] for r in ROUTES})},
                         "tags": ctx.tags,
                     },
@@ -253,6 +295,7 @@ class ApiGatewayRestApi(ResourceKind):
             acl = WafAdmin(runtime.aws, res.region).acl_for_resource(admin.stage_arn(api_id, stage["stageName"]))
             web_acl = acl.get("Name") if acl else None
         return {
+            "custom_domain": self._read_domain(admin, res, api_id),
             "routes": defined,
             "authorizer": authorizer,
             "deployed_definition": deployed,
@@ -261,6 +304,21 @@ class ApiGatewayRestApi(ResourceKind):
             "invoke_permissions": self._permissions(runtime, res, api_id),
             "tags": only_keys(api.get("tags") or {}, res.tags),
             "id": api_id,
+        }
+
+    def _read_domain(self, admin: Any, res: Resource, api_id: str) -> dict[str, Any] | None:
+        want = res.attrs.get("custom_domain")
+        if not want:
+            return None
+        found = admin.domain(want["name"])
+        if found is None:
+            return None
+        stages = [m.get("stage") for m in found["mappings"] if m.get("restApiId") == api_id]
+        return {
+            "name": found["domainName"],
+            "certificate_arn": found.get("regionalCertificateArn"),
+            "security_policy": found.get("securityPolicy"),
+            "stage": stages[0] if stages else None,
         }
 
     def _permissions(self, runtime: Any, res: Resource, api_id: str) -> dict[str, str]:
@@ -302,6 +360,11 @@ class ApiGatewayRestApi(ResourceKind):
         if stage is None or "stage" in changed:
             self._configure_stage(runtime, res, admin, api_id)
             done["stage"] = res.attrs["stage"]["name"]
+        if not res.attrs["web_acl"] and "web_acl" in changed and stage is not None:
+            from multicloud_ctl.providers.aws.wafv2 import WafAdmin
+
+            WafAdmin(runtime.aws, res.region).disassociate(admin.stage_arn(api_id, res.attrs["stage"]["name"]))
+            done["web_acl"] = None
         if res.attrs["web_acl"] and (stage is None or "web_acl" in changed):
             from multicloud_ctl.providers.aws.wafv2 import WafAdmin
 
@@ -313,6 +376,20 @@ class ApiGatewayRestApi(ResourceKind):
                 raise ProviderError(f"web ACL {res.attrs['web_acl']} not found in {res.region}: apply waf_web_acl")
             waf.associate(acl["ARN"], admin.stage_arn(api_id, res.attrs["stage"]["name"]))
             done["web_acl"] = res.attrs["web_acl"]
+        domain = res.attrs.get("custom_domain")
+        if domain and (stage is None or "custom_domain" in changed):
+            found = admin.domain(domain["name"])
+            if found is None:
+                admin.create_domain(domain["name"], domain["certificate_arn"], domain["security_policy"], res.tags)
+                found = {"mappings": []}
+            elif (found.get("regionalCertificateArn"), found.get("securityPolicy")) != (
+                domain["certificate_arn"],
+                domain["security_policy"],
+            ):
+                admin.update_domain(domain["name"], domain["certificate_arn"], domain["security_policy"])
+            if not any(m.get("restApiId") == api_id for m in found["mappings"]):
+                admin.map_base_path(domain["name"], api_id, domain["stage"])
+            done["custom_domain"] = domain["name"]
         done["granted"] = self._grant(runtime, res, api_id)
         return done
 
@@ -342,8 +419,9 @@ class ApiGatewayRestApi(ResourceKind):
             want_paths |= {"/" + "/".join(parts[: i + 1]) for i in range(len(parts))}
         for path in sorted(p for p in by_path if p not in want_paths):
             parent = path.rsplit("/", 1)[0] or "/"
-            if parent in want_paths and path in by_path:  # deleting it deletes its children too
+            if parent in want_paths:  # deleting it deletes its children too
                 admin.delete_resource(api_id, by_path[path]["id"])
+        by_path = {p: r for p, r in by_path.items() if p in want_paths}
         for path in sorted(want_paths, key=lambda p: (p.count("/"), p)):
             if path in by_path:
                 continue
@@ -422,6 +500,9 @@ class ApiGatewayRestApi(ResourceKind):
             for fn in res.attrs["invoke_permissions"]:
                 if lam.statements(fn, ALIAS) is not None:
                     lam.revoke(fn, ALIAS, statement_id(res.inputs["api"]))
+            domain = res.attrs.get("custom_domain")
+            if domain and admin.domain(domain["name"]) is not None:
+                admin.delete_domain(domain["name"])  # with its base path mappings
             admin.delete(api["id"])
         from multicloud_ctl.providers.aws.cloudwatch_logs import CloudWatchLogs
 
