@@ -25,6 +25,8 @@ refuses each of these (messages as API Gateway words them):
   resource and leaves its children without a parent (GetResources then fails on them).
 - TagResource on a REST API (`arn:aws:apigateway:REGION::/restapis/ID`): moto tags only stages; here the API's
   own tags (what GetRestApis answers) are merged, as API Gateway does.
+- UpdateStage setting an access log destination while the account (of that region) has no CloudWatch Logs role:
+  "CloudWatch Logs role ARN must be set in account settings to enable logging" (BadRequestException).
 - UpdateStage throttling: a negative rate or burst is refused ("Invalid throttling value" is what the API says
   for out-of-range values; the account quota, 10,000 rps and 5,000 burst, caps them too).
 """
@@ -110,6 +112,10 @@ def make_apigateway_strict() -> None:
         for op in patch_operations or []:
             if op.get("path") == "/deploymentId" and op.get("value") not in api.deployments:
                 raise NotFoundException("Invalid Deployment identifier specified")
+        logging = any(str(op.get("path") or "").startswith("/accessLogSettings") and op.get("op") != "remove"
+                      for op in patch_operations or [])  # fmt: skip
+        if logging and not self.account.cloudwatch_role_arn:
+            raise BadRequestException("CloudWatch Logs role ARN must be set in account settings to enable logging")
         problem = throttling_refusal(patch_operations)
         if problem:
             raise BadRequestException(problem)

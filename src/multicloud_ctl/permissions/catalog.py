@@ -47,6 +47,7 @@ AWS: dict[str, tuple[str, ...]] = {
     "apigateway:DeleteResource": ("apigateway:DELETE",),
     "apigateway:DeleteRestApi": ("apigateway:DELETE",),
     "apigateway:GetAuthorizers": ("apigateway:GET",),
+    "apigateway:GetAccount": ("apigateway:GET",),
     "apigateway:GetBasePathMappings": ("apigateway:GET",),
     "apigateway:GetDeployment": ("apigateway:GET",),
     "apigateway:GetDomainName": ("apigateway:GET",),
@@ -57,6 +58,8 @@ AWS: dict[str, tuple[str, ...]] = {
     "apigateway:PutIntegration": ("apigateway:PUT",),
     "apigateway:PutMethod": ("apigateway:PUT",),
     "apigateway:TagResource": ("apigateway:PUT",),
+    # setting the account's CloudWatch Logs role hands that role to API Gateway
+    "apigateway:UpdateAccount": ("apigateway:PATCH", "iam:PassRole"),
     "apigateway:UpdateAuthorizer": ("apigateway:PATCH",),
     "apigateway:UpdateDomainName": ("apigateway:PATCH",),
     # a stage's access log destination is written by API Gateway itself (the account's CloudWatch role)

@@ -20,9 +20,26 @@ KEY = {"x-api-key": API_KEY}
 
 
 @pytest.fixture(scope="module")
-def routed(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
+def own_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A moto of this module's own: the provisioned API must outlive other modules' resets on the same worker."""
+    from multicloud_ctl.local.processes import start_moto
+
+    emu = start_moto(free_port(), log=tmp_path_factory.mktemp("moto-routed") / "moto.log")
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def boto(own_moto: Any) -> Any:
+    import boto3
+
+    return lambda service: boto3.client(service, endpoint_url=own_moto.url, region_name="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def routed(own_moto: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
     """The AWS host on a sandbox where `apigateway_rest_api` has been applied."""
-    import urllib.request
+    moto_server = own_moto
 
     from multicloud_ctl.config.loader import load_environment
     from multicloud_ctl.config.secrets import SecretResolver
@@ -34,8 +51,6 @@ def routed(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     from multicloud_ctl.operations.provision.registry import KINDS
     from multicloud_ctl.providers.aws.session import AwsClients
 
-    reset = urllib.request.Request(f"{moto_server.url}/moto-api/reset", method="POST", data=b"")
-    urllib.request.urlopen(reset)
     state = tmp_path_factory.mktemp("routed")
     base = load_environment("local", Path(__file__).resolve().parents[3] / "config")
     ports = base.local.ports.model_copy(update={"moto": moto_server.port, "functions_aws": free_port()})
@@ -58,7 +73,6 @@ def routed(moto_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                     pool.client_id, {"aws": env_file})  # fmt: skip
     finally:
         stop_process(proc)
-        urllib.request.urlopen(reset)
 
 
 def test_unknown_routes_and_methods_are_api_gateways_403(routed: Hosts) -> None:

@@ -39,6 +39,7 @@ def test_api_converges_with_no_drift_and_destroys(runtime_for: Any, aws_spec: An
     assert stage["tracingEnabled"] is True
     assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 1000
     assert stage["accessLogSettings"]["destinationArn"].startswith("arn:aws:logs:us-east-1:")
+    assert ag.get_account()["cloudwatchRoleArn"] == "arn:aws:iam::123456789012:role/mcctl-local-apigateway-logs"
     waf = client(local_env, "wafv2")
     arn = f"arn:aws:apigateway:us-east-1::/restapis/{api['id']}/stages/v1"
     assert waf.get_web_acl_for_resource(ResourceArn=arn)["WebACL"]["Name"] == "mcctl-local-api"
@@ -142,6 +143,12 @@ def test_moto_refuses_what_api_gateway_refuses(local_env: Any) -> None:
         ),
         "BadRequestException",
         "throttling",
+    )
+    log_to = [{"op": "replace", "path": "/accessLogSettings/destinationArn", "value": "arn:aws:logs:us-east-1:1:g"}]
+    refused(
+        lambda: ag.update_stage(restApiId=api, stageName="v1", patchOperations=log_to),
+        "BadRequestException",
+        "CloudWatch Logs role ARN must be set",
     )
     ag.tag_resource(resourceArn=f"arn:aws:apigateway:us-east-1::/restapis/{api}", tags={"b": "2"})
     assert ag.get_rest_api(restApiId=api)["tags"] == {"a": "1", "b": "2"}

@@ -220,3 +220,13 @@ class ApiGatewayAdmin:
     def delete_domain(self, name: str) -> None:
         with aws_errors("DeleteDomainName", name):
             self._c.delete_domain_name(domainName=name)
+
+    def logging_role(self) -> str | None:
+        """The account's CloudWatch Logs role in this region (API Gateway writes access logs with it)."""
+        with aws_errors("GetAccount", self.region):
+            return self._c.get_account().get("cloudwatchRoleArn") or None
+
+    def set_logging_role(self, role_arn: str) -> None:
+        ops = [{"op": "replace", "path": "/cloudwatchRoleArn", "value": role_arn}]
+        with aws_errors("UpdateAccount", self.region):
+            self._c.update_account(patchOperations=ops)

@@ -9,6 +9,13 @@ Deployments: a stage serves the deployment it points at, a snapshot; editing met
 deployment. The deployment's description records the sha256 of the definition it was made from
 (`deployed_definition`), so plan and drift see a stage that serves an older definition, and apply deploys anew.
 
+Access logging: API Gateway writes a stage's access log with the *account's* CloudWatch Logs role of the region
+(account settings, `cloudwatchRoleArn`); UpdateStage refuses an access log destination until one is set ("CloudWatch
+Logs role ARN must be set in account settings to enable logging"). The kind makes the role
+(`mcctl-ENV-apigateway-logs`: trusted by apigateway.amazonaws.com, the rights of the managed
+AmazonAPIGatewayPushToCloudWatchLogs policy inline) and sets it when the account has none or another one
+(`logging_role`). It is an account setting every API of the region shares, so destroy leaves it.
+
 Authorizer: the shop signs users in with USER_PASSWORD_AUTH and sends the *access* token; a Cognito authorizer
 validates an access token only on methods that list OAuth scopes, otherwise it wants the ID token ("Integrate a
 REST API with an Amazon Cognito user pool": "authorizationScopes ... the access token is validated"). The
@@ -139,6 +146,34 @@ def routes(ctx: DesiredContext, region: str) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["path"], r["method"]))
 
 
+PUSH_TO_LOGS = {  # the actions of the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+                "logs:GetLogEvents",
+                "logs:FilterLogEvents",
+            ],
+            "Resource": "*",
+        }
+    ],
+}
+TRUST_APIGATEWAY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": PRINCIPAL}, "Action": "sts:AssumeRole"}],
+}
+
+
+def logging_role_name(env_name: str) -> str:
+    return f"mcctl-{env_name}-apigateway-logs"
+
+
 def _domain(s: Settings, region: str) -> dict[str, Any] | None:
     d = s.custom_domain
     if d is None or region not in d.certificate_arns:  # a region without a certificate gets no custom domain
@@ -201,6 +236,7 @@ class ApiGatewayRestApi(ResourceKind):
                             "access_log_destination": log_arn,
                             "access_log_format": ACCESS_LOG_FORMAT,
                         },
+                        "logging_role": logging_role_name(ctx.env.name),
                         "web_acl": name if waf_on else None,
                         "custom_domain": _domain(s, region),
                         "invoke_permissions": {fn: "allowed" for fn in sorted({r[2] for r in ROUTES})},
@@ -294,7 +330,9 @@ class ApiGatewayRestApi(ResourceKind):
 
             acl = WafAdmin(runtime.aws, res.region).acl_for_resource(admin.stage_arn(api_id, stage["stageName"]))
             web_acl = acl.get("Name") if acl else None
+        role_arn = admin.logging_role()
         return {
+            "logging_role": role_arn.rsplit("/", 1)[-1] if role_arn else None,
             "custom_domain": self._read_domain(admin, res, api_id),
             "routes": defined,
             "authorizer": authorizer,
@@ -344,6 +382,8 @@ class ApiGatewayRestApi(ResourceKind):
     def _converge(self, runtime: Any, res: Resource, api_id: str, changed: set[str]) -> dict[str, Any]:
         admin = self._api(runtime, res)
         done: dict[str, Any] = {}
+        if "logging_role" in changed or admin.logging_role() is None:
+            done["logging_role"] = self._ensure_logging_role(runtime, res, admin)
         if changed & {"routes", "authorizer", "deployed_definition"}:
             authorizer_id = self._ensure_authorizer(runtime, res, admin, api_id)
             done["methods"] = self._ensure_routes(admin, api_id, res.attrs["routes"], authorizer_id)
@@ -392,6 +432,18 @@ class ApiGatewayRestApi(ResourceKind):
             done["custom_domain"] = domain["name"]
         done["granted"] = self._grant(runtime, res, api_id)
         return done
+
+    def _ensure_logging_role(self, runtime: Any, res: Resource, admin: Any) -> str:
+        from multicloud_ctl.providers.aws.iam_admin import IamAdmin
+
+        iam, role = IamAdmin(runtime.aws), res.attrs["logging_role"]
+        if iam.trust_policy(role) is None:
+            iam.create_role(role, TRUST_APIGATEWAY, "API Gateway writes access logs to CloudWatch Logs (mcctl)")
+        if iam.inline_policy(role, "push-to-cloudwatch-logs") != PUSH_TO_LOGS:
+            iam.put_inline_policy(role, "push-to-cloudwatch-logs", PUSH_TO_LOGS)
+        arn = f"arn:aws:iam::{res.inputs['account']}:role/{role}"
+        admin.set_logging_role(arn)
+        return arn
 
     def _ensure_authorizer(self, runtime: Any, res: Resource, admin: Any, api_id: str) -> str:
         pool_arn = self._pool_arn(runtime, res)
