@@ -305,6 +305,9 @@ def main() -> None:
     from multicloud_ctl.local.moto_endpoints import make_endpoints_strict
 
     make_endpoints_strict()  # VPC endpoints as EC2 checks them (local/moto_endpoints.py)
+    from multicloud_ctl.local.moto_apigateway import make_apigateway_strict
+
+    make_apigateway_strict()  # REST API definitions as API Gateway refuses them (local/moto_apigateway.py)
     from moto.server import main as moto_main
 
     moto_main()

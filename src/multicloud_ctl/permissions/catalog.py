@@ -33,8 +33,37 @@ from dataclasses import dataclass
 # ---- AWS -----------------------------------------------------------------------------------------------------
 AWS: dict[str, tuple[str, ...]] = {
     # API Gateway v1: actions are HTTP methods on arn:aws:apigateway:<region>::/restapis/...
+    # (create = POST, read = GET, put = PUT, update = PATCH, delete = DELETE; tags given at creation and
+    # TagResource are PUT on /tags/<arn>)
+    "apigateway:CreateAuthorizer": ("apigateway:POST",),
+    "apigateway:CreateBasePathMapping": ("apigateway:POST",),
+    "apigateway:CreateDomainName": ("apigateway:POST", "apigateway:PUT"),
+    "apigateway:CreateDeployment": ("apigateway:POST",),
+    "apigateway:CreateResource": ("apigateway:POST",),
+    "apigateway:CreateRestApi": ("apigateway:POST", "apigateway:PUT"),
+    "apigateway:CreateStage": ("apigateway:POST", "apigateway:PUT"),
+    "apigateway:DeleteDomainName": ("apigateway:DELETE",),
+    "apigateway:DeleteMethod": ("apigateway:DELETE",),
+    "apigateway:DeleteResource": ("apigateway:DELETE",),
+    "apigateway:DeleteRestApi": ("apigateway:DELETE",),
+    "apigateway:GetAuthorizers": ("apigateway:GET",),
+    "apigateway:GetAccount": ("apigateway:GET",),
+    "apigateway:GetBasePathMappings": ("apigateway:GET",),
+    "apigateway:GetDeployment": ("apigateway:GET",),
+    "apigateway:GetDomainName": ("apigateway:GET",),
+    "apigateway:GetResources": ("apigateway:GET",),
     "apigateway:GetRestApis": ("apigateway:GET",),
+    "apigateway:GetStage": ("apigateway:GET",),
     "apigateway:GetStages": ("apigateway:GET",),
+    "apigateway:PutIntegration": ("apigateway:PUT",),
+    "apigateway:PutMethod": ("apigateway:PUT",),
+    "apigateway:TagResource": ("apigateway:PUT",),
+    # setting the account's CloudWatch Logs role hands that role to API Gateway
+    "apigateway:UpdateAccount": ("apigateway:PATCH", "iam:PassRole"),
+    "apigateway:UpdateAuthorizer": ("apigateway:PATCH",),
+    "apigateway:UpdateDomainName": ("apigateway:PATCH",),
+    # a stage's access log destination is written by API Gateway itself (the account's CloudWatch role)
+    "apigateway:UpdateStage": ("apigateway:PATCH",),
     # Cost Explorer (global, us-east-1)
     "ce:GetCostAndUsage": ("ce:GetCostAndUsage",),
     "ce:GetCostForecast": ("ce:GetCostForecast",),
@@ -137,6 +166,7 @@ AWS: dict[str, tuple[str, ...]] = {
     "iam:UpdateAssumeRolePolicy": ("iam:UpdateAssumeRolePolicy",),
     # Lambda: creating a function hands it the execution role (iam:PassRole) and reads the package from S3
     # with the caller's rights (s3:GetObject); CreateFunction is sent with Tags
+    "lambda:AddPermission": ("lambda:AddPermission",),
     "lambda:CreateAlias": ("lambda:CreateAlias",),
     "lambda:CreateEventSourceMapping": ("lambda:CreateEventSourceMapping",),
     "lambda:CreateFunction": ("lambda:CreateFunction", "lambda:TagResource", "iam:PassRole", "s3:GetObject"),
@@ -145,22 +175,26 @@ AWS: dict[str, tuple[str, ...]] = {
     "lambda:GetAlias": ("lambda:GetAlias",),
     "lambda:GetFunction": ("lambda:GetFunction",),
     "lambda:GetFunctionConcurrency": ("lambda:GetFunctionConcurrency",),
+    "lambda:GetPolicy": ("lambda:GetPolicy",),
     "lambda:GetProvisionedConcurrencyConfig": ("lambda:GetProvisionedConcurrencyConfig",),
     "lambda:ListEventSourceMappings": ("lambda:ListEventSourceMappings",),
     "lambda:ListVersionsByFunction": ("lambda:ListVersionsByFunction",),
     "lambda:PublishVersion": ("lambda:PublishVersion",),
     "lambda:PutFunctionConcurrency": ("lambda:PutFunctionConcurrency",),
     "lambda:PutProvisionedConcurrencyConfig": ("lambda:PutProvisionedConcurrencyConfig",),
+    "lambda:RemovePermission": ("lambda:RemovePermission",),
     "lambda:UpdateAlias": ("lambda:UpdateAlias",),
     "lambda:UpdateEventSourceMapping": ("lambda:UpdateEventSourceMapping",),
     "lambda:UpdateFunctionCode": ("lambda:UpdateFunctionCode", "s3:GetObject"),
     "lambda:UpdateFunctionConfiguration": ("lambda:UpdateFunctionConfiguration", "iam:PassRole"),
     # CloudWatch Logs
-    "logs:CreateLogGroup": ("logs:CreateLogGroup",),
+    "logs:CreateLogGroup": ("logs:CreateLogGroup", "logs:TagResource"),
     "logs:CreateLogStream": ("logs:CreateLogStream",),
+    "logs:DeleteLogGroup": ("logs:DeleteLogGroup",),
     "logs:DescribeLogGroups": ("logs:DescribeLogGroups",),
     "logs:FilterLogEvents": ("logs:FilterLogEvents",),
     "logs:PutLogEvents": ("logs:PutLogEvents",),
+    "logs:PutRetentionPolicy": ("logs:PutRetentionPolicy",),
     # S3: the API operation and the IAM action often differ
     "s3:CreateBucket": ("s3:CreateBucket",),
     "s3:DeleteBucket": ("s3:DeleteBucket",),

@@ -36,6 +36,10 @@ def host_settings(
     # the platform's log capture and the span collector of the sandbox (`mcctl logs`, `mcctl trace show`)
     out["MCCTL_FN_LOG_FILE"] = str(state_dir / "logs" / f"functions_{cloud}.jsonl")
     out["MCCTL_FN_TRACE_FILE"] = str(state_dir / "traces" / f"spans_{cloud}.jsonl")
+    if cloud == "aws":  # the REST API the sandbox's API Gateway routes by (provision's apigateway_rest_api)
+        from multicloud_ctl.operations.provision.kinds.apigateway_rest_api import rest_api_name
+
+        out["MCCTL_FN_REST_API"] = rest_api_name(env.name)
     if cloud == "azure":
         out["REGION_NAME"] = env.azure.regions.primary  # what the Functions host sets
     if smtp_port:

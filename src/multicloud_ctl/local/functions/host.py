@@ -17,6 +17,7 @@ from typing import Any
 
 from multicloud_ctl.local.functions.server import (
     FunctionsServer,
+    api_router,
     aws_app,
     azure_app,
     lambda_platform,
@@ -57,7 +58,7 @@ class FunctionsHost:
             from multicloud_ctl.local.functions.smtp import start_smtp
 
             self._smtp, _ = start_smtp(self.options.smtp_port, self.options.smtp_dir or Path("outbox/smtp"))
-        app = aws_app(lambda_platform) if self.cloud == "aws" else azure_app()
+        app = aws_app(lambda_platform, api_router) if self.cloud == "aws" else azure_app()
         self._server = FunctionsServer(self.port, self.cloud, app, self.admin)
         if self.options.bus:
             self.pollers = self._make_pollers()

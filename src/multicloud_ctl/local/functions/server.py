@@ -1,9 +1,10 @@
 """The functions host's HTTP front: one threading server per cloud on 127.0.0.1.
 
-AWS: each request becomes an API Gateway REST v1 proxy event for `aws_lambda.router.route` (one Lambda per
-path prefix, as the API's resources map them). Azure: each request is a plain call of
-`azure.api.handle_http`, as the Functions HTTP trigger hands it over. The host answers one path itself,
-`GET /_admin/health` (identity + trigger statistics for `mcctl local status`), and
+AWS: each request becomes an API Gateway REST v1 proxy event for the function that the provisioned REST API
+integrates with its route (`apidef.py`: path, method, Cognito authorizer, integration target read from moto), or,
+before anything is provisioned, for `aws_lambda.router.route` (one Lambda per path prefix). Azure: each request
+is a plain call of `azure.api.handle_http`, as the Functions HTTP trigger hands it over. The host answers one
+path itself, `GET /_admin/health` (identity + trigger statistics for `mcctl local status`), and
 `POST /admin/functions/NAME` fires a non-HTTP function now, as the Functions host's admin API does.
 Everything else goes to the handlers, `GET /health` included.
 """
@@ -16,10 +17,13 @@ import random
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.local.functions.events import proxy_event, proxy_response
 from multicloud_ctl.local.functions.lambda_metrics import LambdaPlatform, function_for
+
+if TYPE_CHECKING:
+    from multicloud_ctl.local.functions.apidef import ApiRouter
 
 log = logging.getLogger(__name__)
 Answer = tuple[int, list[tuple[str, str]], bytes]
@@ -27,27 +31,88 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 
 def aws_app(
     platform: Callable[[], LambdaPlatform] | None = None,
+    router: Callable[[], ApiRouter | None] | None = None,
 ) -> Callable[[str, str, list[tuple[str, str]], bytes, str], Answer]:
-    """The AWS side: HTTP -> proxy event -> the path's function (through its alias when deployed) -> HTTP.
+    """The AWS side: HTTP -> proxy event -> the function the API's route integrates (through its alias when
+    deployed) -> HTTP.
 
+    `router` reads the provisioned REST API from moto (`apidef.py`): path, method, authorizer and integration target
+    come from it. Without one (nothing provisioned yet) the path prefix picks the function, as before.
     `platform` builds the alias routing + metrics on the first API call (its clients stay off the start-up path).
     """
     from multicloud_ctl.functions.aws_lambda.router import route
 
-    built: list[LambdaPlatform] = []
+    built: dict[str, Any] = {}
     lock = threading.Lock()
+
+    def once(name: str, make: Callable[[], Any]) -> Any:
+        with lock:
+            if name not in built:
+                built[name] = make()
+            return built[name]
 
     def call(method: str, target: str, headers: list[tuple[str, str]], body: bytes, client: str) -> Answer:
         event = proxy_event(method, target, headers, body, source_ip=client)
+        api = once("router", router) if router is not None else None
+        definition = api.definition() if api is not None else None
+        if definition is not None:
+            return _through_api(
+                api, definition, event, headers, lambda: once("platform", platform) if platform else None
+            )
         function = function_for(event["path"])
         if platform is None or function is None:
             return proxy_response(route(event))
-        with lock:
-            if not built:
-                built.append(platform())
-        return proxy_response(built[0].invoke(function, event, route))
+        return proxy_response(once("platform", platform).invoke(function, event, route))
 
     return call
+
+
+def _json(status: int, body: Any) -> Answer:
+    return status, [("Content-Type", "application/json")], json.dumps(body).encode()
+
+
+def _through_api(
+    api: Any, definition: Any, event: dict[str, Any], headers: list[tuple[str, str]], platform: Callable[[], Any]
+) -> Answer:
+    """API Gateway's part: route, authorize, invoke the integrated function (see `apidef.py`)."""
+    from multicloud_ctl.local.functions.apidef import INTERNAL, MISSING_TOKEN, UNAUTHORIZED, gateway_event
+    from multicloud_ctl.local.functions.lambda_metrics import load_handler
+
+    matched = definition.match(event["httpMethod"], event["path"])
+    if matched is None:
+        return _json(*MISSING_TOKEN)
+    method, params = matched
+    claims = api.authorize(method, dict(headers))
+    if claims is None:
+        return _json(*UNAUTHORIZED)
+    target = method.target
+    if target is None:
+        return _json(*INTERNAL)
+    function, qualifier = target
+    try:  # what the function runs without a deployed alias: its own handler (not the all-routes router)
+        own = load_handler(f"multicloud_ctl.functions.aws_lambda.{function.replace('-', '_')}.handler")
+    except ImportError:  # no such function: Lambda's ResourceNotFoundException is API Gateway's 500
+        return _json(*INTERNAL)
+    event = gateway_event(event, definition, method, params, claims)
+    lam = platform()
+    if lam is None or qualifier != lam.alias:
+        return proxy_response(own(event, None))
+    return proxy_response(lam.invoke(function, event, lambda e: own(e, None)))
+
+
+def api_router() -> ApiRouter | None:
+    """The REST API the host routes by (`MCCTL_FN_REST_API` names it), on the functions' AWS endpoint."""
+    import os
+
+    from multicloud_ctl.functions.adapters.aws import client
+    from multicloud_ctl.functions.config import FunctionConfig
+    from multicloud_ctl.local.functions.apidef import ApiRouter
+
+    name = os.environ.get("MCCTL_FN_REST_API", "")
+    if not name:
+        return None
+    cfg = FunctionConfig.from_env()
+    return ApiRouter(client("apigateway", cfg), name, cfg.region, str(cfg.aws_endpoint or ""))
 
 
 def lambda_platform() -> LambdaPlatform:

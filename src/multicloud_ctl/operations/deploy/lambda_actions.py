@@ -110,7 +110,13 @@ def lambda_shift(runtime: Runtime, p: P) -> dict[str, Any]:
     lam = LambdaClient(runtime.aws)
     new = newest_version_with(lam, p["name"], p["code_sha256"])
     shift = Shift(lam, LambdaMetrics(runtime.aws), p["name"], p["alias"], runtime.clock)
-    return shift.run(new, p.get("previous"), p["strategy"], BakePolicy.from_params(p))
+    out = shift.run(new, p.get("previous"), p["strategy"], BakePolicy.from_params(p))
+    if p.get("previous") is None:  # a new alias: the REST API may invoke it (provision could not grant it before)
+        from multicloud_ctl.operations.provision.kinds.apigateway_rest_api import grant_after_deploy
+
+        region = runtime.environment.aws.regions.primary
+        out["api_invoke_granted"] = grant_after_deploy(runtime, region, p["name"], p["alias"])
+    return out
 
 
 @ACTIONS.register("deploy.lambda_route")

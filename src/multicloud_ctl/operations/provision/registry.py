@@ -7,6 +7,7 @@ in reverse. Kind modules import no cloud SDK at import time, so the playbook sch
 from __future__ import annotations
 
 from multicloud_ctl.operations.provision.kind import ResourceKind
+from multicloud_ctl.operations.provision.kinds.apigateway_rest_api import ApiGatewayRestApi
 from multicloud_ctl.operations.provision.kinds.azure_blob_container import AzureBlobContainer
 from multicloud_ctl.operations.provision.kinds.azure_data_collection_endpoint import AzureDataCollectionEndpoint
 from multicloud_ctl.operations.provision.kinds.azure_data_collection_rule import AzureDataCollectionRule
@@ -70,6 +71,7 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     CognitoAppClient,
     CloudWatchAlarm,
     WafWebAcl,
+    ApiGatewayRestApi,  # the routes' Cognito authorizer and the stage's web ACL come first
     Vpc,
     Subnet,
     VpcEndpoint,

@@ -51,6 +51,18 @@ class CloudWatchLogs:
                 return
             kwargs["nextToken"] = token
 
+    def ensure_group(self, group: str, retention_days: int, tags: dict[str, str]) -> None:
+        """Create `group` (tagged) unless it exists, and set its retention."""
+        c = self._c
+        with aws_errors("CreateLogGroup", group), contextlib.suppress(c.exceptions.ResourceAlreadyExistsException):
+            c.create_log_group(logGroupName=group, tags=tags)
+        with aws_errors("PutRetentionPolicy", group):
+            c.put_retention_policy(logGroupName=group, retentionInDays=retention_days)
+
+    def delete_group(self, group: str) -> None:
+        with aws_errors("DeleteLogGroup", group), contextlib.suppress(self._c.exceptions.ResourceNotFoundException):
+            self._c.delete_log_group(logGroupName=group)
+
     def ensure_stream(self, group: str, stream: str) -> None:
         c = self._c
         exists = c.exceptions.ResourceAlreadyExistsException

@@ -343,3 +343,48 @@ class StreamMappings:
         """Change a mapping's settings in place (its position in the stream is kept)."""
         with aws_errors("UpdateEventSourceMapping", uuid):
             self._lambda.update_event_source_mapping(UUID=uuid, **config)
+
+
+@dataclass
+class LambdaPermissions:
+    """A function's resource-based policy (per qualifier): who may invoke it, e.g. API Gateway."""
+
+    clients: AwsClients
+    region: str
+
+    @property
+    def _c(self) -> Any:
+        return self.clients.client("lambda", self.region)
+
+    def statements(self, function: str, qualifier: str) -> list[dict[str, Any]] | None:
+        """The policy statements on `function:qualifier`; [] when it has none, None when it does not exist."""
+        try:
+            with aws_errors("GetFunction", f"{function}:{qualifier}"):
+                self._c.get_function(FunctionName=function, Qualifier=qualifier)
+        except NotFound:
+            return None
+        try:
+            with aws_errors("GetPolicy", f"{function}:{qualifier}"):
+                policy = self._c.get_policy(FunctionName=function, Qualifier=qualifier)["Policy"]
+        except NotFound:
+            return []
+        return [dict(s) for s in json.loads(policy).get("Statement", [])]
+
+    def allow(self, function: str, qualifier: str, sid: str, principal: str, source_arn: str) -> None:
+        """Let `principal` invoke `function:qualifier` from `source_arn` only."""
+        with aws_errors("AddPermission", f"{function}:{qualifier}"):
+            self._c.add_permission(
+                FunctionName=function,
+                Qualifier=qualifier,
+                StatementId=sid,
+                Action="lambda:InvokeFunction",
+                Principal=principal,
+                SourceArn=source_arn,
+            )
+
+    def revoke(self, function: str, qualifier: str, sid: str) -> None:
+        try:
+            with aws_errors("RemovePermission", f"{function}:{qualifier}"):
+                self._c.remove_permission(FunctionName=function, Qualifier=qualifier, StatementId=sid)
+        except NotFound:
+            pass
