@@ -105,6 +105,7 @@ class Supervisor:
         self.directory = (environment.env_state_dir / "sandbox").resolve()
         self.ctx = SandboxContext(environment, self.directory, secrets or SecretResolver())
         self.components = load_components()
+        self._started: dict[str, subprocess.Popen[bytes]] = {}  # what this Supervisor spawned, by component
 
     # ---- lookup -----------------------------------------------------------------------------------
     def select(self, names: list[str] | None = None, *, all_: bool = False) -> list[Component]:
@@ -287,6 +288,7 @@ class Supervisor:
                 env={**os.environ, **spec.env},
                 cwd=str(self.directory),
             )
+        self._started[comp.name] = proc
         record = {
             "pid": proc.pid,
             "port": self.port_of(comp),
@@ -300,20 +302,31 @@ class Supervisor:
         return proc.pid
 
     def _wait_ready(self, comp: Component) -> None:
+        """Until the component answers its health check, it exits, or `ready_timeout` passes.
+
+        Whether the process still runs is asked of the Popen handle we hold (its exit status, once reaped): a
+        /proc read of a process that is starting up is not evidence that it died."""
         deadline = time.monotonic() + comp.ready_timeout
+        proc = self._started.get(comp.name)
+        exited: int | None = None
         while time.monotonic() < deadline:
             if self.healthy(comp):
                 return
-            if self.owned_pid(comp) is None:
+            if proc is not None:
+                exited = proc.poll()
+                if exited is not None:
+                    break
+            elif self.owned_pid(comp) is None:
                 break
             time.sleep(0.1)
         self.stop_component(comp)
         tail = ""
         with contextlib.suppress(OSError):
             tail = (self.log_file(comp).read_text(errors="replace").strip().splitlines() or [""])[-1][:200]
+        how = f" (it exited with status {exited})" if exited is not None else ""
         raise OperationFailed(
             f"sandbox component {comp.name} did not become healthy on port "
-            f"{self.port_of(comp)}" + (f": {tail}" if tail else ""),
+            f"{self.port_of(comp)}{how}" + (f": {tail}" if tail else ""),
             hint=f"see {self.log_file(comp)}",
         )
 
