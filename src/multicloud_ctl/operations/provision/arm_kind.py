@@ -87,12 +87,17 @@ class ArmKind(ResourceKind):
             return dict((owner or {}).get("tags") or {})
         return dict(live.get("tags") or {})
 
+    def body(self, runtime: Any, res: Resource) -> dict[str, Any]:
+        """The body a create or update sends: the planned attributes, or (overridden) values only known at apply
+        time filled in, such as another resource's address or a resolved secret reference."""
+        return res.attrs
+
     def create(self, runtime: Any, res: Resource) -> Any:
-        out = self._arm(runtime).put(res.inputs["id"], res.inputs["api_version"], res.attrs)
+        out = self._arm(runtime).put(res.inputs["id"], res.inputs["api_version"], self.body(runtime, res))
         return {"id": out.get("id", res.inputs["id"])}
 
     def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        self._arm(runtime).put(res.inputs["id"], res.inputs["api_version"], res.attrs)
+        self._arm(runtime).put(res.inputs["id"], res.inputs["api_version"], self.body(runtime, res))
         return {"updated": changed}
 
     def delete(self, runtime: Any, res: Resource) -> Any:

@@ -82,7 +82,7 @@ class AzureLocalNetworkGateway(ArmKind):
             )
         return ips[n - 1]
 
-    def _body(self, runtime: Any, res: Resource) -> dict[str, Any]:
+    def body(self, runtime: Any, res: Resource) -> dict[str, Any]:
         props = {**res.attrs["properties"], "gatewayIpAddress": self._tunnel_ip(runtime, res)}
         return {**res.attrs, "properties": props}
 
@@ -99,11 +99,3 @@ class AzureLocalNetworkGateway(ArmKind):
             props["gatewayIpAddress"] = res.attrs["properties"]["gatewayIpAddress"]  # still that tunnel's
         live["properties"] = props
         return live
-
-    def create(self, runtime: Any, res: Resource) -> Any:
-        out = self._arm(runtime).put(res.inputs["id"], res.inputs["api_version"], self._body(runtime, res))
-        return {"id": out.get("id", res.inputs["id"])}
-
-    def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        self._arm(runtime).put(res.inputs["id"], res.inputs["api_version"], self._body(runtime, res))
-        return {"updated": changed}

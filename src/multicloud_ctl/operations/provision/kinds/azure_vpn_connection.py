@@ -59,7 +59,7 @@ class AzureVpnConnection(ArmKind):
                 )
         return out
 
-    def _body(self, runtime: Any, res: Resource) -> dict[str, Any]:
+    def body(self, runtime: Any, res: Resource) -> dict[str, Any]:
         props = dict(res.attrs["properties"])
         for key in REFERENCES:
             props[key] = {"id": props[key]["id"], "properties": {}}
@@ -80,11 +80,3 @@ class AzureVpnConnection(ArmKind):
                 props[key] = {"id": wanted if same else ref.get("id")}
         live["properties"] = props
         return live
-
-    def create(self, runtime: Any, res: Resource) -> Any:
-        out = self._arm(runtime).put(res.inputs["id"], res.inputs["api_version"], self._body(runtime, res))
-        return {"id": out.get("id", res.inputs["id"])}
-
-    def update(self, runtime: Any, res: Resource, changed: list[str]) -> Any:
-        self._arm(runtime).put(res.inputs["id"], res.inputs["api_version"], self._body(runtime, res))
-        return {"updated": changed}
