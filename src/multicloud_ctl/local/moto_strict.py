@@ -41,7 +41,9 @@ where moto's one process was what a parallel apply waited for (`bench/provision_
 from __future__ import annotations
 
 import os
+import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 _lock = threading.Lock()
@@ -287,27 +289,118 @@ def make_dispatch_faster(warm: tuple[str, ...] = SANDBOX_SERVICES) -> threading.
     return thread
 
 
-def main() -> None:
-    make_dispatch_faster()
-    make_strict()
-    make_stream_mappings_strict()
-    make_cognito_strict()
-    make_iam_eventually_consistent()
+class _AfterImport:
+    """A `sys.meta_path` finder that runs callbacks once a watched module has been executed (a post-import hook).
+
+    moto imports a service's package on that service's first request; patching it eagerly at start-up imported
+    EC2, Lambda, API Gateway... whether the sandbox or test used them (moto's start-up went from 0.55 s to over
+    2 s of CPU with the strict layers). Here each layer is applied right after its package is imported, inside
+    that import (so under its import lock: no request sees the package unpatched).
+    """
+
+    def __init__(self) -> None:
+        self.hooks: dict[str, list[Callable[[], None]]] = {}
+        self.state = threading.local()  # per importing thread: watched imports under way, layers waiting
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        hooks = self.hooks.pop(name, None)
+        if hooks is None:
+            return None
+        for finder in sys.meta_path:  # the real spec, from the finders after this one (as the import system asks)
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None:
+            return None
+        loader = spec.loader
+        run = loader.exec_module
+        state = self.state
+
+        def exec_module(module: Any) -> None:
+            # moto's packages import each other while they load (awslambda.models imports moto.dynamodb): a
+            # layer run when the inner one finishes would import the outer one half-initialized, so the layers
+            # wait until the outermost watched import of this thread has finished
+            state.depth = getattr(state, "depth", 0) + 1
+            try:
+                run(module)
+            finally:
+                state.depth -= 1
+            pending = state.__dict__.setdefault("pending", [])
+            pending.extend(hooks)
+            while state.depth == 0 and pending:
+                pending.pop(0)()
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]  # this spec's own loader instance
+        return spec
+
+
+def after_import(modules: tuple[str, ...], layer: Callable[[], None]) -> None:
+    """Apply `layer` (idempotent) once the first of `modules` is imported, or now if one already is."""
+    if any(m in sys.modules for m in modules):
+        layer()
+        return
+    finder = next((f for f in sys.meta_path if isinstance(f, _AfterImport)), None)
+    if finder is None:
+        finder = _AfterImport()
+        sys.meta_path.insert(0, finder)
+    for m in modules:
+        finder.hooks.setdefault(m, []).append(layer)
+
+
+def _vpn() -> None:
     from multicloud_ctl.local.moto_vpn import make_vpn_strict
 
     make_vpn_strict()  # customer gateways and VPN connections as EC2 checks and answers them (local/moto_vpn.py)
-    from multicloud_ctl.local.moto_waf import make_waf_strict
 
-    make_waf_strict()  # a distribution's WebACLId as CloudFront checks it (local/moto_waf.py)
-    from multicloud_ctl.local.moto_elasticache import make_elasticache_strict
 
-    make_elasticache_strict()  # replication and cache subnet groups as ElastiCache checks them
+def _endpoints() -> None:
     from multicloud_ctl.local.moto_endpoints import make_endpoints_strict
 
     make_endpoints_strict()  # VPC endpoints as EC2 checks them (local/moto_endpoints.py)
+
+
+def _waf() -> None:
+    from multicloud_ctl.local.moto_waf import make_waf_strict
+
+    make_waf_strict()  # a distribution's WebACLId as CloudFront checks it (local/moto_waf.py)
+
+
+def _elasticache() -> None:
+    from multicloud_ctl.local.moto_elasticache import make_elasticache_strict
+
+    make_elasticache_strict()  # replication and cache subnet groups as ElastiCache checks them
+
+
+def _apigateway() -> None:
     from multicloud_ctl.local.moto_apigateway import make_apigateway_strict
 
     make_apigateway_strict()  # REST API definitions as API Gateway refuses them (local/moto_apigateway.py)
+
+
+# moto package -> the layers it needs; a layer that patches two packages is listed under both (roles created
+# before Lambda's first request must still be counted, a stream written before any mapping must keep records)
+LAYERS: tuple[tuple[tuple[str, ...], Callable[[], None]], ...] = (
+    (("moto.cloudwatch",), make_strict),
+    (("moto.awslambda", "moto.dynamodb"), make_stream_mappings_strict),
+    (("moto.cognitoidp",), make_cognito_strict),
+    (("moto.awslambda", "moto.iam"), make_iam_eventually_consistent),
+    (("moto.ec2",), _vpn),
+    (("moto.ec2",), _endpoints),
+    (("moto.wafv2", "moto.cloudfront"), _waf),
+    (("moto.elasticache",), _elasticache),
+    (("moto.apigateway",), _apigateway),
+)
+
+
+def main() -> None:
+    make_dispatch_faster()
+    for modules, layer in LAYERS:
+        after_import(modules, layer)
     from moto.server import main as moto_main
 
     moto_main()
