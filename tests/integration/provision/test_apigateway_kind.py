@@ -70,6 +70,34 @@ def test_api_converges_with_no_drift_and_destroys(runtime_for: Any, aws_spec: An
     assert not [a for a in ag.get_rest_apis()["items"] if a["name"] == "mcctl-local-api"]
 
 
+def test_the_api_kind_owns_its_stage_acl_and_the_waf_kind_protects_the_other_stages(
+    runtime_for: Any, aws_spec: Any, local_env: Any
+) -> None:
+    """`web_acl: false` keeps our stage unassociated for good (the WAF kind used to associate it again on every
+    apply, and the API kind to remove it); a stage of another API is still the WAF kind's to protect."""
+    spec = aws_spec(*KINDS, kinds={"apigateway_rest_api": {"web_acl": False}})
+    provision.apply(runtime_for(), spec)
+    assert pending(provision.plan_resources(runtime_for(dry_run=True), spec)) == {}
+    ag, waf = client(local_env, "apigateway"), client(local_env, "wafv2")
+    ours = next(a for a in ag.get_rest_apis()["items"] if a["name"] == "mcctl-local-api")
+    ours_arn = f"arn:aws:apigateway:us-east-1::/restapis/{ours['id']}/stages/v1"
+    assert "WebACL" not in waf.get_web_acl_for_resource(ResourceArn=ours_arn)
+
+    other = ag.create_rest_api(name="legacy-api")["id"]
+    root = ag.get_resources(restApiId=other)["items"][0]["id"]
+    ag.put_method(restApiId=other, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    ag.put_integration(restApiId=other, resourceId=root, httpMethod="GET", type="MOCK")
+    ag.create_deployment(restApiId=other, stageName="prod")
+    assert pending(provision.plan_resources(runtime_for(dry_run=True), spec)) == {
+        "waf_web_acl/mcctl-local-api@us-east-1": ["api_stages_protected: False -> True"]
+    }
+    provision.apply(runtime_for(), spec)
+    other_arn = f"arn:aws:apigateway:us-east-1::/restapis/{other}/stages/prod"
+    assert waf.get_web_acl_for_resource(ResourceArn=other_arn)["WebACL"]["Name"] == "mcctl-local-api"
+    assert "WebACL" not in waf.get_web_acl_for_resource(ResourceArn=ours_arn)
+    assert pending(provision.plan_resources(runtime_for(dry_run=True), spec)) == {}
+
+
 def test_moto_refuses_what_api_gateway_refuses(local_env: Any) -> None:
     """local/moto_apigateway.py: the definitions API Gateway refuses are refused here too."""
     from botocore.exceptions import ClientError

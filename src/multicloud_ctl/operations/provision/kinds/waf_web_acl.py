@@ -2,8 +2,11 @@
 CLOUDFRONT one for the CloudFront distribution.
 
 A REGIONAL ACL protects nothing until it is associated (`AssociateWebACL`) with a resource: here every
-API Gateway REST API stage in the ACL's region. `api_stages_protected` is drift-checked: a stage deployed after
-the last apply, or one whose ACL was removed, shows up as a change and apply associates it.
+API Gateway REST API stage in the ACL's region, except the stages of the REST API the `apigateway_rest_api` kind
+manages (when that kind is on): that kind owns its stage's association (its `web_acl` knob), and two kinds
+converging one association to different answers would undo each other on every apply.
+`api_stages_protected` is drift-checked: a stage deployed after the last apply, or one whose ACL was removed,
+shows up as a change and apply associates it.
 CloudFront takes only a CLOUDFRONT-scope ACL, created through us-east-1 (its ARN reads `...:global/webacl/...`;
 CloudFront refuses a REGIONAL ARN with InvalidWebACLId): the `cloudfront` knob adds `mcctl-<env>-cdn`, which the
 `cloudfront_distribution` kind sets as its `WebACLId` (WAFv2's AssociateWebACL does not apply to CloudFront).
@@ -23,6 +26,7 @@ from multicloud_ctl.operations.provision.kind import (
     only_keys,
     tag_list,
 )
+from multicloud_ctl.operations.provision.kinds.apigateway_rest_api import rest_api_name
 from multicloud_ctl.operations.provision.model import Resource
 
 
@@ -69,6 +73,10 @@ class WafWebAcl(ResourceKind):
     def desired(self, ctx: DesiredContext) -> list[Resource]:
         s: Settings = ctx.settings(self.name)
         acl = f"mcctl-{ctx.env.name}-api"
+        api_kind = ctx.settings("apigateway_rest_api").enabled and "apigateway_rest_api" not in ctx.spec.disabled_for(
+            ctx.env.name
+        )
+        owned = [rest_api_name(ctx.env.name)] if api_kind else []
         rules = [
             {
                 "Name": "rate-limit-per-ip",
@@ -83,7 +91,7 @@ class WafWebAcl(ResourceKind):
                 f"{acl}@{region}",
                 {"default_action": "Allow", "rules": rules, "api_stages_protected": True, "tags": ctx.tags},
                 region=region,
-                inputs={"acl": acl},
+                inputs={"acl": acl, "owned_apis": owned},
             )
             for region in ctx.regions
         ]
@@ -109,11 +117,18 @@ class WafWebAcl(ResourceKind):
 
         return WafAdmin(runtime.aws, res.region, scope=res.inputs.get("scope", "REGIONAL"))
 
-    def _stage_arns(self, runtime: Any, res: Resource) -> list[str]:
+    def _stage_arns(self, runtime: Any, res: Resource, *, all_apis: bool = False) -> list[str]:
+        """The region's REST API stages this kind protects (`all_apis`: every one, as delete must look at)."""
         from multicloud_ctl.providers.aws.apigateway import ApiGateway
 
         apigw = ApiGateway(runtime.aws, res.region)
-        return [apigw.stage_arn(api.id, stage) for api in apigw.rest_apis() for stage in apigw.stage_names(api.id)]
+        skip = set() if all_apis else set(res.inputs.get("owned_apis", ()))
+        return [
+            apigw.stage_arn(api.id, stage)
+            for api in apigw.rest_apis()
+            if api.name not in skip
+            for stage in apigw.stage_names(api.id)
+        ]
 
     def _unprotected(self, runtime: Any, res: Resource, waf: Any, acl_arn: str) -> list[str]:
         out = []
@@ -174,7 +189,7 @@ class WafWebAcl(ResourceKind):
         waf = self._admin(runtime, res)
         acl = waf.find(res.inputs["acl"])
         if acl and self._regional(res):
-            for arn in self._stage_arns(runtime, res):  # WAF refuses to delete an ACL still associated
+            for arn in self._stage_arns(runtime, res, all_apis=True):  # WAF refuses to delete an ACL in use
                 current = waf.acl_for_resource(arn)
                 if current is not None and current.get("ARN") == acl["ARN"]:
                     waf.disassociate(arn)
