@@ -24,7 +24,10 @@ Raw REST requests (azure-core `send_request`, the Blob wire path) are reported p
 (`keyvault.KeyVaultSecrets PUT`), the methods taken from the string constants the class passes as a first
 argument ("GET", "PUT", ...): what the request does is read from the class, not from the URL.
 
-Blind spots (see `tests/unit/permissions`): calls through `getattr`, through objects handed in from outside
+`getattr(<client>, <computed name>)` counts every operation of that client's service whose API or method name
+the module spells as a string constant (`("DeleteVpc", "VpcId")` in a table): an over-count at worst.
+
+Blind spots (see `tests/unit/permissions`): computed names built from parts, objects handed in from outside
 `providers/` under a name no provider module binds, and dynamic dispatch beyond one dict/tuple of SDK objects.
 """
 
@@ -322,10 +325,41 @@ class Module:
                             found.append(Call(self.cloud, op, self.rel, node.lineno))
                 if call is not None and not receivers and self.cloud == "aws" and self._looks_like_boto3(call):
                     unresolved.append(Call("aws", f"?:{node.attr}", self.rel, node.lineno))
+            for node in ast.walk(fn.node):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr":
+                    got, missed = self._getattr_calls(node, fn)
+                    found += got
+                    unresolved += missed
         for cls, line in raw_classes.items():
             for verb in self._http_methods(cls):
                 found.append(Call(self.cloud, f"{Path(self.rel).stem}.{cls} {verb}", self.rel, line))
         return found, unresolved
+
+    def _getattr_calls(self, node: ast.Call, fn: _Function) -> tuple[list[Call], list[Call]]:
+        """`getattr(<aws client>, name)`: a constant name is that method; a computed one (`_snake(operation)`)
+        may be any operation of the service whose API name (`"DescribeVpcs"`) or method name the module spells
+        as a string: all of those are counted (an over-count at worst). None found is unresolved."""
+        if len(node.args) < 2:
+            return [], []
+        receivers = [p for p in self.eval(node.args[0], fn) if p[0] == "aws" and len(p) == 2 and p[1][:1] != "$"]
+        found: list[Call] = []
+        missed: list[Call] = []
+        name = _const_str(node.args[1])
+        for _, service in sorted(receivers):
+            ops = aws_operations(service)
+            if name is not None:
+                if name in ops:
+                    found.append(Call("aws", f"{service}:{ops[name]}", self.rel, node.lineno))
+                continue
+            spelled = self._strings() & (set(ops) | set(ops.values()))
+            names = {ops.get(x, x) for x in spelled}
+            found += [Call("aws", f"{service}:{op}", self.rel, node.lineno) for op in sorted(names)]
+            if not names:
+                missed.append(Call("aws", f"?:getattr({service})", self.rel, node.lineno))
+        return found, missed
+
+    def _strings(self) -> set[str]:
+        return {n.value for n in ast.walk(self.tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
 
     def _operations(self, path: Path_, method: str, node: ast.Call | None) -> Iterator[str]:
         """The operation(s) `path.method` is: `node` is the call, None where the method is only named."""

@@ -159,3 +159,36 @@ def test_raw_rest_requests_are_keyed_by_class_and_http_method() -> None:
                 return self._send("DELETE", name)
         """
     assert ops("azure", vault=src) == {"vault.Vault GET", "vault.Vault DELETE"}
+
+
+def test_getattr_with_a_computed_name_counts_the_operations_the_module_spells() -> None:
+    src = """
+        DELETES = {"vpc": ("DeleteVpc", "VpcId"), "subnet": ("DeleteSubnet", "SubnetId")}
+
+        class Network:
+            @property
+            def _c(self):
+                return self.clients.client("ec2", self.region)
+
+            def delete(self, kind, rid):
+                op, arg = DELETES[kind]
+                getattr(self._c, _snake(op))(**{arg: rid})
+
+            def tags(self, rid):
+                return getattr(self._c, "describe_tags")(Filters=[])
+        """
+    assert ops("aws", network=src) == {"ec2:DeleteVpc", "ec2:DeleteSubnet", "ec2:DescribeTags"}
+
+
+def test_getattr_with_a_name_the_module_never_spells_is_unresolved() -> None:
+    src = """
+        class Network:
+            @property
+            def _c(self):
+                return self.clients.client("ec2", self.region)
+
+            def run(self, op):
+                getattr(self._c, op)()
+        """
+    result = scan_sources("aws", {"aws/network.py": textwrap.dedent(src)})
+    assert [c.operation for c in result.unresolved] == ["?:getattr(ec2)"]
