@@ -34,9 +34,14 @@ from multicloud_ctl.local.processes import Emulator, free_port, start_azurite, s
 # Each pytest worker picks the ports of its emulators and sandboxes from its own range, below the kernel's
 # ephemeral range (32768+): two workers asking the kernel for "a free port" could get the same one before either
 # bound it (a sandbox's ARM once lost its port to another worker's Azurite).
+# `MCCTL_SUITE_PORTS=LO-HI` moves the whole suite's ranges (nine slots: eight workers and a run without
+# xdist) so two suites on one machine (two worktrees) do not hand out the same ports; default 20000-32599.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _SLOT = int(_WORKER[2:]) if _WORKER.startswith("gw") and _WORKER[2:].isdigit() and int(_WORKER[2:]) < 8 else 8
-os.environ["MCCTL_FREE_PORTS"] = f"{20000 + _SLOT * 1400}-{20000 + _SLOT * 1400 + 1399}"  # workers inherit env
+_SUITE_LO, _, _SUITE_HI = os.environ.get("MCCTL_SUITE_PORTS", "20000-32599").partition("-")
+_SLOT_SIZE = (int(_SUITE_HI) - int(_SUITE_LO) + 1) // 9
+_SLOT_LO = int(_SUITE_LO) + _SLOT * _SLOT_SIZE
+os.environ["MCCTL_FREE_PORTS"] = f"{_SLOT_LO}-{_SLOT_LO + _SLOT_SIZE - 1}"  # workers inherit env
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
