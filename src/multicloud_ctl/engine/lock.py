@@ -159,8 +159,19 @@ class CloudLease:
     def majority(self) -> int:
         return len(self.runtime.environment.lease.stores) // 2 + 1
 
-    def _each(self, fn: Callable[[Any], T]) -> dict[str, T | BaseException]:
+    def _each(
+        self, fn: Callable[[Any], T], *, enough: Callable[[dict[str, T | BaseException]], bool] | None = None
+    ) -> dict[str, T | BaseException]:
         """`fn(store)` on every store at once; each answer, or the exception it raised (or a timeout).
+
+        `enough(answers so far)`: stop waiting as soon as it is true (a majority granted or renewed). A store
+        that is partitioned away (packets dropped, not refused) answers nothing until its SDK gives up, and
+        waiting for it is waiting for a vote that is no longer needed: with AWS cut off from the operator, the
+        failover's lease waited the whole `store_timeout_seconds` (10 s) before its first step although Azure
+        and Cloudflare had granted it within 50 ms. A store still unanswered then counts as not answering (the
+        same vote as a timeout); its request goes on in a daemon thread, whose late answer only updates the
+        store's dark mark (a late grant is one store's vote for us, released at the end or expiring with the
+        TTL, like a grant that landed after a timeout), and which never holds up the process's exit.
 
         A store that did not answer (raised, or timed out) is not asked again for `DARK_FOR` seconds while the
         others can still form a majority: its answer is that same failure, at once. Without this every later
@@ -169,8 +180,7 @@ class CloudLease:
         sandbox's Cloudflare store down took 31 s instead of 2.6 s. Not asking a store is the same vote as a
         store that does not answer, so the quorum's guarantees do not change. A single store is always asked.
         """
-        from concurrent.futures import ThreadPoolExecutor
-        from concurrent.futures import TimeoutError as Timeout
+        import queue
 
         stores = self._stores()
         if len(stores) == 1:  # no thread and no memory for the single-store lease
@@ -181,25 +191,51 @@ class CloudLease:
         out: dict[str, T | BaseException] = dict(self._skipped(stores))
         asked = [s for s in stores if s.kind not in out]
         limit = self.runtime.environment.lease.store_timeout_seconds
-        pool = ThreadPoolExecutor(len(asked), thread_name_prefix="mcctl-lease")
-        futures = {s.kind: pool.submit(fn, s) for s in asked}
-        deadline = time.monotonic() + limit
-        for kind, future in futures.items():
+        answers: queue.SimpleQueue[tuple[str, T | BaseException]] = queue.SimpleQueue()
+
+        answered: set[str] = set()  # guarded by _dark_lock, with the marks
+
+        def ask(store: Any) -> None:
+            answer: T | BaseException
             try:
-                out[kind] = future.result(timeout=max(deadline - time.monotonic(), 0.0))
-            except Timeout:
-                out[kind] = EndpointUnreachable(f"the {kind} lease store did not answer within {limit:g}s")
+                answer = fn(store)
             except Exception as exc:
-                out[kind] = exc
-        pool.shutdown(wait=False, cancel_futures=True)
-        with self._dark_lock:
-            for kind in futures:
-                answer = out[kind]
-                if isinstance(answer, BaseException):
-                    self._dark[kind] = (time.monotonic() + DARK_FOR, answer)
-                else:
-                    self._dark.pop(kind, None)
+                answer = exc
+            with self._dark_lock:  # also when it comes after the caller stopped waiting
+                answered.add(store.kind)
+                self._mark(store.kind, answer)
+            answers.put((store.kind, answer))
+
+        for store in asked:
+            threading.Thread(target=ask, args=(store,), daemon=True, name=f"mcctl-lease-{store.kind}").start()
+        waiting = {s.kind for s in asked}
+        deadline = time.monotonic() + limit
+        while waiting and not (enough is not None and enough(out)):
+            try:
+                kind, answer = answers.get(timeout=max(deadline - time.monotonic(), 0.0))
+            except queue.Empty:
+                break
+            waiting.discard(kind)
+            out[kind] = answer
+        early = time.monotonic() < deadline
+        for kind in waiting:
+            out[kind] = EndpointUnreachable(
+                f"the {kind} lease store had not answered when a majority had"
+                if early
+                else f"the {kind} lease store did not answer within {limit:g}s"
+            )
+        with self._dark_lock:  # dark until it answers (its thread clears the mark if it does)
+            for kind in waiting - answered:
+                self._mark(kind, out[kind])
         return out
+
+    def _mark(self, kind: str, answer: object) -> None:
+        """Remember a store that failed as dark for `DARK_FOR` seconds; one that answered is not dark.
+        Called with `_dark_lock` held."""
+        if isinstance(answer, BaseException):
+            self._dark[kind] = (time.monotonic() + DARK_FOR, answer)
+        else:
+            self._dark.pop(kind, None)
 
     def _skipped(self, stores: list[Any]) -> dict[str, BaseException]:
         """The stores not to ask this time (dark within `DARK_FOR`), as long as the rest can make a majority."""
@@ -226,6 +262,10 @@ class CloudLease:
             return store.grant(name, owner, now, now + ttl, now)  # type: ignore[no-any-return]
         except (ProviderError, OSError) as exc:
             return exc
+
+    def _granted(self, answers: dict[str, Any]) -> bool:
+        """A majority of the answers so far are grants (a store's token)."""
+        return sum(1 for v in answers.values() if isinstance(v, int) and not isinstance(v, bool)) >= self.majority
 
     def settle(self, name: str, owner: str, answers: dict[str, int | BaseException | None]) -> Fence:
         """The lease from the stores' answers: held on a majority, else released where granted and refused."""
@@ -256,7 +296,7 @@ class CloudLease:
 
     def acquire(self, name: str, owner: str, ttl: timedelta) -> Fence:
         now = self.runtime.clock()
-        answers = self._each(lambda s: s.grant(name, owner, now, now + ttl, now))
+        answers = self._each(lambda s: s.grant(name, owner, now, now + ttl, now), enough=self._granted)
         unsure = [k for k, v in answers.items() if isinstance(v, OutcomeUnknown)]
         self._unsure.update(unsure)
         try:
@@ -285,7 +325,10 @@ class CloudLease:
         from multicloud_ctl.errors import LeaseLost
 
         expires = self.runtime.clock() + ttl
-        answers = self._each(lambda s: s.renew(fence.name, fence.owner, fence.grants.get(s.kind, -1), expires))
+        answers = self._each(
+            lambda s: s.renew(fence.name, fence.owner, fence.grants.get(s.kind, -1), expires),
+            enough=lambda got: sum(1 for k, v in got.items() if v is True and k in fence.grants) >= self.majority,
+        )
         kept = sum(1 for kind, v in answers.items() if v is True and kind in fence.grants)
         refused = sum(1 for kind, v in answers.items() if v is False or (v is True and kind not in fence.grants))
         if kept < self.majority and len(answers) - refused < self.majority:
@@ -330,7 +373,10 @@ class CloudLease:
             held = owner is not None and owners.count(owner) >= self.majority
             if not live and all(i.expires == 0 for i in by_store.values()):
                 continue  # released everywhere
-            shown = next((i for i in live if i.owner == owner), max(by_store.values(), key=lambda i: i.expires))
+            # held until the majority-th latest expiry among the owner's grants (a renewal returns once a
+            # majority renewed: a third store's may still be on its way)
+            mine = sorted((i for i in live if i.owner == owner), key=lambda i: i.expires, reverse=True)
+            shown = mine[min(self.majority, len(mine)) - 1] if mine else max(by_store.values(), key=lambda i: i.expires)
             leases.append(
                 {
                     "name": lock,

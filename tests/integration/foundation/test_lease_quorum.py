@@ -209,3 +209,46 @@ def test_a_dark_store_costs_the_run_no_waiting_once_it_is_known_dark(quorum_env:
     assert lease(quorum_env).status(f"backup-{cloud}") is None
     print(f"{cloud} dark: acquire + 3 renewals + release {took:.2f}s")
     assert took < 5.0, f"{took:.1f}s with {cloud} dark (store timeout 15 s)"
+
+
+@pytest.fixture
+def blackhole() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers (a partition as the client sees it: the
+    request goes out, nothing comes back until the client's own timeout)."""
+    import socket
+
+    from multicloud_ctl.local.processes import free_port
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", free_port()))
+    sock.listen(64)
+    yield int(sock.getsockname()[1])
+    sock.close()
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure", "cloudflare"])
+def test_a_store_that_never_answers_does_not_hold_up_the_majority(quorum_env: Any, blackhole: int, cloud: str) -> None:
+    """A partitioned store (connections accepted, nothing answered) costs the lease nothing once the other two
+    granted: acquire, a renewal and the release finish in half the 15 s store timeout (they waited for it)."""
+    import time
+
+    url = f"http://127.0.0.1:{blackhole}"
+    if cloud == "aws":
+        env = quorum_env.model_copy(update={"aws": quorum_env.aws.model_copy(update={"endpoint_url": url})})
+    elif cloud == "cloudflare":
+        env = quorum_env.model_copy(update={"cloudflare": quorum_env.cloudflare.model_copy(update={"base_url": url})})
+    else:
+        ports = quorum_env.local.ports.model_copy(update={"azurite_blob": blackhole})
+        env = quorum_env.model_copy(update={"local": quorum_env.local.model_copy(update={"ports": ports})})
+    lease(quorum_env).status()  # the SDKs imported and their clients built: not what this test measures
+    cloud_lease = lease(env)
+    started = time.monotonic()
+    fence = cloud_lease.acquire(f"failover-hang-{cloud}", "alice", TTL)
+    acquired = time.monotonic() - started
+    cloud_lease.renew(fence, TTL)
+    cloud_lease.release(f"failover-hang-{cloud}", "alice")
+    took = time.monotonic() - started
+    assert sorted(fence.grants) == sorted({"aws", "azure", "cloudflare"} - {cloud})
+    assert lease(quorum_env).status(f"failover-hang-{cloud}") is None
+    print(f"{cloud} hanging: acquire {acquired:.2f}s, + renew + release {took:.2f}s")
+    assert took < 7.5, f"acquire {acquired:.1f}s, all {took:.1f}s with {cloud} hanging (store timeout 15 s)"
