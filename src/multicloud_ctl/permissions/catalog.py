@@ -319,6 +319,13 @@ AZURE: dict[str, AzureGrant] = {
     "sql.failover_groups.begin_force_failover_allow_data_loss": AzureGrant(
         ("Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action",)
     ),
+    # Service Bus Geo-DR aliases: the failover workflow step (Microsoft.ServiceBus resource provider operations)
+    "servicebus.disaster_recovery_configs.get": AzureGrant(
+        ("Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs/read",)
+    ),
+    "servicebus.disaster_recovery_configs.fail_over": AzureGrant(
+        ("Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs/failover/action",)
+    ),
     # function apps and slots (Microsoft.Web): app settings are read with POST .../config/appsettings/list
     "web.web_apps.begin_create_or_update": AzureGrant((f"{_SITES}/write",)),
     "web.web_apps.begin_create_or_update_slot": AzureGrant((f"{_SITES}/slots/write",)),
