@@ -181,3 +181,41 @@ def test_an_ungraceful_failover_works_with_the_old_primary_gone(bus_env: Any) ->
     assert done.status == "ok", done.error
     assert done.execution.steps[0].output["safe"] is False
     assert roles(bus_env)[NS2] == "PrimaryNotReplicating"
+
+
+def test_the_failover_plan_places_both_new_steps_in_its_order_or_its_workflow(bus_env: Any) -> None:
+    from multicloud_ctl.config.specs.failover import FailoverSpec
+    from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.operations.failover.lbstate import LbSnapshot, PoolSnapshot
+    from multicloud_ctl.operations.failover.switch import build_plan
+
+    paired(bus_env)
+    pools = {
+        name: PoolSnapshot(f"p-{name}", name, True, [{"name": f"{name}-1", "address": addr, "weight": 1.0}], True)
+        for name, addr in (("aws", "10.0.0.1"), ("azure", "10.0.0.2"))
+    }
+    current = LbSnapshot("lb1", "api.shop.local", ["azure", "aws"], "aws", pools)
+    body = {
+        "to": "aws",
+        "load_balancer": {"order": ["aws", "azure"]},
+        "servicebus_geo_dr": {"alias": ALIAS},
+        "cache_warmup": {"limit": 10},
+    }
+    rt = Runtime(bus_env, dry_run=True)
+    plain = build_plan(rt, FailoverSpec.model_validate(body), current, "run-1")
+    ids = [s.id for s in plain.steps]
+    assert ids[0] == "cache-warmup" and ids[-2:] == ["servicebus-geo-dr", "record-intended"]  # before traffic moves
+    assert "not counted" in plain.steps[0].description  # moto's products table does not exist here: no refusal
+
+    flow = [
+        {"id": "warm", "do": "cache_warmup"},
+        {"id": "switch", "do": "load_balancer"},
+        {"id": "bus", "do": "servicebus_geo_dr", "after": [], "timeout_seconds": 60},
+        {"id": "record", "do": "record_intended", "after": ["switch", "bus"]},
+    ]
+    ungraceful = build_plan(rt, FailoverSpec.model_validate({**body, "workflow": flow}), current, "run-2", skipped={})
+    by_id = {s.id: s for s in ungraceful.steps}
+    assert by_id["servicebus-geo-dr"].after == () and by_id["servicebus-geo-dr"].timeout_s == 60
+    assert by_id["servicebus-geo-dr"].params["safe"] is False  # --ungraceful: the old primary is not waited for
+    assert by_id["record-intended"].after == ("load-balancer", "servicebus-geo-dr")
+    assert by_id["load-balancer"].after == ("cache-warmup",)
