@@ -94,7 +94,9 @@ def run_steps(env: Any, steps: list[Any], *, dry_run: bool = False) -> Any:
     return rt, run(rt, Operation("failover", lambda _rt: Plan("failover", tuple(steps))))
 
 
-def test_a_failover_sent_to_the_secondary_re_points_the_alias_and_breaks_the_pairing(bus_env: Any) -> None:
+def test_a_failover_sent_to_the_secondary_re_points_the_alias_and_breaks_the_pairing(
+    bus_env: Any, arm_server: Any
+) -> None:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.failover.busdr import geo_dr_steps
 
@@ -104,8 +106,11 @@ def test_a_failover_sent_to_the_secondary_re_points_the_alias_and_breaks_the_pai
     assert [s.id for s in steps] == ["servicebus-geo-dr"] and steps[0].rollback is None
     assert steps[0].params["safe"] is True and "no rollback" in steps[0].description
 
+    mark = arm_server.server.conformance.total
     _, done = run_steps(bus_env, steps)
     assert done.status == "ok", done.error
+    sent = [(e["method"], e["path"].rsplit("/", 1)[-1]) for e in arm_server.server.conformance.entries(since=mark)]
+    assert sent == [("POST", "failover"), ("GET", ALIAS), ("GET", ALIAS)]  # Accepted, then settled: polled
     assert done.execution.steps[0].output == {
         "alias": ALIAS,
         "namespace": NS2,
