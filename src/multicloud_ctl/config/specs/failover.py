@@ -7,7 +7,8 @@ A Failover playbook says what the load balancer should look like when `to` serve
 (`default_pools`, and every geo steering list with it), the fallback pool, which pools are enabled, origin
 weights, whether traffic is pinned to the target or fails back by itself (`failback`), the preflight limits
 (RPO, backup age), how verification works, and the optional
-"enhanced AWS capacity" (Lambda reserved/provisioned concurrency) for an Azure failure. A Drill playbook names
+"enhanced AWS capacity" (Lambda reserved/provisioned concurrency) for an Azure failure, the SQL failover group,
+the Service Bus Geo-DR alias (bus re-pointing) and the target's cache warm-up. A Drill playbook names
 the two failover playbooks it exercises, the fault to inject, the background traffic and the objectives.
 """
 
@@ -263,7 +264,8 @@ class FailoverSpec(Spec):
     workflow: list[WorkflowStep] | None = Field(
         default=None,
         description="the switch as steps in sequence or in parallel, with approvals and time limits "
-        "[default: load_balancer, capacity, record_intended in sequence]",
+        "[default: cache_warmup, load_balancer, capacity, sql_failover_group, servicebus_geo_dr, "
+        "record_intended in sequence, each part whose block the playbook has]",
     )
     parallelism: int = Field(default=4, ge=1, le=16, description="workflow steps that may run at once")
 
