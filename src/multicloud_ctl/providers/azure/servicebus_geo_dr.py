@@ -82,6 +82,11 @@ class GeoDrAliases:
         with azure_errors(f"fail over Geo-DR alias {alias} to {ref.namespace}"):
             self._ops.fail_over(ref.group, ref.namespace, alias, parameters=body)
 
+    def break_pairing(self, ref: NamespaceRef, alias: str) -> None:
+        """End the pairing from its primary: both namespaces go on unpaired (provision's delete of the alias)."""
+        with azure_errors(f"break the Geo-DR pairing {alias} on {ref.namespace}"):
+            self._ops.break_pairing(ref.group, ref.namespace, alias)
+
     def wait_primary(
         self,
         ref: NamespaceRef,
