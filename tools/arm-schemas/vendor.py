@@ -59,6 +59,7 @@ TARGETS: dict[tuple[str, str], list[str]] = {
         "Microsoft.ServiceBus/namespaces/queues",
         "Microsoft.ServiceBus/namespaces/topics",
         "Microsoft.ServiceBus/namespaces/topics/subscriptions",
+        "Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs",
     ],
     ("2021-11-01", "Microsoft.Sql.json"): [
         "Microsoft.Sql/servers",

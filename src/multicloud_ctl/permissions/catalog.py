@@ -319,6 +319,16 @@ AZURE: dict[str, AzureGrant] = {
     "sql.failover_groups.begin_force_failover_allow_data_loss": AzureGrant(
         ("Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action",)
     ),
+    # Service Bus Geo-DR aliases: the failover workflow step (Microsoft.ServiceBus resource provider operations)
+    "servicebus.disaster_recovery_configs.get": AzureGrant(
+        ("Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs/read",)
+    ),
+    "servicebus.disaster_recovery_configs.fail_over": AzureGrant(
+        ("Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs/failover/action",)
+    ),
+    "servicebus.disaster_recovery_configs.break_pairing": AzureGrant(
+        ("Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs/breakPairing/action",)
+    ),
     # function apps and slots (Microsoft.Web): app settings are read with POST .../config/appsettings/list
     "web.web_apps.begin_create_or_update": AzureGrant((f"{_SITES}/write",)),
     "web.web_apps.begin_create_or_update_slot": AzureGrant((f"{_SITES}/slots/write",)),
@@ -396,6 +406,7 @@ ARM_TYPES: dict[str, tuple[str, ...]] = {
     "Microsoft.OperationalInsights/workspaces/tables": ("read", "write", "delete"),
     "Microsoft.Resources/subscriptions/resourceGroups": ("read", "write", "delete"),
     "Microsoft.ServiceBus/namespaces": ("read", "write", "delete"),
+    "Microsoft.ServiceBus/namespaces/disasterRecoveryConfigs": ("read", "write", "delete"),
     "Microsoft.ServiceBus/namespaces/queues": ("read", "write", "delete"),
     "Microsoft.ServiceBus/namespaces/topics": ("read", "write", "delete"),
     "Microsoft.ServiceBus/namespaces/topics/subscriptions": ("read", "write", "delete"),

@@ -7,7 +7,8 @@ A Failover playbook says what the load balancer should look like when `to` serve
 (`default_pools`, and every geo steering list with it), the fallback pool, which pools are enabled, origin
 weights, whether traffic is pinned to the target or fails back by itself (`failback`), the preflight limits
 (RPO, backup age), how verification works, and the optional
-"enhanced AWS capacity" (Lambda reserved/provisioned concurrency) for an Azure failure. A Drill playbook names
+"enhanced AWS capacity" (Lambda reserved/provisioned concurrency) for an Azure failure, the SQL failover group,
+the Service Bus Geo-DR alias (bus re-pointing) and the target's cache warm-up. A Drill playbook names
 the two failover playbooks it exercises, the fault to inject, the background traffic and the objectives.
 """
 
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from multicloud_ctl.config.secrets import SecretRef
 from multicloud_ctl.config.specs.base import Spec
 from multicloud_ctl.config.specs.health import check_conditions
 
@@ -127,8 +129,60 @@ class SqlFailoverGroupTarget(Spec):
     )
 
 
-WorkflowKind = Literal["load_balancer", "capacity", "sql_failover_group", "record_intended", "approval"]
+class ServiceBusGeoDr(Spec):
+    """The Service Bus Geo-Disaster Recovery alias to re-point: its failover is sent to the namespace that is
+    to become primary (the secondary of the pairing), `<namespace>-<location>` in the secondary location as
+    provision names it. A failover breaks the pairing: there is no rollback (pair again to fail back)."""
+
+    alias: str = Field(
+        pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,48}[a-zA-Z0-9]$",
+        description="the Geo-DR alias (its disasterRecoveryConfigs name; 1-50 characters)",
+    )
+    primary: Literal["primary", "secondary"] = Field(
+        default="secondary",
+        description="the Azure location (the environment's primary or secondary) whose namespace the alias "
+        "points to after the step",
+    )
+    safe: bool = Field(
+        default=True,
+        description="IsSafeFailover: wait for pending replication before switching; --ungraceful sends false "
+        "(the old primary is gone and cannot be waited for)",
+    )
+    wait_seconds: float = Field(default=300, gt=0, le=3600, description="how long to poll for the new role")
+    poll_seconds: float = Field(default=2, gt=0, le=60)
+
+
+class CacheWarmup(Spec):
+    """Load the hottest products from the target's own store (Azure: SQL ranked by units sold in the last
+    `window_days`; AWS: DynamoDB, most recently updated) into the target's Redis under
+    `<key_prefix>product:<id>`, the key the product service reads, before traffic moves."""
+
+    limit: int = Field(default=500, ge=1, le=100_000, description="products to warm")
+    ttl_seconds: int = Field(default=300, ge=1, le=7 * 86400)
+    batch_size: int = Field(default=100, ge=1, le=10_000, description="SETs per pipelined round trip")
+    window_days: int = Field(default=7, ge=1, le=90, description="Azure: the sales window that ranks products")
+    redis_url: SecretRef | None = Field(
+        default=None,
+        description="the target's Redis (a secret reference: the URL carries the AUTH token) [local: local.redis_url]",
+    )
+    key_prefix: str = Field(
+        default="mcctl:", pattern=r"^[A-Za-z0-9:_.-]{0,64}$", description="the functions' cache key prefix"
+    )
+    required: bool = Field(default=False, description="a failed warm-up fails the failover (default: a warning)")
+    socket_timeout_seconds: float = Field(default=2, gt=0, le=60)
+
+
+WorkflowKind = Literal[
+    "load_balancer",
+    "capacity",
+    "sql_failover_group",
+    "servicebus_geo_dr",
+    "cache_warmup",
+    "record_intended",
+    "approval",
+]
 REQUIRED_PARTS = ("load_balancer", "record_intended")
+CONFIGURED_PARTS = ("sql_failover_group", "servicebus_geo_dr", "cache_warmup")  # need their block in the spec
 
 
 class WorkflowStep(Spec):
@@ -136,6 +190,8 @@ class WorkflowStep(Spec):
 
     `load_balancer` (the pools, then the load balancer), `capacity` (enhanced Lambda concurrency),
     `sql_failover_group` (the SQL primary to the playbook's `sql_failover_group.primary` location),
+    `servicebus_geo_dr` (the Service Bus Geo-DR alias to the playbook's `servicebus_geo_dr.primary` location),
+    `cache_warmup` (the hottest products into the target's Redis, per the playbook's `cache_warmup`),
     `record_intended` (the state drift checks against) or `approval` (waits for `mcctl failover approve ID`).
     """
 
@@ -199,10 +255,17 @@ class FailoverSpec(Spec):
     sql_failover_group: SqlFailoverGroupTarget | None = Field(
         default=None, description="switch the Azure SQL auto-failover group's primary as part of the failover"
     )
+    servicebus_geo_dr: ServiceBusGeoDr | None = Field(
+        default=None, description="fail the Service Bus Geo-DR alias over as part of the failover (a workflow step)"
+    )
+    cache_warmup: CacheWarmup | None = Field(
+        default=None, description="warm the target's Redis with the hottest products (a workflow step)"
+    )
     workflow: list[WorkflowStep] | None = Field(
         default=None,
         description="the switch as steps in sequence or in parallel, with approvals and time limits "
-        "[default: load_balancer, capacity, record_intended in sequence]",
+        "[default: cache_warmup, load_balancer, capacity, sql_failover_group, servicebus_geo_dr, "
+        "record_intended in sequence, each part whose block the playbook has]",
     )
     parallelism: int = Field(default=4, ge=1, le=16, description="workflow steps that may run at once")
 
@@ -212,9 +275,10 @@ class FailoverSpec(Spec):
             return self
         workflow_order(self.workflow)
         kinds: list[str] = [w.do for w in self.workflow]
-        if "sql_failover_group" in kinds and self.sql_failover_group is None:
-            raise ValueError("workflow has a sql_failover_group step but the playbook has no sql_failover_group")
-        for part in (*REQUIRED_PARTS, "capacity", "sql_failover_group"):
+        for part in CONFIGURED_PARTS:
+            if part in kinds and getattr(self, part) is None:
+                raise ValueError(f"workflow has a {part} step but the playbook has no {part}")
+        for part in (*REQUIRED_PARTS, "capacity", *CONFIGURED_PARTS):
             if kinds.count(part) > 1:
                 raise ValueError(f"workflow has {part} {kinds.count(part)} times (at most once)")
         missing = [p for p in REQUIRED_PARTS if p not in kinds]

@@ -156,13 +156,15 @@ class ProvisionSpec(Spec):
 
     @model_validator(mode="after")
     def _bus_private_endpoint_needs_premium(self) -> ProvisionSpec:
-        """A Service Bus private endpoint asked for on a non-Premium namespace (kinds/azure_private_endpoint.py)."""
+        """A Service Bus private endpoint (kinds/azure_private_endpoint.py) or Geo-DR alias
+        (kinds/azure_servicebus_geo_dr.py) asked for on a non-Premium namespace."""
         from pydantic import ValidationError
         from pydantic_core import PydanticCustomError
 
         from multicloud_ctl.operations.provision.kinds.azure_private_endpoint import bus_sku_refusals
+        from multicloud_ctl.operations.provision.kinds.azure_servicebus_geo_dr import sku_refusals
 
-        found = bus_sku_refusals(self)
+        found = bus_sku_refusals(self) + sku_refusals(self)
         if found:
             errors: list[Any] = [
                 {"type": PydanticCustomError("private_endpoint_sku", message), "loc": loc, "input": None}

@@ -4,6 +4,8 @@ cloudflare.set_pool            enabled flag and origins (weights) of one pool
 cloudflare.set_load_balancer   default_pools, fallback pool, region/country/PoP pools, rules' pool lists
 lambda.set_concurrency         reserved and/or provisioned concurrency of one function
 azure.sql_failover             make one server the primary of the SQL auto-failover group, then check it is
+azure.servicebus_geo_dr_failover  point the Service Bus Geo-DR alias to its secondary namespace (busdr.py)
+failover.cache_warmup          the hottest products into the target's Redis, before traffic moves (warmup.py)
 failover.record_intended       write (or remove) <state_dir>/failover/intended.json
 failover.verify_edge           poll the edge until the target pool serves (the plan's verification)
 """
@@ -130,3 +132,8 @@ def verify_edge(runtime: Runtime, params: Mapping[str, Any]) -> Any:
         timeout_s=float(params["request_timeout_seconds"]),
         now=runtime.clock.timestamp,  # the RTO's end, on the clock its start was read from
     )
+
+
+# registered by importing them (they use `_register` above)
+from multicloud_ctl.operations.failover import busdr as _busdr  # noqa: E402, F401
+from multicloud_ctl.operations.failover import warmup as _warmup  # noqa: E402, F401

@@ -3,7 +3,8 @@
     lock "failover" (engine/run.py)
     snapshot  = read_state()                      # read-only: LB order, pools, failback setting
     preflight = run_preflight()                   # every check: pass / fail / unknown / skipped, with its value
-    plan      = pools -> load balancer -> capacity -> intended.json, verify = edge serves the target
+    plan      = [cache warm-up] -> pools -> load balancer -> capacity -> [SQL failover group] -> [Service Bus
+                Geo-DR alias] -> intended.json (or the playbook's workflow), verify = edge serves the target
     gate      = a failed or unaccepted unknown check refuses (exit 4) after the table and plan are shown
     confirm -> executor (reverse-order rollback to the snapshot when verification fails) -> journal
 
@@ -338,17 +339,19 @@ def build_plan(
             params={"intended": read_intended(runtime.state_dir)},
         ),
     )
+    from multicloud_ctl.operations.failover.busdr import geo_dr_steps
+    from multicloud_ctl.operations.failover.warmup import warmup_steps
+
     parts = {
+        "cache_warmup": warmup_steps(runtime, spec),
         "load_balancer": transition_steps(current, target),
         "capacity": capacity_steps(runtime, spec),
         "sql_failover_group": sql_failover_steps(runtime, spec),
+        "servicebus_geo_dr": geo_dr_steps(runtime, spec, ungraceful=skipped is not None),
         "record_intended": [record],
     }
-    steps = (
-        workflow_steps(spec, parts)
-        if spec.workflow is not None
-        else [*parts["load_balancer"], *parts["capacity"], *parts["sql_failover_group"], record]
-    )
+    # without a workflow: in this order, one after the other (the warm-up before traffic moves)
+    steps = workflow_steps(spec, parts) if spec.workflow is not None else [s for part in parts.values() for s in part]
     try:
         return Plan(
             "failover",

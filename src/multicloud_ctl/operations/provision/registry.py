@@ -24,6 +24,7 @@ from multicloud_ctl.operations.provision.kinds.azure_private_endpoint import Azu
 from multicloud_ctl.operations.provision.kinds.azure_redis_cache import AzureRedisCache
 from multicloud_ctl.operations.provision.kinds.azure_resource_group import AzureResourceGroup
 from multicloud_ctl.operations.provision.kinds.azure_role_assignment import AzureRoleAssignment
+from multicloud_ctl.operations.provision.kinds.azure_servicebus_geo_dr import AzureServiceBusGeoDr
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_namespace import AzureServiceBusNamespace
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_queue import AzureServiceBusQueue
 from multicloud_ctl.operations.provision.kinds.azure_servicebus_subscription import (
@@ -92,6 +93,7 @@ KIND_CLASSES: list[type[ResourceKind]] = [
     AzureServiceBusNamespace,
     AzureServiceBusQueue,
     AzureServiceBusTopic,
+    AzureServiceBusGeoDr,
     AzureServiceBusSubscription,
     AzureFunctionPlan,
     AzureFunctionApp,
