@@ -98,6 +98,8 @@ def seed_unapplied(runtime: Any, n: int) -> None:
     from multicloud_ctl.functions.domain.orders import Order, OrderLine
     from multicloud_ctl.operations.deploy.fnenv import function_env
 
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")  # moto's; the functions' store reads the environment
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     store = DynamoOrders(FunctionConfig.from_env(function_env(runtime.environment, "aws", None)))
     at = "2026-12-04T00:00:00Z"
     for i in range(n):

@@ -12,12 +12,12 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-def order(order_id: str) -> Any:
+def order(order_id: str, key: str | None = None) -> Any:
     from multicloud_ctl.functions.domain.orders import Order, OrderLine
 
     at = "2026-12-04T10:00:00Z"
     return Order(order_id, "user-1", "pending", (OrderLine("p1", 1, 100),), 100, "USD", "a@example.com",
-                 f"key-{order_id}", at, at)  # fmt: skip
+                 key or f"key-{order_id}", at, at)  # fmt: skip
 
 
 @pytest.fixture
@@ -51,9 +51,13 @@ def test_orders_check_runs_the_sync_and_finds_every_order_of_both_sides(stores: 
     for i in range(3):
         dynamo.put(order(f"aws-{i}"))  # acknowledged on AWS: in SQL only once the sync applied the stream
     sql.put(order("azure-0"))  # acknowledged on Azure during the failover
+    # an answer lost on AWS, the order resent with its key and placed again on Azure: two orders, one key
+    dynamo.put(order("aws-9", key="drill-t-9"))
+    sql.put(order("azure-9", key="drill-t-9"))
     acked = ["aws-0", "aws-1", "azure-0", "aws-2", "aws-1"]  # a replayed acknowledgment counts once
-    found = check_orders(runtime, acked, OrdersTraffic(sync="run"))
+    found = check_orders(runtime, acked, OrdersTraffic(sync="run"), key_prefix="drill-t")
     assert (found.acknowledged, found.found, found.lost_ids) == (4, 4, [])
+    assert found.duplicated_keys == ["drill-t-9"] and found.to_dict()["duplicated"] == 1
     assert found.sync["mode"] == "run" and found.sync["records"] >= 3 and "error" not in found.sync
     sync_runs = list_journals(runtime.environment.env_state_dir, verb="sync run")
     assert sync_runs and sync_runs[0]["id"] == found.sync["journal"]  # a nested run with its own journal

@@ -348,7 +348,9 @@ class _Drill:
         if spec is None or self.orders is None:
             return {"skipped": "no order stream ran"}
         self.phase("orders-check", "every acknowledged order in SQL")
-        found = check_orders(self.rt, self.orders.acknowledged_ids(), spec, engine=self.sql_engine())
+        found = check_orders(
+            self.rt, self.orders.acknowledged_ids(), spec, engine=self.sql_engine(), key_prefix=self.orders.key_prefix
+        )
         self.report.orders.update(found.to_dict())
         ctx.measure("orders_lost", found.lost)
         if found.lost:

@@ -54,6 +54,7 @@ class OrdersCheck:
     found: int
     lost_ids: list[str]
     sync: dict[str, Any] = field(default_factory=dict)
+    duplicated_keys: list[str] = field(default_factory=list)  # one Idempotency-Key, more than one order in SQL
 
     @property
     def lost(self) -> int:
@@ -65,6 +66,8 @@ class OrdersCheck:
             "found": self.found,
             "lost": self.lost,
             "lost_ids": self.lost_ids[:MAX_JOURNALED_IDS],
+            "duplicated": len(self.duplicated_keys),
+            "duplicated_keys": self.duplicated_keys[:MAX_JOURNALED_IDS],
             "sync": self.sync,
         }
 
@@ -133,6 +136,22 @@ def find_ids(engine: Engine, table: Table, column: str, ids: list[str]) -> set[s
     return found
 
 
+def duplicated_keys(engine: Engine, table: Table, key_prefix: str) -> list[str]:
+    """The drill's Idempotency-Keys (`<key_prefix>-<n>`) that more than one live order in SQL carries: an order
+    whose answer was lost, resent with its key and placed again on the other side (each side keeps its own
+    idempotency records). Read-only."""
+    from sqlalchemy import func, select
+
+    from multicloud_ctl.functions.adapters.sql_rows import live
+
+    key = table.c.idempotency_key
+    stmt = (
+        select(key).where(key.like(f"{key_prefix}-%"), live(table)).group_by(key).having(func.count() > 1).order_by(key)
+    )
+    with engine.connect() as conn:
+        return [str(r[0]) for r in conn.execute(stmt)]
+
+
 def run_sync_once(runtime: Runtime, timeout: float) -> dict[str, Any]:
     """`mcctl sync run` once (nested: its own journal, the sync lock), within `timeout` seconds."""
     from multicloud_ctl.engine.events import RunStatus
@@ -192,10 +211,17 @@ def check_orders(
     *,
     engine: Engine | None = None,
     sync_once: Callable[[Runtime, float], dict[str, Any]] = run_sync_once,
+    key_prefix: str | None = None,
 ) -> OrdersCheck:
-    """Every acknowledged order id looked up in SQL's `orders` after the sync caught up (see the module doc)."""
+    """Every acknowledged order id looked up in SQL's `orders` after the sync caught up (see the module doc);
+    with the stream's `key_prefix`, also the keys that were placed twice."""
     from multicloud_ctl.functions.adapters.sql_schema import orders
 
+    if engine is None:
+        from multicloud_ctl.operations.sync.context import open_context
+
+        engine = open_context(runtime).engine
     ids = list(dict.fromkeys(acknowledged))
     found, info = bring_to_sql(runtime, orders, "order_id", ids, spec, engine=engine, sync_once=sync_once)
-    return OrdersCheck(len(ids), len(found), [i for i in ids if i not in found], info)
+    twice = duplicated_keys(engine, orders, key_prefix) if key_prefix else []
+    return OrdersCheck(len(ids), len(found), [i for i in ids if i not in found], info, twice)

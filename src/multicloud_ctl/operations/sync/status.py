@@ -1,7 +1,9 @@
 """`mcctl sync status` and `sync_lag_seconds`: how far SQL is behind DynamoDB, per table and shard.
 
 Seconds behind is the RPO figure: the age of the oldest stream record not yet applied (0 when caught up).
-Counting records behind reads the stream from the checkpoint (read-only), capped at `limit` records.
+Counting records behind reads the stream from the checkpoint (read-only), capped at `limit` records. The lag
+alone (`sync_lag`: preflight, readiness, health, drills) needs only the oldest unapplied record of each shard, so
+it reads a page of one record per shard; both ask the tables in parallel (one thread per table, at most 8).
 
 That is the sandbox, where `mcctl sync run` is the engine. In cloud environments the CDC Lambda is, and the
 figure comes from its event source mappings and IteratorAge instead (`cloud_status`).
