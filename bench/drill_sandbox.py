@@ -177,6 +177,7 @@ def sandbox_bench(args: Any) -> None:
                     "sent": o.get("sent"),
                     "acked": o.get("acknowledged"),
                     "lost": o.get("lost"),
+                    "duplicated": o.get("duplicated"),
                     "placed_on": o.get("placed_on"),
                     "check_s": (o.get("sync") or {}).get("seconds"),
                     "load": load(),
@@ -210,6 +211,7 @@ def summarize(rows: dict[str, list[dict[str, Any]]], timings: dict[str, Any]) ->
         sent = sum(r["sent"] or 0 for r in rs)
         acked = sum(r["acked"] or 0 for r in rs)
         lost = sum(r["lost"] or 0 for r in rs)
+        dup = sum(r.get("duplicated") or 0 for r in rs)
         print(
             f"{fault:<14} {len(done):>4} {detect!s:>8} {rto!s:>6} {rpo!s:>6} "
             f"{'-' if err is None else f'{err:.1%}':>8} {sent:>11} {acked:>6} {lost:>5}  "
@@ -217,6 +219,7 @@ def summarize(rows: dict[str, list[dict[str, Any]]], timings: dict[str, Any]) ->
         )
         print(json.dumps({"bench": "drill-sandbox", "fault": fault, "runs": len(done), "detection_s_median": detect,
                           "rto_s_median": rto, "rpo_s_median": rpo, "error_rate_median": err,
-                          "orders_sent": sent, "orders_acknowledged": acked, "orders_lost": lost}))  # fmt: skip
+                          "orders_sent": sent, "orders_acknowledged": acked, "orders_lost": lost,
+                          "keys_placed_twice": dup}))  # fmt: skip
     if timings:
         print(json.dumps({"bench": "sync-lag-measure", **timings}))
