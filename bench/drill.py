@@ -1,6 +1,15 @@
 """Benchmark a sandbox failover drill: detection time, RTO, RPO and error rate of an injected AWS fault.
 
     .venv/bin/python bench/drill.py [--runs 5] [--rate 40] [--inject outage|partition|loss:30%]
+    .venv/bin/python bench/drill.py --sandbox [--runs 5] [--port-base 19200] [--faults outage,partition,brownout:30%]
+
+`--sandbox` runs the drills on a real local sandbox (`mcctl local up` of everything, from a copied config whose
+ports start at `--port-base`, stopped again at the end): the real functions hosts, moto, the edge and SQLite,
+with an order stream through the edge (a Cognito shopper POSTing /orders with an Idempotency-Key) and the
+orders-check after each fail-back. A `sync run --follow` runs alongside (the CDC Lambda's part in the clouds),
+so the RPO is the sync's real lag and orders-check waits for it. Prints one row per drill, the medians per
+fault (detection, RTO, RPO, error rate, orders sent/acknowledged/lost) and JSON lines; also how long the
+sync-lag figure (the preflight's) takes to measure, against the full `sync status` reading.
 
 `--inject` as `mcctl failover drill` takes it: `outage` stops the AWS stand-in origin; `partition` and
 `loss:N%` drop its packets for real (tc netem, or nftables where the kernel has no netem; root needed). A
@@ -30,6 +39,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests" / "integration" / "failover"))
+sys.path.insert(0, str(REPO / "bench"))
 
 from standins import OriginController, StandInOrigin  # noqa: E402
 
@@ -46,11 +56,20 @@ from multicloud_ctl.operations.failover.inject import Outage, network_fault, par
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sandbox", action="store_true", help="drill a real local sandbox (see above)")
+    parser.add_argument("--port-base", type=int, default=19200, help="--sandbox: first of 8 consecutive ports")
+    parser.add_argument("--faults", default="outage,partition,brownout:30%", help="--sandbox: faults to drill")
+    parser.add_argument("--order-rate", type=float, default=5, help="--sandbox: orders per second")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--inject", default="outage", help="outage, partition or loss:N%% (default: outage)")
     parser.add_argument("--rate", type=float, default=40, help="traffic requests per second")
     args = parser.parse_args()
+    if args.sandbox:
+        from drill_sandbox import sandbox_bench  # type: ignore[import-not-found]
+
+        sandbox_bench(args)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="mcctl-drill-bench-"))
     moto = start_moto(free_port(), log=tmp / "moto.log")
     api = run_edge_api(0, token="sandbox-token")

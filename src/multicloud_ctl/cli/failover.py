@@ -406,6 +406,18 @@ def drill(
         ("longest error run", f"{t.get('longest_error_run_s')}s", "", ""),
         ("served by", ", ".join(f"{k}={v}" for k, v in (t.get("served_by") or {}).items()), "", ""),
     ]
+    o = report.orders
+    if spec.traffic.orders is not None and o:
+        placed = ", ".join(f"{k}={v}" for k, v in (o.get("placed_on") or {}).items())
+        rows.append(("orders acknowledged", f"{o.get('acknowledged')}/{o.get('sent')} ({placed})", "", ""))
+        rows.append(
+            (
+                "orders lost",
+                "unknown" if o.get("lost") is None else f"{o['lost']} (not in SQL after the fail-back)",
+                f"<= {obj.max_orders_lost}",
+                _verdict(report.verdicts.get("orders_lost")),
+            )
+        )
     console.emit(
         report.to_dict(),
         columns=["measure", "value", "objective", "verdict"],

@@ -204,3 +204,34 @@ def test_aws_side_failed_records_are_redriven_to_the_dlq_by_sqs(hosts: Hosts, bo
     assert "malformed" in msgs[0]["MessageAttributes"]["DeadLetterReason"]["StringValue"]
     assert msgs[0]["MessageAttributes"]["DeliveryCount"]["StringValue"] == "2"
     assert call(f"{hosts.aws_url}/_admin/health")[1]["queues"]["payments"]["retried"] >= 1
+
+
+def test_the_drill_order_stream_places_orders_with_a_cognito_id_token_and_idempotency_keys(
+    hosts: Hosts, boto: Any
+) -> None:
+    """The drill's order stream against the real AWS host: the sandbox shopper's ID token passes, every order
+    carries its own Idempotency-Key, an acknowledged order is really stored, and resending a key returns the same
+    order (200, replayed) instead of placing a second one."""
+    from multicloud_ctl.local.functions.shopclient import sign_up_id_token
+    from multicloud_ctl.operations.failover.traffic import OrderStream
+
+    status, product = call(
+        f"{hosts.aws_url}/products", "POST", {"name": "Drill", "category": "drill", "price_cents": 100}, KEY
+    )
+    assert status == 201, product
+    pid = product["product_id"]
+    assert call(f"{hosts.aws_url}/inventory/{pid}", "PUT", {"available": 1000}, KEY)[0] == 200
+    email = f"drill-{uuid.uuid4().hex[:6]}@example.com"
+    token = sign_up_id_token(boto("cognito-idp"), hosts.client_id, email, "Drill-Passw0rd!", hosts.pool_id)
+    stream = OrderStream(f"{hosts.aws_url}/orders", token, pid, email, f"drill-{uuid.uuid4().hex[:8]}", rate=20)
+    stream.start()
+    time.sleep(0.6)
+    summary = stream.stop()
+    ids = stream.acknowledged_ids()
+    assert summary["acknowledged"] == summary["sent"] == len(ids) >= 3, summary
+    assert len({a.key for a in stream.attempts}) == summary["sent"]  # one key per order
+    item = boto("dynamodb").get_item(TableName="Orders", Key={"order_id": {"S": ids[0]}})
+    assert item["Item"]["idempotency_key"]["S"] == stream.attempts[0].key
+    again = stream.place(stream.attempts[0].key)
+    assert (again.status, again.order_id, again.replayed) == (200, ids[0], True)
+    assert call(f"{hosts.aws_url}/inventory/{pid}")[1]["available"] == 1000 - len(ids)  # the replay reserved none

@@ -301,6 +301,9 @@ class Objectives(Spec):
     rto_seconds: float = Field(default=30, gt=0)
     rpo_seconds: float | None = Field(default=300, ge=0)
     max_error_rate: float = Field(default=0.05, ge=0, le=1)
+    max_orders_lost: int = Field(
+        default=0, ge=0, description="acknowledged orders allowed missing from SQL after the fail-back"
+    )
 
 
 class Injection(Spec):
@@ -321,6 +324,30 @@ class Injection(Spec):
         return self
 
 
+class OrdersTraffic(Spec):
+    """Orders placed through the edge during a drill (sandbox only), each checked in SQL after the fail-back.
+
+    A shopper signed up in the sandbox's Cognito pool POSTs `path` with an `Idempotency-Key`; every order
+    acknowledged (2xx with an order id) must then be found in SQL, where both sides' orders end up (the AWS
+    side's through the CDC sync, the Azure side's directly). `sync: run` applies the streams once (`mcctl sync
+    run`, under the sync lock); `sync: wait` waits up to `sync_timeout_seconds` for a sync already running
+    (`sync run --follow`, the CDC Lambda) to bring them.
+    """
+
+    path: str = "/orders"
+    rate_per_second: float = Field(default=5, gt=0, le=200)
+    workers: int = Field(default=2, ge=1, le=16)
+    timeout_seconds: float = Field(default=5, gt=0, le=60)
+    retries: int = Field(
+        default=1, ge=0, le=5, description="resends of an unanswered order with the same Idempotency-Key"
+    )
+    product_id: str | None = Field(
+        default=None, description="product to order [default: one the drill creates and stocks through the edge]"
+    )
+    sync: Literal["run", "wait"] = "run"
+    sync_timeout_seconds: float = Field(default=60, gt=0, le=3600)
+
+
 class Traffic(Spec):
     """The background traffic generator through the edge."""
 
@@ -328,6 +355,7 @@ class Traffic(Spec):
     rate_per_second: float = Field(default=20, gt=0, le=1000)
     workers: int = Field(default=2, ge=1, le=32)
     timeout_seconds: float = Field(default=2, gt=0, le=30)
+    orders: OrdersTraffic | None = Field(default=None, description="an order stream as well (sandbox only)")
 
 
 class DrillSpec(Spec):

@@ -70,3 +70,16 @@ def sign_up(idp: Any, client_id: str, email: str, password: str, pool_id: str) -
         ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": password}
     )
     return str(out["AuthenticationResult"]["AccessToken"])
+
+
+def sign_up_id_token(idp: Any, client_id: str, email: str, password: str, pool_id: str) -> str:
+    """As `sign_up`, returning the ID token: what API Gateway's Cognito authorizer takes on a route without
+    OAuth scopes (the shop's signed-in routes), and what the functions accept as well."""
+    idp.sign_up(
+        ClientId=client_id, Username=email, Password=password, UserAttributes=[{"Name": "email", "Value": email}]
+    )
+    idp.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
+    out = idp.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": password}
+    )
+    return str(out["AuthenticationResult"]["IdToken"])

@@ -3,7 +3,13 @@
     lock "failover" -> plan: snapshot LB, steady state (the edge serves the source; else refused)
       -> traffic on -> [inject an outage of the source] -> failover (a nested run: preflight, switch, verify;
       RTO, RPO) -> observe -> [recover: restart the source, wait until it answers] -> fail back (a nested run)
-      -> steady state again -> traffic off -> report against the objectives (missed: degraded, exit 3)
+      -> steady state again -> traffic off -> [orders check] -> report against the objectives (missed:
+      degraded, exit 3)
+
+With `traffic.orders` (sandbox only) a shopper is signed up and a product stocked first (orders-setup), orders
+are placed through the edge alongside the GET traffic, and after the fail-back every acknowledged order must be
+found in SQL (orders-check, `operations/failover/orders.py`); more lost than `objectives.max_orders_lost` misses
+the drill's objectives.
 
 The phases that change something carry their undo as the step's rollback (start the injected side again,
 restore the load balancer to the snapshot, stop the traffic): the executor runs them in reverse order when a
@@ -15,22 +21,27 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.engine.plan import Plan, Step
 from multicloud_ctl.errors import Degraded, OperationFailed, PreflightFailed
 from multicloud_ctl.operations.failover.lbstate import LbSnapshot, read_intended, read_state
+from multicloud_ctl.operations.failover.orders import orders_verdict, require_sandbox
 from multicloud_ctl.operations.failover.switch import failover_operation, transition_steps, verify_step
-from multicloud_ctl.operations.failover.traffic import TrafficGenerator
+from multicloud_ctl.operations.failover.traffic import OrderStream, TrafficGenerator
 from multicloud_ctl.operations.failover.verify import verify_serving
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from multicloud_ctl.config.specs.failover import DrillSpec, FailoverSpec
     from multicloud_ctl.engine.executor import RunResult, StepContext
     from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.failover.inject import Brownout, Netem, NftDrop, Outage
+    from multicloud_ctl.operations.failover.orders import Shopper
 
 
 @dataclass
@@ -44,6 +55,7 @@ class DrillReport:
     rto_s: float | None = None
     rpo_s: float | None = None
     traffic: dict[str, Any] = field(default_factory=dict)
+    orders: dict[str, Any] = field(default_factory=dict)  # sent/acknowledged/... then found/lost (orders-check)
     objectives: dict[str, Any] = field(default_factory=dict)
     verdicts: dict[str, bool | None] = field(default_factory=dict)
     phases: list[dict[str, Any]] = field(default_factory=list)
@@ -67,6 +79,7 @@ class DrillReport:
             "rpo_seconds": self.rpo_s,
             "error_rate": self.error_rate,
             "traffic": self.traffic,
+            "orders": self.orders,
             "objectives": self.objectives,
             "verdicts": self.verdicts,
             "phases": self.phases,
@@ -161,6 +174,9 @@ class _Drill:
         self.intended: dict[str, Any] | None = None
         self.steady: Step | None = None
         self.traffic: TrafficGenerator | None = None
+        self.orders: OrderStream | None = None
+        self.shopper: Shopper | None = None
+        self._engine: Engine | None = None
         self.injected = self.switched = self.failed_back = False
 
     @property
@@ -196,7 +212,14 @@ class _Drill:
         except OperationFailed as exc:
             raise PreflightFailed(f"steady state not met before the drill: {exc}") from None
         pools = " > ".join(snapshot.default_pools)
-        steps = [
+        orders = self.spec.traffic.orders
+        steps = []
+        if orders is not None:
+            require_sandbox(runtime)
+            steps.append(
+                Step.bulk("orders-setup", "sign a shopper up, stock a product in both stores", self.orders_setup)
+            )
+        steps += [
             Step.bulk(
                 "traffic-on",
                 f"traffic on, {self.spec.steady_state_seconds:g}s steady",
@@ -228,6 +251,11 @@ class _Drill:
         steps.append(Step.bulk("failback", f"restore pools {pools}", self.failback))
         steps.append(Step.bulk("steady-state-after", f"the edge serves from {source}", self.after, mutating=False))
         steps.append(Step.bulk("traffic-off", "stop the traffic", self.traffic_off, mutating=False))
+        if orders is not None:
+            how = "run the sync once" if orders.sync == "run" else f"wait up to {orders.sync_timeout_seconds:g}s"
+            steps.append(
+                Step.bulk("orders-check", f"every acknowledged order in SQL ({how})", self.orders_check, mutating=False)
+            )
         return Plan("failover drill", tuple(steps), summary={"from": source, "to": to, "pools": pools})
 
     def steady_state(self, name: str) -> dict[str, Any]:
@@ -259,6 +287,20 @@ class _Drill:
             timeout=t.timeout_seconds,
             now=self.rt.clock.timestamp,  # samples, phases and the RTO share one timeline
         ).start()
+        if t.orders is not None and self.shopper is not None:
+            self.orders = OrderStream(
+                edge["url"].rsplit("/", 1)[0] + t.orders.path,
+                token=self.shopper.token,
+                product_id=self.shopper.product_id,
+                email=self.shopper.email,
+                key_prefix=f"drill-{uuid.uuid4().hex[:12]}",
+                host=edge["host"],
+                rate=t.orders.rate_per_second,
+                workers=t.orders.workers,
+                timeout=t.orders.timeout_seconds,
+                retries=t.orders.retries,
+                now=self.rt.clock.timestamp,
+            ).start()
         time.sleep(self.spec.steady_state_seconds)
         return {"rate_per_second": t.rate_per_second}
 
@@ -266,7 +308,60 @@ class _Drill:
         if self.traffic is not None:
             self.report.traffic = self.traffic.stop()
             self.traffic = None
-        return dict(self.report.traffic)
+        if self.orders is not None:
+            self.report.orders = self.orders.stop()
+        return {**self.report.traffic, **({"orders": self.report.orders} if self.report.orders else {})}
+
+    def sql_engine(self) -> Engine:
+        if self._engine is None:
+            from multicloud_ctl.operations.sync.context import open_context
+
+            self._engine = open_context(self.rt).engine
+        return self._engine
+
+    def orders_setup(self, ctx: StepContext) -> dict[str, Any]:
+        """The shopper and a stocked product; the product must be in SQL too (the other side orders it there)."""
+        from multicloud_ctl.functions.adapters.sql_schema import inventory, products
+        from multicloud_ctl.operations.failover.orders import bring_to_sql, find_ids, prepare_shopper
+
+        spec = self.spec.traffic.orders
+        assert spec is not None and self.steady is not None
+        edge = dict(self.steady.params)
+        self.shopper = prepare_shopper(self.rt, spec, edge=edge["url"].rsplit("/", 1)[0], host=edge["host"])
+        pid = self.shopper.product_id
+        engine = self.sql_engine()
+        found, sync = bring_to_sql(self.rt, products, "product_id", [pid], spec, engine=engine)
+        if not found or not find_ids(engine, inventory, "product_id", [pid]):
+            raise OperationFailed(
+                f"the drill's product {pid} is not in SQL's products and inventory after the sync "
+                f"({sync.get('error') or sync['mode']}): the other side could not take its orders",
+                hint="backfill the sync first (`mcctl sync backfill`), or name a product both sides hold "
+                "(traffic.orders.product_id)",
+            )
+        return {"shopper": self.shopper.email, "product_id": pid, "sync": sync}
+
+    def orders_check(self, ctx: StepContext) -> dict[str, Any]:
+        from multicloud_ctl.engine.events import Notice, Recorded
+        from multicloud_ctl.operations.failover.orders import check_orders
+
+        spec = self.spec.traffic.orders
+        if spec is None or self.orders is None:
+            return {"skipped": "no order stream ran"}
+        self.phase("orders-check", "every acknowledged order in SQL")
+        found = check_orders(
+            self.rt, self.orders.acknowledged_ids(), spec, engine=self.sql_engine(), key_prefix=self.orders.key_prefix
+        )
+        self.report.orders.update(found.to_dict())
+        ctx.measure("orders_lost", found.lost)
+        if found.lost:
+            self.rt.emit(Recorded("orders-lost", {"ids": found.lost_ids}))
+            self.rt.emit(
+                Notice(
+                    f"{found.lost} of {found.acknowledged} acknowledged orders are not in SQL after the fail-back",
+                    "warning",
+                )
+            )
+        return found.to_dict()
 
     def inject(self, ctx: StepContext) -> dict[str, Any]:
         assert self.outage is not None
@@ -426,4 +521,6 @@ def _judge(spec: DrillSpec, report: DrillReport) -> None:
         "rpo": None if report.rpo_s is None or obj.rpo_seconds is None else report.rpo_s <= obj.rpo_seconds,
         "error_rate": (report.error_rate or 0.0) <= obj.max_error_rate,
     }
+    if spec.traffic.orders is not None:
+        report.verdicts["orders_lost"] = orders_verdict(report.orders, obj.max_orders_lost)
     report.status = "passed" if all(v is not False for v in report.verdicts.values()) else "failed"

@@ -1,7 +1,9 @@
 """`mcctl sync status` and `sync_lag_seconds`: how far SQL is behind DynamoDB, per table and shard.
 
 Seconds behind is the RPO figure: the age of the oldest stream record not yet applied (0 when caught up).
-Counting records behind reads the stream from the checkpoint (read-only), capped at `limit` records.
+Counting records behind reads the stream from the checkpoint (read-only), capped at `limit` records. The lag
+alone (`sync_lag`: preflight, readiness, health, drills) needs only the oldest unapplied record of each shard, so
+it reads a page of one record per shard; both ask the tables in parallel (one thread per table, at most 8).
 
 That is the sandbox, where `mcctl sync run` is the engine. In cloud environments the CDC Lambda is, and the
 figure comes from its event source mappings and IteratorAge instead (`cloud_status`).
@@ -24,6 +26,7 @@ from multicloud_ctl.operations.sync.stream import ShardReader, ordered_shards
 
 if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.functions.cdc.schema import TableMapping
     from multicloud_ctl.operations.sync.context import SyncContext
 
 
@@ -52,66 +55,91 @@ def dead_letter_counts(ctx: SyncContext) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def sync_status(ctx: SyncContext, names: list[str] | None = None, limit: int = 10_000) -> list[ShardStatus]:
-    """One line per table and shard (read-only)."""
+def sync_status(
+    ctx: SyncContext, names: list[str] | None = None, limit: int = 10_000, *, count: bool = True
+) -> list[ShardStatus]:
+    """One line per table and shard (read-only); the tables are asked in parallel.
+
+    `count=False` is for the lag alone (`sync_lag`): each shard's reading stops at the oldest unapplied record,
+    whose age is the figure, so `records_behind` is only 0 or 1 there (1: "at least one").
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     now = ctx.now()
     dead = dead_letter_counts(ctx)
     have_cp = (
         ctx.tables.checkpoints is not None and ctx.tables.checkpoints.name in inspect(ctx.engine).get_table_names()
     )
+    mappings = ctx.select(names)
+    _ = ctx.streams  # built once here, shared by the threads (a cached property is not built thread-safely)
+    if len(mappings) <= 1:
+        per_table = [_table_status(ctx, m, now, dead, have_cp, limit, count) for m in mappings]
+    else:
+        with ThreadPoolExecutor(max_workers=min(8, len(mappings)), thread_name_prefix="sync-status") as pool:
+            per_table = list(pool.map(lambda m: _table_status(ctx, m, now, dead, have_cp, limit, count), mappings))
+    return [s for rows in per_table for s in rows]
+
+
+def _table_status(
+    ctx: SyncContext,
+    m: TableMapping,
+    now: datetime,
+    dead: dict[str, int],
+    have_cp: bool,
+    limit: int,
+    count: bool,
+) -> list[ShardStatus]:
+    info = check_source(ctx, m)
+    stream = ctx.streams.describe_stream(m.source, info.stream_arn)
+    cps = {}
+    if have_cp:
+        with ctx.engine.connect() as conn:
+            cps = load_checkpoints(conn, ctx.tables, m.source)
     out: list[ShardStatus] = []
-    for m in ctx.select(names):
-        info = check_source(ctx, m)
-        stream = ctx.streams.describe_stream(m.source, info.stream_arn)
-        cps = {}
-        if have_cp:
-            with ctx.engine.connect() as conn:
-                cps = load_checkpoints(conn, ctx.tables, m.source)
-        for shard in ordered_shards(stream.shards):
-            cp = cps.get(shard.shard_id)
-            if not cps:
-                out.append(
-                    ShardStatus(m.source, shard.shard_id, None, False, 0, False, None, None, dead.get(m.source, 0))
-                )
-                continue
-            if cp is not None and cp.finished:
-                out.append(
-                    ShardStatus(
-                        m.source,
-                        shard.shard_id,
-                        cp.sequence.lstrip("0") if cp.sequence else None,
-                        True,
-                        0,
-                        False,
-                        0.0,
-                        cp.checked_at,
-                        dead.get(m.source, 0),
-                    )
-                )
-                continue
-            start = (cp.sequence.lstrip("0") or "0") if cp and cp.sequence else None
-            behind, oldest = 0, None
-            reader = ShardReader(ctx.streams, info.stream_arn, shard.shard_id, start)
-            for page in reader.pages(1000, ctx.spec.idle_pages, shard.closed):
-                if page.records and oldest is None:
-                    oldest = normalize_record(page.records[0]).created
-                behind += len(page.records)
-                if behind >= limit:
-                    break
-            seconds = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    for shard in ordered_shards(stream.shards):
+        cp = cps.get(shard.shard_id)
+        if not cps:
+            out.append(ShardStatus(m.source, shard.shard_id, None, False, 0, False, None, None, dead.get(m.source, 0)))
+            continue
+        if cp is not None and cp.finished:
             out.append(
                 ShardStatus(
                     m.source,
                     shard.shard_id,
-                    cp.sequence.lstrip("0") if cp and cp.sequence else None,
+                    cp.sequence.lstrip("0") if cp.sequence else None,
+                    True,
+                    0,
                     False,
-                    behind,
-                    behind >= limit,
-                    seconds,
-                    cp.checked_at if cp else None,
+                    0.0,
+                    cp.checked_at,
                     dead.get(m.source, 0),
                 )
             )
+            continue
+        start = (cp.sequence.lstrip("0") or "0") if cp and cp.sequence else None
+        behind, oldest = 0, None
+        reader = ShardReader(ctx.streams, info.stream_arn, shard.shard_id, start)
+        # counting reads up to `limit` records; the lag needs the first one only (a page of one record)
+        for page in reader.pages(1000 if count else 1, ctx.spec.idle_pages, shard.closed):
+            if page.records and oldest is None:
+                oldest = normalize_record(page.records[0]).created
+            behind += len(page.records)
+            if behind >= limit or (not count and oldest is not None):
+                break
+        seconds = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+        out.append(
+            ShardStatus(
+                m.source,
+                shard.shard_id,
+                cp.sequence.lstrip("0") if cp and cp.sequence else None,
+                False,
+                behind,
+                behind >= limit,
+                seconds,
+                cp.checked_at if cp else None,
+                dead.get(m.source, 0),
+            )
+        )
     return out
 
 
@@ -142,7 +170,7 @@ def sync_lag(runtime: Runtime, playbook: Path | None = None) -> Lag:
         cloud = cloud_status(ctx)
         reason = "; ".join(cloud.problems) or "CDC Lambda IteratorAge"
         return Lag(cloud.lag_seconds, reason)
-    lag = lag_of(sync_status(ctx))
+    lag = lag_of(sync_status(ctx, count=False))
     return Lag(lag, "never backfilled: sync lag unbounded" if lag == math.inf else "checkpoints")
 
 
