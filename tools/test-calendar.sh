@@ -3,9 +3,9 @@
 # AT@TZ arguments (the clock pinned at AT through MCCTL_TEST_NOW, the local zone TZ).
 #
 # The calendar tests' files are found once (collection is the same at every instant); each instant then runs
-# only those files in a pytest of its own without xdist (workers cost more than they repay for 31 tests: 19 s
-# of CPU per instant without, 27 s with two), two instants at a time, each with its own port range. Seven
-# instants: 206 s one after the other with two workers each, against about 80 s (2026-12-04, load 2.5).
+# only those files in a pytest of its own without xdist, two instants at a time, each with its own port range:
+# workers cost more than they repay for 31 tests (one instant, load 2.5: 24.5 s and 19 s of CPU without xdist,
+# 29 s and 27 s of CPU with two workers; 2026-12-04).
 set -euo pipefail
 bin=${BIN:-.venv/bin}
 files=$("$bin/pytest" --collect-only -q -p no:cacheprovider -m calendar | grep '::' | cut -d: -f1 | sort -u)
