@@ -8,6 +8,13 @@
     latency:2s         every packet to and from the source's functions host delayed (tc netem)
     loss:20%           that share of those packets dropped (tc netem)
     partition[:CLOUD]  all of them dropped: the edge can no longer reach the source, which still runs
+    partition:CLOUD-edge   (isolated sandbox) the source cut from the host and the edge, still reaching the other
+                       cloud and reached from it
+    partition:aws-azure    (isolated sandbox) the two clouds cut from each other, both still reached from the edge
+
+With the sandbox's clouds in their own network namespaces (`mcctl local up --isolate-clouds`, local/netns.py),
+`partition` cuts the source's whole namespace (moto or Azurite and the ARM fake included), not one port, and the
+two partial partitions above become possible; without namespaces they are refused in one line.
 
 The network faults are real: `tc netem` on the loopback device, applied only to the source host's port by u32
 filters on the source and destination port (the sandbox runs every cloud on 127.0.0.1, so a port is a cloud's
@@ -34,6 +41,7 @@ from multicloud_ctl.errors import OperationFailed, SafetyRefused
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.failover import Injection
     from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.local.netns import NetnsPlan
 
 
 @dataclass
@@ -104,6 +112,9 @@ def parse_inject(text: str, source: str) -> tuple[str, float | None]:
     if kind not in KINDS:
         raise UsageError(f"--inject {text!r}: unknown fault {kind!r}", hint=f"one of {', '.join(KINDS)}")
     value = value.strip().lower()
+    if kind == "partition" and "-" in value:
+        partition_scope(text, source)  # refuses what it does not know
+        return kind, None
     if kind in ("outage", "partition"):
         if value and value != source:
             raise UsageError(f"--inject {text!r}: a drill breaks the side it leaves, {source}, not {value}")
@@ -225,14 +236,45 @@ class Netem:
         self._tc("qdisc", "del", "dev", self.device, "root", check=False)
 
 
+def partition_scope(text: str, source: str) -> str:
+    """`partition[:SOURCE]` -> all, `partition:SOURCE-edge` -> edge, `partition:aws-azure` -> clouds."""
+    from multicloud_ctl.errors import UsageError
+
+    value = text.partition(":")[2].strip().lower()
+    if value in ("", source):
+        return "all"
+    if value == f"{source}-edge":
+        return "edge"
+    if value in ("aws-azure", "azure-aws"):
+        return "clouds"
+    raise UsageError(
+        f"--inject {text!r}: unknown partition {value!r}",
+        hint=f"partition (or partition:{source}), partition:{source}-edge or partition:aws-azure",
+    )
+
+
 def fault_for(
     runtime: Runtime, source: str, text: str, spec: Injection, config_dir: Path | None
-) -> Outage | Brownout | Netem | NftDrop:
+) -> Outage | Brownout | Netem | NftDrop | NsPartition:
     """The fault `--inject TEXT` names, against the source cloud's functions host (sandbox only)."""
     kind, value = parse_inject(text, source)
     outage = outage_for(runtime, source, spec, config_dir)  # refuses outside the sandbox
     if kind == "outage":
         return outage
+    if kind == "partition":
+        from multicloud_ctl.local.netns import load_plan
+
+        scope = partition_scope(text, source)
+        plan = load_plan((runtime.environment.env_state_dir / "sandbox").resolve())
+        if plan is not None:
+            return NsPartition(plan, source, scope).checked()
+        if scope != "all":
+            raise SafetyRefused(
+                f"--inject {text}: this sandbox runs every cloud on the host's 127.0.0.1, so a partition "
+                f"between {'the clouds' if scope == 'clouds' else source + ' and the edge'} cannot be made",
+                hint="`mcctl local down`, then `mcctl local up --isolate-clouds` (root, iproute2, nftables); "
+                "or --inject partition (the source's functions host cut from everyone)",
+            )
     ports = runtime.environment.local.ports if runtime.environment.local else None
     port = int(getattr(ports, f"functions_{source}"))
     if kind == "brownout":
@@ -317,3 +359,44 @@ class NftDrop:
 
     def start(self) -> None:
         self._nft("delete", "table", "inet", self.table, check=False)
+
+
+@dataclass
+class NsPartition:
+    """A partition of a sandbox whose clouds run in network namespaces (local/netns.py): the fault table's drop
+    rules cut `cloud`'s whole namespace from everyone (`all`), from the host and the edge (`edge`) or from the
+    other cloud (`clouds`); healing deletes that table (and `stop` first removes a leftover of a killed drill)."""
+
+    plan: NetnsPlan
+    cloud: str
+    scope: str  # all | edge | clouds
+
+    def checked(self) -> NsPartition:
+        from multicloud_ctl.local.netns import missing_prerequisites
+
+        why = missing_prerequisites()
+        if why is not None:
+            raise SafetyRefused(f"--inject partition needs root, iproute2 and nftables: {why}")
+        return self
+
+    def describe(self) -> str:
+        ns = self.plan.link(self.cloud).namespace
+        other = next(link.cloud for link in self.plan.links if link.cloud != self.cloud)
+        what = {
+            "all": f"cut from the edge, the host and {other}",
+            "edge": f"cut from the edge and the host (still reaching {other})",
+            "clouds": f"cut from {other} (both still reached from the edge)",
+        }[self.scope]
+        return f"nftables: {self.cloud} (netns {ns}) {what}"
+
+    def stop(self) -> None:
+        from multicloud_ctl.local.netns import NetnsHost
+
+        host = NetnsHost()
+        host.heal(self.plan)
+        host.cut(self.plan, self.cloud, self.scope)
+
+    def start(self) -> None:
+        from multicloud_ctl.local.netns import NetnsHost
+
+        NetnsHost().heal(self.plan)
