@@ -274,11 +274,11 @@ def save_plan(directory: Path, plan: NetnsPlan) -> None:
     os.replace(tmp, directory / STATE_FILE)
 
 
-def missing_prerequisites() -> str | None:
-    """Why namespaces cannot be used here (not root, no `ip`, no `nft`), or None."""
-    if os.geteuid() != 0:
+def missing_prerequisites(euid: int | None = None, path: str | None = None) -> str | None:
+    """Why namespaces cannot be used here (not root, no `ip`, no `nft`), or None (`euid`, `path`: test seams)."""
+    if (os.geteuid() if euid is None else euid) != 0:
         return "not running as root"
-    missing = [tool for tool in ("ip", "nft", "sysctl") if shutil.which(tool) is None]
+    missing = [tool for tool in ("ip", "nft", "sysctl") if shutil.which(tool, path=path) is None]
     if missing:
         return f"{' and '.join(f'`{m}`' for m in missing)} not found (iproute2, nftables, procps)"
     return None
