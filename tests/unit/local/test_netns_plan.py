@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,26 @@ def test_teardown_is_idempotent_and_leaves_nothing(tmp_path: Path) -> None:
     finally:
         assert host.teardown(p) == []
     assert host.teardown(p) == []
+
+
+def test_up_isolated_without_the_tools_is_one_line_and_starts_nothing(cli: Any, tmp_path: Path) -> None:
+    import yaml
+
+    from multicloud_ctl.config.loader import load_environment
+
+    env = load_environment("local", Path(__file__).resolve().parents[3] / "config")
+    env = env.model_copy(update={"state_dir": tmp_path / "state"})
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "local.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
+    (tmp_path / "bin").mkdir()
+    res = cli("--config-dir", str(config), "local", "up", "--isolate-clouds", env={"PATH": str(tmp_path / "bin")})
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    errors = [i for i, line in enumerate(lines) if line.startswith("error:")]
+    assert len(errors) == 1
+    first, hint = lines[errors[0]], " ".join(lines[errors[0] + 1 :])
+    assert first.startswith("error: per-cloud network namespaces (--isolate-clouds / local.isolation: namespaces)")
+    assert first.endswith(("not running as root", "`ip` and `nft` and `sysctl` not found (iproute2, nftables, procps)"))
+    assert "without --isolate-clouds" in hint
+    assert not list((tmp_path / "state").rglob("*.pid"))  # nothing was started
