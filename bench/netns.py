@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from multicloud_ctl.local.netns import NetnsHost, missing_prerequisites, plan_netns  # noqa: E402
+from multicloud_ctl.local.netns import NetnsHost, missing_prerequisites, plan_netns
 
 ECHO = (
     "import socket,sys\n"
