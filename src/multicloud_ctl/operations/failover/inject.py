@@ -17,9 +17,9 @@ With the sandbox's clouds in their own network namespaces (`mcctl local up --iso
 two partial partitions above become possible; without namespaces they are refused in one line.
 
 The network faults are real: `tc netem` on the loopback device, applied only to the source host's port by u32
-filters on the source and destination port (the sandbox runs every cloud on 127.0.0.1, so a port is a cloud's
-address here; per-cloud network namespaces would let a partition cut a whole cloud, which the sandbox's
-single-address layout does not allow yet). Where the kernel has no netem qdisc (sch_netem is a module that
+filters on the source and destination port (the plain sandbox runs every cloud on 127.0.0.1, so a port is a
+cloud's address there; on an isolated sandbox the same faults act on the source cloud's veth, where its packets
+go instead of `lo`). Where the kernel has no netem qdisc (sch_netem is a module that
 container kernels often lack: this kind of machine has none), `loss` and `partition` are made with nftables
 instead: a table of our own whose output chain drops the packets to and from the port (`numgen random` for a
 share), which is what netem's `loss` does, one layer up. Latency has no nftables equivalent (netfilter can drop
@@ -261,11 +261,11 @@ def fault_for(
     outage = outage_for(runtime, source, spec, config_dir)  # refuses outside the sandbox
     if kind == "outage":
         return outage
-    if kind == "partition":
-        from multicloud_ctl.local.netns import load_plan
+    from multicloud_ctl.local.netns import load_plan
 
+    plan = load_plan((runtime.environment.env_state_dir / "sandbox").resolve())
+    if kind == "partition":
         scope = partition_scope(text, source)
-        plan = load_plan((runtime.environment.env_state_dir / "sandbox").resolve())
         if plan is not None:
             return NsPartition(plan, source, scope).checked()
         if scope != "all":
@@ -279,18 +279,21 @@ def fault_for(
     port = int(getattr(ports, f"functions_{source}"))
     if kind == "brownout":
         return Brownout(port, float(value or 0))
-    return network_fault(port, kind, value)
+    # isolated: the host's packets to the source's host leave by its veth, not `lo`, and come back by input
+    device = plan.link(source).host_if if plan is not None else "lo"
+    return network_fault(port, kind, value, device)
 
 
-def network_fault(port: int, kind: str, value: float | None) -> Netem | NftDrop:
-    """tc netem where the kernel has it; nftables for `loss` and `partition` where it does not (see above)."""
-    fault = Netem(port, kind, value)
+def network_fault(port: int, kind: str, value: float | None, device: str = "lo") -> Netem | NftDrop:
+    """tc netem where the kernel has it; nftables for `loss` and `partition` where it does not (see above).
+    `device` is the source's veth on an isolated sandbox (its packets do not cross `lo` there)."""
+    fault = Netem(port, kind, value, device)
     try:
         fault.check()
     except SafetyRefused:
         if kind == "latency":
             raise
-        drop = NftDrop(port, kind, value)
+        drop = NftDrop(port, kind, value, both_hooks=device != "lo")
         if not drop.available():
             raise
         return drop
@@ -303,11 +306,14 @@ class NftDrop:
     from one port on 127.0.0.1, all of them or a random share (`numgen random mod 1000 < N`). Loopback packets
     pass the output hook once, so one chain with a `dport` and an `sport` rule covers both directions; healing
     deletes the table, which removes every rule of the fault at once (and a leftover of a killed drill first).
+    `both_hooks` (an isolated sandbox, where the port's packets cross a veth): the answers arrive by the input
+    hook, so an input chain drops those too (on loopback it would drop a share twice).
     """
 
     port: int
     kind: str  # loss | partition
     value: float | None = None
+    both_hooks: bool = False
 
     @property
     def table(self) -> str:
@@ -356,6 +362,10 @@ class NftDrop:
         self._nft("add", "chain", "inet", self.table, "out", "{ type filter hook output priority 0 ; }")
         for rule in self.rules():
             self._nft("add", "rule", "inet", self.table, "out", *rule.split())
+        if self.both_hooks:
+            self._nft("add", "chain", "inet", self.table, "in", "{ type filter hook input priority 0 ; }")
+            for rule in self.rules():
+                self._nft("add", "rule", "inet", self.table, "in", *rule.split())
 
     def start(self) -> None:
         self._nft("delete", "table", "inet", self.table, check=False)
