@@ -198,3 +198,16 @@ def test_up_isolated_without_the_tools_is_one_line_and_starts_nothing(cli: Any, 
     assert first.endswith(("not running as root", "`ip` and `nft` and `sysctl` not found (iproute2, nftables, procps)"))
     assert "without --isolate-clouds" in hint
     assert not list((tmp_path / "state").rglob("*.pid"))  # nothing was started
+
+
+@needs_root
+def test_loss_on_an_isolated_sandbox_acts_on_the_veth_or_drops_the_answers_too() -> None:
+    from multicloud_ctl.operations.failover.inject import Netem, NftDrop, network_fault
+
+    fault = network_fault(1, "loss", 0.2, "mcnabcdefaw")
+    if isinstance(fault, Netem):  # a kernel with sch_netem
+        assert fault.device == "mcnabcdefaw"
+    else:
+        assert isinstance(fault, NftDrop) and fault.both_hooks
+    plain = network_fault(1, "loss", 0.2)
+    assert getattr(plain, "device", "lo") == "lo" and not getattr(plain, "both_hooks", False)
