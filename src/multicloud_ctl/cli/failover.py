@@ -337,7 +337,8 @@ def drill(
         None,
         "--inject",
         help="Fault on the serving cloud first: outage | brownout:30% | latency:2s | loss:20% | partition "
-        "(network faults use tc netem: root).",
+        "| partition:aws-edge | partition:aws-azure (network faults: root; the last two need "
+        "`mcctl local up --isolate-clouds`).",
     ),
     playbook: Path = typer.Option(
         None,

@@ -18,13 +18,13 @@ app = typer.Typer(
     add_completion=False,
 )
 
-COLUMNS = ("component", "port", "pid", "state", "healthy", "note")
+COLUMNS = ("component", "port", "pid", "state", "healthy", "where", "note")
 
 
-def _supervisor(state: CliState) -> Supervisor:
+def _supervisor(state: CliState, isolate: bool = False) -> Supervisor:
     from multicloud_ctl.local.supervisor import Supervisor
 
-    return Supervisor(state.environment())
+    return Supervisor(state.environment(), isolate=isolate)
 
 
 def _emit(state: CliState, rows: list[ComponentStatus], title: str) -> None:
@@ -32,7 +32,9 @@ def _emit(state: CliState, rows: list[ComponentStatus], title: str) -> None:
         [r.__dict__ for r in rows],
         columns=COLUMNS,
         title=title,
-        rows=[(r.component, r.port, r.pid or "-", r.state, "yes" if r.healthy else "no", r.note) for r in rows],
+        rows=[
+            (r.component, r.port, r.pid or "-", r.state, "yes" if r.healthy else "no", r.where, r.note) for r in rows
+        ],
     )
 
 
@@ -40,10 +42,16 @@ def _emit(state: CliState, rows: list[ComponentStatus], title: str) -> None:
 def up(
     ctx: typer.Context,
     components: list[str] = typer.Argument(None, help="Only these components (default: all)."),
+    isolate_clouds: bool = typer.Option(
+        False,
+        "--isolate-clouds",
+        help="Run each cloud's processes in its own network namespace (root, iproute2, nftables), still "
+        "reached at 127.0.0.1:<port>; as local.isolation: namespaces.",
+    ),
 ) -> None:
     """Start the sandbox on 127.0.0.1 (idempotent) and wait until every component answers."""
     state = get_state(ctx)
-    sup = _supervisor(state)
+    sup = _supervisor(state, isolate_clouds)
     state.console.info(f"starting the sandbox for {state.environment().name} (state in {sup.directory})")
     _emit(state, sup.up(components or None), "sandbox")
     state.console.success("sandbox is up")

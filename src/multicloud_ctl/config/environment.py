@@ -163,6 +163,11 @@ class LocalConfig(Model):
         pattern=r"^redis://(127\.0\.0\.1|localhost)(:\d+)?(/\d+)?$",
         description="The machine's Redis: where the sandbox's functions find both clouds' caches",
     )
+    isolation: Literal["none", "namespaces"] = Field(
+        default="none",
+        description="namespaces: each cloud's processes in their own network namespace (root, iproute2, "
+        "nftables; `mcctl local up --isolate-clouds` for one run), still reached at 127.0.0.1:<port>",
+    )
 
 
 class NetworkConfig(Model):

@@ -13,6 +13,10 @@ used as "external" and never stopped by `down`.
 A component of ours still running on the port its pid file records, after `local.ports.*` was changed, is
 shown by `status` as "running on old port N" and refused by `up` (exit 2, before anything starts): stopping
 it would lose its in-memory state (moto's), so the operator chooses (`local down NAME`, or the old port back).
+
+With per-cloud network namespaces (`local up --isolate-clouds`, `local.isolation: namespaces`; see `netns.py` and
+`isolation.py`) the AWS and Azure components run in their own namespace, still reached at 127.0.0.1:<port>;
+`status` says where each runs and `down` of the whole sandbox removes the network too.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.engine.clock import default_clock
 from multicloud_ctl.errors import OperationFailed, UsageError
 from multicloud_ctl.local.components import Component, Probe, SandboxContext, load_components
+from multicloud_ctl.local.netns import CLOUD_OF
 from multicloud_ctl.local.processes import LOOPBACK, port_in_use
 
 if TYPE_CHECKING:
@@ -53,6 +58,7 @@ class ComponentStatus:
     state: str
     healthy: bool
     note: str = ""
+    where: str = "host"  # or "netns NAME" (per-cloud network namespaces)
 
 
 def probe(url: str, timeout: float = 1.0) -> Probe | None:
@@ -92,7 +98,9 @@ def process_cmdline(pid: int) -> list[str] | None:
 class Supervisor:
     """The sandbox processes of one local environment."""
 
-    def __init__(self, environment: Environment, secrets: SecretResolver | None = None) -> None:
+    def __init__(
+        self, environment: Environment, secrets: SecretResolver | None = None, *, isolate: bool = False
+    ) -> None:
         if not environment.is_local or environment.local is None:
             raise UsageError(
                 f"`mcctl local` manages the sandbox; environment {environment.name!r} is not local",
@@ -106,6 +114,9 @@ class Supervisor:
         self.ctx = SandboxContext(environment, self.directory, secrets or SecretResolver())
         self.components = load_components()
         self._started: dict[str, subprocess.Popen[bytes]] = {}  # what this Supervisor spawned, by component
+        from multicloud_ctl.local.isolation import Isolation
+
+        self.isolation = Isolation(self, isolate)
 
     # ---- lookup -----------------------------------------------------------------------------------
     def select(self, names: list[str] | None = None, *, all_: bool = False) -> list[Component]:
@@ -195,7 +206,8 @@ class Supervisor:
                 field, old = moved
                 now = self.configured_ports(comp)[field]
                 note = f"local.ports.{field} is now {now}: `mcctl local down {comp.name}`"
-                rows.append(ComponentStatus(comp.name, port, pid, f"running on old port {old}", False, note))
+                where = self.isolation.where(comp)
+                rows.append(ComponentStatus(comp.name, port, pid, f"running on old port {old}", False, note, where))
                 continue
             healthy = self.healthy(comp)
             if pid is not None:
@@ -209,7 +221,7 @@ class Supervisor:
             if not comp.default and state == "stopped" and names is None:
                 continue  # optional components only show once started
             note = "stale pid file" if pid is None and self.record(comp) else ""
-            rows.append(ComponentStatus(comp.name, port, pid, state, healthy, note))
+            rows.append(ComponentStatus(comp.name, port, pid, state, healthy, note, self.isolation.where(comp)))
         return rows
 
     # ---- up ---------------------------------------------------------------------------------------
@@ -218,6 +230,10 @@ class Supervisor:
         comps = self._with_requirements(self.select(names))
         self.directory.mkdir(parents=True, exist_ok=True)
         self._refuse_moved(comps)
+        isolate = self.isolation.wanted and any(c.name in CLOUD_OF for c in comps)
+        if isolate:
+            self.isolation.check()
+        built = isolate and self.isolation.plan is not None
         plan: list[Component] = []
         waiting: list[Component] = []
         notes: dict[str, str] = {}
@@ -231,7 +247,7 @@ class Supervisor:
                 notes[comp.name] = "stale pid file removed"
             port = self.port_of(comp)
             if port_in_use(port):
-                if self.healthy(comp):
+                if self.healthy(comp) and not (isolate and not built and comp.name in CLOUD_OF):
                     notes[comp.name] = "served by a process mcctl did not start; left alone"
                     continue
                 raise self._port_taken(comp, comp.port_field, port)
@@ -240,13 +256,17 @@ class Supervisor:
                 if port_in_use(extra):
                     raise self._port_taken(comp, field, extra)
             plan.append(comp)
+        if isolate and any(c.name in CLOUD_OF for c in plan):
+            built_note = self.isolation.ensure()
+            if built_note:
+                notes.update({c.name: built_note for c in plan if c.name in CLOUD_OF})
         for comp in plan:  # phase 2: start all, then wait for each
             self._spawn(comp)
             notes.setdefault(comp.name, "started")
         for comp in [*waiting, *plan]:
             self._wait_ready(comp)
         return [
-            ComponentStatus(s.component, s.port, s.pid, s.state, s.healthy, notes.get(s.component, ""))
+            ComponentStatus(s.component, s.port, s.pid, s.state, s.healthy, notes.get(s.component, ""), s.where)
             for s in self.status([c.name for c in comps])
         ]
 
@@ -280,7 +300,7 @@ class Supervisor:
         log = self.log_file(comp)
         with open(log, "ab") as out:
             proc = subprocess.Popen(
-                spec.argv,
+                self.isolation.prefix(comp) + spec.argv,  # `ip netns exec NS` execs argv: same pid, same cmdline
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -345,6 +365,15 @@ class Supervisor:
             elif pid is None:
                 note = "not started by mcctl" if self.healthy(comp) else "not running"
             rows.append(ComponentStatus(comp.name, port, pid, "stopped" if pid else "-", False, note))
+        if names is None:  # the whole sandbox: its network goes too
+            removed = self.isolation.teardown()
+            if removed:
+                rows = [
+                    ComponentStatus(r.component, r.port, r.pid, r.state, r.healthy, r.note, "netns removed")
+                    if r.component in CLOUD_OF
+                    else r
+                    for r in rows
+                ]
         return list(reversed(rows))
 
     def stop_component(self, comp: Component, timeout: float = 8.0) -> str:

@@ -130,6 +130,7 @@ register(
         "/_admin/health",
         json_service("mcctl-functions-azure"),
         requires=("moto", "arm"),  # the tables and the Key Vault that holds the service keys
+        extra_ports=("smtp",),  # the notification mail server runs in this process
     )
 )
 ALIASES.update({"aws": "functions_aws", "azure": "functions_azure"})

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.engine.executor import RunResult, StepContext
     from multicloud_ctl.engine.run import Operation
     from multicloud_ctl.engine.runtime import Runtime
-    from multicloud_ctl.operations.failover.inject import Brownout, Netem, NftDrop, Outage
+    from multicloud_ctl.operations.failover.inject import Brownout, Netem, NftDrop, NsPartition, Outage
     from multicloud_ctl.operations.failover.orders import Shopper
 
 
@@ -164,7 +164,7 @@ class _Drill:
         self,
         spec: DrillSpec,
         fo_spec: FailoverSpec,
-        outage: Outage | Brownout | Netem | NftDrop | None,
+        outage: Outage | Brownout | Netem | NftDrop | NsPartition | None,
         force_reason: str | None,
     ):
         self.spec, self.fo_spec, self.outage, self.force_reason = spec, fo_spec, outage, force_reason
@@ -473,7 +473,7 @@ def drill_operation(
     spec: DrillSpec,
     fo_spec: FailoverSpec,
     *,
-    outage: Outage | Brownout | Netem | NftDrop | None,
+    outage: Outage | Brownout | Netem | NftDrop | NsPartition | None,
     inputs: dict[str, Any] | None = None,
     force_reason: str | None = None,
 ) -> tuple[Operation, DrillReport]:

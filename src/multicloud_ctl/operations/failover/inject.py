@@ -8,11 +8,18 @@
     latency:2s         every packet to and from the source's functions host delayed (tc netem)
     loss:20%           that share of those packets dropped (tc netem)
     partition[:CLOUD]  all of them dropped: the edge can no longer reach the source, which still runs
+    partition:CLOUD-edge   (isolated sandbox) the source cut from the host and the edge, still reaching the other
+                       cloud and reached from it
+    partition:aws-azure    (isolated sandbox) the two clouds cut from each other, both still reached from the edge
+
+With the sandbox's clouds in their own network namespaces (`mcctl local up --isolate-clouds`, local/netns.py),
+`partition` cuts the source's whole namespace (moto or Azurite and the ARM fake included), not one port, and the
+two partial partitions above become possible; without namespaces they are refused in one line.
 
 The network faults are real: `tc netem` on the loopback device, applied only to the source host's port by u32
-filters on the source and destination port (the sandbox runs every cloud on 127.0.0.1, so a port is a cloud's
-address here; per-cloud network namespaces would let a partition cut a whole cloud, which the sandbox's
-single-address layout does not allow yet). Where the kernel has no netem qdisc (sch_netem is a module that
+filters on the source and destination port (the plain sandbox runs every cloud on 127.0.0.1, so a port is a
+cloud's address there; on an isolated sandbox the same faults act on the source cloud's veth, where its packets
+go instead of `lo`). Where the kernel has no netem qdisc (sch_netem is a module that
 container kernels often lack: this kind of machine has none), `loss` and `partition` are made with nftables
 instead: a table of our own whose output chain drops the packets to and from the port (`numgen random` for a
 share), which is what netem's `loss` does, one layer up. Latency has no nftables equivalent (netfilter can drop
@@ -34,6 +41,7 @@ from multicloud_ctl.errors import OperationFailed, SafetyRefused
 if TYPE_CHECKING:
     from multicloud_ctl.config.specs.failover import Injection
     from multicloud_ctl.engine.runtime import Runtime
+    from multicloud_ctl.local.netns import NetnsPlan
 
 
 @dataclass
@@ -104,6 +112,9 @@ def parse_inject(text: str, source: str) -> tuple[str, float | None]:
     if kind not in KINDS:
         raise UsageError(f"--inject {text!r}: unknown fault {kind!r}", hint=f"one of {', '.join(KINDS)}")
     value = value.strip().lower()
+    if kind == "partition" and "-" in value:
+        partition_scope(text, source)  # refuses what it does not know
+        return kind, None
     if kind in ("outage", "partition"):
         if value and value != source:
             raise UsageError(f"--inject {text!r}: a drill breaks the side it leaves, {source}, not {value}")
@@ -225,30 +236,64 @@ class Netem:
         self._tc("qdisc", "del", "dev", self.device, "root", check=False)
 
 
+def partition_scope(text: str, source: str) -> str:
+    """`partition[:SOURCE]` -> all, `partition:SOURCE-edge` -> edge, `partition:aws-azure` -> clouds."""
+    from multicloud_ctl.errors import UsageError
+
+    value = text.partition(":")[2].strip().lower()
+    if value in ("", source):
+        return "all"
+    if value == f"{source}-edge":
+        return "edge"
+    if value in ("aws-azure", "azure-aws"):
+        return "clouds"
+    raise UsageError(
+        f"--inject {text!r}: unknown partition {value!r}",
+        hint=f"partition (or partition:{source}), partition:{source}-edge or partition:aws-azure",
+    )
+
+
 def fault_for(
     runtime: Runtime, source: str, text: str, spec: Injection, config_dir: Path | None
-) -> Outage | Brownout | Netem | NftDrop:
+) -> Outage | Brownout | Netem | NftDrop | NsPartition:
     """The fault `--inject TEXT` names, against the source cloud's functions host (sandbox only)."""
     kind, value = parse_inject(text, source)
     outage = outage_for(runtime, source, spec, config_dir)  # refuses outside the sandbox
     if kind == "outage":
         return outage
+    from multicloud_ctl.local.netns import load_plan
+
+    plan = load_plan((runtime.environment.env_state_dir / "sandbox").resolve())
+    if kind == "partition":
+        scope = partition_scope(text, source)
+        if plan is not None:
+            return NsPartition(plan, source, scope).checked()
+        if scope != "all":
+            raise SafetyRefused(
+                f"--inject {text}: this sandbox runs every cloud on the host's 127.0.0.1, so a partition "
+                f"between {'the clouds' if scope == 'clouds' else source + ' and the edge'} cannot be made",
+                hint="`mcctl local down`, then `mcctl local up --isolate-clouds` (root, iproute2, nftables); "
+                "or --inject partition (the source's functions host cut from everyone)",
+            )
     ports = runtime.environment.local.ports if runtime.environment.local else None
     port = int(getattr(ports, f"functions_{source}"))
     if kind == "brownout":
         return Brownout(port, float(value or 0))
-    return network_fault(port, kind, value)
+    # isolated: the host's packets to the source's host leave by its veth, not `lo`, and come back by input
+    device = plan.link(source).host_if if plan is not None else "lo"
+    return network_fault(port, kind, value, device)
 
 
-def network_fault(port: int, kind: str, value: float | None) -> Netem | NftDrop:
-    """tc netem where the kernel has it; nftables for `loss` and `partition` where it does not (see above)."""
-    fault = Netem(port, kind, value)
+def network_fault(port: int, kind: str, value: float | None, device: str = "lo") -> Netem | NftDrop:
+    """tc netem where the kernel has it; nftables for `loss` and `partition` where it does not (see above).
+    `device` is the source's veth on an isolated sandbox (its packets do not cross `lo` there)."""
+    fault = Netem(port, kind, value, device)
     try:
         fault.check()
     except SafetyRefused:
         if kind == "latency":
             raise
-        drop = NftDrop(port, kind, value)
+        drop = NftDrop(port, kind, value, both_hooks=device != "lo")
         if not drop.available():
             raise
         return drop
@@ -261,11 +306,14 @@ class NftDrop:
     from one port on 127.0.0.1, all of them or a random share (`numgen random mod 1000 < N`). Loopback packets
     pass the output hook once, so one chain with a `dport` and an `sport` rule covers both directions; healing
     deletes the table, which removes every rule of the fault at once (and a leftover of a killed drill first).
+    `both_hooks` (an isolated sandbox, where the port's packets cross a veth): the answers arrive by the input
+    hook, so an input chain drops those too (on loopback it would drop a share twice).
     """
 
     port: int
     kind: str  # loss | partition
     value: float | None = None
+    both_hooks: bool = False
 
     @property
     def table(self) -> str:
@@ -314,6 +362,51 @@ class NftDrop:
         self._nft("add", "chain", "inet", self.table, "out", "{ type filter hook output priority 0 ; }")
         for rule in self.rules():
             self._nft("add", "rule", "inet", self.table, "out", *rule.split())
+        if self.both_hooks:
+            self._nft("add", "chain", "inet", self.table, "in", "{ type filter hook input priority 0 ; }")
+            for rule in self.rules():
+                self._nft("add", "rule", "inet", self.table, "in", *rule.split())
 
     def start(self) -> None:
         self._nft("delete", "table", "inet", self.table, check=False)
+
+
+@dataclass
+class NsPartition:
+    """A partition of a sandbox whose clouds run in network namespaces (local/netns.py): the fault table's drop
+    rules cut `cloud`'s whole namespace from everyone (`all`), from the host and the edge (`edge`) or from the
+    other cloud (`clouds`); healing deletes that table (and `stop` first removes a leftover of a killed drill)."""
+
+    plan: NetnsPlan
+    cloud: str
+    scope: str  # all | edge | clouds
+
+    def checked(self) -> NsPartition:
+        from multicloud_ctl.local.netns import missing_prerequisites
+
+        why = missing_prerequisites()
+        if why is not None:
+            raise SafetyRefused(f"--inject partition needs root, iproute2 and nftables: {why}")
+        return self
+
+    def describe(self) -> str:
+        ns = self.plan.link(self.cloud).namespace
+        other = next(link.cloud for link in self.plan.links if link.cloud != self.cloud)
+        what = {
+            "all": f"cut from the edge, the host and {other}",
+            "edge": f"cut from the edge and the host (still reaching {other})",
+            "clouds": f"cut from {other} (both still reached from the edge)",
+        }[self.scope]
+        return f"nftables: {self.cloud} (netns {ns}) {what}"
+
+    def stop(self) -> None:
+        from multicloud_ctl.local.netns import NetnsHost
+
+        host = NetnsHost()
+        host.heal(self.plan)
+        host.cut(self.plan, self.cloud, self.scope)
+
+    def start(self) -> None:
+        from multicloud_ctl.local.netns import NetnsHost
+
+        NetnsHost().heal(self.plan)
