@@ -160,7 +160,11 @@ class CloudLease:
         return len(self.runtime.environment.lease.stores) // 2 + 1
 
     def _each(
-        self, fn: Callable[[Any], T], *, enough: Callable[[dict[str, T | BaseException]], bool] | None = None
+        self,
+        fn: Callable[[Any], T],
+        *,
+        enough: Callable[[dict[str, T | BaseException]], bool] | None = None,
+        on_late: Callable[[str, T | BaseException], None] | None = None,
     ) -> dict[str, T | BaseException]:
         """`fn(store)` on every store at once; each answer, or the exception it raised (or a timeout).
 
@@ -169,9 +173,9 @@ class CloudLease:
         waiting for it is waiting for a vote that is no longer needed: with AWS cut off from the operator, the
         failover's lease waited the whole `store_timeout_seconds` (10 s) before its first step although Azure
         and Cloudflare had granted it within 50 ms. A store still unanswered then counts as not answering (the
-        same vote as a timeout); its request goes on in a daemon thread, whose late answer only updates the
-        store's dark mark (a late grant is one store's vote for us, released at the end or expiring with the
-        TTL, like a grant that landed after a timeout), and which never holds up the process's exit.
+        same vote as a timeout); its request goes on in a daemon thread, which never holds up the process's
+        exit; its late answer updates the store's dark mark and goes to `on_late(kind, answer)` (the acquire
+        adds a late grant to the fence, so renewals count that store too).
 
         A store that did not answer (raised, or timed out) is not asked again for `DARK_FOR` seconds while the
         others can still form a majority: its answer is that same failure, at once. Without this every later
@@ -193,7 +197,8 @@ class CloudLease:
         limit = self.runtime.environment.lease.store_timeout_seconds
         answers: queue.SimpleQueue[tuple[str, T | BaseException]] = queue.SimpleQueue()
 
-        answered: set[str] = set()  # guarded by _dark_lock, with the marks
+        answered: dict[str, T | BaseException] = {}  # guarded by _dark_lock, with the marks and `stopped`
+        stopped: list[bool] = []
 
         def ask(store: Any) -> None:
             answer: T | BaseException
@@ -202,8 +207,11 @@ class CloudLease:
             except Exception as exc:
                 answer = exc
             with self._dark_lock:  # also when it comes after the caller stopped waiting
-                answered.add(store.kind)
+                answered[store.kind] = answer
                 self._mark(store.kind, answer)
+                late = bool(stopped)
+            if late and on_late is not None:
+                on_late(store.kind, answer)
             answers.put((store.kind, answer))
 
         for store in asked:
@@ -218,15 +226,18 @@ class CloudLease:
             waiting.discard(kind)
             out[kind] = answer
         early = time.monotonic() < deadline
-        for kind in waiting:
-            out[kind] = EndpointUnreachable(
-                f"the {kind} lease store had not answered when a majority had"
-                if early
-                else f"the {kind} lease store did not answer within {limit:g}s"
-            )
-        with self._dark_lock:  # dark until it answers (its thread clears the mark if it does)
-            for kind in waiting - answered:
-                self._mark(kind, out[kind])
+        with self._dark_lock:
+            stopped.append(True)
+            for kind in waiting:
+                if kind in answered:  # answered between the last look and now: not late after all
+                    out[kind] = answered[kind]
+                    continue
+                out[kind] = EndpointUnreachable(
+                    f"the {kind} lease store had not answered when a majority had"
+                    if early
+                    else f"the {kind} lease store did not answer within {limit:g}s"
+                )
+                self._mark(kind, out[kind])  # dark until it answers (its thread clears the mark if it does)
         return out
 
     def _mark(self, kind: str, answer: object) -> None:
@@ -296,7 +307,18 @@ class CloudLease:
 
     def acquire(self, name: str, owner: str, ttl: timedelta) -> Fence:
         now = self.runtime.clock()
-        answers = self._each(lambda s: s.grant(name, owner, now, now + ttl, now), enough=self._granted)
+        held: list[Fence] = []  # the fence, once there is one; late grants before that wait in `late`
+        late: dict[str, int] = {}
+
+        def on_late(kind: str, answer: int | BaseException | None) -> None:
+            if isinstance(answer, int) and not isinstance(answer, bool):
+                with self._dark_lock:  # a new dict, not a change to one a renewal may be reading
+                    if held:
+                        held[0].grants = {**held[0].grants, kind: answer}
+                    else:
+                        late[kind] = answer
+
+        answers = self._each(lambda s: s.grant(name, owner, now, now + ttl, now), enough=self._granted, on_late=on_late)
         unsure = [k for k, v in answers.items() if isinstance(v, OutcomeUnknown)]
         self._unsure.update(unsure)
         try:
@@ -304,7 +326,11 @@ class CloudLease:
                 (only,) = answers.values()
                 if isinstance(only, BaseException):
                     raise only
-            return self.settle(name, owner, answers)
+            fence = self.settle(name, owner, answers)
+            with self._dark_lock:
+                fence.grants = {**fence.grants, **late}
+                held.append(fence)
+            return fence
         except (ProviderError, OSError):
             self._resolve(name, owner, unsure)
             raise

@@ -252,3 +252,64 @@ def test_a_store_that_never_answers_does_not_hold_up_the_majority(quorum_env: An
     assert lease(quorum_env).status(f"failover-hang-{cloud}") is None
     print(f"{cloud} hanging: acquire {acquired:.2f}s, + renew + release {took:.2f}s")
     assert took < 7.5, f"acquire {acquired:.1f}s, all {took:.1f}s with {cloud} hanging (store timeout 15 s)"
+
+
+@pytest.fixture
+def slow_proxy(edge: Any) -> Iterator[str]:
+    """The edge's Cloudflare API behind a proxy that holds each request 1.5 s: a store slower than the others."""
+    import socket
+    import threading
+    import time
+    from urllib.parse import urlsplit
+
+    from multicloud_ctl.local.processes import free_port
+
+    upstream = urlsplit(edge.url)
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", free_port()))
+    server.listen(16)
+
+    def pipe(src: socket.socket, dst: socket.socket, delay: float) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                time.sleep(delay)
+                delay = 0.0
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = server.accept()
+                up = socket.create_connection((upstream.hostname or "127.0.0.1", upstream.port or 80))
+                threading.Thread(target=pipe, args=(client, up, 1.5), daemon=True).start()
+                threading.Thread(target=pipe, args=(up, client, 0.0), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/client/v4"
+    server.close()
+
+
+def test_a_grant_that_comes_after_the_majority_joins_the_fence(quorum_env: Any, slow_proxy: str) -> None:
+    """The acquire returns on the first two grants; the slow third store's grant, when it comes, is this run's
+    too: renewals count it, so losing one of the first two stores later still leaves a majority."""
+    import time
+
+    env = quorum_env.model_copy(
+        update={"cloudflare": quorum_env.cloudflare.model_copy(update={"base_url": slow_proxy})}
+    )
+    lease(quorum_env).status()  # SDKs imported, clients built
+    cloud_lease = lease(env)
+    fence = cloud_lease.acquire("failover-slow", "alice", TTL)
+    assert sorted(fence.grants) == ["aws", "azure"]  # did not wait for the slow store
+    until = time.monotonic() + 10
+    while "cloudflare" not in fence.grants and time.monotonic() < until:
+        time.sleep(0.1)
+    assert sorted(fence.grants) == ["aws", "azure", "cloudflare"]
+    cloud_lease.renew(fence, TTL)
+    held = lease(quorum_env).status("failover-slow")
+    assert held["stores"] == {"aws": "alice", "azure": "alice", "cloudflare": "alice"}, held
+    cloud_lease.release("failover-slow", "alice")
+    assert lease(quorum_env).status("failover-slow") is None
