@@ -60,6 +60,9 @@ def main() -> None:
     parser.add_argument("--sandbox", action="store_true", help="drill a real local sandbox (see above)")
     parser.add_argument("--port-base", type=int, default=19200, help="--sandbox: first of 8 consecutive ports")
     parser.add_argument("--faults", default="outage,partition,brownout:30%", help="--sandbox: faults to drill")
+    parser.add_argument(
+        "--isolate-clouds", action="store_true", help="--sandbox: each cloud in its own network namespace (root)"
+    )
     parser.add_argument("--order-rate", type=float, default=5, help="--sandbox: orders per second")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--inject", default="outage", help="outage, partition or loss:N%% (default: outage)")

@@ -127,7 +127,7 @@ def sandbox_bench(args: Any) -> None:
     env = load_environment("local", config)
     print(f"sandbox in {tmp}, ports {args.port_base}-{args.port_base + len(PORTS) - 1}; load {load()}", flush=True)
     t0 = time.monotonic()
-    up = mcctl(config, "local", "up")
+    up = mcctl(config, "local", "up", *(["--isolate-clouds"] if getattr(args, "isolate_clouds", False) else []))
     if up.returncode != 0:
         mcctl(config, "local", "down")
         raise SystemExit(f"local up failed: {up.stderr.strip()[-800:]}")
@@ -149,9 +149,17 @@ def sandbox_bench(args: Any) -> None:
             flush=True,
         )
         follow_ctx = open_context(runtime)
-        follower = threading.Thread(
-            target=lambda: run_sync(follow_ctx, follow=True, stop_event=follower_stop), name="bench-sync", daemon=True
-        )
+
+        def follow() -> None:  # restarted after an error, as a supervisor would (a partition of AWS stops it)
+            from multicloud_ctl.errors import McctlError
+
+            while not follower_stop.is_set():
+                try:
+                    run_sync(follow_ctx, follow=True, stop_event=follower_stop)
+                except McctlError:
+                    follower_stop.wait(1.0)
+
+        follower = threading.Thread(target=follow, name="bench-sync", daemon=True)
         follower.start()
         fo: FailoverSpec = load_playbook(REPO / "playbooks" / "failover-azure.yaml", "Failover").spec
         # a fresh sandbox has no backup: that check is switched off (not left failing); the sync lag is measured

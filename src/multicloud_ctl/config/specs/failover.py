@@ -371,3 +371,9 @@ class DrillSpec(Spec):
     objectives: Objectives = Objectives()
     steady_state_seconds: float = Field(default=1.0, ge=0, le=600)
     recovery_timeout_seconds: float = Field(default=30, gt=0, le=900)
+    failover_mode: Literal["auto", "graceful", "ungraceful"] = Field(
+        default="auto",
+        description="the failover's mode; auto: ungraceful (skip what reads the source, as an operator would "
+        "with it dark) when the fault cuts this machine off from the source cloud (an isolated partition of it "
+        "or of it from the edge), graceful otherwise",
+    )

@@ -381,6 +381,11 @@ class NsPartition:
     cloud: str
     scope: str  # all | edge | clouds
 
+    @property
+    def cuts_operator(self) -> bool:
+        """Whether this machine (the host, where mcctl runs) loses the cloud: its data stores too."""
+        return self.scope in ("all", "edge")
+
     def checked(self) -> NsPartition:
         from multicloud_ctl.local.netns import missing_prerequisites
 
