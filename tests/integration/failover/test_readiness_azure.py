@@ -11,9 +11,12 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from test_failover_cli import run, write_playbook
 
 pytestmark = pytest.mark.integration
 SQL_KINDS = ("azure_resource_group", "azure_sql_server", "azure_sql_database", "azure_sql_failover_group")
@@ -44,8 +47,18 @@ def env(local_env: Any, arm_server: Any) -> Any:
     sql = local_env.azure.sql.model_copy(update={"geo_replica": True})
     azure = local_env.azure.model_copy(update={"arm_endpoint": arm_server.url, "sql": sql})
     env = local_env.model_copy(update={"azure": azure})
+    provision.apply(
+        Runtime(env), ProvisionSpec.model_validate({"kinds": {k: {"enabled": k in SQL_KINDS} for k in KINDS}})
+    )
+    pair_bus(env)
+    return env
+
+
+def pair_bus(env: Any) -> None:
+    """Both locations' Premium namespaces (as provision names them), paired under ALIAS."""
+    from multicloud_ctl.engine.runtime import Runtime
+
     rt = Runtime(env)
-    provision.apply(rt, ProvisionSpec.model_validate({"kinds": {k: {"enabled": k in SQL_KINDS} for k in KINDS}}))
     rg, ns, sub = env.azure.resource_group, env.azure.service_bus.namespace, env.azure.subscription_id
     for group, name, location in ((rg, ns, "eastus"), (f"{rg}-westus", f"{ns}-westus", "westus")):
         rt.azure.resources.resource_groups.create_or_update(group, {"location": location})
@@ -55,7 +68,6 @@ def env(local_env: Any, arm_server: Any) -> Any:
     rt.azure.servicebus.disaster_recovery_configs.create_or_update(
         rg, ns, ALIAS, {"properties": {"partnerNamespace": partner}}
     )
-    return env
 
 
 def grant(arm: Any, body: dict[str, Any]) -> None:
@@ -91,7 +103,7 @@ def azure_check(env: Any) -> Any:
     assert [s.id for s in steps] == ["sql-failover-group", "servicebus-geo-dr"]
     needs = [n for s in steps for x in (s, s.rollback) if x is not None for n in azure_needs(rt, x)]
     check = check_azure_permissions(rt, needs)
-    assert rt.azure.counter.mutating == 0
+    assert rt.azure.counter.total > 0 and rt.azure.counter.mutating == 0 and rt.azure.counter.blocked == 0
     return check
 
 
@@ -174,3 +186,32 @@ def test_the_fake_answers_the_permissions_wire_shape_and_refuses_what_arm_refuse
     on_missing = path.replace("/providers/", "/providers/Microsoft.Sql/servers/nope/providers/", 1)
     status, body = call(arm_server, f"{on_missing}?api-version=2022-04-01")
     assert status == 404 and body["error"]["code"] == "ResourceNotFound"
+
+
+def test_the_cli_exits_3_naming_the_missing_action_and_its_step(
+    cli: Any, fo_env: Any, lb: dict[str, str], arm_server: Any, tmp_path: Path
+) -> None:
+    """End to end: `mcctl failover readiness --to aws` builds the plan from the live state (the bus alias to
+    fail over), lists the permissions on the namespace and reports the subtracted action as a finding."""
+    arm_server.server.store.reset()
+    env = fo_env.model_copy(update={"azure": fo_env.azure.model_copy(update={"arm_endpoint": arm_server.url})})
+    pair_bus(env)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / f"{env.name}.yaml").write_text(yaml.safe_dump(env.model_dump(mode="json", exclude_none=True)))
+    books = tmp_path / "books"
+    books.mkdir()
+    write_playbook(books, "aws", extra=f"  servicebus_geo_dr: {{alias: {ALIAS}}}\n")
+    grant(arm_server, {"value": [{"actions": ["*"], "notActions": [BUS_FAILOVER]}]})
+    res = run(cli, config, "failover", "readiness", "--to", "aws", "--playbooks", str(books))
+    assert res.exit_code == 3, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["findings"] == [
+        "aws permissions-azure fail: the caller may not: "
+        f"{BUS_FAILOVER} (step servicebus-geo-dr, on Microsoft.ServiceBus/namespaces/mcctl-bus-westus)"
+    ]
+    grant(arm_server, {"value": [{"actions": ["*"]}]})
+    res = run(cli, config, "failover", "readiness", "--to", "aws", "--playbooks", str(books))
+    assert res.exit_code == 0, res.stdout
+    azure = next(c for c in json.loads(res.stdout)["checks"] if c["name"] == "permissions-azure")
+    assert azure["result"] == "pass" and azure["measured"] == "2/2 allowed"
