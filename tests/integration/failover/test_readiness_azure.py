@@ -183,6 +183,12 @@ def test_the_fake_answers_the_permissions_wire_shape_and_refuses_what_arm_refuse
     assert status == 400 and body["error"]["code"] == "NoRegisteredProviderFound"
     status, body = call(arm_server, path.replace(rg, "no-such-group") + "?api-version=2022-04-01")
     assert status == 404 and body["error"]["code"] == "ResourceGroupNotFound"
+    req = urllib.request.Request(
+        f"{arm_server.url}/_admin/permissions", data=json.dumps({"value": [{"action": ["*"]}]}).encode(), method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as typo:  # a misspelt field is refused, not granted as nothing
+        urllib.request.urlopen(req, timeout=5)
+    assert typo.value.code == 400
     on_missing = path.replace("/providers/", "/providers/Microsoft.Sql/servers/nope/providers/", 1)
     status, body = call(arm_server, f"{on_missing}?api-version=2022-04-01")
     assert status == 404 and body["error"]["code"] == "ResourceNotFound"
