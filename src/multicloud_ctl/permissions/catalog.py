@@ -367,6 +367,9 @@ AZURE: dict[str, AzureGrant] = {
     # Azure Monitor: metrics read on the resource (ARM), custom metrics and Logs Ingestion are data actions of
     # the "Monitoring Metrics Publisher" role, Log Analytics queries need the workspace's query read
     "monitor_metrics.AzureMetrics GET": AzureGrant(("Microsoft.Insights/metrics/read",)),
+    # the caller's own effective permissions on a scope (failover readiness): "Lists all the permissions the
+    # caller has for a given resource" (Microsoft.Authorization resource provider operations)
+    "permissions_list.ArmPermissions GET": AzureGrant(("Microsoft.Authorization/permissions/read",)),
     "monitor_metrics.AzureMetrics POST": AzureGrant(data_actions=("Microsoft.Insights/Metrics/Write",)),
     "LogsIngestionClient.upload": AzureGrant(data_actions=("Microsoft.Insights/Telemetry/Write",)),
     "monitor_logs.LogAnalyticsQuery POST": AzureGrant(

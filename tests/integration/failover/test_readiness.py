@@ -50,6 +50,7 @@ def test_a_ready_sandbox_exits_0_with_every_check_shown(
         assert list(got) == list(CHECKS)
         assert got["lb-pools"] == got["target-capacity"] == got["secrets"] == got["dns"] == "pass"
         assert got["permissions-aws"] == "pass"  # the plan makes no AWS call
+        assert got["permissions-azure"] == "pass"  # nor an Azure RBAC call (no SQL group, no bus alias)
         assert got["sync-lag"] == got["backup-age"] == got["certificates"] == "skipped"
     # aws serves already: its plan changes nothing on Cloudflare; azure's switches pools (unknown, accepted)
     assert results(doc, "aws")["permissions-cloudflare"] == "pass"
@@ -115,7 +116,11 @@ def test_a_missing_pool_is_a_finding_naming_it(
     res, doc = readiness(cli, fo_config, books, "--to", "azure", *ACCEPT)
     assert res.exit_code == 3, res.stderr
     # the plan cannot be built without the pool, so what it would call cannot be evaluated either
-    assert [f.split(":")[0] for f in doc["findings"]] == ["azure lb-pools fail", "azure permissions-aws unknown"]
+    assert [f.split(":")[0] for f in doc["findings"]] == [
+        "azure lb-pools fail",
+        "azure permissions-aws unknown",
+        "azure permissions-azure unknown",
+    ]
     checks = {c["name"]: c for c in doc["checks"]}
     assert checks["permissions-aws"]["detail"].startswith("cannot build the failover plan")
     lbp = checks["lb-pools"]

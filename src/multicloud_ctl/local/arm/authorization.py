@@ -150,3 +150,79 @@ def delete_assignment(ctx: ActionContext) -> Response:
     ctx.store.delete_resource(rid)
     found["properties"].pop("provisioningState", None)
     return Response(200, found)
+
+
+# ---- the caller's permissions --------------------------------------------------------------------------------
+# "Permissions - List For Resource Group" / "List For Resource" (Azure/azure-rest-api-specs, specification/
+# authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleDefinitionsCalls.json):
+# GET {scope}/providers/Microsoft.Authorization/permissions on a resource group or a resource in one, answering
+# `PermissionGetResult` {"value": [Permission], "nextLink"}; Permission = actions, notActions, dataActions,
+# notDataActions. The api-versions are those the specs publish for the operation.
+PERMISSIONS = (
+    r"(?P<scope>/subscriptions/[^/]+/resourcegroups/[^/]+(?:/providers/(?!microsoft\.authorization/).+?)?)"
+    r"/providers/microsoft\.authorization/permissions"
+)
+PERMISSIONS_API_VERSIONS = {"2015-07-01", "2018-01-01-preview", "2022-04-01", "2022-05-01-preview"}
+PERMISSION_FIELDS = ("actions", "notActions", "dataActions", "notDataActions")
+
+
+@action("GET", PERMISSIONS)
+def list_permissions(ctx: ActionContext) -> Response:
+    """The caller's permission entries at the scope: the store's `caller_permissions`.
+
+    The role assignments this fake holds are for the managed identities it issued (data roles), never for the
+    caller, so what the caller may do is set by the test or operator (`POST /_admin/permissions`); the default is
+    the built-in Owner role. None refuses the call as ARM refuses a caller without the right to list
+    (403 `AuthorizationFailed`).
+    """
+    from multicloud_ctl.local.arm.server import api_version
+
+    version = api_version(ctx.request)
+    if version not in PERMISSIONS_API_VERSIONS:
+        return _error(
+            400,
+            "NoRegisteredProviderFound",
+            f"No registered resource provider found for API version '{version}' and resource type "
+            "'Microsoft.Authorization/permissions'.",
+        )
+    scope = ctx.match["scope"]
+    missing = _scope_exists(ctx, scope)
+    if missing is not None:
+        return missing
+    with ctx.store.lock:
+        granted = ctx.store.caller_permissions
+        value = None if granted is None else [{f: list(p.get(f) or []) for f in PERMISSION_FIELDS} for p in granted]
+    if value is None:
+        return _error(
+            403,
+            "AuthorizationFailed",
+            "The client does not have authorization to perform action 'Microsoft.Authorization/permissions/read' "
+            f"over scope '{scope}' or the scope is invalid.",
+        )
+    return Response(200, {"value": value})
+
+
+def set_caller_permissions(store: Any, method: str, body: Any) -> Response:
+    """`/_admin/permissions`: GET shows, POST `{"value": [Permission]}` sets, `{"refuse": true}` refuses the
+    listing (403), DELETE restores the Owner default."""
+    from multicloud_ctl.local.arm.store import OWNER
+
+    with store.lock:
+        if method == "POST":
+            doc = dict(body or {})
+            if doc.get("refuse"):
+                store.caller_permissions = None
+            else:
+                value = doc.get("value")
+                if not isinstance(value, list) or not all(
+                    isinstance(p, dict) and set(p) <= set(PERMISSION_FIELDS) for p in value
+                ):
+                    return _error(
+                        400, "InvalidPermissions", f"value must be a list of {{{', '.join(PERMISSION_FIELDS)}}}"
+                    )
+                store.caller_permissions = [
+                    {f: [str(a) for a in p.get(f) or []] for f in PERMISSION_FIELDS} for p in value
+                ]
+        elif method == "DELETE":
+            store.caller_permissions = [dict(OWNER)]
+        return Response(200, {"refused": store.caller_permissions is None, "value": store.caller_permissions or []})

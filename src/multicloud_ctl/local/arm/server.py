@@ -114,6 +114,10 @@ class ArmHandler(JsonHandler):
                 self.server.throttle = None
             armed = self.server.throttle
             return Response(200, {"throttle": None if armed is None else [armed.capacity, armed.refill_per_s]})
+        if req.path == "/_admin/permissions":
+            from multicloud_ctl.local.arm.authorization import set_caller_permissions
+
+            return set_caller_permissions(self.server.store, req.method, req.body)
         return super()._admin(req)
 
     def route(self, req: Request) -> Response:

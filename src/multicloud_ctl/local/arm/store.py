@@ -74,6 +74,10 @@ class Operation:
     ended: str = ""
 
 
+# The sandbox's caller holds the built-in Owner role ("Azure built-in roles": Actions `*`, nothing subtracted)
+OWNER: dict[str, Any] = {"actions": ["*"], "notActions": [], "dataActions": [], "notDataActions": []}
+
+
 @dataclass
 class ArmStore:
     """Thread-safe resource groups, resources and operations of one fake ARM."""
@@ -84,10 +88,14 @@ class ArmStore:
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[str, Operation] = field(default_factory=dict)
     running: dict[str, str] = field(default_factory=dict)  # canonical resource id -> its running operation
+    # what `GET .../providers/Microsoft.Authorization/permissions` answers for the caller (authorization.py):
+    # its permission entries, or None to refuse the call (403); set through `/_admin/permissions`
+    caller_permissions: list[dict[str, Any]] | None = field(default_factory=lambda: [copy.deepcopy(OWNER)])
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def reset(self) -> None:
         with self.lock:
+            self.caller_permissions = [copy.deepcopy(OWNER)]
             self.groups.clear()
             self.resources.clear()
             self.operations.clear()

@@ -16,10 +16,15 @@ assert zero mutating calls on every provider.
   Cloudflare token the switch uses resolve (values never shown).
 - `dns`: the load balancer's hostname lies in the zone; origins named by a hostname in the zone have a record.
 - `certificates`: the environment names no certificate today, so this is `skipped` and says so.
-- `permissions-aws`, `permissions-cloudflare`: for every call of the failover plan (built from the live
-  state, as `mcctl failover` builds it), whether the caller may make it. AWS asks
-  `iam:SimulatePrincipalPolicy` for the caller; Cloudflare can only verify that the token is active (its
-  API does not tell a token its own permissions), so a plan with Cloudflare calls reads `unknown` there.
+- `permissions-aws`, `permissions-azure`, `permissions-cloudflare`: for every call of the failover plan (built
+  from the live state, as `mcctl failover` builds it; the cache warm-up's reads included), whether the caller
+  may make it. AWS asks `iam:SimulatePrincipalPolicy` for the caller. Azure lists the caller's effective
+  permissions on each resource a step acts on (`Permissions - List For Resource`,
+  providers/azure/permissions_list.py) and matches the step's RBAC actions, taken from the permissions catalog,
+  against them; a finding names the missing action and the step. Cloudflare can only verify that the token is
+  active (its API does not tell a token its own permissions), so a plan with Cloudflare calls reads `unknown`.
+  The Azure warm-up's SQL read is a database grant, not an RBAC action: the plan step's count shows whether it
+  reads (it says "not counted" with the error otherwise).
 
 A check that cannot be measured is `unknown` and counts as a finding (exit 3) unless the operator accepts it
 by name (`--accept-unknown CHECK`), as preflight does.
@@ -51,6 +56,7 @@ CHECKS = (
     "dns",
     "certificates",
     "permissions-aws",
+    "permissions-azure",
     "permissions-cloudflare",
 )
 
@@ -67,7 +73,61 @@ ACTION_CALLS: dict[str, tuple[str, tuple[str, ...]]] = {
             "lambda:DeleteProvisionedConcurrencyConfig",
         ),
     ),
+    # the AWS warm-up ranks the products with one bounded Scan of the products table (warmup.py)
+    "failover.cache_warmup": ("aws", ("dynamodb:Scan",)),
 }
+# The Azure plan actions: the catalog operations (permissions/catalog.py AZURE) each step calls, and the ARM
+# resource the step acts on (`resource` of the Permissions - List For Resource call): the SQL server that is to
+# become primary, the Service Bus namespace the alias fails over to.
+AZURE_ACTION_CALLS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "azure.sql_failover": (
+        "Microsoft.Sql/servers/{server}",
+        ("sql.failover_groups.begin_failover", "sql.failover_groups.get"),
+    ),
+    "azure.servicebus_geo_dr_failover": (
+        "Microsoft.ServiceBus/namespaces/{namespace}",
+        ("servicebus.disaster_recovery_configs.fail_over", "servicebus.disaster_recovery_configs.get"),
+    ),
+}
+FORCED_SQL_FAILOVER = "sql.failover_groups.begin_force_failover_allow_data_loss"
+
+
+@dataclass(frozen=True)
+class AzureNeed:
+    """One RBAC action a plan step needs on one ARM resource."""
+
+    step: str
+    action: str
+    scope: str
+
+
+def _calls_of(action: str, provider: str | None) -> tuple[str, tuple[str, ...]] | None:
+    """(provider, IAM actions / Cloudflare calls) of a plan action; the warm-up's only on the AWS side."""
+    if action not in ACTION_CALLS:
+        return None
+    named, names = ACTION_CALLS[action]
+    if action == "failover.cache_warmup" and provider != named:
+        return None
+    if named == "aws":  # one list: IAM actions as the catalog gives them for each API operation
+        from multicloud_ctl.permissions.catalog import AWS
+
+        names = tuple(dict.fromkeys(a for n in names for a in AWS.get(n, (n,))))
+    return named, names
+
+
+def azure_needs(runtime: Runtime, step: Any) -> list[AzureNeed]:
+    """The RBAC actions (from the permissions catalog) an Azure plan step needs, on the resource it acts on."""
+    from multicloud_ctl.permissions.catalog import AZURE
+
+    if step.action not in AZURE_ACTION_CALLS:
+        return []
+    resource, ops = AZURE_ACTION_CALLS[step.action]
+    params = dict(step.params)
+    if step.action == "azure.sql_failover" and params.get("allow_data_loss"):
+        ops = (FORCED_SQL_FAILOVER, *ops[1:])
+    sub = runtime.environment.azure.subscription_id
+    scope = f"/subscriptions/{sub}/resourceGroups/{params['group']}/providers/{resource.format(**params)}"
+    return [AzureNeed(step.id, a, scope) for op in ops for a in AZURE[op].actions]
 
 
 @dataclass
@@ -258,19 +318,24 @@ def check_dns(runtime: Runtime, live: LiveState) -> PreflightCheck:
     return _check("dns", True, f"{hostname} served by the load balancer in zone {zone}", measured)
 
 
-def plan_calls(runtime: Runtime, live: LiveState, spec: FailoverSpec) -> dict[str, list[str]]:
-    """Provider -> the calls the failover plan would make now (built as `mcctl failover` builds it)."""
+def plan_calls(runtime: Runtime, live: LiveState, spec: FailoverSpec) -> dict[str, list[Any]]:
+    """Provider -> the calls the failover plan would make now (built as `mcctl failover` builds it): IAM
+    actions (aws), `AzureNeed`s (azure), method + path (cloudflare)."""
     from multicloud_ctl.operations.failover.switch import build_plan
 
     if live.snapshot is None:
         raise McctlError(live.error or "no load balancer to plan against")
     plan = build_plan(runtime, spec, live.snapshot, "readiness")
-    calls: dict[str, list[str]] = {"aws": [], "cloudflare": []}
+    calls: dict[str, list[Any]] = {"aws": [], "azure": [], "cloudflare": []}
     for step in plan.steps:
         for s in (step, step.rollback):
-            if s is not None and s.action in ACTION_CALLS:
-                provider, names = ACTION_CALLS[s.action]
+            if s is None:
+                continue
+            found = _calls_of(s.action, s.provider)
+            if found is not None:
+                provider, names = found
                 calls[provider].extend(n for n in names if n not in calls[provider])
+            calls["azure"].extend(n for n in azure_needs(runtime, s) if n not in calls["azure"])
     return calls
 
 
@@ -296,6 +361,39 @@ def check_aws_permissions(runtime: Runtime, calls: list[str]) -> PreflightCheck:
         detail = "; ".join(f"{a}: {decisions.get(a, 'not evaluated')}" for a in denied)
         return _check("permissions-aws", False, f"{caller} may not: {detail}", measured)
     return _check("permissions-aws", True, f"{caller} may make {', '.join(calls)}", measured)
+
+
+def check_azure_permissions(runtime: Runtime, needs: list[AzureNeed]) -> PreflightCheck:
+    """Each needed action against the caller's effective permissions on its resource (read once per resource)."""
+    name = "permissions-azure"
+    if not needs:
+        return _check(name, True, "the plan makes no Azure RBAC call", "0 actions", 0.0)
+    from multicloud_ctl.providers.azure.permissions_list import ArmPermissions, allowed
+
+    lister = ArmPermissions(runtime.azure)
+    granted: dict[str, list[dict[str, Any]]] = {}
+    unknown: list[str] = []
+    for scope in dict.fromkeys(n.scope for n in needs):
+        try:
+            granted[scope] = lister.list_for(scope)
+        except McctlError as exc:
+            unknown.append(f"{scope.rsplit('/providers/', 1)[-1]}: {exc.message}")
+    missing = [n for n in needs if n.scope in granted and not allowed(n.action, granted[n.scope])]
+    checked = sum(1 for n in needs if n.scope in granted)
+    measured = f"{checked - len(missing)}/{len(needs)} allowed"
+    if missing:
+        detail = "; ".join(f"{n.action} (step {n.step}, on {n.scope.rsplit('/providers/', 1)[-1]})" for n in missing)
+        more = f"; cannot list the permissions of {'; '.join(unknown)}" if unknown else ""
+        return _check(name, False, f"the caller may not: {detail}{more}", measured)
+    if unknown:
+        return _check(
+            name,
+            None,
+            f"cannot list the caller's permissions (Microsoft.Authorization/permissions) on {'; '.join(unknown)}",
+            measured,
+        )
+    actions = ", ".join(dict.fromkeys(n.action for n in needs))
+    return _check(name, True, f"the caller may make {actions}", measured)
 
 
 def check_cloudflare_permissions(runtime: Runtime, calls: list[str]) -> PreflightCheck:
@@ -331,7 +429,11 @@ def side_checks(runtime: Runtime, live: LiveState, spec: FailoverSpec) -> dict[s
         except McctlError as exc:
             return _check(name, None, f"cannot build the failover plan: {exc.message}")
         check = (
-            check_aws_permissions(runtime, calls) if provider == "aws" else check_cloudflare_permissions(runtime, calls)
+            check_aws_permissions(runtime, calls)
+            if provider == "aws"
+            else check_azure_permissions(runtime, calls)
+            if provider == "azure"
+            else check_cloudflare_permissions(runtime, calls)
         )
         if not calls and live.snapshot is not None and live.snapshot.serving_pool() == spec.to:
             check.detail += f" ({spec.to} serves already)"
@@ -346,6 +448,7 @@ def side_checks(runtime: Runtime, live: LiveState, spec: FailoverSpec) -> dict[s
         "dns": lambda: check_dns(runtime, live),
         "certificates": lambda: check_certificates(runtime),
         "permissions-aws": lambda: permissions("aws"),
+        "permissions-azure": lambda: permissions("azure"),
         "permissions-cloudflare": lambda: permissions("cloudflare"),
     }
 
