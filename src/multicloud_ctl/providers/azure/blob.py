@@ -90,7 +90,7 @@ class BlobContainer:
         if self.key is not None:  # Get Container Properties: 200, or 404 when there is no such container
             query = {"restype": "container"}
             found = self.wire.send(
-                "HEAD", self._url("", query), f"get container {self.name}", ok=(200,), missing_ok=True
+                "GET", self._url("", query), f"get container {self.name}", ok=(200,), missing_ok=True
             )
             return found is not None
         with azure_errors(f"get container {self.name}"):
