@@ -1,14 +1,15 @@
 """Benchmark `mcctl backup daily` against `rclone sync` on the same emulators, in the same run.
 
-    .venv/bin/python bench/backup.py [--small 2000] [--large 40] [--parallel 8] [--repeat 3]
+    .venv/bin/python bench/backup.py [--small 2000] [--large 40] [--parallel 8] [--repeat 3] [--passes 1]
 
 Starts its own moto and Azurite (each tool gets a fresh Azurite, since Azurite slows as it fills) on free
 127.0.0.1 ports, seeds one bucket with N x 4 KiB and M x 8 MiB objects, then times, for each tool, a full
-copy and a no-change pass (wall clock of the whole command, process start included), `--repeat` times with
-the tools' order alternating, and prints medians with the spread and each process's CPU seconds (the
-tool, moto, Azurite: on a 2-core machine they compete for the same cores). rclone is installed
-from Debian's packages when missing and runs with the same parallelism and `--checksum` (size + MD5 from
-the listings: the equivalent of our size + ETag rule). Prints one table and a JSON line.
+copy and `--passes` no-change passes (wall clock of the whole command, process start included; a tool's
+no-change figure is the median of its passes), `--repeat` times with the tools' order alternating, and
+prints medians with the spread, each process's CPU seconds (the tool, moto, Azurite: on a 2-core machine
+they compete for the same cores), the no-change ratio mcctl / rclone --checksum and the 1-minute load.
+rclone is installed from Debian's packages when missing and runs with the same parallelism and
+`--checksum` (size + MD5 from the listings: the equivalent of our size + ETag rule). Prints one table and a JSON line.
 """
 
 from __future__ import annotations
@@ -134,7 +135,13 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str
     return seconds, out.stdout
 
 
-def run_mcctl(tmp: Path, moto_port: int, parallel: int, rep: int = 0) -> dict[str, Any]:
+def median_pass(passes: list[tuple[float, dict[str, float]]]) -> tuple[float, dict[str, float]]:
+    """The median no-change pass (seconds) with its own CPU split (an odd count keeps them together)."""
+    ordered = sorted(passes, key=lambda p: p[0])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def run_mcctl(tmp: Path, moto_port: int, parallel: int, rep: int = 0, passes: int = 1) -> dict[str, Any]:
     loc = tmp / f"azurite-mcctl-{rep}"
     azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log")
     WATCH["azurite"] = azurite.proc.pid
@@ -157,17 +164,23 @@ def run_mcctl(tmp: Path, moto_port: int, parallel: int, rep: int = 0) -> dict[st
         env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
         full, out = timed(cmd, env)
         first, full_cpu = json.loads(out), dict(CPU)
-        nochange, out = timed(cmd, env)
-        second = json.loads(out)
-        assert first["copied"] == first["listed"] and second["copied"] == 0, (first, second)
+        runs, inner = [], []
+        for _ in range(passes):
+            seconds, out = timed(cmd, env)
+            second = json.loads(out)
+            assert first["copied"] == first["listed"] and second["copied"] == 0, (first, second)
+            runs.append((seconds, dict(CPU)))
+            inner.append(second["seconds"])
+        nochange, nochange_cpu = median_pass(runs)
         return {
             "full_s": full,
             "nochange_s": nochange,
             "copied": first["copied"],
             "inner_full_s": first["seconds"],
-            "inner_nochange_s": second["seconds"],
+            "inner_nochange_s": statistics.median(inner),
             "full_cpu": full_cpu,
-            "nochange_cpu": dict(CPU),
+            "nochange_cpu": nochange_cpu,
+            "nochange_all_s": [round(r[0], 3) for r in runs],
         }
     finally:
         azurite.stop()
@@ -191,7 +204,7 @@ def container_sas(blob_url: str, container: str) -> str:
     )
 
 
-def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int = 0) -> dict[str, Any]:
+def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int = 0, passes: int = 1) -> dict[str, Any]:
     loc = tmp / f"azurite-rclone-{rep}"
     azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log")
     WATCH["azurite"] = azurite.proc.pid
@@ -229,8 +242,11 @@ def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int =
         ]
         full, _ = timed(cmd, env)
         full_cpu = dict(CPU)
-        nochange, _ = timed(cmd, env)
-        nochange_cpu = dict(CPU)
+        runs = []
+        for _ in range(passes):
+            seconds, _ = timed(cmd, env)
+            runs.append((seconds, dict(CPU)))
+        nochange, nochange_cpu = median_pass(runs)
         nochange_default, _ = timed([c for c in cmd if c != "--checksum"], env)  # size + modtime (default)
         return {
             "full_s": full,
@@ -238,6 +254,7 @@ def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int =
             "nochange_modtime_s": nochange_default,
             "full_cpu": full_cpu,
             "nochange_cpu": nochange_cpu,
+            "nochange_all_s": [round(r[0], 3) for r in runs],
         }
     finally:
         azurite.stop()
@@ -261,6 +278,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=40)
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (tool order alternates); medians shown")
+    parser.add_argument("--passes", type=int, default=1, help="no-change passes per repetition (median taken)")
     args = parser.parse_args()
     rclone = ensure_rclone()
     version = subprocess.run([rclone, "version"], capture_output=True, text=True).stdout.splitlines()[0]
@@ -275,10 +293,10 @@ def main() -> None:
             for rep in range(args.repeat):
                 first_mcctl = rep % 2 == 0
                 if first_mcctl:
-                    ours.append(run_mcctl(tmp, moto.port, args.parallel, rep))
-                theirs.append(run_rclone(rclone, tmp, moto.port, args.parallel, rep))
+                    ours.append(run_mcctl(tmp, moto.port, args.parallel, rep, args.passes))
+                theirs.append(run_rclone(rclone, tmp, moto.port, args.parallel, rep, args.passes))
                 if not first_mcctl:
-                    ours.append(run_mcctl(tmp, moto.port, args.parallel, rep))
+                    ours.append(run_mcctl(tmp, moto.port, args.parallel, rep, args.passes))
         finally:
             moto.stop()
     mib = nbytes / MIB
@@ -291,7 +309,8 @@ def main() -> None:
     ]
     print(
         f"{objects} objects ({args.small} x 4 KiB + {args.large} x 8 MiB = {mib:.1f} MiB), "
-        f"parallelism {args.parallel}, moto + Azurite on 127.0.0.1, median of {args.repeat} (min-max)"
+        f"parallelism {args.parallel}, moto + Azurite on 127.0.0.1, median of {args.repeat} (min-max), "
+        f"{args.passes} no-change pass(es) each"
     )
     print(f"{'tool':<44} {'pass':<10} {'seconds':>8} {'min-max':>12} {'objects/s':>10} {'MiB/s':>8}")
     for tool, kind, (median, low, high) in rows:
@@ -305,12 +324,17 @@ def main() -> None:
     print(f"  rclone full: {cpu_line(theirs, 'full_cpu')}   no change: {cpu_line(theirs, 'nochange_cpu')}")
     inner = statistics.median(r["inner_nochange_s"] for r in ours)
     print(f"  mcctl no-change pass inside the process, after start-up, lock and listing: {inner:.3f} s")
+    ratio = statistics.median(r["nochange_s"] for r in ours) / statistics.median(r["nochange_s"] for r in theirs)
+    print(f"no-change ratio mcctl / rclone --checksum: {ratio:.2f}   load (1 min) at the end: {os.getloadavg()[0]:.2f}")
     print(
         json.dumps(
             {
                 "objects": objects,
                 "mib": round(mib, 1),
                 "repeat": args.repeat,
+                "passes": args.passes,
+                "ratio": round(ratio, 3),
+                "load": round(os.getloadavg()[0], 2),
                 "mcctl": ours,
                 "rclone": theirs,
                 "rclone_version": version,

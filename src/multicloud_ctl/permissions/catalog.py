@@ -358,9 +358,10 @@ AZURE: dict[str, AzureGrant] = {
     "BlobClient.stage_block": AzureGrant(data_actions=BLOB_WRITE),
     "BlobClient.stage_block_from_url": AzureGrant(data_actions=BLOB_WRITE),  # the source is a presigned S3 URL
     "BlobClient.upload_blob": AzureGrant(data_actions=BLOB_WRITE),
-    # Blob REST calls sent on urllib3 (blobwire.py): GET = List Blobs, PUT = Put Blob
-    "blob.BlobContainer GET": AzureGrant(data_actions=BLOB_READ),
-    "blob.BlobContainer PUT": AzureGrant(data_actions=BLOB_WRITE),
+    # Blob REST calls sent on urllib3 (blobwire.py): GET = List Blobs and Get Container Properties, PUT = Put Blob,
+    # Put Block, Put Block List and Create Container (the container calls as ContainerClient.exists/create_container)
+    "blob.BlobContainer GET": AzureGrant((f"{_CONTAINERS}/read",), data_actions=BLOB_READ),
+    "blob.BlobContainer PUT": AzureGrant((f"{_CONTAINERS}/write",), data_actions=BLOB_WRITE),
     # Key Vault secrets over REST (RBAC-mode vaults; "Key Vault Secrets Officer" holds both)
     "keyvault.KeyVaultSecrets GET": AzureGrant(data_actions=("Microsoft.KeyVault/vaults/secrets/getSecret/action",)),
     "keyvault.KeyVaultSecrets PUT": AzureGrant(data_actions=("Microsoft.KeyVault/vaults/secrets/setSecret/action",)),

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 MIB = 1024 * 1024
 WINDOW = 512  # copy tasks interleaved (large among small) per window
 KEEP_FIRST = 20  # failures and vanished keys kept for the summary
+# kept objects reported to the progress bar together: one event per object was ~0.1 s of CPU per 8,000 objects
+# of a no-change pass (event bus, journal sink, progress render), for a bar that redraws a few times a second
+KEEP_REPORT = 256
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,13 @@ def execute_daily(
     writer = ManifestWriter(blobs, store.layout, header, block_size=spec.manifest_block_size)
     outcome = DailyOutcome(counts={b: BucketCounts() for b in plan.buckets})
 
+    kept = [0]  # Keep decisions not yet reported to `advance`
+
+    def report_kept() -> None:
+        if kept[0] and advance is not None:
+            advance(kept[0], 0)
+        kept[0] = 0
+
     def tasks() -> Generator[CopyTask | Gone, None, None]:
         stream = listing(store, plan.buckets, workers=spec.parallelism)
         try:
@@ -199,10 +209,13 @@ def execute_daily(
                             meta.get(META_MD5, ""),
                         )
                     )
-                    if advance is not None:
-                        advance(1, 0)
+                    kept[0] += 1
+                    if kept[0] >= KEEP_REPORT:
+                        report_kept()
                 elif isinstance(decision, CopyTask) or options.mirror_deletes:
+                    report_kept()
                     yield decision
+            report_kept()
         finally:
             close = getattr(stream, "close", None)
             if close is not None:

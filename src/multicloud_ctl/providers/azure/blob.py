@@ -25,6 +25,7 @@ from multicloud_ctl.providers.dryrun import MutationGuard
 if TYPE_CHECKING:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.providers.azure.blobwire import BlobWire
+    from multicloud_ctl.providers.azure.sharedkey import SharedKey
 
 
 @dataclass(frozen=True)
@@ -73,19 +74,42 @@ class BlobContainer:
     def blob(self, name: str, snapshot: str | None = None) -> Any:
         return self.service.get_blob_client(self.name, name, snapshot=snapshot)
 
+    @property
+    def key(self) -> SharedKey | None:
+        """The account's Shared Key signer when the clients have one (`AzureClients.blob_key`): then the wire
+        calls (listing, container properties and create, Put Blob, Put Block, Put Block List) need no SDK."""
+        return getattr(self.clients, "blob_key", None)
+
     def url(self) -> str:
+        if self.key is not None:
+            base, _, sas = str(self.clients.blob_url).partition("?")
+            return f"{base}/{self.name}" + (f"?{sas}" if sas else "")
         return str(self.container.url)
 
     def exists(self) -> bool:
+        if self.key is not None:  # Get Container Properties: 200, or 404 when there is no such container
+            query = {"restype": "container"}
+            found = self.wire.send(
+                "GET", self._url("", query), f"get container {self.name}", ok=(200,), missing_ok=True
+            )
+            return found is not None
         with azure_errors(f"get container {self.name}"):
             return bool(self.container.exists())
 
     def ensure(self) -> bool:
         """Create the container when it is missing; True when it was created."""
-        from azure.core.exceptions import ResourceExistsError
-
         if self.exists():
             return False
+        if self.key is not None:  # Create Container: 201, or 409 ContainerAlreadyExists (another run won)
+            from multicloud_ctl.providers.azure.blobwire import status_error
+
+            operation = f"create container {self.name}"
+            answer = self.wire.send("PUT", self._url("", {"restype": "container"}), operation, ok=(201, 409))
+            if answer.status == 409 and answer.headers.get("x-ms-error-code") != "ContainerAlreadyExists":
+                raise status_error(operation, answer.status, answer.headers, answer.data)  # e.g. being deleted
+            return bool(answer.status == 201)
+        from azure.core.exceptions import ResourceExistsError
+
         with azure_errors(f"create container {self.name}"):
             try:
                 self.container.create_container()
@@ -168,21 +192,25 @@ class BlobContainer:
 
     @property
     def wire(self) -> BlobWire:
-        """The urllib3 path for List Blobs and Put Blob, signed by this container client's credential."""
+        """The urllib3 path: signed with the account key when there is one (no SDK import), else by this
+        container client's credential policy, with the SDK's api-version either way (`BLOB_API_VERSION`)."""
         if self._wire is None:
             from urllib.parse import urlsplit
 
             from multicloud_ctl.providers.azure.blobwire import BlobWire
+            from multicloud_ctl.providers.azure.sharedkey import BLOB_API_VERSION
 
-            container = self.container
-            local = urlsplit(str(container.url)).hostname in ("127.0.0.1", "localhost", "::1")
+            key = self.key
+            container = self.container if key is None else None
+            local = urlsplit(self.url()).hostname in ("127.0.0.1", "localhost", "::1")
             environment = getattr(self.clients, "environment", None)
             self._wire = BlobWire(
-                container._credential_policy,
+                container._credential_policy if container is not None else None,
                 self.guard,
                 local=local,
-                api_version=container.api_version,
+                api_version=container.api_version if container is not None else BLOB_API_VERSION,
                 network=getattr(environment, "network", None),
+                key=key,
             )
         return self._wire
 
@@ -196,6 +224,12 @@ class BlobContainer:
         return f"{path}?{params}" if params else path
 
     def stage_block(self, name: str, block_id: str, data: bytes) -> None:
+        """Put Block; the id is sent base64-encoded (UTF-8), as the SDK encodes it."""
+        if self.key is not None:
+            query = {"comp": "block", "blockid": _block_id64(block_id)}
+            headers = {"Content-Length": str(len(data)), "Content-Type": "application/octet-stream"}
+            self.wire.send("PUT", self._url(name, query), f"put block {name}", ok=(201,), headers=headers, body=data)
+            return
         with azure_errors(f"put block {name}"):
             self.blob(name).stage_block(block_id, data, length=len(data))
 
@@ -215,6 +249,20 @@ class BlobContainer:
 
     def commit_blocks(self, name: str, block_ids: builtins.list[str], metadata: dict[str, str]) -> None:
         """Commit the block list with the metadata in one request (atomic: the blob appears complete)."""
+        if self.key is not None:  # Put Block List: <BlockList><Latest>base64 id</Latest>...</BlockList>
+            body = (
+                '<?xml version="1.0" encoding="utf-8"?><BlockList>'
+                + "".join(f"<Latest>{_block_id64(b)}</Latest>" for b in block_ids)
+                + "</BlockList>"
+            ).encode()
+            headers = {
+                "Content-Length": str(len(body)),
+                "Content-Type": "application/xml",
+                **{f"x-ms-meta-{k}": v for k, v in metadata.items()},
+            }
+            url = self._url(name, {"comp": "blocklist"})
+            self.wire.send("PUT", url, f"put block list {name}", ok=(201,), headers=headers, body=body)
+            return
         from azure.storage.blob import BlobBlock
 
         with azure_errors(f"put block list {name}"):
@@ -300,6 +348,13 @@ class BlobContainer:
 
 
 BATCH_LIMIT = 256  # subrequests per Blob Batch request (the service refuses more)
+
+
+def _block_id64(block_id: str) -> str:
+    """A block id as sent on the wire: base64 of its UTF-8 bytes (what the SDK's stage_block sends)."""
+    import base64
+
+    return base64.b64encode(block_id.encode()).decode()
 
 
 def backup_container(runtime: Runtime, name: str) -> BlobContainer:

@@ -1,13 +1,15 @@
-"""The hot Blob REST calls (List Blobs, Put Blob) signed by the SDK, sent on a urllib3 pool.
+"""The hot Blob REST calls (List Blobs, Put Blob, Put Block, Put Block List, container properties), on urllib3.
 
 A backup of many small objects is one Put Blob per object and a no-change pass is mostly List Blobs:
-through the SDK's requests-based pipeline each costs ~0.75 ms of client CPU on this machine, signed here
-by the same SDK credential policy (Shared Key, SAS or bearer token) and sent on urllib3 ~0.33 ms
-(`bench/backup.py`; the processes share two cores with the emulators, so client CPU is wall time).
-Everything else (blocks, snapshots, downloads, deletes) stays on the SDK.
+through the SDK's requests-based pipeline each costs ~0.75 ms of client CPU on this machine, sent here on
+urllib3 ~0.33 ms (`bench/backup.py`; the processes share two cores with the emulators, so client CPU is
+wall time). With an account key (Azurite's published one on `local`, or a connection string's) requests
+are signed by `sharedkey.SharedKey` and no `azure.*` module is imported at all (~0.3 s of start-up a
+run); with a SAS or a token credential they are signed by the SDK container client's credential policy.
+Everything else (snapshots, downloads, deletes, copies from a URL) stays on the SDK.
 
 What the pipeline gave is kept: the dry-run guard sees every request before it leaves the process,
-connection errors, 408/429/5xx are retried with backoff (honouring Retry-After) since both calls are
+connection errors, 408/429/5xx are retried with backoff (honouring Retry-After) since every call here is
 idempotent, proxies and a CA bundle come from the environment as `requests` takes them, and failures
 become our errors with Azure's request id and error code.
 """
@@ -17,23 +19,34 @@ from __future__ import annotations
 import os
 import threading
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from multicloud_ctl import errors
 from multicloud_ctl.providers.dryrun import MutationGuard
 
+if TYPE_CHECKING:
+    from multicloud_ctl.providers.azure.sharedkey import SharedKey
+
 
 class BlobWire:
-    """Signs with `credential_policy` (the container client's), checks `guard`, sends with retries."""
+    """Signs with `key` (Shared Key) or else `credential_policy` (an SDK client's), checks `guard`, sends."""
 
     def __init__(
-        self, credential_policy: Any, guard: MutationGuard, *, local: bool, api_version: str, network: Any = None
+        self,
+        credential_policy: Any,
+        guard: MutationGuard,
+        *,
+        local: bool,
+        api_version: str,
+        network: Any = None,
+        key: SharedKey | None = None,
     ) -> None:
         from multicloud_ctl.config.environment import NetworkConfig
 
         self._network = network or NetworkConfig()
         self._policy = credential_policy
+        self._key = key
         self._guard = guard
         self._local = local
         self._api_version = api_version
@@ -94,23 +107,22 @@ class BlobWire:
     ) -> Any:
         """One request; returns the urllib3 response (body read), None for a tolerated 404, else raises ours."""
         import urllib3
-        from azure.core.pipeline import PipelineContext, PipelineRequest
-        from azure.core.rest import HttpRequest
 
         from multicloud_ctl.providers.deadline import transport_reason
 
         self._guard.check(method, url)
-        request = HttpRequest(
-            method,
-            url,
-            headers={"x-ms-version": self._api_version, "x-ms-date": formatdate(usegmt=True), **(headers or {})},
-        )
-        if self._policy is not None:
+        sent = {"x-ms-version": self._api_version, "x-ms-date": formatdate(usegmt=True), **(headers or {})}
+        if self._key is not None:
+            sent = self._key.sign(method, url, sent)
+        elif self._policy is not None:
+            from azure.core.pipeline import PipelineContext, PipelineRequest
+            from azure.core.rest import HttpRequest
+
+            request = HttpRequest(method, url, headers=sent)
             self._policy.on_request(PipelineRequest(request, PipelineContext(None)))
+            url, sent = request.url, dict(request.headers)
         try:
-            response = self._pool(request.url).request(
-                method, request.url, headers=dict(request.headers), body=body, **self._bounds()
-            )
+            response = self._pool(url).request(method, url, headers=sent, body=body, **self._bounds())
         except urllib3.exceptions.HTTPError as exc:
             raise errors.EndpointUnreachable(
                 f"azure: {operation} failed: {transport_reason(exc)}",

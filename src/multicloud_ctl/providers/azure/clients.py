@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from multicloud_ctl.config.environment import Environment, NetworkConfig
     from multicloud_ctl.config.secrets import SecretResolver
+    from multicloud_ctl.providers.azure.sharedkey import SharedKey
 
 # Microsoft's published Azurite/Storage Emulator account: public, documented, not a secret.
 AZURITE_ACCOUNT = "devstoreaccount1"
@@ -87,7 +88,7 @@ class AzureClients:
     guard: MutationGuard = field(init=False)
 
     def __post_init__(self) -> None:
-        from multicloud_ctl.providers.azure.guard import azure_guard
+        from multicloud_ctl.providers.azure.readonly import azure_guard
 
         self.guard = azure_guard(self.dry_run)
 
@@ -192,6 +193,49 @@ class AzureClients:
         return CostManagementClient(self.credential, **self.mgmt_kwargs())
 
     # ---- data plane -------------------------------------------------------------------------------
+    @cached_property
+    def blob_key(self) -> SharedKey | None:
+        """The storage account's Shared Key signer when blob is reached with an account key (Azurite's published
+        one on `local`; a connection string's AccountKey), else None (SAS or token: the SDK signs). The wire
+        path (`blobwire.py`) signs with it, so the calls it carries need no `azure.*` import."""
+        from multicloud_ctl.providers.azure.sharedkey import SharedKey
+
+        found = self._account_key()
+        return SharedKey(*found) if found else None
+
+    @cached_property
+    def blob_url(self) -> str:
+        """The blob service URL the SDK client would use (no trailing slash, SAS kept), without building it."""
+        from multicloud_ctl.providers.azure.sharedkey import parse_connection_string
+
+        storage = self.environment.azure.storage
+        endpoint = self.environment.endpoints().blob
+        if storage.connection is not None:
+            parts = parse_connection_string(self._resolver().resolve(storage.connection))
+            url = parts.get("BlobEndpoint") or "{}://{}.blob.{}".format(
+                parts.get("DefaultEndpointsProtocol", "https"),
+                parts.get("AccountName", ""),
+                parts.get("EndpointSuffix", "core.windows.net"),
+            )
+            sas = parts.get("SharedAccessSignature", "").lstrip("?")
+            return url.rstrip("/") + (f"?{sas}" if sas else "")
+        if self.environment.is_local:
+            return (endpoint or f"http://127.0.0.1:10000/{AZURITE_ACCOUNT}").rstrip("/")
+        return (endpoint or f"https://{storage.account}.blob.core.windows.net").rstrip("/")
+
+    def _account_key(self) -> tuple[str, str] | None:
+        from multicloud_ctl.providers.azure.sharedkey import parse_connection_string
+
+        storage = self.environment.azure.storage
+        if storage.connection is not None:
+            parts = parse_connection_string(self._resolver().resolve(storage.connection))
+            if parts.get("AccountName") and parts.get("AccountKey") and not parts.get("SharedAccessSignature"):
+                return parts["AccountName"], parts["AccountKey"]
+            return None
+        if self.environment.is_local:
+            return AZURITE_ACCOUNT, AZURITE_KEY
+        return None
+
     @cached_property
     def blob(self) -> BlobServiceClient:
         """Blob: Azurite's dev account on `local`; the connection secret or the credential in the cloud."""

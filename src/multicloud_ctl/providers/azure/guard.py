@@ -1,7 +1,8 @@
 """The Azure half of the dry-run guard: a pipeline policy every Azure client carries.
 
 Installed as `custom_hook_policy` on the azure-mgmt clients and as an additional pipeline policy on the
-storage clients, so it sees every request after retries and auth, just before the transport.
+storage clients, so it sees every request after retries and auth, just before the transport. The rules
+(which POSTs are reads) live in `readonly.py`, which the wire path uses without azure-core.
 """
 
 from __future__ import annotations
@@ -11,19 +12,10 @@ from typing import Any
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
+from multicloud_ctl.providers.azure.readonly import AZURE_READ_ONLY_POSTS, azure_guard
 from multicloud_ctl.providers.dryrun import MutationGuard
 
-AZURE_READ_ONLY_POSTS = (
-    r"/providers/Microsoft\.CostManagement/(query|forecast)$",
-    r"/providers/Microsoft\.Consumption/[^/]+/list$",
-    r"/config/[^/]+/list$",
-    r"/list(Keys|ConnectionStrings|Secrets)?$",
-)
-
-
-def azure_guard(dry_run: bool) -> MutationGuard:
-    """A guard with Azure's read-only POST allow-list."""
-    return MutationGuard("azure", dry_run=dry_run, read_only_posts=AZURE_READ_ONLY_POSTS)
+__all__ = ["AZURE_READ_ONLY_POSTS", "DryRunPolicy", "azure_guard"]
 
 
 class DryRunPolicy(SansIOHTTPPolicy[Any, Any]):
