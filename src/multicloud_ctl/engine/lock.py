@@ -182,9 +182,10 @@ class CloudLease:
         call of the run (the confirmations before mutating steps, each heartbeat, the release) waited for the
         dark store's SDK retries or the whole `store_timeout_seconds` again: a backup of 8,000 objects with the
         sandbox's Cloudflare store down took 31 s instead of 2.6 s. Not asking a store is the same vote as a
-        store that does not answer, so the quorum's guarantees do not change. A single store is always asked.
+        store that does not answer, so the quorum's guarantees do not change. When the stores asked fall short
+        of `enough`, those skipped are asked after all: a flapping store that is back must not cost a refusal
+        with a majority within reach. A single store is always asked.
         """
-        import queue
 
         stores = self._stores()
         if len(stores) == 1:  # no thread and no memory for the single-store lease
@@ -193,7 +194,24 @@ class CloudLease:
             except (ProviderError, OSError) as exc:
                 return {stores[0].kind: exc}
         out: dict[str, T | BaseException] = dict(self._skipped(stores))
-        asked = [s for s in stores if s.kind not in out]
+        self._ask([s for s in stores if s.kind not in out], fn, enough, on_late, out)
+        if enough is not None and not enough(out) and any(isinstance(out.get(s.kind), Skipped) for s in stores):
+            # a store skipped as dark may be back (a flapping store): short of what is needed, ask it after all
+            # rather than refuse with a majority within reach
+            self._ask([s for s in stores if isinstance(out.get(s.kind), Skipped)], fn, enough, on_late, out)
+        return out
+
+    def _ask(
+        self,
+        asked: list[Any],
+        fn: Callable[[Any], T],
+        enough: Callable[[dict[str, T | BaseException]], bool] | None,
+        on_late: Callable[[str, T | BaseException], None] | None,
+        out: dict[str, T | BaseException],
+    ) -> None:
+        """Ask `asked` at once and put their answers into `out` (see `_each`)."""
+        import queue
+
         limit = self.runtime.environment.lease.store_timeout_seconds
         answers: queue.SimpleQueue[tuple[str, T | BaseException]] = queue.SimpleQueue()
 
@@ -238,7 +256,6 @@ class CloudLease:
                     else f"the {kind} lease store did not answer within {limit:g}s"
                 )
                 self._mark(kind, out[kind])  # dark until it answers (its thread clears the mark if it does)
-        return out
 
     def _mark(self, kind: str, answer: object) -> None:
         """Remember a store that failed as dark for `DARK_FOR` seconds; one that answered is not dark.
@@ -256,7 +273,7 @@ class CloudLease:
         if len(stores) - len(dark) < self.majority:
             return {}
         return {
-            kind: EndpointUnreachable(f"the {kind} lease store is not asked again for {DARK_FOR:g}s: {exc}")
+            kind: Skipped(f"the {kind} lease store is not asked again for {DARK_FOR:g}s: {exc}")
             for kind, exc in dark.items()
         }
 
@@ -428,6 +445,10 @@ class CloudLease:
         if len(failed) == len(answers):
             raise failed[0]
         return existed
+
+
+class Skipped(EndpointUnreachable):
+    """A lease store not asked this time: it did not answer within the last `DARK_FOR` seconds."""
 
 
 DARK_FOR = 30.0  # seconds a lease store that did not answer is not asked again (see CloudLease._each)

@@ -313,3 +313,96 @@ def test_a_grant_that_comes_after_the_majority_joins_the_fence(quorum_env: Any, 
     assert held["stores"] == {"aws": "alice", "azure": "alice", "cloudflare": "alice"}, held
     cloud_lease.release("failover-slow", "alice")
     assert lease(quorum_env).status("failover-slow") is None
+
+
+class Flapper:
+    """A TCP proxy to `target` that can be switched off (each connection closed at once: the store errs) and
+    on again: a lease store that flaps."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import socket
+        import threading
+
+        from multicloud_ctl.local.processes import free_port
+
+        self.target, self._up, self.open = (host, port), True, []  # open: the connections piped so far
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", free_port()))
+        self.server.listen(16)
+        self.port = int(self.server.getsockname()[1])
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def up(self) -> bool:
+        return self._up
+
+    @up.setter
+    def up(self, value: bool) -> None:
+        self._up = value
+        if not value:  # kept-alive connections go too, as they would with the store gone
+            for sock in self.open:
+                with contextlib.suppress(OSError):
+                    sock.close()
+            self.open.clear()
+
+    def _pipe(self, src: Any, dst: Any) -> None:
+        import socket
+
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def _serve(self) -> None:
+        import socket
+        import threading
+
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.server.accept()
+                if not self.up:
+                    client.close()
+                    continue
+                upstream = socket.create_connection(self.target)
+                self.open += [client, upstream]
+                threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+
+
+def test_flapping_stores_never_cost_the_lease_while_a_majority_answers(
+    quorum_env: Any, edge: Any, azurite: Any
+) -> None:
+    """Cloudflare's store goes away (and is remembered as dark), comes back, then Azure's goes away: the
+    renewal asks the store it had written off rather than refuse with two of three stores answering; with
+    two stores away at once it refuses in one line, and it keeps the lease once they are back."""
+    from urllib.parse import urlsplit
+
+    api = urlsplit(edge.url)
+    cf = Flapper(api.hostname or "127.0.0.1", api.port or 80)
+    blob = Flapper("127.0.0.1", quorum_env.local.ports.azurite_blob)
+    ports = quorum_env.local.ports.model_copy(update={"azurite_blob": blob.port})
+    env = quorum_env.model_copy(
+        update={
+            "cloudflare": quorum_env.cloudflare.model_copy(
+                update={"base_url": f"http://127.0.0.1:{cf.port}/client/v4"}
+            ),
+            "local": quorum_env.local.model_copy(update={"ports": ports}),
+        }
+    )
+    cloud_lease = lease(env)
+    fence = cloud_lease.acquire("failover-flap", "alice", TTL)
+    cf.up = False
+    cloud_lease.renew(fence, TTL)  # aws + azure
+    cf.up, blob.up = True, False
+    cloud_lease.renew(fence, TTL)  # aws + cloudflare, asked again although written off as dark a moment ago
+    cf.up = False
+    with pytest.raises(EndpointUnreachable, match="could not be confirmed") as refused:
+        cloud_lease.renew(fence, TTL)
+    assert "\n" not in str(refused.value)
+    cf.up = blob.up = True
+    cloud_lease.renew(fence, TTL)
+    assert lease(quorum_env).status("failover-flap")["owner"] == "alice"
+    cloud_lease.release("failover-flap", "alice")
+    assert lease(quorum_env).status("failover-flap") is None
