@@ -250,11 +250,10 @@ class CloudLease:
                 if kind in answered:  # answered between the last look and now: not late after all
                     out[kind] = answered[kind]
                     continue
-                out[kind] = EndpointUnreachable(
-                    f"the {kind} lease store had not answered when a majority had"
-                    if early
-                    else f"the {kind} lease store did not answer within {limit:g}s"
-                )
+                if early:  # not dark: only slower than the majority (its thread marks it when it answers)
+                    out[kind] = EndpointUnreachable(f"the {kind} lease store had not answered when a majority had")
+                    continue
+                out[kind] = EndpointUnreachable(f"the {kind} lease store did not answer within {limit:g}s")
                 self._mark(kind, out[kind])  # dark until it answers (its thread clears the mark if it does)
 
     def _mark(self, kind: str, answer: object) -> None:
@@ -390,7 +389,12 @@ class CloudLease:
         fence.confirmed_at = time.monotonic()
 
     def release(self, name: str, owner: str) -> None:
-        answers = self._each(lambda s: s.release(name, owner))
+        """Release on every store; returns once a majority has released (the lease is free then: a store still
+        answering goes on in its thread, and if the process ends first its record expires with the TTL)."""
+        answers = self._each(
+            lambda s: s.release(name, owner),
+            enough=lambda got: sum(1 for v in got.values() if not isinstance(v, BaseException)) >= self.majority,
+        )
         self._unsure.difference_update(k for k, v in answers.items() if not isinstance(v, BaseException))
         if self._unsure:  # a grant that timed out on a store skipped as dark: it may hold the lease for us
             self._resolve(name, owner, set(self._unsure))
