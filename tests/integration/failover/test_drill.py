@@ -90,6 +90,37 @@ def test_drill_missing_objectives_exits_3_after_failing_back(
     assert lb_state(fo_env, lb)[:2] == (("aws", "azure"), "azure")
 
 
+def test_a_drill_whose_source_is_already_down_is_refused_with_the_right_hint(
+    cli: Any,
+    fo_config: Path,
+    fo_env: Any,
+    edge: Any,
+    lb: dict[str, str],
+    origins: Any,
+    controller: Any,
+    tmp_path: Path,
+) -> None:
+    """The steady state is not met (aws, first, is unhealthy, so azure serves already): the refusal names the
+    down pool and says to wait, not to drill the other way; with aws healthy, drilling --to aws is the other way."""
+    from wait_support import wait_for
+
+    api, _proxy = edge
+    book = drill_playbook(tmp_path, controller)
+    origins["aws"].stop()
+    wait_for(lambda: not api.server.store.pool_healthy(lb["aws"]))
+    res = run(cli, fo_config, "failover", "drill", "--to", "azure", "--inject", "outage", "--playbook", str(book),
+              "--yes")  # fmt: skip
+    assert res.exit_code == 4, res.stdout + res.stderr
+    assert "aws ahead of it is unhealthy" in res.stderr and "shows aws serving" in res.stderr
+    assert "--to azure" not in res.stderr
+    assert controller.calls == []  # nothing injected
+    origins["aws"].start()
+    wait_for(lambda: api.server.store.pool_healthy(lb["aws"]))
+    back = run(cli, fo_config, "failover", "drill", "--to", "aws", "--inject", "outage", "--playbook", str(book),
+               "--yes")  # fmt: skip
+    assert back.exit_code == 4 and "drill the other direction: --to azure" in back.stderr, back.stderr
+
+
 def test_ctrl_c_in_the_middle_of_a_drill_still_fails_back(
     fo_config: Path, fo_env: Any, lb: dict[str, str], origins: Any, controller: Any, tmp_path: Path
 ) -> None:

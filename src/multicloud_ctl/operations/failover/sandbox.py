@@ -18,8 +18,14 @@ if TYPE_CHECKING:
 MONITOR_DESCRIPTION = "mcctl sandbox /health"
 
 
-def ensure_sandbox_lb(runtime: Runtime, *, interval: int = 2) -> dict[str, Any]:
-    """Create the sandbox monitor, pools and load balancer when missing; returns what exists."""
+def ensure_sandbox_lb(runtime: Runtime, *, interval: int = 2, settle_seconds: float = 20.0) -> dict[str, Any]:
+    """Create the sandbox monitor, pools and load balancer when missing; returns what exists.
+
+    Then wait (at most `settle_seconds`) until the first pool serves: a pool just created is judged by its
+    monitor's first probe, and a functions host still warming up can miss that probe's one-second timeout, so
+    for an interval or two the fallback serves. A drill started in that window would find nothing to drill.
+    `serving` in the result says who served when the wait ended.
+    """
     from multicloud_ctl.providers.cloudflare.models import Origin
 
     env = runtime.environment
@@ -63,7 +69,26 @@ def ensure_sandbox_lb(runtime: Runtime, *, interval: int = 2) -> dict[str, Any]:
             steering_policy="off",
         )
         created.append(f"lb/{lb_name}")
-    return {"load_balancer": lb_name, "pools": sorted(ids), "created": created}
+    first = next((n for n in ("aws", "azure") if n in ids), next(iter(ids), None))
+    serving = _wait_serving(runtime, first, settle_seconds)
+    return {"load_balancer": lb_name, "pools": sorted(ids), "created": created, "serving": serving}
+
+
+def _wait_serving(runtime: Runtime, pool: str | None, seconds: float) -> str | None:
+    """Poll the load balancer's state until `pool` has been probed healthy and serves, or `seconds` pass;
+    returns who serves (a pool not probed yet counts as serving, so its health must be known first)."""
+    import time
+
+    from multicloud_ctl.operations.failover.lbstate import read_state
+
+    end = runtime.clock.monotonic() + seconds
+    while True:
+        snap = read_state(runtime)
+        serving = snap.serving_pool()
+        known = pool is not None and pool in snap.pools and snap.pools[pool].healthy is True
+        if pool is None or (serving == pool and known) or runtime.clock.monotonic() >= end:
+            return serving
+        time.sleep(0.2)
 
 
 def _demo_drill(ctx: Any) -> str:
