@@ -211,15 +211,15 @@ class _Drill:
         source = self.report.source = snapshot.serving_pool() or "?"
         to = self.fo_spec.to
         if source == to:
-            pools = snapshot.default_pools
-            ahead = pools[: pools.index(to)] if to in pools else []
+            order = snapshot.default_pools
+            ahead = order[: order.index(to)] if to in order else []
             down = [p for p in ahead if p in snapshot.pools and snapshot.pools[p].healthy is False]
             if down:  # the steady state is not met: the pool the drill would fail away from is already down
                 raise PreflightFailed(
                     f"pool {to} already serves: {', '.join(down)} ahead of it is unhealthy, nothing to drill",
                     hint=f"wait until `mcctl failover status` shows {down[0]} serving, then drill",
                 )
-            other = next((p for p in pools if p != to), None)
+            other = next((p for p in order if p != to), None)
             raise PreflightFailed(
                 f"pool {to} already serves: nothing to drill",
                 hint=f"drill the other direction: --to {other}" if other else "add a second pool to drill",
