@@ -31,9 +31,7 @@ class BackupStore:
         from multicloud_ctl.providers.aws.s3 import S3Client
 
         if self._s3 is None:
-            self._s3 = S3Client(
-                self.runtime.aws.client("s3"), self.runtime.aws.counter, self.runtime.environment.network
-            )
+            self._s3 = S3Client.of(self.runtime.aws)
         return self._s3
 
     def now(self) -> datetime:

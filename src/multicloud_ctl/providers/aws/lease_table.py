@@ -34,6 +34,10 @@ def _condition_failed(exc: ProviderError) -> bool:
     return "ConditionalCheckFailed" in str(exc)
 
 
+class _ConditionFailed(Exception):
+    """The UpdateItem's condition did not hold: an answer (held by someone else), not an error."""
+
+
 @dataclass
 class LeaseTable:
     """DescribeTable/CreateTable, conditional PutItem and DeleteItem, and a consistent Scan of table `name`."""
@@ -45,6 +49,33 @@ class LeaseTable:
     @property
     def _c(self) -> Any:
         return self.clients.client("dynamodb", self.region)
+
+    def _update_item(self, **params: Any) -> dict[str, Any]:
+        """UpdateItem on this table; raises `_ConditionFailed` when its condition does not hold.
+
+        Signed without botocore where the environment allows (`sigwire.py`: a lease taken and released by a
+        no-change backup then never loads boto3); any answer but a 200 or a failed condition is asked again
+        through the boto3 client, whose error mapping and retries apply (each update is conditional on who
+        holds the lease, so asking twice changes nothing the first did not).
+        """
+        wire = self.clients.signed("dynamodb", self.region)
+        if wire is not None:
+            from multicloud_ctl.providers.aws.sigwire import error_type
+
+            status, body = wire.json_call(
+                "DynamoDB_20120810", "UpdateItem", {"TableName": self.name, **params}, self.name
+            )
+            if status == 200:
+                return dict(body or {})
+            if status == 400 and error_type(body) == "ConditionalCheckFailedException":
+                raise _ConditionFailed
+        try:
+            with aws_errors("UpdateItem", self.name):
+                return dict(self._c.update_item(TableName=self.name, **params))
+        except ProviderError as exc:
+            if _condition_failed(exc):
+                raise _ConditionFailed from None
+            raise
 
     def ensure(self, tags: dict[str, str]) -> None:
         """Create the table (on demand, key `lock`) unless it exists; wait until it is active."""
@@ -79,41 +110,34 @@ class LeaseTable:
             ("SET #o = :me, #s = :since, #e = :exp", "#o = :me", {}),
         ):  # fmt: skip
             try:
-                with aws_errors("UpdateItem", self.name):
-                    got = self._c.update_item(
-                        TableName=self.name,
-                        Key={"lock": {"S": lock}},
-                        UpdateExpression=update,
-                        ConditionExpression=condition,
-                        ExpressionAttributeNames={k: v for k, v in names.items() if k in update + condition},
-                        ExpressionAttributeValues={**values, **extra},
-                        ReturnValues="ALL_NEW",
-                    )
+                got = self._update_item(
+                    Key={"lock": {"S": lock}},
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={k: v for k, v in names.items() if k in update + condition},
+                    ExpressionAttributeValues={**values, **extra},
+                    ReturnValues="ALL_NEW",
+                )
                 return int(got["Attributes"]["token"]["N"])
-            except ProviderError as exc:
-                if not _condition_failed(exc):
-                    raise
+            except _ConditionFailed:
+                continue
         return None
 
     def renew(self, lock: str, owner: str, token: int, expires: int) -> bool:
         """Extend the lease while `owner` still holds it with `token`; False when it does not."""
         try:
-            with aws_errors("UpdateItem", self.name):
-                self._c.update_item(
-                    TableName=self.name,
-                    Key={"lock": {"S": lock}},
-                    UpdateExpression="SET #e = :exp",
-                    ConditionExpression="#o = :me AND #t = :token",
-                    ExpressionAttributeNames={"#o": "owner", "#e": "expires", "#t": "token"},
-                    ExpressionAttributeValues={
-                        ":me": {"S": owner},
-                        ":token": {"N": str(token)},
-                        ":exp": {"N": str(expires)},
-                    },
-                )
-        except ProviderError as exc:
-            if not _condition_failed(exc):
-                raise
+            self._update_item(
+                Key={"lock": {"S": lock}},
+                UpdateExpression="SET #e = :exp",
+                ConditionExpression="#o = :me AND #t = :token",
+                ExpressionAttributeNames={"#o": "owner", "#e": "expires", "#t": "token"},
+                ExpressionAttributeValues={
+                    ":me": {"S": owner},
+                    ":token": {"N": str(token)},
+                    ":exp": {"N": str(expires)},
+                },
+            )
+        except _ConditionFailed:
             return False
         return True
 
@@ -127,18 +151,14 @@ class LeaseTable:
             names = {"#o": "owner", "#e": "expires"}
             values[":me"] = {"S": owner}
         try:
-            with aws_errors("UpdateItem", self.name):
-                self._c.update_item(
-                    TableName=self.name,
-                    Key={"lock": {"S": lock}},
-                    UpdateExpression="SET #e = :zero",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    **conditional,
-                )
-        except ProviderError as exc:
-            if not _condition_failed(exc):
-                raise
+            self._update_item(
+                Key={"lock": {"S": lock}},
+                UpdateExpression="SET #e = :zero",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                **conditional,
+            )
+        except _ConditionFailed:
             return False
         return True
 

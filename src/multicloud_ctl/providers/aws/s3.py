@@ -32,13 +32,28 @@ class S3Client:
     client: Any
     counter: Any = None  # the runtime's CallCounter: presigned reads bypass the client's before-call hook
     network: Any = None  # the environment's NetworkConfig (timeouts and deadline of the presigned reads)
+    wire: Any = None  # a SignedWire (`sigwire.py`): listings signed without botocore, when it can
+    factory: Any = None  # makes `client` on first use when it is None (so a listing-only run never loads boto3)
+
+    @classmethod
+    def of(cls, aws: Any, region: str | None = None) -> S3Client:
+        """The S3 client of an `AwsClients`: its boto3 client made only when a call needs it."""
+        return cls(
+            None, aws.counter, aws.environment.network, aws.signed("s3", region), lambda: aws.client("s3", region)
+        )
+
+    @property
+    def boto(self) -> Any:
+        if self.client is None:
+            self.client = self.factory()
+        return self.client
 
     def bucket_exists(self, bucket: str) -> bool:
         from multicloud_ctl.errors import NotFound
 
         try:
             with aws_errors("HeadBucket", bucket):
-                self.client.head_bucket(Bucket=bucket)
+                self.boto.head_bucket(Bucket=bucket)
         except NotFound:
             return False
         return True
@@ -51,7 +66,7 @@ class S3Client:
         if region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
         with aws_errors("CreateBucket", bucket):
-            self.client.create_bucket(**kwargs)
+            self.boto.create_bucket(**kwargs)
         return True
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[S3Object]:
@@ -106,9 +121,12 @@ class S3Client:
             params |= {"Prefix": prefix} if prefix else {}
             params |= {"Delimiter": delimiter} if delimiter else {}
             params |= {"ContinuationToken": token} if token else {}
-            with aws_errors("ListObjectsV2", bucket):
-                url = self.client.generate_presigned_url("list_objects_v2", Params=params, ExpiresIn=900)
-            root = ET.fromstring(self._request(url, "ListObjectsV2", bucket).data)
+            data = self._signed_list(bucket, params)
+            if data is None:
+                with aws_errors("ListObjectsV2", bucket):
+                    url = self.boto.generate_presigned_url("list_objects_v2", Params=params, ExpiresIn=900)
+                data = self._request(url, "ListObjectsV2", bucket).data
+            root = ET.fromstring(data)
             if not root.tag.startswith(ns):
                 ns = ""
             objects = [
@@ -126,6 +144,25 @@ class S3Client:
             yield objects, common, truncated
             if not truncated:
                 return
+
+    def _signed_list(self, bucket: str, params: dict[str, Any]) -> bytes | None:
+        """One ListObjectsV2 page signed by `sigwire` (no botocore); None when that path cannot or did not
+        answer 200 (the caller then asks through botocore, whose redirects and error mapping apply)."""
+        if self.wire is None:
+            return None
+        query = {"list-type": "2", "max-keys": str(params["MaxKeys"]), "encoding-type": "url"}
+        for name, param in (
+            ("prefix", "Prefix"),
+            ("delimiter", "Delimiter"),
+            ("continuation-token", "ContinuationToken"),
+        ):
+            if param in params:
+                query[name] = str(params[param])
+        url = self.wire.s3_url(bucket, query)
+        if url is None:
+            return None
+        response = self.wire.get(url, "ListObjectsV2", bucket, self._bounds()["retries"])
+        return bytes(response.data) if response.status == 200 else None
 
     def _request(
         self, url: str, operation: str, what: str, headers: dict[str, str] | None = None, *, stream: bool = False
@@ -184,7 +221,7 @@ class S3Client:
     def head(self, bucket: str, key: str) -> S3Object:
         """The object as it is now (HeadObject); NotFound when it is gone."""
         with aws_errors("HeadObject", f"{bucket}/{key}"):
-            head = self.client.head_object(Bucket=bucket, Key=key)
+            head = self.boto.head_object(Bucket=bucket, Key=key)
         return S3Object(
             key, int(head.get("ContentLength") or 0), str(head.get("ETag", "")).strip('"'), head.get("LastModified")
         )
@@ -192,7 +229,7 @@ class S3Client:
     def inventory_configuration(self, bucket: str, config_id: str) -> dict[str, Any]:
         """GetBucketInventoryConfiguration: the `InventoryConfiguration` of `bucket` named `config_id`."""
         with aws_errors("GetBucketInventoryConfiguration", f"{bucket} {config_id}"):
-            answer = self.client.get_bucket_inventory_configuration(Bucket=bucket, Id=config_id)
+            answer = self.boto.get_bucket_inventory_configuration(Bucket=bucket, Id=config_id)
         return dict(answer.get("InventoryConfiguration") or {})
 
     def sha256_checksum(self, bucket: str, key: str) -> str | None:
@@ -200,7 +237,7 @@ class S3Client:
         import base64
 
         with aws_errors("HeadObject", f"{bucket}/{key}"):
-            head = self.client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+            head = self.boto.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
         value = head.get("ChecksumSHA256")
         if not value or "-" in value or head.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT":
             return None
@@ -209,20 +246,20 @@ class S3Client:
     def presign_get(self, bucket: str, key: str, expires: int = 3600) -> str:
         """A presigned GET URL (a local signature: no request is sent)."""
         return str(
-            self.client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires)
+            self.boto.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires)
         )
 
     def put(self, bucket: str, key: str, data: bytes) -> str:
         """Write an object; returns its ETag."""
         with aws_errors("PutObject", f"{bucket}/{key}"):
-            return str(self.client.put_object(Bucket=bucket, Key=key, Body=data)["ETag"]).strip('"')
+            return str(self.boto.put_object(Bucket=bucket, Key=key, Body=data)["ETag"]).strip('"')
 
     def delete(self, bucket: str, keys: builtins.list[str]) -> None:
         """Delete keys in batches of 1,000."""
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start : start + 1000]]
             with aws_errors("DeleteObjects", bucket):
-                self.client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+                self.boto.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
 
 
 class _Body:

@@ -81,6 +81,7 @@ class AwsClients:
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _session: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _wires: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     @property
     def primary_region(self) -> str:
@@ -133,13 +134,27 @@ class AwsClients:
         client.meta.events.register("before-call.*.*", self._guard)
         return bound_boto_client(client, network)
 
+    def signed(self, service: str, region: str | None = None) -> Any:
+        """A `SignedWire` for `service` in `region` (default: primary) when its calls can be signed without
+        botocore (static credentials, a known endpoint: see `sigwire.py`), else None."""
+        from multicloud_ctl.providers.aws.sigwire import SignedWire
+
+        key = (service, region or self.primary_region)
+        with self._lock:
+            if key not in self._wires:
+                self._wires[key] = SignedWire.make(self, *key)
+            return self._wires[key]
+
     def _guard(self, model: Any, **_: Any) -> None:
-        name = model.name
+        self.record(model.name, model.service_model.service_name)
+
+    def record(self, name: str, service: str = "") -> None:
+        """Count one API call; refuse it under dry run when it is not read-only (every path calls this)."""
         mutating = not is_read_only(name)
         blocked = mutating and self.dry_run
         self.counter.add(name, mutating, blocked)
         if blocked:
             raise DryRunViolation(
-                f"refused {model.service_model.service_name}:{name} under --dry-run (a mutating call)",
+                f"refused {service + ':' if service else ''}{name} under --dry-run (a mutating call)",
                 hint="this is a bug in the operation's plan: dry-run must make no mutating call",
             )
