@@ -146,6 +146,7 @@ def write_config(tmp: Path, moto_port: int, azurite_port: int, container: str, p
 
 
 SEED_RCLONE = False  # `--seed-rclone`
+SKIP_MODTIME = False  # `--no-modtime-pass`
 ITEMS: list[tuple[str, int]] = []  # what `seed` put in the bucket: (key, size)
 CPU: dict[str, float] = {}  # CPU seconds of the last timed command, by process: tool, moto, azurite
 WATCH: dict[str, int] = {}  # emulator name -> pid, set by main and per tool run
@@ -292,7 +293,9 @@ def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int =
             seconds, _ = timed(cmd, env)
             runs.append((seconds, dict(CPU)))
         nochange, nochange_cpu = median_pass(runs)
-        nochange_default, _ = timed([c for c in cmd if c != "--checksum"], env)  # size + modtime (default)
+        nochange_default = float("nan")
+        if not SKIP_MODTIME:
+            nochange_default, _ = timed([c for c in cmd if c != "--checksum"], env)  # size + modtime (default)
         return {
             "full_s": full,
             "nochange_s": nochange,
@@ -330,9 +333,10 @@ def main() -> None:
         action="store_true",
         help="write rclone's destination directly instead of timing its full copy (43 objects/s: 12 min at 32k)",
     )
+    parser.add_argument("--no-modtime-pass", action="store_true", help="skip rclone's size+modtime pass")
     args = parser.parse_args()
-    global SEED_RCLONE
-    SEED_RCLONE = args.seed_rclone
+    global SEED_RCLONE, SKIP_MODTIME
+    SEED_RCLONE, SKIP_MODTIME = args.seed_rclone, args.no_modtime_pass
     if not args.no_compile:
         import compileall
 
