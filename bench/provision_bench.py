@@ -150,10 +150,21 @@ class Sandbox:
             stop_process(emulator.proc)
 
 
+def seed_secrets(env: Any) -> None:
+    """The secrets the playbook refers to on `local`, which `mcctl local up` creates (the VPN's key, Redis AUTH)."""
+    from multicloud_ctl.config.secrets import SecretResolver
+    from multicloud_ctl.local.functions.bootstrap import ensure_redis_auth_token, ensure_vpn_psk
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+    ensure_vpn_psk(AwsClients(env, SecretResolver()), env)
+    ensure_redis_auth_token(AwsClients(env, SecretResolver()), env)
+
+
 def apply_from_empty(spec: Any, lro_polls: int, parallelism: int, timer: CallTimer, tmp: Path) -> dict[str, Any]:
     sandbox = Sandbox(tmp, lro_polls)
     try:
         rt = Runtime(sandbox.env)
+        seed_secrets(sandbox.env)
         provision.plan_resources(Runtime(sandbox.env, dry_run=True), spec)  # warm: imports, clients, models
         timer.reset()
         cpu0, own0 = sandbox.cpu(), _own_cpu()
