@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.providers.dryrun import MutationGuard
+from multicloud_ctl.providers.listing_cache import ListingCache
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -86,11 +87,15 @@ class AzureClients:
     dry_run: bool = False
     credential_override: TokenCredential | None = None
     guard: MutationGuard = field(init=False)
+    # resource groups' listings (`resources.ArmResources.listed`); a write under a group drops its listing
+    listings: ListingCache = field(init=False, default_factory=ListingCache)
 
     def __post_init__(self) -> None:
         from multicloud_ctl.providers.azure.readonly import azure_guard
+        from multicloud_ctl.providers.azure.resources import drop_group_listing
 
         self.guard = azure_guard(self.dry_run)
+        self.guard.on_mutation = lambda _method, url: drop_group_listing(self.listings, url)
 
     @property
     def counter(self) -> MutationGuard:
