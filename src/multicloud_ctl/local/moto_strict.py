@@ -125,7 +125,8 @@ def make_alarm_pages_strict() -> None:
         size = int(self._get_param("MaxRecords") or ALARM_PAGE_DEFAULT)
         if not 1 <= size <= 100:
             raise ValidationError(
-                f"1 validation error detected: Value '{size}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100"
+                f"1 validation error detected: Value '{size}' at 'maxRecords' failed to satisfy constraint: "
+                "Member must have value between 1 and 100"
             )
         token = str(self._get_param("NextToken") or "")
         offset = int(token) if token.isdigit() else 0
