@@ -130,7 +130,7 @@ def make_alarm_pages_strict() -> None:
             )
         token = str(self._get_param("NextToken") or "")
         offset = int(token) if token.isdigit() else 0
-        found = everything(self).result
+        found: dict[str, list[Any]] = everything(self).result  # type: ignore[assignment]
         alarms = [("MetricAlarms", a) for a in found["MetricAlarms"]] + [
             ("CompositeAlarms", a) for a in found["CompositeAlarms"]
         ]

@@ -154,7 +154,7 @@ class AwsClients:
             return self._wires[key]
 
     def _drop_listings(self, region: str, event_name: str = "", **_: Any) -> None:
-        _, service, operation = [*event_name.split("."), "", ""][:3]
+        service, operation = [*event_name.split("."), "", "", ""][1:3]
         if operation and not is_read_only(operation):
             self.listings.invalidate_prefix(f"aws:{service}:{region}:")
 
