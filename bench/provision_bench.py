@@ -120,11 +120,17 @@ class Sandbox:
     """The four emulators a provision needs, each its own process, and an environment pointed at them."""
 
     def __init__(self, tmp: Path, lro_polls: int) -> None:
-        self.emulators = [start_moto(free_port()), start_azurite(free_port(), tmp / "azurite")]
-        arm = ["multicloud_ctl.local.arm", "--lro-polls", str(lro_polls), "--port"]
-        self.emulators.append(_python_emulator("arm", arm, "/_admin/health"))
-        edge = ["multicloud_ctl.local.edge", "--state-file", str(tmp / "edge.json"), "--api-port"]
-        self.emulators.append(_python_emulator("edge", edge, "/_admin/health", {"MCCTL_EDGE_TOKEN": TOKEN}))
+        self.emulators: list[Emulator] = []
+        try:  # an emulator that fails to start must not leave the ones already started running
+            self.emulators.append(start_moto(free_port()))
+            self.emulators.append(start_azurite(free_port(), tmp / "azurite"))
+            arm = ["multicloud_ctl.local.arm", "--lro-polls", str(lro_polls), "--port"]
+            self.emulators.append(_python_emulator("arm", arm, "/_admin/health"))
+            edge = ["multicloud_ctl.local.edge", "--state-file", str(tmp / "edge.json"), "--api-port"]
+            self.emulators.append(_python_emulator("edge", edge, "/_admin/health", {"MCCTL_EDGE_TOKEN": TOKEN}))
+        except BaseException:
+            self.stop()
+            raise
         moto, azurite, arm_emulator, edge_emulator = self.emulators
         base = load_environment("local", REPO / "config")
         ports = base.local.ports.model_copy(update={"moto": moto.port, "azurite_blob": azurite.port})
@@ -150,10 +156,21 @@ class Sandbox:
             stop_process(emulator.proc)
 
 
+def seed_secrets(env: Any) -> None:
+    """The secrets the playbook refers to on `local`, which `mcctl local up` creates (the VPN's key, Redis AUTH)."""
+    from multicloud_ctl.config.secrets import SecretResolver
+    from multicloud_ctl.local.functions.bootstrap import ensure_redis_auth_token, ensure_vpn_psk
+    from multicloud_ctl.providers.aws.session import AwsClients
+
+    ensure_vpn_psk(AwsClients(env, SecretResolver()), env)
+    ensure_redis_auth_token(AwsClients(env, SecretResolver()), env)
+
+
 def apply_from_empty(spec: Any, lro_polls: int, parallelism: int, timer: CallTimer, tmp: Path) -> dict[str, Any]:
     sandbox = Sandbox(tmp, lro_polls)
     try:
         rt = Runtime(sandbox.env)
+        seed_secrets(sandbox.env)
         provision.plan_resources(Runtime(sandbox.env, dry_run=True), spec)  # warm: imports, clients, models
         timer.reset()
         cpu0, own0 = sandbox.cpu(), _own_cpu()

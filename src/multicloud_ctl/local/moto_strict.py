@@ -103,6 +103,50 @@ def make_cognito_strict() -> None:
     CognitoIdpBackend.update_user_pool_client = replacing  # type: ignore[method-assign]
 
 
+ALARM_PAGE_DEFAULT = 50  # DescribeAlarms without MaxRecords (the API reference bounds MaxRecords to 1-100)
+
+
+def make_alarm_pages_strict() -> None:
+    """Make moto's DescribeAlarms page as CloudWatch does: MaxRecords 1-100 a page and a NextToken (moto
+    answers every alarm at once, so a reader that ignores NextToken would pass here and miss alarms in
+    AWS), and refuse AlarmNames with AlarmNamePrefix ("If this parameter is specified, you cannot specify
+    AlarmNames", DescribeAlarms API reference)."""
+    from moto.cloudwatch.exceptions import ValidationError
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    if getattr(CloudWatchResponse.describe_alarms, "_mcctl_strict", False):
+        return
+    everything = CloudWatchResponse.describe_alarms
+
+    def paged(self: Any) -> Any:
+        if self._get_param("AlarmNamePrefix") and self._get_param("AlarmNames", []):
+            raise ValidationError("AlarmNamePrefix and AlarmNames cannot be specified together.")
+        size = int(self._get_param("MaxRecords") or ALARM_PAGE_DEFAULT)
+        if not 1 <= size <= 100:
+            raise ValidationError(
+                f"1 validation error detected: Value '{size}' at 'maxRecords' failed to satisfy constraint: "
+                "Member must have value between 1 and 100"
+            )
+        token = str(self._get_param("NextToken") or "")
+        offset = int(token) if token.isdigit() else 0
+        found: dict[str, list[Any]] = everything(self).result  # type: ignore[assignment]
+        alarms = [("MetricAlarms", a) for a in found["MetricAlarms"]] + [
+            ("CompositeAlarms", a) for a in found["CompositeAlarms"]
+        ]
+        page = alarms[offset : offset + size]
+        out: dict[str, Any] = {
+            "MetricAlarms": [a for k, a in page if k == "MetricAlarms"],
+            "CompositeAlarms": [a for k, a in page if k == "CompositeAlarms"],
+        }
+        if offset + size < len(alarms):
+            out["NextToken"] = str(offset + size)
+        return ActionResult(out)
+
+    paged._mcctl_strict = True  # type: ignore[attr-defined]
+    CloudWatchResponse.describe_alarms = paged  # type: ignore[method-assign]
+
+
 ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
 _unpropagated: dict[str, int] = {}  # role ARN -> CreateFunction calls still to refuse
 
@@ -386,6 +430,7 @@ def _apigateway() -> None:
 # before Lambda's first request must still be counted, a stream written before any mapping must keep records)
 LAYERS: tuple[tuple[tuple[str, ...], Callable[[], None]], ...] = (
     (("moto.cloudwatch",), make_strict),
+    (("moto.cloudwatch",), make_alarm_pages_strict),
     (("moto.awslambda", "moto.dynamodb"), make_stream_mappings_strict),
     (("moto.cognitoidp",), make_cognito_strict),
     (("moto.awslambda", "moto.iam"), make_iam_eventually_consistent),

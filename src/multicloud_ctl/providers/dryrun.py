@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -42,6 +42,9 @@ class MutationGuard:
     mutating: int = 0
     blocked: int = 0
     operations: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT))
+    # told (method, url) of each mutating call that is let through, before it is sent: a client's cached
+    # listings drop what the call may change
+    on_mutation: Callable[[str, str], None] | None = field(default=None, repr=False)
     _patterns: list[re.Pattern[str]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -71,6 +74,8 @@ class MutationGuard:
             self.mutating += int(mutating and not blocked)
             self.blocked += int(blocked)
             self.operations.append(call)
+        if mutating and not blocked and self.on_mutation is not None:
+            self.on_mutation(method, url)
         if blocked:
             raise DryRunViolation(
                 f"refused a mutating {self.provider} call under --dry-run: {call}",

@@ -36,6 +36,20 @@ from multicloud_ctl.local.jsonhttp import (
 )
 
 OPS, OPS_API = lro.OPS, lro.OPS_API
+# GenericResourceExpanded: what a listing says of each resource (Resources - List By Resource Group)
+LISTED_KEYS = (
+    "id",
+    "name",
+    "type",
+    "location",
+    "tags",
+    "kind",
+    "sku",
+    "managedBy",
+    "plan",
+    "identity",
+    "extendedLocation",
+)
 _FILTER_TYPE = re.compile(r"resourceType\s+eq\s+'([^']+)'", re.IGNORECASE)
 _FILTER_TAG = re.compile(r"tagName\s+eq\s+'([^']+)'(?:\s+and\s+tagValue\s+eq\s+'([^']*)')?", re.IGNORECASE)
 
@@ -177,7 +191,7 @@ class ArmHandler(JsonHandler):
                 },
             )
         if rest_low == ["resources"]:
-            return self._list(req, f"/subscriptions/{sub}")
+            return self._list(req, f"/subscriptions/{sub}", base)
         if rest_low[0] == "resourcegroups":
             if len(rest) == 1:
                 return Response(200, {"value": self.server.store.list_groups(sub)})
@@ -187,7 +201,7 @@ class ArmHandler(JsonHandler):
             if self.server.store.get_group(sub, rg) is None:
                 return arm_error(404, "ResourceGroupNotFound", f"Resource group '{rg}' could not be found.")
             if rest_low[2:] == ["resources"]:
-                return self._list(req, f"/subscriptions/{sub}/resourceGroups/{rg}")
+                return self._list(req, f"/subscriptions/{sub}/resourceGroups/{rg}", base)
             if rest_low[2] == "providers" and len(rest) >= 5:
                 return self._resource(req, f"/subscriptions/{sub}/resourceGroups/{rg}", rest[3:], base)
         if rest_low[0] == "providers" and len(rest) >= 2:
@@ -289,17 +303,36 @@ class ArmHandler(JsonHandler):
         return self._resource(req, f"/subscriptions/{sub}", prov, base)
 
     # ---- listings ----------------------------------------------------------------------------------
-    def _list(self, req: Request, scope: str) -> Response:
+    def _list(self, req: Request, scope: str, base: str) -> Response:
+        """Resources - List (By Resource Group) as ARM answers it: tracked resources only (those with a
+        location: no proxy children such as queues or containers, no extension resources such as role
+        assignments or diagnostic settings), each as a `GenericResourceExpanded` (no `properties`), in pages
+        of `store.list_page_size` with a `nextLink` (`$skiptoken`); `$top` caps the total."""
         if req.method != "GET":
             return arm_error(405, "MethodNotAllowed", f"{req.method} on a listing")
-        flt = next((v for k, v in req.query.items() if k.lower() == "$filter"), "")
+        query = {k.lower(): v for k, v in req.query.items()}
+        flt = query.get("$filter", "")
         type_match = _FILTER_TYPE.search(flt)
-        items = self.server.store.list_resources(scope, type_match.group(1) if type_match else None)
+        items = [
+            {k: r[k] for k in LISTED_KEYS if r.get(k) is not None}
+            for r in self.server.store.list_resources(scope, type_match.group(1) if type_match else None)
+            if r.get("location") and r["id"].lower().count("/providers/") == 1
+        ]
         tag_match = _FILTER_TAG.search(flt)
         if tag_match:
             name, value = tag_match.group(1), tag_match.group(2)
             items = [r for r in items if name in (r.get("tags") or {}) and (value is None or r["tags"][name] == value)]
-        return Response(200, {"value": items})
+        top = query.get("$top", "")
+        if top.isdigit():
+            items = items[: int(top)]
+        skip = query.get("$skiptoken", "")
+        offset = int(skip) if skip.isdigit() else 0
+        size = self.server.store.list_page_size
+        out: dict[str, Any] = {"value": items[offset : offset + size]}
+        if offset + size < len(items):
+            rest = "&".join(f"{k}={v}" for k, v in req.query.items() if k.lower() != "$skiptoken")
+            out["nextLink"] = f"{base}{req.path}?{rest}&$skiptoken={offset + size}"
+        return Response(200, out)
 
 
 class ArmServer(JsonServer):

@@ -84,6 +84,7 @@ class ArmStore:
 
     lro_polls: int = 2
     retry_after: int = 0  # the Retry-After seconds on long-running answers (ARM says 10-60; the sandbox 0)
+    list_page_size: int = 1000  # resources per page of a `.../resources` listing (then a nextLink)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[str, Operation] = field(default_factory=dict)

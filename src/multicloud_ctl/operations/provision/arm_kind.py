@@ -68,7 +68,7 @@ class ArmKind(ResourceKind):
         return ArmResources(runtime.azure)
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
-        live = self._arm(runtime).get(res.inputs["id"], res.inputs["api_version"])
+        live = self._arm(runtime).get(res.inputs["id"], res.inputs["api_version"], listed=True)
         if live is None:
             return None
         if "location" in live:
@@ -79,11 +79,12 @@ class ArmKind(ResourceKind):
 
     def live_tags(self, runtime: Any, res: Resource) -> dict[str, str] | None:
         arm = self._arm(runtime)
-        live = arm.get(res.inputs["id"], res.inputs["api_version"])
+        live = arm.get(res.inputs["id"], res.inputs["api_version"], listed=True)
         if live is None:
             return None
         if res.inputs.get("owner"):
-            owner = arm.get(res.inputs["owner"], res.inputs.get("owner_api_version", res.inputs["api_version"]))
+            owner_version = res.inputs.get("owner_api_version", res.inputs["api_version"])
+            owner = arm.get(res.inputs["owner"], owner_version, listed=True)
             return dict((owner or {}).get("tags") or {})
         return dict(live.get("tags") or {})
 

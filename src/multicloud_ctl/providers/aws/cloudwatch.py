@@ -20,6 +20,23 @@ class CloudWatchAdmin:
     def _c(self) -> Any:
         return self.clients.client("cloudwatch", self.region)
 
+    def alarms_with_prefix(self, prefix: str, page_size: int = 100) -> dict[str, dict[str, Any]]:
+        """Metric alarms whose name starts with `prefix`, by name (DescribeAlarms with AlarmNamePrefix, paged:
+        at most 100 a page), listed once per run for provision's reads (`AwsClients.listings`); a put or
+        delete of an alarm in the region drops the listing."""
+
+        def listing() -> dict[str, dict[str, Any]]:
+            with aws_errors("DescribeAlarms", f"{prefix}*"):
+                pages = self._c.get_paginator("describe_alarms").paginate(
+                    AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"], PaginationConfig={"PageSize": page_size}
+                )
+                return {str(a["AlarmName"]): dict(a) for page in pages for a in page.get("MetricAlarms", [])}
+
+        found: dict[str, dict[str, Any]] = self.clients.listings.fetch(
+            f"aws:cloudwatch:{self.region}:alarms:{prefix}", listing
+        )
+        return found
+
     def alarm(self, name: str) -> dict[str, Any] | None:
         with aws_errors("DescribeAlarms", name):
             found = self._c.describe_alarms(AlarmNames=[name]).get("MetricAlarms", [])

@@ -27,6 +27,18 @@ class DynamoDbAdmin:
     def _c(self) -> Any:
         return self.clients.client("dynamodb", self.region)
 
+    def table_names(self, page_size: int = 100) -> frozenset[str]:
+        """Every table of the region (ListTables, paged: at most 100 a page), listed once per run for
+        provision's reads (`AwsClients.listings`); a create or delete in the region drops the listing."""
+
+        def listing() -> frozenset[str]:
+            with aws_errors("ListTables", self.region):
+                pages = self._c.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": page_size})
+                return frozenset(name for page in pages for name in page.get("TableNames", []))
+
+        found: frozenset[str] = self.clients.listings.fetch(f"aws:dynamodb:{self.region}:tables", listing)
+        return found
+
     def describe(self, table: str) -> dict[str, Any] | None:
         try:
             with aws_errors("DescribeTable", table):

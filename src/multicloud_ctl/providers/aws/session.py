@@ -6,12 +6,14 @@ The guard is central: every client made here refuses any API operation that is n
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.errors import DryRunViolation
+from multicloud_ctl.providers.listing_cache import ListingCache
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
@@ -78,6 +80,9 @@ class AwsClients:
     secrets: SecretResolver
     dry_run: bool = False
     counter: CallCounter = field(default_factory=CallCounter)
+    # collections listed for provision's reads (`aws:<service>:<region>:<what>`); any mutating call of that
+    # service in that region drops them, as it leaves and again when it is answered
+    listings: ListingCache = field(default_factory=ListingCache)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _session: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -132,6 +137,9 @@ class AwsClients:
         endpoint = self.environment.endpoints().aws
         client = self.session().client(service, region_name=region, endpoint_url=endpoint, config=config)
         client.meta.events.register("before-call.*.*", self._guard)
+        drop = functools.partial(self._drop_listings, region)
+        for event in ("before-call.*.*", "after-call.*.*", "after-call-error.*.*"):
+            client.meta.events.register(event, drop)
         return bound_boto_client(client, network)
 
     def signed(self, service: str, region: str | None = None) -> Any:
@@ -144,6 +152,11 @@ class AwsClients:
             if key not in self._wires:
                 self._wires[key] = SignedWire.make(self, *key)
             return self._wires[key]
+
+    def _drop_listings(self, region: str, event_name: str = "", **_: Any) -> None:
+        service, operation = [*event_name.split("."), "", "", ""][1:3]
+        if operation and not is_read_only(operation):
+            self.listings.invalidate_prefix(f"aws:{service}:{region}:")
 
     def _guard(self, model: Any, **_: Any) -> None:
         self.record(model.name, model.service_model.service_name)

@@ -21,6 +21,19 @@ class SqsAdmin:
     def _c(self) -> Any:
         return self.clients.client("sqs", self.region)
 
+    def queue_urls(self, page_size: int = 1000) -> dict[str, str]:
+        """Queue name -> URL for every queue of the region (ListQueues with MaxResults, so that it pages past
+        1,000), listed once per run for provision's reads (`AwsClients.listings`); a create or delete in the
+        region drops the listing."""
+
+        def listing() -> dict[str, str]:
+            with aws_errors("ListQueues", self.region):
+                pages = self._c.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": page_size})
+                return {url.rstrip("/").rsplit("/", 1)[-1]: url for page in pages for url in page.get("QueueUrls", [])}
+
+        found: dict[str, str] = self.clients.listings.fetch(f"aws:sqs:{self.region}:queues", listing)
+        return found
+
     def url(self, name: str) -> str | None:
         try:
             with aws_errors("GetQueueUrl", name):

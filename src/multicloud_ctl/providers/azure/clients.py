@@ -17,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from multicloud_ctl.providers.dryrun import MutationGuard
+from multicloud_ctl.providers.listing_cache import ListingCache
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from multicloud_ctl.config.secrets import SecretResolver
     from multicloud_ctl.providers.azure.sharedkey import SharedKey
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Microsoft's published Azurite/Storage Emulator account: public, documented, not a secret.
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -86,11 +89,15 @@ class AzureClients:
     dry_run: bool = False
     credential_override: TokenCredential | None = None
     guard: MutationGuard = field(init=False)
+    # resource groups' listings (`resources.ArmResources.listed`); a write under a group drops its listing
+    listings: ListingCache = field(init=False, default_factory=ListingCache)
 
     def __post_init__(self) -> None:
         from multicloud_ctl.providers.azure.readonly import azure_guard
+        from multicloud_ctl.providers.azure.resources import drop_group_listing
 
         self.guard = azure_guard(self.dry_run)
+        self.guard.on_mutation = lambda _method, url: drop_group_listing(self.listings, url)
 
     @property
     def counter(self) -> MutationGuard:
@@ -139,6 +146,10 @@ class AzureClients:
         arm = self.environment.endpoints().arm
         if arm:
             kwargs["base_url"] = arm
+            if urlsplit(arm).hostname in LOOPBACK_HOSTS:
+                # no proxy serves loopback, and requests' environment lookup (`trust_env`: proxies, no_proxy,
+                # netrc, CA bundle) walks os.environ twice per request: ~0.7 ms of a ~3.7 ms ARM call's CPU
+                kwargs["use_env_settings"] = False
         if local:
             # the sandbox ARM answers Retry-After: 0, which azure-core reads as "use polling_interval": every
             # long-running operation is polled (lro_polls=2 by default) on loopback, 0.2 s cost ~10 s per apply

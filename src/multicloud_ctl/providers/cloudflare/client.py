@@ -31,6 +31,7 @@ from multicloud_ctl.providers.cloudflare.models import (
     SessionAffinityAttributes,
 )
 from multicloud_ctl.providers.dryrun import MutationGuard
+from multicloud_ctl.providers.listing_cache import ListingCache
 
 if TYPE_CHECKING:
     import httpx
@@ -54,48 +55,6 @@ def monitor_fields(fields: dict[str, Any]) -> dict[str, Any]:
 def _origins(origins: list[Origin]) -> Any:
     """Origins as the SDK's request shape (its TypedDict is stricter than our plain dicts)."""
     return [o.to_api() for o in origins]
-
-
-class ListingCache:
-    """Collections listed once per client (one client per run), for `LISTING_TTL` seconds at most; a write to a
-    collection through this client drops its entry, so a read after a create, update or delete lists again
-    (a listing that was in flight during the write is not kept: each write moves the collection's generation).
-    A change made by someone else meanwhile is seen after the TTL, as any read is a picture of its moment."""
-
-    LISTING_TTL = 60.0
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, list[dict[str, Any]]]] = {}
-        self._generation: dict[str, int] = {}
-        self._listing: dict[str, threading.Lock] = {}
-        self.lists = 0  # collections listed (not served from the cache): what a run cost in list calls
-
-    def single_flight(self, kind: str) -> threading.Lock:
-        """Held while `kind` is listed: parallel readers (provision plans 10 resources at once) wait for the
-        one listing instead of each listing the collection."""
-        with self._lock:
-            return self._listing.setdefault(kind, threading.Lock())
-
-    def get(self, kind: str) -> tuple[list[dict[str, Any]] | None, int]:
-        """The cached listing (None when absent or older than the TTL) and the generation to `put` with."""
-        with self._lock:
-            entry = self._entries.get(kind)
-            generation = self._generation.get(kind, 0)
-            if entry is None or time.monotonic() - entry[0] > self.LISTING_TTL:
-                return None, generation
-            return entry[1], generation
-
-    def put(self, kind: str, items: list[dict[str, Any]], generation: int) -> None:
-        with self._lock:
-            self.lists += 1
-            if self._generation.get(kind, 0) == generation:  # no write since the listing started
-                self._entries[kind] = (time.monotonic(), items)
-
-    def invalidate(self, kind: str) -> None:
-        with self._lock:
-            self._entries.pop(kind, None)
-            self._generation[kind] = self._generation.get(kind, 0) + 1
 
 
 class CloudflareClient:

@@ -136,7 +136,7 @@ class AzureRoleAssignment(ArmKind):
         return principal
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
-        live = self._arm(runtime).get(res.inputs["id"], res.inputs["api_version"])
+        live = self._arm(runtime).get(res.inputs["id"], res.inputs["api_version"], listed=True)
         if live is None:
             return None
         props = dict(live.get("properties") or {})

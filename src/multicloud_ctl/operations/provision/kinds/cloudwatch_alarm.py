@@ -102,7 +102,9 @@ class CloudWatchAlarm(ResourceKind):
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
         cw = self._admin(runtime, res)
-        alarm = cw.alarm(res.inputs["alarm"])
+        name, prefix = res.inputs["alarm"], f"mcctl-{runtime.environment.name}-"
+        # the environment's alarms in one paged DescribeAlarms, not a call per alarm
+        alarm = cw.alarms_with_prefix(prefix).get(name) if name.startswith(prefix) else cw.alarm(name)
         if alarm is None:
             return None
         live = {k: alarm.get(k) for k in res.attrs if k != "tags"}

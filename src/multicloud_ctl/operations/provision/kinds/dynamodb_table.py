@@ -88,6 +88,8 @@ class DynamoDbTable(ResourceKind):
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
         admin = self._admin(runtime, res)
+        if res.inputs["table"] not in admin.table_names():  # one ListTables per region, not a call per table
+            return None
         table = admin.describe(res.inputs["table"])
         if table is None:
             return None

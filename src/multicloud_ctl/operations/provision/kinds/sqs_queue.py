@@ -87,7 +87,7 @@ class SqsQueue(ResourceKind):
 
     def read(self, runtime: Any, res: Resource) -> dict[str, Any] | None:
         sqs = self._admin(runtime, res)
-        url = sqs.url(res.inputs["queue"])
+        url = sqs.queue_urls().get(res.inputs["queue"])  # one ListQueues per region, not a GetQueueUrl each
         if url is None:
             return None
         attrs = sqs.attributes(url)
