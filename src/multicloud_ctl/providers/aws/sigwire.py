@@ -146,13 +146,23 @@ class SignedWire:
         """POST one AWS JSON 1.0 call; (status, parsed body). A mutating call is counted and refused under
         dry run first. Only connection failures are retried here (nothing was sent); the rest is the caller's.
         """
+        self.clients.record(operation)
+        # a write drops this service's listings in this region (provision's plan reads), before and after, as
+        # the boto3 clients' hooks do
+        event = f"before-call.{self.service}.{operation}"
+        self.clients._drop_listings(self.region, event)
+        try:
+            return self._post(target, operation, params, what)
+        finally:
+            self.clients._drop_listings(self.region, event)
+
+    def _post(self, target: str, operation: str, params: dict[str, Any], what: str) -> tuple[int, Any]:
         import orjson
         import urllib3
 
         from multicloud_ctl.engine.clock import Clock
         from multicloud_ctl.providers.deadline import urllib3_retry, urllib3_timeout
 
-        self.clients.record(operation)
         url = self.endpoint or f"https://{self.service}.{self.region}.{partition_suffix(self.region)}"
         url = url if url.count("/") > 2 else url + "/"
         body = orjson.dumps(params)
