@@ -109,6 +109,7 @@ AWS: dict[str, tuple[str, ...]] = {
     "dynamodb:DescribeContinuousBackups": ("dynamodb:DescribeContinuousBackups",),
     "dynamodb:DescribeExport": ("dynamodb:DescribeExport",),
     "dynamodb:DescribeTable": ("dynamodb:DescribeTable",),
+    "dynamodb:ListTables": ("dynamodb:ListTables",),
     # the export writes to the playbook's S3 bucket with the caller's rights (DynamoDB developer guide,
     # "Requesting a table export in DynamoDB": s3:PutObject, s3:AbortMultipartUpload, s3:PutObjectAcl)
     "dynamodb:ExportTableToPointInTime": (
@@ -243,6 +244,7 @@ AWS: dict[str, tuple[str, ...]] = {
     "sqs:DeleteQueue": ("sqs:DeleteQueue",),
     "sqs:GetQueueAttributes": ("sqs:GetQueueAttributes",),
     "sqs:GetQueueUrl": ("sqs:GetQueueUrl",),
+    "sqs:ListQueues": ("sqs:ListQueues",),
     "sqs:ListQueueTags": ("sqs:ListQueueTags",),
     "sqs:ReceiveMessage": ("sqs:ReceiveMessage",),
     "sqs:SetQueueAttributes": ("sqs:SetQueueAttributes",),
@@ -313,6 +315,8 @@ AZURE: dict[str, AzureGrant] = {
     ),
     "resources.resources.begin_delete_by_id": AzureGrant(arm_types="delete"),
     "resources.resources.get_by_id": AzureGrant(arm_types="read"),
+    # provision's plan reads: one "Resources - List By Resource Group" per group
+    "resources.resources.list_by_resource_group": AzureGrant((f"{_RG}/resources/read",)),
     # SQL auto-failover groups: the failover workflow step (Microsoft.Sql resource provider operations)
     "sql.failover_groups.get": AzureGrant(("Microsoft.Sql/servers/failoverGroups/read",)),
     "sql.failover_groups.begin_failover": AzureGrant(("Microsoft.Sql/servers/failoverGroups/failover/action",)),
