@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/health.py [--endpoints 50] [--delay-ms 50] [--rounds 5]
 
-Starts one stdlib HTTP server (own process) on a free 127.0.0.1 port whose `/health` answers after D ms, builds N
+Starts one asyncio HTTP server (own process) on a free 127.0.0.1 port whose `/health` answers after D ms (a
+stdlib ThreadingHTTPServer, one thread per connection, could not answer 2,000 at once: its own accept loop and
+threads made the round, not the checks), builds N
 endpoint checks (Gatus conditions `[STATUS] == 200`, `[BODY].status == ok`, `[RESPONSE_TIME] < 1000`), and
 times whole rounds of `run_checks`. The goal: a round takes at most 1.5x the slowest single check.
 Prints one table and a JSON line.
@@ -15,44 +17,43 @@ import json
 import resource
 import statistics
 import sys
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from multicloud_ctl.operations.health.conditions import parse_condition  # noqa: E402
-from multicloud_ctl.operations.health.endpoints import Check, judge  # noqa: E402
+from multicloud_ctl.operations.health.endpoints import Check, ajudge, judge  # noqa: E402
+from multicloud_ctl.operations.health.model import CheckResult  # noqa: E402
 from multicloud_ctl.operations.health.runner import run_checks  # noqa: E402
 
-
-class Slow(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    delay = 0.05
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-    def do_GET(self) -> None:
-        time.sleep(self.delay)
-        data = b'{"status": "ok"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 4096  # the listen backlog: 2,000 simultaneous connects must not hit SYN retries
+ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
+    b'{"status": "ok"}'
+)
 
 
 def serve(port: int, delay: float) -> None:
-    Slow.delay = delay
-    Server(("127.0.0.1", port), Slow).serve_forever()
+    """Answer every request after `delay` seconds, as many at once as connect (one connection, one answer)."""
+    import asyncio
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            await asyncio.sleep(delay)
+            writer.write(ANSWER)
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        # the listen backlog: 2,000 simultaneous connects must not hit SYN retries
+        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=4096)
+        await server.serve_forever()
+
+    asyncio.run(main())
 
 
 def main() -> None:
@@ -60,7 +61,10 @@ def main() -> None:
     parser.add_argument("--endpoints", type=int, default=50)
     parser.add_argument("--delay-ms", type=float, default=50)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=None, help="pool size (default: the runner's, one per check)")
+    parser.add_argument("--workers", type=int, default=None, help="checks at once (default: the runner's, every check)")
+    parser.add_argument(
+        "--threads", action="store_true", help="probe on a thread per check (how the runner probed before)"
+    )
     args = parser.parse_args()
     import multiprocessing
 
@@ -76,8 +80,17 @@ def main() -> None:
     warns = [parse_condition(f"[RESPONSE_TIME] < {max(1000, int(args.delay_ms * 3))}")]
 
     def check(i: int) -> Check:
+        url = f"{base}/health?i={i}"
+
+        async def arun() -> CheckResult:
+            return await ajudge(f"ep{i}", url, conds, warns, timeout=5.0)
+
         return Check(
-            f"ep{i}", "endpoint", 5.0, lambda: judge(f"ep{i}", f"{base}/health?i={i}", conds, warns, timeout=5.0)
+            f"ep{i}",
+            "endpoint",
+            5.0,
+            lambda: judge(f"ep{i}", url, conds, warns, timeout=5.0),
+            None if args.threads else arun,
         )
 
     checks = [check(i) for i in range(args.endpoints)]
@@ -109,6 +122,7 @@ def main() -> None:
             {
                 "bench": "health",
                 "endpoints": args.endpoints,
+                "probes": "threads" if args.threads else "event loop",
                 "delay_ms": args.delay_ms,
                 "alone_ms": round(alone, 1),
                 "ratio_vs_alone": round(round_median / alone, 3),

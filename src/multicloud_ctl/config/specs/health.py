@@ -100,7 +100,11 @@ class HealthSpec(Spec):
     checks: list[DataCheck] = []
     watch: WatchSpec = WatchSpec()
     max_workers: int | None = Field(
-        default=None, ge=1, le=4096, description="checks run at once [default: every check, up to 2,048]"
+        default=None,
+        ge=1,
+        le=4096,
+        description="checks run at once: endpoint probes on the event loop and the other checks on threads, "
+        "each at most this many [default: every check; threads up to 2,048]",
     )
     round_deadline_seconds: float | None = Field(
         default=None,

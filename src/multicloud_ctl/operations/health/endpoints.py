@@ -8,13 +8,13 @@ exactly the origins the load balancer would send traffic to.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from multicloud_ctl.operations.health.conditions import Condition, parse_condition
+from multicloud_ctl.operations.health.conditions import Condition, Observation, parse_condition
 from multicloud_ctl.operations.health.model import CheckResult, Status
-from multicloud_ctl.operations.health.probe import probe
+from multicloud_ctl.operations.health.probe import aprobe, probe
 
 if TYPE_CHECKING:
     from multicloud_ctl.config.environment import Environment
@@ -23,12 +23,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Check:
-    """A runnable check: a name, a timeout, and the function that produces its result."""
+    """A runnable check: a name, a timeout, and the function that produces its result.
+
+    `arun`, when a check has it, is the same check as a coroutine: the runner awaits those on one event loop
+    instead of giving each a thread (endpoint probes); `run` stays for callers that run one check alone."""
 
     name: str
     kind: str
     timeout: float
     run: Callable[[], CheckResult]
+    arun: Callable[[], Awaitable[CheckResult]] | None = None
 
 
 def origin_url(address: str, path: str) -> str:
@@ -78,6 +82,37 @@ def judge(
     """Probe `url` and grade it: a failed condition gives `severity`, a failed warn condition a warning."""
     started = time.monotonic()
     obs, error = probe(url, method=method, headers=headers, timeout=timeout)
+    return grade(name, url, obs, error, conditions, warn_conditions, severity, started)
+
+
+async def ajudge(
+    name: str,
+    url: str,
+    conditions: list[Condition],
+    warn_conditions: list[Condition],
+    *,
+    severity: Status = Status.CRITICAL,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    timeout: float = 5.0,
+) -> CheckResult:
+    """`judge` on the running event loop (`aprobe`): the same result."""
+    started = time.monotonic()
+    obs, error = await aprobe(url, method=method, headers=headers, timeout=timeout)
+    return grade(name, url, obs, error, conditions, warn_conditions, severity, started)
+
+
+def grade(
+    name: str,
+    url: str,
+    obs: Observation,
+    error: str | None,
+    conditions: list[Condition],
+    warn_conditions: list[Condition],
+    severity: Status,
+    started: float,
+) -> CheckResult:
+    """The result of one probe: a failed condition gives `severity`, a failed warn condition a warning."""
     https = url.startswith("https://")
     failed: list[str] = []
     warned: list[str] = []
@@ -129,23 +164,8 @@ def endpoint_checks(env: Environment, specs: list[EndpointCheck]) -> list[Check]
                     )
                 )
                 continue
-            checks.append(
-                Check(
-                    name,
-                    "endpoint",
-                    spec.timeout_seconds,
-                    _bind(
-                        name,
-                        url,
-                        conds,
-                        warns,
-                        Status(spec.severity),
-                        spec.method,
-                        spec.headers,
-                        spec.timeout_seconds,
-                    ),
-                )
-            )
+            args = (name, url, conds, warns, Status(spec.severity), spec.method, spec.headers, spec.timeout_seconds)
+            checks.append(Check(name, "endpoint", spec.timeout_seconds, _bind(*args), _abind(*args)))
     return checks
 
 
@@ -163,6 +183,22 @@ def _bind(
         return judge(name, url, conds, warns, severity=severity, method=method, headers=headers, timeout=timeout)
 
     return run
+
+
+def _abind(
+    name: str,
+    url: str,
+    conds: list[Condition],
+    warns: list[Condition],
+    severity: Status,
+    method: str,
+    headers: dict[str, str],
+    timeout: float,
+) -> Callable[[], Awaitable[CheckResult]]:
+    async def arun() -> CheckResult:
+        return await ajudge(name, url, conds, warns, severity=severity, method=method, headers=headers, timeout=timeout)
+
+    return arun
 
 
 def _skipped(name: str, message: str) -> Callable[[], CheckResult]:
