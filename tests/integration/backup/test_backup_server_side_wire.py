@@ -234,3 +234,31 @@ def test_verify_download_hashes_the_source_here(wired: Runtime, fake_blob: FakeB
     assert commit.headers["x-ms-meta-mcctl_sha256"] == hashlib.sha256(data).hexdigest()
     assert commit.headers["x-ms-meta-mcctl_check"] == "sha256"
     assert fake_blob.blobs["daily/src-a/x.bin"] == data  # still copied by the service from the URL
+
+
+def test_a_prefix_listed_alone_asks_for_5000_blobs_a_page_and_side_by_side_ones_share_that(
+    wired: Runtime, fake_blob: FakeBlobService, aws: str
+) -> None:
+    """List Blobs `maxresults`: 5,000 (the service's most) for the one unit listed, 5,000 / 4 for each of four or
+    more listed at once, so the pages parsed at one time stay near 5,000 blobs in all (`compare.blob_page`)."""
+    from multicloud_ctl.operations.backup.compare import blob_page
+
+    assert [blob_page(n) for n in (0, 1, 2, 3, 4, 16)] == [5000, 5000, 2500, 1666, 1250, 1250]
+    s3 = wired.aws.client("s3")
+    s3.create_bucket(Bucket="one-prefix")
+    s3.create_bucket(Bucket="six-prefixes")
+    for i in range(3):
+        s3.put_object(Bucket="one-prefix", Key=f"only/{i}.bin", Body=b"x")
+    for p in range(6):
+        s3.put_object(Bucket="six-prefixes", Key=f"p{p}/obj.bin", Body=b"y")
+
+    def list_sizes(bucket: str) -> dict[str, str]:
+        mark = len(fake_blob.requests)
+        run_daily(wired, BackupSpec(buckets=[bucket], container="backups", parallelism=2), DailyOptions())
+        lists = [r for r in fake_blob.requests[mark:] if r.query.get("comp") == "list" and "prefix" in r.query]
+        return {r.query["prefix"]: r.query["maxresults"] for r in lists}
+
+    assert list_sizes("one-prefix") == {"daily/one-prefix/": "5000", "daily/one-prefix/only/": "5000"}
+    sizes = list_sizes("six-prefixes")
+    assert sizes.pop("daily/six-prefixes/") == "5000"  # the root's delimited listing: the only unit then
+    assert sizes == {f"daily/six-prefixes/p{p}/": "1250" for p in range(6)}
