@@ -65,3 +65,29 @@ def test_closing_stops_reading() -> None:
     assert next(items) == 0
     items.close()
     assert len(reads) <= 2  # the item held and at most the one read ahead
+
+
+def test_ahead_reads_that_many_while_the_consumer_waits_and_no_more() -> None:
+    """A backup unit's S3 side reads as many 1,000-key pages ahead as one Blob page holds (5): the S3 listing
+    then never waits while the consumer merges a long Blob page."""
+    reads: list[int] = []
+    fifth = threading.Event()
+
+    def source() -> Iterator[int]:
+        for i in range(100):
+            reads.append(i)
+            if i == 5:
+                fifth.set()
+            yield i
+
+    items = prefetched(source(), ahead=5)
+    assert next(items) == 0
+    assert fifth.wait(5)  # items 1-5 read while the consumer holds 0
+    threading.Event().wait(0.2)
+    assert reads == list(range(6))  # and not one more
+    assert list(items) == list(range(1, 100))
+    reads.clear()
+    items = prefetched(source(), ahead=5)
+    next(items)
+    items.close()
+    assert len(reads) <= 6  # the item held and the five read ahead: closing dropped them, read no more
