@@ -135,7 +135,7 @@ def test_an_answer_that_is_not_http_is_no_answer_on_both_paths(canned: Any, kind
 
 
 def test_a_silent_endpoint_times_out_and_a_closed_port_is_a_connect_failure(canned: Any) -> None:
-    (s, s_err), (a, a_err) = both(f"http://127.0.0.1:{canned.server_address[1]}/hang", timeout=0.3)
+    (s, s_err), (a, a_err) = both(f"http://127.0.0.1:{canned.server_address[1]}/hang", timeout=1.0)
     assert s_err == a_err == "no answer: timed out"
     assert s.connected and a.connected
     with socket.socket() as sock:
