@@ -17,6 +17,7 @@ import json
 import resource
 import statistics
 import sys
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,7 +25,6 @@ sys.path.insert(0, str(REPO / "src"))
 
 from multicloud_ctl.operations.health.conditions import parse_condition  # noqa: E402
 from multicloud_ctl.operations.health.endpoints import Check, ajudge, judge  # noqa: E402
-from multicloud_ctl.operations.health.model import CheckResult  # noqa: E402
 from multicloud_ctl.operations.health.runner import run_checks  # noqa: E402
 
 ANSWER = (
@@ -80,18 +80,9 @@ def main() -> None:
     warns = [parse_condition(f"[RESPONSE_TIME] < {max(1000, int(args.delay_ms * 3))}")]
 
     def check(i: int) -> Check:
-        url = f"{base}/health?i={i}"
-
-        async def arun() -> CheckResult:
-            return await ajudge(f"ep{i}", url, conds, warns, timeout=5.0)
-
-        return Check(
-            f"ep{i}",
-            "endpoint",
-            5.0,
-            lambda: judge(f"ep{i}", url, conds, warns, timeout=5.0),
-            None if args.threads else arun,
-        )
+        probe = (f"ep{i}", f"{base}/health?i={i}", conds, warns)
+        arun = None if args.threads else partial(ajudge, *probe, timeout=5.0)
+        return Check(f"ep{i}", "endpoint", 5.0, partial(judge, *probe, timeout=5.0), arun)
 
     checks = [check(i) for i in range(args.endpoints)]
     run_checks(checks[:2])  # warm up imports and the server

@@ -71,8 +71,9 @@ def test_listings_follow_every_page(full_runtime: Any, arm: Any) -> None:
             BillingMode="PAY_PER_REQUEST",
         )
         sqs.create_queue(QueueName=f"q{i}")
+    for alarm in [*(f"mcctl-test-a{i}" for i in range(5)), "other-a"]:  # the last outside the env's prefix
         cw.put_metric_alarm(
-            AlarmName=f"mcctl-test-a{i}",
+            AlarmName=alarm,
             MetricName="Errors",
             Namespace="AWS/Lambda",
             Statistic="Sum",
@@ -81,16 +82,6 @@ def test_listings_follow_every_page(full_runtime: Any, arm: Any) -> None:
             Threshold=1.0,
             ComparisonOperator="GreaterThanThreshold",
         )
-    cw.put_metric_alarm(
-        AlarmName="other-a",
-        MetricName="Errors",
-        Namespace="AWS/Lambda",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1.0,
-        ComparisonOperator="GreaterThanThreshold",
-    )
     first = cw.describe_alarms(MaxRecords=2)  # the sandbox pages as CloudWatch does (moto alone does not)
     assert len(first["MetricAlarms"]) == 2 and first["NextToken"]
     assert DynamoDbAdmin(rt.aws, region).table_names(page_size=2) == {f"tab{i}" for i in range(5)}

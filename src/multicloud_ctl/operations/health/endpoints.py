@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from multicloud_ctl.operations.health.conditions import Condition, Observation, parse_condition
 from multicloud_ctl.operations.health.model import CheckResult, Status
@@ -164,41 +165,12 @@ def endpoint_checks(env: Environment, specs: list[EndpointCheck]) -> list[Check]
                     )
                 )
                 continue
-            args = (name, url, conds, warns, Status(spec.severity), spec.method, spec.headers, spec.timeout_seconds)
-            checks.append(Check(name, "endpoint", spec.timeout_seconds, _bind(*args), _abind(*args)))
+            args = (name, url, conds, warns)
+            kwargs: dict[str, Any] = {"severity": Status(spec.severity), "method": spec.method}
+            kwargs |= {"headers": spec.headers, "timeout": spec.timeout_seconds}
+            run, arun = partial(judge, *args, **kwargs), partial(ajudge, *args, **kwargs)
+            checks.append(Check(name, "endpoint", spec.timeout_seconds, run, arun))
     return checks
-
-
-def _bind(
-    name: str,
-    url: str,
-    conds: list[Condition],
-    warns: list[Condition],
-    severity: Status,
-    method: str,
-    headers: dict[str, str],
-    timeout: float,
-) -> Callable[[], CheckResult]:
-    def run() -> CheckResult:
-        return judge(name, url, conds, warns, severity=severity, method=method, headers=headers, timeout=timeout)
-
-    return run
-
-
-def _abind(
-    name: str,
-    url: str,
-    conds: list[Condition],
-    warns: list[Condition],
-    severity: Status,
-    method: str,
-    headers: dict[str, str],
-    timeout: float,
-) -> Callable[[], Awaitable[CheckResult]]:
-    async def arun() -> CheckResult:
-        return await ajudge(name, url, conds, warns, severity=severity, method=method, headers=headers, timeout=timeout)
-
-    return arun
 
 
 def _skipped(name: str, message: str) -> Callable[[], CheckResult]:

@@ -76,22 +76,28 @@ def probe(
             raw = resp.read(MAX_BODY)
         except (OSError, http.client.HTTPException) as exc:
             return Observation(connected=True, certificate_expiration_s=cert_left, ip=ip), f"no answer: {exc}"
-        elapsed_ms = (time.monotonic() - started) * 1000
-        text, data = parse_body(raw, resp.getheader("content-type") or "")
-        return Observation(
-            status=resp.status,
-            response_time_ms=round(elapsed_ms, 1),
-            body=text,
-            json_body=data,
-            connected=True,
-            certificate_expiration_s=cert_left,
-            ip=ip,
-        ), None
+        return _answered(resp.status, raw, resp.getheader("content-type") or "", started, cert_left, ip), None
     finally:
         conn.close()
 
 
-def _request_head(method: str, parts: SplitResult, headers: Mapping[str, str] | None) -> list[tuple[str, str]]:
+def _answered(
+    status: int, raw: bytes, content_type: str, started: float, cert_left: float | None, ip: str | None
+) -> Observation:
+    """What an endpoint that answered shows the conditions (both probes)."""
+    text, data = parse_body(raw, content_type)
+    return Observation(
+        status=status,
+        response_time_ms=round((time.monotonic() - started) * 1000, 1),
+        body=text,
+        json_body=data,
+        connected=True,
+        certificate_expiration_s=cert_left,
+        ip=ip,
+    )
+
+
+def _request_head(parts: SplitResult, headers: Mapping[str, str] | None) -> list[tuple[str, str]]:
     """What http.client sends: Host (with a non-default port) and `Accept-Encoding: identity`, then the caller's."""
     given = {k.lower() for k in (headers or {})}
     head: list[tuple[str, str]] = []
@@ -147,9 +153,7 @@ async def aprobe(
     body = bytearray()
     try:
         async with asyncio.timeout(max(0.0, started + timeout - time.monotonic())):
-            writer.write(
-                conn.send(h11.Request(method=method, target=target, headers=_request_head(method, parts, headers)))
-            )
+            writer.write(conn.send(h11.Request(method=method, target=target, headers=_request_head(parts, headers))))
             writer.write(conn.send(h11.EndOfMessage()))
             while True:
                 event = conn.next_event()
@@ -172,17 +176,7 @@ async def aprobe(
         writer.close()
     if status is None:
         return Observation(connected=True, certificate_expiration_s=cert_left, ip=ip), "no answer: connection closed"
-    elapsed_ms = (time.monotonic() - started) * 1000
-    text, data = parse_body(bytes(body), content_type)
-    return Observation(
-        status=status,
-        response_time_ms=round(elapsed_ms, 1),
-        body=text,
-        json_body=data,
-        connected=True,
-        certificate_expiration_s=cert_left,
-        ip=ip,
-    ), None
+    return _answered(status, bytes(body), content_type, started, cert_left, ip), None
 
 
 def _text(exc: BaseException) -> str:
