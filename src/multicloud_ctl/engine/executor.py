@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from multicloud_ctl.engine import events as ev
 from multicloud_ctl.engine.actions import ACTIONS, ActionRegistry
 from multicloud_ctl.engine.events import RunStatus
-from multicloud_ctl.engine.plan import Plan, Step, dependencies
+from multicloud_ctl.engine.plan import Plan, Step, critical_heights, dependencies
 from multicloud_ctl.errors import Interrupted, McctlError, OperationFailed
 
 if TYPE_CHECKING:
@@ -166,14 +166,17 @@ class Executor:
     def _run_workflow(self, plan: Plan, result: RunResult, done: list[Step]) -> None:
         """Run the steps as their prerequisites finish, at most `plan.parallelism` at once.
 
-        A failure (or a step over its time limit) starts nothing new; the steps already running finish, and
-        then everything that completed is rolled back in reverse order of completion. A first signal does the
-        same (stoppable steps stop at their next safe point); the run ends interrupted.
+        Of the steps whose prerequisites have finished, the one heading the longest chain of expected time
+        (the steps' `weight`, see `critical_heights`) starts first, then plan order. A failure (or a step over
+        its time limit) starts nothing new; the steps already running finish, and then everything that
+        completed is rolled back in reverse order of completion. A first signal does the same (stoppable steps
+        stop at their next safe point); the run ends interrupted.
         """
         from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
         graph = dependencies(plan.steps)
-        waiting = list(plan.steps)
+        heights = critical_heights(graph, {s.id: s.weight for s in plan.steps})
+        waiting = sorted(plan.steps, key=lambda s: -heights[s.id])  # stable: plan order among equals
         finished: set[str] = set()
         running: dict[Future[StepResult], Step] = {}
         failure: _StepFailed | None = None

@@ -13,7 +13,7 @@ from multicloud_ctl.config.loader import load_environment
 from multicloud_ctl.engine.actions import ActionRegistry
 from multicloud_ctl.engine.approvals import approval_step, decide, pending
 from multicloud_ctl.engine.events import RunStatus
-from multicloud_ctl.engine.plan import Plan, Step
+from multicloud_ctl.engine.plan import Plan, Step, critical_heights
 from multicloud_ctl.engine.run import Operation, run
 from multicloud_ctl.engine.runtime import Runtime
 from multicloud_ctl.errors import NotFound, OperationFailed
@@ -55,10 +55,10 @@ class World:
 
 
 def work(name: str, *, after: tuple[str, ...] | None = None, seconds: float = 0.0, fail: bool = False,
-         timeout: float | None = None, undo: bool = True) -> Step:  # fmt: skip
+         timeout: float | None = None, undo: bool = True, weight: float = 1.0) -> Step:  # fmt: skip
     rollback = Step(f"undo-{name}", "work", f"undo {name}", params={"name": f"undo-{name}"}) if undo else None
     return Step(name, "work", f"do {name}", params={"name": name, "seconds": seconds, "fail": fail},
-                rollback=rollback, after=after, timeout_s=timeout)  # fmt: skip
+                rollback=rollback, after=after, timeout_s=timeout, weight=weight)  # fmt: skip
 
 
 def go(runtime: Runtime, world: World, *steps: Step, parallelism: int = 4) -> Any:
@@ -87,6 +87,28 @@ def test_parallelism_bounds_the_steps_in_flight(runtime: Runtime) -> None:
         level += d
         peak = max(peak, level)
     assert peak == 2
+
+
+def test_a_steps_height_is_the_longest_chain_of_expected_time_below_it() -> None:
+    graph = {"rg": (), "net": ("rg",), "gw": ("net",), "conn": ("gw",), "queue": (), "alarm": ("queue", "rg")}
+    assert critical_heights(graph) == {"rg": 4, "net": 3, "gw": 2, "conn": 1, "queue": 2, "alarm": 1}
+    weighted = critical_heights(graph, {"gw": 2700.0, "alarm": 5.0})
+    assert weighted["rg"] == 1 + 1 + 2700 + 1 and weighted["queue"] == 1 + 5 and weighted["alarm"] == 5
+
+
+def test_the_ready_step_heading_the_longest_chain_starts_first_then_plan_order(runtime: Runtime) -> None:
+    w = World()
+    out = go(
+        runtime, w,
+        work("quick-1", after=()),
+        work("quick-2", after=()),
+        work("rg", after=()),  # listed after the quick steps, but heads the long chain
+        work("gateway", after=("rg",), weight=50.0),
+        work("quick-3", after=()),
+        parallelism=1,
+    )  # fmt: skip
+    assert out.status is RunStatus.OK, out.error
+    assert w.names("start") == ["rg", "gateway", "quick-1", "quick-2", "quick-3"]
 
 
 def test_a_failure_starts_nothing_new_and_rolls_back_in_reverse_completion_order(runtime: Runtime) -> None:

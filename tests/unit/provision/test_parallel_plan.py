@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import multicloud_ctl.operations.provision.actions  # noqa: F401  (registers the step actions)
+from multicloud_ctl.engine.plan import critical_heights, dependencies
 from multicloud_ctl.operations.provision.model import Resource, ResourcePlan
 from multicloud_ctl.operations.provision.planner import engine_plan, step_prerequisites
+from multicloud_ctl.operations.provision.registry import KINDS
 
 
 def rp(kind: str, name: str, action: str, *deps: str) -> ResourcePlan:
@@ -55,3 +57,18 @@ def test_parallelism_one_keeps_the_old_sequential_plan() -> None:
     parallel = engine_plan("provision apply", PLANS, 10)
     assert parallel.is_workflow and parallel.parallelism == 10
     assert "update:azure_sql_database/srv/db" in {s.id: s.after for s in parallel.steps}["create:sql_schema/db"]
+
+
+def test_a_step_weighs_what_its_kind_typically_takes_so_a_long_chain_starts_first() -> None:
+    plan = engine_plan("provision apply", PLANS, 10)
+    weights = {s.id: s.weight for s in plan.steps}
+    assert weights["create:azure_resource_group/rg"] == KINDS["azure_resource_group"].typical_s
+    assert weights["update:azure_sql_database/srv/db"] == KINDS["azure_sql_database"].typical_s
+    heights = critical_heights(dependencies(plan.steps), weights)
+    # the resource group heads group -> database -> schema: minutes of ARM operations, against a queue's seconds
+    assert heights["create:azure_resource_group/rg"] == (
+        weights["create:azure_resource_group/rg"]
+        + weights["update:azure_sql_database/srv/db"]
+        + weights["create:sql_schema/db"]
+    )
+    assert heights["create:azure_resource_group/rg"] > heights["create:sqs_queue/q-dlq"] > heights["create:sqs_queue/q"]

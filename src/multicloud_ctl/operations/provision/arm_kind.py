@@ -45,6 +45,7 @@ class ArmKind(ResourceKind):
 
     provider = "azure"
     api_version: ClassVar[str]
+    typical_s = 30.0  # a PUT is a long-running operation, polled until it ends
 
     def arm(self, ctx: DesiredContext) -> list[ArmSpec]:
         raise NotImplementedError

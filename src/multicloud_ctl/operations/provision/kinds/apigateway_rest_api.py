@@ -201,6 +201,7 @@ def _target(uri: str) -> str:
 
 class ApiGatewayRestApi(ResourceKind):
     name = "apigateway_rest_api"
+    typical_s = 60.0  # a call or four per route, under API Gateway's control-plane rate of 10 a second
     provider = "aws"
     settings = Settings
     description = (

@@ -46,6 +46,7 @@ class Settings(KindSettings):
 
 class AzureFrontDoor(ArmKind):
     name = "azure_frontdoor"
+    typical_s = 300.0
     api_version = "2023-05-01"
     settings = Settings
     description = "Front Door profile, endpoint, origin group, origin and HTTPS-only route"

@@ -50,6 +50,7 @@ def cache_id(ctx: DesiredContext, location: str) -> str:
 
 class AzureRedisCache(ArmKind):
     name = "azure_redis_cache"
+    typical_s = 1200.0  # tens of minutes until the cache is provisioned
     api_version = API
     settings = Settings
     description = "Azure Cache for Redis: TLS only (port 6380), minimum TLS version, one per location"

@@ -19,6 +19,7 @@ class Settings(KindSettings):
 
 class AzureSqlDatabase(ArmKind):
     name = "azure_sql_database"
+    typical_s = 120.0
     api_version = API
     settings = Settings
     description = "Azure SQL database"

@@ -14,6 +14,7 @@ class Settings(KindSettings):
 
 class AzureSqlFailoverGroup(ArmKind):
     name = "azure_sql_failover_group"
+    typical_s = 300.0  # the secondary is seeded
     api_version = API
     settings = Settings
     description = "Azure SQL auto-failover group (geo replica)"

@@ -55,6 +55,7 @@ def server_id(ctx: DesiredContext, location: str) -> str:
 
 class AzureSqlServer(ArmKind):
     name = "azure_sql_server"
+    typical_s = 180.0
     api_version = API
     settings = Settings
     description = "Azure SQL server, Entra-only auth, TLS 1.2"

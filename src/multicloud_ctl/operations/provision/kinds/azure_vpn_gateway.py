@@ -72,6 +72,7 @@ def apipa(cidr: str, host: int) -> str:
 
 class AzureVpnGateway(ArmKind):
     name = "azure_vpn_gateway"
+    typical_s = 2700.0  # Microsoft: a VPN gateway can take 45 minutes or more to create
     api_version = API
     settings = Settings
     description = "VPN gateway (route-based, BGP) and its Standard static public IP, in the GatewaySubnet"

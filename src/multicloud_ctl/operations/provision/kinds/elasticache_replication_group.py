@@ -54,6 +54,7 @@ class Settings(KindSettings):
 
 class ElastiCacheReplicationGroup(ResourceKind):
     name = "elasticache_replication_group"
+    typical_s = 600.0  # waits until the group is available
     provider = "aws"
     settings = Settings
     description = "session cache: Redis replication group, Multi-AZ, TLS and at-rest encryption, AUTH token"

@@ -1,0 +1,38 @@
+"""Every boto3 session of the process reads botocore's service models through one loader (parsed once), while
+credentials and configuration stay per environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from multicloud_ctl.engine.runtime import Runtime
+
+pytestmark = pytest.mark.integration
+
+
+def test_two_environments_share_the_parsed_models_and_keep_their_own_credentials(local_env: Any, aws: str) -> None:
+    other = local_env.model_copy(
+        update={"aws": local_env.aws.model_copy(update={"access_key_id": "literal-dev:other-key"})}
+    )
+    first, second = Runtime(local_env), Runtime(other)
+    one, two = first.aws.client("dynamodb"), second.aws.client("dynamodb")
+    assert one.list_tables()["TableNames"] == two.list_tables()["TableNames"] == []
+
+    # the same parsed JSON, not a second parse of the model file
+    assert one.meta.service_model._service_description is two.meta.service_model._service_description
+    assert one._loader is two._loader
+    # but each environment its own session and credentials
+    assert first.aws.session() is not second.aws.session()
+    assert first.aws.session().get_credentials().access_key == "testing"
+    assert second.aws.session().get_credentials().access_key == "other-key"
+
+
+def test_new_sessions_do_not_grow_the_shared_loaders_search_path(local_env: Any) -> None:
+    loader = Runtime(local_env).aws.client("sqs")._loader
+    paths = list(loader.search_paths)
+    for _ in range(3):
+        Runtime(local_env).aws.client("sqs")
+    assert loader.search_paths == paths
+    assert len(set(paths)) == len(paths)
