@@ -72,3 +72,5 @@ def test_a_step_weighs_what_its_kind_typically_takes_so_a_long_chain_starts_firs
         + weights["create:sql_schema/db"]
     )
     assert heights["create:azure_resource_group/rg"] > heights["create:sqs_queue/q-dlq"] > heights["create:sqs_queue/q"]
+    deletes = engine_plan("provision destroy", [rp("azure_vpn_gateway", "gw", "delete")], 10)
+    assert deletes.steps[0].weight == KINDS["azure_vpn_gateway"].typical_s

@@ -77,9 +77,9 @@ class ResourceKind(ABC):
     # kinds whose resources must exist before any of this kind is created (and be deleted after them), beyond
     # each resource's own `depends_on`: what a parallel apply must not start too early
     after_kinds: ClassVar[tuple[str, ...]] = ()
-    # rough seconds a create or update of one resource takes on the real cloud, counting what the step waits for
-    # (an ARM long-running operation, a cache becoming available): the step's `weight`, which orders a parallel
-    # apply (longest chain first), never a time limit
+    # rough seconds a create, update or delete of one resource takes on the real cloud, counting what the step
+    # waits for (an ARM long-running operation, a cache becoming available): the step's `weight`, which orders a
+    # parallel apply or destroy (longest chain first), never a time limit
     typical_s: ClassVar[float] = 2.0
 
     @abstractmethod

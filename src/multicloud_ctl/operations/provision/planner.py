@@ -268,6 +268,7 @@ def engine_plan(verb: str, plans: list[ResourcePlan], parallelism: int = 1) -> P
                     id=f"delete:{res.address}",
                     action="provision.delete",
                     provider=KINDS[res.kind].provider,
+                    weight=KINDS[res.kind].typical_s,
                     resource=res.address,
                     description=f"delete {res.address}",
                     params={"resource": res.to_dict()},
