@@ -36,3 +36,13 @@ def test_new_sessions_do_not_grow_the_shared_loaders_search_path(local_env: Any)
         Runtime(local_env).aws.client("sqs")
     assert loader.search_paths == paths
     assert len(set(paths)) == len(paths)
+
+
+def test_an_environment_with_its_own_data_path_gets_its_own_loader(
+    local_env: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = Runtime(local_env).aws.client("sqs")._loader
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))  # botocore's extra model directories
+    own = Runtime(local_env).aws.client("sqs")._loader
+    assert own is not shared
+    assert str(tmp_path) in own.search_paths and str(tmp_path) not in shared.search_paths

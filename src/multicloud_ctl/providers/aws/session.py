@@ -76,10 +76,11 @@ _LOADER_LOCK = threading.Lock()
 
 
 @functools.cache
-def _models_loader() -> Any:
+def _models_loader(data_path: str | None) -> Any:
+    """The loader for one `data_path` (AWS_DATA_PATH or the profile's `data_path`; botocore's own when unset)."""
     from botocore.loaders import create_loader
 
-    return create_loader()
+    return create_loader(data_path)
 
 
 def _session_sharing_models(boto3: Any, kwargs: dict[str, Any]) -> Any:
@@ -93,7 +94,9 @@ def _session_sharing_models(boto3: Any, kwargs: dict[str, Any]) -> Any:
     import botocore.session
 
     core = botocore.session.Session()
-    loader = _models_loader()
+    if kwargs.get("profile_name"):
+        core.set_config_variable("profile", kwargs["profile_name"])  # as boto3 does: `data_path` may be per profile
+    loader = _models_loader(core.get_config_variable("data_path"))
     core.register_component("data_loader", loader)
     with _LOADER_LOCK:
         session = boto3.session.Session(botocore_session=core, **kwargs)
