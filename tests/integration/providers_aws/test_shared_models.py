@@ -46,3 +46,10 @@ def test_an_environment_with_its_own_data_path_gets_its_own_loader(
     own = Runtime(local_env).aws.client("sqs")._loader
     assert own is not shared
     assert str(tmp_path) in own.search_paths and str(tmp_path) not in shared.search_paths
+
+
+def test_the_permission_scans_models_are_the_clients_parsed_ones(local_env: Any) -> None:
+    from multicloud_ctl.providers.aws import service_models
+
+    assert service_models.operations("sqs")["list_queues"] == "ListQueues"
+    assert service_models._session().get_component("data_loader") is Runtime(local_env).aws.client("sqs")._loader

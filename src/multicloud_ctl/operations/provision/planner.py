@@ -237,13 +237,14 @@ def engine_plan(verb: str, plans: list[ResourcePlan], parallelism: int = 1) -> P
     steps = []
     for rp in plans:
         res = rp.resource
+        kind = KINDS[res.kind]
         if rp.action == "create":
             steps.append(
                 Step(
                     id=f"create:{res.address}",
                     action="provision.create",
-                    provider=KINDS[res.kind].provider,
-                    weight=KINDS[res.kind].typical_s,
+                    provider=kind.provider,
+                    weight=kind.typical_s,
                     description=f"create {res.address}",
                     resource=res.address,
                     params={"resource": res.to_dict()},
@@ -255,8 +256,8 @@ def engine_plan(verb: str, plans: list[ResourcePlan], parallelism: int = 1) -> P
                 Step(
                     id=f"update:{res.address}",
                     action="provision.update",
-                    provider=KINDS[res.kind].provider,
-                    weight=KINDS[res.kind].typical_s,
+                    provider=kind.provider,
+                    weight=kind.typical_s,
                     resource=res.address,
                     description=f"update {res.address}: " + "; ".join(str(c) for c in rp.changes),
                     params={"resource": res.to_dict(), "changed": changed},
@@ -267,8 +268,8 @@ def engine_plan(verb: str, plans: list[ResourcePlan], parallelism: int = 1) -> P
                 Step(
                     id=f"delete:{res.address}",
                     action="provision.delete",
-                    provider=KINDS[res.kind].provider,
-                    weight=KINDS[res.kind].typical_s,
+                    provider=kind.provider,
+                    weight=kind.typical_s,
                     resource=res.address,
                     description=f"delete {res.address}",
                     params={"resource": res.to_dict()},

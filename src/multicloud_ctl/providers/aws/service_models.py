@@ -12,9 +12,14 @@ from typing import Any
 
 @cache
 def _session() -> Any:
+    """A bare botocore session reading its models through the loader the clients' sessions share."""
     import botocore.session
 
-    return botocore.session.get_session()
+    from multicloud_ctl.providers.aws.session import models_loader
+
+    session = botocore.session.get_session()
+    session.register_component("data_loader", models_loader(session.get_config_variable("data_path")))
+    return session
 
 
 @cache

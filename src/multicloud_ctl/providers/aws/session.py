@@ -76,27 +76,29 @@ _LOADER_LOCK = threading.Lock()
 
 
 @functools.cache
-def _models_loader(data_path: str | None) -> Any:
+def models_loader(data_path: str | None) -> Any:
     """The loader for one `data_path` (AWS_DATA_PATH or the profile's `data_path`; botocore's own when unset)."""
     from botocore.loaders import create_loader
 
     return create_loader(data_path)
 
 
-def _session_sharing_models(boto3: Any, kwargs: dict[str, Any]) -> Any:
+def _session_sharing_models(kwargs: dict[str, Any]) -> Any:
     """A boto3 session (its own credentials and configuration) whose loader of service models is the process's.
 
     botocore caches a parsed service model in the session's loader, and each session has its own: every
     environment's first client of a service parsed the model's JSON again (DynamoDB's is 0.3 MB, EC2's 2 MB;
     `bench/provision_bench.py` builds 23 clients per runtime: ~15 ms of CPU each). The models are the same
-    files for every session, so one loader serves them all; credentials stay per session.
+    files for every session, so one loader serves them all (`service_models.py` reads through it too);
+    credentials stay per session.
     """
+    import boto3
     import botocore.session
 
     core = botocore.session.Session()
     if kwargs.get("profile_name"):
         core.set_config_variable("profile", kwargs["profile_name"])  # as boto3 does: `data_path` may be per profile
-    loader = _models_loader(core.get_config_variable("data_path"))
+    loader = models_loader(core.get_config_variable("data_path"))
     core.register_component("data_loader", loader)
     with _LOADER_LOCK:
         session = boto3.session.Session(botocore_session=core, **kwargs)
@@ -131,8 +133,6 @@ class AwsClients:
 
     def session(self) -> Any:
         if self._session is None:
-            import boto3
-
             aws = self.environment.aws
             kwargs: dict[str, Any] = {"region_name": aws.regions.primary}
             if aws.profile:
@@ -140,7 +140,7 @@ class AwsClients:
             if aws.access_key_id and aws.secret_access_key:
                 kwargs["aws_access_key_id"] = self.secrets.resolve(aws.access_key_id)
                 kwargs["aws_secret_access_key"] = self.secrets.resolve(aws.secret_access_key)
-            self._session = _session_sharing_models(boto3, kwargs)
+            self._session = _session_sharing_models(kwargs)
         return self._session
 
     def client(self, service: str, region: str | None = None) -> Any:
