@@ -107,3 +107,25 @@ def test_the_monitor_timeout_reaches_the_api(cf_env: Any, edge: ServerHandle) ->
     assert cf.edit_monitor(mon.id, timeout=3).timeout == 3
     replaced = cf.update_monitor(mon.id, type="http", path="/health", expected_codes="200", timeout=4)
     assert replaced.timeout == 4 and cf.get_monitor(mon.id).timeout == 4
+
+
+def test_clients_share_one_verifying_tls_context(cf_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx loads a CA bundle for every client it builds; ours share one context per process (and per
+    SSL_CERT_FILE/SSL_CERT_DIR), which still verifies certificates and host names."""
+    import ssl
+
+    import certifi
+
+    from multicloud_ctl.providers.cloudflare.client import tls_context
+
+    def context_of(cf: CloudflareClient) -> ssl.SSLContext:
+        return cf.sdk._client._transport._pool._ssl_context  # type: ignore[attr-defined]  # httpx -> httpcore
+
+    first, second = CloudflareClient(cf_env), CloudflareClient(cf_env)
+    assert first.list_monitors() == [] and second.list_monitors() == []  # both work against the fake edge
+    shared = context_of(first)
+    assert context_of(second) is shared and tls_context() is shared
+    assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname is True
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    other = tls_context()
+    assert other is not shared and context_of(CloudflareClient(cf_env)) is other
