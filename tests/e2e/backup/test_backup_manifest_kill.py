@@ -47,6 +47,7 @@ def _staged_manifests(setup: dict[str, Any]) -> dict[str, int]:
     return found
 
 
+@pytest.mark.slow
 def test_sigkill_during_the_manifest_write_leaves_no_manifest_and_the_rerun_resumes(
     cli: Any, backup_setup: dict[str, Any]
 ) -> None:

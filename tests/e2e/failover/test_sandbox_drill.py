@@ -57,6 +57,7 @@ def mcctl(config: Path, *args: str, timeout: float = 240) -> subprocess.Complete
     )
 
 
+@pytest.mark.slow
 def test_drill_with_supervisor_outage(sandbox: tuple[Path, Any]) -> None:
     from multicloud_ctl.engine.runtime import Runtime
     from multicloud_ctl.operations.failover.sandbox import ensure_sandbox_lb

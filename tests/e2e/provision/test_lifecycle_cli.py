@@ -28,6 +28,7 @@ def last_status(local_env: Any, verb: str) -> str:
     return str(runs[0]["status"])
 
 
+@pytest.mark.slow
 def test_provision_apply_declined_interrupted_failed_then_ok(
     cli: Any, sandbox_dir: Path, small_playbook: Path, local_env: Any, servers: Any
 ) -> None:

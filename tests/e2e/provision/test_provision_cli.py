@@ -98,6 +98,7 @@ def test_sql_migrate(cli: Any, sandbox_dir: Path) -> None:
     assert json.loads(cli(*base, "--yes", "-o", "json", "sql", "migrate").stdout)["applied"] == []
 
 
+@pytest.mark.slow
 def test_demo_steps_provision_the_whole_sandbox_then_find_no_drift(cli: Any, sandbox_dir: Path) -> None:
     from multicloud_ctl.operations.provision.sandbox import STEPS
 

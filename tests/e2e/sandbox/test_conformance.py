@@ -24,6 +24,7 @@ from conformance_support import checked_operations, problems, read_log
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.slow
 def test_a_whole_sandbox_run_conforms(cli: Any, sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "conformance"
     monkeypatch.setenv("MCCTL_CONFORMANCE_LOG", str(log))  # the sandbox's processes inherit it

@@ -54,6 +54,7 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None =
     return done.stdout
 
 
+@pytest.mark.slow
 def test_wheel_in_a_fresh_venv_runs_the_sandbox_from_anywhere(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)])

@@ -121,6 +121,7 @@ def test_a_drill_whose_source_is_already_down_is_refused_with_the_right_hint(
     assert back.exit_code == 4 and "drill the other direction: --to azure" in back.stderr, back.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_the_middle_of_a_drill_still_fails_back(
     fo_config: Path, fo_env: Any, lb: dict[str, str], origins: Any, controller: Any, tmp_path: Path
 ) -> None:

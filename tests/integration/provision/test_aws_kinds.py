@@ -19,6 +19,7 @@ def pending(plans: list[Any]) -> dict[str, Any]:
     return {p.address: [str(c) for c in p.changes] or p.action for p in plans if p.action != "noop"}
 
 
+@pytest.mark.slow
 def test_all_aws_kinds_converge_and_destroy(runtime_for: Any, aws_spec: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MCCTL_REDIS_AUTH_TOKEN", "Session-cache-token-for-tests")  # elasticache_replication_group
     spec = aws_spec(*AWS_KINDS)

@@ -39,6 +39,7 @@ def spec(sandbox_vpn_psk: str) -> Any:
     return load_playbook(REPO / "playbooks" / "provision.yaml", "Provision").spec
 
 
+@pytest.mark.slow
 def test_whole_system_apply_noop_drift_repair_dry_run(full_runtime: Any, spec: Any, arm: Any, edge: Any) -> None:
     # --dry-run on empty clouds: a full plan, zero mutating calls at any client boundary, nothing created
     rt = full_runtime(dry_run=True)

@@ -110,6 +110,7 @@ def assert_sql_is_stream_prefix(ctx: Any, records: list[dict[str, Any]]) -> int:
     return applied
 
 
+@pytest.mark.slow
 def test_sigkill_anywhere_loses_and_duplicates_nothing(
     orders: Any, aws: str, sync_config_dir: Path, playbook: Path, sync_ctx: Any
 ) -> None:

@@ -200,6 +200,7 @@ def test_throttling_for_a_while_backs_off_and_recovers(
     assert_exactly_once(fake, ctx)
 
 
+@pytest.mark.slow
 def test_a_minute_of_throttling_on_every_call_backs_off_recovers_and_exits_0(
     fake: Any, ctx: Any, config_dir: Path, fake_playbook: Path, cli: Any
 ) -> None:

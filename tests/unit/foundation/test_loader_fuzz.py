@@ -126,6 +126,7 @@ verb_arguments = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=250)
 @given(globals_=global_options, head=st.sampled_from(ARGV_HEADS), rest=verb_arguments)
 def test_the_cli_never_crashes_on_mistyped_arguments(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,7 @@ values = st.recursive(
 items = st.dictionaries(text, values, max_size=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(items)
 def test_orjson_and_the_standard_library_write_the_same_document(item: dict) -> None:
