@@ -100,7 +100,8 @@ def seed_rclone_destination(blob_url: str, container: str, items: list[tuple[str
     start = time.perf_counter()
     svc = BlobServiceClient(blob_url, credential={"account_name": "devstoreaccount1", "account_key": AZURITE_KEY})
     box = svc.get_container_client(container)
-    mtime = {"mtime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")}  # rclone's format
+    # rclone writes the source's modification time; the seed writes its own start time, in rclone's format
+    mtime = {"mtime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")}
 
     def put(item: tuple[str, int]) -> None:
         data = content(*item)

@@ -51,7 +51,7 @@ os.environ.pop("AWS_PROFILE", None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the modules that hold a test marked `slow` first (each module's tests still together, in order).
+    """Collect the test files that hold a test marked `slow` first (otherwise in collection order).
 
     xdist's `load` schedule deals the first quarter of the collection round-robin to the workers, then hands
     out the rest in collection order as they drain; a two-minute test collected late kept one worker busy while
@@ -59,8 +59,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests run side by side and the short ones fill in around them. (`--dist worksteal` would do the opposite
     here: it gives each worker a contiguous quarter, so the first worker would get every long test.)
     """
-    slow = {item.module for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: item.module not in slow)  # stable: collection order within each group
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)  # stable: collection order within each group
 
 
 # The instant calendar tests run at (`make test-calendar` sets MCCTL_TEST_NOW to each edge date in turn).
