@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from multicloud_ctl.errors import NotFound
-from multicloud_ctl.providers.aws.s3 import S3Client
+from multicloud_ctl.providers.aws.s3 import S3Client, parse_listing
 from multicloud_ctl.providers.aws.session import CallCounter
 
 pytestmark = pytest.mark.integration
@@ -57,6 +57,21 @@ def test_listing_matches_botocore_for_awkward_keys_and_pages(aws: str) -> None:
     # one delimited page, then dir/ (1 page), many/ (2 pages) and z/ (1 page) in parallel
     assert counter.by_operation["ListObjectsV2"] == 5 and counter.mutating == 0
     assert [o.key for o in ours.list("tree", "dir/")] == ["dir/sub/deep", "dir/ünïcödé ✓"]
+
+
+def test_raw_pages_follow_the_scanned_token_past_keys_that_imitate_it(aws: str) -> None:
+    """`raw_pages` asks for the next page with the token a scan found; keys spelling the elements it scans
+    for arrive URL-encoded and cannot fool it: the same keys as botocore's paginator, page for page."""
+    s3 = client(aws)
+    imitations = ["<IsTruncated>false</IsTruncated>", "<NextContinuationToken>x</NextContinuationToken>"]
+    seed(s3, "imitate", imitations + [f"many/{i:05d}" for i in range(2100)])
+    counter = CallCounter()
+    ours = S3Client(s3, counter)
+    pages = [parse_listing(data) for data in ours.raw_pages("imitate")]
+    assert [more for _, _, more in pages] == [True, True, False]
+    assert set(imitations) <= {o.key for o in pages[0][0]}
+    assert [(o.key, o.size, o.etag) for page, _, _ in pages for o in page] == botocore_listing(s3, "imitate")
+    assert counter.by_operation["ListObjectsV2"] == 3
 
 
 def test_a_wide_top_level_is_listed_flat(aws: str) -> None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from multicloud_ctl.errors import OperationFailed
 from multicloud_ctl.operations.backup.layout import META_ETAG, META_MTIME, META_SIZE, matches_source
 from multicloud_ctl.operations.prefetch import prefetched
+from multicloud_ctl.providers.aws.s3 import parse_listing
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.store import BackupStore
@@ -154,9 +155,11 @@ def _flat(store: BackupStore, unit: Unit, emit: Callable[[Decision], None]) -> N
     mirror = store.layout.mirror_prefix(unit.bucket)
     # S3 pages are 1,000 keys: read as far ahead as the Blob page reaches, so the S3 listing (moto's or S3's
     # sequential pages: the pass's critical path) never waits while a 5,000-blob page is parsed and merged
-    s3_pages = prefetched(store.s3().pages(unit.bucket, unit.prefix), ahead=max(1, unit.page_size // 1000))
+    # the S3 thread only fetches (`raw_pages`: the next request leaves as soon as a page's token is found) and
+    # this thread parses, so the pages follow one another without a parse between them
+    s3_pages = prefetched(store.s3().raw_pages(unit.bucket, unit.prefix), ahead=max(1, unit.page_size // 1000))
     blob_pages = prefetched(store.blobs.pages(mirror + unit.prefix, page_size=unit.page_size))
-    objects = (o for page, _, _ in s3_pages for o in page)
+    objects = (o for data in s3_pages for o in parse_listing(data)[0])
     blobs = (b for page, _ in blob_pages for b in page)
     try:
         for decision in compare(unit.bucket, mirror, objects, blobs):
@@ -239,6 +242,10 @@ def run_unit(
     pages.close()  # only the probe page is read
     if more or len(s3_prefixes) > MAX_SPLIT:
         return _flat(store, Unit(unit.bucket, page_size=unit.page_size), emit)
+    # the source's prefixes are listed from now on (`add` sizes their pages), while this thread reads the
+    # mirror's first level, which also finds the prefixes only the mirror has (deleted at the source): on
+    # Azurite that delimited listing filters the whole container, so waiting for it delayed every unit
+    add([Unit(unit.bucket, p) for p in s3_prefixes])
     mirror = store.layout.mirror_prefix(unit.bucket)
     blob_prefixes: set[str] = set()
 
@@ -249,7 +256,7 @@ def run_unit(
 
     for decision in compare(unit.bucket, mirror, objects, mirror_level()):
         emit(decision)
-    add([Unit(unit.bucket, p) for p in sorted(set(s3_prefixes) | blob_prefixes)])  # `add` sizes their pages
+    add([Unit(unit.bucket, p) for p in sorted(blob_prefixes - set(s3_prefixes))])
     return None
 
 
