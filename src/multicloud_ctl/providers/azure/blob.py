@@ -33,6 +33,23 @@ _MONTHS = {
 }
 
 
+PARSE_CHUNK = 64 * 1024
+
+
+def parse_in_chunks(data: bytes) -> ET.Element:
+    """`ET.fromstring(data)`, fed to the parser 64 KiB at a time.
+
+    One `fromstring` holds the GIL for the whole document: a 5,000-blob List Blobs page with metadata is
+    ~4.8 MB and 60-90 ms of parsing, during which no other thread of the process runs (the S3 listing's
+    next request waited behind it). Fed in chunks, the other threads get their turn between chunks; the
+    parse costs the same.
+    """
+    parser = ET.XMLParser()
+    for start in range(0, len(data), PARSE_CHUNK):
+        parser.feed(data[start : start + PARSE_CHUNK])
+    return parser.close()
+
+
 @lru_cache(maxsize=4096)
 def http_date(text: str) -> datetime:
     """An RFC 1123 date as the Blob service writes `Last-Modified` (`Fri, 04 Dec 2026 13:24:42 GMT`), aware.
@@ -180,7 +197,7 @@ class BlobContainer:
             )
             if response is None:
                 return
-            root = ET.fromstring(response.data)
+            root = parse_in_chunks(response.data)
             found = []
             for b in root.iterfind("./Blobs/Blob"):
                 props = b.find("Properties")
