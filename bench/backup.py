@@ -3,11 +3,13 @@
     .venv/bin/python bench/backup.py [--small 2000] [--large 40] [--parallel 8] [--repeat 3] [--passes 1]
 
 Starts its own moto and Azurite (each tool gets a fresh Azurite, since Azurite slows as it fills) on free
-127.0.0.1 ports, seeds one bucket with N x 4 KiB and M x 8 MiB objects, then times, for each tool, a full
-copy and `--passes` no-change passes (wall clock of the whole command, process start included; a tool's
-no-change figure is the median of its passes), `--repeat` times with the tools' order alternating, and
-prints medians with the spread, each process's CPU seconds (the tool, moto, Azurite: on a 2-core machine
-they compete for the same cores), the no-change ratio mcctl / rclone --checksum and the 1-minute load.
+127.0.0.1 ports, seeds one bucket with N x 4 KiB and M x 8 MiB objects, then, `--repeat` times, times each
+tool's full copy and `--passes` no-change passes of each tool, alternating (mcctl, rclone, rclone, mcctl, ...:
+each pair runs back to back, as the machine's speed drifts over minutes; wall clock of the whole command,
+process start included; a tool's no-change figure is the median of its passes), and prints medians with the
+spread, each process's CPU seconds (the tool, moto, Azurite: on a 2-core machine they compete for the same
+cores), the no-change ratio mcctl / rclone --checksum (of the medians, and the median of the pairs' ratios)
+and the 1-minute load.
 rclone is installed from Debian's packages when missing and runs with the same parallelism and
 `--checksum` (size + MD5 from the listings: the equivalent of our size + ETag rule). Prints one table and a JSON line.
 
@@ -187,13 +189,14 @@ def median_pass(passes: list[tuple[float, dict[str, float]]]) -> tuple[float, di
     return ordered[(len(ordered) - 1) // 2]
 
 
-def run_mcctl(tmp: Path, moto_port: int, parallel: int, rep: int = 0, passes: int = 1) -> dict[str, Any]:
-    loc = tmp / f"azurite-mcctl-{rep}"
-    azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log")
-    WATCH["azurite"] = azurite.proc.pid
-    try:
-        cfg, playbook = write_config(tmp, moto_port, azurite.port, "bench-mcctl", parallel)
-        cmd = [
+class McctlSide:
+    """mcctl's half of a repetition: its own Azurite, the timed full copy, then no-change passes on demand."""
+
+    def __init__(self, tmp: Path, moto_port: int, parallel: int, rep: int) -> None:
+        loc = tmp / f"azurite-mcctl-{rep}"
+        self.azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log")
+        cfg, playbook = write_config(tmp, moto_port, self.azurite.port, "bench-mcctl", parallel)
+        self.cmd = [
             sys.executable,
             "-m",
             "multicloud_ctl",
@@ -207,29 +210,38 @@ def run_mcctl(tmp: Path, moto_port: int, parallel: int, rep: int = 0, passes: in
             "--playbook",
             str(playbook),
         ]
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-        full, out = timed(cmd, env)
-        first, full_cpu = json.loads(out), dict(CPU)
-        runs, inner = [], []
-        for _ in range(passes):
-            seconds, out = timed(cmd, env)
-            second = json.loads(out)
-            assert first["copied"] == first["listed"] and second["copied"] == 0, (first, second)
-            runs.append((seconds, dict(CPU)))
-            inner.append(second["seconds"])
-        nochange, nochange_cpu = median_pass(runs)
+        self.env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        self.runs: list[tuple[float, dict[str, float]]] = []
+        self.inner: list[float] = []
+        self.result: dict[str, Any] = {}
+
+    def full(self) -> None:
+        WATCH["azurite"] = self.azurite.proc.pid
+        full, out = timed(self.cmd, self.env)
+        first = json.loads(out)
+        assert first["copied"] == first["listed"], first
+        self.result = {"full_s": full, "copied": first["copied"], "inner_full_s": first["seconds"]}
+        self.result["full_cpu"] = dict(CPU)
+
+    def one_pass(self) -> float:
+        WATCH["azurite"] = self.azurite.proc.pid
+        seconds, out = timed(self.cmd, self.env)
+        second = json.loads(out)
+        assert second["copied"] == 0, second
+        self.runs.append((seconds, dict(CPU)))
+        self.inner.append(second["seconds"])
+        return seconds
+
+    def finish(self) -> dict[str, Any]:
+        self.azurite.stop()
+        nochange, nochange_cpu = median_pass(self.runs)
         return {
-            "full_s": full,
+            **self.result,
             "nochange_s": nochange,
-            "copied": first["copied"],
-            "inner_full_s": first["seconds"],
-            "inner_nochange_s": statistics.median(inner),
-            "full_cpu": full_cpu,
+            "inner_nochange_s": statistics.median(self.inner),
             "nochange_cpu": nochange_cpu,
-            "nochange_all_s": [round(r[0], 3) for r in runs],
+            "nochange_all_s": [round(r[0], 3) for r in self.runs],
         }
-    finally:
-        azurite.stop()
 
 
 def container_sas(blob_url: str, container: str) -> str:
@@ -250,13 +262,15 @@ def container_sas(blob_url: str, container: str) -> str:
     )
 
 
-def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int = 0, passes: int = 1) -> dict[str, Any]:
-    loc = tmp / f"azurite-rclone-{rep}"
-    azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log")
-    WATCH["azurite"] = azurite.proc.pid
-    try:
-        blob_url = f"http://127.0.0.1:{azurite.port}/devstoreaccount1"
-        env = {
+class RcloneSide:
+    """rclone's half of a repetition: its own Azurite, its full copy (or the seeded destination), then passes."""
+
+    def __init__(self, rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int) -> None:
+        loc = tmp / f"azurite-rclone-{rep}"
+        self.azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log")
+        self.blob_url = f"http://127.0.0.1:{self.azurite.port}/devstoreaccount1"
+        conf = tmp / f"rclone-{rep}.conf"
+        self.env = {
             # rclone's S3 backend refuses AWS_CA_BUNDLE with its own transport; the endpoints are plain http.
             **{k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"},
             "RCLONE_CONFIG_SRC_TYPE": "s3",
@@ -269,11 +283,11 @@ def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int =
             # rclone 1.60's azureblob `endpoint` is a domain suffix (https://ACCOUNT.SUFFIX), so the loopback
             # Azurite is reached through a container SAS URL signed with the published development key.
             "RCLONE_CONFIG_DST_TYPE": "azureblob",
-            "RCLONE_CONFIG_DST_SAS_URL": f"{blob_url}/bench-rclone?{container_sas(blob_url, 'bench-rclone')}",
-            "RCLONE_CONFIG": str(tmp / "rclone.conf"),
+            "RCLONE_CONFIG_DST_SAS_URL": f"{self.blob_url}/bench-rclone?{container_sas(self.blob_url, 'bench-rclone')}",
+            "RCLONE_CONFIG": str(conf),
         }
-        (tmp / "rclone.conf").write_text("")
-        cmd = [
+        conf.write_text("")
+        self.cmd = [
             rclone,
             "sync",
             f"src:{BUCKET}",
@@ -286,34 +300,45 @@ def run_rclone(rclone: str, tmp: Path, moto_port: int, parallel: int, rep: int =
             "--checkers",
             str(2 * parallel),
         ]
+        self.runs: list[tuple[float, dict[str, float]]] = []
+        self.result: dict[str, Any] = {}
+
+    def full(self) -> None:
+        WATCH["azurite"] = self.azurite.proc.pid
         if SEED_RCLONE:  # the destination written directly; rclone's full copy is not timed
-            full, full_cpu = float("nan"), {"tool": float("nan"), "moto": float("nan"), "azurite": float("nan")}
-            print(f"rclone destination seeded in {seed_rclone_destination(blob_url, 'bench-rclone', ITEMS):.1f}s")
-            first = subprocess.run([*cmd, "-v"], capture_output=True, text=True, env=env, cwd=REPO)
+            nan = float("nan")
+            self.result = {"full_s": nan, "full_cpu": {"tool": nan, "moto": nan, "azurite": nan}}
+            print(f"rclone destination seeded in {seed_rclone_destination(self.blob_url, 'bench-rclone', ITEMS):.1f}s")
+            first = subprocess.run([*self.cmd, "-v"], capture_output=True, text=True, env=self.env, cwd=REPO)
             changed = [line for line in first.stderr.splitlines() if ": Copied" in line or ": Updated" in line]
             if first.returncode != 0 or changed:  # the seeded destination must be what a full copy leaves
                 raise SystemExit(f"rclone's pass over the seeded destination changed something: {changed[:3]}")
         else:
-            full, _ = timed(cmd, env)
-            full_cpu = dict(CPU)
-        runs = []
-        for _ in range(passes):
-            seconds, _ = timed(cmd, env)
-            runs.append((seconds, dict(CPU)))
-        nochange, nochange_cpu = median_pass(runs)
-        nochange_default = float("nan")
-        if not SKIP_MODTIME:
-            nochange_default, _ = timed([c for c in cmd if c != "--checksum"], env)  # size + modtime (default)
+            full, _ = timed(self.cmd, self.env)
+            self.result = {"full_s": full, "full_cpu": dict(CPU)}
+
+    def one_pass(self) -> float:
+        WATCH["azurite"] = self.azurite.proc.pid
+        seconds, _ = timed(self.cmd, self.env)
+        self.runs.append((seconds, dict(CPU)))
+        return seconds
+
+    def finish(self) -> dict[str, Any]:
+        try:
+            nochange_default = float("nan")
+            if not SKIP_MODTIME:
+                WATCH["azurite"] = self.azurite.proc.pid
+                nochange_default, _ = timed([c for c in self.cmd if c != "--checksum"], self.env)  # size + modtime
+        finally:
+            self.azurite.stop()
+        nochange, nochange_cpu = median_pass(self.runs)
         return {
-            "full_s": full,
+            **self.result,
             "nochange_s": nochange,
             "nochange_modtime_s": nochange_default,
-            "full_cpu": full_cpu,
             "nochange_cpu": nochange_cpu,
-            "nochange_all_s": [round(r[0], 3) for r in runs],
+            "nochange_all_s": [round(r[0], 3) for r in self.runs],
         }
-    finally:
-        azurite.stop()
 
 
 def summarize(runs: list[dict[str, Any]], key: str) -> tuple[float, float, float]:
@@ -357,6 +382,7 @@ def main() -> None:
     version = subprocess.run([rclone, "version"], capture_output=True, text=True).stdout.splitlines()[0]
     ours: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
+    pairs: list[float] = []  # mcctl / rclone of each pair of passes run back to back
     with tempfile.TemporaryDirectory(prefix="mcctl-bench-") as d:
         tmp = Path(d)
         moto = start_moto(free_port(), log=tmp / "moto.log")
@@ -364,12 +390,25 @@ def main() -> None:
         try:
             objects, nbytes = seed(moto.url, args.small, args.large)
             for rep in range(args.repeat):
-                first_mcctl = rep % 2 == 0
-                if first_mcctl:
-                    ours.append(run_mcctl(tmp, moto.port, args.parallel, rep, args.passes))
-                theirs.append(run_rclone(rclone, tmp, moto.port, args.parallel, rep, args.passes))
-                if not first_mcctl:
-                    ours.append(run_mcctl(tmp, moto.port, args.parallel, rep, args.passes))
+                mine = McctlSide(tmp, moto.port, args.parallel, rep)
+                try:
+                    theirs_side = RcloneSide(rclone, tmp, moto.port, args.parallel, rep)
+                except BaseException:
+                    mine.azurite.stop()
+                    raise
+                try:
+                    mine.full()
+                    theirs_side.full()
+                    # the tools' passes alternate (who goes first alternates too), so each pair ran within
+                    # seconds of each other: the machine's speed drifts over minutes and moved whole sets of
+                    # passes by 20 % when one tool's passes all ran before the other's
+                    for i in range(args.passes):
+                        sides = (mine, theirs_side) if (rep + i) % 2 == 0 else (theirs_side, mine)
+                        seconds = {side: side.one_pass() for side in sides}
+                        pairs.append(seconds[mine] / seconds[theirs_side])
+                finally:
+                    ours.append(mine.finish())
+                    theirs.append(theirs_side.finish())
         finally:
             moto.stop()
     mib = nbytes / MIB
@@ -396,9 +435,13 @@ def main() -> None:
     print(f"  mcctl  full: {cpu_line(ours, 'full_cpu')}   no change: {cpu_line(ours, 'nochange_cpu')}")
     print(f"  rclone full: {cpu_line(theirs, 'full_cpu')}   no change: {cpu_line(theirs, 'nochange_cpu')}")
     inner = statistics.median(r["inner_nochange_s"] for r in ours)
-    print(f"  mcctl no-change pass inside the process, after start-up, lock and listing: {inner:.3f} s")
+    print(f"  mcctl no-change pass inside the process (its own timing: lock, listings, manifest, journal): {inner:.3f} s")
     ratio = statistics.median(r["nochange_s"] for r in ours) / statistics.median(r["nochange_s"] for r in theirs)
-    print(f"no-change ratio mcctl / rclone --checksum: {ratio:.2f}   load (1 min) at the end: {os.getloadavg()[0]:.2f}")
+    paired = statistics.median(pairs)
+    print(
+        f"no-change ratio mcctl / rclone --checksum: {ratio:.2f} (medians); {paired:.2f} median of {len(pairs)} "
+        f"back-to-back pairs ({min(pairs):.2f}-{max(pairs):.2f})   load (1 min) at the end: {os.getloadavg()[0]:.2f}"
+    )
     print(
         json.dumps(
             {
@@ -407,6 +450,8 @@ def main() -> None:
                 "repeat": args.repeat,
                 "passes": args.passes,
                 "ratio": round(ratio, 3),
+                "paired_ratio": round(paired, 3),
+                "pairs": [round(r, 3) for r in pairs],
                 "load": round(os.getloadavg()[0], 2),
                 "mcctl": ours,
                 "rclone": theirs,
