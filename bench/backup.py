@@ -435,7 +435,7 @@ def main() -> None:
     print(f"  mcctl  full: {cpu_line(ours, 'full_cpu')}   no change: {cpu_line(ours, 'nochange_cpu')}")
     print(f"  rclone full: {cpu_line(theirs, 'full_cpu')}   no change: {cpu_line(theirs, 'nochange_cpu')}")
     inner = statistics.median(r["inner_nochange_s"] for r in ours)
-    print(f"  mcctl no-change pass inside the process (its own timing: lock, listings, manifest, journal): {inner:.3f} s")
+    print(f"  mcctl no-change pass as it times itself (lock, listings, manifest, journal): {inner:.3f} s")
     ratio = statistics.median(r["nochange_s"] for r in ours) / statistics.median(r["nochange_s"] for r in theirs)
     paired = statistics.median(pairs)
     print(
