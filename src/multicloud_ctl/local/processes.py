@@ -205,15 +205,21 @@ def install_azurite(target: Path | None = None) -> Path:
     return target / "node_modules" / ".bin" / "azurite-blob"
 
 
-def azurite_command(port: int, location: Path) -> list[str]:
+def azurite_command(port: int, location: Path, *, in_memory: bool = False) -> list[str]:
+    """Azurite's command line; `in_memory`: metadata and blobs kept in memory (`--inMemoryPersistence`).
+
+    On disk, Azurite's metadata store (LokiJS) writes its whole database out within 5 s of any change
+    (`autosaveInterval: 5000`): 0.14-0.24 s of CPU per write at 8,000 blobs, in whatever runs next.
+    """
+    # Azurite refuses --location with --inMemoryPersistence ("not supported when the --location option is set")
+    where = ["--inMemoryPersistence"] if in_memory else ["--location", str(location)]
     return [
         str(azurite_binary()),
         "--blobHost",
         LOOPBACK,
         "--blobPort",
         str(port),
-        "--location",
-        str(location),
+        *where,
         "--disableTelemetry",
         "--skipApiVersionCheck",
         "--loose",
@@ -221,7 +227,7 @@ def azurite_command(port: int, location: Path) -> list[str]:
     ]
 
 
-def start_azurite(port: int, location: Path, log: Path | None = None) -> Emulator:
+def start_azurite(port: int, location: Path, log: Path | None = None, *, in_memory: bool = False) -> Emulator:
     """Azurite blob on 127.0.0.1:port with a fresh data directory, ready when this returns."""
     if port_in_use(port):
         raise UsageError(
@@ -231,6 +237,6 @@ def start_azurite(port: int, location: Path, log: Path | None = None) -> Emulato
     if shutil.which("node") is None:
         raise UsageError("node is not installed; Azurite needs Node.js 20", hint="apt-get install nodejs npm")
     location.mkdir(parents=True, exist_ok=True)
-    proc = _spawn(azurite_command(port, location), log)
+    proc = _spawn(azurite_command(port, location, in_memory=in_memory), log)
     wait_http(f"http://{LOOPBACK}:{port}/devstoreaccount1?comp=list", proc=proc)
     return Emulator("azurite", port, proc)
