@@ -290,9 +290,7 @@ def continuation(data: bytes) -> str:
     token = _NEXT_TOKEN.search(data)
     if truncated is None or (truncated[1] == b"true" and token is None):
         root = ET.fromstring(data)
-        ns = _NS if root.tag.startswith(_NS) else ""
-        text = root.findtext(f"{ns}NextContinuationToken") or ""
-        return text if root.findtext(f"{ns}IsTruncated") == "true" else ""
+        return _next_token(root, _NS if root.tag.startswith(_NS) else "")
     if truncated[1] != b"true" or token is None:
         return ""
     value = token[1].decode()
@@ -323,8 +321,13 @@ def parse_listing(data: bytes) -> tuple[list[S3Object], list[str], bool]:
         for c in root.iterfind(f"{ns}Contents")
     ]
     common = [unquote_plus(p.findtext(f"{ns}Prefix") or "") for p in root.iterfind(f"{ns}CommonPrefixes")]
+    return objects, common, bool(_next_token(root, ns))
+
+
+def _next_token(root: ET.Element, ns: str) -> str:
+    """A parsed page's continuation token, "" unless the page says it is truncated and gives one."""
     token = root.findtext(f"{ns}NextContinuationToken") or ""
-    return objects, common, root.findtext(f"{ns}IsTruncated") == "true" and bool(token)
+    return token if root.findtext(f"{ns}IsTruncated") == "true" else ""
 
 
 def _parse_time(text: str | None) -> datetime | None:
