@@ -199,7 +199,11 @@ class McctlSide:
     def __init__(self, tmp: Path, moto_port: int, parallel: int, rep: int) -> None:
         loc = tmp / f"azurite-mcctl-{rep}"
         self.azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log", in_memory=AZURITE_MEMORY)
-        cfg, playbook = write_config(tmp, moto_port, self.azurite.port, "bench-mcctl", parallel)
+        try:
+            cfg, playbook = write_config(tmp, moto_port, self.azurite.port, "bench-mcctl", parallel)
+        except BaseException:
+            self.azurite.stop()  # its own session: it would outlive the bench
+            raise
         self.cmd = [
             sys.executable,
             "-m",
@@ -273,6 +277,11 @@ class RcloneSide:
         loc = tmp / f"azurite-rclone-{rep}"
         self.azurite = start_azurite(free_port(), loc, log=tmp / f"{loc.name}.log", in_memory=AZURITE_MEMORY)
         self.blob_url = f"http://127.0.0.1:{self.azurite.port}/devstoreaccount1"
+        try:
+            sas = container_sas(self.blob_url, "bench-rclone")
+        except BaseException:
+            self.azurite.stop()  # its own session: it would outlive the bench
+            raise
         conf = tmp / f"rclone-{rep}.conf"
         self.env = {
             # rclone's S3 backend refuses AWS_CA_BUNDLE with its own transport; the endpoints are plain http.
@@ -287,7 +296,7 @@ class RcloneSide:
             # rclone 1.60's azureblob `endpoint` is a domain suffix (https://ACCOUNT.SUFFIX), so the loopback
             # Azurite is reached through a container SAS URL signed with the published development key.
             "RCLONE_CONFIG_DST_TYPE": "azureblob",
-            "RCLONE_CONFIG_DST_SAS_URL": f"{self.blob_url}/bench-rclone?{container_sas(self.blob_url, 'bench-rclone')}",
+            "RCLONE_CONFIG_DST_SAS_URL": f"{self.blob_url}/bench-rclone?{sas}",
             "RCLONE_CONFIG": str(conf),
         }
         conf.write_text("")
