@@ -12,6 +12,7 @@ is data in the journal (its error), not a lost stack trace.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -176,8 +177,18 @@ class Executor:
 
         graph = dependencies(plan.steps)
         heights = critical_heights(graph, {s.id: s.weight for s in plan.steps})
-        waiting = sorted(plan.steps, key=lambda s: -heights[s.id])  # stable: plan order among equals
-        finished: set[str] = set()
+        # Kahn's algorithm: each step counts its unfinished prerequisites and can start at zero (a prerequisite
+        # that is not a step of this plan never finishes, so its dependents never start); those wait in a heap
+        # (`startable`) by height, then plan order. Rescanning every waiting step on every wake-up cost ~90 ms
+        # of the scheduling thread, holding the GIL, in the sandbox's 210-step apply (py-spy).
+        unfinished = {s.id: len(set(graph[s.id])) for s in plan.steps}
+        dependents: dict[str, list[int]] = {}
+        for index, s in enumerate(plan.steps):
+            for prerequisite in set(graph[s.id]):
+                dependents.setdefault(prerequisite, []).append(index)
+        startable = [(-heights[s.id], i) for i, s in enumerate(plan.steps) if unfinished[s.id] == 0]
+        heapq.heapify(startable)
+        not_started = len(plan.steps)
         running: dict[Future[StepResult], Step] = {}
         failure: _StepFailed | None = None
         stop = threading.Event()
@@ -187,10 +198,9 @@ class Executor:
             with self.interrupts.stoppable(stop):
                 while True:
                     if failure is None and not stop.is_set():
-                        for step in [s for s in waiting if set(graph[s.id]) <= finished]:
-                            if len(running) >= plan.parallelism:
-                                break
-                            waiting.remove(step)
+                        while startable and len(running) < plan.parallelism:
+                            step = plan.steps[heapq.heappop(startable)[1]]
+                            not_started -= 1
                             running[pool.submit(self._run_step, "steps", step, stop)] = step
                     if not running:
                         break
@@ -218,13 +228,17 @@ class Executor:
                         if res.status == "stopped":
                             interrupted = True
                             continue
-                        finished.add(step.id)
                         done.append(step)
+                        for index in dependents.get(step.id, ()):
+                            after = plan.steps[index]
+                            unfinished[after.id] -= 1
+                            if unfinished[after.id] == 0:
+                                heapq.heappush(startable, (-heights[after.id], index))
         finally:
             pool.shutdown(wait=True)
         if failure is not None:
             raise failure
-        if interrupted or stop.is_set() or waiting:
+        if interrupted or stop.is_set() or not_started:
             raise KeyboardInterrupt
 
     def _run_step(self, section: str, step: Step, stop: threading.Event | None = None) -> StepResult:
