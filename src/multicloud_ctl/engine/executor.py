@@ -177,10 +177,10 @@ class Executor:
 
         graph = dependencies(plan.steps)
         heights = critical_heights(graph, {s.id: s.weight for s in plan.steps})
-        # Kahn's algorithm: each step counts its unfinished prerequisites and can start at zero (a prerequisite
-        # that is not a step of this plan never finishes, so its dependents never start); those wait in a heap
-        # (`startable`) by height, then plan order. Rescanning every waiting step on every wake-up cost ~90 ms
-        # of the scheduling thread, holding the GIL, in the sandbox's 210-step apply (py-spy).
+        # Kahn's algorithm: each step counts its unfinished prerequisites (all of them steps of this plan: the
+        # plan refuses others) and can start at zero; those wait in a heap (`startable`) by height, then plan
+        # order. Rescanning every waiting step on every wake-up cost ~90 ms of the scheduling thread, holding
+        # the GIL, in the sandbox's 210-step apply (py-spy).
         unfinished = {s.id: len(set(graph[s.id])) for s in plan.steps}
         dependents: dict[str, list[int]] = {}
         for index, s in enumerate(plan.steps):

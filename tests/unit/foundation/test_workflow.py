@@ -111,6 +111,25 @@ def test_the_ready_step_heading_the_longest_chain_starts_first_then_plan_order(r
     assert w.names("start") == ["rg", "gateway", "quick-1", "quick-2", "quick-3"]
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_step_of_a_wide_graph_runs_once_after_all_its_prerequisites(runtime: Runtime, seed: int) -> None:
+    """A random graph of 80 steps, each waiting for up to three earlier ones (some for the same one twice)."""
+    import random
+
+    rnd = random.Random(seed)
+    steps = []
+    for i in range(80):
+        after = tuple(f"s{rnd.randrange(i)}" for _ in range(rnd.randrange(4))) if i else ()
+        steps.append(work(f"s{i}", after=after, seconds=rnd.choice((0.0, 0.005))))
+    w = World()
+    out = go(runtime, w, *steps, parallelism=6)
+    assert out.status is RunStatus.OK, out.error
+    assert sorted(w.names("start")) == sorted(s.id for s in steps)  # each exactly once
+    for s in steps:
+        for prerequisite in s.after or ():
+            assert w.at("start", s.id) >= w.at("end", prerequisite), (s.id, prerequisite)
+
+
 def test_a_failure_starts_nothing_new_and_rolls_back_in_reverse_completion_order(runtime: Runtime) -> None:
     w = World()
     out = go(
