@@ -109,7 +109,7 @@ def fill_mirror(blob: Any, s3: Any) -> int:
             if name in blob.blobs:
                 continue
             data = bucket.content(i)
-            meta = source_metadata(len(data), bucket.etag(i), hashlib.sha256(data).hexdigest(), mtime)
+            meta = source_metadata(bucket.etag(i), hashlib.sha256(data).hexdigest(), mtime)
             blob.blobs[name] = data
             blob.metadata[name] = {k.lower(): v for k, v in meta.items()}
             added += 1

@@ -59,10 +59,8 @@ def mirror_names(n: int) -> list[str]:
 def blob_metadata(name: str) -> dict[str, str]:
     data = content(name)
     return {
-        "mcctl_src_size": str(len(data)),
         "mcctl_src_etag": hashlib.md5(data).hexdigest(),
         "mcctl_sha256": hashlib.sha256(data).hexdigest(),
-        "mcctl_check": "sha256",
     }
 
 

@@ -21,7 +21,7 @@ MIRROR = "daily/b/"
 
 
 def _blob(key: str, size: int, etag: str) -> BlobInfo:
-    return BlobInfo(MIRROR + key, size, source_metadata(size, etag, "f" * 64, None))
+    return BlobInfo(MIRROR + key, size, source_metadata(etag, "f" * 64, None))
 
 
 def test_compare_keeps_copies_and_finds_gone_in_one_pass() -> None:
@@ -43,9 +43,12 @@ def test_compare_refuses_a_listing_out_of_order() -> None:
 
 def test_skip_rule_follows_the_recorded_check() -> None:
     md5 = hashlib.md5(b"x").hexdigest()
-    assert matches_source(source_metadata(1, md5, "", None, md5=md5, check="md5"), 1, md5)
-    assert not matches_source(source_metadata(1, md5, "", None, check="md5"), 1, md5)  # no MD5 recorded
-    assert matches_source(source_metadata(9, "abc-2", "", None, check="etag"), 9, "abc-2")
+    meta = source_metadata(md5, "", None, md5=md5)
+    assert "mcctl_check" not in meta and matches_source(1, meta, 1, md5)  # the MD5 it recorded is its check
+    assert not matches_source(1, {**meta, "mcctl_check": "sha256"}, 1, md5)  # said SHA-256, recorded none
+    etag_only = source_metadata("abc-2", "", None)  # multipart, no stored checksum: checked by sampling
+    assert etag_only["mcctl_check"] == "etag" and matches_source(9, etag_only, 9, "abc-2")
+    assert not matches_source(9, {k: v for k, v in etag_only.items() if k != "mcctl_check"}, 9, "abc-2")
 
 
 def _multipart_etag(data: bytes, part: int) -> str:

@@ -76,10 +76,24 @@ def test_backup_ids_round_trip_and_sort() -> None:
 
 
 def test_skip_rule_needs_size_etag_and_hash() -> None:
-    meta = source_metadata(10, "abc", "f" * 64, T0)
-    assert matches_source(meta, 10, "abc")
-    assert not matches_source(meta, 11, "abc") and not matches_source(meta, 10, "abd")
-    assert not matches_source({k: v for k, v in meta.items() if k != META_SHA256}, 10, "abc")
+    meta = source_metadata("abc", "f" * 64, T0)
+    assert set(meta) == {"mcctl_src_etag", "mcctl_sha256", "mcctl_src_mtime"}  # three entries, not five
+    assert matches_source(10, meta, 10, "abc")
+    assert not matches_source(10, meta, 11, "abc") and not matches_source(10, meta, 10, "abd")
+    assert not matches_source(11, meta, 10, "abc")  # the blob is not the source's size
+    assert not matches_source(10, {k: v for k, v in meta.items() if k != META_SHA256}, 10, "abc")
+
+
+def test_blobs_written_before_the_metadata_was_trimmed_still_match() -> None:
+    """Until 2026-12-05 every copy also recorded `mcctl_src_size` and `mcctl_check`; before `mcctl_check`
+    existed, a SHA-256 and no check. Such blobs are skipped as before, not copied again."""
+    old = {"mcctl_src_size": "10", "mcctl_src_etag": "abc", "mcctl_sha256": "f" * 64, "mcctl_check": "sha256"}
+    assert matches_source(10, old, 10, "abc")
+    assert matches_source(10, {k: v for k, v in old.items() if k != "mcctl_check"}, 10, "abc")
+    md5 = {"mcctl_src_size": "10", "mcctl_src_etag": "e", "mcctl_md5": "e", "mcctl_check": "md5"}
+    assert matches_source(10, md5, 10, "e")
+    assert not matches_source(10, {**md5, "mcctl_check": "sha256"}, 10, "e")  # its check names a hash it lacks
+    assert matches_source(7, {"mcctl_src_size": "7", "mcctl_src_etag": "x-2", "mcctl_check": "etag"}, 7, "x-2")
 
 
 def _summary(bid: str, created: datetime, status: str | None = None) -> ManifestSummary:

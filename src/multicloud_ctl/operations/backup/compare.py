@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from multicloud_ctl.errors import OperationFailed
-from multicloud_ctl.operations.backup.layout import META_ETAG, META_MTIME, META_SIZE, matches_source
+from multicloud_ctl.operations.backup.layout import META_ETAG, META_MTIME, matches_source
 from multicloud_ctl.operations.prefetch import prefetched
 from multicloud_ctl.providers.aws.s3 import parse_listing
 
@@ -139,7 +139,7 @@ def compare(
             d = next(dst, None)
         else:
             obj, blob = s[1], d[1]
-            if matches_source(blob.metadata, obj.size, obj.etag):
+            if matches_source(blob.size, blob.metadata, obj.size, obj.etag):
                 yield Keep(bucket, obj, blob)
             else:
                 yield CopyTask(bucket, obj, blob.name, blob)
@@ -205,7 +205,7 @@ def _from_inventory(store: BackupStore, bucket: str, emit: Callable[[Decision], 
                 blob = _newer_than(decision.info, report.created)
                 if blob is not None:  # written after the report was made: its object is newer than the report
                     meta = blob.metadata
-                    obj = S3Object(blob.name[len(mirror) :], int(meta[META_SIZE]), meta[META_ETAG])
+                    obj = S3Object(blob.name[len(mirror) :], blob.size, meta[META_ETAG])
                     emit(Keep(bucket, obj, blob))
                     continue
             emit(decision)
@@ -218,7 +218,7 @@ def _newer_than(blob: BlobInfo | None, created: Any) -> BlobInfo | None:
     """The mirror blob when its source object was modified (or the blob written) after `created` - SETTLE."""
     from datetime import datetime
 
-    if blob is None or META_SIZE not in blob.metadata or META_ETAG not in blob.metadata:
+    if blob is None or META_ETAG not in blob.metadata:
         return None
     from multicloud_ctl.operations.backup.inventory import SETTLE
 

@@ -99,7 +99,7 @@ class StreamTransfer:
                 self.blobs.upload(
                     blob_name,
                     data,
-                    source_metadata(obj.size, obj.etag, digest.hexdigest(), obj.last_modified),
+                    source_metadata(obj.etag, digest.hexdigest(), obj.last_modified),
                 )
             else:
                 ids: list[str] = []
@@ -112,7 +112,7 @@ class StreamTransfer:
                     total += len(chunk)
                 self._check_size(total, obj, what)
                 self.blobs.commit_blocks(
-                    blob_name, ids, source_metadata(obj.size, obj.etag, digest.hexdigest(), obj.last_modified)
+                    blob_name, ids, source_metadata(obj.etag, digest.hexdigest(), obj.last_modified)
                 )
         finally:
             body.close()
@@ -167,7 +167,7 @@ class ServerTransfer:
 
     def copy(self, bucket: str, obj: S3Object, blob_name: str) -> Copied:
         if obj.size == 0:
-            meta = source_metadata(0, obj.etag, EMPTY_SHA256, obj.last_modified)
+            meta = source_metadata(obj.etag, EMPTY_SHA256, obj.last_modified)
             self.blobs.upload(blob_name, b"", meta)
             return Copied(bucket, obj.key, blob_name, 0, obj.etag, EMPTY_SHA256, self.mode)
         md5 = single_part_md5(obj.etag)
@@ -189,8 +189,7 @@ class ServerTransfer:
                 self.blobs.stage_block_from_url(
                     blob_name, ids[-1], url, offset, min(self.block_size, obj.size - offset)
                 )
-        check = "sha256" if sha else "md5" if md5 else "etag"
-        meta = source_metadata(obj.size, obj.etag, sha, obj.last_modified, md5=md5, check=check)
+        meta = source_metadata(obj.etag, sha, obj.last_modified, md5=md5)
         self.blobs.commit_blocks(blob_name, ids, meta)
         return Copied(bucket, obj.key, blob_name, obj.size, obj.etag, sha, self.mode, md5)
 
