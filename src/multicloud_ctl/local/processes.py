@@ -228,7 +228,7 @@ def azurite_command(port: int, location: Path, *, in_memory: bool = False) -> li
 
 
 def start_azurite(port: int, location: Path, log: Path | None = None, *, in_memory: bool = False) -> Emulator:
-    """Azurite blob on 127.0.0.1:port with a fresh data directory, ready when this returns."""
+    """Azurite blob on 127.0.0.1:port with its data in `location` (or in memory), ready when this returns."""
     if port_in_use(port):
         raise UsageError(
             f"port {port} on {LOOPBACK} is already taken (azurite)",
@@ -236,7 +236,8 @@ def start_azurite(port: int, location: Path, log: Path | None = None, *, in_memo
         )
     if shutil.which("node") is None:
         raise UsageError("node is not installed; Azurite needs Node.js 20", hint="apt-get install nodejs npm")
-    location.mkdir(parents=True, exist_ok=True)
+    if not in_memory:
+        location.mkdir(parents=True, exist_ok=True)
     proc = _spawn(azurite_command(port, location, in_memory=in_memory), log)
     wait_http(f"http://{LOOPBACK}:{port}/devstoreaccount1?comp=list", proc=proc)
     return Emulator("azurite", port, proc)
