@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from multicloud_ctl.config.secrets import SecretRef
-from multicloud_ctl.config.specs.base import BucketName
+from multicloud_ctl.config.specs.base import BucketName, ContainerName
 
 
 class Model(BaseModel):
@@ -107,7 +107,7 @@ class AzureStorage(Model):
     account: str
     blob_endpoint: str | None = None
     connection: SecretRef | None = None
-    backups_container: str = "backups"
+    backups_container: ContainerName = "backups"
 
 
 class AzureConfig(Model):
@@ -200,7 +200,7 @@ class LeaseConfig(Model):
 
     ttl_seconds: int = Field(default=900, ge=30)
     stores: list[Literal["aws", "azure", "cloudflare"]] = Field(default=["aws"], min_length=1)
-    azure_container: str = Field(default="mcctl-leases", pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+    azure_container: ContainerName = "mcctl-leases"
     cloudflare_database: str = Field(default="mcctl-leases", pattern=r"^[a-z0-9][a-z0-9-_]*$")
     store_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="how long one store may take to answer before it counts as down"

@@ -93,6 +93,23 @@ def test_an_environment_with_a_non_ascii_bucket_is_refused(cli: Any, tmp_path: P
     assert "aws.buckets.product_images: 'prodüct' is not an S3 bucket name" in error
 
 
+@pytest.mark.parametrize("name", ["h", "a--b", "Backups", "-backups", "b" * 64])
+def test_a_container_name_azure_refuses_is_refused_at_load(cli: Any, tmp_path: Path, name: str) -> None:
+    """Azurite only refused a one-letter container at the first request, mid-run, and took "a--b" (Azure does not)."""
+    playbook = tmp_path / "backup.yaml"
+    text = (REPO / "playbooks" / "backup-daily.yaml").read_text()
+    playbook.write_text(text.replace("  buckets:", f"  container: {name}\n  buckets:", 1))
+    line = playbook.read_text().splitlines().index(f"  container: {name}") + 1
+    res = cli("playbook", "validate", str(playbook))
+    refused(res)
+    assert f"{playbook}:{line} " in res.stderr and f"{name!r} is not a blob container name" in res.stderr
+    config = _env_dir(tmp_path)
+    env_file = config / "local.yaml"
+    env_file.write_text(env_file.read_text().replace("backups_container: backups", f"backups_container: {name}", 1))
+    error = refused(cli("--config-dir", str(config), "config", "show"), names=str(env_file))
+    assert f"azure.storage.backups_container: {name!r} is not a blob container name" in error
+
+
 def test_schedule_export_into_a_path_that_cannot_be_a_directory(cli: Any, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x\n")

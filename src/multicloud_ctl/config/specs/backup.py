@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from multicloud_ctl.config.specs.base import BucketName, Spec
+from multicloud_ctl.config.specs.base import BucketName, ContainerName, Spec
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)?(/s)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -155,7 +155,7 @@ class BackupSpec(Spec):
     buckets: list[BucketName] = Field(default_factory=list, description="S3 buckets to back up")
     tables: list[str] = Field(default_factory=list, description="DynamoDB tables (weekly snapshot)")
     sql_tables: list[str] = Field(default_factory=list, description="Azure SQL tables (weekly snapshot)")
-    container: str | None = Field(
+    container: ContainerName | None = Field(
         default=None, description="blob container; default azure.storage.backups_container of the environment"
     )
     layout: Layout = Layout()

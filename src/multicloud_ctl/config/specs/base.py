@@ -22,6 +22,23 @@ def _check_bucket(value: str) -> str:
 
 BucketName = Annotated[str, AfterValidator(_check_bucket)]
 
+# Blob container names, as the Blob service states them ("Naming and Referencing Containers, Blobs, and
+# Metadata", learn.microsoft.com/rest/api/storageservices): 3-63 characters, lowercase letters, digits and
+# hyphens, starting and ending with a letter or digit, no two hyphens together. Azurite refuses a name that is too
+# short only when the first request reaches it (400 OutOfRangeInput) and takes "a--b", which Azure refuses.
+_CONTAINER = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _check_container(value: str) -> str:
+    if not (3 <= len(value) <= 63 and _CONTAINER.fullmatch(value)):
+        raise ValueError(
+            f"{value!r} is not a blob container name (3-63 characters: a-z, 0-9 and single '-' between them)"
+        )
+    return value
+
+
+ContainerName = Annotated[str, AfterValidator(_check_container)]
+
 
 class Spec(BaseModel):
     """Unknown keys are errors; specs are immutable once loaded."""

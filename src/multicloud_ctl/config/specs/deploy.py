@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from multicloud_ctl.config.specs.base import Spec
+from multicloud_ctl.config.specs.base import ContainerName, Spec
 
 Strategy = Literal["all-at-once", "canary10", "linear10"]
 STRATEGIES: tuple[str, ...] = ("all-at-once", "canary10", "linear10")
@@ -60,7 +60,7 @@ class AwsDeploySpec(Spec):
 
 class AzureDeploySpec(Spec):
     apps: list[str] | None = Field(default=None, description="default: the environment's azure.function_apps")
-    container: str = Field(default="function-packages", pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+    container: ContainerName = "function-packages"
     slot: str | None = Field(default=None, description="deploy to this slot, then swap it into production")
 
 
