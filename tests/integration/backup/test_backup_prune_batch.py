@@ -65,7 +65,7 @@ def test_subrequests_failing_with_500_are_resent_and_the_persistent_ones_reporte
     for i in range(0, 600, 30):
         fake.fail_blob(f"d/{i:04d}", 500, times=1)  # 20 transient failures
     fake.fail_blob("d/0007", 503, times=99)  # never succeeds
-    blobs = backup_container(wired, "c")
+    blobs = backup_container(wired, "ccc")
 
     report = delete_all(blobs, ((f"d/{i:04d}", None) for i in range(600)), quick(workers=2, attempts=4))
 
@@ -77,7 +77,7 @@ def test_subrequests_failing_with_500_are_resent_and_the_persistent_ones_reporte
 
 
 def test_prune_keeps_the_data_of_a_manifest_it_could_not_delete(wired: Runtime, fake: FakeBatchBlobService) -> None:
-    store = open_store(wired, BackupSpec(container="c"))
+    store = open_store(wired, BackupSpec(container="ccc"))
     layout = store.layout
     gone, stuck = "weekly-20261101T000000Z", "weekly-20261108T000000Z"
     for bid in (gone, stuck):
@@ -103,7 +103,7 @@ def test_the_fake_refuses_what_the_service_refuses(wired: Runtime, fake: FakeBat
     from multicloud_ctl.errors import ProviderError
 
     fake.blobs.update({f"m/{i}": b"" for i in range(300)})
-    blobs = backup_container(wired, "c")
+    blobs = backup_container(wired, "ccc")
     container = blobs.container
     answers = list(container.delete_blobs(*[f"m/{i}" for i in range(257)], raise_on_any_failure=False))
     assert [(a.status_code, a.headers.get("x-ms-error-code")) for a in answers] == [

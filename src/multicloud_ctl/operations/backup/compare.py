@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from multicloud_ctl.errors import OperationFailed
 from multicloud_ctl.operations.backup.layout import META_ETAG, META_MTIME, matches_source
+from multicloud_ctl.operations.backup.names import blob_name, key_of, plain
 from multicloud_ctl.operations.prefetch import prefetched
 from multicloud_ctl.providers.aws.s3 import parse_listing
 
@@ -123,10 +124,32 @@ def _ordered(items: Iterable[T], key: Callable[[T], str], what: str) -> Iterator
 def compare(
     bucket: str, mirror_prefix: str, objects: Iterable[S3Object], blobs: Iterable[BlobInfo]
 ) -> Iterator[Decision]:
-    """Merge-join one unit's objects with its mirror blobs (both in key order; code point = UTF-8 order)."""
+    """Merge-join one unit's objects with its mirror blobs (both in key order; code point = UTF-8 order).
+
+    Only keys that are their own blob names (`names.plain`: nearly all) are merged as they come; the others
+    (a backslash, a control character, a segment ending in `.`) have blob names that sort elsewhere, so both
+    sides of those are held until the unit's listings end and joined by blob name.
+    """
     cut = len(mirror_prefix)
-    src = _ordered(objects, lambda o: o.key, f"S3 bucket {bucket}")
-    dst = _ordered(blobs, lambda b: b.name[cut:], f"mirror of {bucket}")
+    held_objects: dict[str, S3Object] = {}
+    held_blobs: dict[str, BlobInfo] = {}
+
+    def plain_objects() -> Iterator[S3Object]:
+        for obj in objects:
+            if plain(obj.key):
+                yield obj
+            else:
+                held_objects[blob_name(obj.key)] = obj
+
+    def plain_blobs() -> Iterator[BlobInfo]:
+        for blob in blobs:
+            if plain(blob.name[cut:]):
+                yield blob
+            else:
+                held_blobs[blob.name[cut:]] = blob
+
+    src = _ordered(plain_objects(), lambda o: o.key, f"S3 bucket {bucket}")
+    dst = _ordered(plain_blobs(), lambda b: b.name[cut:], f"mirror of {bucket}")
     s = next(src, None)
     d = next(dst, None)
     while s is not None or d is not None:
@@ -138,12 +161,23 @@ def compare(
             yield Gone(bucket, d[1].name, d[1])
             d = next(dst, None)
         else:
-            obj, blob = s[1], d[1]
-            if matches_source(blob.size, blob.metadata, obj.size, obj.etag):
-                yield Keep(bucket, obj, blob)
-            else:
-                yield CopyTask(bucket, obj, blob.name, blob)
+            yield _pair(bucket, s[1], d[1])
             s, d = next(src, None), next(dst, None)
+    for name in sorted(held_objects.keys() | held_blobs.keys()):
+        obj, blob = held_objects.get(name), held_blobs.get(name)
+        if obj is None:
+            assert blob is not None
+            yield Gone(bucket, blob.name, blob)
+        elif blob is None:
+            yield CopyTask(bucket, obj, mirror_prefix + name, None)
+        else:
+            yield _pair(bucket, obj, blob)
+
+
+def _pair(bucket: str, obj: S3Object, blob: BlobInfo) -> Decision:
+    if matches_source(blob.size, blob.metadata, obj.size, obj.etag):
+        return Keep(bucket, obj, blob)
+    return CopyTask(bucket, obj, blob.name, blob)
 
 
 def _flat(store: BackupStore, unit: Unit, emit: Callable[[Decision], None]) -> None:
@@ -158,7 +192,7 @@ def _flat(store: BackupStore, unit: Unit, emit: Callable[[Decision], None]) -> N
     # the S3 thread only fetches (`raw_pages`: the next request leaves as soon as a page's token is found) and
     # this thread parses, so the pages follow one another without a parse between them
     s3_pages = prefetched(store.s3().raw_pages(unit.bucket, unit.prefix), ahead=max(1, unit.page_size // 1000))
-    blob_pages = prefetched(store.blobs.pages(mirror + unit.prefix, page_size=unit.page_size))
+    blob_pages = prefetched(store.blobs.pages(mirror + blob_name(unit.prefix), page_size=unit.page_size))
     objects = (o for data in s3_pages for o in parse_listing(data)[0])
     blobs = (b for page, _ in blob_pages for b in page)
     try:
@@ -205,7 +239,7 @@ def _from_inventory(store: BackupStore, bucket: str, emit: Callable[[Decision], 
                 blob = _newer_than(decision.info, report.created)
                 if blob is not None:  # written after the report was made: its object is newer than the report
                     meta = blob.metadata
-                    obj = S3Object(blob.name[len(mirror) :], blob.size, meta[META_ETAG])
+                    obj = S3Object(key_of(blob.name[len(mirror) :]), blob.size, meta[META_ETAG])
                     emit(Keep(bucket, obj, blob))
                     continue
             emit(decision)
@@ -251,7 +285,7 @@ def run_unit(
 
     def mirror_level() -> Iterator[BlobInfo]:
         for page, prefixes in store.blobs.pages(mirror, delimiter="/", page_size=unit.page_size):
-            blob_prefixes.update(p[len(mirror) :] for p in prefixes)
+            blob_prefixes.update(key_of(p[len(mirror) :]) for p in prefixes)
             yield from page
 
     for decision in compare(unit.bucket, mirror, objects, mirror_level()):

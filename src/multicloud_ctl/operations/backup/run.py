@@ -42,6 +42,9 @@ class BackupIncomplete(OperationFailed):
         hint = "rerun `mcctl backup daily`: completed objects are skipped"
         if any(f.get("status") == "501" or "CannotVerifyCopySource" in f["error"] for f in summary.get("failures", [])):
             hint = "the target cannot copy from a URL (Azurite cannot): use --transfer auto or stream"
+        elif any(f.get("status") == "400" and "of a blob name" in f["error"] for f in summary.get("failures", [])):
+            # `providers/azure/blobnames.py`: a rerun cannot help; the copies made are kept for the next run
+            hint = "an S3 key cannot be a blob name (too long or too deep): rename the object at the source"
         super().__init__(message, hint=hint)
         self.summary = summary
 
@@ -103,10 +106,12 @@ def daily_operation(spec: BackupSpec, options: DailyOptions | None = None, *, le
             ctx.measure(name, summary[name])
         if manifest is None:
             ctx.record("incomplete", summary)
+            from multicloud_ctl.providers.azure.blobnames import shown
+
             first = outcome.failures[0]
             raise BackupIncomplete(
                 f"backup daily: {summary['failed']} object(s) failed to copy; no manifest "
-                f"written (first: {first['key']}: {first['error']})",
+                f"written (first: {shown(first['key'])}: {first['error']})",
                 summary,
             )
         return {k: v for k, v in summary.items() if k not in ("failures", "vanished_keys")}

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from multicloud_ctl.errors import ProviderError
 from multicloud_ctl.operations.backup.dynamo import ExportTarget, dump_table, export_table, snapshot_method
 from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEntry, ManifestWriter, TableRecord
+from multicloud_ctl.operations.backup.names import blob_name
 from multicloud_ctl.operations.backup.parallel import for_each, interleave_windows
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
 from multicloud_ctl.operations.backup.sqltables import dump_sql_table, reflect, sql_engine
@@ -161,7 +162,9 @@ def execute_weekly(
 
     def copy(task: tuple[str, S3Object]) -> Copied:
         bucket, obj = task
-        return transfer.copy(bucket, obj, layout.snapshot_blob(plan.id, f"s3/{bucket}/{obj.key}"))
+        # the key as a blob name (`names`): a backslash, a control character or a segment's final dot would be
+        # changed or refused by the Blob service; the manifest keeps the key and the blob it went to
+        return transfer.copy(bucket, obj, layout.snapshot_blob(plan.id, f"s3/{bucket}/{blob_name(obj.key)}"))
 
     def done(task: tuple[str, S3Object], result: Copied | None, error: BaseException | None) -> None:
         if error is not None:
