@@ -36,6 +36,9 @@ AWKWARD = {
     "sym\u2400bol": b"replacement as itself",
     "q\u201bq": b"the quote",
     "plain.txt": b"plain",
+    "..": b"two dots",  # dot segments: read with the path as presigned (urllib3's parser would remove them)
+    "a/../b": b"dot dot segment",
+    "a/./c": b"dot segment",
     "zzz": b"last",
 }
 

@@ -31,6 +31,21 @@ def pool() -> Any:
         return _make_pool()
 
 
+def request_as_given(method: str, url: str, **kwargs: Any) -> Any:
+    """`method url` with the URL's path sent byte for byte.
+
+    `PoolManager.request` parses the URL first, and urllib3's parser removes dot segments (RFC 3986 5.2.4):
+    a presigned GET of the S3 key `a/../b` went out as `/bucket/b`, and of `..` as `/`. S3 keys may hold such
+    segments and S3 does not normalize them (SigV4 for S3 signs the path as it is), so the request goes to the
+    host's connection pool with its path and query as they were presigned.
+    """
+    scheme_end = url.index("://") + 3
+    path_start = url.find("/", scheme_end)
+    if path_start < 0:
+        return pool().request(method, url, **kwargs)
+    return pool().connection_from_url(url[:path_start]).urlopen(method, url[path_start:], **kwargs)
+
+
 def unreachable(operation: str, what: str, exc: Exception) -> EndpointUnreachable:
     """A urllib3 transport failure (refused, reset, timed out past the deadline) as one line with a hint."""
     from multicloud_ctl.providers.deadline import transport_reason

@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 from multicloud_ctl.errors import AuthError, NotFound, ProviderError
 from multicloud_ctl.providers.aws.errors import aws_errors
-from multicloud_ctl.providers.aws.rawhttp import pool, unreachable
+from multicloud_ctl.providers.aws.rawhttp import request_as_given, unreachable
 
 MAX_SPLIT = 64  # list_all lists at most this many first-level prefixes in parallel, else the bucket flat
 
@@ -162,7 +162,7 @@ class S3Client:
 
         self._count(operation)
         try:
-            response = pool().request("GET", url, headers=headers or {}, preload_content=not stream, **self._bounds())
+            response = request_as_given("GET", url, headers=headers or {}, preload_content=not stream, **self._bounds())
         except urllib3.exceptions.HTTPError as exc:
             raise unreachable(operation, what, exc) from exc
         if response.status != 200:
