@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -67,3 +68,46 @@ def test_names_the_blob_service_refuses_or_changes(name: str, says: str) -> None
 @pytest.mark.parametrize("name", ["x" * 1024, "/".join(["s"] * 254), "a.b", ".hidden/x", "a/.b", "\u2400", "日本"])
 def test_names_the_blob_service_keeps(name: str) -> None:
     assert refusal(name) is None
+
+
+def _decisions(objects: list[Any], blobs: list[Any]) -> list[tuple[str, str]]:
+    """(decision kind, the blob name it concerns) for each decision of one unit."""
+    from multicloud_ctl.operations.backup.compare import CopyTask, Gone, Keep, compare
+
+    out = []
+    for d in compare("b", "daily/b/", objects, blobs):
+        if isinstance(d, CopyTask):
+            out.append(("CopyTask", d.blob))
+        elif isinstance(d, Keep | Gone):
+            out.append((type(d).__name__, d.blob.name if isinstance(d, Keep) else d.blob))
+    return out
+
+
+@pytest.mark.parametrize("hold", [5, 10_000])
+def test_held_names_join_alike_in_memory_and_spilled(monkeypatch: pytest.MonkeyPatch, hold: int) -> None:
+    """Windows paths: every key holds a backslash. Spilled to SQLite past `HOLD_IN_MEMORY`, same decisions."""
+    from multicloud_ctl.operations.backup import compare as compare_module
+    from multicloud_ctl.operations.backup.layout import source_metadata
+    from multicloud_ctl.providers.aws.s3 import S3Object
+    from multicloud_ctl.providers.azure.blob import BlobInfo
+
+    monkeypatch.setattr(compare_module, "HOLD_IN_MEMORY", hold)
+    keys = sorted([f"C:\\data\\{i:03d}.txt" for i in range(40)] + [f"plain/{i:03d}" for i in range(10)])
+    objects = [S3Object(k, 10, f"e{i}") for i, k in enumerate(keys)]
+    # the mirror holds every third object unchanged, every fifth with another ETag, and two gone at the source
+    blobs = []
+    for i, k in enumerate(keys):
+        if i % 3 == 0 or i % 5 == 0:
+            etag = f"e{i}" if i % 3 == 0 else "old"
+            blobs.append(BlobInfo("daily/b/" + blob_name(k), 10, source_metadata(etag, "ab" * 32, None)))
+    blobs += [BlobInfo("daily/b/" + blob_name("C:\\gone\\x"), 1, {}), BlobInfo("daily/b/plain/zz-gone", 1, {})]
+    blobs.sort(key=lambda b: b.name)
+    got = _decisions(objects, blobs)
+    by_kind: dict[str, set[str]] = {}
+    for kind, name in got:
+        by_kind.setdefault(kind, set()).add(name)
+    names = ["daily/b/" + blob_name(k) for k in keys]
+    assert by_kind["Keep"] == {n for i, n in enumerate(names) if i % 3 == 0}
+    assert by_kind["CopyTask"] == {n for i, n in enumerate(names) if i % 3 != 0}
+    assert by_kind["Gone"] == {"daily/b/" + blob_name("C:\\gone\\x"), "daily/b/plain/zz-gone"}
+    assert len(got) == len(keys) + 2

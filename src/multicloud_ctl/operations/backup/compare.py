@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from multicloud_ctl.errors import OperationFailed
 from multicloud_ctl.operations.backup.layout import META_ETAG, META_MTIME, matches_source
-from multicloud_ctl.operations.backup.names import blob_name, key_of, plain
+from multicloud_ctl.operations.backup.names import NOT_PLAIN, blob_name, key_of
 from multicloud_ctl.operations.prefetch import prefetched
 from multicloud_ctl.providers.aws.s3 import parse_listing
 
@@ -110,15 +110,22 @@ class _Failed:
 _DONE: Any = object()
 
 
-def _ordered(items: Iterable[T], key: Callable[[T], str], what: str) -> Iterator[tuple[str, T]]:
-    """(key, item) pairs, refusing a listing that is not in ascending order (a merge join would be wrong)."""
+def _ordered(
+    items: Iterable[T], key: Callable[[T], str], what: str, hold: Callable[[str, T], None]
+) -> Iterator[tuple[str, T]]:
+    """(key, item) pairs of the plain keys, refusing a listing that is not in ascending order (a merge join
+    would be wrong); an item whose key is not plain (`names.plain`) goes to `hold` instead."""
     last: str | None = None
+    not_plain = NOT_PLAIN.search
     for item in items:
         k = key(item)
         if last is not None and k <= last:
             raise OperationFailed(f"{what}: listing out of key order ({last!r}, then {k!r}); cannot compare")
         last = k
-        yield k, item
+        if not_plain(k) is None:
+            yield k, item
+        else:
+            hold(k, item)
 
 
 def compare(
@@ -128,50 +135,102 @@ def compare(
 
     Only keys that are their own blob names (`names.plain`: nearly all) are merged as they come; the others
     (a backslash, a control character, a segment ending in `.`) have blob names that sort elsewhere, so both
-    sides of those are held until the unit's listings end and joined by blob name.
+    sides of those are held (`_Held`) until the unit's listings end and joined by blob name.
     """
     cut = len(mirror_prefix)
-    held_objects: dict[str, S3Object] = {}
-    held_blobs: dict[str, BlobInfo] = {}
-
-    def plain_objects() -> Iterator[S3Object]:
-        for obj in objects:
-            if plain(obj.key):
-                yield obj
+    held = _Held()
+    try:
+        src = _ordered(objects, lambda o: o.key, f"S3 bucket {bucket}", lambda k, o: held.add(blob_name(k), 0, o))
+        dst = _ordered(blobs, lambda b: b.name[cut:], f"mirror of {bucket}", lambda n, b: held.add(n, 1, b))
+        s = next(src, None)
+        d = next(dst, None)
+        while s is not None or d is not None:
+            if d is None or (s is not None and s[0] < d[0]):
+                assert s is not None
+                yield CopyTask(bucket, s[1], mirror_prefix + s[0], None)
+                s = next(src, None)
+            elif s is None or d[0] < s[0]:
+                yield Gone(bucket, d[1].name, d[1])
+                d = next(dst, None)
             else:
-                held_objects[blob_name(obj.key)] = obj
-
-    def plain_blobs() -> Iterator[BlobInfo]:
-        for blob in blobs:
-            if plain(blob.name[cut:]):
-                yield blob
+                yield _pair(bucket, s[1], d[1])
+                s, d = next(src, None), next(dst, None)
+        for name, obj, blob in held.joined():
+            if obj is None:
+                assert blob is not None
+                yield Gone(bucket, blob.name, blob)
+            elif blob is None:
+                yield CopyTask(bucket, obj, mirror_prefix + name, None)
             else:
-                held_blobs[blob.name[cut:]] = blob
+                yield _pair(bucket, obj, blob)
+    finally:
+        held.close()
 
-    src = _ordered(plain_objects(), lambda o: o.key, f"S3 bucket {bucket}")
-    dst = _ordered(plain_blobs(), lambda b: b.name[cut:], f"mirror of {bucket}")
-    s = next(src, None)
-    d = next(dst, None)
-    while s is not None or d is not None:
-        if d is None or (s is not None and s[0] < d[0]):
-            assert s is not None
-            yield CopyTask(bucket, s[1], mirror_prefix + s[0], None)
-            s = next(src, None)
-        elif s is None or d[0] < s[0]:
-            yield Gone(bucket, d[1].name, d[1])
-            d = next(dst, None)
-        else:
-            yield _pair(bucket, s[1], d[1])
-            s, d = next(src, None), next(dst, None)
-    for name in sorted(held_objects.keys() | held_blobs.keys()):
-        obj, blob = held_objects.get(name), held_blobs.get(name)
-        if obj is None:
-            assert blob is not None
-            yield Gone(bucket, blob.name, blob)
-        elif blob is None:
-            yield CopyTask(bucket, obj, mirror_prefix + name, None)
-        else:
-            yield _pair(bucket, obj, blob)
+
+HOLD_IN_MEMORY = 10_000  # held names kept in memory; past this they go to a scratch SQLite file
+
+
+class _Held:
+    """A unit's objects (side 0) and blobs (side 1) whose names are not plain, by blob name, joined at the end.
+
+    In memory up to HOLD_IN_MEMORY entries, then in a scratch SQLite file, so that a bucket whose keys are
+    mostly not plain (Windows paths with backslashes, say) still compares in flat memory.
+    """
+
+    def __init__(self) -> None:
+        self._memory: dict[tuple[str, int], Any] = {}
+        self._spill: Any = None  # (TemporaryDirectory, sqlite3.Connection) once spilled
+
+    def add(self, name: str, side: int, item: Any) -> None:
+        if self._spill is None:
+            self._memory[(name, side)] = item
+            if len(self._memory) > HOLD_IN_MEMORY:
+                self._spill_out()
+            return
+        import pickle
+
+        self._spill[1].execute("INSERT INTO h VALUES (?, ?, ?)", (name, side, pickle.dumps(item)))
+
+    def _spill_out(self) -> None:
+        import pickle
+
+        from multicloud_ctl.operations.sync.spill import scratch_database
+
+        self._spill = scratch_database("mcctl-held-")
+        db = self._spill[1]
+        db.execute("CREATE TABLE h (name TEXT NOT NULL, side INTEGER NOT NULL, payload BLOB NOT NULL)")
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT INTO h VALUES (?, ?, ?)", ((n, side, pickle.dumps(v)) for (n, side), v in self._memory.items())
+        )
+        self._memory.clear()
+
+    def joined(self) -> Iterator[tuple[str, Any, Any]]:
+        """(blob name, object or None, blob or None) in blob-name order (SQLite's BINARY = code point order)."""
+        if self._spill is None:
+            for name in sorted({n for n, _ in self._memory}):
+                yield name, self._memory.get((name, 0)), self._memory.get((name, 1))
+            return
+        import pickle
+
+        db = self._spill[1]
+        db.execute("COMMIT")
+        pair: list[Any] = [None, None]
+        current: str | None = None
+        for name, side, payload in db.execute("SELECT name, side, payload FROM h ORDER BY name, side"):
+            if name != current and current is not None:
+                yield current, pair[0], pair[1]
+                pair = [None, None]
+            current = name
+            pair[side] = pickle.loads(payload)
+        if current is not None:
+            yield current, pair[0], pair[1]
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill[1].close()
+            self._spill[0].cleanup()
+            self._spill = None
 
 
 def _pair(bucket: str, obj: S3Object, blob: BlobInfo) -> Decision:

@@ -32,12 +32,12 @@ _REPLACEMENTS = frozenset([*_CONTROL.values(), _DEL, _BACKSLASH, _DOT])
 _DECODE = {**{v: k for k, v in _CONTROL.items()}, _DEL: "\x7f", _BACKSLASH: "\\", _DOT: "."}
 # one scan for "anything to replace or quote": a control character, DEL, a backslash, a replacement, the quote,
 # or a dot that ends a segment (`\Z`, not `$`, which also matches before a final newline)
-_NOT_PLAIN = re.compile(r"[\x00-\x1f\x7f\\\u2400-\u241f\u2421\uff3c\uff0e\u201b]|\.(?:/|\Z)")
+NOT_PLAIN = re.compile(r"[\x00-\x1f\x7f\\\u2400-\u241f\u2421\uff3c\uff0e\u201b]|\.(?:/|\Z)")
 
 
 def plain(name: str) -> bool:
     """True when `name`, as a key, is its own blob name, and, as a blob name, its own key."""
-    return _NOT_PLAIN.search(name) is None
+    return NOT_PLAIN.search(name) is None
 
 
 def blob_name(key: str) -> str:
