@@ -56,6 +56,23 @@ def test_a_wide_first_level_is_listed_flat(runtime: Any, spec: Any) -> None:
     assert _listings(runtime, mark) == 2 + 1  # src-a: the probe, then one flat page; src-b: the probe
 
 
+def test_a_single_first_level_prefix_is_listed_flat_without_the_mirrors_delimited_listing(
+    runtime: Any, spec: Any
+) -> None:
+    """Nothing to list side by side: the probe, then the bucket flat; a mirror-only prefix is still found."""
+    seed(runtime, "src-a", {"only/1": b"1", "only/2": b"2", "root": b"r", "gone/1": b"g"})
+    seed(runtime, "src-b", {})
+    run_daily(runtime, spec)
+    runtime.aws.client("s3").delete_object(Bucket="src-a", Key="gone/1")
+    again = make_runtime(runtime.environment)
+    summary = run_daily(again, spec, DailyOptions(mirror_deletes=True))
+    assert (summary["skipped"], summary["deleted_at_source"], summary["deleted"]) == (3, 1, 1)
+    assert _listings(again, 0) == 2 + 1  # src-a: the probe, then one flat page; src-b: the probe
+    store = open_store(runtime, spec)
+    names = {b.name for b in store.blobs.list(store.layout.mirror_prefix("src-a"))}
+    assert names == {"daily/src-a/only/1", "daily/src-a/only/2", "daily/src-a/root"}
+
+
 def test_the_manifest_is_staged_in_blocks_and_committed_last(runtime: Any, spec: Any) -> None:
     objects = {f"k/{i:03d}": os.urandom(64) for i in range(60)}
     seed(runtime, "src-a", objects)

@@ -1,11 +1,11 @@
 """The first half of the daily pipeline: list both sides by prefix, in parallel, and compare them page by page.
 
 Each bucket starts with one delimited probe of its first level (ListObjectsV2 and List Blobs with
-`delimiter=/`). When that level fits in one page with at most `MAX_SPLIT` "directories", the objects found
+`delimiter=/`). When that level fits in one page with none or 2 to `MAX_SPLIT` "directories", the objects found
 there are compared with the mirror's first level, and every prefix seen on either side becomes a unit of
 its own, listed flat on both sides by the listing threads (S3 and Blob both scale per prefix; a prefix that
 only the mirror has was deleted at the source). Otherwise the bucket is one flat unit: a request per small
-prefix would cost more than it saves.
+prefix would cost more than it saves, and one prefix has nothing to list beside it.
 
 Both listings come in key order, so a unit is a merge join that holds one page of each side: an object whose
 blob recorded the same size and ETag is kept, anything else is copied, and a blob with no object is gone at
@@ -333,7 +333,9 @@ def run_unit(
     pages = store.s3().pages(unit.bucket, "", delimiter="/")
     objects, s3_prefixes, more = next(pages)
     pages.close()  # only the probe page is read
-    if more or len(s3_prefixes) > MAX_SPLIT:
+    # one prefix: nothing to list side by side, and the mirror's delimited listing (on Azurite a filter of the
+    # whole container, 5 % of a no-change pass of 8,000 blobs in one prefix) finds nothing the flat one misses
+    if more or len(s3_prefixes) > MAX_SPLIT or len(s3_prefixes) == 1:
         return _flat(store, Unit(unit.bucket, page_size=unit.page_size), emit)
     # the source's prefixes are listed from now on (`add` sizes their pages), while this thread reads the
     # mirror's first level, which also finds the prefixes only the mirror has (deleted at the source): on
