@@ -94,23 +94,29 @@ def test_restore_brings_back_the_keys_as_they_were(runtime: Any, spec: Any) -> N
     assert bucket_contents(runtime, "src-a") == AWKWARD
 
 
-def test_a_key_too_long_for_a_blob_name_fails_that_object_in_one_line(runtime: Any, spec: Any) -> None:
-    from multicloud_ctl.operations.backup.run import BackupIncomplete
+def test_a_key_too_long_for_a_blob_name_is_reported_and_the_rest_is_committed(runtime: Any, spec: Any) -> None:
+    """A rerun could not copy it either: the run commits what it copied and ends degraded (exit 3)."""
+    from multicloud_ctl.errors import Degraded
+    from multicloud_ctl.operations.backup.manifest import list_manifests, read_manifest
 
     long_key = "deep/" + "x" * 1015  # 1,020 bytes: an S3 key; with "daily/src-a/" over 1,024 characters
     seed(runtime, "src-a", {long_key: b"long", "short.txt": b"short"})
     seed(runtime, "src-b", {})
-    with pytest.raises(BackupIncomplete) as caught:
+    with pytest.raises(Degraded) as caught:
         run_daily(runtime, spec)
-    result = caught.value.summary
-    assert (result["copied"], result["failed"], result["status"]) == (1, 1, "incomplete")
-    (failure,) = result["failures"]
-    assert failure["key"] == long_key and failure["status"] == "400"
-    assert "the limit of a blob name is 1,024 characters; this one has 1,032" in failure["error"]
-    assert len(failure["error"]) < 300  # the name is cut in the message
-    assert "rename the object at the source" in str(caught.value.hint)
+    message = str(caught.value)
+    assert message.startswith("backup daily: 1 object(s) not backed up, their keys cannot be blob names")
+    assert "the limit of a blob name is 1,024 characters; this one has 1,032" in message
+    assert len(message) < 400 and "rename them at the source" in str(caught.value.hint)
     store = open_store(runtime, spec)
     assert _mirror_names(store, "src-a") == {"short.txt"}  # nothing was sent for it
+    (committed,) = [m.id for m in list_manifests(store.blobs, store.layout)]
+    assert committed in message
+    entries = {e.key for e in read_manifest(store.blobs, store.layout, committed).entries}
+    assert entries == {"s3/src-a/short.txt"}
+    again = make_runtime(runtime.environment)
+    with pytest.raises(Degraded):  # reported again, nothing copied again
+        run_daily(again, spec)
 
 
 def test_the_blob_client_refuses_names_azure_would_change(runtime: Any, spec: Any) -> None:

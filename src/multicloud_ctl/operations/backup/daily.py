@@ -32,6 +32,7 @@ from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEn
 from multicloud_ctl.operations.backup.parallel import for_each, interleave
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
 from multicloud_ctl.operations.backup.transfer import Copied, choose_mode, make_transfer
+from multicloud_ctl.providers.azure.blobnames import BlobNameRefused
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.store import BackupStore
@@ -124,6 +125,8 @@ class DailyOutcome:
     fallbacks: int = 0
     vanished: int = 0
     vanished_keys: list[str] = field(default_factory=list)
+    unnamable: int = 0  # objects whose key cannot be a blob name: not copied, reported, the manifest commits
+    unnamable_keys: list[dict[str, str]] = field(default_factory=list)
     failed: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
     deleted: int = 0
@@ -239,7 +242,12 @@ def execute_daily(
             outcome.deleted += 1
             return
         if error is not None:
-            if isinstance(error, NotFound) and error.provider == "aws":
+            if isinstance(error, BlobNameRefused):
+                # a rerun cannot copy it either: it is reported (exit 3), and the rest of the run commits
+                outcome.unnamable += 1
+                if len(outcome.unnamable_keys) < KEEP_FIRST:
+                    outcome.unnamable_keys.append({"bucket": task.bucket, "key": task.obj.key, "error": str(error)})
+            elif isinstance(error, NotFound) and error.provider == "aws":
                 # deleted at the source after it was listed: nothing to back up, nothing lost
                 outcome.vanished += 1
                 if len(outcome.vanished_keys) < KEEP_FIRST:
@@ -309,4 +317,6 @@ def outcome_summary(
         "sources": outcome.sources,
         "failures": outcome.failures,
         "vanished_keys": outcome.vanished_keys,
+        "unnamable": outcome.unnamable,
+        "unnamable_keys": outcome.unnamable_keys,
     }

@@ -42,9 +42,6 @@ class BackupIncomplete(OperationFailed):
         hint = "rerun `mcctl backup daily`: completed objects are skipped"
         if any(f.get("status") == "501" or "CannotVerifyCopySource" in f["error"] for f in summary.get("failures", [])):
             hint = "the target cannot copy from a URL (Azurite cannot): use --transfer auto or stream"
-        elif any(f.get("status") == "400" and "of a blob name" in f["error"] for f in summary.get("failures", [])):
-            # `providers/azure/blobnames.py`: a rerun cannot help; the copies made are kept for the next run
-            hint = "an S3 key cannot be a blob name (too long or too deep): rename the object at the source"
         super().__init__(message, hint=hint)
         self.summary = summary
 
@@ -116,6 +113,20 @@ def daily_operation(spec: BackupSpec, options: DailyOptions | None = None, *, le
             )
         return {k: v for k, v in summary.items() if k not in ("failures", "vanished_keys")}
 
+    def judge(result: dict[str, Any]) -> Degraded | None:
+        """Objects whose keys cannot be blob names were not backed up: the rest is committed, the run degraded."""
+        if not result or not result.get("unnamable"):
+            return None
+        from multicloud_ctl.providers.azure.blobnames import shown
+
+        first = result["unnamable_keys"][0]
+        return Degraded(
+            f"backup daily: {result['unnamable']} object(s) not backed up, their keys cannot be blob names "
+            f"(first: {first['bucket']}/{shown(first['key'])}: {first['error'].rpartition('refused: ')[2]}); "
+            f"the rest is committed as {result['id']}",
+            hint="rename them at the source (`mcctl journal show last` lists up to 20)",
+        )
+
     def dry_result(p: Plan) -> dict[str, Any]:
         counted = count_daily(held.store, held.plan)  # read-only: the same listing and comparison, counted
         return {"dry_run": True, **counted, "mutating_calls": mutating_calls(held.store.runtime, held.store)}
@@ -134,6 +145,7 @@ def daily_operation(spec: BackupSpec, options: DailyOptions | None = None, *, le
         lock=_lock(lease),
         question=question,
         conclude=lambda p, r: held.summary,
+        judge=judge,
         dry_result=dry_result,
     )
 
@@ -204,10 +216,12 @@ def weekly_operation(
         }
         held.summary = summary
         if manifest is None:
+            from multicloud_ctl.providers.azure.blobnames import shown
+
             ctx.record("incomplete", summary)
             raise BackupIncomplete(
                 f"backup weekly: {failures.count} object(s) failed; snapshot {held.plan.id} not "
-                f"committed (first: {failures.first[0]['key']}: {failures.first[0]['error']})",
+                f"committed (first: {shown(failures.first[0]['key'])}: {failures.first[0]['error']})",
                 summary,
             )
         return {k: v for k, v in summary.items() if k != "failures"}

@@ -19,8 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from multicloud_ctl.errors import ProviderError
-from multicloud_ctl.providers.azure.blobnames import refusal, shown
+from multicloud_ctl.providers.azure.blobnames import BlobNameRefused, refusal, shown
 from multicloud_ctl.providers.azure.errors import azure_errors
 from multicloud_ctl.providers.dryrun import MutationGuard
 
@@ -228,7 +227,7 @@ class BlobContainer:
         """Refuse a write to a name the Blob service would refuse or change (`blobnames`), before any request."""
         reason = refusal(name)
         if reason is not None:
-            raise ProviderError(
+            raise BlobNameRefused(
                 f"azure: {operation} {shown(name)!r} refused: {reason}",
                 hint="the object's name cannot be a blob name as it is; rename it at the source",
                 provider="azure",

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import re
 
+from multicloud_ctl.errors import ProviderError
+
 MAX_BLOB_NAME = 1024
 MAX_SEGMENTS = 254
 _REFUSED = re.compile(r"[\x00-\x1f\x7f\\]|\.(?:/|\Z)")
+
+
+class BlobNameRefused(ProviderError):
+    """A write refused before it was sent: the Blob service would refuse or change the name (400)."""
 
 
 def refusal(name: str) -> str | None:
