@@ -102,8 +102,10 @@ def test_a_key_too_long_for_a_blob_name_is_reported_and_the_rest_is_committed(ru
     long_key = "deep/" + "x" * 1015  # 1,020 bytes: an S3 key; with "daily/src-a/" over 1,024 characters
     seed(runtime, "src-a", {long_key: b"long", "short.txt": b"short"})
     seed(runtime, "src-b", {})
+    reads = runtime.aws.counter.by_operation["GetObject"]
     with pytest.raises(Degraded) as caught:
         run_daily(runtime, spec)
+    assert runtime.aws.counter.by_operation["GetObject"] - reads == 1  # short.txt: the long one is never read
     message = str(caught.value)
     assert message.startswith("backup daily: 1 object(s) not backed up, their keys cannot be blob names")
     assert "the limit of a blob name is 1,024 characters; this one has 1,032" in message

@@ -334,7 +334,7 @@ def run_unit(
     objects, s3_prefixes, more = next(pages)
     pages.close()  # only the probe page is read
     # one prefix: nothing to list side by side, and the mirror's delimited listing (on Azurite a filter of the
-    # whole container, 5 % of a no-change pass of 8,000 blobs in one prefix) finds nothing the flat one misses
+    # whole container: a 38 ms request in a no-change pass of 8,000 blobs in one prefix) finds nothing more
     if more or len(s3_prefixes) > MAX_SPLIT or len(s3_prefixes) == 1:
         return _flat(store, Unit(unit.bucket, page_size=unit.page_size), emit)
     # the source's prefixes are listed from now on (`add` sizes their pages), while this thread reads the

@@ -32,7 +32,7 @@ from multicloud_ctl.operations.backup.manifest import BackupManifest, ManifestEn
 from multicloud_ctl.operations.backup.parallel import for_each, interleave
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
 from multicloud_ctl.operations.backup.transfer import Copied, choose_mode, make_transfer
-from multicloud_ctl.providers.azure.blobnames import BlobNameRefused
+from multicloud_ctl.providers.azure.blobnames import BlobNameRefused, check_writable
 
 if TYPE_CHECKING:
     from multicloud_ctl.operations.backup.store import BackupStore
@@ -228,6 +228,7 @@ def execute_daily(
         if isinstance(task, Gone):
             blobs.delete(task.blob, with_snapshots=True)
             return None
+        check_writable(task.blob, "copy")  # before the source is read: a name Azure refuses is refused now
         obj = task.obj
         if task.refresh:  # from an inventory report (up to a day old): copy what S3 holds now, or count it gone
             obj = store.s3().head(task.bucket, obj.key)

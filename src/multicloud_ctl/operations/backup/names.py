@@ -16,7 +16,8 @@ key. Most keys have none of these characters and are their own blob names (`plai
 so a mirror written before this encoding keeps matching for them.
 
 The replacements do not sort where the characters they replace sort, so a merge join of a listing in key
-order with a listing in blob-name order holds only for plain names: `compare` joins the others in memory.
+order with a listing in blob-name order holds only for plain names: `compare` joins the others at the end
+of a unit (in memory, or in a scratch SQLite file past 10,000).
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def plain(name: str) -> bool:
 def blob_name(key: str) -> str:
     """The blob name (relative to the mirror's prefix) that holds the object `key`.
 
-    Names too long or too deep for a blob name stay so: the client refuses to write them
-    (`providers/azure/blobnames.py`), and the run reports the object as failed.
+    Names too long or too deep for a blob name stay so: they are refused before the copy
+    (`providers/azure/blobnames.py`), and the daily run reports them and ends degraded.
     """
     if plain(key):
         return key

@@ -26,6 +26,7 @@ from multicloud_ctl.operations.backup.parallel import for_each, interleave_windo
 from multicloud_ctl.operations.backup.ratelimit import RateLimiter
 from multicloud_ctl.operations.backup.sqltables import dump_sql_table, reflect, sql_engine
 from multicloud_ctl.operations.backup.transfer import Copied, choose_mode, make_transfer
+from multicloud_ctl.providers.azure.blobnames import check_writable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -164,7 +165,9 @@ def execute_weekly(
         bucket, obj = task
         # the key as a blob name (`names`): a backslash, a control character or a segment's final dot would be
         # changed or refused by the Blob service; the manifest keeps the key and the blob it went to
-        return transfer.copy(bucket, obj, layout.snapshot_blob(plan.id, f"s3/{bucket}/{blob_name(obj.key)}"))
+        name = layout.snapshot_blob(plan.id, f"s3/{bucket}/{blob_name(obj.key)}")
+        check_writable(name, "copy")  # before the source is read
+        return transfer.copy(bucket, obj, name)
 
     def done(task: tuple[str, S3Object], result: Copied | None, error: BaseException | None) -> None:
         if error is not None:

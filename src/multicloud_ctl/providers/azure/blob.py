@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from multicloud_ctl.providers.azure.blobnames import BlobNameRefused, refusal, shown
+from multicloud_ctl.providers.azure.blobnames import check_writable
 from multicloud_ctl.providers.azure.errors import azure_errors
 from multicloud_ctl.providers.dryrun import MutationGuard
 
@@ -223,21 +223,9 @@ class BlobContainer:
             if not marker:
                 return
 
-    def _writable(self, name: str, operation: str) -> None:
-        """Refuse a write to a name the Blob service would refuse or change (`blobnames`), before any request."""
-        reason = refusal(name)
-        if reason is not None:
-            raise BlobNameRefused(
-                f"azure: {operation} {shown(name)!r} refused: {reason}",
-                hint="the object's name cannot be a blob name as it is; rename it at the source",
-                provider="azure",
-                operation=operation,
-                status=400,
-            )
-
     def upload(self, name: str, data: bytes, metadata: dict[str, str]) -> None:
         """Write a whole blob and its metadata in one Put Blob (atomic: both or neither), on the wire path."""
-        self._writable(name, "put blob")
+        check_writable(name, "put blob")
         headers = {
             "x-ms-blob-type": "BlockBlob",
             "Content-Length": str(len(data)),
@@ -281,7 +269,7 @@ class BlobContainer:
 
     def stage_block(self, name: str, block_id: str, data: bytes) -> None:
         """Put Block; the id is sent base64-encoded (UTF-8), as the SDK encodes it."""
-        self._writable(name, "put block")
+        check_writable(name, "put block")
         if self.key is not None:
             query = {"comp": "block", "blockid": _block_id64(block_id)}
             headers = {"Content-Length": str(len(data)), "Content-Type": "application/octet-stream"}
@@ -298,7 +286,7 @@ class BlobContainer:
         `source_md5` (hex) is sent as `x-ms-source-content-md5`: the service hashes the range it fetched
         and refuses the block (400 Md5Mismatch) when it differs (REST reference, Put Block From URL).
         """
-        self._writable(name, "put block from url")
+        check_writable(name, "put block from url")
         kwargs: dict[str, Any] = {"source_content_md5": bytes.fromhex(source_md5)} if source_md5 else {}
         with azure_errors(f"put block from url {name}"):
             self.blob(name).stage_block_from_url(
@@ -307,7 +295,7 @@ class BlobContainer:
 
     def commit_blocks(self, name: str, block_ids: builtins.list[str], metadata: dict[str, str]) -> None:
         """Commit the block list with the metadata in one request (atomic: the blob appears complete)."""
-        self._writable(name, "put block list")
+        check_writable(name, "put block list")
         if self.key is not None:  # Put Block List: <BlockList><Latest>base64 id</Latest>...</BlockList>
             body = (
                 '<?xml version="1.0" encoding="utf-8"?><BlockList>'

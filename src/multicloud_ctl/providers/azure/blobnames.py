@@ -27,7 +27,7 @@ class BlobNameRefused(ProviderError):
 def refusal(name: str) -> str | None:
     """Why the Blob service would refuse or change `name` (a whole blob name), or None when it keeps it."""
     if not name:
-        return "the least of a blob name is one character"
+        return "a blob name holds at least one character"
     if len(name) > MAX_BLOB_NAME:
         return f"the limit of a blob name is {MAX_BLOB_NAME:,} characters; this one has {len(name):,}"
     segments = name.count("/") + 1
@@ -42,6 +42,23 @@ def refusal(name: str) -> str | None:
             return "a blob name cannot hold a backslash (the service stores it as '/')"
         return f"a blob name cannot hold the control character {what!r}"
     return None
+
+
+def check_writable(name: str, operation: str) -> None:
+    """Raise `BlobNameRefused` (one line, the name cut) when the Blob service would refuse or change `name`.
+
+    The blob client checks every write; a caller with work to do first (a copy that would read the source)
+    checks before that work.
+    """
+    reason = refusal(name)
+    if reason is not None:
+        raise BlobNameRefused(
+            f"azure: {operation} {shown(name)!r} refused: {reason}",
+            hint="the object's name cannot be a blob name as it is; rename it at the source",
+            provider="azure",
+            operation=operation,
+            status=400,
+        )
 
 
 def shown(name: str, limit: int = 120) -> str:
