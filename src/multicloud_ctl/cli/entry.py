@@ -15,13 +15,23 @@ exporters), stdout and stderr are flushed, and a non-daemon thread still running
 mcctl uses no pydantic plugins, so it tells pydantic not to look for any (`PYDANTIC_DISABLE_PLUGINS`, unless
 the caller set it): the lookup reads the entry points of every installed distribution on the first model
 built (about 20 ms of CPU here).
+
+The cyclic garbage collector is off while the CLI's modules load (they build long-lived objects, not
+garbage), then those objects are frozen out of its reach (`gc.freeze`) and the youngest generation is
+collected every 10,000 net allocations instead of 700 (`GC_THRESHOLDS`). With Python's defaults a no-change
+`backup daily` of 8,000 objects spent 83-117 ms of its 0.55 s of CPU in 438-448 collections, three of them
+full walks of a heap of some 50,000 objects from start-up; now 25-29 ms in 22 collections, none full. Memory
+is not what it costs: at most 10,000 objects of cyclic garbage wait for a collection, and the few hundred
+such objects made while loading (measured: ~500) stay frozen.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
+GC_THRESHOLDS = (10_000, 10, 10)  # Python's default is (700, 10, 10)
 _HELP_FORMS: tuple[list[str], ...] = ([], ["--help"], ["-h"])
 
 
@@ -43,7 +53,12 @@ def main() -> None:
         _write_help()
         return
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    gc.disable()
     from multicloud_ctl.cli.app import main as app_main
+
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.enable()
 
     try:
         app_main()

@@ -14,6 +14,14 @@ multipart/mixed with a boundary is refused (400 InvalidHeaderValue), the answer 
 application/http part per subrequest in request order, and one subrequest's failure (404 BlobNotFound)
 does not fail the others.
 
+Names as the service takes them ("Naming and Referencing Containers, Blobs, and Metadata"): a container
+name of other than 3-63 characters is refused with 400 OutOfRangeInput, one with characters other than a-z,
+0-9 and single hyphens between them with 400 InvalidResourceName (the codes and messages Azure answers,
+as seen in github.com/Azure/LogicAppsUX/issues/3470 and github.com/Azure/azure-cli/issues/11052). A blob
+name is stored as Azure stores it (measured on Azure by rclone's author, whose azureblob backend encodes
+around it): a backslash becomes `/` and the dots that end a path segment are dropped, so `a\\b` and `a/b` are one
+blob here as there (Azurite keeps them apart). Control characters, which Azure also refuses, are not modelled.
+
 For the benches: `record=False` keeps no request log (a million requests would hold gigabytes),
 listings bisect a sorted index of the names (rebuilt only after a write), `source_host` fetches copy
 sources from another host:port than the URL names (the way to the source that Azure has and the client
@@ -25,6 +33,7 @@ from __future__ import annotations
 import base64
 import bisect
 import hashlib
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -36,6 +45,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 BATCH_LIMIT = 256  # subrequests the service takes in one Blob Batch request
+_CONTAINER = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SEGMENT_DOT = re.compile(r"\.+(?=/|\Z)")
 SAS_PARAMS = frozenset({"sv", "ss", "srt", "sr", "sp", "st", "se", "spr", "sig", "skoid", "sktid"})
 
 
@@ -117,7 +128,10 @@ class FakeBlobService:
                     return self._reply(status, f"<Error><Code>{code}</Code></Error>".encode(), error=code)
                 query = {k: v for k, v in query.items() if k not in SAS_PARAMS}  # recorded with, served without
                 parts = rec.path.strip("/").split("/", 2)  # account, container, blob
-                blob = parts[2] if len(parts) > 2 else ""
+                refused = _container_refusal(parts[1]) if len(parts) > 1 else None
+                if refused is not None:
+                    return self._error(400, refused)
+                blob = stored_name(parts[2]) if len(parts) > 2 else ""
                 if query.get("restype") == "container" and query.get("comp") == "list":
                     page = service.listing(
                         query.get("prefix", ""),
@@ -165,7 +179,7 @@ class FakeBlobService:
                 for content_id, method, path in requests:
                     target = unquote(urlsplit(path).path).strip("/").split("/")
                     # the subrequest path is /<account>/<container>/<blob> here (path-style, as the SDK sends it)
-                    name = "/".join(target[2:]) if len(target) > 2 and target[1] == container else ""
+                    name = stored_name("/".join(target[2:])) if len(target) > 2 and target[1] == container else ""
                     status, code = service.delete(name) if method == "DELETE" and name else (400, "InvalidUri")
                     reason = {202: "Accepted", 404: "The specified blob does not exist.", 400: "Bad Request"}[status]
                     sub = [f"HTTP/1.1 {status} {reason}", "x-ms-request-id: fake-sub", "x-ms-version: 2025-01-05"]
@@ -274,6 +288,18 @@ class FakeBlobService:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _container_refusal(name: str) -> str | None:
+    """The error code Azure answers for a request naming this container, or None when the name is valid."""
+    if not 3 <= len(name) <= 63:
+        return "OutOfRangeInput"
+    return None if _CONTAINER.fullmatch(name) else "InvalidResourceName"
+
+
+def stored_name(name: str) -> str:
+    """The name Azure stores a blob under: backslashes as '/', each path segment's final dots dropped."""
+    return _SEGMENT_DOT.sub("", name.replace("\\", "/"))
 
 
 def _meta(headers: dict[str, str]) -> dict[str, str]:

@@ -31,11 +31,13 @@ def fake() -> Iterator[FakeBlobService]:
     service.stop()
 
 
-def container(fake: FakeBlobService, *, dry_run: bool = False, sas: str | None = None) -> BlobContainer:
+def container(
+    fake: FakeBlobService, *, dry_run: bool = False, sas: str | None = None, name: str = "backups"
+) -> BlobContainer:
     url = f"http://127.0.0.1:{fake.port}/{AZURITE_ACCOUNT}"
     credential = sas or {"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY}
     clients = SimpleNamespace(blob=BlobServiceClient(url, credential=credential), guard=MutationGuard("azure", dry_run))
-    return BlobContainer(clients, "backups")
+    return BlobContainer(clients, name)
 
 
 def test_put_blob_is_signed_and_lists_back(fake: FakeBlobService) -> None:
@@ -101,6 +103,37 @@ def test_client_errors_are_not_retried(fake: FakeBlobService) -> None:
         container(fake).upload("denied", b"data", META)
     assert len(fake.requests) == 1
     assert "AuthenticationFailed" in str(caught.value) and caught.value.request_id == "fake-req-1"
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("ab", "OutOfRangeInput"),
+        ("a" * 64, "OutOfRangeInput"),
+        ("Backups", "InvalidResourceName"),
+        ("a--b", "InvalidResourceName"),
+        ("-ab", "InvalidResourceName"),
+        ("a_b", "InvalidResourceName"),
+    ],
+)
+def test_a_container_name_azure_refuses_is_refused_with_its_code(fake: FakeBlobService, name: str, code: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        container(fake, name=name).upload("k", b"data", META)
+    assert caught.value.status == 400 and code in str(caught.value)
+    assert fake.blobs == {}
+    container(fake, name="a-1").upload("k", b"data", META)  # 3 characters, a hyphen between two
+    assert fake.blobs == {"k": b"data"}
+
+
+def test_a_blob_name_lands_where_azure_puts_it(fake: FakeBlobService) -> None:
+    """Sent with the SDK (our client refuses these names before sending): two names, one blob, as on Azure."""
+    url = f"http://127.0.0.1:{fake.port}/{AZURITE_ACCOUNT}"
+    sdk = BlobServiceClient(url, credential={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY})
+    backups = sdk.get_container_client("backups")
+    backups.upload_blob("dir\\v1.", b"first")
+    backups.upload_blob("dir/v1", b"second", overwrite=True)
+    backups.upload_blob("x../y", b"third")
+    assert fake.blobs == {"dir/v1": b"second", "x/y": b"third"}
 
 
 def test_a_missing_container_lists_nothing(fake: FakeBlobService) -> None:

@@ -140,6 +140,20 @@ def test_the_quick_exit_keeps_output_exit_codes_and_atexit(full_exit: str) -> No
     assert hooked.returncode == 0 and hooked.stdout.rstrip().endswith("atexit ran")
 
 
+def test_a_command_runs_with_the_start_up_heap_frozen_and_a_larger_first_generation() -> None:
+    from multicloud_ctl.cli.entry import GC_THRESHOLDS
+
+    prelude = (
+        "import atexit, gc, json\n"
+        "atexit.register(lambda: print(json.dumps([gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()])))"
+    )
+    proc = _mcctl("--output", "json", "config", "list", prelude=prelude)
+    assert proc.returncode == 0, proc.stderr
+    enabled, thresholds, frozen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert enabled is True and tuple(thresholds) == GC_THRESHOLDS and GC_THRESHOLDS[0] > 700
+    assert frozen > 10_000  # typer and the CLI's modules, loaded with the collector off
+
+
 def test_a_running_non_daemon_thread_gets_the_normal_exit() -> None:
     prelude = (
         "import threading, time\n"
