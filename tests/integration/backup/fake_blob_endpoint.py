@@ -20,7 +20,8 @@ name of other than 3-63 characters is refused with 400 OutOfRangeInput, one with
 as seen in github.com/Azure/LogicAppsUX/issues/3470 and github.com/Azure/azure-cli/issues/11052). A blob
 name is stored as Azure stores it (measured on Azure by rclone's author, whose azureblob backend encodes
 around it): a backslash becomes `/` and the dots that end a path segment are dropped, so `a\\b` and `a/b` are one
-blob here as there (Azurite keeps them apart). Control characters, which Azure also refuses, are not modelled.
+blob here as there (Azurite keeps them apart). Not modelled: control characters, which Azure also refuses,
+and segments of dots only (`..`), which an HTTP stack may resolve before the service sees the name.
 
 For the benches: `record=False` keeps no request log (a million requests would hold gigabytes),
 listings bisect a sorted index of the names (rebuilt only after a write), `source_host` fetches copy
@@ -46,7 +47,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 BATCH_LIMIT = 256  # subrequests the service takes in one Blob Batch request
 _CONTAINER = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_SEGMENT_DOT = re.compile(r"\.+(?=/|\Z)")
+_SEGMENT_DOT = re.compile(r"(?<=[^/.])\.+(?=/|\Z)")  # a segment of dots only is left as sent
 SAS_PARAMS = frozenset({"sv", "ss", "srt", "sr", "sp", "st", "se", "spr", "sig", "skoid", "sktid"})
 
 
