@@ -247,7 +247,9 @@ def execute_daily(
                 # a rerun cannot copy it either: it is reported (exit 3), and the rest of the run commits
                 outcome.unnamable += 1
                 if len(outcome.unnamable_keys) < KEEP_FIRST:
-                    outcome.unnamable_keys.append({"bucket": task.bucket, "key": task.obj.key, "error": str(error)})
+                    outcome.unnamable_keys.append(
+                        {"bucket": task.bucket, "key": task.obj.key, "error": str(error), "reason": error.reason}
+                    )
             elif isinstance(error, NotFound) and error.provider == "aws":
                 # deleted at the source after it was listed: nothing to back up, nothing lost
                 outcome.vanished += 1

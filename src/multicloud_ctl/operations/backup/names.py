@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+from multicloud_ctl.providers.azure.blobnames import REFUSED_CHARACTERS, SEGMENT_END_DOT
+
 QUOTE = "\u201b"
 _DEL = "\u2421"
 _BACKSLASH = "\uff3c"
@@ -31,9 +33,9 @@ _DOT = "\uff0e"
 _CONTROL = {chr(c): chr(0x2400 + c) for c in range(0x20)}
 _REPLACEMENTS = frozenset([*_CONTROL.values(), _DEL, _BACKSLASH, _DOT])
 _DECODE = {**{v: k for k, v in _CONTROL.items()}, _DEL: "\x7f", _BACKSLASH: "\\", _DOT: "."}
-# one scan for "anything to replace or quote": a control character, DEL, a backslash, a replacement, the quote,
-# or a dot that ends a segment (`\Z`, not `$`, which also matches before a final newline)
-NOT_PLAIN = re.compile(r"[\x00-\x1f\x7f\\\u2400-\u241f\u2421\uff3c\uff0e\u201b]|\.(?:/|\Z)")
+# one scan for "anything to replace or quote": what the Blob service refuses or changes (`blobnames`: a control
+# character, DEL, a backslash, a dot that ends a segment), a replacement, or the quote
+NOT_PLAIN = re.compile(rf"[{REFUSED_CHARACTERS}\u2400-\u241f\u2421\uff3c\uff0e\u201b]|{SEGMENT_END_DOT}")
 
 
 def plain(name: str) -> bool:

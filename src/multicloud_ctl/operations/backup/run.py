@@ -122,7 +122,7 @@ def daily_operation(spec: BackupSpec, options: DailyOptions | None = None, *, le
         first = result["unnamable_keys"][0]
         return Degraded(
             f"backup daily: {result['unnamable']} object(s) not backed up, their keys cannot be blob names "
-            f"(first: {first['bucket']}/{shown(first['key'])}: {first['error'].rpartition('refused: ')[2]}); "
+            f"(first: {first['bucket']}/{shown(first['key'])}: {first['reason']}); "
             f"the rest is committed as {result['id']}",
             hint="rename them at the source (`mcctl journal show last` lists up to 20)",
         )

@@ -12,16 +12,29 @@ client refuses them, as Azure would or should: a write that would land somewhere
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from multicloud_ctl.errors import ProviderError
 
 MAX_BLOB_NAME = 1024
 MAX_SEGMENTS = 254
-_REFUSED = re.compile(r"[\x00-\x1f\x7f\\]|\.(?:/|\Z)")
+# what the service refuses or changes, anywhere in a name: a control character, DEL, a backslash (a character
+# class, which `operations/backup/names.py` extends with its replacements), or a dot that ends a segment
+# (`\Z`, not `$`, which also matches before a final newline)
+REFUSED_CHARACTERS = r"\x00-\x1f\x7f\\"
+SEGMENT_END_DOT = r"\.(?:/|\Z)"
+_REFUSED = re.compile(rf"[{REFUSED_CHARACTERS}]|{SEGMENT_END_DOT}")
 
 
 class BlobNameRefused(ProviderError):
-    """A write refused before it was sent: the Blob service would refuse or change the name (400)."""
+    """A write refused before it was sent: the Blob service would refuse or change the name (400).
+
+    `reason` is why, without the name (the message names it, cut when long).
+    """
+
+    def __init__(self, message: str, *, reason: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = reason
 
 
 def refusal(name: str) -> str | None:
@@ -54,6 +67,7 @@ def check_writable(name: str, operation: str) -> None:
     if reason is not None:
         raise BlobNameRefused(
             f"azure: {operation} {shown(name)!r} refused: {reason}",
+            reason=reason,
             hint="the object's name cannot be a blob name as it is; rename it at the source",
             provider="azure",
             operation=operation,
