@@ -8,8 +8,8 @@ tool's full copy and `--passes` no-change passes of each tool, alternating (mcct
 each pair runs back to back, as the machine's speed drifts over minutes; wall clock of the whole command,
 process start included; a tool's no-change figure is the median of its passes), and prints medians with the
 spread, each process's CPU seconds (the tool, moto, Azurite: on a 2-core machine they compete for the same
-cores), the no-change ratio mcctl / rclone --checksum (of the medians, and the median of the pairs' ratios)
-and the 1-minute load.
+cores), the no-change ratio mcctl / rclone --checksum (of the medians, and the median of the pairs' ratios
+with a distribution-free ~95 % confidence interval for it: `median_interval`) and the 1-minute load.
 rclone is installed from Debian's packages when missing and runs with the same parallelism and
 `--checksum` (size + MD5 from the listings: the equivalent of our size + ETag rule). Prints one table and a JSON line.
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import shutil
@@ -359,6 +360,26 @@ def summarize(runs: list[dict[str, Any]], key: str) -> tuple[float, float, float
     return statistics.median(values), min(values), max(values)
 
 
+def median_interval(values: list[float], level: float = 0.95) -> tuple[float, float, float]:
+    """A distribution-free confidence interval for the median of `values`: (low, high, coverage).
+
+    The k-th smallest and k-th largest values bound the median with probability 1 - 2 P(B <= k - 1), B being
+    Binomial(n, 1/2) (the sign test's interval); k is the largest that still covers `level` (15 pairs: the
+    4th and 12th, 96.5 %). With too few values for `level` the interval is the whole range, its coverage below.
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return float("nan"), float("nan"), 0.0
+    below, k, coverage = 0.0, 1, 1 - 2 * 0.5**n
+    for j in range(1, (n + 1) // 2 + 1):  # coverage of [X(j), X(n-j+1)] is 1 - 2 P(B <= j - 1)
+        below += math.comb(n, j - 1) / 2**n
+        if 1 - 2 * below < level:
+            break
+        k, coverage = j, 1 - 2 * below
+    return ordered[k - 1], ordered[n - k], coverage
+
+
 def cpu_line(runs: list[dict[str, Any]], key: str) -> str:
     """Median CPU seconds per process (tool, moto, azurite) for one pass."""
     names = ("tool", "moto", "azurite")
@@ -459,9 +480,11 @@ def main() -> None:
     print(f"  mcctl no-change pass as it times itself (lock, listings, manifest, journal): {inner:.3f} s")
     ratio = statistics.median(r["nochange_s"] for r in ours) / statistics.median(r["nochange_s"] for r in theirs)
     paired = statistics.median(pairs)
+    low, high, coverage = median_interval(pairs)
     print(
         f"no-change ratio mcctl / rclone --checksum: {ratio:.2f} (medians); {paired:.2f} median of {len(pairs)} "
-        f"back-to-back pairs ({min(pairs):.2f}-{max(pairs):.2f})   load (1 min) at the end: {os.getloadavg()[0]:.2f}"
+        f"back-to-back pairs ({min(pairs):.2f}-{max(pairs):.2f}; {coverage:.0%} interval of that median "
+        f"{low:.2f}-{high:.2f})   load (1 min) at the end: {os.getloadavg()[0]:.2f}"
     )
     print(
         json.dumps(
@@ -472,6 +495,7 @@ def main() -> None:
                 "passes": args.passes,
                 "ratio": round(ratio, 3),
                 "paired_ratio": round(paired, 3),
+                "paired_interval": [round(low, 3), round(high, 3), round(coverage, 3)],
                 "pairs": [round(r, 3) for r in pairs],
                 "load": round(os.getloadavg()[0], 2),
                 "mcctl": ours,
