@@ -30,6 +30,9 @@ And moto "fires" a stream mapping on every write without running the code, then 
 AWS records stay in the stream for 24 hours whoever reads them. Here the mapping is stored and never fired, so
 the stream keeps its records (for the reader that `mcctl sync replay` is, or a second consumer).
 
+S3 listings stop at 1,000 entries a page (ListObjectsV2, ListObjects, ListObjectVersions), as S3 does whatever
+`max-keys` asks for; moto returns as many as asked.
+
 Speed, not behaviour: moto 5.2's dispatcher lists its own package directory (an `isdir` per backend, ~160) on
 every request, under the lock every request takes, and each AWS service's botocore model is loaded (a new
 botocore loader, which scans its data directories again) on that service's first request. Here the backend
@@ -145,6 +148,36 @@ def make_alarm_pages_strict() -> None:
 
     paged._mcctl_strict = True  # type: ignore[attr-defined]
     CloudWatchResponse.describe_alarms = paged  # type: ignore[method-assign]
+
+
+S3_PAGE_MAX = 1000  # the most entries S3 puts in one listing page, whatever max-keys asks
+
+
+def make_s3_pages_strict() -> None:
+    """Cut an S3 listing page at 1,000 entries as S3 does, whatever `max-keys` asks for.
+
+    ListObjectsV2, ListObjects and ListObjectVersions return "up to 1,000" keys (versions) a page: "The
+    response might contain fewer keys but will never contain more" (API reference, MaxKeys; boto/boto3#1927:
+    "the actual max of any individual response is the minimum between the requested max and service max").
+    moto returns as many as asked, so a lister that asked for 5,000 a page would make a fifth of the requests
+    here that it makes in AWS (and a bench would time a chain S3 never serves). The page's `MaxKeys` element
+    then says 1,000, the value the page was cut to; what S3 echoes there is not documented, and nothing here
+    reads it."""
+    from moto.s3.responses import S3Response
+
+    for name in ("list_objects", "list_objects_v2", "list_object_versions"):
+        lenient = getattr(S3Response, name)
+        if getattr(lenient, "_mcctl_strict", False):
+            continue
+
+        def capped(self: Any, _lenient: Callable[[Any], Any] = lenient) -> Any:
+            asked = self.querystring.get("max-keys") or [""]
+            if asked[0].isdigit() and int(asked[0]) > S3_PAGE_MAX:
+                self.querystring["max-keys"] = [str(S3_PAGE_MAX)]
+            return _lenient(self)
+
+        capped._mcctl_strict = True  # type: ignore[attr-defined]
+        setattr(S3Response, name, capped)
 
 
 ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
@@ -439,6 +472,7 @@ LAYERS: tuple[tuple[tuple[str, ...], Callable[[], None]], ...] = (
     (("moto.wafv2", "moto.cloudfront"), _waf),
     (("moto.elasticache",), _elasticache),
     (("moto.apigateway",), _apigateway),
+    (("moto.s3",), make_s3_pages_strict),
 )
 
 

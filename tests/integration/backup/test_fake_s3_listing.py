@@ -101,3 +101,12 @@ def test_our_client_lists_it_and_pages_stay_cheap(fake: Any) -> None:
     assert key_of(objects[0]) == "p07/obj-5000023.bin" and len(objects) == 1000 and token and not prefixes
     assert big.list_v2("", "/") == ([], [f"p{p:02d}/" for p in range(16)], "")
     assert time.perf_counter() - start < 0.5
+
+
+def test_a_page_stops_at_1000_keys_as_in_s3() -> None:
+    service = FakeS3Listing(SyntheticBucket("synthetic", 1001)).start()
+    try:
+        page = client(service.url).list_objects_v2(Bucket="synthetic", MaxKeys=5000)
+    finally:
+        service.stop()
+    assert (page["KeyCount"], page["IsTruncated"]) == (1000, True)
