@@ -30,11 +30,12 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
+from multicloud_ctl.local.moto_strict import S3_PAGE_MAX  # "up to 1,000" keys a page, as S3 serves them
+
 PREFIXES = 16
 WIDTH = 7  # digits of the object number: 10 million keys at most
 LAST_MODIFIED = "2026-01-01T00:00:00.000Z"
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
-PAGE_MAX = 1000  # "up to 1,000" keys a page (ListObjectsV2 API reference, MaxKeys), as moto_strict serves it
 
 
 def key_of(i: int) -> str:
@@ -147,7 +148,7 @@ def listing_xml(
 ) -> bytes:
     """The ListObjectsV2 answer, element for element as the API reference shows it."""
     prefix, delimiter = query.get("prefix", ""), query.get("delimiter", "")
-    max_keys = min(int(query.get("max-keys", "1000")), PAGE_MAX)  # S3 cuts a page at 1,000 whatever is asked
+    max_keys = min(int(query.get("max-keys", "1000")), S3_PAGE_MAX)  # S3 cuts a page at 1,000 whatever is asked
     token, start_after = query.get("continuation-token", ""), query.get("start-after", "")
     url = query.get("encoding-type") == "url"
     objects, prefixes, next_token = bucket.list_v2(prefix, delimiter, max_keys, token, start_after)
