@@ -44,6 +44,7 @@ where moto's one process was what a parallel apply waited for (`bench/provision_
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -151,6 +152,8 @@ def make_alarm_pages_strict() -> None:
 
 
 S3_PAGE_MAX = 1000  # the most entries S3 puts in one listing page, whatever max-keys asks
+INT32_MAX = 2**31 - 1  # the largest max-keys S3 accepts
+_INT32 = re.compile(r"[+-]?[0-9]{1,10}")  # what S3 parses as an integer (no spaces, no underscores: not int())
 
 
 def make_s3_pages_strict() -> None:
@@ -162,7 +165,13 @@ def make_s3_pages_strict() -> None:
     moto returns as many as asked, so a lister that asked for 5,000 a page would make a fifth of the requests
     here that it makes in AWS (and a bench would time a chain S3 never serves). The page's `MaxKeys` element
     then says 1,000, the value the page was cut to; what S3 echoes there is not documented, and nothing here
-    reads it."""
+    reads it.
+
+    A `max-keys` that is not an integer from 0 to 2,147,483,647 is refused with 400 InvalidArgument
+    (`ArgumentName` maxKeys), as S3 does (measured against S3 in floci-io/floci#3510 and brekkylab/backlot#192;
+    ListObjectVersions words a negative one "max-keys cannot be negative", versity/versitygw#1809). moto calls
+    `int()` on it: a 500 for `abc`, and a negative value is accepted."""
+    from moto.s3.exceptions import InvalidArgumentError
     from moto.s3.responses import S3Response
 
     for name in ("list_objects", "list_objects_v2", "list_object_versions"):
@@ -170,10 +179,17 @@ def make_s3_pages_strict() -> None:
         if getattr(lenient, "_mcctl_strict", False):
             continue
 
-        def capped(self: Any, _lenient: Callable[[Any], Any] = lenient) -> Any:
-            asked = self.querystring.get("max-keys") or [""]
-            if asked[0].isdigit() and int(asked[0]) > S3_PAGE_MAX:
-                self.querystring["max-keys"] = [str(S3_PAGE_MAX)]
+        def capped(self: Any, _lenient: Callable[[Any], Any] = lenient, _name: str = name) -> Any:
+            asked = self.querystring.get("max-keys")
+            if asked:
+                value = int(asked[0]) if _INT32.fullmatch(asked[0]) else None
+                if value is None or not 0 <= value <= INT32_MAX:
+                    if _name == "list_object_versions" and value is not None and value < 0:
+                        raise InvalidArgumentError("max-keys cannot be negative", "maxKeys", asked[0])
+                    message = f"Argument maxKeys must be an integer between 0 and {INT32_MAX}"
+                    raise InvalidArgumentError(message, "maxKeys", asked[0])
+                if value > S3_PAGE_MAX:
+                    self.querystring["max-keys"] = [str(S3_PAGE_MAX)]
             return _lenient(self)
 
         capped._mcctl_strict = True  # type: ignore[attr-defined]
