@@ -156,6 +156,16 @@ INT32_MAX = 2**31 - 1  # the largest max-keys S3 accepts
 _INT32 = re.compile(r"[+-]?[0-9]{1,10}")  # what S3 parses as an integer (no spaces, no underscores: not int())
 
 
+def s3_max_keys(asked: str, versions: bool = False) -> int:
+    """`max-keys` as S3 reads it: an integer from 0 to 2^31-1, else ValueError with S3's message."""
+    value = int(asked) if _INT32.fullmatch(asked) else None
+    if versions and value is not None and value < 0:
+        raise ValueError("max-keys cannot be negative")  # ListObjectVersions' wording (versity/versitygw#1809)
+    if value is None or not 0 <= value <= INT32_MAX:
+        raise ValueError(f"Argument maxKeys must be an integer between 0 and {INT32_MAX}")
+    return value
+
+
 def make_s3_pages_strict() -> None:
     """Cut an S3 listing page at 1,000 entries as S3 does, whatever `max-keys` asks for.
 
@@ -182,12 +192,10 @@ def make_s3_pages_strict() -> None:
         def capped(self: Any, _lenient: Callable[[Any], Any] = lenient, _name: str = name) -> Any:
             asked = self.querystring.get("max-keys")
             if asked:
-                value = int(asked[0]) if _INT32.fullmatch(asked[0]) else None
-                if value is None or not 0 <= value <= INT32_MAX:
-                    if _name == "list_object_versions" and value is not None and value < 0:
-                        raise InvalidArgumentError("max-keys cannot be negative", "maxKeys", asked[0])
-                    message = f"Argument maxKeys must be an integer between 0 and {INT32_MAX}"
-                    raise InvalidArgumentError(message, "maxKeys", asked[0])
+                try:
+                    value = s3_max_keys(asked[0], versions=_name == "list_object_versions")
+                except ValueError as refused:
+                    raise InvalidArgumentError(str(refused), "maxKeys", asked[0]) from None
                 if value > S3_PAGE_MAX:
                     self.querystring["max-keys"] = [str(S3_PAGE_MAX)]
             return _lenient(self)

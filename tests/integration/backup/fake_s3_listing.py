@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
-from multicloud_ctl.local.moto_strict import S3_PAGE_MAX  # "up to 1,000" keys a page, as S3 serves them
+from multicloud_ctl.local.moto_strict import S3_PAGE_MAX, s3_max_keys  # "up to 1,000" keys a page, as S3 serves
 
 PREFIXES = 16
 WIDTH = 7  # digits of the object number: 10 million keys at most
@@ -148,7 +148,7 @@ def listing_xml(
 ) -> bytes:
     """The ListObjectsV2 answer, element for element as the API reference shows it."""
     prefix, delimiter = query.get("prefix", ""), query.get("delimiter", "")
-    max_keys = min(int(query.get("max-keys", "1000")), S3_PAGE_MAX)  # S3 cuts a page at 1,000 whatever is asked
+    max_keys = min(s3_max_keys(query.get("max-keys", "1000")), S3_PAGE_MAX)  # cut at 1,000 whatever is asked
     token, start_after = query.get("continuation-token", ""), query.get("start-after", "")
     url = query.get("encoding-type") == "url"
     objects, prefixes, next_token = bucket.list_v2(prefix, delimiter, max_keys, token, start_after)
@@ -264,6 +264,10 @@ class FakeS3Listing:
                 if name != service.bucket.name:
                     return self._error("unknown bucket", 404, "NoSuchBucket")
                 if not key and self.command == "GET" and query.get("list-type") == "2":
+                    try:
+                        s3_max_keys(query.get("max-keys", "1000"))
+                    except ValueError:  # as S3 answers: 400 InvalidArgument (`local/moto_strict.py`)
+                        return self._error("ListObjectsV2", 400, "InvalidArgument")
                     return self._reply("ListObjectsV2", 200, listing_xml(service.bucket, query))
                 if not key and self.command == "GET" and "location" in query:
                     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="{NS}"/>'

@@ -107,6 +107,10 @@ def test_a_page_stops_at_1000_keys_as_in_s3() -> None:
     service = FakeS3Listing(SyntheticBucket("synthetic", 1001)).start()
     try:
         page = client(service.url).list_objects_v2(Bucket="synthetic", MaxKeys=5000)
+        with pytest.raises(ClientError) as refused:  # S3 refuses a negative max-keys (`local/moto_strict.py`)
+            client(service.url).list_objects_v2(Bucket="synthetic", MaxKeys=-1)
     finally:
         service.stop()
     assert (page["KeyCount"], page["IsTruncated"]) == (1000, True)
+    assert refused.value.response["Error"]["Code"] == "InvalidArgument"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
