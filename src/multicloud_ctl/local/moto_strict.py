@@ -153,7 +153,7 @@ def make_alarm_pages_strict() -> None:
 
 S3_PAGE_MAX = 1000  # the most entries S3 puts in one listing page, whatever max-keys asks
 INT32_MAX = 2**31 - 1  # the largest max-keys S3 accepts
-_INT32 = re.compile(r"[+-]?[0-9]{1,10}")  # what S3 parses as an integer (no spaces, no underscores: not int())
+_INT32 = re.compile(r"[+-]?0*[0-9]{1,10}")  # what S3 parses as an integer (no spaces, no underscores: not int())
 
 
 def s3_max_keys(asked: str, versions: bool = False) -> int:
