@@ -31,7 +31,8 @@ AWS records stay in the stream for 24 hours whoever reads them. Here the mapping
 the stream keeps its records (for the reader that `mcctl sync replay` is, or a second consumer).
 
 S3 listings stop at 1,000 entries a page (ListObjectsV2, ListObjects, ListObjectVersions), as S3 does whatever
-`max-keys` asks for; moto returns as many as asked.
+`max-keys` asks for; moto returns as many as asked. A `max-keys` S3 cannot read as an integer from 0 to 2^31-1
+is refused with 400 InvalidArgument, where moto answered 500 or listed.
 
 Speed, not behaviour: moto 5.2's dispatcher lists its own package directory (an `isdir` per backend, ~160) on
 every request, under the lock every request takes, and each AWS service's botocore model is loaded (a new

@@ -142,13 +142,10 @@ class SyntheticBucket:
         return objects, prefixes, base64.urlsafe_b64encode(resume.encode()).decode()
 
 
-def listing_xml(
-    bucket: SyntheticBucket,
-    query: dict[str, str],
-) -> bytes:
-    """The ListObjectsV2 answer, element for element as the API reference shows it."""
+def listing_xml(bucket: SyntheticBucket, query: dict[str, str], max_keys: int) -> bytes:
+    """The ListObjectsV2 answer, element for element as the API reference shows it (`max_keys` as parsed)."""
     prefix, delimiter = query.get("prefix", ""), query.get("delimiter", "")
-    max_keys = min(s3_max_keys(query.get("max-keys", "1000")), S3_PAGE_MAX)  # cut at 1,000 whatever is asked
+    max_keys = min(max_keys, S3_PAGE_MAX)  # S3 cuts a page at 1,000 whatever is asked
     token, start_after = query.get("continuation-token", ""), query.get("start-after", "")
     url = query.get("encoding-type") == "url"
     objects, prefixes, next_token = bucket.list_v2(prefix, delimiter, max_keys, token, start_after)
@@ -265,10 +262,10 @@ class FakeS3Listing:
                     return self._error("unknown bucket", 404, "NoSuchBucket")
                 if not key and self.command == "GET" and query.get("list-type") == "2":
                     try:
-                        s3_max_keys(query.get("max-keys", "1000"))
+                        max_keys = s3_max_keys(query.get("max-keys", "1000"))
                     except ValueError:  # as S3 answers: 400 InvalidArgument (`local/moto_strict.py`)
                         return self._error("ListObjectsV2", 400, "InvalidArgument")
-                    return self._reply("ListObjectsV2", 200, listing_xml(service.bucket, query))
+                    return self._reply("ListObjectsV2", 200, listing_xml(service.bucket, query, max_keys))
                 if not key and self.command == "GET" and "location" in query:
                     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="{NS}"/>'
                     return self._reply("GetBucketLocation", 200, body.encode())

@@ -71,7 +71,8 @@ def test_max_keys_from_0_to_int32_max_is_accepted(aws: str) -> None:
     empty = s3.list_objects_v2(Bucket="pages", MaxKeys=0)  # S3: no keys, not truncated
     assert (empty["KeyCount"], empty["IsTruncated"], "Contents" in empty) == (0, False, False)
     assert s3.list_objects_v2(Bucket="pages", MaxKeys=2**31 - 1)["KeyCount"] == 1
-    with urllib.request.urlopen(f"{aws}/pages?list-type=2&max-keys=0002", timeout=10) as page:  # leading zeros
+    # leading zeros: still an integer to S3, however many (twelve characters here, past int32's ten digits)
+    with urllib.request.urlopen(f"{aws}/pages?list-type=2&max-keys=000000000002", timeout=10) as page:
         assert b"<KeyCount>1</KeyCount>" in page.read()
     with pytest.raises(ClientError) as refused:  # botocore sends a negative integer as it is
         s3.list_object_versions(Bucket="pages", MaxKeys=-1)
