@@ -165,6 +165,7 @@ class CloudLease:
         *,
         enough: Callable[[dict[str, T | BaseException]], bool] | None = None,
         on_late: Callable[[str, T | BaseException], None] | None = None,
+        linger: float = 0.0,
     ) -> dict[str, T | BaseException]:
         """`fn(store)` on every store at once; each answer, or the exception it raised (or a timeout).
 
@@ -175,7 +176,9 @@ class CloudLease:
         and Cloudflare had granted it within 50 ms. A store still unanswered then counts as not answering (the
         same vote as a timeout); its request goes on in a daemon thread, which never holds up the process's
         exit; its late answer updates the store's dark mark and goes to `on_late(kind, answer)` (the acquire
-        adds a late grant to the fence, so renewals count that store too).
+        adds a late grant to the fence, so renewals count that store too). `linger`: once `enough` is true, how
+        long to go on waiting for the stores still answering (the release's, so that its last request is not cut
+        off by the process's exit).
 
         A store that did not answer (raised, or timed out) is not asked again for `DARK_FOR` seconds while the
         others can still form a majority: its answer is that same failure, at once. Without this every later
@@ -194,11 +197,11 @@ class CloudLease:
             except (ProviderError, OSError) as exc:
                 return {stores[0].kind: exc}
         out: dict[str, T | BaseException] = dict(self._skipped(stores))
-        self._ask([s for s in stores if s.kind not in out], fn, enough, on_late, out)
+        self._ask([s for s in stores if s.kind not in out], fn, enough, on_late, out, linger)
         if enough is not None and not enough(out) and any(isinstance(out.get(s.kind), Skipped) for s in stores):
             # a store skipped as dark may be back (a flapping store): short of what is needed, ask it after all
             # rather than refuse with a majority within reach
-            self._ask([s for s in stores if isinstance(out.get(s.kind), Skipped)], fn, enough, on_late, out)
+            self._ask([s for s in stores if isinstance(out.get(s.kind), Skipped)], fn, enough, on_late, out, linger)
         return out
 
     def _ask(
@@ -208,6 +211,7 @@ class CloudLease:
         enough: Callable[[dict[str, T | BaseException]], bool] | None,
         on_late: Callable[[str, T | BaseException], None] | None,
         out: dict[str, T | BaseException],
+        linger: float = 0.0,
     ) -> None:
         """Ask `asked` at once and put their answers into `out` (see `_each`)."""
         import queue
@@ -236,9 +240,12 @@ class CloudLease:
             threading.Thread(target=ask, args=(store,), daemon=True, name=f"mcctl-lease-{store.kind}").start()
         waiting = {s.kind for s in asked}
         deadline = time.monotonic() + limit
-        while waiting and not (enough is not None and enough(out)):
+        stop, lingering = deadline, False
+        while waiting:
+            if not lingering and enough is not None and enough(out):
+                stop, lingering = min(time.monotonic() + linger, deadline), True  # `linger` more for the rest
             try:
-                kind, answer = answers.get(timeout=max(deadline - time.monotonic(), 0.0))
+                kind, answer = answers.get(timeout=max(stop - time.monotonic(), 0.0))
             except queue.Empty:
                 break
             waiting.discard(kind)
@@ -389,11 +396,13 @@ class CloudLease:
         fence.confirmed_at = time.monotonic()
 
     def release(self, name: str, owner: str) -> None:
-        """Release on every store; returns once a majority has released (the lease is free then: a store still
-        answering goes on in its thread, and if the process ends first its record expires with the TTL)."""
+        """Release on every store; returns once a majority has released and the rest answered, or `RELEASE_LINGER`
+        after the majority (the lease is free then: a store still answering goes on in its thread, and if the
+        process ends first its record expires with the TTL)."""
         answers = self._each(
             lambda s: s.release(name, owner),
             enough=lambda got: sum(1 for v in got.values() if not isinstance(v, BaseException)) >= self.majority,
+            linger=RELEASE_LINGER,
         )
         self._unsure.difference_update(k for k, v in answers.items() if not isinstance(v, BaseException))
         if self._unsure:  # a grant that timed out on a store skipped as dark: it may hold the lease for us
@@ -456,6 +465,10 @@ class Skipped(EndpointUnreachable):
 
 
 DARK_FOR = 30.0  # seconds a lease store that did not answer is not asked again (see CloudLease._each)
+# seconds the release waits, once a majority has released, for the stores still answering: the process exits
+# without waiting for daemon threads (`cli/entry.py`), so a slower store's release was cut off mid-request (its
+# record then held until the TTL, and the sandbox's Cloudflare fake saw half a request: an empty body)
+RELEASE_LINGER = 1.0
 CONFIRM_EVERY = 2.0  # seconds of monotonic time between lease confirmations before mutating steps
 
 

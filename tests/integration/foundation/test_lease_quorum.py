@@ -256,3 +256,59 @@ def test_a_store_that_never_answers_does_not_hold_up_the_majority(quorum_env: An
     assert lease(quorum_env).status(f"failover-hang-{cloud}") is None
     print(f"{cloud} hanging: acquire {acquired:.2f}s, + renew + release {took:.2f}s")
     assert took < 7.5, f"acquire {acquired:.1f}s, all {took:.1f}s with {cloud} hanging (store timeout 15 s)"
+
+
+@pytest.fixture
+def slow_edge(edge: Any) -> Iterator[str]:
+    """The edge's Cloudflare API behind a loopback proxy that holds each chunk of a request 0.25 s before passing
+    it on: a store that answers, only later than the other two."""
+    import socket
+    import threading
+    import time
+    from urllib.parse import urlsplit
+
+    upstream = urlsplit(edge.url)
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def pipe(src: socket.socket, dst: socket.socket, delay: float) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                time.sleep(delay)
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = server.accept()
+                target = socket.create_connection((upstream.hostname, upstream.port))
+                threading.Thread(target=pipe, args=(client, target, 0.25), daemon=True).start()
+                threading.Thread(target=pipe, args=(target, client, 0.0), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def test_the_release_waits_a_little_for_a_slower_store(quorum_env: Any, slow_edge: str) -> None:
+    """A majority has released when AWS and Azure have; Cloudflare, answering ~0.5 s later, is waited for (up to
+    `RELEASE_LINGER`): the process exits without waiting for the request's thread, which cut the release off
+    mid-request and left the D1 record held until its TTL."""
+    import time
+
+    from multicloud_ctl.engine.lease_stores import D1Store
+    from multicloud_ctl.engine.lock import RELEASE_LINGER
+    from multicloud_ctl.engine.runtime import Runtime
+
+    cf = quorum_env.cloudflare.model_copy(update={"base_url": f"{slow_edge}/client/v4"})
+    env = quorum_env.model_copy(update={"cloudflare": cf})
+    cloud_lease = lease(env)
+    fence = cloud_lease.acquire("backup-slow-cf", "alice", TTL)
+    wait_for(lambda: "cloudflare" in fence.grants, timeout=10)  # its late grant joins the fence
+    started = time.monotonic()
+    cloud_lease.release("backup-slow-cf", "alice")
+    took = time.monotonic() - started
+    (record,) = [r for r in D1Store(Runtime(quorum_env)).leases() if r.name == "backup-slow-cf"]
+    assert record.expires == 0, record  # released on all three stores, not only on the majority
+    assert took < RELEASE_LINGER + 1.0, took
